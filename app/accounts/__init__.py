@@ -1,0 +1,5 @@
+"""The accounts blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__)

@@ -1,0 +1,167 @@
+"""Staff account use cases: create users, authenticate with throttling, load the session's user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+
+from app.auth.passwords import burn_time, hash_password, password_problem, verify_password
+from app.extensions import db
+from app.models import AuditEvent, Role, User, utcnow
+
+
+class UserError(ValueError):
+    """A user could not be created or changed; the message is for people."""
+
+
+def normalise_email(raw: str) -> str:
+    """Validate an email address's syntax and return it lower-cased, or raise UserError."""
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise UserError(f"{raw!r} is not a valid email address: {exc}") from None
+
+
+def create_user(email: str, password: str, role: Role | str = Role.VIEWER, name: str = "") -> User:
+    """Create a staff user after checking the email and the password policy; commits."""
+    email = normalise_email(email)
+    try:
+        role = Role(role)
+    except ValueError:
+        raise UserError(f"Unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}.") from None
+    problem = password_problem(password, (email, email.split("@")[0], name))
+    if problem:
+        raise UserError(problem)
+    if db.session.execute(sa.select(User.id).where(User.email == email)).first():
+        raise UserError(f"A user with email {email} already exists.")
+    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login loader: ``"<id>:<session_version>"``; a bumped version ends older sessions."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """What an authentication attempt gave: the user, or a message for the form."""
+
+    user: User | None
+    error: str | None = None
+
+
+GENERIC_FAILURE = "Email or password is not right."
+
+
+def authenticate(email: str, password: str, ip: str | None = None) -> LoginResult:
+    """Check credentials. After N failures the account is locked for a while, whoever is trying.
+
+    An attempt first claims a slot with one atomic UPDATE, so concurrent guesses cannot exceed the limit.
+    """
+    email = email.strip().lower()
+    user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
+    if user is None or not user.is_active:
+        burn_time(password)
+        return LoginResult(None, GENERIC_FAILURE)
+    if not _claim_attempt(user):
+        _audit("login.locked", user, ip)
+        db.session.commit()
+        minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+        return LoginResult(None, f"Too many failed sign-ins. This account is locked for up to {minutes} minutes.")
+    if not verify_password(user.password_hash, password):
+        _lock_if_exhausted(user)
+        _audit("login.failed", user, ip)
+        db.session.commit()
+        return LoginResult(None, GENERIC_FAILURE)
+    db.session.execute(
+        sa.update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None, last_login_at=utcnow())
+    )
+    _audit("login", user, ip)
+    db.session.commit()
+    db.session.refresh(user)
+    return LoginResult(user)
+
+
+def _claim_attempt(user: User) -> bool:
+    """Count this attempt up front; False when the account is locked or out of attempts."""
+    now = utcnow()
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    # An expired lock starts a fresh count.
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, User.locked_until.is_not(None), User.locked_until <= now)
+        .values(failed_logins=0, locked_until=None)
+    )
+    claimed = db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, User.failed_logins < limit, User.locked_until.is_(None))
+        .values(failed_logins=User.failed_logins + 1)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def _lock_if_exhausted(user: User) -> None:
+    """Lock the account once its failed attempts reach the limit."""
+    until = utcnow() + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id, User.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"])
+        .values(locked_until=until)
+    )
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a password after checking the current one; ends every other session."""
+    if not verify_password(user.password_hash, current):
+        raise UserError("Your current password is not right.")
+    problem = password_problem(new, (user.email, user.email.split("@")[0], user.name))
+    if problem:
+        raise UserError(problem)
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    db.session.commit()
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign the user out everywhere by bumping the session version."""
+    db.session.execute(
+        sa.update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+    )
+    db.session.commit()
+
+
+def set_role(actor: User, user: User, role: Role | str) -> None:
+    """Change a user's role (admins only, enforced by the route); recorded in the audit log."""
+    old = user.role
+    user.role = Role(role)
+    user.session_version += 1  # new rights take effect now, not at the next sign-in
+    _audit("user.role", actor, None, target=user, details={"from": old.value, "to": user.role.value})
+    db.session.commit()
+
+
+def _audit(action: str, actor: User | None, ip: str | None, target: User | None = None, details=None) -> None:
+    target = target or actor
+    db.session.add(
+        AuditEvent(
+            actor_id=actor.id if actor else None,
+            action=action,
+            target_type="user",
+            target_id=str(target.id) if target else None,
+            details=details or {},
+            ip=ip,
+        )
+    )

@@ -1,0 +1,105 @@
+"""Configuration: the only module that reads environment variables.
+
+With no settings at all Clearloop runs on its embedded defaults: SQLite in ``instance/``, jobs run
+inline (RQ ``is_async=False`` on an in-process fake Redis), email written to a local outbox that staff
+read in the app. ``DATABASE_URL``, ``REDIS_URL`` and ``SMTP_HOST`` switch to PostgreSQL, real RQ
+workers and a real mail relay with no code change.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = ROOT / "instance"
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    """Parse a yes/no environment value."""
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value: str | None, default: int) -> int:
+    """Parse an integer environment value, falling back to the default when unset."""
+    return int(value) if value not in (None, "") else default
+
+
+def _database_url(env: dict[str, str], instance: Path) -> str:
+    """Normalise DATABASE_URL to a SQLAlchemy URL that uses psycopg 3 for PostgreSQL."""
+    url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'clearloop.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment (or a given mapping, for tests)."""
+    env = dict(os.environ if env is None else env)
+    instance = Path(env.get("CLEARLOOP_INSTANCE", str(DEFAULT_INSTANCE)))
+    app_env = env.get("CLEARLOOP_ENV", "development")
+    secret = env.get("SECRET_KEY")
+    if not secret:
+        if app_env == "production":
+            raise RuntimeError("SECRET_KEY must be set when CLEARLOOP_ENV=production")
+        secret = _dev_secret(instance)
+    smtp_host = env.get("SMTP_HOST", "")
+    return {
+        "ENV_NAME": app_env,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": _database_url(env, instance),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "RQ_QUEUES": ("default", "nlp", "mail"),
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "MAIL_TRANSPORT": "smtp" if smtp_host else "outbox",
+        "SMTP_HOST": smtp_host,
+        "SMTP_PORT": _int(env.get("SMTP_PORT"), 587),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), default=smtp_host not in ("", "127.0.0.1", "localhost")),
+        "SMTP_SSL": _bool(env.get("SMTP_SSL")),
+        "SMTP_TIMEOUT": _int(env.get("SMTP_TIMEOUT"), 30),
+        "MAIL_FROM": env.get("MAIL_FROM", "Clearloop <surveys@clearloop.localhost>"),
+        "MAIL_BATCH_SIZE": _int(env.get("MAIL_BATCH_SIZE"), 100),
+        "NLP_MODEL": env.get("NLP_MODEL", ""),
+        "NLP_TOPIC_MODEL_PATH": env.get("NLP_TOPIC_MODEL_PATH", str(instance / "topic_model")),
+        "NLP_BATCH_SIZE": _int(env.get("NLP_BATCH_SIZE"), 64),
+        "SWEEP_AFTER_SECONDS": _int(env.get("SWEEP_AFTER_SECONDS"), 120),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        "LOGIN_MAX_FAILURES": _int(env.get("LOGIN_MAX_FAILURES"), 5),
+        "LOGIN_LOCK_MINUTES": _int(env.get("LOGIN_LOCK_MINUTES"), 15),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=app_env == "production"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=app_env == "production"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": _int(env.get("SESSION_LIFETIME_HOURS"), 12) * 3600,
+        "MAX_CONTENT_LENGTH": _int(env.get("MAX_UPLOAD_MB"), 16) * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "LANGUAGES": ("en", "de", "fr", "es"),
+        "DEMO_SEED": _int(env.get("DEMO_SEED"), 20261124),
+    }
+
+
+def _dev_secret(instance: Path) -> str:
+    """Return a per-checkout development secret kept in instance/, so sessions survive restarts."""
+    path = instance / "dev-secret-key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        instance.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value

@@ -1,0 +1,7 @@
+"""The overview dashboard, workspace settings, and the health check."""
+
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from app.main import routes  # noqa: E402,F401

@@ -1,0 +1,29 @@
+"""The workspace settings form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+
+class SettingsForm(FlaskForm):
+    """Workspace-wide settings an admin edits."""
+
+    company_name = StringField(
+        "Company name", validators=[DataRequired(), Length(max=120)], description="Shown in survey questions."
+    )
+    quarantine_days = IntegerField(
+        "Survey quarantine (days)",
+        validators=[NumberRange(min=0, max=365)],
+        description="A contact surveyed more recently than this is skipped by new sends.",
+    )
+    reminder_delay_days = IntegerField(
+        "Reminder after (days)", validators=[NumberRange(min=1, max=30)], description="One reminder to non-responders."
+    )
+    invitation_expiry_days = IntegerField(
+        "Invitations expire after (days)", validators=[NumberRange(min=1, max=365)]
+    )
+    followup_sla_business_days = IntegerField(
+        "Follow-up SLA (business days)", validators=[NumberRange(min=1, max=30)]
+    )

@@ -1,0 +1,64 @@
+"""Overview, settings and health check."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.auth.access import public, roles_required, staff_required
+from app.extensions import db
+from app.main import bp
+from app.main import services as overview
+from app.main.forms import SettingsForm
+from app.models import AuditEvent, Role
+from app.settings import all_settings, set_settings
+
+PERIODS = {30: "30 days", 90: "90 days", 180: "6 months", 365: "12 months"}
+
+
+@bp.route("/")
+@staff_required
+def index():
+    """The overview dashboard."""
+    days = request.args.get("days", type=int)
+    days = days if days in PERIODS else 90
+    return render_template(
+        "main/index.html",
+        days=days,
+        periods=PERIODS,
+        kinds=overview.kind_summaries(days),
+        rate=overview.response_rate(days),
+        topics=overview.top_topics(days),
+        comments=overview.recent_comments(),
+        backlog=overview.analysis_backlog(),
+    )
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def settings():
+    """Workspace settings."""
+    form = SettingsForm(data=all_settings())
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in all_settings()}
+        set_settings(values)
+        db.session.add(AuditEvent(actor_id=current_user.id, action="settings.update", details=values))
+        db.session.commit()
+        flash("Settings saved.", "success")
+        return redirect(url_for("main.settings")), 303
+    return render_template("main/settings.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """Liveness and readiness: the database answers (Redis is optional by design)."""
+    db.session.execute(sa.text("SELECT 1"))
+    redis_ok = True
+    if current_app.config.get("REDIS_URL"):
+        try:
+            current_app.extensions["clearloop.redis"].ping()
+        except Exception:
+            redis_ok = False
+    return jsonify(status="ok", database="ok", redis="ok" if redis_ok else "down")

@@ -1,0 +1,67 @@
+"""All models, importable from one place (Alembic autogenerate reads the metadata from here)."""
+
+from app.models.accounts import Account, Contact, Lifecycle, Suppression, Tier
+from app.models.base import Base, utcnow
+from app.models.digests import Digest, DigestState, Team, team_members, team_topics
+from app.models.followups import FollowUp, FollowUpEvent, FollowUpState
+from app.models.health import HealthBand, HealthSnapshot
+from app.models.responses import AnalysisState, Channel, FormCategory, Response, score_band
+from app.models.surveys import (
+    SCORE_RANGES,
+    DeliveryState,
+    Invitation,
+    LinkClick,
+    Send,
+    SendStatus,
+    Survey,
+    SurveyKind,
+    SurveyStatus,
+)
+from app.models.topics import Mention, MentionSource, RetagRun, RetagState, Topic
+from app.models.users import Role, User
+from app.models.workspace import AuditEvent, ImportBatch, OutboxMessage, Setting
+
+__all__ = [
+    "SCORE_RANGES",
+    "Account",
+    "AnalysisState",
+    "AuditEvent",
+    "Base",
+    "Channel",
+    "Contact",
+    "DeliveryState",
+    "Digest",
+    "DigestState",
+    "FollowUp",
+    "FollowUpEvent",
+    "FollowUpState",
+    "FormCategory",
+    "HealthBand",
+    "HealthSnapshot",
+    "ImportBatch",
+    "Invitation",
+    "Lifecycle",
+    "LinkClick",
+    "Mention",
+    "MentionSource",
+    "OutboxMessage",
+    "Response",
+    "RetagRun",
+    "RetagState",
+    "Role",
+    "Send",
+    "SendStatus",
+    "Setting",
+    "Suppression",
+    "Survey",
+    "SurveyKind",
+    "SurveyStatus",
+    "Team",
+    "Tier",
+    "Topic",
+    "User",
+    "score_band",
+    "team_members",
+    "team_topics",
+    "utcnow",
+]

@@ -1,0 +1,5 @@
+"""The respond blueprint."""
+
+from flask import Blueprint
+
+bp = Blueprint("respond", __name__)

@@ -1,0 +1,44 @@
+"""Workspace settings with defaults: read by services, edited by admins on the settings page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Setting
+
+DEFAULTS: dict[str, Any] = {
+    "company_name": "Clearloop Demo Co.",
+    "quarantine_days": 90,  # a contact surveyed more recently than this is skipped
+    "reminder_delay_days": 3,
+    "invitation_expiry_days": 30,
+    "followup_sla_business_days": 2,
+}
+
+
+def get_setting(key: str) -> Any:
+    """The stored value of a setting, or its default."""
+    if key not in DEFAULTS:
+        raise KeyError(f"unknown setting {key!r}")
+    row = db.session.get(Setting, key)
+    return DEFAULTS[key] if row is None else row.value
+
+
+def all_settings() -> dict[str, Any]:
+    """Every setting with its current value."""
+    stored = {row.key: row.value for row in db.session.execute(sa.select(Setting)).scalars()}
+    return {key: stored.get(key, default) for key, default in DEFAULTS.items()}
+
+
+def set_settings(values: dict[str, Any]) -> None:
+    """Store settings (known keys only) in the caller's transaction; the caller commits."""
+    for key, value in values.items():
+        if key not in DEFAULTS:
+            raise KeyError(f"unknown setting {key!r}")
+        row = db.session.get(Setting, key)
+        if row is None:
+            db.session.add(Setting(key=key, value=value))
+        else:
+            row.value = value

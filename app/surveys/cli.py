@@ -1,0 +1,5 @@
+"""``flask surveys ...`` commands."""
+
+from flask.cli import AppGroup
+
+surveys_cli = AppGroup("surveys", help="Surveys and sends.")

@@ -1,0 +1,238 @@
+"""Shared fixtures: one app per session with the schema made by migrations, each test in a rolled-back
+transaction, clients signed in per role, and the rule that a missing service skips (or fails in CI).
+
+Environment:
+  DATABASE_URL   run the suite on PostgreSQL (the database is reset: point it at a throwaway one)
+  REDIS_URL      enable the tests that drive real Redis and real worker processes
+  CLEARLOOP_REQUIRE=postgresql,redis,chromium   a test that would skip for lack of a listed service fails
+                 instead (``all`` lists every one); CI sets it so nothing is silently skipped
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+REQUIRED = {s.strip().lower() for s in os.environ.get("CLEARLOOP_REQUIRE", "").split(",") if s.strip()}
+TEST_PASSWORD = "correct horse battery staple 42"
+
+
+def need_service(service: str, reason: str) -> None:
+    """Skip a test for lack of a service, or fail it when CI requires every service."""
+    message = f"{service} unavailable: {reason}"
+    if service.lower() in REQUIRED or "all" in REQUIRED:
+        pytest.fail(f"{message} (CLEARLOOP_REQUIRE={os.environ['CLEARLOOP_REQUIRE']} forbids skipping)")
+    pytest.skip(message)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the checkout's instance/ folder out of test runs."""
+    instance = tempfile.mkdtemp(prefix="clearloop-test-instance-")
+    os.environ["CLEARLOOP_INSTANCE"] = instance
+    os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+
+
+def test_config(database_uri: str) -> dict:
+    """Config for apps made in tests: inline jobs, outbox mail, cheap password hashing, no rate limits."""
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "REDIS_URL": "",
+        "MAIL_TRANSPORT": "outbox",
+        "SMTP_HOST": "",
+        "BASE_URL": "http://localhost",
+        "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+    }
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith("postgres") else None
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test database: DATABASE_URL when given (PostgreSQL), else a fresh SQLite file."""
+    from app.config import load_config
+
+    if _postgres_url():
+        return load_config({"DATABASE_URL": _postgres_url(), "SECRET_KEY": "x"})["SQLALCHEMY_DATABASE_URI"]
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def reset_schema(engine: sa.Engine) -> None:
+    """Drop everything in a PostgreSQL test database so migrations start from empty."""
+    if engine.dialect.name != "postgresql":
+        return
+    name = engine.url.database or ""
+    if "test" not in name and "ci" not in name:
+        raise RuntimeError(f"refusing to reset database {name!r}: its name must contain 'test' or 'ci'")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+
+
+@pytest.fixture(scope="session")
+def app(database_uri: str) -> Iterator[Flask]:
+    """The application, with the schema created once by the migrations."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+
+    application = create_app(test_config(database_uri))
+    with application.app_context():
+        reset_schema(db.engine)
+        upgrade()
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _isolate(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run each app test inside a transaction rolled back at the end (unless marked ``committed``)."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    if request.node.get_closest_marker("committed"):
+        yield
+        _truncate(app)
+        return
+    from app.extensions import db
+
+    # No app context stays pushed during the test: each request must get its own (and its own ``g``).
+    with app.app_context():
+        engines = db.engines
+    engine = engines[None]
+    connection = engine.connect()
+    transaction = connection.begin()
+    engines[None] = connection  # Flask-SQLAlchemy binds sessions through this mapping
+    original_session = db.session
+    db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
+    try:
+        yield
+    finally:
+        # Sessions are removed as each app context ends; restore the engine, then undo everything.
+        db.session = original_session
+        engines[None] = engine
+        transaction.rollback()
+        connection.close()
+
+
+def _truncate(app: Flask) -> None:
+    """Delete every row a committed test left behind (keeping the schema)."""
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def db_session(app: Flask):
+    """The database session, inside an app context."""
+    from app.extensions import db
+
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """An anonymous test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def login(app: Flask):
+    """``login(client, role)`` creates a user of that role and signs the client in through /login."""
+    from tests.factories import make_user
+
+    def _login(client: FlaskClient, role: str = "admin", **kwargs):
+        with app.app_context():
+            user = make_user(role=role, password=TEST_PASSWORD, **kwargs)
+            email, user_id = user.email, user.id
+        resp = client.post("/login", data={"email": email, "password": TEST_PASSWORD})
+        assert resp.status_code == 302, f"sign-in failed: {resp.status_code}"
+        return user_id
+
+    return _login
+
+
+def _role_client(app: Flask, login, role: str) -> FlaskClient:
+    client = app.test_client()
+    client.user_id = login(client, role)  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.fixture
+def admin_client(app, login) -> FlaskClient:
+    """A client signed in as an admin."""
+    return _role_client(app, login, "admin")
+
+
+@pytest.fixture
+def cs_client(app, login) -> FlaskClient:
+    """A client signed in as a CS manager."""
+    return _role_client(app, login, "cs")
+
+
+@pytest.fixture
+def pm_client(app, login) -> FlaskClient:
+    """A client signed in as a product manager."""
+    return _role_client(app, login, "pm")
+
+
+@pytest.fixture
+def viewer_client(app, login) -> FlaskClient:
+    """A client signed in as a viewer."""
+    return _role_client(app, login, "viewer")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's Chromium, or a skip (a failure in CI) when it is not installed."""
+    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if not path:
+        need_service("Chromium", "install Debian's chromium: apt-get install -y chromium")
+    return path
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A real Redis server's URL (REDIS_URL), or a skip/fail."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        need_service("Redis", "set REDIS_URL=redis://127.0.0.1:6379/15 to run real-worker tests")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        need_service("Redis", f"cannot reach {url}: {exc}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """DATABASE_URL when it points at PostgreSQL, or a skip/fail."""
+    url = _postgres_url()
+    if not url:
+        need_service("PostgreSQL", "set DATABASE_URL=postgresql://... to run PostgreSQL tests")
+    return url

@@ -1,0 +1,46 @@
+"""Run an RQ worker for Clearloop: ``python worker.py [queue ...]`` (default: nlp, mail, default).
+
+The app and the heavy libraries (the spaCy pipeline) are loaded once here, before RQ forks a work
+horse per job, so every job starts warm. Database pools are reset in each child after the fork.
+Run with ``--burst`` to exit when the queues are empty (tests, one-off backfills).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from rq import Queue, Worker
+
+from app import create_app
+from app.extensions import db
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse arguments, preload, and work."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("queues", nargs="*", help="queues to listen on, in priority order")
+    parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+    parser.add_argument("--no-scheduler", action="store_true", help="do not run RQ's scheduler (retries wait)")
+    parser.add_argument("--name", help="worker name (default: host and pid)")
+    args = parser.parse_args(argv)
+
+    app = create_app({"IS_WORKER": True})
+    if app.config["JOBS_INLINE"]:
+        raise SystemExit("REDIS_URL is not set: jobs run inline in the web process, no worker is needed.")
+    with app.app_context():
+        from app.tasks.preload import preload
+
+        preload(app)
+        engine = db.engine
+        # A forked work horse must not reuse the parent's pooled connections.
+        os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+        connection = app.extensions["clearloop.redis"]
+        names = args.queues or ["nlp", "mail", "default"]
+        queues = [Queue(name, connection=connection) for name in names]
+        worker = Worker(queues, connection=connection, name=args.name)
+        worker.work(burst=args.burst, with_scheduler=not args.no_scheduler)
+
+
+if __name__ == "__main__":
+    main()
