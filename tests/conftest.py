@@ -236,3 +236,152 @@ def postgres_url() -> str:
     if not url:
         need_service("PostgreSQL", "set DATABASE_URL=postgresql://... to run PostgreSQL tests")
     return url
+
+
+# --- Real parts: a live server, headless Chromium, Redis-backed apps and real worker processes ----------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class LiveServer:
+    """The app served by a real WSGI server on a loopback port, in a background thread."""
+
+    def __init__(self, app: Flask) -> None:
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Shut the server down."""
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    """The session app on a real port. Tests using it must be marked ``committed``: the server's
+    threads see only committed rows."""
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str):
+    """Headless Debian Chromium driven by Playwright (no downloaded browsers)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server: LiveServer):
+    """A fresh browser page (own cookies) whose relative URLs go to the live server."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def staff_page(page, app: Flask):
+    """``staff_page(role)`` signs a new user of that role in through the real form and returns the page."""
+    from tests.factories import make_user
+
+    def _sign_in(role: str = "admin"):
+        with app.app_context():
+            email = make_user(role=role, password=TEST_PASSWORD).email
+        page.goto("/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: not url.endswith("/login"))
+        return page
+
+    return _sign_in
+
+
+@pytest.fixture(scope="session")
+def redis_app(app: Flask, database_uri: str, redis_url: str) -> Flask:
+    """A second app on the same database whose jobs go to real Redis (tests must be ``committed``)."""
+    from app import create_app
+
+    return create_app({**test_config(database_uri), "REDIS_URL": redis_url})
+
+
+@pytest.fixture
+def clean_redis(redis_url: str) -> Iterator[None]:
+    """Empty the test Redis database before and after the test."""
+    import redis
+
+    conn = redis.Redis.from_url(redis_url)
+    conn.flushdb()
+    yield
+    conn.flushdb()
+
+
+def worker_env(database_uri: str, redis_url: str) -> dict[str, str]:
+    """Environment for a real ``worker.py`` process on the test database and Redis."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": database_uri,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": os.environ["SECRET_KEY"],
+            "CLEARLOOP_INSTANCE": os.environ["CLEARLOOP_INSTANCE"],
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def worker_process(database_uri: str, redis_url: str):
+    """``worker_process(*queues, burst=True)`` starts a real ``python worker.py``; all are stopped after."""
+    import signal
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    started: list[subprocess.Popen] = []
+
+    def _start(*queues: str, burst: bool = True, name: str | None = None) -> subprocess.Popen:
+        args = [sys.executable, str(root / "worker.py"), *queues]
+        if burst:
+            args.append("--burst")
+        if name:
+            args += ["--name", name]
+        proc = subprocess.Popen(
+            args, cwd=root, env=worker_env(database_uri, redis_url),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        started.append(proc)
+        return proc
+
+    yield _start
+    for proc in started:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
