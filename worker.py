@@ -14,6 +14,7 @@ from rq import Queue, Worker
 
 from app import create_app
 from app.extensions import db
+from app.jobs import check_redis_durability
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -21,7 +22,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("queues", nargs="*", help="queues to listen on, in priority order")
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
-    parser.add_argument("--no-scheduler", action="store_true", help="do not run RQ's scheduler (retries wait)")
+    parser.add_argument(
+        "--no-scheduler", action="store_true", help="do not run RQ's scheduler (retries wait)"
+    )
     parser.add_argument("--name", help="worker name (default: host and pid)")
     args = parser.parse_args(argv)
 
@@ -36,6 +39,7 @@ def main(argv: list[str] | None = None) -> None:
         # A forked work horse must not reuse the parent's pooled connections.
         os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
         connection = app.extensions["clearloop.redis"]
+        check_redis_durability(connection)
         names = args.queues or ["nlp", "mail", "default"]
         queues = [Queue(name, connection=connection) for name in names]
         worker = Worker(queues, connection=connection, name=args.name)

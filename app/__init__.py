@@ -50,7 +50,11 @@ def _init_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     db.init_app(app)
     migrate.init_app(
-        app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"), render_as_batch=True, compare_type=True
+        app,
+        db,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
     )
     csrf.init_app(app)
     limiter.init_app(app)

@@ -64,7 +64,9 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SMTP_PORT": _int(env.get("SMTP_PORT"), 587),
         "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
-        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), default=smtp_host not in ("", "127.0.0.1", "localhost")),
+        "SMTP_STARTTLS": _bool(
+            env.get("SMTP_STARTTLS"), default=smtp_host not in ("", "127.0.0.1", "localhost")
+        ),
         "SMTP_SSL": _bool(env.get("SMTP_SSL")),
         "SMTP_TIMEOUT": _int(env.get("SMTP_TIMEOUT"), 30),
         "MAIL_FROM": env.get("MAIL_FROM", "Clearloop <surveys@clearloop.localhost>"),
@@ -75,6 +77,11 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SWEEP_AFTER_SECONDS": _int(env.get("SWEEP_AFTER_SECONDS"), 120),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        # When Redis is down, limits keep working per process rather than failing the request:
+        # answers must never be lost to a limiter outage, and sign-in stays limited (plus the DB lock).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "clearloop-rl",
         "LOGIN_MAX_FAILURES": _int(env.get("LOGIN_MAX_FAILURES"), 5),
         "LOGIN_LOCK_MINUTES": _int(env.get("LOGIN_LOCK_MINUTES"), 15),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=app_env == "production"),
@@ -83,6 +90,7 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=app_env == "production"),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PERMANENT_SESSION_LIFETIME": _int(env.get("SESSION_LIFETIME_HOURS"), 12) * 3600,
+        "SESSION_IDLE_MINUTES": _int(env.get("SESSION_IDLE_MINUTES"), 60),
         "MAX_CONTENT_LENGTH": _int(env.get("MAX_UPLOAD_MB"), 16) * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",

@@ -71,3 +71,23 @@ def enqueue(
 def default_retry() -> Retry:
     """Retries with backoff for jobs that touch flaky neighbours (SMTP, database restarts)."""
     return Retry(max=3, interval=[10, 60, 300])
+
+
+def check_redis_durability(conn: redis.Redis) -> list[str]:
+    """Warnings when Redis may lose queued jobs (RELIABILITY rule 8): no AOF, or an evicting policy."""
+    try:
+        config = conn.config_get("appendonly") | conn.config_get("maxmemory-policy")
+    except redis.RedisError as exc:  # managed Redis often forbids CONFIG; say so rather than fail
+        return [f"could not read Redis configuration ({exc}); make sure appendonly=yes and noeviction"]
+    warnings = []
+    if config.get("appendonly") != "yes":
+        warnings.append(
+            "Redis appendonly is off: queued jobs can be lost on restart (the sweeper recovers them)"
+        )
+    if config.get("maxmemory-policy", "noeviction") != "noeviction":
+        warnings.append(
+            f"Redis maxmemory-policy is {config['maxmemory-policy']}: jobs can be evicted; use noeviction"
+        )
+    for warning in warnings:
+        log.warning(warning)
+    return warnings

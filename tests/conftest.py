@@ -370,8 +370,12 @@ def worker_process(database_uri: str, redis_url: str):
         if name:
             args += ["--name", name]
         proc = subprocess.Popen(
-            args, cwd=root, env=worker_env(database_uri, redis_url),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            args,
+            cwd=root,
+            env=worker_env(database_uri, redis_url),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         started.append(proc)
         return proc

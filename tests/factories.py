@@ -28,7 +28,9 @@ def _n() -> int:
     return next(_seq)
 
 
-def make_user(role: str | Role = Role.VIEWER, password: str = "correct horse battery staple 42", **kw: Any) -> User:
+def make_user(
+    role: str | Role = Role.VIEWER, password: str = "correct horse battery staple 42", **kw: Any
+) -> User:
     """A staff user."""
     n = _n()
     user = User(
@@ -46,7 +48,9 @@ def make_user(role: str | Role = Role.VIEWER, password: str = "correct horse bat
 def make_account(**kw: Any) -> Account:
     """A customer account."""
     n = _n()
-    account = Account(name=kw.pop("name", f"Account {n}"), external_id=kw.pop("external_id", f"ACC-{n}"), **kw)
+    account = Account(
+        name=kw.pop("name", f"Account {n}"), external_id=kw.pop("external_id", f"ACC-{n}"), **kw
+    )
     db.session.add(account)
     db.session.flush()
     return account

@@ -23,18 +23,36 @@ def test_one_alembic_head():
 
 
 def _upgrade(url: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    env = {"DATABASE_URL": url, "SECRET_KEY": "x", "CLEARLOOP_INSTANCE": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env = {
+        "DATABASE_URL": url,
+        "SECRET_KEY": "x",
+        "CLEARLOOP_INSTANCE": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def _check(url: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    env = {"DATABASE_URL": url, "SECRET_KEY": "x", "CLEARLOOP_INSTANCE": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env = {
+        "DATABASE_URL": url,
+        "SECRET_KEY": "x",
+        "CLEARLOOP_INSTANCE": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "db", "check"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -45,7 +63,14 @@ def test_migrations_upgrade_an_empty_sqlite_database_and_match_the_models(tmp_pa
     check = _check(url, tmp_path)
     assert check.returncode == 0 and "No new upgrade operations" in check.stdout + check.stderr, check.stderr
     tables = set(sa.inspect(sa.create_engine(url)).get_table_names())
-    assert {"responses", "invitations", "mentions", "health_snapshots", "digests", "alembic_version"} <= tables
+    assert {
+        "responses",
+        "invitations",
+        "mentions",
+        "health_snapshots",
+        "digests",
+        "alembic_version",
+    } <= tables
 
 
 def test_migrations_upgrade_an_empty_postgresql_database(postgres_url, tmp_path):
@@ -60,7 +85,9 @@ def test_migrations_upgrade_an_empty_postgresql_database(postgres_url, tmp_path)
         result = _upgrade(url, tmp_path)
         assert result.returncode == 0, result.stderr
         check = _check(url, tmp_path)
-        assert check.returncode == 0 and "No new upgrade operations" in check.stdout + check.stderr, check.stderr
+        assert check.returncode == 0 and "No new upgrade operations" in check.stdout + check.stderr, (
+            check.stderr
+        )
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -77,8 +104,8 @@ def test_database_enforces_score_ranges(app):
                 with db.session.begin_nested():
                     db.session.execute(
                         sa.text(
-                            "INSERT INTO responses (survey_id, kind, channel, score, locale, edit_count, analysis_state,"
-                            " analysis_attempts, analysis, created_at, updated_at)"
+                            "INSERT INTO responses (survey_id, kind, channel, score, locale, edit_count,"
+                            " analysis_state, analysis_attempts, analysis, created_at, updated_at)"
                             f" VALUES (:s, 'csat', 'email', {bad}, 'en', 0, 'pending', 0, '{{}}', :t, :t)"
                         ),
                         {"s": survey.id, "t": "2026-01-01 00:00:00"},

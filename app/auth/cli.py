@@ -15,7 +15,9 @@ users_cli = AppGroup("users", help="Manage staff users.")
 
 @users_cli.command("create")
 @click.option("--email", required=True, help="Sign-in email address.")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.ADMIN.value, show_default=True)
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role]), default=Role.ADMIN.value, show_default=True
+)
 @click.option("--name", default="", help="Display name.")
 @click.option("--password", help="Omit to be asked (input hidden).")
 def create(email: str, role: str, name: str, password: str | None) -> None:
@@ -33,4 +35,6 @@ def create(email: str, role: str, name: str, password: str | None) -> None:
 def list_users() -> None:
     """List staff users."""
     for user in db.session.execute(sa.select(User).order_by(User.email)).scalars():
-        click.echo(f"{user.id}\t{user.email}\t{user.role.value}\t{'active' if user.is_active else 'inactive'}")
+        click.echo(
+            f"{user.id}\t{user.email}\t{user.role.value}\t{'active' if user.is_active else 'inactive'}"
+        )

@@ -17,7 +17,11 @@ MAX_LENGTH = 128  # long passphrases welcome; Argon2 takes the whole string, not
 
 def _hasher() -> PasswordHasher:
     """Argon2id with the OWASP-recommended floor (m ≥ 19 MiB, t ≥ 2) unless tests ask for cheaper."""
-    params = current_app.config.get("ARGON2_PARAMS") or {"time_cost": 3, "memory_cost": 65536, "parallelism": 2}
+    params = current_app.config.get("ARGON2_PARAMS") or {
+        "time_cost": 3,
+        "memory_cost": 65536,
+        "parallelism": 2,
+    }
     return PasswordHasher(**params)
 
 

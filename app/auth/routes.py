@@ -97,7 +97,9 @@ def password():
             login_user(current_user)  # keep this session, with the new version
             flash("Password changed. Other sessions were signed out.", "success")
             return redirect(url_for("main.index"))
-    return render_template("auth/password.html", form=form), 200 if request.method == "GET" or not form.errors else 422
+    return render_template(
+        "auth/password.html", form=form
+    ), 200 if request.method == "GET" or not form.errors else 422
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])

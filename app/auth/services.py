@@ -80,14 +80,18 @@ def authenticate(email: str, password: str, ip: str | None = None) -> LoginResul
         _audit("login.locked", user, ip)
         db.session.commit()
         minutes = current_app.config["LOGIN_LOCK_MINUTES"]
-        return LoginResult(None, f"Too many failed sign-ins. This account is locked for up to {minutes} minutes.")
+        return LoginResult(
+            None, f"Too many failed sign-ins. This account is locked for up to {minutes} minutes."
+        )
     if not verify_password(user.password_hash, password):
         _lock_if_exhausted(user)
         _audit("login.failed", user, ip)
         db.session.commit()
         return LoginResult(None, GENERIC_FAILURE)
     db.session.execute(
-        sa.update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None, last_login_at=utcnow())
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=0, locked_until=None, last_login_at=utcnow())
     )
     _audit("login", user, ip)
     db.session.commit()

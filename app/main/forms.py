@@ -19,7 +19,9 @@ class SettingsForm(FlaskForm):
         description="A contact surveyed more recently than this is skipped by new sends.",
     )
     reminder_delay_days = IntegerField(
-        "Reminder after (days)", validators=[NumberRange(min=1, max=30)], description="One reminder to non-responders."
+        "Reminder after (days)",
+        validators=[NumberRange(min=1, max=30)],
+        description="One reminder to non-responders.",
     )
     invitation_expiry_days = IntegerField(
         "Invitations expire after (days)", validators=[NumberRange(min=1, max=365)]

@@ -47,7 +47,11 @@ def _kind_scores(kind: SurveyKind, start: datetime, end: datetime) -> tuple[Scor
     ).one()
     n = row.n or 0
     if kind == SurveyKind.NPS:
-        bands = {"promoters": row.promoters or 0, "passives": row.passives or 0, "detractors": row.detractors or 0}
+        bands = {
+            "promoters": row.promoters or 0,
+            "passives": row.passives or 0,
+            "detractors": row.detractors or 0,
+        }
         return nps(bands["promoters"], bands["passives"], bands["detractors"]), bands
     if kind == SurveyKind.CSAT:
         return share(row.csat_hits or 0, n), {"satisfied": row.csat_hits or 0, "total": n}
@@ -83,7 +87,12 @@ def top_topics(days: int, limit: int = 8) -> list[dict[str, Any]]:
     since = utcnow() - timedelta(days=days)
     negative = sa.func.sum(sa.case((Mention.sentiment_label == "negative", 1), else_=0))
     rows = db.session.execute(
-        sa.select(Topic.id, Topic.name, sa.func.count(sa.distinct(Mention.response_id)).label("n"), negative.label("neg"))
+        sa.select(
+            Topic.id,
+            Topic.name,
+            sa.func.count(sa.distinct(Mention.response_id)).label("n"),
+            negative.label("neg"),
+        )
         .join(Mention, Mention.topic_id == Topic.id)
         .join(Response, Response.id == Mention.response_id)
         .where(Response.created_at >= since, Mention.rejected.is_(False))

@@ -48,9 +48,13 @@ class Account(TimestampMixin, Base):
     arr: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # whole currency units per year
     plan: Mapped[str | None] = mapped_column(sa.String(50), index=True)
     tier: Mapped[Tier | None] = mapped_column(str_enum(Tier, "account_tier"), index=True)
-    lifecycle_stage: Mapped[Lifecycle | None] = mapped_column(str_enum(Lifecycle, "account_lifecycle"), index=True)
+    lifecycle_stage: Mapped[Lifecycle | None] = mapped_column(
+        str_enum(Lifecycle, "account_lifecycle"), index=True
+    )
     renewal_date: Mapped[date | None] = mapped_column(index=True)
-    csm_owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    csm_owner_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     churned_on: Mapped[date | None]
     churn_reason: Mapped[str | None] = mapped_column(sa.String(500))
@@ -78,7 +82,9 @@ class Contact(TimestampMixin, Base):
     title: Mapped[str | None] = mapped_column(sa.String(200))
     role: Mapped[str | None] = mapped_column(sa.String(100))  # e.g. admin, end user, executive sponsor
     locale: Mapped[str] = mapped_column(sa.String(10), default="en")
-    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
+    account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
     unsubscribed_at: Mapped[datetime | None]
     bounced_at: Mapped[datetime | None]
     bounce_count: Mapped[int] = mapped_column(default=0)

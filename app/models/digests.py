@@ -63,7 +63,9 @@ class Digest(Base):
     team_id: Mapped[int] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"), index=True)
     period_start: Mapped[date]
     period_end: Mapped[date]
-    state: Mapped[DigestState] = mapped_column(str_enum(DigestState, "digest_state"), default=DigestState.BUILDING)
+    state: Mapped[DigestState] = mapped_column(
+        str_enum(DigestState, "digest_state"), default=DigestState.BUILDING
+    )
     content: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(sa.Text)
     sent_at: Mapped[datetime | None]

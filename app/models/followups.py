@@ -30,8 +30,12 @@ class FollowUp(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(sa.ForeignKey("responses.id", ondelete="CASCADE"), unique=True)
-    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
-    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
+    assignee_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     state: Mapped[FollowUpState] = mapped_column(
         str_enum(FollowUpState, "followup_state"), default=FollowUpState.OPEN, index=True
     )

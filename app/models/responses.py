@@ -74,7 +74,9 @@ class Response(TimestampMixin, Base):
     invitation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("invitations.id", ondelete="SET NULL"), unique=True
     )
-    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
     account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("accounts.id", ondelete="SET NULL"))
     submission_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     score: Mapped[int | None]

@@ -47,7 +47,9 @@ class Survey(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[SurveyKind] = mapped_column(str_enum(SurveyKind, "survey_kind"), index=True)
-    status: Mapped[SurveyStatus] = mapped_column(str_enum(SurveyStatus, "survey_status"), default=SurveyStatus.ACTIVE)
+    status: Mapped[SurveyStatus] = mapped_column(
+        str_enum(SurveyStatus, "survey_status"), default=SurveyStatus.ACTIVE
+    )
     question: Mapped[str | None] = mapped_column(sa.Text)
     followup_question: Mapped[str | None] = mapped_column(sa.Text)
     # Follow-up text by score band, e.g. {"detractor": "What should we fix first?"}
@@ -83,7 +85,9 @@ class Send(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
-    status: Mapped[SendStatus] = mapped_column(str_enum(SendStatus, "send_status"), default=SendStatus.SCHEDULED)
+    status: Mapped[SendStatus] = mapped_column(
+        str_enum(SendStatus, "send_status"), default=SendStatus.SCHEDULED
+    )
     audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
     scheduled_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[datetime | None]
@@ -117,7 +121,9 @@ class Invitation(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     send_id: Mapped[int] = mapped_column(sa.ForeignKey("sends.id", ondelete="CASCADE"), index=True)
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
-    contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
     # The link token is HMAC(SECRET_KEY, token_salt); the database holds the salt and sha256(token).
     token_salt: Mapped[str] = mapped_column(sa.String(32))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -151,7 +157,9 @@ class LinkClick(Base):
     __tablename__ = "link_clicks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    invitation_id: Mapped[int] = mapped_column(sa.ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("invitations.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(sa.String(20))  # score, open, unsubscribe, hidden
     score: Mapped[int | None]
     user_agent: Mapped[str | None] = mapped_column(sa.String(300))

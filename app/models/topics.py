@@ -59,7 +59,9 @@ class Mention(Base):
             sqlite_where=sa.text("source = 'manual'"),
             postgresql_where=sa.text("source = 'manual'"),
         ),
-        sa.CheckConstraint("confidence IS NULL OR (confidence >= 0 AND confidence <= 1)", name="confidence_range"),
+        sa.CheckConstraint(
+            "confidence IS NULL OR (confidence >= 0 AND confidence <= 1)", name="confidence_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

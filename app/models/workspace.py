@@ -62,5 +62,7 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(sa.String(30))
     to_addr: Mapped[str] = mapped_column(sa.String(254), index=True)
     subject: Mapped[str] = mapped_column(sa.String(500))
-    raw: Mapped[str] = mapped_column(sa.Text)  # the whole RFC 5322 message, as an SMTP server would receive it
+    raw: Mapped[str] = mapped_column(
+        sa.Text
+    )  # the whole RFC 5322 message, as an SMTP server would receive it
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

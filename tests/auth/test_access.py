@@ -72,7 +72,9 @@ def test_anonymous_users_are_sent_to_sign_in(app, client):
     checked = 0
     for rule, method, _ in _requests(app):
         resp = client.open(concrete_url(rule), method=method)
-        assert resp.status_code in (302, 401), f"{method} {rule.rule} gave {resp.status_code} to an anonymous user"
+        assert resp.status_code in (302, 401), (
+            f"{method} {rule.rule} gave {resp.status_code} to an anonymous user"
+        )
         if resp.status_code == 302:
             assert "/login" in resp.headers["Location"]
         checked += 1

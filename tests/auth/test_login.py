@@ -45,14 +45,18 @@ def test_account_locks_after_repeated_failures(app, client):
         email = make_user(password=TEST_PASSWORD).email
     limit = app.config["LOGIN_MAX_FAILURES"]
     for _ in range(limit):
-        assert client.post("/login", data={"email": email, "password": "wrong password here"}).status_code == 401
+        assert (
+            client.post("/login", data={"email": email, "password": "wrong password here"}).status_code == 401
+        )
     resp = client.post("/login", data={"email": email, "password": TEST_PASSWORD})
     assert resp.status_code == 401
     assert b"locked" in resp.data
     with app.app_context():
         user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one()
         assert user.locked_until is not None
-        actions = db.session.execute(sa.select(AuditEvent.action).where(AuditEvent.target_id == str(user.id))).scalars()
+        actions = db.session.execute(
+            sa.select(AuditEvent.action).where(AuditEvent.target_id == str(user.id))
+        ).scalars()
         assert "login.locked" in list(actions)
 
 
@@ -85,7 +89,9 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, login):
     with app.app_context():
         email = db.session.get(User, user_id).email
     other.post("/login", data={"email": email, "password": TEST_PASSWORD})
-    resp = mine.post("/account/password", data={"current": TEST_PASSWORD, "new": "plum tractor violin sunrise 77"})
+    resp = mine.post(
+        "/account/password", data={"current": TEST_PASSWORD, "new": "plum tractor violin sunrise 77"}
+    )
     assert resp.status_code == 302
     assert mine.get("/").status_code == 200
     assert other.get("/").status_code == 302
@@ -101,8 +107,14 @@ def test_password_change_refuses_a_weak_password(app, login):
 
 @pytest.mark.parametrize(
     ("password", "ok"),
-    [("short", False), ("password1234", False), ("qwertyuiop123", False), ("x" * 129, False),
-     ("plum tractor violin sunrise 77", True), ("Zq8!vN2#pL5@wR" * 9, True)],
+    [
+        ("short", False),
+        ("password1234", False),
+        ("qwertyuiop123", False),
+        ("x" * 129, False),
+        ("plum tractor violin sunrise 77", True),
+        ("Zq8!vN2#pL5@wR" * 9, True),
+    ],
 )
 def test_password_policy(app, password, ok):
     with app.app_context():
@@ -112,7 +124,12 @@ def test_password_policy(app, password, ok):
 def test_admin_creates_a_user_and_changes_a_role(app, admin_client):
     resp = admin_client.post(
         "/admin/users",
-        data={"email": "New.Person@Example.com", "name": "New", "role": "cs", "password": "granite otter lamp 93 ferry"},
+        data={
+            "email": "New.Person@Example.com",
+            "name": "New",
+            "role": "cs",
+            "password": "granite otter lamp 93 ferry",
+        },
     )
     assert resp.status_code == 302
     with app.app_context():
@@ -129,27 +146,39 @@ def test_admin_create_user_rejects_duplicates_and_bad_roles(app, admin_client):
     assert admin_client.post("/admin/users", data=data).status_code == 302
     resp = admin_client.post("/admin/users", data=data)
     assert resp.status_code == 422 and b"already exists" in resp.data
-    assert admin_client.post("/admin/users", data={**data, "email": "x@example.com", "role": "root"}).status_code == 422
+    assert (
+        admin_client.post("/admin/users", data={**data, "email": "x@example.com", "role": "root"}).status_code
+        == 422
+    )
 
 
 def test_cli_creates_the_first_admin(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "--email", "boss@example.com", "--password", "granite otter lamp 93 ferry"])
+    result = runner.invoke(
+        args=["users", "create", "--email", "boss@example.com", "--password", "granite otter lamp 93 ferry"]
+    )
     assert result.exit_code == 0, result.output
     assert "Created admin boss@example.com" in result.output
     result = runner.invoke(args=["users", "create", "--email", "weak@example.com", "--password", "password"])
     assert result.exit_code != 0 and "characters" in result.output
-    result = runner.invoke(args=["users", "create", "--email", "not-an-email", "--password", "granite otter lamp 93 ferry"])
+    result = runner.invoke(
+        args=["users", "create", "--email", "not-an-email", "--password", "granite otter lamp 93 ferry"]
+    )
     assert result.exit_code != 0 and "not a valid email" in result.output
 
 
 def test_cli_prompts_for_the_password(app):
     runner = app.test_cli_runner()
     secret = "granite otter lamp 93 ferry"
-    result = runner.invoke(args=["users", "create", "--email", "ask@example.com", "--role", "pm"], input=f"{secret}\n{secret}\n")
+    result = runner.invoke(
+        args=["users", "create", "--email", "ask@example.com", "--role", "pm"], input=f"{secret}\n{secret}\n"
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert db.session.execute(sa.select(User.role).where(User.email == "ask@example.com")).scalar_one().value == "pm"
+        assert (
+            db.session.execute(sa.select(User.role).where(User.email == "ask@example.com")).scalar_one().value
+            == "pm"
+        )
 
 
 def test_csrf_is_required_when_enabled(app, client):
