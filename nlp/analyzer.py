@@ -1,0 +1,194 @@
+"""The Analyzer: builds the spaCy pipeline once and turns texts into :class:`TextAnalysis` results."""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+from contextlib import contextmanager
+from itertools import islice
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from nlp.components import DocState
+from nlp.lexicon import Lexicon
+from nlp.sentiment import mention_score, normalize, sentence_scores
+from nlp.taxonomy import Taxonomy
+from nlp.text import MAX_CHARS, clean, truncate
+from nlp.types import (
+    NEUTRAL,
+    Evidence,
+    Mention,
+    SentenceAnalysis,
+    Sentiment,
+    TextAnalysis,
+    label_for,
+)
+
+log = logging.getLogger(__name__)
+CODE_VERSION = "1.0.0"  # bump when analysis rules change, so stored results can be recomputed
+MAX_EXPLANATION = 20
+
+
+def calibration() -> dict:
+    """The shipped neutral-band calibration (see benchmarks/nlp_calibrate.py for how it was made)."""
+    return json.loads(resources.files("nlp.data").joinpath("calibration.json").read_text(encoding="utf-8"))
+
+
+def build_pipeline(taxonomy: Taxonomy | None, model: str | None = None, fuzzy: bool = True) -> Language:
+    """Return a pipeline: ``spacy.blank("en")`` (or an installed ``model``) plus Clearloop components."""
+    if model:
+        nlp = spacy.load(model, exclude=["ner", "textcat", "textcat_multilabel"])
+    else:
+        nlp = spacy.blank("en")
+    tax_json = json.dumps(taxonomy.to_dict()) if taxonomy is not None else ""
+    nlp.add_pipe("clearloop_analysis", config={"taxonomy_json": tax_json, "fuzzy": fuzzy})
+    return nlp
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC during one batch: analysis allocates many small acyclic objects, and letting
+    the collector walk a worker's heap every few hundred of them costs ~20% of throughput."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _batches(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+class Analyzer:
+    """Topics, sentiment (document, sentence, topic), keyphrases and language of customer comments.
+
+    Build one per worker process (the pipeline is built here, once) and call :meth:`analyze` with batches.
+    """
+
+    def __init__(self, taxonomy: Taxonomy | None = None, model: str | None = None,
+                 topic_model_path: str | Path | None = None, *, max_chars: int = MAX_CHARS,
+                 batch_size: int = 256, neutral_band: float | None = None, fuzzy: bool = True) -> None:
+        self.taxonomy = taxonomy if taxonomy is not None else Taxonomy.default()
+        self.model = model
+        self.max_chars = max_chars
+        self.batch_size = batch_size
+        self.neutral_band = neutral_band if neutral_band is not None else float(calibration()["neutral_band"])
+        self.nlp = build_pipeline(self.taxonomy, model, fuzzy)
+        self.topic_model = None
+        if topic_model_path is not None:
+            from nlp.topic_model import TopicModel  # imported lazily: only workers with a model need it
+
+            self.topic_model = TopicModel.load(topic_model_path)
+            self.topic_model.attach(self.nlp)
+        self.lexicon: Lexicon = self.nlp.get_pipe("clearloop_analysis").lexicon
+        self._names = {t.id: t.name for t in self.taxonomy}
+
+    @cached_property
+    def version(self) -> str:
+        """Changes whenever the code rules, taxonomy, base model or topic model change."""
+        base = self.model or "blank"
+        if self.model:
+            base += "@" + self.nlp.meta.get("version", "?")
+        tm = self.topic_model.fingerprint if self.topic_model is not None else "-"
+        return f"clearloop-nlp/{CODE_VERSION};tax={self.taxonomy.fingerprint()};base={base};topics={tm}"
+
+    def analyze(self, texts: Iterable[str]) -> list[TextAnalysis]:
+        """Analyse texts in order (batched through ``nlp.pipe``); never raises on odd text."""
+        return list(self.pipe(texts))
+
+    def analyze_one(self, text: str) -> TextAnalysis:
+        """Analyse a single text."""
+        return self.analyze([text])[0]
+
+    def pipe(self, texts: Iterable[str]) -> Iterator[TextAnalysis]:
+        """Stream analyses for a (possibly long) iterable of texts, one batch at a time."""
+        for batch in _batches(texts, self.batch_size):
+            with _gc_paused():
+                prepared = [truncate(clean(t), self.max_chars) for t in batch]
+                docs = self._docs([p[0] for p in prepared])
+                results = [self._result(text, trunc, doc) for (text, trunc), doc in zip(prepared, docs, strict=True)]
+            yield from results
+
+    def docs(self, texts: Iterable[str]) -> Iterator[Doc]:
+        """Processed spaCy docs (for evaluation and training code that needs token-level detail)."""
+        return self._docs([truncate(clean(t), self.max_chars)[0] for t in texts])
+
+    def _docs(self, texts: list[str]) -> Iterator[Doc | None]:
+        try:
+            yield from self.nlp.pipe(texts, batch_size=self.batch_size)
+            return
+        except Exception:  # one bad text must not sink the batch: redo one by one
+            log.exception("batch analysis failed; retrying texts one by one")
+        for text in texts:
+            try:
+                yield self.nlp(text)
+            except Exception:
+                log.exception("analysis failed for one text (%d chars)", len(text))
+                yield None
+
+    def _result(self, text: str, truncated: bool, doc: Doc | None) -> TextAnalysis:
+        state = doc._.clearloop if doc is not None else None
+        if state is None or state.scored is None:
+            lang = state.language if state is not None else "und"
+            return TextAnalysis(NEUTRAL, language=lang, truncated=truncated, text=text)
+        sc = state.scored
+        band = self.neutral_band
+        total = normalize(sc.total)
+        idx, infos = state.idx, state.infos
+        sentences = [
+            SentenceAnalysis(idx[a], idx[b - 1] + infos[b - 1][7], Sentiment(label_for(s, band), round(s, 4)))
+            for (a, b), s in zip(sc.sentences, sentence_scores(sc), strict=True)
+        ]
+        return TextAnalysis(
+            sentiment=Sentiment(label_for(total, band), round(total, 4)),
+            mentions=self._mentions(doc, state, text),
+            sentences=sentences,
+            keyphrases=state.keyphrases,
+            language="en",
+            explanation=self._explain(text, state),
+            truncated=truncated,
+            text=text,
+        )
+
+    def _mentions(self, doc: Doc, state: DocState, text: str) -> list[Mention]:
+        sc = state.scored
+        out: list[Mention] = []
+        seen: set[tuple[str, int]] = set()
+        topics = self.taxonomy.topics
+        for m in state.matches:
+            topic = topics[m.topic]
+            clause = sc.clause[m.start]
+            if (topic.id, clause) in seen:
+                continue
+            seen.add((topic.id, clause))
+            s = mention_score(sc, m.start, m.end)
+            end = state.idx[m.end - 1] + state.infos[m.end - 1][7]
+            out.append(Mention(topic.id, topic.name, Sentiment(label_for(s, self.neutral_band), round(s, 4)),
+                               state.idx[m.start], end, "phrase", m.confidence))
+        if self.topic_model is not None:
+            out.extend(self.topic_model.mentions(doc, state, text, out, self._names, self.neutral_band))
+        return out
+
+    def _explain(self, text: str, state: DocState) -> list[Evidence]:
+        w, idx, infos = state.scored.weights, state.idx, state.infos
+        hits = [i for i, v in enumerate(w) if v]
+        if len(hits) > MAX_EXPLANATION:
+            hits = sorted(sorted(hits, key=lambda i: -abs(w[i]))[:MAX_EXPLANATION])
+        out = []
+        for i in hits:
+            a = idx[i]
+            b = a + infos[i][7]
+            out.append(Evidence(text[a:b], a, b, round(w[i], 3)))
+        return out

@@ -1,0 +1,65 @@
+"""Keyphrases without a tagger: short runs of content words, cut at stop words, punctuation and opinion
+words ("the new dashboard is great" -> "new dashboard"). With a parser (an installed pipeline) the
+analyser uses noun chunks instead."""
+
+from __future__ import annotations
+
+from nlp.lemmatize import singular
+from nlp.sentiment import F_ALPHA, F_CONTENT, F_NEG, F_STOP, F_UPPER, FLAGS, LOWER
+
+MAX_WORDS = 3
+# Frequent verbs/fillers the stop-word list lacks; without POS tags they would pass as phrases.
+_NOT_CONTENT = frozenset(
+    "tried try trying want wanted wants need needed needs use used uses using get gets got getting make "
+    "makes made making take takes took think thought know knew feel felt seem seems seemed like likes "
+    "liked love loved hate hated find found keep keeps kept let lets go goes going went come came see saw "
+    "look looks looking say said tell told give gave wish hope able unable many much lot lots thing things "
+    "stuff way bit day days week weeks month months year years time times everything anything something "
+    "nothing everyone someone anyone guys guy im ive dont cant doesnt didnt isnt wont thanks thank please "
+    "yes okay etc overall definitely actually probably maybe still even already always sometimes".split()
+)
+_GENERIC_SINGLE = frozenset("product app tool software platform company team service system".split())
+
+
+def is_content(lower: str, f: int, valence: float) -> bool:
+    """Whether a token can be part of a keyphrase (computed once per token type)."""
+    if not f & F_ALPHA or f & (F_STOP | F_NEG) or valence:
+        return False
+    if lower in _NOT_CONTENT or (lower.endswith("ly") and len(lower) > 4):
+        return False
+    return len(lower) >= 3 or bool(f & F_UPPER)
+
+
+def extract(infos: list[tuple], limit: int = 5) -> list[str]:
+    """Return up to ``limit`` distinct keyphrases in order of appearance (multi-word ones first)."""
+    runs: list[list[str]] = []
+    cur: list[str] = []
+    for info in infos:
+        if info[FLAGS] & F_CONTENT:
+            cur.append(info[LOWER])
+        elif cur:
+            runs.append(cur)
+            cur = []
+    if cur:
+        runs.append(cur)
+    phrases: list[str] = []
+    for run in runs:
+        words = run[-MAX_WORDS:]
+        words[-1] = singular(words[-1])
+        if len(words) == 1 and words[0] in _GENERIC_SINGLE:
+            continue
+        phrases.append(" ".join(words))
+    uniq = list(dict.fromkeys(phrases))
+    uniq.sort(key=lambda p: -min(p.count(" "), 1))  # stable: multi-word first, then order of appearance
+    return uniq[:limit]
+
+
+def from_noun_chunks(doc, limit: int = 5) -> list[str]:
+    """Keyphrases from a parsed doc's noun chunks (determiners, pronouns and opinion words removed)."""
+    out: list[str] = []
+    for chunk in doc.noun_chunks:
+        words = [t.lower_ for t in chunk if t.pos_ in ("NOUN", "PROPN", "ADJ") and not t.is_stop]
+        if words and not (len(words) == 1 and words[0] in _GENERIC_SINGLE):
+            words[-1] = singular(words[-1])
+            out.append(" ".join(words[-MAX_WORDS:]))
+    return list(dict.fromkeys(out))[:limit]

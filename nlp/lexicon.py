@@ -1,0 +1,167 @@
+"""Sentiment lexicon: VADER's MIT-licensed word and emoji data plus Clearloop's additions and rules.
+
+VADER's files are read as data from the installed ``vaderSentiment`` package (importlib.resources);
+``nlp/data/lexicon_additions.tsv`` adds customer-feedback vocabulary and neutralises SaaS nouns that
+VADER rates as sentiment ("support", "free"). Unknown words fall back to simple morphology
+(``disappointingly`` -> ``disappointing``, ``uninspired`` -> negated ``inspired``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+
+from vaderSentiment.vaderSentiment import (
+    B_DECR,
+    B_INCR,
+    BOOSTER_DICT,
+    SENTIMENT_LADEN_IDIOMS,
+    SPECIAL_CASES,
+)
+
+N_SCALAR = -0.74  # VADER's negation scalar
+NEGATIONS = frozenset(
+    "not n't nt never none nope nor nothing nowhere nobody neither without cannot rarely seldom "
+    "aint arent cant couldnt didnt doesnt dont hadnt hasnt havent isnt mightnt mustnt neednt "
+    "shouldnt wasnt werent wont wouldnt".split()
+)
+# Multi-word expressions scored as a unit (valence on the last word; earlier words carry none).
+MWES: dict[str, float] = {
+    **{k: float(v) for k, v in SPECIAL_CASES.items()},
+    **{k: float(v) for k, v in SENTIMENT_LADEN_IDIOMS.items()},
+    "could be better": -1.2, "could be improved": -1.0, "should be better": -1.2, "needs improvement": -1.2,
+    "need improvement": -1.2, "needs work": -1.2, "needs some work": -1.0, "takes forever": -1.8,
+    "take forever": -1.8, "took forever": -1.8, "taking forever": -1.8, "takes ages": -1.6,
+    "took ages": -1.6, "game changer": 2.6, "rock solid": 2.2, "well designed": 2.0, "well documented": 1.9,
+    "well thought out": 1.9, "top notch": 2.6, "like a charm": 2.6, "no brainer": 1.6, "user friendly": 2.0,
+    "would like": 0.0, "'d like": 0.0, "feels like": 0.0, "feel like": 0.0, "looks like": 0.0,
+    "look like": 0.0, "seems like": 0.0, "seem like": 0.0, "just like": 0.0, "something like": 0.0,
+    "sounds like": 0.0, "free trial": 0.0, "free plan": 0.0, "for free": 0.8, "please fix": -1.0,
+    "waste of time": -2.4, "waste of money": -2.4, "not worth": -1.5, "worth it": 1.5, "worth every penny": 2.4,
+    "out of date": -1.2, "up to date": 0.8, "pain in the": -2.0, "let down": -1.8, "fell apart": -1.9,
+}
+CONTRAST = frozenset("but however yet nevertheless nonetheless".split())
+SUBORDINATE = frozenset("although though despite whereas".split())
+CLITICS = frozenset("'s 's 're 'm 'll 've 'd ’s ’re ’m ’ll ’ve ’d".split())
+BOOSTERS: dict[str, float] = {**BOOSTER_DICT, "too": B_INCR, "super": B_INCR, "way": B_INCR * 0.5,
+                              "pretty": B_DECR * 0.5, "fairly": B_DECR, "rather": B_DECR}
+# Emoji whose sentiment in feedback is clear; the rest are scored from VADER's emoji descriptions.
+EMOJI_OVERRIDES = {
+    "👍": 2.0, "👎": -2.0, "❤": 2.6, "♥": 2.4, "💕": 2.4, "🙏": 1.5, "🔥": 1.5, "💯": 2.0, "🎉": 2.4,
+    "🥳": 2.4, "😡": -2.6, "🤬": -3.0, "😤": -1.8, "🤮": -2.6, "💩": -2.0, "😭": -2.0, "😂": 1.4,
+    "🙄": -1.3, "😒": -1.5, "🤔": -0.3, "⭐": 1.5, "🌟": 1.8, "✅": 1.0, "❌": -1.5, "🐢": -1.2,
+    "🚀": 1.5, "🐛": -1.2, "😍": 2.8, "🥰": 2.8, "😊": 2.0, "🙂": 1.2, "☹": -1.8, "🙁": -1.5, "😞": -2.0,
+    "😢": -2.0, "😠": -2.4, "👏": 2.0, "💪": 1.5, "😀": 2.0, "😃": 2.1, "😄": 2.2, "😁": 2.0, "🤩": 2.8,
+    "😩": -2.0, "😫": -2.0, "😖": -1.8, "😣": -1.6, "😕": -1.1, "😐": -0.3, "😑": -0.6, "🤦": -1.6, "🤓": 0.5, "💔": -2.2, "👌": 1.8, "✨": 1.2,
+}
+
+
+def _read_pkg_text(package: str, name: str) -> str:
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
+
+
+def _parse_vader(text: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0] and parts[0] not in out:
+            try:
+                out[parts[0]] = float(parts[1])
+            except ValueError:
+                continue
+    return out
+
+
+@dataclass
+class Lexicon:
+    """Word valences (-4..4), negated valences for some words, boosters and emoji valences."""
+
+    valence: dict[str, float] = field(default_factory=dict)
+    negated: dict[str, float] = field(default_factory=dict)
+    emoji: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> Lexicon:
+        """Load VADER's lexicon and emoji data plus the Clearloop additions."""
+        lex = cls(valence=_parse_vader(_read_pkg_text("vaderSentiment", "vader_lexicon.txt")))
+        for line in _read_pkg_text("nlp.data", "lexicon_additions.tsv").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            lex.valence[parts[0]] = float(parts[1])
+            if len(parts) > 2:
+                lex.negated[parts[0]] = float(parts[2])
+        lex.emoji = lex._emoji_valences(_read_pkg_text("vaderSentiment", "emoji_utf8_lexicon.txt"))
+        return lex
+
+    def _emoji_valences(self, text: str) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for line in text.splitlines():
+            parts = line.split("\t")
+            # Only faces and hearts: other descriptions ("game die", "Cancer") say nothing about mood.
+            if len(parts) != 2 or not any(w in parts[1] for w in ("face", "heart")):
+                continue
+            total = sum(self.valence.get(w, 0.0) for w in parts[1].lower().split())
+            if total:
+                out[parts[0]] = max(-3.0, min(3.0, total))
+        out.update(EMOJI_OVERRIDES)
+        return out
+
+    @cached_property
+    def mwe_index(self) -> dict[str, list[tuple[tuple[str, ...], float]]]:
+        """MWEs indexed by their first word, longest first."""
+        idx: dict[str, list[tuple[tuple[str, ...], float]]] = {}
+        for phrase, val in MWES.items():
+            words = tuple(phrase.split())
+            idx.setdefault(words[0], []).append((words, val))
+        for lst in idx.values():
+            lst.sort(key=lambda item: -len(item[0]))
+        return idx
+
+    def word_valence(self, lower: str) -> float:
+        """Valence of a lower-case token, with a morphological fallback for unknown words."""
+        v = self.valence.get(lower)
+        if v is not None:
+            return v
+        v = self.emoji.get(lower[:1]) if lower and not lower[0].isascii() else None
+        if v is not None:
+            return v
+        return self._morph_valence(lower) if lower.isalpha() and len(lower) > 4 else 0.0
+
+    def _morph_valence(self, w: str) -> float:
+        for cand in _base_forms(w):
+            v = self.valence.get(cand)
+            if v is not None:
+                return v
+        for prefix in ("un", "dis", "non"):
+            if w.startswith(prefix) and len(w) - len(prefix) >= 4:
+                base = w[len(prefix):]
+                v = self.valence.get(base)
+                if v is None:
+                    v = next((self.valence[c] for c in _base_forms(base) if c in self.valence), None)
+                if v is not None and v > 0:
+                    return round(v * N_SCALAR, 3)
+        return 0.0
+
+
+def _base_forms(w: str) -> list[str]:
+    """Candidate base forms of an inflected or -ly word, most likely first."""
+    out: list[str] = []
+    if w.endswith("ily"):
+        out.append(w[:-3] + "y")
+    if w.endswith("ly"):
+        out += [w[:-2], w[:-2] + "e", w[:-1] + "e" if w.endswith("bly") else w[:-2]]
+    if w.endswith(("ies", "ied", "ier")):
+        out.append(w[:-3] + "y")
+    if w.endswith("iest"):
+        out.append(w[:-4] + "y")
+    for suf in ("ing", "ed", "er", "est", "es", "s"):
+        if w.endswith(suf):
+            stem = w[: -len(suf)]
+            out += [stem, stem + "e"]
+            if len(stem) > 2 and stem[-1] == stem[-2]:
+                out.append(stem[:-1])
+    if w.endswith("ness"):
+        out.append(w[:-4])
+    return out

@@ -1,0 +1,1 @@
+def redact(t): return t

@@ -1,0 +1,1 @@
+def suggest_topics(*a, **k): return []

@@ -1,0 +1,159 @@
+"""Per-token facts computed once per distinct token string and cached (the analyser's hot path).
+
+Looking a token up in this table costs one dict access; everything the sentiment scorer, topic matcher,
+language guesser and keyphrase extractor need about a token is in the tuple it returns.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from functools import lru_cache
+from importlib import resources
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from nlp.keyphrases import is_content
+from nlp.language import PROFILE_WORDS
+from nlp.lemmatize import match_key
+from nlp.lexicon import BOOSTERS, CLITICS, CONTRAST, NEGATIONS, SUBORDINATE, Lexicon
+from nlp.matcher import TopicMatcher
+from nlp.sentiment import (
+    F_ALPHA,
+    F_ALSO,
+    F_CONTENT,
+    F_FOREIGN,
+    F_BUT,
+    F_CLITIC,
+    F_COMMA,
+    F_END,
+    F_EXCL,
+    F_HARD,
+    F_HYPHEN,
+    F_NEG,
+    F_MWE,
+    F_NO,
+    F_NONASCII,
+    F_QUEST,
+    F_SOFT,
+    F_SPACE,
+    F_STOP,
+    F_SUB,
+    F_UPPER,
+)
+
+_ENDS = frozenset({".", "!", "?", "…", "...", "..", "?!", "!?", "。", "！", "？"})
+_HARD = frozenset({";", ":", "—", "–", "--", "•"})
+_SOFT = frozenset({"and", "&", "plus"})
+_INVISIBLE = frozenset("\ufe0f\ufe0e\u200d\u200c\u200b\u2060") | frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
+MAX_CACHE = 300_000
+
+
+@lru_cache(maxsize=1)
+def known_english_words() -> frozenset[str]:
+    """English words of 5+ letters (pyspellchecker's MIT frequency list): never typo-corrected."""
+    raw = resources.files("spellchecker.resources").joinpath("en.json.gz").read_bytes()
+    words = json.loads(gzip.decompress(raw))
+    return frozenset(w for w in words if len(w) >= 5 and w.isalpha())
+
+
+def _flags(text: str, lower: str) -> int:
+    f = 0 if text.isascii() else F_NONASCII
+    if not text.strip() or all(c in _INVISIBLE for c in text):
+        f |= F_SPACE
+        if "\n" in text:
+            f |= F_END
+        return f
+    if text in _ENDS or (len(text) > 1 and all(c in "!?." for c in text)):
+        f |= F_END
+    if "!" in text and all(c in "!?" for c in text):
+        f |= F_EXCL
+    if "?" in text and all(c in "!?" for c in text):
+        f |= F_QUEST
+    if text in _HARD:
+        f |= F_HARD
+    if text == ",":
+        f |= F_COMMA
+    if text == "-":
+        f |= F_HYPHEN
+    if lower in _SOFT:
+        f |= F_SOFT
+    if lower == "also":
+        f |= F_ALSO
+    if lower in CONTRAST:
+        f |= F_BUT
+    if lower in SUBORDINATE:
+        f |= F_SUB
+    if lower in NEGATIONS:
+        f |= F_NEG
+    if lower == "no":
+        f |= F_NO
+    if lower in CLITICS:
+        f |= F_CLITIC
+    if text.isalpha():
+        f |= F_ALPHA
+        if len(text) > 1 and text.isupper():
+            f |= F_UPPER
+    if lower in STOP_WORDS:
+        f |= F_STOP
+    return f
+
+
+class TokenTable:
+    """Cache: token -> (lower, valence, negated valence, booster, flags, match key, fuzzy?, length,
+    languages whose stop-word profile has the word, topic-matcher hooks)."""
+
+    def __init__(self, lexicon: Lexicon, matcher: TopicMatcher | None) -> None:
+        self.lexicon = lexicon
+        self.matcher = matcher
+        self._cache: dict = {}  # orth id (int) or text (str) -> info tuple
+
+    def infos(self, orths: list[int], strings) -> list[tuple]:
+        """Info tuples for a doc's token ids (``[t.orth for t in doc]``), computed on first sight."""
+        cache = self._cache
+        out = [cache.get(o) for o in orths]
+        if None in out:
+            for i, o in enumerate(orths):
+                if out[i] is None:
+                    out[i] = self.info_for(o, strings[o])
+        return out
+
+    def info_for(self, orth: int, text: str) -> tuple:
+        """Compute and cache the info tuple of one token string (keyed by its orth id)."""
+        hit = self._compute(text)
+        if len(self._cache) >= MAX_CACHE:
+            self._cache.clear()  # bounded memory on adversarial vocabularies
+        self._cache[orth] = hit
+        return hit
+
+    def info(self, text: str) -> tuple:
+        """Return the cached info tuple for one token's text."""
+        hit = self._cache.get(text)
+        if hit is None:
+            hit = self._compute(text)
+            if len(self._cache) >= MAX_CACHE:
+                self._cache.clear()  # bounded memory on adversarial vocabularies
+            self._cache[text] = hit
+        return hit
+
+    def _compute(self, text: str) -> tuple:
+        lower = text.lower()
+        lex = self.lexicon
+        val = lex.valence.get(text) if not text.isalpha() else None  # case-sensitive emoticons (":D")
+        if val is None:
+            val = lex.word_valence(lower)
+        flags = _flags(text, lower)
+        if lower in lex.mwe_index or flags & F_HYPHEN:
+            flags |= F_MWE
+        profile = PROFILE_WORDS.get(lower)
+        if profile and "en" not in profile:
+            flags |= F_FOREIGN
+        if is_content(lower, flags, val):
+            flags |= F_CONTENT
+        key, fuzzy, hooks = match_key(text), False, None
+        if self.matcher is not None:
+            if flags & F_ALPHA:
+                key, fuzzy = self.matcher.correct(lower, key)
+            hooks = self.matcher.hooks(lower, key)
+        return (lower, val, lex.negated.get(lower), BOOSTERS.get(lower, 0.0), flags, key, fuzzy, len(text),
+                profile, hooks)

@@ -1,0 +1,115 @@
+"""Plain result types returned by the library (frozen dataclasses, JSON-serialisable)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+LABELS = ("positive", "neutral", "negative")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentiment:
+    """A polarity label and a score in [-1, 1]."""
+
+    label: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict."""
+        return {"label": self.label, "score": self.score}
+
+
+NEUTRAL = Sentiment("neutral", 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A topic found in a text: its evidence span (character offsets in the original text) and sentiment."""
+
+    topic_id: str
+    topic_name: str
+    sentiment: Sentiment
+    start: int
+    end: int
+    source: str  # "phrase" (taxonomy rule) or "model" (learned topic model)
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceAnalysis:
+    """One sentence's character span and sentiment."""
+
+    start: int
+    end: int
+    sentiment: Sentiment
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A word that carried sentiment: its text, span and final weight after negation/boosting/contrast."""
+
+    text: str
+    start: int
+    end: int
+    weight: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class TextAnalysis:
+    """Everything the analyser says about one text."""
+
+    sentiment: Sentiment
+    mentions: list[Mention] = field(default_factory=list)
+    sentences: list[SentenceAnalysis] = field(default_factory=list)
+    keyphrases: list[str] = field(default_factory=list)
+    language: str = "en"
+    explanation: list[Evidence] = field(default_factory=list)
+    truncated: bool = False
+    text: str = ""  # the analysed text (already truncated); kept for suggest_topics examples
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict (without the text itself, which the caller already has)."""
+        d = asdict(self)
+        d.pop("text")
+        return d
+
+    @property
+    def topic_ids(self) -> list[str]:
+        """Distinct topic ids mentioned, in order of first mention."""
+        return list(dict.fromkeys(m.topic_id for m in self.mentions))
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSuggestion:
+    """A cluster of keyphrases from untagged comments: a candidate new topic."""
+
+    label: str
+    phrases: list[str]
+    count: int
+    examples: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict."""
+        return asdict(self)
+
+
+def label_for(score: float, band: float) -> str:
+    """Map a score in [-1, 1] to a label given the half-width of the neutral band."""
+    if score >= band:
+        return "positive"
+    if score <= -band:
+        return "negative"
+    return "neutral"
