@@ -1,0 +1,166 @@
+"""Evaluate the analyser on a labelled data set.
+
+    python -m nlp.evaluate /path/Restaurants_Test_Gold.xml [--train Restaurants_Train.xml] [--model DIR]
+    python -m nlp.evaluate /path/vader-groundtruth/            (VADER human-rated sets, VADER side by side)
+    python -m nlp.evaluate data.jsonl [--taxonomy tax.json] [--model DIR]
+    add --json for one JSON object instead of readable lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+from nlp.analyzer import Analyzer
+from nlp.datasets import Example, read_jsonl, read_semeval, read_vader, vader_files
+from nlp.metrics import accuracy, macro_f1, micro_prf
+from nlp.taxonomy import Taxonomy
+
+LABELS3 = ("positive", "neutral", "negative")
+
+
+def _vader_label(compound: float) -> str:
+    return "positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "neutral"
+
+
+def sentiment_report(examples: list[Example], analyzer: Analyzer, with_vader: bool = False) -> dict:
+    """Accuracy and macro-F1 (3 classes) of document sentiment, optionally VADER's side by side."""
+    ex = [e for e in examples if e.sentiment in LABELS3]
+    gold = [e.sentiment for e in ex]
+    pred = [r.sentiment.label for r in analyzer.analyze([e.text for e in ex])]
+    out = {"n": len(ex), "accuracy": round(accuracy(gold, pred), 4), "macro_f1": round(macro_f1(gold, pred, LABELS3), 4)}
+    if with_vader:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        sia = SentimentIntensityAnalyzer()
+        vp = [_vader_label(sia.polarity_scores(e.text)["compound"]) for e in ex]
+        out["vader_accuracy"] = round(accuracy(gold, vp), 4)
+        out["vader_macro_f1"] = round(macro_f1(gold, vp, LABELS3), 4)
+    return out
+
+
+def evaluate_vader(path: str) -> dict:
+    """Per-file and average macro-F1 on VADER ground-truth files, ours vs VADER."""
+    an = Analyzer(taxonomy=Taxonomy([]))
+    files = {f.name.split("_")[0]: sentiment_report(read_vader(f), an, with_vader=True) for f in vader_files(path)}
+    avg = {k: round(sum(r[k] for r in files.values()) / len(files), 4) for k in ("macro_f1", "vader_macro_f1")}
+    return {"dataset": "vader", "files": files, "average": avg}
+
+
+def evaluate_semeval(test_path: str, train_path: str | None, model_dir: str | None, arch: str, epochs: int) -> dict:
+    """Train on SemEval train (unless --model), report category micro-F1 and category polarity accuracy."""
+    from nlp.train import _load_training, train_topic_model
+
+    out: dict = {"dataset": "semeval2014", "test": test_path}
+    tmp = None
+    if model_dir is None:
+        train_path = train_path or str(Path(test_path).with_name("Restaurants_Train.xml"))
+        tmp = tempfile.TemporaryDirectory()
+        model_dir = tmp.name
+        topics, pol = _load_training(train_path)
+        out["train"] = train_topic_model(topics, model_dir, arch=arch, epochs=epochs, polarity_examples=pol,
+                                         log=lambda s: None)
+    an = Analyzer(taxonomy=Taxonomy([]), topic_model_path=model_dir)
+    test = read_semeval(test_path)
+    docs = list(an.docs([e.text for e in test]))
+    states = [d._.clearloop for d in docs]
+    gold = [set(e.topics) for e in test]
+    pred = [set(s.model_topics) for s in states]
+    p, r, f = micro_prf(gold, pred)
+    out["category"] = {"precision": round(p, 4), "recall": round(r, 4), "micro_f1": round(f, 4)}
+    out["polarity"] = _polarity(test, states, an)
+    if tmp is not None:
+        tmp.cleanup()
+    return out
+
+
+def _polarity(test: list[Example], states: list, an: Analyzer) -> dict:
+    pm = an.topic_model.polarity if an.topic_model is not None else None
+    gold, model, whole = [], [], []
+    for e, s in zip(test, states, strict=True):
+        for cat, pol in e.topic_sentiments.items():
+            gold.append(pol)
+            model.append(pm.predict(s, cat) if pm is not None and cat in pm.topics else "neutral")
+            whole.append(an._result(e.text, False, _DocStub(s)).sentiment.label if s.scored else "neutral")
+    res = {"n": len(gold), "accuracy": round(accuracy(gold, model), 4),
+           "whole_sentence_rules_accuracy": round(accuracy(gold, whole), 4)}
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    sia = SentimentIntensityAnalyzer()
+    vader = [_vader_label(sia.polarity_scores(e.text)["compound"]) for e in test for _ in e.topic_sentiments]
+    res["whole_sentence_vader_accuracy"] = round(accuracy(gold, vader), 4)
+    res["classes"] = sorted(set(gold))
+    return res
+
+
+class _DocStub:
+    """Lets Analyzer._result run on a stored DocState (only ``._.clearloop`` is read for the label)."""
+
+    def __init__(self, state) -> None:
+        self._ = type("U", (), {"clearloop": state})()
+
+
+def evaluate_jsonl(path: str, taxonomy_path: str | None, model_dir: str | None) -> dict:
+    """Sentiment, topic micro-F1 and topic-level sentiment accuracy on generic JSONL."""
+    tax = Taxonomy.from_dict(json.loads(Path(taxonomy_path).read_text())) if taxonomy_path else Taxonomy.default()
+    an = Analyzer(taxonomy=tax, topic_model_path=model_dir)
+    ex = read_jsonl(path)
+    res = an.analyze([e.text for e in ex])
+    out: dict = {"dataset": "jsonl", "n": len(ex)}
+    if any(e.sentiment for e in ex):
+        out["sentiment"] = sentiment_report([e for e in ex if e.sentiment], an)
+    if any(e.topics for e in ex):
+        gold = [set(e.topics) for e in ex]
+        pred = [set(r.topic_ids) for r in res]
+        p, r, f = micro_prf(gold, pred)
+        out["topics"] = {"precision": round(p, 4), "recall": round(r, 4), "micro_f1": round(f, 4)}
+    pairs = [(pol, _topic_label(r, t)) for e, r in zip(ex, res, strict=True) for t, pol in e.topic_sentiments.items()]
+    if pairs:
+        out["topic_sentiment_accuracy"] = round(accuracy([g for g, _ in pairs], [p for _, p in pairs]), 4)
+    return out
+
+
+def _topic_label(r, topic: str) -> str:
+    for m in r.mentions:
+        if m.topic_id == topic:
+            return m.sentiment.label
+    return r.sentiment.label
+
+
+def _print(d: dict, prefix: str = "") -> None:
+    for k, v in d.items():
+        if isinstance(v, dict):
+            _print(v, f"{prefix}{k}.")
+        else:
+            print(f"{prefix}{k}: {v}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI entry point."""
+    ap = argparse.ArgumentParser(prog="python -m nlp.evaluate", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dataset")
+    ap.add_argument("--train", help="SemEval train XML (default: next to the test file)")
+    ap.add_argument("--model", help="a trained topic model directory (skips training)")
+    ap.add_argument("--taxonomy", help="taxonomy JSON for JSONL data (default: the shipped SaaS taxonomy)")
+    ap.add_argument("--arch", default="bow")
+    ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    path = args.dataset
+    if path.endswith(".xml"):
+        result = evaluate_semeval(path, args.train, args.model, args.arch, args.epochs)
+    elif path.endswith(".jsonl"):
+        result = evaluate_jsonl(path, args.taxonomy, args.model)
+    else:
+        result = evaluate_vader(path)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        _print(result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""A trained topic model bundle: a spaCy ``textcat_multilabel`` + per-label thresholds (+ polarity model)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import spacy
+from spacy.language import Language
+
+from nlp.types import Mention, Sentiment, label_for
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+    from nlp.components import DocState
+    from nlp.polarity import PolarityModel
+
+META_FILE = "clearloop_topic_model.json"
+TEXTCAT_NAME = "clearloop_textcat"
+
+
+class TopicModel:
+    """Learned topics for what the taxonomy phrases miss; loaded by ``Analyzer(topic_model_path=...)``."""
+
+    def __init__(self, nlp: Language, thresholds: dict[str, float], labels: list[str],
+                 label_names: dict[str, str], polarity: PolarityModel | None, meta: dict) -> None:
+        self.nlp = nlp
+        self.thresholds = thresholds
+        self.labels = labels
+        self.label_names = label_names
+        self.polarity = polarity
+        self.meta = meta
+
+    @property
+    def fingerprint(self) -> str:
+        """Short hash identifying the trained weights (part of ``Analyzer.version``)."""
+        return str(self.meta.get("fingerprint", "unsaved"))
+
+    def save(self, output_dir: str | Path) -> None:
+        """Write the textcat pipeline, thresholds, names, polarity weights and metadata."""
+        out = Path(output_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        self.nlp.to_disk(out / "textcat")
+        if self.polarity is not None:
+            self.polarity.save(out / "polarity.npz")
+        digest = hashlib.sha256(self.nlp.get_pipe("textcat_multilabel").to_bytes())
+        digest.update(json.dumps(self.thresholds, sort_keys=True).encode())
+        if self.polarity is not None:
+            digest.update((out / "polarity.npz").read_bytes())
+        self.meta["fingerprint"] = digest.hexdigest()[:12]
+        (out / META_FILE).write_text(json.dumps({
+            "labels": self.labels, "thresholds": self.thresholds, "label_names": self.label_names,
+            "meta": self.meta,
+        }, indent=1))
+
+    @classmethod
+    def load(cls, path: str | Path) -> TopicModel:
+        """Load a bundle written by :meth:`save`."""
+        p = Path(path)
+        d = json.loads((p / META_FILE).read_text())
+        polarity = None
+        if (p / "polarity.npz").exists():
+            from nlp.polarity import PolarityModel
+
+            polarity = PolarityModel.load(p / "polarity.npz")
+        return cls(spacy.load(p / "textcat"), d["thresholds"], d["labels"], d.get("label_names", {}), polarity,
+                   d.get("meta", {}))
+
+    def attach(self, nlp: Language) -> None:
+        """Add the textcat and the thresholding component to an analyser pipeline."""
+        nlp.add_pipe("textcat_multilabel", name=TEXTCAT_NAME, source=self.nlp)
+        nlp.add_pipe("clearloop_topic_model", config={"textcat": TEXTCAT_NAME, "thresholds": self.thresholds})
+
+    def mentions(self, doc: Doc, state: DocState, text: str, existing: list[Mention], names: dict[str, str],
+                 band: float) -> list[Mention]:
+        """Model mentions for topics above threshold that no phrase found (rules always win)."""
+        have = {m.topic_id for m in existing}
+        out: list[Mention] = []
+        for label, conf in sorted(state.model_topics.items(), key=lambda kv: -kv[1]):
+            if label in have:
+                continue
+            sent = self.topic_sentiment(state, label, band)
+            name = names.get(label) or self.label_names.get(label) or label
+            out.append(Mention(label, name, sent, 0, len(text), "model", round(float(conf), 4)))
+        return out
+
+    def topic_sentiment(self, state: DocState, topic: str, band: float) -> Sentiment:
+        """Sentiment of a topic in a doc: the polarity model if it knows the topic, else the doc's."""
+        if self.polarity is not None and topic in self.polarity.topics:
+            label, score = self.polarity.predict_sentiment(state, topic)
+            return Sentiment(label, round(score, 4))
+        from nlp.sentiment import normalize
+
+        s = normalize(state.scored.total) if state.scored is not None else 0.0
+        return Sentiment(label_for(s, band), round(s, 4))
