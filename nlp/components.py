@@ -86,12 +86,17 @@ class TopicModelComponent:
     def __init__(self, textcat_name: str, thresholds: dict[str, float]) -> None:
         self.textcat_name = textcat_name
         self.thresholds = thresholds
+        self.linear = None  # an nlp.linear.LinearTopicModel averaged with the textcat (set by TopicModel)
 
     def __call__(self, doc: Doc) -> Doc:
         state = doc._.clearloop
         if state is not None and state.language == "en":
             th = self.thresholds
-            state.model_topics = {k: v for k, v in doc.cats.items() if v >= th.get(k, 0.5)}
+            cats = doc.cats
+            if self.linear is not None:
+                lin = self.linear.scores(state.infos)
+                cats = {k: (cats.get(k, 0.0) + float(p)) / 2 for k, p in zip(self.linear.labels, lin, strict=True)}
+            state.model_topics = {k: v for k, v in cats.items() if v >= th.get(k, 0.5)}
         return doc
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
 
     from nlp.components import DocState
+    from nlp.linear import LinearTopicModel
     from nlp.polarity import PolarityModel
 
 META_FILE = "clearloop_topic_model.json"
@@ -26,12 +27,14 @@ class TopicModel:
     """Learned topics for what the taxonomy phrases miss; loaded by ``Analyzer(topic_model_path=...)``."""
 
     def __init__(self, nlp: Language, thresholds: dict[str, float], labels: list[str],
-                 label_names: dict[str, str], polarity: PolarityModel | None, meta: dict) -> None:
+                 label_names: dict[str, str], polarity: PolarityModel | None, linear: LinearTopicModel | None,
+                 meta: dict) -> None:
         self.nlp = nlp
         self.thresholds = thresholds
         self.labels = labels
         self.label_names = label_names
         self.polarity = polarity
+        self.linear = linear
         self.meta = meta
 
     @property
@@ -46,10 +49,13 @@ class TopicModel:
         self.nlp.to_disk(out / "textcat")
         if self.polarity is not None:
             self.polarity.save(out / "polarity.npz")
+        if self.linear is not None:
+            self.linear.save(out / "linear.npz")
         digest = hashlib.sha256(self.nlp.get_pipe("textcat_multilabel").to_bytes())
         digest.update(json.dumps(self.thresholds, sort_keys=True).encode())
-        if self.polarity is not None:
-            digest.update((out / "polarity.npz").read_bytes())
+        for extra in ("polarity.npz", "linear.npz"):
+            if (out / extra).exists():
+                digest.update((out / extra).read_bytes())
         self.meta["fingerprint"] = digest.hexdigest()[:12]
         (out / META_FILE).write_text(json.dumps({
             "labels": self.labels, "thresholds": self.thresholds, "label_names": self.label_names,
@@ -66,13 +72,19 @@ class TopicModel:
             from nlp.polarity import PolarityModel
 
             polarity = PolarityModel.load(p / "polarity.npz")
+        linear = None
+        if (p / "linear.npz").exists():
+            from nlp.linear import LinearTopicModel
+
+            linear = LinearTopicModel.load(p / "linear.npz")
         return cls(spacy.load(p / "textcat"), d["thresholds"], d["labels"], d.get("label_names", {}), polarity,
-                   d.get("meta", {}))
+                   linear, d.get("meta", {}))
 
     def attach(self, nlp: Language) -> None:
         """Add the textcat and the thresholding component to an analyser pipeline."""
         nlp.add_pipe("textcat_multilabel", name=TEXTCAT_NAME, source=self.nlp)
-        nlp.add_pipe("clearloop_topic_model", config={"textcat": TEXTCAT_NAME, "thresholds": self.thresholds})
+        comp = nlp.add_pipe("clearloop_topic_model", config={"textcat": TEXTCAT_NAME, "thresholds": self.thresholds})
+        comp.linear = self.linear
 
     def mentions(self, doc: Doc, state: DocState, text: str, existing: list[Mention], names: dict[str, str],
                  band: float) -> list[Mention]:

@@ -90,14 +90,14 @@ def train_textcat(train: Sequence[tuple[str, list[str]]], dev: Sequence[tuple[st
     optimizer = nlp.initialize(lambda: train_ex)
     rnd = random.Random(seed)
     gold = [set(t) for _, t in dev]
-    best = (-1.0, None, None)
+    best = (-1.0, None, None, epochs)
     for epoch in range(epochs):
         rnd.shuffle(train_ex)
         losses: dict[str, float] = {}
         for batch in minibatch(train_ex, size=32):
             nlp.update(batch, sgd=optimizer, drop=0.2, losses=losses)
         if not dev:
-            best = (0.0, textcat.to_bytes(), dict.fromkeys(labels, 0.5))
+            best = (0.0, textcat.to_bytes(), dict.fromkeys(labels, 0.5), epoch + 1)
             continue
         scores = _dev_scores(nlp, dev)
         th = choose_thresholds(scores, gold, labels)
@@ -107,8 +107,9 @@ def train_textcat(train: Sequence[tuple[str, list[str]]], dev: Sequence[tuple[st
                         "dev_micro_f1": round(f1, 4)}))
         if f1 > best[0]:
             with nlp.select_pipes(enable=["textcat_multilabel"]):
-                best = (f1, textcat.to_bytes(), th)
+                best = (f1, textcat.to_bytes(), th, epoch + 1)
     textcat.from_bytes(best[1])
+    nlp.meta["clearloop_best_epoch"] = best[3]
     return nlp, best[2], best[0]
 
 
@@ -116,7 +117,7 @@ def train_topic_model(examples: Sequence[tuple[str, list[str]]], output_dir: str
                       labels: list[str] | None = None, *, arch: str = "bow", epochs: int = 15,
                       dev_share: float = 0.15, seed: int = 0, label_names: dict[str, str] | None = None,
                       polarity_examples: Sequence[tuple[str, str, str]] | None = None,
-                      log=print) -> dict:
+                      use_linear: bool = True, refit: bool = False, log=print) -> dict:
     """Train and save a topic model (+ a polarity model when ``polarity_examples`` = (text, topic, label)).
 
     ``examples`` are (text, topic ids); ``labels`` defaults to every topic seen. Returns the saved metadata.
@@ -127,17 +128,47 @@ def train_topic_model(examples: Sequence[tuple[str, list[str]]], output_dir: str
     labels = sorted(labels or {t for _, ts in examples for t in ts})
     train, dev = split(list(examples), dev_share, seed)
     nlp, thresholds, dev_f1 = train_textcat(train, dev, labels, arch=arch, epochs=epochs, seed=seed, log=log)
+    linear = None
+    if use_linear:
+        linear, thresholds, dev_f1 = _add_linear(nlp, train, dev, labels, log)
+    if refit and dev:
+        # Thresholds and epoch count are chosen on dev; the final weights then see all the data.
+        best_epoch = nlp.meta["clearloop_best_epoch"]
+        nlp, _, _ = train_textcat(list(examples), [], labels, arch=arch, epochs=best_epoch, seed=seed, log=log)
+        if use_linear:
+            linear, _, _ = _add_linear(nlp, list(examples), [], labels, log)
     polarity = None
     if polarity_examples:
         from nlp.polarity import train_polarity
 
         polarity = train_polarity(list(polarity_examples), seed=seed, log=log)
-    model = TopicModel(nlp, thresholds, labels, label_names or {}, polarity,
+    model = TopicModel(nlp, thresholds, labels, label_names or {}, polarity, linear,
                        {"arch": arch, "epochs": epochs, "dev_micro_f1": round(dev_f1, 4),
                         "n_train": len(train), "n_dev": len(dev), "train_seconds": 0.0})
     model.meta["train_seconds"] = round(time.perf_counter() - t0, 1)
     model.save(output_dir)
     return model.meta
+
+
+def _add_linear(nlp, train, dev, labels: list[str], log):
+    """Fit the linear n-gram model on ``train``; choose thresholds for the textcat/linear average on dev."""
+    from nlp.analyzer import build_pipeline
+    from nlp.linear import LinearTopicModel
+
+    feats = build_pipeline(None)
+    infos = [d._.clearloop.infos for d in feats.pipe([t for t, _ in train], batch_size=256)]
+    linear = LinearTopicModel.fit(infos, [ts for _, ts in train], labels)
+    if not dev:
+        return linear, dict.fromkeys(labels, 0.5), 0.0
+    dev_docs = list(feats.pipe([t for t, _ in dev], batch_size=256))
+    cats = _dev_scores(nlp, dev)
+    scores = [{lab: (c[lab] + float(p)) / 2 for lab, p in zip(labels, linear.scores(d._.clearloop.infos), strict=True)}
+              for c, d in zip(cats, dev_docs, strict=True)]
+    gold = [set(ts) for _, ts in dev]
+    th = choose_thresholds(scores, gold, labels)
+    f1 = micro_prf(gold, [{lab for lab in labels if s[lab] >= th[lab]} for s in scores])[2]
+    log(json.dumps({"textcat+linear dev_micro_f1": round(f1, 4)}))
+    return linear, th, f1
 
 
 def _load_training(path: str) -> tuple[list[tuple[str, list[str]]], list[tuple[str, str, str]]]:
@@ -155,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", help="JSONL {text, topics, topic_sentiments?} or SemEval-2014 XML")
     ap.add_argument("-o", "--output", required=True, help="output directory")
-    ap.add_argument("--arch", choices=sorted(ARCHS), default="bow")
+    ap.add_argument("--arch", choices=sorted(ARCHS), default="ensemble")
     ap.add_argument("--epochs", type=int, default=15)
     ap.add_argument("--dev-share", type=float, default=0.15)
     ap.add_argument("--seed", type=int, default=0)
