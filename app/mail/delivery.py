@@ -1,0 +1,197 @@
+"""Delivering invitations and reminders at most once (RELIABILITY 6).
+
+claim → send → mark: rows are claimed atomically (``UPDATE … RETURNING``; ``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL so parallel workers take disjoint rows) and committed as ``sending`` before any byte goes to
+the relay; each result is committed right after its message. A crash between send and mark leaves the
+row ``sending``; the sweeper turns it ``uncertain`` after MAIL_SENDING_TIMEOUT, and nothing ever resends
+an ``uncertain`` row automatically. Retries and re-runs only ever claim ``queued`` rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.mail.message import build_invitation
+from app.mail.suppression import is_suppressed, suppress
+from app.mail.transport import (
+    MailError,
+    PermanentMailError,
+    TemporaryMailError,
+    UncertainMailError,
+    get_transport,
+)
+from app.models import Contact, DeliveryState, Invitation, Send, SendStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5  # temporary failures before an invitation is failed for good
+MAX_TEMPORARY_IN_A_ROW = 3  # then the relay is in trouble: release the batch instead of waiting on it
+
+
+def claim_rows(where: list, limit: int, values: dict) -> list[int]:
+    """Atomically update up to ``limit`` invitations matching ``where`` and return their ids."""
+    inner = sa.select(Invitation.id).where(*where).order_by(Invitation.id).limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        inner = inner.with_for_update(skip_locked=True)
+    stmt = (
+        sa.update(Invitation)
+        .where(Invitation.id.in_(inner.scalar_subquery()), *where)
+        .values(**values)
+        .returning(Invitation.id)
+    )
+    ids = list(db.session.execute(stmt, execution_options={"synchronize_session": False}).scalars())
+    db.session.commit()
+    return sorted(ids)
+
+
+def claim_invitations(send_id: int, limit: int) -> list[int]:
+    """Atomically move up to ``limit`` queued invitations of a send to ``sending``."""
+    where = [Invitation.send_id == send_id, Invitation.state == DeliveryState.QUEUED]
+    values = {"state": DeliveryState.SENDING, "claimed_at": utcnow(), "attempts": Invitation.attempts + 1}
+    return claim_rows(where, limit, values)
+
+
+def last_minute_skip(invitation: Invitation) -> str | None:
+    """Consent checked again just before sending: it may have changed since the send started."""
+    contact = invitation.contact
+    if contact is None:
+        return "erased"
+    if is_suppressed(contact.email):
+        return "suppressed"
+    if contact.unsubscribed_at is not None:
+        return "unsubscribed"
+    if contact.bounced_at is not None:
+        return "bounced"
+    return None
+
+
+def record_bounce(contact: Contact | None) -> None:
+    """A hard bounce: the contact is skipped from now on; from the second one the address is suppressed."""
+    if contact is None:
+        return
+    contact.bounce_count = (contact.bounce_count or 0) + 1
+    contact.bounced_at = contact.bounced_at or utcnow()
+    if contact.bounce_count >= 2:
+        suppress(contact.email, "bounce")
+
+
+def deliver_batch(send_id: int) -> dict[str, int]:
+    """Claim one batch of a send and deliver it over one transport connection; returns outcome counts."""
+    ids = claim_invitations(send_id, current_app.config["MAIL_BATCH_SIZE"])
+    counts: dict[str, int] = {}
+    temporary_in_a_row = 0
+    with get_transport() as transport:
+        for position, invitation_id in enumerate(ids):
+            state = _deliver_one(transport, invitation_id)
+            counts[state] = counts.get(state, 0) + 1
+            temporary_in_a_row = temporary_in_a_row + 1 if state == "retry" else 0
+            if temporary_in_a_row >= MAX_TEMPORARY_IN_A_ROW:
+                counts["released"] = _release(ids[position + 1 :])
+                break
+    return counts
+
+
+def _release(ids: list[int]) -> int:
+    """Give back claimed rows that were never tried (nothing was sent for them)."""
+    if not ids:
+        return 0
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id.in_(ids), Invitation.state == DeliveryState.SENDING)
+        .values(state=DeliveryState.QUEUED, attempts=Invitation.attempts - 1),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+    return len(ids)
+
+
+def _deliver_one(transport, invitation_id: int) -> str:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.state != DeliveryState.SENDING:
+        return "gone"
+    reason = last_minute_skip(invitation)
+    if reason or invitation.send.status == SendStatus.CANCELLED:
+        invitation.state, invitation.skip_reason = DeliveryState.SKIPPED, reason or "cancelled"
+        db.session.commit()
+        return "skipped"
+    try:
+        msg = build_invitation(invitation)
+    except Exception as exc:  # a template or data problem fails this row, not the batch
+        log.exception("could not build invitation %s", invitation_id)
+        invitation.state, invitation.error = DeliveryState.FAILED, f"could not build the message: {exc}"[:500]
+        db.session.commit()
+        return "failed"
+    outcome = _send(transport, msg, invitation)
+    db.session.commit()
+    return outcome
+
+
+def _send(transport, msg, invitation: Invitation) -> str:
+    """Send and set the row's state from the outcome (the caller commits)."""
+    try:
+        transport.send(msg, "invitation")
+    except TemporaryMailError as exc:
+        invitation.error = str(exc)[:500]
+        if invitation.attempts >= MAX_ATTEMPTS:
+            invitation.state = DeliveryState.FAILED
+            return "failed"
+        invitation.state = DeliveryState.QUEUED  # nothing was delivered: a later batch tries again
+        return "retry"
+    except PermanentMailError as exc:
+        invitation.error = str(exc)[:500]
+        invitation.state = DeliveryState.BOUNCED if exc.hard_bounce else DeliveryState.FAILED
+        if exc.hard_bounce:
+            record_bounce(invitation.contact)
+        return invitation.state.value
+    except UncertainMailError as exc:
+        invitation.state, invitation.error = DeliveryState.UNCERTAIN, str(exc)[:500]
+        return "uncertain"
+    now = utcnow()
+    invitation.state, invitation.sent_at, invitation.error = DeliveryState.SENT, now, None
+    invitation.message_id = msg["Message-ID"]
+    if invitation.contact is not None:
+        invitation.contact.last_surveyed_at = now
+    return "sent"
+
+
+def mark_stuck_uncertain() -> int:
+    """Rows claimed too long ago and still ``sending`` crashed mid-send: ``uncertain``, never resent."""
+    cutoff = utcnow() - timedelta(seconds=current_app.config["MAIL_SENDING_TIMEOUT"])
+    first = db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.state == DeliveryState.SENDING, Invitation.claimed_at < cutoff)
+        .values(state=DeliveryState.UNCERTAIN, error="the sender stopped while sending; not resent"),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    second = db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.reminder_state == DeliveryState.SENDING, Invitation.reminder_claimed_at < cutoff)
+        .values(reminder_state=DeliveryState.UNCERTAIN),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    db.session.commit()
+    return first + second
+
+
+def sends_needing_batches() -> list[tuple[int, int]]:
+    """Running sends with queued rows and no batch at work: (send id, queued count)."""
+    busy = sa.select(Invitation.send_id).where(Invitation.state == DeliveryState.SENDING).distinct()
+    rows = db.session.execute(
+        sa.select(Invitation.send_id, sa.func.count())
+        .join(Send, Send.id == Invitation.send_id)
+        .where(
+            Send.status == SendStatus.SENDING,
+            Invitation.state == DeliveryState.QUEUED,
+            Invitation.send_id.not_in(busy),
+        )
+        .group_by(Invitation.send_id)
+    ).all()
+    return [(send_id, n) for send_id, n in rows]
+
+
+__all__ = ["MailError", "deliver_batch", "mark_stuck_uncertain", "sends_needing_batches"]

@@ -1,0 +1,204 @@
+"""Mail transports: SMTP (one reused connection per batch) and the local outbox (the embedded default).
+
+Outcomes of one delivery are explicit, because they decide an invitation's state:
+- ``TemporaryMailError``: the server said 4xx, or the connection failed before DATA. Nothing was
+  delivered, so trying again is safe (done here with backoff, then left for a later batch).
+- ``PermanentMailError``: 5xx. ``hard_bounce`` when the recipient was refused.
+- ``UncertainMailError``: the connection broke during DATA. The message may have been delivered, so the
+  invitation becomes ``uncertain`` and is never resent automatically (at most once to customers).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import time
+from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
+from types import TracebackType
+from typing import Protocol
+
+from flask import current_app
+
+from app.extensions import db
+from app.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+class MailError(Exception):
+    """A delivery that did not end in a plain 250."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TemporaryMailError(MailError):
+    """Refused for now (4xx) or not reached: safe to try again."""
+
+
+class PermanentMailError(MailError):
+    """Refused for good (5xx)."""
+
+    def __init__(self, message: str, code: int | None = None, hard_bounce: bool = False) -> None:
+        super().__init__(message, code)
+        self.hard_bounce = hard_bounce
+
+
+class UncertainMailError(MailError):
+    """The outcome is unknown: the message may have been delivered."""
+
+
+class Transport(Protocol):
+    """Something that delivers messages, used as a context manager around one batch."""
+
+    def __enter__(self) -> Transport: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def send(self, msg: EmailMessage, kind: str) -> None:
+        """Deliver one message or raise a MailError."""
+
+
+def _describe(code: int, resp: bytes | str) -> str:
+    text = resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
+    return f"{code} {text}".strip()[:500]
+
+
+def _raise_for(code: int, resp: bytes | str, stage: str) -> None:
+    message = f"{stage}: {_describe(code, resp)}"
+    if 400 <= code < 500:
+        raise TemporaryMailError(message, code)
+    raise PermanentMailError(message, code, hard_bounce=stage == "RCPT" and code >= 500)
+
+
+class SmtpTransport:
+    """SMTP with one connection reused for every message of a batch, timeouts and 4xx retries."""
+
+    def __init__(self) -> None:
+        cfg = current_app.config
+        self.host, self.port, self.timeout = cfg["SMTP_HOST"], cfg["SMTP_PORT"], cfg["SMTP_TIMEOUT"]
+        self.use_ssl, self.starttls = cfg["SMTP_SSL"], cfg["SMTP_STARTTLS"]
+        self.username, self.password = cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"]
+        self.delays = tuple(cfg.get("MAIL_RETRY_DELAYS", (2, 10, 30)))
+        self.conn: smtplib.SMTP | None = None
+        self.connections = 0  # how many times a connection was opened (the benchmark and tests read it)
+
+    def __enter__(self) -> SmtpTransport:
+        return self
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Say QUIT (or just drop a broken connection)."""
+        if self.conn is not None:
+            try:
+                self.conn.quit()
+            except (smtplib.SMTPException, OSError):
+                self.conn.close()
+            self.conn = None
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.conn is not None:
+            return self.conn
+        context = ssl.create_default_context()
+        try:
+            if self.use_ssl:
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=context
+                )
+            else:
+                conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                if self.starttls:
+                    conn.starttls(context=context)
+            if self.username:
+                conn.login(self.username, self.password)
+        except (smtplib.SMTPException, OSError) as exc:
+            # Even a 5xx here (e.g. a wrong password) is the relay's problem, not the message's: the
+            # invitations stay queued for a later batch instead of being failed one by one.
+            raise TemporaryMailError(f"cannot reach {self.host}:{self.port}: {exc}") from exc
+        self.conn = conn
+        self.connections += 1
+        return conn
+
+    def send(self, msg: EmailMessage, kind: str = "invitation") -> None:
+        """Deliver one message, retrying temporary failures with backoff before giving up."""
+        for attempt in range(len(self.delays) + 1):
+            try:
+                self._send_once(msg)
+                return
+            except TemporaryMailError as exc:
+                if attempt == len(self.delays):
+                    raise
+                log.info("temporary SMTP failure (%s); retrying in %ss", exc, self.delays[attempt])
+                time.sleep(self.delays[attempt])
+
+    def _send_once(self, msg: EmailMessage) -> None:
+        conn = self._connect()
+        sender = parseaddr(msg["From"])[1]
+        recipients = [addr for _, addr in getaddresses(msg.get_all("To", []))]
+        data = msg.as_bytes()
+        try:
+            code, resp = conn.mail(sender)
+            if code != 250:
+                conn.rset()
+                _raise_for(code, resp, "MAIL")
+            for rcpt in recipients:
+                code, resp = conn.rcpt(rcpt)
+                if code not in (250, 251):
+                    conn.rset()
+                    _raise_for(code, resp, "RCPT")
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            # Before DATA nothing can have been delivered: reconnect and try again.
+            self._drop()
+            raise TemporaryMailError(f"connection lost before DATA: {exc}") from exc
+        self._data(conn, data)
+
+    def _data(self, conn: smtplib.SMTP, data: bytes) -> None:
+        try:
+            code, resp = conn.data(data)
+        except smtplib.SMTPDataError as exc:  # DATA itself refused: the message was not sent
+            conn.rset()
+            _raise_for(exc.smtp_code, exc.smtp_error, "DATA")
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            raise UncertainMailError(f"connection lost during DATA: {exc}") from exc
+        if code != 250:
+            _raise_for(code, resp, "DATA")
+
+    def _drop(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+class OutboxTransport:
+    """Keeps each message as an OutboxMessage row in the caller's transaction (the embedded default)."""
+
+    def __enter__(self) -> OutboxTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def send(self, msg: EmailMessage, kind: str = "invitation") -> None:
+        """Store the whole RFC 5322 message, as an SMTP server would have received it."""
+        db.session.add(
+            OutboxMessage(
+                message_id=msg["Message-ID"],
+                kind=kind,
+                to_addr=parseaddr(msg["To"])[1],
+                subject=str(msg["Subject"])[:500],
+                raw=msg.as_string(),
+            )
+        )
+
+
+def get_transport() -> SmtpTransport | OutboxTransport:
+    """The configured transport: ``smtp`` when SMTP_HOST is set, else the local outbox."""
+    if current_app.config["MAIL_TRANSPORT"] == "smtp":
+        return SmtpTransport()
+    return OutboxTransport()

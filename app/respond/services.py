@@ -1,0 +1,235 @@
+"""Respondent use cases: link clicks (telling people from mail scanners), answers, feedback forms, and
+unsubscribes. Each answer is committed first (analysis ``pending``) and handed to tagging after commit.
+
+Idempotency (RELIABILITY 2): one response per invitation (unique constraint) and per anonymous submission
+id (unique). A concurrent duplicate insert hits the constraint, is rolled back to its savepoint, and
+turns into an update of the row that won: never a second row, never a 500. A replay with the same
+values changes nothing; a different score or comment is an intended edit (``edit_count`` + 1).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.database import is_unique_violation
+from app.extensions import db
+from app.mail.suppression import suppress
+from app.models import (
+    AnalysisState,
+    Channel,
+    FormCategory,
+    Invitation,
+    LinkClick,
+    Response,
+    Survey,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+SCANNER_WINDOW = timedelta(seconds=10)  # two different score links within this: not a person
+SCANNER_HOLD = timedelta(seconds=60)  # after a flag, the page's automatic save waits for a real press
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a respondent posted; ``comment_present`` False leaves an existing comment alone."""
+
+    score: int | None
+    comment: str | None = None
+    comment_present: bool = False
+    category: FormCategory | None = None
+    email: str | None = None
+    account_hint: str | None = None
+    locale: str = "en"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The stored response and what the call did to it."""
+
+    response: Response
+    created: bool
+    changed: bool
+
+
+def record_click(invitation: Invitation, kind: str, score: int | None, user_agent: str | None) -> bool:
+    """Log a GET of an email link; flag the invitation as scanned when the pattern is not a person's."""
+    now = utcnow()
+    suspected = kind == "hidden"
+    if kind == "score" and score is not None:
+        other = db.session.execute(
+            sa.select(LinkClick.id).where(
+                LinkClick.invitation_id == invitation.id,
+                LinkClick.kind == "score",
+                LinkClick.score != score,
+                LinkClick.created_at >= now - SCANNER_WINDOW,
+            )
+        ).first()
+        suspected = other is not None
+    db.session.add(
+        LinkClick(
+            invitation_id=invitation.id,
+            kind=kind,
+            score=score,
+            user_agent=(user_agent or "")[:300] or None,
+            suspected_scanner=suspected,
+            created_at=now,
+        )
+    )
+    invitation.click_count = (invitation.click_count or 0) + 1
+    invitation.first_clicked_at = invitation.first_clicked_at or now
+    invitation.last_clicked_at = now
+    if suspected:
+        invitation.scanner_flagged_at = now
+        db.session.execute(
+            sa.update(LinkClick)
+            .where(LinkClick.invitation_id == invitation.id, LinkClick.created_at >= now - SCANNER_WINDOW)
+            .values(suspected_scanner=True)
+        )
+    db.session.commit()
+    return suspected
+
+
+def scanner_hold(invitation: Invitation) -> bool:
+    """True right after a scanner pattern: an automatic save must then be confirmed by a press."""
+    flagged = invitation.scanner_flagged_at
+    return flagged is not None and utcnow() - flagged < SCANNER_HOLD
+
+
+def _apply(response: Response, answer: Answer) -> tuple[bool, bool]:
+    """Apply an edit in place; returns (changed, comment_changed)."""
+    changed = comment_changed = False
+    if answer.score is not None and response.score != answer.score:
+        response.score = answer.score
+        changed = True
+    if answer.comment_present and response.comment != answer.comment:
+        response.comment = answer.comment
+        changed = comment_changed = True
+    if answer.category is not None and response.form_category != answer.category:
+        response.form_category = answer.category
+        changed = True
+    if changed:
+        response.edit_count = (response.edit_count or 0) + 1
+    return changed, comment_changed
+
+
+def _mark_for_analysis(response: Response) -> None:
+    """A new or changed comment waits for tagging; no comment means nothing to analyse."""
+    if response.comment:
+        response.analysis_state = AnalysisState.PENDING
+        response.analysis_requested_at = utcnow()
+    else:
+        response.analysis_state = AnalysisState.SKIPPED
+        response.analysis_requested_at = None
+
+
+def _existing(invitation_id: int | None, submission_id: str | None) -> Response | None:
+    column, value = (
+        (Response.invitation_id, invitation_id) if invitation_id else (Response.submission_id, submission_id)
+    )
+    return db.session.execute(sa.select(Response).where(column == value)).scalar_one_or_none()
+
+
+def invitation_response(invitation: Invitation) -> Response | None:
+    """The response an invitation already has, if any."""
+    return _existing(invitation.id, None)
+
+
+def _store(new: Response, answer: Answer) -> Outcome:
+    """Insert ``new`` or, when its invitation/submission already answered, edit that row instead."""
+    existing = _existing(new.invitation_id, new.submission_id)
+    if existing is None:
+        _mark_for_analysis(new)
+        try:
+            with db.session.begin_nested():
+                db.session.add(new)
+            return Outcome(new, True, True)
+        except sa.exc.IntegrityError as exc:
+            if not is_unique_violation(exc):
+                raise
+            existing = _existing(new.invitation_id, new.submission_id)
+            if existing is None:  # pragma: no cover - the winner's row must be visible after the conflict
+                raise
+    changed, comment_changed = _apply(existing, answer)
+    if comment_changed:
+        _mark_for_analysis(existing)
+    return Outcome(existing, False, changed)
+
+
+def _finish(outcome: Outcome, analyse: bool) -> Outcome:
+    """Commit, then hand the response to tagging (best effort, after commit: rule 1)."""
+    db.session.commit()
+    if analyse and outcome.response.analysis_state == AnalysisState.PENDING:
+        request_analysis([outcome.response.id])
+    return outcome
+
+
+def submit_invitation_answer(invitation: Invitation, answer: Answer) -> Outcome:
+    """Record (or edit) the answer of an invitation's contact."""
+    survey = invitation.survey
+    contact = invitation.contact
+    new = Response(
+        survey_id=survey.id,
+        kind=survey.kind,
+        channel=Channel.EMAIL,
+        invitation_id=invitation.id,
+        contact_id=invitation.contact_id,
+        account_id=contact.account_id if contact else None,
+        score=answer.score,
+        comment=answer.comment,
+        form_category=answer.category,
+        respondent_email=None,
+        locale=answer.locale,
+    )
+    outcome = _store(new, answer)
+    if invitation.responded_at is None:
+        invitation.responded_at = utcnow()
+    return _finish(outcome, outcome.created or outcome.changed)
+
+
+def submit_anonymous(survey: Survey, submission_id: str, answer: Answer, channel: Channel) -> Outcome:
+    """Record (or edit) an answer given through a survey's public link or feedback form."""
+    new = Response(
+        survey_id=survey.id,
+        kind=survey.kind,
+        channel=channel,
+        submission_id=submission_id,
+        score=answer.score,
+        comment=answer.comment,
+        form_category=answer.category,
+        respondent_email=answer.email,
+        account_hint=answer.account_hint,
+        locale=answer.locale,
+    )
+    outcome = _store(new, answer)
+    return _finish(outcome, outcome.created or outcome.changed)
+
+
+def unsubscribe(invitation: Invitation) -> bool:
+    """Stop surveys to the invitation's contact and suppress the address; True when it changed anything."""
+    contact = invitation.contact
+    if contact is None:
+        return False
+    changed = contact.unsubscribed_at is None
+    if changed:
+        contact.unsubscribed_at = utcnow()
+    suppress(contact.email, "unsubscribe")
+    db.session.commit()
+    return changed
+
+
+def request_analysis(response_ids: list[int]) -> None:
+    """Hand committed responses to the tagging job; rows stay ``pending`` for the sweeper if this fails."""
+    try:
+        from app.analysis.services import request_analysis as hook
+    except ImportError:  # tagging not installed yet: the rows stay pending for its sweeper
+        return
+    try:
+        hook(response_ids)
+    except Exception:  # the hook is best effort by contract; an answer never fails because of it
+        log.exception("request_analysis failed; the sweeper will pick the responses up")

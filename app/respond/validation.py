@@ -1,0 +1,152 @@
+"""Parsing what respondents post, strictly: one value per field, canonical integers in range, a comment
+cap, control characters removed. Every refusal carries a sentence a respondent understands.
+
+Public answer forms are protected by a signed per-page *form key* instead of Flask-WTF's session CSRF:
+the authority to answer is the unguessable link token, not a cookie, so a cross-site POST gains nothing;
+the key proves the POST follows a page we rendered (stopping blind posts to public links), keeps working
+in third-party iframes where cookies are blocked, and carries the anonymous submission id that makes a
+replayed or double-clicked POST land on the same row.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.datastructures import MultiDict
+
+from app.models import SCORE_RANGES, FormCategory, SurveyKind
+
+COMMENT_MAX = 10_000
+EMAIL_MAX = 254
+HINT_MAX = 200
+SCORE_RE = re.compile(r"^(?:0|[1-9][0-9]?)$")
+# C0 controls except tab and newline, DEL, and NUL: nothing a person types, and PostgreSQL refuses NUL.
+STRIP_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+KEY_MAX_AGE = 40 * 24 * 3600  # longer than any invitation lives; expiry itself is checked on the row
+
+
+class InvalidInput(ValueError):
+    """A posted value that cannot be accepted; ``str(exc)`` is shown to the respondent."""
+
+    def __init__(self, message: str, field: str = "form", status: int = 422) -> None:
+        super().__init__(message)
+        self.field = field
+        self.status = status
+
+
+def _single(form: MultiDict, name: str) -> str | None:
+    values = form.getlist(name)
+    if len(values) > 1:
+        raise InvalidInput(_("Please send each answer only once."), name)
+    return values[0] if values else None
+
+
+def parse_score(form: MultiDict, kind: SurveyKind) -> int:
+    """The score posted for a scored survey, or InvalidInput."""
+    raw = _single(form, "score")
+    lo, hi = SCORE_RANGES[kind]
+    message = _("Please choose a score from %(lo)s to %(hi)s.", lo=lo, hi=hi)
+    if raw is None or not SCORE_RE.match(raw):
+        raise InvalidInput(message, "score")
+    score = int(raw)
+    if not lo <= score <= hi:
+        raise InvalidInput(message, "score")
+    return score
+
+
+def clean_comment(value: str) -> str | None:
+    """Drop control characters, normalise line ends, trim; None when nothing is left."""
+    text = STRIP_CHARS.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    return text or None
+
+
+def parse_comment(form: MultiDict, name: str = "comment", required: bool = False) -> tuple[bool, str | None]:
+    """(present, text): whether the field was posted at all, and its cleaned text (capped)."""
+    raw = _single(form, name)
+    if raw is None:
+        if required:
+            raise InvalidInput(_("Please write a message."), name)
+        return False, None
+    text = clean_comment(raw)
+    if text is not None and len(text) > COMMENT_MAX:
+        raise InvalidInput(
+            _(
+                "Please keep your comment under %(max)s characters (it has %(n)s).",
+                max=f"{COMMENT_MAX:,}",
+                n=f"{len(text):,}",
+            ),
+            name,
+        )
+    if required and text is None:
+        raise InvalidInput(_("Please write a message."), name)
+    return True, text
+
+
+def parse_category(form: MultiDict) -> FormCategory:
+    """The feedback form's category."""
+    raw = _single(form, "category")
+    try:
+        return FormCategory(raw or "")
+    except ValueError:
+        raise InvalidInput(_("Please choose what your feedback is about."), "category") from None
+
+
+def parse_email(form: MultiDict) -> str | None:
+    """The optional contact address of a feedback form, validated."""
+    from email_validator import EmailNotValidError, validate_email
+
+    raw = (_single(form, "email") or "").strip()
+    if not raw:
+        return None
+    try:
+        if len(raw) > EMAIL_MAX:
+            raise EmailNotValidError("too long")
+        return validate_email(raw, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise InvalidInput(_("Please enter a valid email address, or leave it empty."), "email") from None
+
+
+def parse_hint(value: str | None) -> str | None:
+    """An account hint from an embedding site: printable, short, or dropped."""
+    if not value:
+        return None
+    text = clean_comment(value)
+    return text[:HINT_MAX] if text else None
+
+
+@dataclass(frozen=True)
+class FormKey:
+    """What a signed form key carries: the page it was made for and an anonymous submission id."""
+
+    target: str
+    submission: str | None
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="clearloop.respond.form-key")
+
+
+def make_form_key(target: str, anonymous: bool = False) -> str:
+    """A key for a page about ``target`` (``inv:<id>`` or ``survey:<id>``)."""
+    payload = {"t": target, "s": secrets.token_urlsafe(24) if anonymous else None}
+    return _serializer().dumps(payload)
+
+
+def check_form_key(form: MultiDict, target: str) -> FormKey:
+    """The posted key's content; InvalidInput(400) when missing, forged, stale or for another page."""
+    raw = _single(form, "key")
+    message = _("This form could not be checked. Please reload the page and answer again.")
+    if not raw or len(raw) > 300:
+        raise InvalidInput(message, "key", 400)
+    try:
+        payload = _serializer().loads(raw, max_age=KEY_MAX_AGE)
+    except BadSignature:
+        raise InvalidInput(message, "key", 400) from None
+    if not isinstance(payload, dict) or payload.get("t") != target:
+        raise InvalidInput(message, "key", 400)
+    return FormKey(target, payload.get("s"))

@@ -1,0 +1,199 @@
+"""Sends: creating one (now or scheduled), starting it (invitations made, consent and fatigue applied),
+and reading its progress. Delivery itself is app/mail/delivery.py, run by the jobs in app/tasks/mail.py."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.jobs import default_retry, enqueue
+from app.models import DeliveryState, Invitation, Send, SendStatus, Survey, SurveyStatus, utcnow
+from app.settings import get_setting
+from app.surveys import audience as aud
+from app.surveys.tokens import new_token
+
+
+class SendError(ValueError):
+    """A send that cannot be made; the message says why."""
+
+
+@dataclass
+class AudiencePreview:
+    """Who an audience would reach right now, and who would be skipped and why."""
+
+    total: int = 0
+    to_send: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+
+
+def preview_audience(spec: dict[str, Any]) -> AudiencePreview:
+    """Count an audience and its skips without creating anything."""
+    spec = aud.validate(spec)
+    result = AudiencePreview(unknown=aud.unknown_emails(spec))
+    for chunk in aud.audience_contacts(spec):
+        reasons = aud.skip_reasons(chunk, None)
+        result.total += len(chunk)
+        for reason in reasons.values():
+            result.skipped[reason] = result.skipped.get(reason, 0) + 1
+    result.to_send = result.total - sum(result.skipped.values())
+    return result
+
+
+def create_send(
+    survey: Survey,
+    spec: dict[str, Any],
+    scheduled_at: datetime | None = None,
+    reminder_days: int | None = None,
+    expiry_days: int | None = None,
+    user_id: int | None = None,
+) -> Send:
+    """Record a send, commit it, and start it now when it is due (else the sweeper starts it on time)."""
+    if survey.status != SurveyStatus.ACTIVE:
+        raise SendError("This survey is archived; make it active before sending it.")
+    spec = aud.validate(spec)
+    now = utcnow()
+    when = max(scheduled_at or now, now)
+    expiry = expiry_days or survey.expiry_days or int(get_setting("invitation_expiry_days"))
+    unknown = aud.unknown_emails(spec)
+    if unknown:
+        spec = {**spec, "unknown_count": len(unknown), "unknown_sample": unknown[:50]}
+    send = Send(
+        survey_id=survey.id,
+        status=SendStatus.SCHEDULED,
+        audience=spec,
+        scheduled_at=when,
+        reminder_delay_days=reminder_days,
+        expires_at=when + timedelta(days=expiry),
+        created_by_id=user_id,
+    )
+    db.session.add(send)
+    db.session.commit()
+    if when <= now + timedelta(seconds=5):
+        from app.tasks.mail import start_send as start_job
+
+        enqueue(start_job, send.id, queue="mail", timeout=1800, job_id=f"start-send-{send.id}")
+    return send
+
+
+def start_send(send_id: int) -> int:
+    """Make the invitations of a due send exactly once; returns how many are queued for delivery."""
+    now = utcnow()
+    won = db.session.execute(
+        sa.update(Send)
+        .where(Send.id == send_id, Send.status == SendStatus.SCHEDULED, Send.scheduled_at <= now)
+        .values(status=SendStatus.SENDING, started_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    if won.rowcount != 1:  # already started, cancelled, or not due: someone else's job
+        db.session.rollback()
+        return 0
+    send = db.session.get(Send, send_id)
+    queued = _make_invitations(send, now)
+    db.session.commit()  # status and every invitation in one transaction: a crash leaves neither
+    enqueue_batches(send_id, queued)
+    if queued == 0:
+        complete_if_done(send_id)
+    return queued
+
+
+def _make_invitations(send: Send, now: datetime) -> int:
+    queued = 0
+    expires = max(send.expires_at or now, now)
+    for chunk in aud.audience_contacts(send.audience):
+        reasons = aud.skip_reasons(chunk, send.id)
+        rows = []
+        for contact in chunk:
+            token = new_token()
+            reason = reasons.get(contact.id)
+            rows.append(
+                {
+                    "send_id": send.id,
+                    "survey_id": send.survey_id,
+                    "contact_id": contact.id,
+                    "token_salt": token.salt,
+                    "token_hash": token.token_hash,
+                    "state": DeliveryState.SKIPPED if reason else DeliveryState.QUEUED,
+                    "skip_reason": reason,
+                    "attempts": 0,
+                    "click_count": 0,
+                    "expires_at": expires,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            queued += reason is None
+        if rows:
+            db.session.execute(sa.insert(Invitation), rows)
+    return queued
+
+
+def enqueue_batches(send_id: int, queued: int) -> None:
+    """Enqueue enough batch jobs for ``queued`` invitations (each claims its own rows)."""
+    from app.tasks.mail import send_batch
+
+    size = current_app.config["MAIL_BATCH_SIZE"]
+    for _ in range(math.ceil(queued / size)):
+        enqueue(send_batch, send_id, queue="mail", timeout=900, retry=default_retry())
+
+
+def complete_if_done(send_id: int) -> bool:
+    """Mark a send completed once nothing of it is queued or being sent."""
+    busy = db.session.execute(
+        sa.select(Invitation.id)
+        .where(
+            Invitation.send_id == send_id,
+            Invitation.state.in_([DeliveryState.QUEUED, DeliveryState.SENDING]),
+        )
+        .limit(1)
+    ).first()
+    if busy is not None:
+        return False
+    result = db.session.execute(
+        sa.update(Send)
+        .where(Send.id == send_id, Send.status == SendStatus.SENDING)
+        .values(status=SendStatus.COMPLETED, completed_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def cancel_send(send: Send) -> None:
+    """Cancel a scheduled send (one already sending stops after its queued rows are skipped)."""
+    if send.status not in (SendStatus.SCHEDULED, SendStatus.SENDING):
+        raise SendError("Only a scheduled or running send can be cancelled.")
+    send.status = SendStatus.CANCELLED
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.send_id == send.id, Invitation.state == DeliveryState.QUEUED)
+        .values(state=DeliveryState.SKIPPED, skip_reason="cancelled"),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+
+
+def state_counts(send_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per send: how many invitations are in each delivery state, plus responses."""
+    out: dict[int, dict[str, int]] = {sid: {} for sid in send_ids}
+    if not send_ids:
+        return out
+    rows = db.session.execute(
+        sa.select(
+            Invitation.send_id, Invitation.state, sa.func.count(), sa.func.count(Invitation.responded_at)
+        )
+        .where(Invitation.send_id.in_(send_ids))
+        .group_by(Invitation.send_id, Invitation.state)
+    ).all()
+    for send_id, state, n, responded in rows:
+        counts = out[send_id]
+        counts[state.value] = n
+        counts["total"] = counts.get("total", 0) + n
+        counts["responded"] = counts.get("responded", 0) + responded
+    return out

@@ -1,0 +1,90 @@
+"""Invitation link tokens: HMAC-SHA256(SECRET_KEY, salt), 256 bits, urlsafe; only sha256(token) is stored.
+
+A token is looked up by its hash, so the database never compares a secret and the lookup time does not
+depend on how much of a guess was right (constant-time by construction). The HMAC is recomputed and
+compared with ``hmac.compare_digest`` as a second check, which also ties tokens to this SECRET_KEY.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.models import Invitation, Survey, utcnow
+
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+PUBLIC_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+@dataclass(frozen=True)
+class NewToken:
+    """A freshly made token and what the database keeps of it."""
+
+    salt: str
+    token: str
+    token_hash: str
+
+
+def _mac(salt: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, b"invitation:" + salt.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def hash_token(token: str) -> str:
+    """The sha256 hex digest stored for a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> NewToken:
+    """A new invitation token from 128 random bits of salt (the token itself carries 256 bits)."""
+    salt = secrets.token_hex(16)
+    token = _mac(salt)
+    return NewToken(salt, token, hash_token(token))
+
+
+def token_for(invitation: Invitation) -> str:
+    """Recompute an invitation's link token from its salt (used when building its emails)."""
+    return _mac(invitation.token_salt)
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation a token belongs to, or None for malformed, unknown or forged tokens."""
+    if not isinstance(token, str) or not TOKEN_RE.match(token):
+        return None
+    invitation = db.session.execute(
+        sa.select(Invitation).where(Invitation.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+    if invitation is None or not hmac.compare_digest(_mac(invitation.token_salt), token):
+        return None
+    return invitation
+
+
+def is_expired(invitation: Invitation) -> bool:
+    """True once an invitation can no longer be answered (its expiry passed or its survey was archived)."""
+    if invitation.survey.status.value != "active":
+        return True
+    return invitation.expires_at is not None and invitation.expires_at <= utcnow()
+
+
+def new_public_token() -> str:
+    """A survey's public-link token (256 random bits, 43 urlsafe characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def find_public_survey(token: str) -> Survey | None:
+    """The survey whose public link this is (the caller checks that the link is enabled)."""
+    if not isinstance(token, str) or not PUBLIC_TOKEN_RE.match(token):
+        return None
+    survey = db.session.execute(sa.select(Survey).where(Survey.public_token == token)).scalar_one_or_none()
+    if survey is None or not hmac.compare_digest(survey.public_token, token):
+        return None
+    return survey
