@@ -71,6 +71,12 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SMTP_TIMEOUT": _int(env.get("SMTP_TIMEOUT"), 30),
         "MAIL_FROM": env.get("MAIL_FROM", "Clearloop <surveys@clearloop.localhost>"),
         "MAIL_BATCH_SIZE": _int(env.get("MAIL_BATCH_SIZE"), 100),
+        # Seconds between tries of a temporary (4xx) SMTP failure within a batch.
+        "MAIL_RETRY_DELAYS": tuple(int(x) for x in env.get("MAIL_RETRY_DELAYS", "2,10,30").split(",") if x),
+        # An invitation claimed longer ago than this and still "sending" becomes "uncertain" (never resent).
+        "MAIL_SENDING_TIMEOUT": _int(env.get("MAIL_SENDING_TIMEOUT"), 1800),
+        # Per client IP, on every public respondent page and answer endpoint.
+        "RESPOND_RATE_LIMIT": env.get("RESPOND_RATE_LIMIT", "60 per minute"),
         "NLP_MODEL": env.get("NLP_MODEL", ""),
         "NLP_TOPIC_MODEL_PATH": env.get("NLP_TOPIC_MODEL_PATH", str(instance / "topic_model")),
         "NLP_BATCH_SIZE": _int(env.get("NLP_BATCH_SIZE"), 64),

@@ -115,3 +115,49 @@ def make_topic(name: str | None = None, **kw: Any) -> Topic:
     db.session.add(topic)
     db.session.flush()
     return topic
+
+
+def make_send(survey: Survey | None = None, **kw: Any):
+    """A send of a survey (already started, so its invitations can be answered)."""
+    from datetime import timedelta
+
+    from app.models import Send, SendStatus
+
+    survey = survey or make_survey()
+    send = Send(
+        survey_id=survey.id,
+        status=kw.pop("status", SendStatus.SENDING),
+        audience=kw.pop("audience", {"type": "all"}),
+        expires_at=kw.pop("expires_at", utcnow() + timedelta(days=30)),
+        **kw,
+    )
+    db.session.add(send)
+    db.session.flush()
+    return send
+
+
+def make_invitation(survey: Survey | None = None, contact: Contact | None = None, **kw: Any):
+    """An invitation with a real link token; returns (invitation, token)."""
+    from datetime import timedelta
+
+    from app.models import DeliveryState, Invitation
+    from app.surveys.tokens import new_token
+
+    survey = survey or make_survey()
+    send = kw.pop("send", None) or make_send(survey)
+    contact = contact or make_contact()
+    token = new_token()
+    invitation = Invitation(
+        send_id=send.id,
+        survey_id=survey.id,
+        contact_id=contact.id,
+        token_salt=token.salt,
+        token_hash=token.token_hash,
+        state=kw.pop("state", DeliveryState.SENT),
+        sent_at=kw.pop("sent_at", utcnow()),
+        expires_at=kw.pop("expires_at", utcnow() + timedelta(days=30)),
+        **kw,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation, token.token
