@@ -49,7 +49,8 @@ def evaluate_vader(path: str) -> dict:
     return {"dataset": "vader", "files": files, "average": avg}
 
 
-def evaluate_semeval(test_path: str, train_path: str | None, model_dir: str | None, arch: str, epochs: int) -> dict:
+def evaluate_semeval(test_path: str, train_path: str | None, model_dir: str | None, arch: str = "ensemble",
+                     epochs: int = 15) -> dict:
     """Train on SemEval train (unless --model), report category micro-F1 and category polarity accuracy."""
     from nlp.train import _load_training, train_topic_model
 
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--train", help="SemEval train XML (default: next to the test file)")
     ap.add_argument("--model", help="a trained topic model directory (skips training)")
     ap.add_argument("--taxonomy", help="taxonomy JSON for JSONL data (default: the shipped SaaS taxonomy)")
-    ap.add_argument("--arch", default="bow")
+    ap.add_argument("--arch", default="ensemble", choices=["bow", "ensemble"])
     ap.add_argument("--epochs", type=int, default=15)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)

@@ -56,10 +56,10 @@ def compile_pattern(pattern: str, keys_of: Callable[[str], list[str]]) -> list[E
     for part in _TOKEN_RE.findall(pattern):
         if part == "...":
             elements.append(("gap",))
-        elif part.startswith("("):
+        elif part.startswith("(") and part.endswith((")", ")?")):
             optional = part.endswith("?")
             body = part[1:-2] if optional else part[1:-1]
-            alts = [tuple(_compile_words(a, keys_of)) for a in _split_alternatives(body) if a]
+            alts = [tuple(_compile_words(a, keys_of)) for a in _split_alternatives(body)]
             if not alts or not all(alts):
                 raise TaxonomyError(f"empty group in pattern {pattern!r}")
             if all(len(a) == 1 and a[0][0] == "w" for a in alts) and not optional:

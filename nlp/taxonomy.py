@@ -14,6 +14,13 @@ class TaxonomyError(ValueError):
     """Raised for an invalid taxonomy (duplicate ids, unknown parents, cycles, bad patterns)."""
 
 
+def check_pattern(pattern: str) -> None:
+    """Raise TaxonomyError if a pattern is malformed (so an editor can reject it before saving)."""
+    from nlp.matcher import compile_pattern  # local: matcher imports this module
+
+    compile_pattern(pattern, lambda s: s.lower().split())
+
+
 @dataclass(frozen=True)
 class TopicSpec:
     """One topic: id (a string chosen by the caller), name, optional parent, phrases and patterns.
@@ -66,6 +73,8 @@ class Taxonomy:
                 raise TaxonomyError(f"topic {t.id!r} has unknown parent {t.parent_id!r}")
         for t in self.topics:
             self.ancestors(t.id)  # raises on cycles
+            for pattern in t.patterns:
+                check_pattern(pattern)
 
     def __len__(self) -> int:
         return len(self.topics)
