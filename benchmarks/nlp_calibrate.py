@@ -15,10 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nlp import Analyzer  # noqa: E402
-from nlp.datasets import read_semeval  # noqa: E402
-from nlp.metrics import macro_f1  # noqa: E402
-from nlp.types import label_for  # noqa: E402
+from nlp import Analyzer
+from nlp.datasets import read_semeval
+from nlp.metrics import macro_f1
+from nlp.types import label_for
 
 TRAIN = "/work/shared/datasets/semeval2014-restaurants/Restaurants_Train.xml"
 LABELS = ("positive", "neutral", "negative")
@@ -42,15 +42,31 @@ def main() -> None:
     best = plateau[len(plateau) // 2]
     for b in grid[::5]:
         print(json.dumps({"band": b, "macro_f1": round(results[b], 4)}))
-    print(json.dumps({"plateau": [plateau[0], plateau[-1]], "chosen_band": best, "macro_f1": round(results[best], 4), "n": len(gold)}))
+    print(
+        json.dumps(
+            {
+                "plateau": [plateau[0], plateau[-1]],
+                "chosen_band": best,
+                "macro_f1": round(results[best], 4),
+                "n": len(gold),
+            }
+        )
+    )
     if args.write:
         out = Path(__file__).resolve().parents[1] / "nlp" / "data" / "calibration.json"
-        out.write_text(json.dumps({
-            "neutral_band": best,
-            "source": f"benchmarks/nlp_calibrate.py: middle of the macro-F1 plateau on {len(gold)} SemEval-2014 restaurant TRAIN "
-                      "sentences whose categories share one polarity; not fitted on any evaluation set",
-            "macro_f1_on_source": round(results[best], 4),
-        }, indent=1) + "\n")
+        out.write_text(
+            json.dumps(
+                {
+                    "neutral_band": best,
+                    "source": "benchmarks/nlp_calibrate.py: middle of the macro-F1 plateau on "
+                    f"{len(gold)} SemEval-2014 restaurant TRAIN "
+                    "sentences whose categories share one polarity; not fitted on any evaluation set",
+                    "macro_f1_on_source": round(results[best], 4),
+                },
+                indent=1,
+            )
+            + "\n"
+        )
 
 
 if __name__ == "__main__":

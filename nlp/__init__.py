@@ -15,6 +15,17 @@ from nlp.taxonomy import Taxonomy, TaxonomyError, TopicSpec
 from nlp.types import Evidence, Mention, SentenceAnalysis, Sentiment, TextAnalysis, TopicSuggestion
 
 __all__ = [
-    "Analyzer", "Evidence", "Mention", "SentenceAnalysis", "Sentiment", "Taxonomy", "TaxonomyError",
-    "TextAnalysis", "TopicSpec", "TopicSuggestion", "build_pipeline", "redact", "suggest_topics",
+    "Analyzer",
+    "Evidence",
+    "Mention",
+    "SentenceAnalysis",
+    "Sentiment",
+    "Taxonomy",
+    "TaxonomyError",
+    "TextAnalysis",
+    "TopicSpec",
+    "TopicSuggestion",
+    "build_pipeline",
+    "redact",
+    "suggest_topics",
 ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import gc
 import json
 import logging
-from contextlib import contextmanager
-from itertools import islice
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 
 import spacy
@@ -43,10 +43,7 @@ def calibration() -> dict:
 
 def build_pipeline(taxonomy: Taxonomy | None, model: str | None = None, fuzzy: bool = True) -> Language:
     """Return a pipeline: ``spacy.blank("en")`` (or an installed ``model``) plus Clearloop components."""
-    if model:
-        nlp = spacy.load(model, exclude=["ner", "textcat", "textcat_multilabel"])
-    else:
-        nlp = spacy.blank("en")
+    nlp = spacy.load(model, exclude=["ner", "textcat", "textcat_multilabel"]) if model else spacy.blank("en")
     tax_json = json.dumps(taxonomy.to_dict()) if taxonomy is not None else ""
     nlp.add_pipe("clearloop_analysis", config={"taxonomy_json": tax_json, "fuzzy": fuzzy})
     return nlp
@@ -77,9 +74,17 @@ class Analyzer:
     Build one per worker process (the pipeline is built here, once) and call :meth:`analyze` with batches.
     """
 
-    def __init__(self, taxonomy: Taxonomy | None = None, model: str | None = None,
-                 topic_model_path: str | Path | None = None, *, max_chars: int = MAX_CHARS,
-                 batch_size: int = 256, neutral_band: float | None = None, fuzzy: bool = True) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy | None = None,
+        model: str | None = None,
+        topic_model_path: str | Path | None = None,
+        *,
+        max_chars: int = MAX_CHARS,
+        batch_size: int = 256,
+        neutral_band: float | None = None,
+        fuzzy: bool = True,
+    ) -> None:
         self.taxonomy = taxonomy if taxonomy is not None else Taxonomy.default()
         self.model = model
         self.max_chars = max_chars
@@ -118,7 +123,9 @@ class Analyzer:
             with _gc_paused():
                 prepared = [truncate(clean(t), self.max_chars) for t in batch]
                 docs = self._docs([p[0] for p in prepared])
-                results = [self._result(text, trunc, doc) for (text, trunc), doc in zip(prepared, docs, strict=True)]
+                results = [
+                    self._result(text, trunc, doc) for (text, trunc), doc in zip(prepared, docs, strict=True)
+                ]
             yield from results
 
     def docs(self, texts: Iterable[str]) -> Iterator[Doc]:
@@ -175,8 +182,17 @@ class Analyzer:
             seen.add((topic.id, clause))
             s = mention_score(sc, m.start, m.end)
             end = state.idx[m.end - 1] + state.infos[m.end - 1][7]
-            out.append(Mention(topic.id, topic.name, Sentiment(label_for(s, self.neutral_band), round(s, 4)),
-                               state.idx[m.start], end, "phrase", m.confidence))
+            out.append(
+                Mention(
+                    topic.id,
+                    topic.name,
+                    Sentiment(label_for(s, self.neutral_band), round(s, 4)),
+                    state.idx[m.start],
+                    end,
+                    "phrase",
+                    m.confidence,
+                )
+            )
         if self.topic_model is not None:
             out.extend(self.topic_model.mentions(doc, state, text, out, self._names, self.neutral_band))
         return out

@@ -95,7 +95,9 @@ class TopicModelComponent:
             cats = doc.cats
             if self.linear is not None:
                 lin = self.linear.scores(state.infos)
-                cats = {k: (cats.get(k, 0.0) + float(p)) / 2 for k, p in zip(self.linear.labels, lin, strict=True)}
+                cats = {
+                    k: (cats.get(k, 0.0) + float(p)) / 2 for k, p in zip(self.linear.labels, lin, strict=True)
+                }
             state.model_topics = {k: v for k, v in cats.items() if v >= th.get(k, 0.5)}
         return doc
 
@@ -108,6 +110,8 @@ def make_analysis(nlp: Language, name: str, taxonomy_json: str, fuzzy: bool) -> 
 
 
 @Language.factory("clearloop_topic_model", default_config={"textcat": "textcat_multilabel", "thresholds": {}})
-def make_topic_model(nlp: Language, name: str, textcat: str, thresholds: dict[str, float]) -> TopicModelComponent:
+def make_topic_model(
+    nlp: Language, name: str, textcat: str, thresholds: dict[str, float]
+) -> TopicModelComponent:
     """Factory: thresholded topic guesses from a textcat_multilabel component."""
     return TopicModelComponent(textcat, dict(thresholds))

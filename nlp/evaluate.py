@@ -1,9 +1,9 @@
 """Evaluate the analyser on a labelled data set.
 
-    python -m nlp.evaluate /path/Restaurants_Test_Gold.xml [--train Restaurants_Train.xml] [--model DIR]
-    python -m nlp.evaluate /path/vader-groundtruth/            (VADER human-rated sets, VADER side by side)
-    python -m nlp.evaluate data.jsonl [--taxonomy tax.json] [--model DIR]
-    add --json for one JSON object instead of readable lines.
+python -m nlp.evaluate /path/Restaurants_Test_Gold.xml [--train Restaurants_Train.xml] [--model DIR]
+python -m nlp.evaluate /path/vader-groundtruth/            (VADER human-rated sets, VADER side by side)
+python -m nlp.evaluate data.jsonl [--taxonomy tax.json] [--model DIR]
+add --json for one JSON object instead of readable lines.
 """
 
 from __future__ import annotations
@@ -30,7 +30,11 @@ def sentiment_report(examples: list[Example], analyzer: Analyzer, with_vader: bo
     ex = [e for e in examples if e.sentiment in LABELS3]
     gold = [e.sentiment for e in ex]
     pred = [r.sentiment.label for r in analyzer.analyze([e.text for e in ex])]
-    out = {"n": len(ex), "accuracy": round(accuracy(gold, pred), 4), "macro_f1": round(macro_f1(gold, pred, LABELS3), 4)}
+    out = {
+        "n": len(ex),
+        "accuracy": round(accuracy(gold, pred), 4),
+        "macro_f1": round(macro_f1(gold, pred, LABELS3), 4),
+    }
     if with_vader:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -44,13 +48,18 @@ def sentiment_report(examples: list[Example], analyzer: Analyzer, with_vader: bo
 def evaluate_vader(path: str) -> dict:
     """Per-file and average macro-F1 on VADER ground-truth files, ours vs VADER."""
     an = Analyzer(taxonomy=Taxonomy([]))
-    files = {f.name.split("_")[0]: sentiment_report(read_vader(f), an, with_vader=True) for f in vader_files(path)}
-    avg = {k: round(sum(r[k] for r in files.values()) / len(files), 4) for k in ("macro_f1", "vader_macro_f1")}
+    files = {
+        f.name.split("_")[0]: sentiment_report(read_vader(f), an, with_vader=True) for f in vader_files(path)
+    }
+    avg = {
+        k: round(sum(r[k] for r in files.values()) / len(files), 4) for k in ("macro_f1", "vader_macro_f1")
+    }
     return {"dataset": "vader", "files": files, "average": avg}
 
 
-def evaluate_semeval(test_path: str, train_path: str | None, model_dir: str | None, arch: str = "ensemble",
-                     epochs: int = 15) -> dict:
+def evaluate_semeval(
+    test_path: str, train_path: str | None, model_dir: str | None, arch: str = "ensemble", epochs: int = 15
+) -> dict:
     """Train on SemEval train (unless --model), report category micro-F1 and category polarity accuracy."""
     from nlp.train import _load_training, train_topic_model
 
@@ -61,8 +70,9 @@ def evaluate_semeval(test_path: str, train_path: str | None, model_dir: str | No
         tmp = tempfile.TemporaryDirectory()
         model_dir = tmp.name
         topics, pol = _load_training(train_path)
-        out["train"] = train_topic_model(topics, model_dir, arch=arch, epochs=epochs, polarity_examples=pol,
-                                         log=lambda s: None)
+        out["train"] = train_topic_model(
+            topics, model_dir, arch=arch, epochs=epochs, polarity_examples=pol, log=lambda s: None
+        )
     an = Analyzer(taxonomy=Taxonomy([]), topic_model_path=model_dir)
     test = read_semeval(test_path)
     docs = list(an.docs([e.text for e in test]))
@@ -85,8 +95,11 @@ def _polarity(test: list[Example], states: list, an: Analyzer) -> dict:
             gold.append(pol)
             model.append(pm.predict(s, cat) if pm is not None and cat in pm.topics else "neutral")
             whole.append(an._result(e.text, False, _DocStub(s)).sentiment.label if s.scored else "neutral")
-    res = {"n": len(gold), "accuracy": round(accuracy(gold, model), 4),
-           "whole_sentence_rules_accuracy": round(accuracy(gold, whole), 4)}
+    res = {
+        "n": len(gold),
+        "accuracy": round(accuracy(gold, model), 4),
+        "whole_sentence_rules_accuracy": round(accuracy(gold, whole), 4),
+    }
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     sia = SentimentIntensityAnalyzer()
@@ -105,7 +118,11 @@ class _DocStub:
 
 def evaluate_jsonl(path: str, taxonomy_path: str | None, model_dir: str | None) -> dict:
     """Sentiment, topic micro-F1 and topic-level sentiment accuracy on generic JSONL."""
-    tax = Taxonomy.from_dict(json.loads(Path(taxonomy_path).read_text())) if taxonomy_path else Taxonomy.default()
+    tax = (
+        Taxonomy.from_dict(json.loads(Path(taxonomy_path).read_text()))
+        if taxonomy_path
+        else Taxonomy.default()
+    )
     an = Analyzer(taxonomy=tax, topic_model_path=model_dir)
     ex = read_jsonl(path)
     res = an.analyze([e.text for e in ex])
@@ -117,7 +134,11 @@ def evaluate_jsonl(path: str, taxonomy_path: str | None, model_dir: str | None) 
         pred = [set(r.topic_ids) for r in res]
         p, r, f = micro_prf(gold, pred)
         out["topics"] = {"precision": round(p, 4), "recall": round(r, 4), "micro_f1": round(f, 4)}
-    pairs = [(pol, _topic_label(r, t)) for e, r in zip(ex, res, strict=True) for t, pol in e.topic_sentiments.items()]
+    pairs = [
+        (pol, _topic_label(r, t))
+        for e, r in zip(ex, res, strict=True)
+        for t, pol in e.topic_sentiments.items()
+    ]
     if pairs:
         out["topic_sentiment_accuracy"] = round(accuracy([g for g, _ in pairs], [p for _, p in pairs]), 4)
     return out
@@ -140,8 +161,11 @@ def _print(d: dict, prefix: str = "") -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """CLI entry point."""
-    ap = argparse.ArgumentParser(prog="python -m nlp.evaluate", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m nlp.evaluate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("dataset")
     ap.add_argument("--train", help="SemEval train XML (default: next to the test file)")
     ap.add_argument("--model", help="a trained topic model directory (skips training)")

@@ -12,33 +12,48 @@ import unicodedata
 
 _PROFILES = {
     "en": "the a an and or but is are was were be been it this that these those of to in on for with "
-          "i you we they he she my our your their me us not no very so just have has had do does did "
-          "would could should can will what when where which who why how all any some there here from "
-          "at by as if about too also really great good bad love like easy hard support thanks thank super ok",
+    "i you we they he she my our your their me us not no very so just have has had do does did "
+    "would could should can will what when where which who why how all any some there here from "
+    "at by as if about too also really great good bad love like easy hard support thanks thank super ok",
     "de": "der die das den dem des ein eine einen einem einer und oder aber ist sind war waren nicht "
-          "kein keine sehr ich du wir ihr sie es mit für auf aus bei nach von zu zum zur im ins wie "
-          "was wenn dass auch noch nur schon gut schlecht toll super danke bitte leider immer habe "
-          "haben hat wird werden kann können man mehr alles",
+    "kein keine sehr ich du wir ihr sie es mit für auf aus bei nach von zu zum zur im ins wie "
+    "was wenn dass auch noch nur schon gut schlecht toll super danke bitte leider immer habe "
+    "haben hat wird werden kann können man mehr alles",
     "fr": "le la les un une des du de et ou mais est sont était pas ne très je tu nous vous ils elles "
-          "il elle avec pour sur dans par que qui quoi quand comme aussi bien mal merci toujours "
-          "encore seulement ce cette ces mon ma mes notre votre leur au aux c'est j'ai trop peu tout",
+    "il elle avec pour sur dans par que qui quoi quand comme aussi bien mal merci toujours "
+    "encore seulement ce cette ces mon ma mes notre votre leur au aux c'est j'ai trop peu tout",
     "es": "el la los las un una unos unas y o pero es son era fue no muy yo tú nosotros ellos ella "
-          "con para por en de del al que qué cuando como también bien mal gracias siempre todavía "
-          "solo este esta estos estas mi mis nuestro su sus lo le se hay está están muy pero",
+    "con para por en de del al que qué cuando como también bien mal gracias siempre todavía "
+    "solo este esta estos estas mi mis nuestro su sus lo le se hay está están muy pero",
     "it": "il lo la gli le un una e o ma è sono era non molto io tu noi voi loro con per su in di "
-          "del della che quando come anche bene male grazie sempre ancora solo questo questa mio",
+    "del della che quando come anche bene male grazie sempre ancora solo questo questa mio",
     "pt": "o a os as um uma e ou mas é são era não muito eu você nós eles elas com para por em de do "
-          "da dos das que quando como também bem mal obrigado obrigada sempre ainda só este esta meu",
+    "da dos das que quando como também bem mal obrigado obrigada sempre ainda só este esta meu",
     "nl": "de het een en of maar is zijn was waren niet geen heel erg ik jij wij jullie zij met voor "
-          "op uit bij naar van te om hoe wat als dat ook nog alleen goed slecht bedankt altijd",
+    "op uit bij naar van te om hoe wat als dat ook nog alleen goed slecht bedankt altijd",
 }
 PROFILE_WORDS: dict[str, tuple[str, ...]] = {}
 for _lang, _words in _PROFILES.items():
     for _w in set(_words.split()):
         PROFILE_WORDS[_w] = (*PROFILE_WORDS.get(_w, ()), _lang)
 
-_LETTER_HINTS = {"ß": "de", "ä": "de", "ö": "de", "ü": "de", "ñ": "es", "¿": "es", "¡": "es",
-                 "ç": "fr", "œ": "fr", "è": "fr", "ê": "fr", "à": "fr", "ù": "fr", "ã": "pt", "õ": "pt"}
+_LETTER_HINTS = {
+    "ß": "de",
+    "ä": "de",
+    "ö": "de",
+    "ü": "de",
+    "ñ": "es",
+    "¿": "es",
+    "¡": "es",
+    "ç": "fr",
+    "œ": "fr",
+    "è": "fr",
+    "ê": "fr",
+    "à": "fr",
+    "ù": "fr",
+    "ã": "pt",
+    "õ": "pt",
+}
 
 
 def _script_language(text: str) -> str | None:
@@ -67,9 +82,20 @@ def _script_language(text: str) -> str | None:
     return _SCRIPT_CODES.get(script, "und")
 
 
-_SCRIPT_CODES = {"CYRILLIC": "ru", "GREEK": "el", "ARABIC": "ar", "HEBREW": "he", "JA": "ja",
-                 "HANGUL": "ko", "THAI": "th", "DEVANAGARI": "hi", "BENGALI": "bn", "TAMIL": "ta",
-                 "GEORGIAN": "ka", "ARMENIAN": "hy"}
+_SCRIPT_CODES = {
+    "CYRILLIC": "ru",
+    "GREEK": "el",
+    "ARABIC": "ar",
+    "HEBREW": "he",
+    "JA": "ja",
+    "HANGUL": "ko",
+    "THAI": "th",
+    "DEVANAGARI": "hi",
+    "BENGALI": "bn",
+    "TAMIL": "ta",
+    "GEORGIAN": "ka",
+    "ARMENIAN": "hy",
+}
 
 
 def detect_language(text: str, lowers: list[str]) -> str:

@@ -7,6 +7,7 @@ make different mistakes, and their mean is more accurate than either on SemEval-
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def ngram_features(infos: list[tuple]) -> set[str]:
     f = {"bias"}
     f.update("u=" + w for w in low)
     f.update("k=" + x[KEY] for x in toks)
-    f.update(f"b={a}_{b}" for a, b in zip(low, low[1:], strict=False))
+    f.update(f"b={a}_{b}" for a, b in itertools.pairwise(low))
     return f
 
 
@@ -46,19 +47,32 @@ class LinearTopicModel:
     def save(self, path: str | Path) -> None:
         """Save as a compressed .npz."""
         names = sorted(self.vocab, key=self.vocab.__getitem__)
-        np.savez_compressed(path, weights=self.weights.astype(np.float32), labels=np.array(self.labels),
-                            names=np.array(names))
+        np.savez_compressed(
+            path, weights=self.weights.astype(np.float32), labels=np.array(self.labels), names=np.array(names)
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> LinearTopicModel:
         """Load a model written by :meth:`save`."""
         d = np.load(path, allow_pickle=False)
         names = [str(x) for x in d["names"]]
-        return cls([str(x) for x in d["labels"]], {n: i for i, n in enumerate(names)}, d["weights"].astype(np.float64))
+        return cls(
+            [str(x) for x in d["labels"]],
+            {n: i for i, n in enumerate(names)},
+            d["weights"].astype(np.float64),
+        )
 
     @classmethod
-    def fit(cls, infos_list: list[list[tuple]], topics: list[list[str]], labels: list[str], *, l2: float = 3e-4,
-            epochs: int = 200, min_count: int = 2) -> LinearTopicModel:
+    def fit(
+        cls,
+        infos_list: list[list[tuple]],
+        topics: list[list[str]],
+        labels: list[str],
+        *,
+        l2: float = 3e-4,
+        epochs: int = 200,
+        min_count: int = 2,
+    ) -> LinearTopicModel:
         """Train with full-batch Adam on the summed binary cross-entropy (+ L2)."""
         feats = [ngram_features(i) for i in infos_list]
         counts = Counter(f for fs in feats for f in fs)
@@ -71,11 +85,16 @@ class LinearTopicModel:
                     rows.append(r)
                     cols.append(j)
         y = np.array([[float(lab in ts) for lab in labels] for ts in topics])
-        return cls(labels, vocab, _fit(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), y,
-                                       len(vocab), l2, epochs))
+        return cls(
+            labels,
+            vocab,
+            _fit(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), y, len(vocab), l2, epochs),
+        )
 
 
-def _fit(rows: np.ndarray, cols: np.ndarray, y: np.ndarray, n_feat: int, l2: float, epochs: int) -> np.ndarray:
+def _fit(
+    rows: np.ndarray, cols: np.ndarray, y: np.ndarray, n_feat: int, l2: float, epochs: int
+) -> np.ndarray:
     n, n_lab = y.shape
     W = np.zeros((n_feat, n_lab))
     m, v = np.zeros_like(W), np.zeros_like(W)

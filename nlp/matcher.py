@@ -242,8 +242,13 @@ class TopicMatcher:
 
     def correct(self, lower: str, key: str) -> tuple[str, bool]:
         """Return (key, corrected?): an unknown word is mapped to a phrase word at edit distance 1."""
-        if (key in self.vocab or len(lower) < FUZZY_MIN_LEN or not lower.isalpha()
-                or lower in self.known_words or not self._deletes):
+        if (
+            key in self.vocab
+            or len(lower) < FUZZY_MIN_LEN
+            or not lower.isalpha()
+            or lower in self.known_words
+            or not self._deletes
+        ):
             return key, False
         cands = set(self._deletes.get(key, ()))
         for d in _deletions(key):
@@ -256,7 +261,7 @@ class TopicMatcher:
         return key, False
 
     def hooks(self, lower: str, key: str) -> tuple | None:
-        """What a token type can start or anchor: (trie entry or None, candidate patterns); cached per type."""
+        """What a token type starts or anchors: (trie entry or None, candidate patterns); cached per type."""
         entry = self.trie.get(key)
         pats = list(self.patterns.get(key, ()))
         for p in self.prefixes:
@@ -311,4 +316,4 @@ class TopicMatcher:
 
 
 def _deletions(word: str) -> list[str]:
-    return [word[:i] + word[i + 1:] for i in range(len(word))]
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]

@@ -8,6 +8,7 @@ topic, negation-marked. Pure numpy; trains on a few thousand examples in seconds
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -44,18 +45,32 @@ def features(state: DocState, topic: str, assoc: dict[str, dict[str, float]]) ->
     cscores = [normalize(sum(w[x:y])) for x, y in clauses]
     cweights = [max((a.get(infos[i][KEY], 0.0) for i in range(x, y)), default=0.0) for x, y in clauses]
     tot = sum(cweights)
-    topical = sum(cw * s for cw, s in zip(cweights, cscores, strict=True)) / tot if tot else normalize(sc.total)
+    topical = (
+        sum(cw * s for cw, s in zip(cweights, cscores, strict=True)) / tot if tot else normalize(sc.total)
+    )
     best = max(range(len(clauses)), key=lambda k: cweights[k]) if clauses else 0
     evid = cscores[best] if clauses and tot else 0.0
     pos = max([s for s in cscores if s > 0], default=0.0)
     neg = min([s for s in cscores if s < 0], default=0.0)
-    dense = {"doc": normalize(sc.total), "topical": topical, "evid": evid, "maxpos": pos, "minneg": neg,
-             "conflict": min(pos, -neg), "evid_abs": abs(evid), "no_sent": float(not any(w))}
+    dense = {
+        "doc": normalize(sc.total),
+        "topical": topical,
+        "evid": evid,
+        "maxpos": pos,
+        "minneg": neg,
+        "conflict": min(pos, -neg),
+        "evid_abs": abs(evid),
+        "no_sent": float(not any(w)),
+    }
     out = [("bias", 1.0), (f"t={topic}", 1.0)]
     for name, v in dense.items():
         out += [(name, v), (f"t={topic}|{name}", v)]
     out += [(f"w={x}", 1.0) for x in _words(infos)]
-    out += [(f"t={topic}|w={x}", 1.0) for x in _words(infos[clauses[best][0]:clauses[best][1]])] if clauses else []
+    out += (
+        [(f"t={topic}|w={x}", 1.0) for x in _words(infos[clauses[best][0] : clauses[best][1]])]
+        if clauses
+        else []
+    )
     return out
 
 
@@ -99,8 +114,14 @@ def learn_association(pairs: list[tuple[DocState, str]]) -> dict[str, dict[str, 
 class PolarityModel:
     """Multinomial logistic regression over :func:`features`."""
 
-    def __init__(self, classes: list[str], vocab: dict[str, int], weights: np.ndarray,
-                 assoc: dict[str, dict[str, float]], topics: set[str]) -> None:
+    def __init__(
+        self,
+        classes: list[str],
+        vocab: dict[str, int],
+        weights: np.ndarray,
+        assoc: dict[str, dict[str, float]],
+        topics: set[str],
+    ) -> None:
         self.classes = classes
         self.vocab = vocab
         self.weights = weights
@@ -131,26 +152,41 @@ class PolarityModel:
 
     def save(self, path: str | Path) -> None:
         """Save as a compressed .npz (weights, vocabulary, association, topics)."""
-        import json
 
         names = sorted(self.vocab, key=self.vocab.__getitem__)
-        np.savez_compressed(path, weights=self.weights.astype(np.float32), classes=np.array(self.classes),
-                            names=np.array(names), assoc=np.array(json.dumps(self.assoc)),
-                            topics=np.array(sorted(self.topics)))
+        np.savez_compressed(
+            path,
+            weights=self.weights.astype(np.float32),
+            classes=np.array(self.classes),
+            names=np.array(names),
+            assoc=np.array(json.dumps(self.assoc)),
+            topics=np.array(sorted(self.topics)),
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> PolarityModel:
         """Load a model written by :meth:`save`."""
-        import json
 
         d = np.load(path, allow_pickle=False)
         names = [str(x) for x in d["names"]]
-        return cls([str(c) for c in d["classes"]], {n: i for i, n in enumerate(names)},
-                   d["weights"].astype(np.float64), json.loads(str(d["assoc"])), {str(t) for t in d["topics"]})
+        return cls(
+            [str(c) for c in d["classes"]],
+            {n: i for i, n in enumerate(names)},
+            d["weights"].astype(np.float64),
+            json.loads(str(d["assoc"])),
+            {str(t) for t in d["topics"]},
+        )
 
 
-def train_polarity(examples: list[tuple[str, str, str]], *, seed: int = 0, epochs: int = 300, l2: float = 1e-3,
-                   min_count: int = 2, log=print) -> PolarityModel:
+def train_polarity(
+    examples: list[tuple[str, str, str]],
+    *,
+    seed: int = 0,
+    epochs: int = 300,
+    l2: float = 1e-3,
+    min_count: int = 2,
+    log=print,
+) -> PolarityModel:
     """Train on (text, topic, label) triples; the rule scorer runs on a blank English pipeline."""
     from nlp.analyzer import build_pipeline
 
@@ -172,10 +208,18 @@ def train_polarity(examples: list[tuple[str, str, str]], *, seed: int = 0, epoch
                 rows.append(r)
                 cols.append(j)
                 vals.append(v)
-    weights = _fit(np.array(rows), np.array(cols), np.array(vals, dtype=np.float64), y, len(vocab), len(classes),
-                   epochs=epochs, l2=l2, seed=seed)
-    log(f'{{"polarity_model": {{"examples": {len(y)}, "features": {len(vocab)}, "classes": {classes}}}}}'
-        .replace("'", '"'))
+    weights = _fit(
+        np.array(rows),
+        np.array(cols),
+        np.array(vals, dtype=np.float64),
+        y,
+        len(vocab),
+        len(classes),
+        epochs=epochs,
+        l2=l2,
+        seed=seed,
+    )
+    log(json.dumps({"polarity_model": {"examples": len(y), "features": len(vocab), "classes": classes}}))
     return PolarityModel(classes, vocab, weights, assoc, {topic for _, topic, _ in examples})
 
 

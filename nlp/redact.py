@@ -12,7 +12,21 @@ PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d ().-]{6,18}\d(?!\d)")
 DATE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
 # Path segments that look like a token: long, mixing letters and digits (or a long hex/base64 run).
 TOKENISH = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9_\-=.~%]{16,}$|^[A-Fa-f0-9]{24,}$")
-SAFE_PARAMS = frozenset("page lang locale utm_source utm_medium utm_campaign sort order view tab q".split())
+SAFE_PARAMS = frozenset(
+    [
+        "page",
+        "lang",
+        "locale",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "sort",
+        "order",
+        "view",
+        "tab",
+        "q",
+    ]
+)
 
 
 def luhn_ok(digits: str) -> bool:
@@ -51,10 +65,18 @@ def _url(m: re.Match) -> str:
         return "[URL]" + trail
     netloc = parts.netloc.rsplit("@", 1)[-1]  # drop user:password@
     path = "/".join("[TOKEN]" if TOKENISH.match(seg) else seg for seg in parts.path.split("/"))
-    query = urlencode([(k, v if k.lower() in SAFE_PARAMS else "[REDACTED]")
-                       for k, v in parse_qsl(parts.query, keep_blank_values=True)], safe="[]")
-    fragment = "[REDACTED]" if parts.fragment and ("=" in parts.fragment or len(parts.fragment) >= 16) \
+    query = urlencode(
+        [
+            (k, v if k.lower() in SAFE_PARAMS else "[REDACTED]")
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ],
+        safe="[]",
+    )
+    fragment = (
+        "[REDACTED]"
+        if parts.fragment and ("=" in parts.fragment or len(parts.fragment) >= 16)
         else parts.fragment
+    )
     out = urlunsplit((parts.scheme, netloc, path, query, fragment))
     if "://" not in raw:
         out = out.split("://", 1)[1]

@@ -77,8 +77,8 @@ def _segment(flags: list[int]) -> tuple[list[tuple[int, int]], list[int], list[i
             nc, ns = c, s + 1
         else:
             continue
-        clause[prev:i + 1] = [c] * (i + 1 - prev)
-        segment[prev:i + 1] = [s] * (i + 1 - prev)
+        clause[prev : i + 1] = [c] * (i + 1 - prev)
+        segment[prev : i + 1] = [s] * (i + 1 - prev)
         prev, c, s = i + 1, nc, ns
     clause[prev:] = [c] * (n - prev)
     segment[prev:] = [s] * (n - prev)
@@ -137,10 +137,7 @@ def _modifiers(infos: list[tuple], i: int, valence: float, cap_diff: bool) -> tu
 
 def _no_is_determiner(infos: list[tuple], i: int) -> bool:
     """VADER: "no" followed by a sentiment word is a negator, not itself negative."""
-    for j in (i + 1, i + 2):
-        if j < len(infos) and infos[j][VAL]:
-            return True
-    return False
+    return any(j < len(infos) and infos[j][VAL] for j in (i + 1, i + 2))
 
 
 def score(infos: list[tuple], lex: Lexicon) -> Scored:
@@ -170,8 +167,11 @@ def score(infos: list[tuple], lex: Lexicon) -> Scored:
         if negated:
             v = info[NEGVAL] if info[NEGVAL] is not None else v * N_SCALAR
         weights[i] = v
-    emphasis = _contrast_and_emphasis(infos, sentences, clause, weights) if anyflag & _CONTRAST_OR_PUNCT \
+    emphasis = (
+        _contrast_and_emphasis(infos, sentences, clause, weights)
+        if anyflag & _CONTRAST_OR_PUNCT
         else [0.0] * len(sentences)
+    )
     return Scored(weights, sentences, clause, segment, emphasis, sum(weights) + sum(emphasis))
 
 

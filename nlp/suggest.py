@@ -19,9 +19,15 @@ def _head(phrase: str) -> str:
     return match_key(phrase.rsplit(" ", 1)[-1])
 
 
-def suggest_topics(texts_or_analyses: Iterable[str | TextAnalysis], taxonomy: Taxonomy | None = None,
-                   min_count: int = 3, *, analyzer=None, max_suggestions: int = 20,
-                   max_examples: int = 3) -> list[TopicSuggestion]:
+def suggest_topics(
+    texts_or_analyses: Iterable[str | TextAnalysis],
+    taxonomy: Taxonomy | None = None,
+    min_count: int = 3,
+    *,
+    analyzer=None,
+    max_suggestions: int = 20,
+    max_examples: int = 3,
+) -> list[TopicSuggestion]:
     """Cluster keyphrases of untagged English comments (by head lemma, then fuzzy label similarity).
 
     Pass texts (analysed here with ``analyzer`` or a new ``Analyzer(taxonomy)``) or existing analyses.
@@ -44,8 +50,12 @@ def suggest_topics(texts_or_analyses: Iterable[str | TextAnalysis], taxonomy: Ta
             c["texts"].append(a.text)
     merged = _merge_fuzzy(clusters)
     out = [
-        TopicSuggestion(label=c["phrases"].most_common(1)[0][0], phrases=[p for p, _ in c["phrases"].most_common(10)],
-                        count=len(dict.fromkeys(c["texts"])), examples=list(dict.fromkeys(c["texts"]))[:max_examples])
+        TopicSuggestion(
+            label=c["phrases"].most_common(1)[0][0],
+            phrases=[p for p, _ in c["phrases"].most_common(10)],
+            count=len(dict.fromkeys(c["texts"])),
+            examples=list(dict.fromkeys(c["texts"]))[:max_examples],
+        )
         for c in merged
     ]
     out = [s for s in out if s.count >= min_count]

@@ -39,8 +39,12 @@ class TopicSpec:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict."""
         return {
-            "id": self.id, "name": self.name, "parent_id": self.parent_id, "phrases": list(self.phrases),
-            "patterns": list(self.patterns), "description": self.description,
+            "id": self.id,
+            "name": self.name,
+            "parent_id": self.parent_id,
+            "phrases": list(self.phrases),
+            "patterns": list(self.patterns),
+            "description": self.description,
         }
 
     @classmethod
@@ -48,7 +52,8 @@ class TopicSpec:
         """Build a topic from :meth:`to_dict` output (unknown keys are ignored)."""
         parent = d.get("parent_id")
         return cls(
-            id=str(d["id"]), name=str(d.get("name") or d["id"]),
+            id=str(d["id"]),
+            name=str(d.get("name") or d["id"]),
             parent_id=None if parent in (None, "") else str(parent),
             phrases=[str(p) for p in d.get("phrases") or []],
             patterns=[str(p) for p in d.get("patterns") or []],

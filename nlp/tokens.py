@@ -21,17 +21,17 @@ from nlp.matcher import TopicMatcher
 from nlp.sentiment import (
     F_ALPHA,
     F_ALSO,
-    F_CONTENT,
-    F_FOREIGN,
     F_BUT,
     F_CLITIC,
     F_COMMA,
+    F_CONTENT,
     F_END,
     F_EXCL,
+    F_FOREIGN,
     F_HARD,
     F_HYPHEN,
-    F_NEG,
     F_MWE,
+    F_NEG,
     F_NO,
     F_NONASCII,
     F_QUEST,
@@ -45,7 +45,9 @@ from nlp.sentiment import (
 _ENDS = frozenset({".", "!", "?", "…", "...", "..", "?!", "!?", "。", "！", "？"})
 _HARD = frozenset({";", ":", "—", "–", "--", "•"})
 _SOFT = frozenset({"and", "&", "plus"})
-_INVISIBLE = frozenset("\ufe0f\ufe0e\u200d\u200c\u200b\u2060") | frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
+_INVISIBLE = frozenset("\ufe0f\ufe0e\u200d\u200c\u200b\u2060") | frozenset(
+    chr(c) for c in range(0x1F3FB, 0x1F400)
+)
 MAX_CACHE = 300_000
 
 
@@ -155,5 +157,15 @@ class TokenTable:
             if flags & F_ALPHA:
                 key, fuzzy = self.matcher.correct(lower, key)
             hooks = self.matcher.hooks(lower, key)
-        return (lower, val, lex.negated.get(lower), BOOSTERS.get(lower, 0.0), flags, key, fuzzy, len(text),
-                profile, hooks)
+        return (
+            lower,
+            val,
+            lex.negated.get(lower),
+            BOOSTERS.get(lower, 0.0),
+            flags,
+            key,
+            fuzzy,
+            len(text),
+            profile,
+            hooks,
+        )

@@ -26,9 +26,16 @@ TEXTCAT_NAME = "clearloop_textcat"
 class TopicModel:
     """Learned topics for what the taxonomy phrases miss; loaded by ``Analyzer(topic_model_path=...)``."""
 
-    def __init__(self, nlp: Language, thresholds: dict[str, float], labels: list[str],
-                 label_names: dict[str, str], polarity: PolarityModel | None, linear: LinearTopicModel | None,
-                 meta: dict) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        thresholds: dict[str, float],
+        labels: list[str],
+        label_names: dict[str, str],
+        polarity: PolarityModel | None,
+        linear: LinearTopicModel | None,
+        meta: dict,
+    ) -> None:
         self.nlp = nlp
         self.thresholds = thresholds
         self.labels = labels
@@ -57,10 +64,17 @@ class TopicModel:
             if (out / extra).exists():
                 digest.update((out / extra).read_bytes())
         self.meta["fingerprint"] = digest.hexdigest()[:12]
-        (out / META_FILE).write_text(json.dumps({
-            "labels": self.labels, "thresholds": self.thresholds, "label_names": self.label_names,
-            "meta": self.meta,
-        }, indent=1))
+        (out / META_FILE).write_text(
+            json.dumps(
+                {
+                    "labels": self.labels,
+                    "thresholds": self.thresholds,
+                    "label_names": self.label_names,
+                    "meta": self.meta,
+                },
+                indent=1,
+            )
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> TopicModel:
@@ -77,17 +91,33 @@ class TopicModel:
             from nlp.linear import LinearTopicModel
 
             linear = LinearTopicModel.load(p / "linear.npz")
-        return cls(spacy.load(p / "textcat"), d["thresholds"], d["labels"], d.get("label_names", {}), polarity,
-                   linear, d.get("meta", {}))
+        return cls(
+            spacy.load(p / "textcat"),
+            d["thresholds"],
+            d["labels"],
+            d.get("label_names", {}),
+            polarity,
+            linear,
+            d.get("meta", {}),
+        )
 
     def attach(self, nlp: Language) -> None:
         """Add the textcat and the thresholding component to an analyser pipeline."""
         nlp.add_pipe("textcat_multilabel", name=TEXTCAT_NAME, source=self.nlp)
-        comp = nlp.add_pipe("clearloop_topic_model", config={"textcat": TEXTCAT_NAME, "thresholds": self.thresholds})
+        comp = nlp.add_pipe(
+            "clearloop_topic_model", config={"textcat": TEXTCAT_NAME, "thresholds": self.thresholds}
+        )
         comp.linear = self.linear
 
-    def mentions(self, doc: Doc, state: DocState, text: str, existing: list[Mention], names: dict[str, str],
-                 band: float) -> list[Mention]:
+    def mentions(
+        self,
+        doc: Doc,
+        state: DocState,
+        text: str,
+        existing: list[Mention],
+        names: dict[str, str],
+        band: float,
+    ) -> list[Mention]:
         """Model mentions for topics above threshold that no phrase found (rules always win)."""
         have = {m.topic_id for m in existing}
         out: list[Mention] = []

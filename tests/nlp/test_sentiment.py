@@ -13,14 +13,29 @@ def score(analyzer, text: str) -> float:
     return analyzer.analyze_one(text).sentiment.score
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("not bad", "positive"), ("The app never works", "negative"), ("The new editor isn't great", "negative"),
-    ("no issues at all", "positive"), ("It doesn't load", "negative"), ("I don't hate it", "positive"),
-    ("works like a charm", "positive"), ("could be better", "negative"), ("takes forever to load", "negative"),
-    ("laggy and buggy", "negative"), ("seamless and intuitive", "positive"), ("so much downtime", "negative"),
-    ("Great tool 👍", "positive"), ("👎", "negative"), ("meh :(", "negative"), ("love it <3", "positive"),
-    ("The invoice is due on Friday", "neutral"), ("", "neutral"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("not bad", "positive"),
+        ("The app never works", "negative"),
+        ("The new editor isn't great", "negative"),
+        ("no issues at all", "positive"),
+        ("It doesn't load", "negative"),
+        ("I don't hate it", "positive"),
+        ("works like a charm", "positive"),
+        ("could be better", "negative"),
+        ("takes forever to load", "negative"),
+        ("laggy and buggy", "negative"),
+        ("seamless and intuitive", "positive"),
+        ("so much downtime", "negative"),
+        ("Great tool 👍", "positive"),
+        ("👎", "negative"),
+        ("meh :(", "negative"),
+        ("love it <3", "positive"),
+        ("The invoice is due on Friday", "neutral"),
+        ("", "neutral"),
+    ],
+)
 def test_known_answers(analyzer, text, expected):
     assert label(analyzer, text) == expected
 
@@ -63,7 +78,7 @@ def test_explanation_lists_the_words_that_carried_it(analyzer):
     words = {e.text: e.weight for e in r.explanation}
     assert words["great"] < 0 < words["amazing"]
     for e in r.explanation:
-        assert text[e.start:e.end] == e.text
+        assert text[e.start : e.end] == e.text
 
 
 def test_aspect_sentiment_from_own_clause(mention):
@@ -72,14 +87,17 @@ def test_aspect_sentiment_from_own_clause(mention):
     assert mention(text, "billing.invoices").sentiment.label == "negative"
 
 
-@pytest.mark.parametrize(("text", "topic", "expected"), [
-    ("The dashboard is great, the mobile app crashes constantly", "reporting.dashboards", "positive"),
-    ("The dashboard is great, the mobile app crashes constantly", "mobile", "negative"),
-    ("Support was slow to respond; the docs are excellent", "documentation", "positive"),
-    ("Pricing is fair and the Salesforce integration is flaky", "integrations", "negative"),
-    ("Pricing is fair and the Salesforce integration is flaky", "pricing", "positive"),
-    ("I love the reports. The SSO login is a nightmare.", "security.sso", "negative"),
-])
+@pytest.mark.parametrize(
+    ("text", "topic", "expected"),
+    [
+        ("The dashboard is great, the mobile app crashes constantly", "reporting.dashboards", "positive"),
+        ("The dashboard is great, the mobile app crashes constantly", "mobile", "negative"),
+        ("Support was slow to respond; the docs are excellent", "documentation", "positive"),
+        ("Pricing is fair and the Salesforce integration is flaky", "integrations", "negative"),
+        ("Pricing is fair and the Salesforce integration is flaky", "pricing", "positive"),
+        ("I love the reports. The SSO login is a nightmare.", "security.sso", "negative"),
+    ],
+)
 def test_topic_level_sentiment(mention, text, topic, expected):
     assert mention(text, topic).sentiment.label == expected
 
@@ -87,8 +105,10 @@ def test_topic_level_sentiment(mention, text, topic, expected):
 def test_sentences_have_spans_and_their_own_sentiment(analyzer):
     text = "Great product. Terrible billing!"
     r = analyzer.analyze_one(text)
-    assert [(text[s.start:s.end], s.sentiment.label) for s in r.sentences] == [
-        ("Great product.", "positive"), ("Terrible billing!", "negative")]
+    assert [(text[s.start : s.end], s.sentiment.label) for s in r.sentences] == [
+        ("Great product.", "positive"),
+        ("Terrible billing!", "negative"),
+    ]
 
 
 def test_result_is_json_serialisable(analyzer):

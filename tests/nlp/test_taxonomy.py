@@ -10,11 +10,29 @@ from nlp import Taxonomy, TaxonomyError, TopicSpec
 def test_default_taxonomy_has_the_saas_topics():
     tax = Taxonomy.default()
     roots = {t.id for t in tax.children(None)}
-    for topic in ("onboarding", "billing", "pricing", "performance", "reliability", "support", "integrations",
-                  "reporting", "usability", "documentation", "security", "data", "mobile", "notifications",
-                  "feature_requests", "account_management", "training"):
+    for topic in (
+        "onboarding",
+        "billing",
+        "pricing",
+        "performance",
+        "reliability",
+        "support",
+        "integrations",
+        "reporting",
+        "usability",
+        "documentation",
+        "security",
+        "data",
+        "mobile",
+        "notifications",
+        "feature_requests",
+        "account_management",
+        "training",
+    ):
         assert topic in roots
-    assert {"billing.invoices", "billing.payments", "billing.refunds"} <= {t.id for t in tax.children("billing")}
+    assert {"billing.invoices", "billing.payments", "billing.refunds"} <= {
+        t.id for t in tax.children("billing")
+    }
     assert all(t.phrases for t in tax)
 
 
@@ -31,20 +49,28 @@ def test_fingerprint_changes_when_a_phrase_is_edited():
     assert a.fingerprint() != b.fingerprint()
 
 
-@pytest.mark.parametrize("topics", [
-    [TopicSpec("1", "A"), TopicSpec("1", "B")],
-    [TopicSpec("1", "A", parent_id="9")],
-    [TopicSpec("1", "A", parent_id="2"), TopicSpec("2", "B", parent_id="1")],
-    [TopicSpec("", "A")],
-])
+@pytest.mark.parametrize(
+    "topics",
+    [
+        [TopicSpec("1", "A"), TopicSpec("1", "B")],
+        [TopicSpec("1", "A", parent_id="9")],
+        [TopicSpec("1", "A", parent_id="2"), TopicSpec("2", "B", parent_id="1")],
+        [TopicSpec("", "A")],
+    ],
+)
 def test_invalid_taxonomies_are_rejected(topics):
     with pytest.raises(TaxonomyError):
         Taxonomy(topics)
 
 
 def test_ancestors_and_root():
-    tax = Taxonomy([TopicSpec("3", "Billing"), TopicSpec("12", "Invoices", parent_id="3"),
-                    TopicSpec("13", "Late invoices", parent_id="12")])
+    tax = Taxonomy(
+        [
+            TopicSpec("3", "Billing"),
+            TopicSpec("12", "Invoices", parent_id="3"),
+            TopicSpec("13", "Late invoices", parent_id="12"),
+        ]
+    )
     assert tax.ancestors("13") == ["12", "3"]
     assert tax.root_of("13") == "3"
 

@@ -1,0 +1,67 @@
+"""The evaluation CLI on tiny data sets of each supported format."""
+
+from __future__ import annotations
+
+import json
+
+from nlp.evaluate import main
+
+
+def test_vader_format_with_vader_side_by_side(tmp_path, capsys):
+    f = tmp_path / "tweets_GroundTruth.txt"
+    f.write_text(
+        "1\t2.5\tI love this so much\n2\t-3.0\tThis is terrible and awful\n3\t0.1\tThe meeting is at 3\n"
+    )
+    main([str(f), "--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert d["files"]["tweets"]["n"] == 3 and d["files"]["tweets"]["accuracy"] == 1.0
+    assert "vader_macro_f1" in d["average"]
+
+
+def test_jsonl_topics_and_topic_sentiment(tmp_path, capsys):
+    f = tmp_path / "d.jsonl"
+    rows = [
+        {
+            "text": "Invoices are wrong",
+            "sentiment": "negative",
+            "topics": ["billing.invoices"],
+            "topic_sentiments": {"billing.invoices": "negative"},
+        },
+        {
+            "text": "Onboarding was smooth",
+            "sentiment": "positive",
+            "topics": ["onboarding"],
+            "topic_sentiments": {"onboarding": "positive"},
+        },
+    ]
+    f.write_text("\n".join(json.dumps(r) for r in rows))
+    main([str(f)])
+    out = capsys.readouterr().out
+    assert (
+        "topics.micro_f1: 1.0" in out
+        and "topic_sentiment_accuracy: 1.0" in out
+        and "sentiment.accuracy: 1.0" in out
+    )
+
+
+def test_semeval_format_trains_and_reports(tmp_path, capsys):
+    sent = (
+        '<sentence id="{i}"><text>{t}</text><aspectCategories><aspectCategory category="{c}" polarity="{p}"/>'
+        "</aspectCategories></sentence>"
+    )
+    data = [
+        ("The food was delicious", "food", "positive"),
+        ("The waiter was rude", "service", "negative"),
+        ("Pasta was bland", "food", "negative"),
+        ("Staff were friendly", "service", "positive"),
+    ] * 4
+    xml = (
+        "<sentences>"
+        + "".join(sent.format(i=i, t=t, c=c, p=p) for i, (t, c, p) in enumerate(data))
+        + "</sentences>"
+    )
+    (tmp_path / "Restaurants_Train.xml").write_text(xml)
+    (tmp_path / "Restaurants_Test_Gold.xml").write_text(xml)
+    main([str(tmp_path / "Restaurants_Test_Gold.xml"), "--arch", "bow", "--epochs", "3", "--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert 0.0 <= d["category"]["micro_f1"] <= 1.0 and d["polarity"]["n"] == len(data)

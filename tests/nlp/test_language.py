@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("The support team was great", "en"),
+        ("Das Produkt ist sehr gut, aber der Support ist langsam.", "de"),
+        ("Die Rechnung ist falsch", "de"),
+        ("Le support est très lent mais le produit est bien.", "fr"),
+        ("Je ne peux pas exporter mes données", "fr"),
+        ("El soporte es muy lento pero el producto es bueno.", "es"),
+        ("No funciona la integración con Salesforce", "es"),
+        ("Muito bom, obrigado", "pt"),
+        ("Het werkt niet goed", "nl"),
+        ("Всё работает отлично", "ru"),
+        ("とても使いやすい", "ja"),
+        ("非常好用", "zh"),
+        ("Super!", "en"),
+        ("ok", "en"),
+        ("👍", "en"),
+    ],
+)
+def test_language_codes(analyzer, text, lang):
+    assert analyzer.analyze_one(text).language == lang
+
+
+def test_non_english_is_flagged_neutral_and_not_tagged_with_english_rules(analyzer):
+    r = analyzer.analyze_one("Die Rechnungen sind immer falsch und der Support ist schlecht, kein API")
+    assert r.language == "de"
+    assert r.sentiment.label == "neutral"
+    assert r.mentions == [] and r.keyphrases == []
