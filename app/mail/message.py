@@ -25,6 +25,9 @@ from app.models import Invitation, Survey, SurveyKind
 from app.surveys.texts import SurveyTexts, normalize_locale, survey_texts
 from app.surveys.tokens import token_for
 
+# Parts are encoded at 76-character lines (RFC 2045) when built; on the wire, headers may run to the
+# RFC 5322 limit so List-Unsubscribe's long URL stays one plain <url> instead of an encoded word.
+WIRE_POLICY = SMTP.clone(max_line_length=998)
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 
 
@@ -128,6 +131,11 @@ def build_message(rendered: Rendered, to_email: str, to_name: str, msgid: str) -
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
     return msg
+
+
+def to_wire(msg: EmailMessage) -> bytes:
+    """The message as it goes to the relay (CRLF line ends, unencoded long header values)."""
+    return msg.as_bytes(policy=WIRE_POLICY)
 
 
 def build_invitation(invitation: Invitation, reminder: bool = False) -> EmailMessage:

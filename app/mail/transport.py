@@ -22,6 +22,7 @@ from typing import Protocol
 from flask import current_app
 
 from app.extensions import db
+from app.mail.message import to_wire
 from app.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class SmtpTransport:
         conn = self._connect()
         sender = parseaddr(msg["From"])[1]
         recipients = [addr for _, addr in getaddresses(msg.get_all("To", []))]
-        data = msg.as_bytes()
+        data = to_wire(msg)
         try:
             code, resp = conn.mail(sender)
             if code != 250:
@@ -192,7 +193,7 @@ class OutboxTransport:
                 kind=kind,
                 to_addr=parseaddr(msg["To"])[1],
                 subject=str(msg["Subject"])[:500],
-                raw=msg.as_string(),
+                raw=to_wire(msg).decode("utf-8", "replace"),
             )
         )
 
