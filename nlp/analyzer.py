@@ -180,13 +180,12 @@ class Analyzer:
             if (topic.id, clause) in seen:
                 continue
             seen.add((topic.id, clause))
-            s = mention_score(sc, m.start, m.end)
             end = state.idx[m.end - 1] + state.infos[m.end - 1][7]
             out.append(
                 Mention(
                     topic.id,
                     topic.name,
-                    Sentiment(label_for(s, self.neutral_band), round(s, 4)),
+                    self._mention_sentiment(state, topic.id, m.start, m.end),
                     state.idx[m.start],
                     end,
                     "phrase",
@@ -196,6 +195,14 @@ class Analyzer:
         if self.topic_model is not None:
             out.extend(self.topic_model.mentions(doc, state, text, out, self._names, self.neutral_band))
         return out
+
+    def _mention_sentiment(self, state: DocState, topic_id: str, start: int, end: int) -> Sentiment:
+        """The learned polarity model when it was trained on this topic, else the mention's own clause."""
+        tm = self.topic_model
+        if tm is not None and tm.polarity is not None and topic_id in tm.polarity.topics:
+            return tm.topic_sentiment(state, topic_id, self.neutral_band)
+        s = mention_score(state.scored, start, end)
+        return Sentiment(label_for(s, self.neutral_band), round(s, 4))
 
     def _explain(self, text: str, state: DocState) -> list[Evidence]:
         w, idx, infos = state.scored.weights, state.idx, state.infos

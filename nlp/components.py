@@ -15,6 +15,7 @@ from operator import or_
 from spacy.attrs import IDX, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import minibatch
 
 from nlp import keyphrases as kp
 from nlp.language import detect_from_profiles
@@ -87,6 +88,22 @@ class TopicModelComponent:
         self.textcat_name = textcat_name
         self.thresholds = thresholds
         self.linear = None  # an nlp.linear.LinearTopicModel averaged with the textcat (set by TopicModel)
+
+    def pipe(self, docs, batch_size: int = 256):
+        """Batched: the linear model scores a whole batch with one numpy reduction."""
+        for batch in minibatch(docs, batch_size):
+            if self.linear is None:
+                yield from (self(doc) for doc in batch)
+                continue
+            states = [doc._.clearloop for doc in batch]
+            live = [k for k, s in enumerate(states) if s is not None and s.language == "en"]
+            scores = self.linear.batch_scores([states[k].infos for k in live]) if live else []
+            labels, th = self.linear.labels, self.thresholds
+            for k, row in zip(live, scores, strict=True):
+                cats = batch[k].cats
+                avg = {lab: (cats.get(lab, 0.0) + float(p)) / 2 for lab, p in zip(labels, row, strict=True)}
+                states[k].model_topics = {lab: v for lab, v in avg.items() if v >= th.get(lab, 0.5)}
+            yield from batch
 
     def __call__(self, doc: Doc) -> Doc:
         state = doc._.clearloop

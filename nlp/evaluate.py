@@ -16,7 +16,9 @@ from pathlib import Path
 from nlp.analyzer import Analyzer
 from nlp.datasets import Example, read_jsonl, read_semeval, read_vader, vader_files
 from nlp.metrics import accuracy, macro_f1, micro_prf
+from nlp.sentiment import normalize
 from nlp.taxonomy import Taxonomy
+from nlp.types import label_for
 
 LABELS3 = ("positive", "neutral", "negative")
 
@@ -94,7 +96,7 @@ def _polarity(test: list[Example], states: list, an: Analyzer) -> dict:
         for cat, pol in e.topic_sentiments.items():
             gold.append(pol)
             model.append(pm.predict(s, cat) if pm is not None and cat in pm.topics else "neutral")
-            whole.append(an._result(e.text, False, _DocStub(s)).sentiment.label if s.scored else "neutral")
+            whole.append(label_for(normalize(s.scored.total), an.neutral_band) if s.scored else "neutral")
     res = {
         "n": len(gold),
         "accuracy": round(accuracy(gold, model), 4),
@@ -107,13 +109,6 @@ def _polarity(test: list[Example], states: list, an: Analyzer) -> dict:
     res["whole_sentence_vader_accuracy"] = round(accuracy(gold, vader), 4)
     res["classes"] = sorted(set(gold))
     return res
-
-
-class _DocStub:
-    """Lets Analyzer._result run on a stored DocState (only ``._.clearloop`` is read for the label)."""
-
-    def __init__(self, state) -> None:
-        self._ = type("U", (), {"clearloop": state})()
 
 
 def evaluate_jsonl(path: str, taxonomy_path: str | None, model_dir: str | None) -> dict:

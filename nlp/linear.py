@@ -44,6 +44,23 @@ class LinearTopicModel:
         z = self.weights[idx].sum(axis=0)
         return 1.0 / (1.0 + np.exp(-z))
 
+    def batch_scores(self, infos_list: list[list[tuple]]) -> np.ndarray:
+        """Probabilities for many docs at once (one numpy reduction per batch, not per doc)."""
+        vocab = self.vocab
+        idx: list[int] = []
+        starts: list[int] = []
+        for infos in infos_list:
+            starts.append(len(idx))
+            idx.extend(vocab[f] for f in ngram_features(infos) if f in vocab)
+        if not idx or len(idx) == starts[-1]:  # an empty last row would break reduceat: score one by one
+            return np.array([self.scores(i) for i in infos_list]).reshape(len(infos_list), len(self.labels))
+        z = np.add.reduceat(self.weights[idx], starts, axis=0)
+        empty = [
+            k for k in range(len(starts)) if (starts[k + 1] if k + 1 < len(starts) else len(idx)) == starts[k]
+        ]
+        z[empty] = 0.0
+        return 1.0 / (1.0 + np.exp(-z))
+
     def save(self, path: str | Path) -> None:
         """Save as a compressed .npz."""
         names = sorted(self.vocab, key=self.vocab.__getitem__)

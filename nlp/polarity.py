@@ -178,16 +178,22 @@ class PolarityModel:
         )
 
 
+L2_GRID = (1e-4, 3e-4, 1e-3, 3e-3)
+
+
 def train_polarity(
     examples: list[tuple[str, str, str]],
     *,
     seed: int = 0,
     epochs: int = 300,
-    l2: float = 1e-3,
+    l2: float | None = None,
     min_count: int = 2,
     log=print,
 ) -> PolarityModel:
-    """Train on (text, topic, label) triples; the rule scorer runs on a blank English pipeline."""
+    """Train on (text, topic, label) triples; the rule scorer runs on a blank English pipeline.
+
+    With ``l2=None`` the regularisation is chosen from ``L2_GRID`` on a dev split of the training texts.
+    """
     from nlp.analyzer import build_pipeline
 
     nlp = build_pipeline(None)
@@ -200,27 +206,47 @@ def train_polarity(
     vocab = {n: i for i, n in enumerate(sorted(n for n, c in counts.items() if c >= min_count))}
     classes = sorted({lab for _, _, lab in examples})
     y = np.array([classes.index(lab) for _, _, lab in examples])
-    rows, cols, vals = [], [], []
-    for r, f in enumerate(feats):
-        for name, v in f:
-            j = vocab.get(name)
-            if j is not None:
-                rows.append(r)
-                cols.append(j)
-                vals.append(v)
-    weights = _fit(
-        np.array(rows),
-        np.array(cols),
-        np.array(vals, dtype=np.float64),
-        y,
-        len(vocab),
-        len(classes),
-        epochs=epochs,
-        l2=l2,
-        seed=seed,
+    design = [[(vocab[n], v) for n, v in f if n in vocab] for f in feats]
+    if l2 is None:
+        l2 = _choose_l2(design, y, [t for t, _, _ in examples], len(vocab), len(classes), epochs, seed, log)
+    weights = _fit(*_stack(design), y, len(vocab), len(classes), epochs=epochs, l2=l2, seed=seed)
+    log(
+        json.dumps(
+            {"polarity_model": {"examples": len(y), "features": len(vocab), "classes": classes, "l2": l2}}
+        )
     )
-    log(json.dumps({"polarity_model": {"examples": len(y), "features": len(vocab), "classes": classes}}))
     return PolarityModel(classes, vocab, weights, assoc, {topic for _, topic, _ in examples})
+
+
+def _stack(design: list[list[tuple[int, float]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows = [r for r, row in enumerate(design) for _ in row]
+    cols = [j for row in design for j, _ in row]
+    vals = [v for row in design for _, v in row]
+    return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals, dtype=np.float64)
+
+
+def _choose_l2(design, y, texts, n_feat, n_cls, epochs, seed, log) -> float:
+    """Pick L2 by accuracy on a dev split of 15% of the texts (a text's pairs stay on one side)."""
+    import random
+
+    uniq = sorted(set(texts))
+    random.Random(seed).shuffle(uniq)  # noqa: S311  (reproducible split)
+    dev_texts = set(uniq[: max(1, len(uniq) * 15 // 100)])
+    tr = [k for k, t in enumerate(texts) if t not in dev_texts]
+    dv = [k for k, t in enumerate(texts) if t in dev_texts]
+    if len(tr) < 10 or not dv:
+        return 1e-3
+    best, best_acc = 1e-3, -1.0
+    for l2 in L2_GRID:
+        W = _fit(*_stack([design[k] for k in tr]), y[tr], n_feat, n_cls, epochs=epochs, l2=l2, seed=seed)
+        rows, cols, vals = _stack([design[k] for k in dv])
+        z = np.zeros((len(dv), n_cls))
+        np.add.at(z, rows, W[cols] * vals[:, None])
+        acc = float((z.argmax(axis=1) == y[dv]).mean())
+        log(json.dumps({"polarity_l2": l2, "dev_accuracy": round(acc, 4)}))
+        if acc > best_acc:
+            best, best_acc = l2, acc
+    return best
 
 
 def _fit(rows, cols, vals, y, n_feat: int, n_cls: int, *, epochs: int, l2: float, seed: int) -> np.ndarray:
