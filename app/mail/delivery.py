@@ -1,10 +1,17 @@
-"""Delivering invitations and reminders at most once (RELIABILITY 6).
+"""Delivering invitations at most once (RELIABILITY 6).
 
-claim → send → mark: rows are claimed atomically (``UPDATE … RETURNING``; ``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL so parallel workers take disjoint rows) and committed as ``sending`` before any byte goes to
-the relay; each result is committed right after its message. A crash between send and mark leaves the
-row ``sending``; the sweeper turns it ``uncertain`` after MAIL_SENDING_TIMEOUT, and nothing ever resends
-an ``uncertain`` row automatically. Retries and re-runs only ever claim ``queued`` rows.
+claim → mark in flight → send → mark result:
+1. A batch of ``queued`` rows is claimed atomically (``UPDATE … RETURNING``; ``FOR UPDATE SKIP LOCKED``
+   on PostgreSQL so parallel workers take disjoint rows) and committed as ``sending``; ``attempts`` is
+   bumped, so it names this claim.
+2. Right before its message goes out, a row gets its deterministic Message-ID by a conditional UPDATE
+   (still ``sending``, same ``attempts``, no Message-ID yet) that is committed: the "in flight" mark,
+   and proof that this worker still owns the row.
+3. The result is committed right after the relay answers.
+
+A crash leaves rows ``sending``. After MAIL_SENDING_TIMEOUT the sweeper gives rows without the in-flight
+mark back to ``queued`` (no byte of them was sent) and turns rows with it ``uncertain``; nothing ever
+resends an ``uncertain`` row automatically. So a kill costs at most one uncertain row per batch.
 """
 
 from __future__ import annotations
@@ -16,15 +23,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
-from app.mail.message import build_invitation
+from app.mail.message import build_invitation, message_id
 from app.mail.suppression import is_suppressed, suppress
-from app.mail.transport import (
-    MailError,
-    PermanentMailError,
-    TemporaryMailError,
-    UncertainMailError,
-    get_transport,
-)
+from app.mail.transport import PermanentMailError, TemporaryMailError, UncertainMailError, get_transport
 from app.models import Contact, DeliveryState, Invitation, Send, SendStatus, utcnow
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,8 @@ MAX_ATTEMPTS = 5  # temporary failures before an invitation is failed for good
 MAX_TEMPORARY_IN_A_ROW = 3  # then the relay is in trouble: release the batch instead of waiting on it
 
 
-def claim_rows(where: list, limit: int, values: dict) -> list[int]:
-    """Atomically update up to ``limit`` invitations matching ``where`` and return their ids."""
+def claim_rows(where: list, limit: int, values: dict) -> list[tuple[int, int]]:
+    """Atomically update up to ``limit`` invitations matching ``where``; returns (id, attempts) pairs."""
     inner = sa.select(Invitation.id).where(*where).order_by(Invitation.id).limit(limit)
     if db.engine.dialect.name == "postgresql":
         inner = inner.with_for_update(skip_locked=True)
@@ -42,14 +43,14 @@ def claim_rows(where: list, limit: int, values: dict) -> list[int]:
         sa.update(Invitation)
         .where(Invitation.id.in_(inner.scalar_subquery()), *where)
         .values(**values)
-        .returning(Invitation.id)
+        .returning(Invitation.id, Invitation.attempts)
     )
-    ids = list(db.session.execute(stmt, execution_options={"synchronize_session": False}).scalars())
+    rows = [tuple(r) for r in db.session.execute(stmt, execution_options={"synchronize_session": False})]
     db.session.commit()
-    return sorted(ids)
+    return sorted(rows)
 
 
-def claim_invitations(send_id: int, limit: int) -> list[int]:
+def claim_invitations(send_id: int, limit: int) -> list[tuple[int, int]]:
     """Atomically move up to ``limit`` queued invitations of a send to ``sending``."""
     where = [Invitation.send_id == send_id, Invitation.state == DeliveryState.QUEUED]
     values = {"state": DeliveryState.SENDING, "claimed_at": utcnow(), "attempts": Invitation.attempts + 1}
@@ -82,16 +83,16 @@ def record_bounce(contact: Contact | None) -> None:
 
 def deliver_batch(send_id: int) -> dict[str, int]:
     """Claim one batch of a send and deliver it over one transport connection; returns outcome counts."""
-    ids = claim_invitations(send_id, current_app.config["MAIL_BATCH_SIZE"])
+    claimed = claim_invitations(send_id, current_app.config["MAIL_BATCH_SIZE"])
     counts: dict[str, int] = {}
     temporary_in_a_row = 0
     with get_transport() as transport:
-        for position, invitation_id in enumerate(ids):
-            state = _deliver_one(transport, invitation_id)
+        for position, (invitation_id, attempts) in enumerate(claimed):
+            state = _deliver_one(transport, invitation_id, attempts)
             counts[state] = counts.get(state, 0) + 1
             temporary_in_a_row = temporary_in_a_row + 1 if state == "retry" else 0
             if temporary_in_a_row >= MAX_TEMPORARY_IN_A_ROW:
-                counts["released"] = _release(ids[position + 1 :])
+                counts["released"] = _release([i for i, _ in claimed[position + 1 :]])
                 break
     return counts
 
@@ -102,7 +103,9 @@ def _release(ids: list[int]) -> int:
         return 0
     db.session.execute(
         sa.update(Invitation)
-        .where(Invitation.id.in_(ids), Invitation.state == DeliveryState.SENDING)
+        .where(
+            Invitation.id.in_(ids), Invitation.state == DeliveryState.SENDING, Invitation.message_id.is_(None)
+        )
         .values(state=DeliveryState.QUEUED, attempts=Invitation.attempts - 1),
         execution_options={"synchronize_session": False},
     )
@@ -110,13 +113,32 @@ def _release(ids: list[int]) -> int:
     return len(ids)
 
 
-def _deliver_one(transport, invitation_id: int) -> str:
+def _mark_in_flight(invitation_id: int, attempts: int) -> bool:
+    """Commit the row's Message-ID before sending, if this claim still owns the row."""
+    won = db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.id == invitation_id,
+            Invitation.state == DeliveryState.SENDING,
+            Invitation.attempts == attempts,
+            Invitation.message_id.is_(None),
+        )
+        .values(message_id=message_id(invitation_id, "invitation")),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    db.session.commit()
+    return won == 1
+
+
+def _deliver_one(transport, invitation_id: int, attempts: int) -> str:
+    if not _mark_in_flight(invitation_id, attempts):
+        return "gone"  # released by the sweeper or taken by another claim meanwhile
     invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.state != DeliveryState.SENDING:
-        return "gone"
+    db.session.refresh(invitation)
     reason = last_minute_skip(invitation)
     if reason or invitation.send.status == SendStatus.CANCELLED:
         invitation.state, invitation.skip_reason = DeliveryState.SKIPPED, reason or "cancelled"
+        invitation.message_id = None
         db.session.commit()
         return "skipped"
     try:
@@ -124,6 +146,7 @@ def _deliver_one(transport, invitation_id: int) -> str:
     except Exception as exc:  # a template or data problem fails this row, not the batch
         log.exception("could not build invitation %s", invitation_id)
         invitation.state, invitation.error = DeliveryState.FAILED, f"could not build the message: {exc}"[:500]
+        invitation.message_id = None
         db.session.commit()
         return "failed"
     outcome = _send(transport, msg, invitation)
@@ -137,10 +160,11 @@ def _send(transport, msg, invitation: Invitation) -> str:
         transport.send(msg, "invitation")
     except TemporaryMailError as exc:
         invitation.error = str(exc)[:500]
+        invitation.message_id = None  # certainly not delivered: the row may be claimed again
         if invitation.attempts >= MAX_ATTEMPTS:
             invitation.state = DeliveryState.FAILED
             return "failed"
-        invitation.state = DeliveryState.QUEUED  # nothing was delivered: a later batch tries again
+        invitation.state = DeliveryState.QUEUED
         return "retry"
     except PermanentMailError as exc:
         invitation.error = str(exc)[:500]
@@ -153,29 +177,35 @@ def _send(transport, msg, invitation: Invitation) -> str:
         return "uncertain"
     now = utcnow()
     invitation.state, invitation.sent_at, invitation.error = DeliveryState.SENT, now, None
-    invitation.message_id = msg["Message-ID"]
     if invitation.contact is not None:
         invitation.contact.last_surveyed_at = now
     return "sent"
 
 
-def mark_stuck_uncertain() -> int:
-    """Rows claimed too long ago and still ``sending`` crashed mid-send: ``uncertain``, never resent."""
+def recover_stuck() -> dict[str, int]:
+    """Rows a crashed sender left ``sending``: never in flight → ``queued``; in flight → ``uncertain``."""
     cutoff = utcnow() - timedelta(seconds=current_app.config["MAIL_SENDING_TIMEOUT"])
-    first = db.session.execute(
+    stuck = [Invitation.state == DeliveryState.SENDING, Invitation.claimed_at < cutoff]
+    released = db.session.execute(
         sa.update(Invitation)
-        .where(Invitation.state == DeliveryState.SENDING, Invitation.claimed_at < cutoff)
-        .values(state=DeliveryState.UNCERTAIN, error="the sender stopped while sending; not resent"),
+        .where(*stuck, Invitation.message_id.is_(None))
+        .values(state=DeliveryState.QUEUED),
         execution_options={"synchronize_session": False},
     ).rowcount
-    second = db.session.execute(
+    uncertain = db.session.execute(
+        sa.update(Invitation)
+        .where(*stuck, Invitation.message_id.is_not(None))
+        .values(state=DeliveryState.UNCERTAIN, error="the sender stopped while sending this one; not resent"),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    reminders = db.session.execute(
         sa.update(Invitation)
         .where(Invitation.reminder_state == DeliveryState.SENDING, Invitation.reminder_claimed_at < cutoff)
         .values(reminder_state=DeliveryState.UNCERTAIN),
         execution_options={"synchronize_session": False},
     ).rowcount
     db.session.commit()
-    return first + second
+    return {"released": released, "uncertain": uncertain + reminders}
 
 
 def sends_needing_batches() -> list[tuple[int, int]]:
@@ -192,6 +222,3 @@ def sends_needing_batches() -> list[tuple[int, int]]:
         .group_by(Invitation.send_id)
     ).all()
     return [(send_id, n) for send_id, n in rows]
-
-
-__all__ = ["MailError", "deliver_batch", "mark_stuck_uncertain", "sends_needing_batches"]

@@ -44,7 +44,7 @@ def claim_due_reminders(limit: int) -> list[int]:
             Invitation.contact_id.in_(consenting),
         ]
         values = {"reminder_state": DeliveryState.SENDING, "reminder_claimed_at": now}
-        claimed += claim_rows(where, limit - len(claimed), values)
+        claimed += [row_id for row_id, _ in claim_rows(where, limit - len(claimed), values)]
         if len(claimed) >= limit:
             break
     return claimed

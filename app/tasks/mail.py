@@ -40,7 +40,7 @@ def send_batch(send_id: int) -> dict[str, int]:
 @task
 def sweep_sends() -> dict[str, int]:
     """Start due scheduled sends, mark stuck rows uncertain, re-enqueue batches a lost job dropped."""
-    from app.mail.delivery import mark_stuck_uncertain, sends_needing_batches
+    from app.mail.delivery import recover_stuck, sends_needing_batches
     from app.surveys.sending import complete_if_done, enqueue_batches
     from app.surveys.sending import start_send as start
 
@@ -50,13 +50,13 @@ def sweep_sends() -> dict[str, int]:
         ).scalars()
     )
     started = sum(1 for send_id in due if start(send_id) > 0)
-    uncertain = mark_stuck_uncertain()
+    recovered = recover_stuck()
     pending = sends_needing_batches()
     for send_id, queued in pending:
         enqueue_batches(send_id, queued)
     running = db.session.execute(sa.select(Send.id).where(Send.status == SendStatus.SENDING)).scalars()
     completed = sum(complete_if_done(send_id) for send_id in list(running))
-    return {"started": started, "uncertain": uncertain, "requeued": len(pending), "completed": completed}
+    return {"started": started, **recovered, "requeued": len(pending), "completed": completed}
 
 
 @task
