@@ -389,3 +389,106 @@ def worker_process(database_uri: str, redis_url: str):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+# --- A real SMTP server on loopback (aiosmtpd), for mail tests ------------------------------------------
+
+
+class SmtpRecorder:
+    """An aiosmtpd handler that keeps every message and can be told to refuse or drop some of them.
+
+    ``refuse_rcpt(addr, "451 4.3.0 busy", ...)`` answers the next RCPTs for ``addr`` with those replies
+    in order; ``always_refuse_rcpt(addr, reply)`` does it forever; ``refuse_data`` is the same for DATA;
+    ``drop_during_data(addr)`` closes the connection instead of answering DATA (outcome unknown).
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.connections = 0
+        self.rcpt_replies: dict[str, list[str]] = {}
+        self.rcpt_always: dict[str, str] = {}
+        self.data_replies: dict[str, list[str]] = {}
+        self.drop_data: set[str] = set()
+
+    def refuse_rcpt(self, address: str, *replies: str) -> None:
+        """Answer the next RCPTs for ``address`` with these replies."""
+        self.rcpt_replies.setdefault(address.lower(), []).extend(replies)
+
+    def always_refuse_rcpt(self, address: str, reply: str) -> None:
+        """Answer every RCPT for ``address`` with ``reply``."""
+        self.rcpt_always[address.lower()] = reply
+
+    def refuse_data(self, address: str, *replies: str) -> None:
+        """Answer the next DATAs of messages to ``address`` with these replies."""
+        self.data_replies.setdefault(address.lower(), []).extend(replies)
+
+    def drop_during_data(self, address: str) -> None:
+        """Close the connection while a message to ``address`` is being sent."""
+        self.drop_data.add(address.lower())
+
+    def recipients(self) -> list[str]:
+        """Every accepted recipient, in order (duplicates kept: that is what tests count)."""
+        return [rcpt.lower() for _, rcpts, _ in self.messages for rcpt in rcpts]
+
+    def parsed(self) -> list:
+        """The accepted messages, parsed with the standard ``email`` package."""
+        import email
+        from email.policy import default
+
+        return [email.message_from_bytes(raw, policy=default) for _, _, raw in self.messages]
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        key = address.lower()
+        if key in self.rcpt_always:
+            return self.rcpt_always[key]
+        queued = self.rcpt_replies.get(key)
+        if queued:
+            return queued.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        for rcpt in envelope.rcpt_tos:
+            key = rcpt.lower()
+            if key in self.drop_data:
+                server.transport.close()
+                return "250 OK (never seen by the client)"
+            queued = self.data_replies.get(key)
+            if queued:
+                return queued.pop(0)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted"
+
+
+class SmtpServer:
+    """A running loopback SMTP server: ``host``, ``port`` and its ``recorder``."""
+
+    def __init__(self) -> None:
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.recorder = SmtpRecorder()
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=port)
+        self.controller.start()
+        self.host, self.port = "127.0.0.1", port
+
+    def stop(self) -> None:
+        """Stop the server."""
+        self.controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free loopback port, recording what it accepts."""
+    server = SmtpServer()
+    yield server
+    server.stop()
