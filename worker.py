@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from rq import Queue, Worker
+from rq import Queue
 
 from app import create_app
 from app.extensions import db
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     if app.config["JOBS_INLINE"]:
         raise SystemExit("REDIS_URL is not set: jobs run inline in the web process, no worker is needed.")
     with app.app_context():
-        from app.tasks.preload import preload
+        from app.tasks.preload import PreloadingWorker, preload
 
         preload(app)
         engine = db.engine
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
         check_redis_durability(connection)
         names = args.queues or ["nlp", "mail", "default"]
         queues = [Queue(name, connection=connection) for name in names]
-        worker = Worker(queues, connection=connection, name=args.name)
+        worker = PreloadingWorker(queues, connection=connection, name=args.name)
         worker.work(burst=args.burst, with_scheduler=not args.no_scheduler)
 
 

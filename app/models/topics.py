@@ -101,6 +101,11 @@ class RetagRun(Base):
     total: Mapped[int] = mapped_column(default=0)
     processed: Mapped[int] = mapped_column(default=0)
     last_response_id: Mapped[int] = mapped_column(default=0)  # resume point: re-runs continue, not restart
+    # The newest response the run covers (fixed when it starts or restarts; newer ones are tagged anyway).
+    upto_response_id: Mapped[int | None]
+    # Heartbeat and compare-and-set token: bumped on every committed batch and on a restart.
+    updated_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))  # failed jobs in a row
     error: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,294 @@
+"""Topics (the taxonomy, suggestions, re-tag) and Tagging (queue state, failures, one response's tags)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.analysis import bp
+from app.analysis import queries as q
+from app.analysis.editing import (
+    TopicError,
+    accept_suggestion,
+    create_topic,
+    restore_topic,
+    retire_topic,
+    split_terms,
+    update_topic,
+)
+from app.analysis.forms import ActionForm, MentionForm, RetryForm, SuggestionForm, TopicForm
+from app.analysis.services import (
+    AnalysisError,
+    add_manual_topic,
+    reject_mention,
+    remove_manual_tag,
+    retry_failed,
+    start_retag,
+)
+from app.analysis.suggestions import stored_suggestions
+from app.analysis.taxonomy import current_taxonomy, ensure_taxonomy
+from app.analysis.training import model_info
+from app.auth.access import roles_required, staff_required
+from app.extensions import db
+from app.models import RetagRun, Role, Topic
+
+EDITORS = (Role.PM, Role.ADMIN)
+
+
+def _topics_page(form: TopicForm | None = None, status: int = 200):
+    """Render the taxonomy page (with a create form carrying errors, when given)."""
+    ensure_taxonomy()
+    choices = q.parent_choices()
+    form = form or TopicForm(formdata=None)
+    form.set_parents(choices)
+    suggestion_form = SuggestionForm(formdata=None)
+    suggestion_form.parent_id.choices = [(0, "— Top level —"), *choices]
+    runs = q.recent_runs(1)
+    return render_template(
+        "analysis/topics.html",
+        rows=q.topic_tree(),
+        retired=q.topic_tree(active=False),
+        form=form,
+        suggestion_form=suggestion_form,
+        action_form=ActionForm(formdata=None),
+        suggestions=stored_suggestions(),
+        fingerprint=current_taxonomy().fingerprint(),
+        model=model_info(),
+        run=runs[0] if runs else None,
+        days=q.RECENT_DAYS,
+    ), status
+
+
+@bp.route("/topics")
+@staff_required
+def topics():
+    """The taxonomy tree with recent counts, suggested topics, and the editor's forms."""
+    return _topics_page()
+
+
+@bp.route("/topics", methods=["POST"])
+@roles_required(*EDITORS)
+def topic_create():
+    """Add a topic."""
+    form = TopicForm()
+    form.set_parents(q.parent_choices())
+    if not form.validate_on_submit():
+        return _topics_page(form, 422)
+    try:
+        topic = create_topic(form.to_input(), current_user.id)
+    except TopicError as exc:
+        db.session.rollback()
+        form.name.errors = [*form.name.errors, str(exc)]
+        return _topics_page(form, 422)
+    flash(f"Added “{topic.name}”. History is being re-tagged.", "success")
+    return redirect(url_for("analysis.topics")), 303
+
+
+@bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def topic_edit(topic_id: int):
+    """Edit a topic's name, place in the tree, phrases and patterns."""
+    topic = db.get_or_404(Topic, topic_id)
+    form = TopicForm(obj=topic) if request.method == "GET" else TopicForm()
+    if request.method == "GET":
+        form.parent_id.data = topic.parent_id or 0
+        form.phrases.data = "\n".join(topic.phrases or [])
+        form.patterns.data = "\n".join(topic.patterns or [])
+    form.set_parents(q.parent_choices(exclude=topic) if topic.is_active else [])
+    status = 200
+    if form.validate_on_submit():
+        try:
+            update_topic(topic.id, form.to_input(), current_user.id)
+        except TopicError as exc:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, str(exc)]
+        else:
+            flash(f"Saved “{form.name.data}”. History is being re-tagged.", "success")
+            return redirect(url_for("analysis.topics")), 303
+    if request.method == "POST":
+        status = 422
+    topic = db.session.get(Topic, topic_id)
+    return render_template(
+        "analysis/topic_edit.html",
+        topic=topic,
+        form=form,
+        action_form=ActionForm(formdata=None),
+        examples=q.topic_examples(topic.id),
+    ), status
+
+
+def _action(func, *args, success: str):
+    """Run a topic action from a POSTed button; errors come back as a readable message."""
+    if not ActionForm().validate_on_submit():
+        abort(400, "The form expired; reload the page and try again.")
+    try:
+        func(*args, current_user.id)
+    except AnalysisError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("analysis.topics")), 303
+    flash(success, "success")
+    return redirect(url_for("analysis.topics")), 303
+
+
+@bp.route("/topics/<int:topic_id>/retire", methods=["POST"])
+@roles_required(*EDITORS)
+def topic_retire(topic_id: int):
+    """Retire a topic and its subtopics."""
+    topic = db.get_or_404(Topic, topic_id)
+    return _action(retire_topic, topic.id, success=f"Retired “{topic.name}”. History is being re-tagged.")
+
+
+@bp.route("/topics/<int:topic_id>/restore", methods=["POST"])
+@roles_required(*EDITORS)
+def topic_restore(topic_id: int):
+    """Bring a retired topic back."""
+    topic = db.get_or_404(Topic, topic_id)
+    return _action(restore_topic, topic.id, success=f"Restored “{topic.name}”. History is being re-tagged.")
+
+
+@bp.route("/topics/suggestions", methods=["POST"])
+@roles_required(*EDITORS)
+def suggestion_accept():
+    """Create a topic from a suggestion."""
+    form = SuggestionForm()
+    form.parent_id.choices = [(0, ""), *q.parent_choices()]
+    if not form.validate_on_submit():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        flash("That suggestion could not be accepted: " + "; ".join(errors), "error")
+        return redirect(url_for("analysis.topics")), 303
+    parent = form.parent_id.data or None
+    try:
+        phrases = split_terms("\n".join(request.form.getlist("phrase")))
+        topic = accept_suggestion(form.label.data, phrases, parent, current_user.id)
+    except AnalysisError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("analysis.topics")), 303
+    flash(f"Added “{topic.name}” with {len(topic.phrases)} phrases. History is being re-tagged.", "success")
+    return redirect(url_for("analysis.topics")), 303
+
+
+@bp.route("/topics/suggestions/refresh", methods=["POST"])
+@roles_required(*EDITORS)
+def suggestions_refresh():
+    """Recompute the suggested topics (a job; inline in the embedded default)."""
+    from app.jobs import enqueue
+    from app.tasks.analysis import refresh_topic_suggestions
+
+    if not ActionForm().validate_on_submit():
+        abort(400, "The form expired; reload the page and try again.")
+    enqueue(refresh_topic_suggestions, queue="nlp", job_id="topic-suggestions", timeout=300)
+    flash("Suggestions are being recomputed from recent untagged comments.", "success")
+    return redirect(url_for("analysis.topics") + "#suggestions"), 303
+
+
+@bp.route("/topics/retag", methods=["POST"])
+@roles_required(*EDITORS)
+def retag_start():
+    """Re-tag history with the current taxonomy and topic model."""
+    if not ActionForm().validate_on_submit():
+        abort(400, "The form expired; reload the page and try again.")
+    run = start_retag("requested by a person", current_user.id)
+    flash(f"Re-tag #{run.id} started.", "success")
+    return redirect(url_for("analysis.queue")), 303
+
+
+@bp.route("/tagging")
+@staff_required
+def queue():
+    """Tagging status: counts, failures and re-tag runs."""
+    return render_template(
+        "analysis/queue.html",
+        counts=q.state_counts(),
+        oldest=q.oldest_pending_seconds(),
+        queued=q.nlp_queue_length(),
+        failed=q.failed_responses(),
+        runs=q.recent_runs(),
+        retry_form=RetryForm(formdata=None),
+        version=q.latest_analyzer_version(),
+        fingerprint=current_taxonomy().fingerprint(),
+    )
+
+
+@bp.route("/tagging/retry", methods=["POST"])
+@roles_required(Role.ADMIN)
+def retry():
+    """Send one failed response (or all) back to tagging."""
+    form = RetryForm()
+    if not form.validate_on_submit():
+        abort(400, "Choose a response to retry.")
+    ids = [form.response_id.data] if form.response_id.data is not None else None
+    count = retry_failed(current_user.id, ids)
+    flash(f"Retrying {count} response(s)." if count else "Nothing to retry.", "success")
+    return redirect(url_for("analysis.queue")), 303
+
+
+@bp.route("/tagging/runs/<int:run_id>.json")
+@staff_required
+def retag_status(run_id: int):
+    """Progress of a re-tag run, for the page's polling script."""
+    run = db.get_or_404(RetagRun, run_id)
+    return jsonify(
+        id=run.id,
+        state=run.state.value,
+        processed=q.run_processed(run),
+        total=run.total,
+        percent=q.run_percent(run),
+        error=run.error,
+    )
+
+
+@bp.route("/tagging/responses/<int:response_id>")
+@staff_required
+def response(response_id: int):
+    """One response's comment, its tags with their evidence, and the manual tagging controls."""
+    row = q.response_with_mentions(response_id)
+    if row is None:
+        abort(404)
+    form = MentionForm(formdata=None)
+    form.topic_id.choices = q.parent_choices()
+    mentions = sorted(row.mentions, key=lambda m: (m.start is None, m.start or 0, m.topic.name))
+    return render_template(
+        "analysis/response.html", r=row, mentions=mentions, form=form, action_form=ActionForm(formdata=None)
+    )
+
+
+def _tag_action(response_id: int, func, topic_id: int, success: str):
+    try:
+        func(response_id, topic_id, current_user.id)
+    except AnalysisError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(success, "success")
+    return redirect(url_for("analysis.response", response_id=response_id)), 303
+
+
+@bp.route("/tagging/responses/<int:response_id>/topics", methods=["POST"])
+@roles_required(*EDITORS)
+def mention_add(response_id: int):
+    """Tag a response with a topic by hand."""
+    form = MentionForm()
+    form.topic_id.choices = q.parent_choices()
+    if not form.validate_on_submit():
+        flash("Choose one of the active topics.", "error")
+        return redirect(url_for("analysis.response", response_id=response_id)), 303
+    return _tag_action(response_id, add_manual_topic, form.topic_id.data, "Tag added.")
+
+
+@bp.route("/tagging/responses/<int:response_id>/topics/<int:topic_id>/reject", methods=["POST"])
+@roles_required(*EDITORS)
+def mention_reject(response_id: int, topic_id: int):
+    """Reject an automatic tag; re-tagging will not bring it back."""
+    if not ActionForm().validate_on_submit():
+        abort(400, "The form expired; reload the page and try again.")
+    return _tag_action(response_id, reject_mention, topic_id, "Tag rejected.")
+
+
+@bp.route("/tagging/responses/<int:response_id>/topics/<int:topic_id>/remove", methods=["POST"])
+@roles_required(*EDITORS)
+def mention_remove(response_id: int, topic_id: int):
+    """Remove a manual tag or rejection."""
+    if not ActionForm().validate_on_submit():
+        abort(400, "The form expired; reload the page and try again.")
+    return _tag_action(response_id, remove_manual_tag, topic_id, "Manual tag removed.")

@@ -1,0 +1,96 @@
+"""Suggested new topics: keyphrases of recent comments no topic matched, clustered by ``nlp.suggest_topics``.
+
+Computed by a job (never on a GET, which must not write) from what tagging already stored (keyphrases
+and sentiment), so no comment is analysed twice; the result is kept in a Setting with its time.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AnalysisState, Mention, Response, Setting, Topic, utcnow
+from nlp import Sentiment, TextAnalysis, suggest_topics
+
+SETTING_KEY = "nlp.topic_suggestions"
+RECENT_DAYS = 90
+SCAN_LIMIT = 3000
+MAX_SUGGESTIONS = 12
+MAX_EXAMPLE_CHARS = 280
+
+
+def untagged_recent(limit: int = SCAN_LIMIT) -> list[Response]:
+    """Recent tagged English comments with no (accepted) topic at all."""
+    tagged = sa.select(Mention.id).where(Mention.response_id == Response.id, Mention.rejected.is_(False))
+    return list(
+        db.session.execute(
+            sa.select(Response)
+            .where(
+                Response.analysis_state == AnalysisState.DONE,
+                Response.language == "en",
+                Response.created_at >= utcnow() - timedelta(days=RECENT_DAYS),
+                Response.comment.is_not(None),
+                ~sa.exists(tagged),
+            )
+            .order_by(Response.created_at.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def _as_analysis(response: Response) -> TextAnalysis:
+    """Rebuild the stored analysis of a response as the library's result type."""
+    stored = response.analysis or {}
+    return TextAnalysis(
+        sentiment=Sentiment(response.sentiment_label or "neutral", float(response.sentiment_score or 0.0)),
+        keyphrases=list(stored.get("keyphrases") or []),
+        language=response.language or "en",
+        text=(response.comment or "")[:10_000],
+    )
+
+
+def compute_suggestions() -> dict[str, Any]:
+    """Cluster the keyphrases of untagged recent comments; drop suggestions that name an existing topic."""
+    rows = untagged_recent()
+    names = {n.lower() for n in db.session.execute(sa.select(Topic.name)).scalars()}
+    items = []
+    for suggestion in suggest_topics([_as_analysis(r) for r in rows]):
+        if suggestion.label.lower() in names:
+            continue
+        item = suggestion.to_dict()
+        item["examples"] = [e[:MAX_EXAMPLE_CHARS] for e in item.get("examples", [])[:3]]
+        items.append(item)
+        if len(items) >= MAX_SUGGESTIONS:
+            break
+    return {"computed_at": utcnow().isoformat(), "scanned": len(rows), "items": items}
+
+
+def refresh_suggestions() -> dict[str, Any]:
+    """Recompute and store the suggestions (in the caller's session; committed here)."""
+    value = compute_suggestions()
+    row = db.session.get(Setting, SETTING_KEY)
+    if row is None:
+        db.session.add(Setting(key=SETTING_KEY, value=value))
+    else:
+        row.value = value
+    db.session.commit()
+    return value
+
+
+def stored_suggestions() -> dict[str, Any] | None:
+    """The last computed suggestions, or None before the first run."""
+    row = db.session.get(Setting, SETTING_KEY)
+    return row.value if row is not None else None
+
+
+def forget_suggestion(label: str) -> None:
+    """Drop an accepted suggestion from the stored list (the caller commits)."""
+    row = db.session.get(Setting, SETTING_KEY)
+    if row is None or not isinstance(row.value, dict):
+        return
+    value = dict(row.value)
+    value["items"] = [i for i in value.get("items", []) if i.get("label") != label]
+    row.value = value

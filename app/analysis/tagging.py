@@ -1,0 +1,305 @@
+"""Tag a batch of responses: read a snapshot, analyse without holding a lock, write in one transaction.
+
+The write re-reads each row under a row lock (``FOR UPDATE`` on PostgreSQL; SQLite's immediate write
+transaction serialises writers) and skips any row whose comment, request time or state moved since the
+snapshot, so an edited comment is never marked done with stale results and two jobs racing on the same
+rows cannot both insert mentions. Automatic mentions (phrase/model) are replaced; manual ones are kept,
+and a manual rejection vetoes that topic.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from rq.timeouts import JobTimeoutException
+
+from app.extensions import db
+from app.models import AnalysisState, Mention, MentionSource, Response, Topic, utcnow
+from nlp import Analyzer, TextAnalysis
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3  # a comment that fails this many times is marked failed and shown to admins
+AUTO_SOURCES = (MentionSource.PHRASE, MentionSource.MODEL)
+ERROR_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the job read before analysing: the write must find the row unchanged."""
+
+    id: int
+    comment: str | None
+    requested_at: datetime | None
+    state: AnalysisState
+    attempts: int
+
+
+@dataclass
+class Outcome:
+    """What one batch did, by response id."""
+
+    done: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+    retry: dict[int, str] = field(default_factory=dict)  # raised, still pending: a retry will try again
+
+    def counts(self) -> dict[str, int]:
+        """Numbers for logs and job results."""
+        return {
+            "done": len(self.done),
+            "skipped": len(self.skipped),
+            "changed": len(self.changed),
+            "failed": len(self.failed),
+            "retry": len(self.retry),
+        }
+
+    def add(self, other: Outcome) -> None:
+        """Merge another batch's outcome into this one."""
+        self.done += other.done
+        self.skipped += other.skipped
+        self.changed += other.changed
+        self.failed.update(other.failed)
+        self.retry.update(other.retry)
+
+
+def _columns() -> tuple:
+    return (
+        Response.id,
+        Response.comment,
+        Response.analysis_requested_at,
+        Response.analysis_state,
+        Response.analysis_attempts,
+    )
+
+
+def _snapshot(row: Any) -> Snapshot:
+    return Snapshot(row.id, row.comment, row.analysis_requested_at, row.analysis_state, row.analysis_attempts)
+
+
+def load_snapshots(ids: list[int], retag_version: str | None = None) -> list[Snapshot]:
+    """Rows still needing tagging: pending ones, or (re-tag) done ones tagged by another analyser version."""
+    query = sa.select(*_columns()).where(Response.id.in_(ids))
+    if retag_version is None:
+        query = query.where(Response.analysis_state == AnalysisState.PENDING)
+    else:
+        query = query.where(
+            Response.analysis_state == AnalysisState.DONE,
+            sa.or_(Response.analyzer_version.is_(None), Response.analyzer_version != retag_version),
+        )
+    rows = db.session.execute(query.order_by(Response.id)).all()
+    db.session.commit()  # end the read: analysis must not hold a transaction (or SQLite's write lock)
+    return [_snapshot(r) for r in rows]
+
+
+def has_text(comment: str | None) -> bool:
+    """Whether a comment has anything to analyse."""
+    return bool(comment and comment.strip())
+
+
+def analyze_isolated(analyzer: Analyzer, texts: list[str]) -> list[TextAnalysis | Exception]:
+    """Analyse a batch; if it raises, redo text by text so one poison comment cannot sink the rest."""
+    try:
+        return list(analyzer.analyze(texts))
+    except JobTimeoutException:
+        raise
+    except Exception:
+        log.exception("batch analysis of %d texts raised; isolating the culprit", len(texts))
+    results: list[TextAnalysis | Exception] = []
+    for text in texts:
+        try:
+            results.append(analyzer.analyze([text])[0])
+        except JobTimeoutException:
+            raise
+        except Exception as exc:
+            results.append(exc)
+    if len(texts) > 1 and all(isinstance(r, Exception) for r in results):
+        raise results[0]  # every text failed: the analyser is broken, not the comments (retry the job)
+    return results
+
+
+def describe(exc: BaseException) -> str:
+    """A short error text for admins."""
+    return f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
+
+
+def tag_snapshots(analyzer: Analyzer, snapshots: list[Snapshot], retag: bool = False) -> Outcome:
+    """Analyse these rows and write the results in one transaction."""
+    with_text = [s for s in snapshots if has_text(s.comment)]
+    analysed = analyze_isolated(analyzer, [s.comment or "" for s in with_text])
+    results: dict[int, TextAnalysis | Exception | None] = dict.fromkeys(s.id for s in snapshots)
+    results.update({s.id: r for s, r in zip(with_text, analysed, strict=True)})
+    return write_results(analyzer.version, snapshots, results, retag)
+
+
+def _lock_rows(ids: list[int]) -> dict[int, Snapshot]:
+    """Re-read the rows under a lock, in id order (a fixed order avoids deadlocks between jobs)."""
+    query = sa.select(*_columns()).where(Response.id.in_(ids)).order_by(Response.id).with_for_update()
+    return {r.id: _snapshot(r) for r in db.session.execute(query).all()}
+
+
+def _vetoes(ids: list[int]) -> set[tuple[int, int]]:
+    """(response, topic) pairs a person rejected: automatic tagging must not bring them back."""
+    rows = db.session.execute(
+        sa.select(Mention.response_id, Mention.topic_id).where(
+            Mention.response_id.in_(ids), Mention.source == MentionSource.MANUAL, Mention.rejected.is_(True)
+        )
+    ).all()
+    return {(r.response_id, r.topic_id) for r in rows}
+
+
+def write_results(
+    version: str,
+    snapshots: list[Snapshot],
+    results: dict[int, TextAnalysis | Exception | None],
+    retag: bool = False,
+) -> Outcome:
+    """Write a batch's results in one transaction, skipping rows changed since their snapshot."""
+    outcome = Outcome()
+    if not snapshots:
+        return outcome
+    locked = _lock_rows([s.id for s in snapshots])
+    vetoes = _vetoes(list(locked))
+    known_topics = set(db.session.execute(sa.select(Topic.id)).scalars())
+    now = utcnow()
+    done_rows: list[dict[str, Any]] = []
+    mentions: list[dict[str, Any]] = []
+    for snap in snapshots:
+        row = locked.get(snap.id)
+        if row is None:
+            continue  # deleted meanwhile (erasure): nothing to tag
+        if (row.comment, row.requested_at, row.state) != (snap.comment, snap.requested_at, snap.state):
+            outcome.changed.append(snap.id)  # edited or re-requested: a newer job owns it
+            continue
+        result = results.get(snap.id)
+        if isinstance(result, Exception):
+            _record_failure(outcome, row, result, retag)
+        elif result is None:
+            outcome.skipped.append(snap.id)
+        else:
+            done_rows.append(_done_values(snap.id, result, version, now))
+            mentions += _mention_rows(snap.id, result, vetoes, known_topics, now)
+            outcome.done.append(snap.id)
+    _apply(outcome, done_rows, mentions, now)
+    db.session.commit()
+    return outcome
+
+
+def _record_failure(outcome: Outcome, row: Snapshot, exc: Exception, retag: bool) -> None:
+    """Count a failed attempt on one row; at the cap (or in a re-tag, which does not retry) it fails."""
+    attempts = row.attempts + 1
+    if retag or attempts >= MAX_ATTEMPTS:
+        outcome.failed[row.id] = describe(exc)
+    else:
+        outcome.retry[row.id] = describe(exc)
+
+
+def _done_values(response_id: int, result: TextAnalysis, version: str, now: datetime) -> dict[str, Any]:
+    """Column values of a tagged response."""
+    return {
+        "id": response_id,
+        "sentiment_label": result.sentiment.label,
+        "sentiment_score": float(result.sentiment.score),
+        "language": (result.language or "und")[:8],
+        "analyzer_version": version[:64],
+        "analysis": {
+            "sentences": [s.to_dict() for s in result.sentences],
+            "keyphrases": list(result.keyphrases),
+            "explanation": [e.to_dict() for e in result.explanation],
+            "truncated": bool(result.truncated),
+        },
+        "analyzed_at": now,
+        "analysis_state": AnalysisState.DONE,
+        "analysis_error": None,
+        "analysis_attempts": 0,
+    }
+
+
+def _mention_rows(
+    response_id: int, result: TextAnalysis, vetoes: set[tuple[int, int]], known: set[int], now: datetime
+) -> list[dict[str, Any]]:
+    """Automatic mention rows of one result, without vetoed or unknown topics."""
+    rows = []
+    for m in result.mentions:
+        try:
+            topic_id = int(m.topic_id)
+        except (TypeError, ValueError):
+            continue
+        if topic_id not in known or (response_id, topic_id) in vetoes:
+            continue
+        rows.append(
+            {
+                "response_id": response_id,
+                "topic_id": topic_id,
+                "source": MentionSource.MODEL if m.source == "model" else MentionSource.PHRASE,
+                "rejected": False,
+                "sentiment_label": m.sentiment.label,
+                "sentiment_score": float(m.sentiment.score),
+                "start": m.start,
+                "end": m.end,
+                "confidence": min(1.0, max(0.0, float(m.confidence))),
+                "created_at": now,
+            }
+        )
+    return rows
+
+
+def _apply(outcome: Outcome, done_rows: list[dict], mentions: list[dict], now: datetime) -> None:
+    """The batch's statements: replace automatic mentions, update the rows, record failures."""
+    cleared = outcome.done + outcome.skipped
+    if cleared:
+        db.session.execute(
+            sa.delete(Mention).where(Mention.response_id.in_(cleared), Mention.source.in_(AUTO_SOURCES))
+        )
+    if done_rows:
+        db.session.execute(sa.update(Response), done_rows)
+    if outcome.skipped:
+        db.session.execute(
+            sa.update(Response)
+            .where(Response.id.in_(outcome.skipped))
+            .values(
+                analysis_state=AnalysisState.SKIPPED,
+                sentiment_label=None,
+                sentiment_score=None,
+                analysis={},
+                analyzed_at=now,
+                analysis_error=None,
+                analysis_attempts=0,
+            )
+        )
+    if mentions:
+        db.session.execute(sa.insert(Mention), mentions)
+    for ids, state in ((outcome.failed, AnalysisState.FAILED), (outcome.retry, AnalysisState.PENDING)):
+        for response_id, error in ids.items():
+            db.session.execute(
+                sa.update(Response)
+                .where(Response.id == response_id)
+                .values(
+                    analysis_state=state,
+                    analysis_error=error,
+                    analysis_attempts=Response.analysis_attempts + 1,
+                )
+            )
+
+
+def charge_failure(ids: list[int], error: str) -> None:
+    """A whole job failed (timeout, crash): count an attempt on its pending rows; fail them at the cap."""
+    if not ids:
+        return
+    pending = sa.and_(Response.id.in_(ids), Response.analysis_state == AnalysisState.PENDING)
+    db.session.execute(
+        sa.update(Response)
+        .where(pending)
+        .values(analysis_attempts=Response.analysis_attempts + 1, analysis_error=error[:ERROR_CHARS])
+    )
+    db.session.execute(
+        sa.update(Response)
+        .where(pending, Response.analysis_attempts >= MAX_ATTEMPTS)
+        .values(analysis_state=AnalysisState.FAILED)
+    )
+    db.session.commit()
