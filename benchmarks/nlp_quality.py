@@ -1,0 +1,37 @@
+"""Reproduce the nlp quality figures as JSON lines (data sets read from /work/shared/datasets).
+
+Run: .venv/bin/python benchmarks/nlp_quality.py [--datasets /work/shared/datasets] [--arch ensemble]
+Equivalent to `python -m nlp.evaluate <vader dir> --json` and `python -m nlp.evaluate <semeval test> --json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from nlp.evaluate import evaluate_semeval, evaluate_vader
+
+
+def main() -> None:
+    """Print VADER-set sentiment (ours vs VADER) and SemEval-2014 category/polarity figures."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--datasets", default="/work/shared/datasets")
+    ap.add_argument("--arch", default="ensemble", choices=["bow", "ensemble"])
+    args = ap.parse_args()
+    root = Path(args.datasets)
+    print(json.dumps(evaluate_vader(str(root / "vader-groundtruth"))))
+    t0 = time.perf_counter()
+    sem = evaluate_semeval(
+        str(root / "semeval2014-restaurants" / "Restaurants_Test_Gold.xml"), None, None, args.arch
+    )
+    sem["wall_seconds"] = round(time.perf_counter() - t0, 1)
+    print(json.dumps(sem))
+
+
+if __name__ == "__main__":
+    main()
