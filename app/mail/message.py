@@ -127,9 +127,9 @@ def build_message(rendered: Rendered, to_email: str, to_name: str, msgid: str) -
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to survey mail
     msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-    msg["Content-Language"] = rendered.locale
     msg.set_content(rendered.text)
     msg.add_alternative(rendered.html, subtype="html")
+    msg["Content-Language"] = rendered.locale  # after the parts: Content-* headers move into the first part
     return msg
 
 

@@ -115,6 +115,7 @@ class SmtpTransport:
                 conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
                 if self.starttls:
                     conn.starttls(context=context)
+            conn.ehlo_or_helo_if_needed()
             if self.username:
                 conn.login(self.username, self.password)
         except (smtplib.SMTPException, OSError) as exc:
