@@ -51,7 +51,7 @@ def suggest_topics(
     merged = _merge_fuzzy(clusters)
     out = [
         TopicSuggestion(
-            label=c["phrases"].most_common(1)[0][0],
+            label=_label(c["phrases"]),
             phrases=[p for p, _ in c["phrases"].most_common(10)],
             count=len(dict.fromkeys(c["texts"])),
             examples=list(dict.fromkeys(c["texts"]))[:max_examples],
@@ -61,6 +61,19 @@ def suggest_topics(
     out = [s for s in out if s.count >= min_count]
     out.sort(key=lambda s: (-s.count, s.label))
     return out[:max_suggestions]
+
+
+def _label(phrases: Counter) -> str:
+    """The most frequent phrase; on ties the one made of known English words ("calendar", not "calender")."""
+    from nlp.tokens import known_english_words
+
+    known = known_english_words()
+
+    def spelled(p: str) -> float:
+        words = [w for w in p.split() if len(w) >= 5]
+        return sum(w in known for w in words) / len(words) if words else 1.0
+
+    return max(phrases, key=lambda p: (phrases[p], spelled(p), -len(p)))
 
 
 def _analyses(items: Sequence[str | TextAnalysis], taxonomy: Taxonomy | None, analyzer) -> list[TextAnalysis]:
