@@ -1,5 +1,67 @@
-"""``flask demo ...`` commands."""
+"""``flask demo ...``: seed an empty database with the demo company, and show its admin login."""
 
+from __future__ import annotations
+
+import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from app.demo.login import login_path, read_login
+from app.demo.seed import SeedRefused, database_is_empty, seed_demo
+from app.extensions import db
+from app.jobs import enqueue
+
 demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@demo_cli.command("seed")
+@click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database has data.")
+@click.option(
+    "--seed", "seed_value", type=int, help="Random seed (default: DEMO_SEED, so runs are identical)."
+)
+@click.option("--skip-analysis", is_flag=True, help="Leave comments pending for the tagger's sweeper.")
+def seed(if_empty: bool, seed_value: int | None, skip_analysis: bool) -> None:
+    """Fill an EMPTY database with a believable B2B SaaS company and 18 months of feedback."""
+    if not database_is_empty():
+        if if_empty:
+            click.echo("The database already has data; demo seeding skipped.")
+            return
+        raise click.ClickException(
+            "The database is not empty, so no demo data was added (it would mix with real data). "
+            "Use --if-empty to skip quietly, or point CLEARLOOP_INSTANCE/DATABASE_URL at a fresh database."
+        )
+    value = current_app.config["DEMO_SEED"] if seed_value is None else seed_value
+    try:
+        result = seed_demo(value)
+    except SeedRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    counts = ", ".join(f"{n:,} {name}" for name, n in result.counts.items())
+    click.echo(f"Demo data (seed {value}) created in {result.seconds:.1f} s: {counts}.")
+    if not skip_analysis:
+        click.echo(start_analysis())
+    click.echo(f"Sign in as {result.email} with password {result.password}")
+    click.echo(f"(saved in {login_path()}, readable only by you; `flask demo login` shows it again)")
+
+
+def start_analysis() -> str:
+    """Ask the tagger to pick up the seeded comments now, when that part of the app is installed."""
+    try:
+        from app.tasks.analysis import sweep_pending_analysis
+    except ImportError:
+        return "Comment tagging is not installed yet; comments stay pending."
+    inline = current_app.config.get("JOBS_INLINE")
+    if inline:
+        click.echo("Tagging the comments now (jobs run inline without Redis)...")
+    enqueue(sweep_pending_analysis, queue="nlp", timeout=3600)
+    db.session.remove()
+    return "Comments tagged." if inline else "Tagging queued; worker.py processes tag the comments."
+
+
+@demo_cli.command("login")
+def login() -> None:
+    """Print the demo admin's email and password (saved when the demo data was seeded)."""
+    saved = read_login()
+    if saved is None:
+        click.echo("No demo login saved here: this database was not filled by `flask demo seed`.")
+        return
+    click.echo(f"Demo admin login: {saved.get('email')} / {saved.get('password')}")

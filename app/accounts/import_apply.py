@@ -1,0 +1,168 @@
+"""CSV import, step three: keep a clean upload as a pending ImportBatch, then apply it in ONE transaction.
+
+Confirming plans the stored text again inside the transaction that writes it. If the database changed
+since the preview (the plan's fingerprint differs, or rows now fail), nothing is written and the person
+sees the new preview. The batch is claimed with a conditional UPDATE, so a double click applies it once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.csv_import import ImportPlan, PlannedRow, plan_text
+from app.accounts.services import audit
+from app.extensions import db
+from app.models import Account, Contact, ImportBatch, utcnow
+
+PREVIEW_TTL = timedelta(hours=24)
+MODELS = {"accounts": Account, "contacts": Contact}
+
+
+class ImportConflict(RuntimeError):
+    """A pending import cannot be applied as previewed; the message says what to do."""
+
+    def __init__(self, message: str, replanned: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.replanned = replanned
+
+
+def store_batch(plan: ImportPlan, text: str, actor_id: int | None) -> ImportBatch:
+    """Keep a clean upload until it is confirmed or discarded; commits."""
+    batch = ImportBatch(
+        kind=plan.kind,
+        filename=plan.filename[:255],
+        content=text,
+        state="preview",
+        summary=preview_summary(plan),
+        created_by_id=actor_id,
+    )
+    db.session.add(batch)
+    db.session.commit()
+    return batch
+
+
+def apply_batch(batch_id: int, actor_id: int | None, ip: str | None = None) -> dict[str, int]:
+    """Apply a previewed import in one transaction; returns the counts, or raises ImportConflict."""
+    claimed = db.session.execute(
+        sa.update(ImportBatch)
+        .where(ImportBatch.id == batch_id, ImportBatch.state == "preview")
+        .values(state="applied", applied_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise ImportConflict("This import was already applied or discarded.")
+    batch = db.session.get(ImportBatch, batch_id, populate_existing=True)
+    if batch.created_at < utcnow() - PREVIEW_TTL:
+        db.session.rollback()
+        raise ImportConflict("This preview is more than a day old. Upload the file again.")
+    plan = plan_text(batch.kind, batch.filename, batch.content)
+    if plan.error_count or plan.digest() != batch.summary.get("digest"):
+        _replan(batch_id, plan)
+    try:
+        _write(plan)
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ImportConflict(
+            "Another change to the same records happened at the same time. "
+            "Nothing was imported; confirm again."
+        ) from None
+    counts = plan.counts()
+    batch.content = ""  # the file's personal data is not kept once applied
+    batch.summary = {**batch.summary, "result": counts}
+    audit(
+        actor_id, f"{batch.kind}.import", "import_batch", batch.id, ip=ip, filename=batch.filename, **counts
+    )
+    db.session.commit()
+    return counts
+
+
+def _replan(batch_id: int, plan: ImportPlan) -> None:
+    """Undo the claim, keep the new preview, and tell the person to look again."""
+    db.session.rollback()
+    batch = db.session.get(ImportBatch, batch_id)
+    if plan.error_count:
+        batch.state = "rejected"
+        batch.content = ""
+        db.session.commit()
+        raise ImportConflict(
+            f"The data changed since the preview and {plan.error_count} rows would now fail. "
+            "Nothing was imported; upload the file again to see why."
+        )
+    batch.summary = preview_summary(plan)
+    db.session.commit()
+    raise ImportConflict(
+        "The data changed since the preview. Here is the new preview; check it and confirm again.",
+        replanned=True,
+    )
+
+
+def discard_batch(batch_id: int, actor_id: int | None) -> bool:
+    """Drop a pending import (and its file contents); False when it was no longer pending."""
+    done = db.session.execute(
+        sa.update(ImportBatch)
+        .where(ImportBatch.id == batch_id, ImportBatch.state == "preview")
+        .values(state="discarded", content="")
+    ).rowcount
+    if done:
+        audit(actor_id, "import.discard", "import_batch", batch_id)
+    db.session.commit()
+    return bool(done)
+
+
+def _write(plan: ImportPlan) -> None:
+    """Insert the new rows in bulk and update the changed ones, in the caller's transaction."""
+    model = MODELS[plan.kind]
+    now = utcnow()
+    creates = [
+        _row_values(r, now) | {"created_at": now, "attributes": dict(r.attributes)}
+        for r in plan.rows
+        if r.action == "create"
+    ]
+    for start in range(0, len(creates), 1000):
+        db.session.execute(sa.insert(model), creates[start : start + 1000])
+    for row in plan.rows:
+        if row.action != "update":
+            continue
+        target = db.session.get(model, row.target_id)
+        for key, value in _row_values(row, now).items():
+            setattr(target, key, value)
+        if row.attributes:
+            target.attributes = {**(target.attributes or {}), **row.attributes}
+
+
+def _row_values(row: PlannedRow, now: datetime) -> dict[str, Any]:
+    values = dict(row.values)
+    if "unsubscribed_at" in values:
+        when = values["unsubscribed_at"]
+        values["unsubscribed_at"] = (
+            now
+            if when == "now"
+            else datetime.combine(date.fromisoformat(when), datetime.min.time(), tzinfo=UTC)
+        )
+    values["updated_at"] = now
+    return values
+
+
+def preview_summary(plan: ImportPlan, limit: int = 200) -> dict[str, Any]:
+    """What the preview page shows, as JSON kept with the pending batch."""
+    creates = [r for r in plan.rows if r.action == "create"]
+    updates = [r for r in plan.rows if r.action == "update"]
+    return {
+        "counts": plan.counts(),
+        "rows": len(plan.rows),
+        "digest": plan.digest(),
+        "creates": [{"line": r.line, "key": r.key, "label": r.label} for r in creates[:limit]],
+        "updates": [
+            {"line": r.line, "key": r.key, "label": r.label, "changes": r.changes} for r in updates[:limit]
+        ],
+        "attribute_columns": plan.attribute_columns,
+        "ignored_columns": plan.ignored_columns,
+        "notes": plan.notes,
+        "delimiter": plan.delimiter,
+    }

@@ -1,0 +1,159 @@
+"""CSV import (upload → preview → confirm) and CSV export of accounts and contacts. CS managers and admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+
+from app.accounts import bp
+from app.accounts.contact_queries import ContactFilters
+from app.accounts.csv_export import export_accounts, export_contacts
+from app.accounts.csv_format import MAX_BYTES, MAX_ROWS, ImportFileError
+from app.accounts.csv_import import plan_upload
+from app.accounts.csv_rules import SPECS
+from app.accounts.forms import ConfirmForm, ImportForm
+from app.accounts.import_apply import ImportConflict, apply_batch, discard_batch, store_batch
+from app.accounts.queries import AccountFilters, QueryError
+from app.accounts.services import audit
+from app.auth.access import roles_required
+from app.extensions import db
+from app.models import ImportBatch, Role, utcnow
+
+RETURN_TO = {"accounts": "accounts.index", "contacts": "accounts.contacts"}
+
+
+def _upload(kind: str):
+    """Show the upload form, or check an upload: a clean file is kept for preview, a bad one explained."""
+    form = ImportForm()
+    context: dict[str, Any] = {
+        "kind": kind,
+        "spec": SPECS[kind],
+        "max_mb": MAX_BYTES // 1024 // 1024,
+        "max_rows": MAX_ROWS,
+    }
+    if request.method == "GET" or not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("accounts/import.html", form=form, **context), status
+    upload = form.file.data
+    data = upload.stream.read(MAX_BYTES + 1)
+    try:
+        plan, text = plan_upload(kind, upload.filename or "upload.csv", data)
+    except ImportFileError as exc:
+        form.file.errors.append(exc.message)
+        return render_template("accounts/import.html", form=form, **context), exc.status
+    if plan.error_count:
+        db.session.rollback()
+        return render_template(
+            "accounts/import_preview.html", plan=plan, batch=None, kind=kind, form=ConfirmForm()
+        ), 422
+    batch = store_batch(plan, text, current_user.id)
+    return redirect(url_for("accounts.import_preview", batch_id=batch.id), 303)
+
+
+@bp.route("/accounts/import", methods=["GET", "POST"])
+@roles_required(Role.CS)
+def import_accounts():
+    """Upload a CSV of accounts (upsert by external ID)."""
+    return _upload("accounts")
+
+
+@bp.route("/contacts/import", methods=["GET", "POST"])
+@roles_required(Role.CS)
+def import_contacts():
+    """Upload a CSV of contacts (upsert by email)."""
+    return _upload("contacts")
+
+
+@bp.route("/imports/<int:batch_id>")
+@roles_required(Role.CS)
+def import_preview(batch_id: int):
+    """What a pending import will do; confirm or discard it."""
+    batch = db.get_or_404(ImportBatch, batch_id)
+    return render_template(
+        "accounts/import_preview.html",
+        plan=None,
+        batch=batch,
+        kind=batch.kind,
+        s=batch.summary,
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/imports/<int:batch_id>/confirm", methods=["POST"])
+@roles_required(Role.CS)
+def import_confirm(batch_id: int):
+    """Apply a pending import in one transaction."""
+    batch = db.get_or_404(ImportBatch, batch_id)
+    kind = batch.kind
+    if not ConfirmForm().validate_on_submit():
+        abort(400, "The form expired; open the preview again.")
+    try:
+        counts = apply_batch(batch_id, current_user.id, request.remote_addr)
+    except ImportConflict as exc:
+        flash(exc.message, "error")
+        if exc.replanned:
+            return redirect(url_for("accounts.import_preview", batch_id=batch_id), 303)
+        return redirect(url_for(RETURN_TO[kind]), 303)
+    flash(
+        f"Imported {kind}: {counts['create']} created, {counts['update']} updated, "
+        f"{counts['unchanged']} unchanged.",
+        "success",
+    )
+    return redirect(url_for(RETURN_TO[kind]), 303)
+
+
+@bp.route("/imports/<int:batch_id>/discard", methods=["POST"])
+@roles_required(Role.CS)
+def import_discard(batch_id: int):
+    """Drop a pending import."""
+    batch = db.get_or_404(ImportBatch, batch_id)
+    kind = batch.kind
+    if not ConfirmForm().validate_on_submit():
+        abort(400, "The form expired; open the preview again.")
+    if discard_batch(batch_id, current_user.id):
+        flash("Import discarded; nothing was changed.", "info")
+    else:
+        flash("This import was no longer pending.", "error")
+    return redirect(url_for(RETURN_TO[kind]), 303)
+
+
+def _csv_response(kind: str, filters: Any, lines: Any) -> Response:
+    audit(
+        current_user.id,
+        f"{kind}.export",
+        kind,
+        None,
+        ip=request.remote_addr,
+        filters={k: str(v) for k, v in vars(filters).items() if v not in (None, "") and k != "page"},
+    )
+    db.session.commit()  # the export is recorded before the first byte leaves
+    name = f"clearloop-{kind}-{utcnow():%Y%m%d-%H%M}.csv"
+    return Response(
+        stream_with_context(lines),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.route("/accounts/export.csv")
+@roles_required(Role.CS)
+def export_accounts_csv():
+    """Download the accounts the list's filters select, as CSV."""
+    try:
+        filters = AccountFilters.from_args(request.args)
+    except QueryError as exc:
+        abort(400, str(exc))
+    return _csv_response("accounts", filters, export_accounts(filters))
+
+
+@bp.route("/contacts/export.csv")
+@roles_required(Role.CS)
+def export_contacts_csv():
+    """Download the contacts the list's filters select, as CSV."""
+    try:
+        filters = ContactFilters.from_args(request.args)
+    except QueryError as exc:
+        abort(400, str(exc))
+    return _csv_response("contacts", filters, export_contacts(filters))

@@ -1,0 +1,285 @@
+"""Account and contact use cases: create and update with allow-listed fields, shared value checks, audit.
+
+Routes, CSV import and a future API call these; each write checks the same invariants (unique external
+id and email, ARR not negative, known locale, custom attribute keys that do not shadow real fields).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app.database import is_unique_violation
+from app.extensions import db
+from app.models import Account, AuditEvent, Contact, Lifecycle, Tier, User, utcnow
+
+# Only these fields can be written through forms, imports or the API (no mass assignment).
+ACCOUNT_FIELDS = (
+    "name",
+    "external_id",
+    "domain",
+    "arr",
+    "plan",
+    "tier",
+    "lifecycle_stage",
+    "renewal_date",
+    "csm_owner_id",
+    "churned_on",
+    "churn_reason",
+    "attributes",
+)
+CONTACT_FIELDS = ("email", "name", "title", "role", "locale", "account_id", "attributes")
+
+MAX_ATTRIBUTES = 50
+MAX_ATTRIBUTE_KEY = 100
+MAX_ATTRIBUTE_VALUE = 1000
+MAX_ARR = 10**12
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+
+
+class RecordError(ValueError):
+    """A value a person must fix, with the field it belongs to."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def clean_email(raw: str) -> str:
+    """A syntactically valid email address, lower-cased; raises ValueError with a readable reason."""
+    raw = (raw or "").strip()
+    if not raw:
+        raise ValueError("An email address is required.")
+    if len(raw) > 254:
+        raise ValueError("An email address is at most 254 characters.")
+    try:
+        return validate_email(raw, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ValueError(f"{raw!r} is not a valid email address: {exc}") from None
+
+
+def clean_domain(raw: str | None) -> str | None:
+    """A bare lower-case domain (scheme, www., path and port dropped), or None; raises ValueError."""
+    value = (raw or "").strip().lower()
+    if not value:
+        return None
+    value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value).split("/")[0].split(":")[0].strip(".")
+    value = value.removeprefix("www.")
+    try:
+        value = value.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError(f"{raw!r} is not a valid domain.") from None
+    if not _DOMAIN.match(value):
+        raise ValueError(f"{raw!r} is not a valid domain (write it like example.com).")
+    return value
+
+
+def reserved_attribute_keys() -> frozenset[str]:
+    """Names custom attributes may not use because they mean a real field (or its CSV alias)."""
+    from app.accounts.csv_rules import ACCOUNT_SPEC, CONTACT_SPEC
+
+    names = set(ACCOUNT_FIELDS) | set(CONTACT_FIELDS) | {"id", "mrr"}
+    for spec in (ACCOUNT_SPEC, CONTACT_SPEC):
+        names |= spec.reserved_names()
+    return frozenset(names)
+
+
+def clean_attributes(pairs: dict[str, Any]) -> dict[str, Any]:
+    """Check custom attributes: bounded keys and values, no key shadowing a real field."""
+    from app.accounts.csv_format import normalise_header
+
+    if len(pairs) > MAX_ATTRIBUTES:
+        raise RecordError("attributes", f"At most {MAX_ATTRIBUTES} custom attributes.")
+    reserved = reserved_attribute_keys()
+    out: dict[str, Any] = {}
+    for key, value in pairs.items():
+        key = str(key).strip()
+        if not key:
+            raise RecordError("attributes", "Every custom attribute needs a name.")
+        if len(key) > MAX_ATTRIBUTE_KEY:
+            raise RecordError("attributes", f"Attribute names are at most {MAX_ATTRIBUTE_KEY} characters.")
+        if normalise_header(key) in reserved:
+            raise RecordError("attributes", f"{key!r} is a standard field, not a custom attribute.")
+        if isinstance(value, str) and len(value) > MAX_ATTRIBUTE_VALUE:
+            raise RecordError("attributes", f"The value of {key!r} is over {MAX_ATTRIBUTE_VALUE} characters.")
+        out[key] = value
+    return out
+
+
+def keep_types(new: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:
+    """Form fields are text: keep a stored number (e.g. seats: 155) when its text was not changed."""
+    stored = stored or {}
+    return {k: stored[k] if k in stored and str(stored[k]) == v else v for k, v in new.items()}
+
+
+def _check_account(values: dict[str, Any], account_id: int | None) -> None:
+    if "name" in values and not (values["name"] or "").strip():
+        raise RecordError("name", "An account needs a name.")
+    arr = values.get("arr")
+    if arr is not None and not 0 <= arr <= MAX_ARR:
+        raise RecordError("arr", "ARR must be between 0 and 1,000,000,000,000.")
+    for field, enum_cls in (("tier", Tier), ("lifecycle_stage", Lifecycle)):
+        if values.get(field) is not None:
+            try:
+                values[field] = enum_cls(values[field])
+            except ValueError:
+                raise RecordError(field, f"Unknown {field.replace('_', ' ')} {values[field]!r}.") from None
+    if values.get("external_id"):
+        clash = db.session.execute(
+            sa.select(Account.name).where(
+                Account.external_id == values["external_id"], Account.id != account_id
+            )
+        ).scalar()
+        if clash is not None:
+            raise RecordError("external_id", f"Account {clash!r} already uses that external ID.")
+    if values.get("csm_owner_id") is not None and db.session.get(User, values["csm_owner_id"]) is None:
+        raise RecordError("csm_owner_id", "That CSM owner does not exist.")
+
+
+def save_account(account: Account | None, values: dict[str, Any], actor_id: int | None) -> Account:
+    """Create (``account`` None) or update an account from allow-listed values; commits."""
+    values = {k: v for k, v in values.items() if k in ACCOUNT_FIELDS}
+    if "domain" in values:
+        try:
+            values["domain"] = clean_domain(values["domain"])
+        except ValueError as exc:
+            raise RecordError("domain", str(exc)) from None
+    if "attributes" in values:
+        values["attributes"] = keep_types(
+            clean_attributes(values["attributes"] or {}), account and account.attributes
+        )
+    if "external_id" in values:
+        values["external_id"] = (values["external_id"] or "").strip() or None
+    _check_account(values, account.id if account else None)
+    created = account is None
+    account = account or Account()
+    changed = _apply(account, values)
+    if created:
+        db.session.add(account)
+    _commit("external_id")
+    audit(actor_id, "account.create" if created else "account.update", "account", account.id, fields=changed)
+    db.session.commit()
+    return account
+
+
+def save_contact(contact: Contact | None, values: dict[str, Any], actor_id: int | None) -> Contact:
+    """Create (``contact`` None) or update a contact from allow-listed values; commits."""
+    values = {k: v for k, v in values.items() if k in CONTACT_FIELDS}
+    if "email" in values:
+        try:
+            values["email"] = clean_email(values["email"])
+        except ValueError as exc:
+            raise RecordError("email", str(exc)) from None
+        clash = db.session.execute(
+            sa.select(Contact.id).where(
+                Contact.email == values["email"], Contact.id != (contact.id if contact else None)
+            )
+        ).scalar()
+        if clash is not None:
+            raise RecordError("email", f"Another contact already has the email {values['email']}.")
+    if "locale" in values and values["locale"] not in current_app.config["LANGUAGES"]:
+        raise RecordError("locale", f"Unknown language {values['locale']!r}.")
+    if values.get("account_id") is not None and db.session.get(Account, values["account_id"]) is None:
+        raise RecordError("account_id", "That account does not exist.")
+    if "attributes" in values:
+        values["attributes"] = keep_types(
+            clean_attributes(values["attributes"] or {}), contact and contact.attributes
+        )
+    created = contact is None
+    contact = contact or Contact()
+    changed = _apply(contact, values)
+    if created:
+        db.session.add(contact)
+    _commit("email")
+    audit(actor_id, "contact.create" if created else "contact.update", "contact", contact.id, fields=changed)
+    db.session.commit()
+    return contact
+
+
+def account_ref(account: Account) -> str:
+    """How forms name an account: its external ID, else its domain, else ``#<id>``."""
+    return account.external_id or account.domain or f"#{account.id}"
+
+
+def find_account_ref(text: str | None) -> int | None:
+    """The account a form names (external ID, ``#id``, domain or exact name), or None for blank."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text.startswith("#") and text[1:].isdigit():
+        found = db.session.get(Account, int(text[1:]))
+        if found is not None:
+            return found.id
+    by_ext = db.session.execute(sa.select(Account.id).where(Account.external_id == text)).scalar()
+    if by_ext is not None:
+        return by_ext
+    try:
+        domain = clean_domain(text)
+    except ValueError:
+        domain = None
+    for column, value in ((Account.domain, domain), (sa.func.lower(Account.name), text.lower())):
+        if value is None:
+            continue
+        ids = db.session.execute(sa.select(Account.id).where(column == value).limit(2)).scalars().all()
+        if len(ids) == 1:
+            return ids[0]
+        if len(ids) > 1:
+            raise RecordError("account_id", f"More than one account matches “{text}”; use its external ID.")
+    raise RecordError("account_id", f"No account matches “{text}”. Use its external ID or domain.")
+
+
+def account_choices(limit: int = 1000) -> list[tuple[str, str]]:
+    """Suggestions for the account field: (reference, name), the first ``limit`` by name."""
+    rows = db.session.execute(sa.select(Account).order_by(Account.name, Account.id).limit(limit)).scalars()
+    return [(account_ref(a), a.name) for a in rows]
+
+
+def mark_unsubscribed(contact: Contact, actor_id: int | None) -> None:
+    """Record that a contact asked (by other means) not to be surveyed; never undone by staff."""
+    if contact.unsubscribed_at is None:
+        contact.unsubscribed_at = utcnow()
+        audit(actor_id, "contact.unsubscribe", "contact", contact.id)
+        db.session.commit()
+
+
+def _apply(row: Account | Contact, values: dict[str, Any]) -> list[str]:
+    """Set the given values; return the names of the fields that changed."""
+    changed = []
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+            changed.append(key)
+    return changed
+
+
+def _commit(unique_field: str) -> None:
+    """Flush, turning a unique-constraint race into a RecordError on the unique field."""
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        if is_unique_violation(exc):
+            raise RecordError(unique_field, "Another record took that value a moment ago.") from None
+        raise
+
+
+def audit(
+    actor_id: int | None, action: str, target_type: str, target_id: Any, ip: str | None = None, **details: Any
+) -> None:
+    """Add an audit event to the caller's transaction."""
+    db.session.add(
+        AuditEvent(
+            actor_id=actor_id,
+            ip=ip,
+            action=action,
+            target_type=target_type,
+            target_id=None if target_id is None else str(target_id),
+            details=details,
+        )
+    )
