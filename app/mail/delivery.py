@@ -39,9 +39,12 @@ def claim_rows(where: list, limit: int, values: dict) -> list[tuple[int, int]]:
     inner = sa.select(Invitation.id).where(*where).order_by(Invitation.id).limit(limit)
     if db.engine.dialect.name == "postgresql":
         inner = inner.with_for_update(skip_locked=True)
+    # A materialized CTE: PostgreSQL may re-run a plain IN (subquery ... LIMIT) per row and so update
+    # more rows than the limit; the CTE is evaluated once.
+    picked = inner.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")
     stmt = (
         sa.update(Invitation)
-        .where(Invitation.id.in_(inner.scalar_subquery()), *where)
+        .where(Invitation.id.in_(sa.select(picked.c.id)), *where)
         .values(**values)
         .returning(Invitation.id, Invitation.attempts)
     )
