@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.models import SCORE_RANGES, Survey, SurveyKind, score_band
@@ -100,7 +101,12 @@ def _pick(survey: Survey, locale: str, key: str, custom: str | None, standard: s
 
 
 def survey_texts(survey: Survey, locale: str) -> SurveyTexts:
-    """The wording of ``survey`` in ``locale`` (call inside ``force_locale(locale)``)."""
+    """The wording of ``survey`` in ``locale`` (works in requests, jobs and commands alike)."""
+    with force_locale(locale):
+        return _survey_texts(survey, locale)
+
+
+def _survey_texts(survey: Survey, locale: str) -> SurveyTexts:
     company = get_setting("company_name")
     kind = survey.kind
     question = _pick(survey, locale, "question", survey.question, default_question(kind, company))
