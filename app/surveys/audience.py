@@ -166,7 +166,10 @@ def describe(spec: dict[str, Any], names: dict[int, str] | None = None) -> str:
         return f"{label}: " + ", ".join(v.replace("_", " ") for v in spec.get("values", []))
     if kind == "accounts":
         ids = spec.get("ids", [])
-        shown = [names.get(i, f"#{i}") for i in ids[:5]] if names else [f"#{i}" for i in ids[:5]]
+        if names is None:
+            rows = db.session.execute(sa.select(Account.id, Account.name).where(Account.id.in_(ids[:5])))
+            names = {row.id: row.name for row in rows}
+        shown = [names.get(i, f"#{i}") for i in ids[:5]]
         more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
         return f"Accounts: {', '.join(shown)}{more}"
     if kind == "emails":

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.auth.access import roles_required, staff_required
 from app.extensions import db
-from app.mail.message import render_survey_email
+from app.mail import message as mail_message  # a module reference: app.mail.message imports app.surveys
 from app.mail.preview import sandboxed_html
 from app.models import Role, Send, Survey
 from app.respond.pages import answer_page
@@ -126,7 +126,7 @@ def email_preview(survey_id: int):
     """The invitation email (HTML in a sandboxed frame, and the text part) in a chosen language."""
     survey = db.get_or_404(Survey, survey_id)
     reminder = request.args.get("reminder") == "1"
-    rendered = render_survey_email(survey, _lang(), PREVIEW_TOKEN, "Alex Example", reminder)
+    rendered = mail_message.render_survey_email(survey, _lang(), PREVIEW_TOKEN, "Alex Example", reminder)
     return render_template(
         "surveys/email_preview.html",
         survey=survey,
@@ -144,7 +144,7 @@ def email_preview_html(survey_id: int):
     survey = db.get_or_404(Survey, survey_id)
     if request.args.get("reminder") not in (None, "0", "1"):
         abort(400)
-    rendered = render_survey_email(
+    rendered = mail_message.render_survey_email(
         survey, _lang(), PREVIEW_TOKEN, "Alex Example", request.args.get("reminder") == "1"
     )
     return sandboxed_html(rendered.html)
