@@ -57,7 +57,7 @@ def compute_suggestions() -> dict[str, Any]:
     rows = untagged_recent()
     names = {n.lower() for n in db.session.execute(sa.select(Topic.name)).scalars()}
     items = []
-    for suggestion in suggest_topics([_as_analysis(r) for r in rows]):
+    for suggestion in suggest_topics([_as_analysis(r) for r in rows], max_suggestions=2 * MAX_SUGGESTIONS):
         if suggestion.label.lower() in names:
             continue
         item = suggestion.to_dict()

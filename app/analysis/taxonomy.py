@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Topic
-from nlp import Taxonomy, TopicSpec
+from nlp import Taxonomy, TaxonomyError, TopicSpec
+from nlp.taxonomy import check_pattern
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +121,7 @@ def taxonomy_stamp() -> tuple[int, int, datetime | None]:
 def pattern_error(pattern: str) -> str | None:
     """Why a topic pattern would not compile, or None when it is fine."""
     try:
-        from nlp.matcher import compile_pattern
-    except ImportError:  # the library moved it: the analyser will still refuse a bad one at build time
-        return None
-    try:
-        compile_pattern(pattern, lambda text: text.lower().split())
-    except ValueError as exc:  # TaxonomyError is a ValueError
+        check_pattern(pattern)
+    except TaxonomyError as exc:
         return str(exc)
     return None

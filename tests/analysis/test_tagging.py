@@ -219,3 +219,13 @@ def test_mentions_have_no_duplicates_after_many_runs(ctx):
         .having(sa.func.count() > 1)
     ).all()
     assert dupes == []
+
+
+def test_the_hand_off_never_fails_when_redis_is_down(app, database_uri, caplog):
+    from app import create_app
+    from tests.conftest import test_config
+
+    down = create_app({**test_config(database_uri), "REDIS_URL": "redis://127.0.0.1:1/0"})
+    with down.app_context():
+        services.request_analysis([1, 2, 3])  # nothing raised: the rows stay pending for the sweeper
+    assert "the sweeper will pick it up" in caplog.text
