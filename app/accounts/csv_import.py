@@ -143,6 +143,7 @@ def plan_text(kind: str, filename: str, text: str) -> ImportPlan:
     if not table.records:
         plan.notes.append("The file has a header but no rows.")
     compare(spec, rows, plan)
+    plan.errors.sort(key=lambda e: e.line)  # stable: a line's errors keep their column order
     return plan
 
 

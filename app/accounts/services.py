@@ -61,7 +61,7 @@ def clean_email(raw: str) -> str:
     try:
         return validate_email(raw, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise ValueError(f"{raw!r} is not a valid email address: {exc}") from None
+        raise ValueError(f"“{raw}” is not a valid email address: {exc}") from None
 
 
 def clean_domain(raw: str | None) -> str | None:
@@ -74,9 +74,9 @@ def clean_domain(raw: str | None) -> str | None:
     try:
         value = value.encode("idna").decode("ascii")
     except UnicodeError:
-        raise ValueError(f"{raw!r} is not a valid domain.") from None
+        raise ValueError(f"“{raw}” is not a valid domain.") from None
     if not _DOMAIN.match(value):
-        raise ValueError(f"{raw!r} is not a valid domain (write it like example.com).")
+        raise ValueError(f"“{raw}” is not a valid domain (write it like example.com).")
     return value
 
 

@@ -99,7 +99,7 @@ def seed_demo(seed: int, as_of: datetime | None = None) -> SeedResult:
     )
     refs = {"account": account_ids, "contact": contact_ids, "invitation": invitation_ids}
     _insert(Response, [_response_row(r, surveys, refs) for r in plan.responses], returning=False)
-    _suppressions(contacts, plan)
+    _suppressions(contacts, plan, start)
     set_settings({"company_name": VENDOR})
     db.session.commit()
     counts = {
@@ -264,15 +264,21 @@ def _response_row(
     }
 
 
-def _suppressions(contacts: list[world.DemoContact], plan: Any) -> None:
+def _suppressions(contacts: list[world.DemoContact], plan: Any, start: date) -> None:
     """Unsubscribed and bounced addresses go on the suppression list, as the real paths do."""
     rows = [
-        {"email_hash": email_hash(c.email), "reason": "unsubscribe"}
+        {
+            "email_hash": email_hash(c.email),
+            "reason": "unsubscribe",
+            "created_at": _moment(start, c.unsubscribe_day, 15),
+        }
         for c in contacts
         if c.unsubscribe_day is not None
     ]
     rows += [
-        {"email_hash": email_hash(c.email), "reason": "bounce"} for c in contacts if c.index in plan.bounced
+        {"email_hash": email_hash(c.email), "reason": "bounce", "created_at": plan.bounced[c.index]}
+        for c in contacts
+        if c.index in plan.bounced
     ]
     if rows:
         db.session.execute(sa.insert(Suppression), rows)

@@ -67,16 +67,21 @@ class Timeline:
 
     def build(self, contacts: list[DemoContact]) -> Plan:
         """Monthly NPS waves, weekly support CSAT/CES sends, and a trickle of feedback-form messages."""
+        waves: list[tuple[int, int, str, list[DemoContact], int | None]] = []
         for month in range(18):
             day = 3 + int(month * 30.4)
             cohort = [c for c in contacts if c.index % 3 == month % 3 and self._reachable(c, day)]
-            self._send("nps", day, 14, cohort, reminder_days=3)
+            waves.append((day, 14, "nps", cohort, 3))
         for week in range(DAYS // 7):
             day = week * 7 + 4
             tickets = self._tickets(contacts, day)
             split = round(len(tickets) * 0.6)
-            self._send("csat", day, 16, tickets[:split])
-            self._send("ces", day, 16, tickets[split:])
+            waves += [(day, 16, "csat", tickets[:split], None), (day, 16, "ces", tickets[split:], None)]
+        # In time order: a bounce or the last-surveyed time is seen by every later send, never an earlier one.
+        for day, hour, kind, people, reminder_days in sorted(
+            waves, key=lambda w: (w[0], w[1], SURVEYS.index(w[2]))
+        ):
+            self._send(kind, day, hour, people, reminder_days)
         self._forms(contacts)
         return self.plan
 

@@ -1,0 +1,104 @@
+"""``flask demo seed`` and ``flask demo login``: the commands `make run` relies on."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Account, Response
+
+
+def run(app, *args: str):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_seed_then_login_then_if_empty(fresh_app, monkeypatch):
+    from app.demo import cli
+
+    queued = []
+    monkeypatch.setattr(cli, "enqueue", lambda func, **kw: queued.append((func.__name__, kw["queue"])))
+    app = fresh_app()
+    result = run(app, "demo", "seed", "--seed", "5")
+    assert result.exit_code == 0, result.output
+    assert "Demo data (seed 5) created" in result.output and "50 accounts" in result.output
+    assert queued == [("sweep_pending_analysis", "nlp")]  # the tagger is asked to pick the comments up
+    password = result.output.split("with password ")[1].split()[0]
+
+    path = Path(app.instance_path) / "demo-login.txt"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text() == f"email: admin@clearloop.localhost\npassword: {password}\n"
+    login = run(app, "demo", "login")
+    assert (
+        login.exit_code == 0
+        and login.output.strip() == f"Demo admin login: admin@clearloop.localhost / {password}"
+    )
+
+    with app.app_context():
+        before = db.session.execute(sa.select(sa.func.count()).select_from(Response)).scalar_one()
+    again = run(app, "demo", "seed", "--if-empty")
+    assert again.exit_code == 0 and "already has data; demo seeding skipped" in again.output
+    refused = run(app, "demo", "seed")
+    assert refused.exit_code == 1 and "The database is not empty" in refused.output
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(Response)).scalar_one() == before
+
+
+def test_if_empty_seeds_an_empty_database_and_skip_analysis_leaves_comments_pending(fresh_app, monkeypatch):
+    from app.demo import cli
+
+    monkeypatch.setattr(
+        cli, "enqueue", lambda *a, **k: (_ for _ in ()).throw(AssertionError("must not enqueue"))
+    )
+    app = fresh_app()
+    result = run(app, "demo", "seed", "--if-empty", "--skip-analysis")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(Account)).scalar_one() == 50
+
+
+def test_a_database_with_real_data_is_refused(fresh_app):
+    app = fresh_app()
+    with app.app_context():
+        db.session.add(Account(name="A real customer"))
+        db.session.commit()
+    result = run(app, "demo", "seed")
+    assert result.exit_code == 1 and "--if-empty" in result.output
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(Account)).scalar_one() == 1
+
+
+def test_login_without_a_seed_says_so(fresh_app):
+    result = run(fresh_app(), "demo", "login")
+    assert result.exit_code == 0 and "No demo login saved here" in result.output
+
+
+def test_login_file_permissions_are_tightened(fresh_app):
+    from app.demo.login import write_login
+
+    app = fresh_app()
+    path = Path(app.instance_path) / "demo-login.txt"
+    path.write_text("old")
+    path.chmod(0o644)
+    with app.app_context():
+        write_login("a@b", "pw")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text() == "email: a@b\npassword: pw\n"
+
+
+def test_seeded_comments_are_tagged_when_the_tagger_is_installed(fresh_app):
+    """The real hook: inline jobs (no Redis) tag every seeded comment before the command returns."""
+    import pytest
+
+    pytest.importorskip("app.tasks.analysis")
+    app = fresh_app()
+    result = run(app, "demo", "seed")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        states = dict(
+            db.session.execute(
+                sa.select(Response.analysis_state, sa.func.count()).group_by(Response.analysis_state)
+            ).all()
+        )
+    assert "pending" not in {s.value for s in states} and states
