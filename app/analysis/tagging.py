@@ -207,10 +207,20 @@ def _done_values(response_id: int, result: TextAnalysis, version: str, now: date
         "sentiment_score": float(result.sentiment.score),
         "language": (result.language or "und")[:8],
         "analyzer_version": version[:64],
-        "analysis": {
-            "sentences": [s.to_dict() for s in result.sentences],
+        "analysis": {  # built by hand: dataclasses.asdict deep-copies and was a tenth of the write time
+            "sentences": [
+                {
+                    "start": x.start,
+                    "end": x.end,
+                    "sentiment": {"label": x.sentiment.label, "score": x.sentiment.score},
+                }
+                for x in result.sentences
+            ],
             "keyphrases": list(result.keyphrases),
-            "explanation": [e.to_dict() for e in result.explanation],
+            "explanation": [
+                {"text": e.text, "start": e.start, "end": e.end, "weight": e.weight}
+                for e in result.explanation
+            ],
             "truncated": bool(result.truncated),
         },
         "analyzed_at": now,
@@ -257,7 +267,10 @@ def _apply(outcome: Outcome, done_rows: list[dict], mentions: list[dict], now: d
             sa.delete(Mention).where(Mention.response_id.in_(cleared), Mention.source.in_(AUTO_SOURCES))
         )
     if done_rows:
-        db.session.execute(sa.update(Response), done_rows)
+        # Core executemany keyed by id: the ORM bulk path costs more per row than the statement itself.
+        table = Response.__table__
+        stmt = table.update().where(table.c.id == sa.bindparam("_id"))
+        db.session.execute(stmt, [{"_id": row.pop("id"), **row} for row in done_rows])
     if outcome.skipped:
         db.session.execute(
             sa.update(Response)
@@ -273,7 +286,7 @@ def _apply(outcome: Outcome, done_rows: list[dict], mentions: list[dict], now: d
             )
         )
     if mentions:
-        db.session.execute(sa.insert(Mention), mentions)
+        db.session.execute(Mention.__table__.insert(), mentions)  # Core executemany: no ORM bookkeeping
     for ids, state in ((outcome.failed, AnalysisState.FAILED), (outcome.retry, AnalysisState.PENDING)):
         for response_id, error in ids.items():
             db.session.execute(

@@ -1,0 +1,269 @@
+"""Tagging throughput end to end (DB read → analyse → DB write) next to ``Analyzer.analyze`` alone.
+
+One process plays the worker: it runs the tagging job's body (``app.tasks.analysis.tag_ids``) over pending
+responses, one transaction per batch, exactly as a work horse does. The analyser alone runs on the same
+texts in the same run, so the ratio shows what the database side costs. With ``--redis`` it also enqueues
+the jobs and times a real ``worker.py --burst`` (fork per job, startup included).
+
+    .venv/bin/python benchmarks/tagging_throughput.py [--n 5000]
+        [--postgres postgresql://postgres@127.0.0.1:5432/clearloop_bench_test] [--redis redis://127.0.0.1:6379/12]
+
+The PostgreSQL database is emptied (its name must contain "bench" or "test"). Prints JSON lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FEATURES = [
+    "dashboard",
+    "invoices",
+    "billing page",
+    "Salesforce integration",
+    "API",
+    "onboarding",
+    "search",
+    "mobile app",
+    "SSO login",
+    "CSV export",
+    "support team",
+    "reports",
+    "pricing",
+    "docs",
+    "permissions",
+]
+TEMPLATES = [
+    "The {f} is great and saves us hours every week.",
+    "Honestly the {f} keeps crashing since the update.",
+    "We love the {f}, but the {g} is way too slow.",
+    "Support took {n} days to answer about the {f}.",
+    "Please add better filters to the {f}.",
+    "The {f} isn't bad, though the {g} still has bugs.",
+    "Setup was smooth and the {f} just works.",
+    "I was charged twice for the {f}, still waiting for a refund.",
+    "Too expensive for what the {f} does.",
+    "ok",
+    "Love it!!!",
+    "The {f} never works on my phone :(",
+]
+
+
+def comments(n: int, seed: int = 11) -> list[str]:
+    """``n`` varied short customer comments of one to three sentences."""
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(n):
+        parts = [
+            rnd.choice(TEMPLATES).format(f=rnd.choice(FEATURES), g=rnd.choice(FEATURES), n=rnd.randint(2, 9))
+            for _ in range(rnd.choice((1, 1, 2, 3)))
+        ]
+        out.append(" ".join(parts))
+    return out
+
+
+def make_app(database_url: str | None, redis_url: str, instance: str):
+    """An app on the given database (fresh schema, default taxonomy)."""
+    os.environ["CLEARLOOP_INSTANCE"] = instance
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.extensions import db
+    from tests.conftest import reset_schema
+
+    url = database_url or f"sqlite:///{instance}/bench.db"
+    if url.startswith("postgres"):
+        name = url.rsplit("/", 1)[-1]
+        if "bench" not in name and "test" not in name:
+            raise SystemExit(
+                f"refusing to empty {name!r}: use a database whose name contains 'bench' or 'test'"
+            )
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": redis_url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        reset_schema(db.engine)
+        upgrade()
+        db.session.remove()
+    return app, url
+
+
+def seed(app, texts: list[str]) -> list[int]:
+    """Insert one survey and a pending response per text; return the ids."""
+    import sqlalchemy as sa
+
+    from app.analysis.taxonomy import ensure_taxonomy
+    from app.extensions import db
+    from app.models import Response, utcnow
+    from tests.factories import make_survey
+
+    with app.app_context():
+        ensure_taxonomy()
+        survey = make_survey()
+        now = utcnow()
+        rows = [
+            {
+                "survey_id": survey.id,
+                "kind": survey.kind,
+                "score": 7,
+                "comment": t,
+                "created_at": now,
+                "updated_at": now,
+                "analysis_requested_at": now,
+            }
+            for t in texts
+        ]
+        db.session.execute(sa.insert(Response), rows)
+        db.session.commit()
+        ids = list(db.session.execute(sa.select(Response.id).order_by(Response.id)).scalars())
+        db.session.remove()
+    return ids
+
+
+def bench_analyzer(app, texts: list[str], batch: int) -> float:
+    """Texts per second of ``Analyzer.analyze`` alone, in the job's batch size."""
+    from app.analysis.pipeline import get_analyzer
+    from app.extensions import db
+
+    with app.app_context():
+        analyzer = get_analyzer()
+        db.session.remove()
+    analyzer.analyze(texts[:batch])  # warm the token cache like a worker that has run a while
+    start = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        analyzer.analyze(texts[i : i + batch])
+    return len(texts) / (time.perf_counter() - start)
+
+
+def bench_end_to_end(app, ids: list[int]) -> tuple[float, int]:
+    """Responses per second through the job body (read, analyse, write), and mention rows written."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import AnalysisState, Mention, Response
+    from app.tasks.analysis import tag_ids
+
+    with app.app_context():
+        start = time.perf_counter()
+        outcome = tag_ids(ids)
+        elapsed = time.perf_counter() - start
+        assert len(outcome.done) == len(ids), outcome.counts()
+        done = db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(Response)
+            .where(Response.analysis_state == AnalysisState.DONE)
+        ).scalar_one()
+        assert done == len(ids)
+        mentions = db.session.execute(sa.select(sa.func.count(Mention.id))).scalar_one()
+        db.session.remove()
+    return len(ids) / elapsed, mentions
+
+
+def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str) -> dict:
+    """Enqueue the jobs and time a real ``worker.py --burst`` (fork per job, startup included)."""
+    import redis
+    import sqlalchemy as sa
+
+    from app.analysis.services import request_analysis
+    from app.extensions import db
+    from app.models import AnalysisState, Response
+
+    redis.Redis.from_url(redis_url).flushdb()
+    with app.app_context():
+        db.session.execute(sa.update(Response).values(analysis_state=AnalysisState.PENDING))
+        db.session.commit()
+        request_analysis(ids)
+        db.session.remove()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url.replace("+psycopg", ""),
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "bench",
+        "CLEARLOOP_INSTANCE": instance,
+    }
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "worker.py"), "nlp", "--burst"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    elapsed = time.perf_counter() - start
+    if proc.returncode:
+        raise SystemExit(proc.stdout[-2000:] + proc.stderr[-2000:])
+    if os.environ.get("BENCH_WORKER_LOG"):
+        Path(os.environ["BENCH_WORKER_LOG"]).write_text(proc.stdout + proc.stderr)
+    working = _working_seconds(proc.stdout + proc.stderr)
+    return {
+        "worker_wall_per_s": round(len(ids) / elapsed, 1),
+        "worker_working_s": working,
+        "worker_per_s_while_working": round(len(ids) / working, 1) if working else None,
+    }
+
+
+def _working_seconds(log: str) -> float | None:
+    """Seconds from the worker's ``Listening`` line to its ``quitting`` line (start-up excluded)."""
+    from datetime import datetime
+
+    lines = log.splitlines()
+    start = [line[:23] for line in lines if "Listening on" in line]
+    end = [line[:23] for line in lines if "done, quitting" in line]
+    if not start or not end:
+        return None
+    fmt = "%Y-%m-%d %H:%M:%S,%f"
+    return round((datetime.strptime(end[0], fmt) - datetime.strptime(start[0], fmt)).total_seconds(), 2)
+
+
+def run(backend: str, database_url: str | None, args: argparse.Namespace) -> None:
+    """Measure one backend and print its JSON line."""
+    instance = tempfile.mkdtemp(prefix=f"clearloop-bench-{backend}-")
+    app, url = make_app(database_url, args.redis or "", instance)
+    app.config["NLP_BATCH_SIZE"] = args.batch
+    texts = comments(args.n)
+    ids = seed(app, texts)
+    analyze_rate = bench_analyzer(app, texts, args.batch)
+    e2e_rate, mentions = bench_end_to_end(app, ids)
+    line = {
+        "bench": "tagging_throughput",
+        "backend": backend,
+        "n": args.n,
+        "batch": args.batch,
+        "analyze_texts_per_s": round(analyze_rate, 1),
+        "end_to_end_responses_per_s": round(e2e_rate, 1),
+        "ratio_end_to_end_vs_analyze": round(e2e_rate / analyze_rate, 3),
+        "mention_rows": mentions,
+    }
+    if args.redis:
+        line.update(bench_worker(app, url, args.redis, ids, instance))
+    print(json.dumps(line), flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse arguments and run SQLite (always) and PostgreSQL (when given)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=5000, help="responses to tag")
+    parser.add_argument("--batch", type=int, default=64, help="NLP_BATCH_SIZE")
+    parser.add_argument("--postgres", help="a throwaway PostgreSQL database URL")
+    parser.add_argument("--redis", help="also time a real worker.py over this Redis URL (its db is flushed)")
+    args = parser.parse_args(argv)
+    import logging
+
+    logging.disable(logging.INFO)
+    run("sqlite", None, args)
+    if args.postgres:
+        run("postgresql", args.postgres, args)
+
+
+if __name__ == "__main__":
+    main()
