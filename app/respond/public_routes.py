@@ -34,7 +34,7 @@ from app.respond.validation import (
     parse_score,
 )
 from app.security import csp_nonce
-from app.surveys.texts import survey_texts
+from app.surveys.texts import followup_text, survey_texts
 from app.surveys.tokens import find_public_survey
 
 
@@ -111,19 +111,13 @@ def public_link(ptoken: str, embed: bool):
     except InvalidInput as exc:
         return error_reply(exc, lambda e: _render(survey, ptoken, embed, e.status, **_echo(form, e)))
     channel = Channel.FORM if survey.kind == SurveyKind.FORM else Channel.LINK
+    followup = followup_text(survey, g.locale, answer.score) if wants_json() else None  # before the commit
     outcome = svc.submit_anonymous(survey, key.submission or "", answer, channel)
-    if wants_json():
-        texts = survey_texts(survey, g.locale)
-        return _embed_headers(
-            jsonify(
-                ok=True,
-                created=outcome.created,
-                changed=outcome.changed,
-                score=outcome.response.score,
-                followup=texts.followup_for(survey.kind, outcome.response.score),
-            ),
-            embed,
+    if followup is not None:
+        reply = jsonify(
+            ok=True, created=outcome.created, changed=outcome.changed, score=outcome.score, followup=followup
         )
+        return _embed_headers(reply, embed)
     target = url_for(
         "respond.public_thanks", ptoken=ptoken, embed=1 if embed else None, lang=request.args.get("lang")
     )

@@ -23,7 +23,7 @@ from app.respond.validation import (
     parse_comment,
     parse_score,
 )
-from app.surveys.texts import survey_texts
+from app.surveys.texts import followup_text, survey_texts
 from app.surveys.tokens import find_invitation, is_expired
 
 csrf.exempt(bp)  # public forms carry a signed per-page form key instead (see validation.py)
@@ -117,9 +117,11 @@ def answer(token: str):
     if form.get("auto") == "1" and svc.scanner_hold(invitation):
         message = _("Please press Save to record your answer.")
         return jsonify(error={"field": "confirm", "message": message}), 409
+    # Worded before the commit, which expires the rows (the stored score is the posted one).
+    followup = followup_text(invitation.survey, _current_locale(), answer.score) if wants_json() else None
     outcome = svc.submit_invitation_answer(invitation, answer)
-    if wants_json():
-        return _json(outcome, invitation.survey)
+    if followup is not None:
+        return _json(outcome, followup)
     return redirect(url_for("respond.thanks", token=token), 303)
 
 
@@ -149,15 +151,10 @@ def _echo(form, exc: InvalidInput) -> dict:
     }
 
 
-def _json(outcome: svc.Outcome, survey: Survey):
-    response = outcome.response
-    texts = survey_texts(survey, _current_locale())
+def _json(outcome: svc.Outcome, followup: str):
+    """The reply to the page's script."""
     return jsonify(
-        ok=True,
-        created=outcome.created,
-        changed=outcome.changed,
-        score=response.score,
-        followup=texts.followup_for(survey.kind, response.score),
+        ok=True, created=outcome.created, changed=outcome.changed, score=outcome.score, followup=followup
     )
 
 

@@ -50,11 +50,12 @@ class Answer:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The stored response and what the call did to it."""
+    """The stored response and what the call did to it (``score`` read before commit expired the row)."""
 
     response: Response
     created: bool
     changed: bool
+    score: int | None = None
 
 
 def record_click(invitation: Invitation, kind: str, score: int | None, user_agent: str | None) -> bool:
@@ -163,10 +164,16 @@ def _store(new: Response, answer: Answer) -> Outcome:
 
 def _finish(outcome: Outcome, analyse: bool) -> Outcome:
     """Commit, then hand the response to tagging (best effort, after commit: rule 1)."""
+    response = outcome.response
+    response_id, score, pending = (
+        response.id,
+        response.score,
+        response.analysis_state == AnalysisState.PENDING,
+    )
     db.session.commit()
-    if analyse and outcome.response.analysis_state == AnalysisState.PENDING:
-        request_analysis([outcome.response.id])
-    return outcome
+    if analyse and pending:
+        request_analysis([response_id])
+    return Outcome(response, outcome.created, outcome.changed, score)
 
 
 def submit_invitation_answer(invitation: Invitation, answer: Answer) -> Outcome:

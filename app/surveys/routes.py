@@ -12,7 +12,7 @@ from app.extensions import db
 from app.mail import message as mail_message  # a module reference: app.mail.message imports app.surveys
 from app.mail.preview import sandboxed_html
 from app.models import Role, Send, Survey
-from app.respond.pages import answer_page
+from app.respond import pages as respond_pages  # module reference: app.respond imports app.surveys
 from app.surveys import bp
 from app.surveys import services as svc
 from app.surveys.audience import describe
@@ -110,7 +110,7 @@ def preview(survey_id: int):
     g.locale = _lang()
     raw = request.args.get("score", "")
     with force_locale(g.locale):
-        return answer_page(
+        return respond_pages.answer_page(
             survey,
             selected=int(raw) if raw.isdigit() else None,
             key="",

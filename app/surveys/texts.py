@@ -100,6 +100,19 @@ def _pick(survey: Survey, locale: str, key: str, custom: str | None, standard: s
     return standard
 
 
+def followup_text(survey: Survey, locale: str, score: int | None) -> str:
+    """Only the follow-up question for a score (the answer endpoint's reply needs nothing else)."""
+    band = score_band(survey.kind, score)
+    with force_locale(locale):
+        generic = _pick(
+            survey, locale, "followup_question", survey.followup_question, default_followup(survey.kind, None)
+        )
+        if band is None:
+            return generic
+        custom = (survey.followup_by_band or {}).get(band) or survey.followup_question
+        return _pick(survey, locale, f"followup_{band}", custom, default_followup(survey.kind, band))
+
+
 def survey_texts(survey: Survey, locale: str) -> SurveyTexts:
     """The wording of ``survey`` in ``locale`` (works in requests, jobs and commands alike)."""
     with force_locale(locale):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Invitation, Survey, utcnow
@@ -61,7 +62,9 @@ def find_invitation(token: str) -> Invitation | None:
     if not isinstance(token, str) or not TOKEN_RE.match(token):
         return None
     invitation = db.session.execute(
-        sa.select(Invitation).where(Invitation.token_hash == hash_token(token))
+        sa.select(Invitation)
+        .options(joinedload(Invitation.contact), joinedload(Invitation.survey))  # one query for a page
+        .where(Invitation.token_hash == hash_token(token))
     ).scalar_one_or_none()
     if invitation is None or not hmac.compare_digest(_mac(invitation.token_salt), token):
         return None
