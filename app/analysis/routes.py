@@ -26,7 +26,7 @@ from app.analysis.services import (
     start_retag,
 )
 from app.analysis.suggestions import stored_suggestions
-from app.analysis.taxonomy import current_taxonomy, ensure_taxonomy
+from app.analysis.taxonomy import current_taxonomy
 from app.analysis.training import model_info
 from app.auth.access import roles_required, staff_required
 from app.extensions import db
@@ -36,8 +36,7 @@ EDITORS = (Role.PM, Role.ADMIN)
 
 
 def _topics_page(form: TopicForm | None = None, status: int = 200):
-    """Render the taxonomy page (with a create form carrying errors, when given)."""
-    ensure_taxonomy()
+    """Render the taxonomy page (with a create form carrying errors, when given). Never writes: a GET."""
     choices = q.parent_choices()
     form = form or TopicForm(formdata=None)
     form.set_parents(choices)

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from rq.timeouts import JobTimeoutException
 
+from app.analysis.convert import done_values, mention_rows
 from app.extensions import db
 from app.models import AnalysisState, Mention, MentionSource, Response, Topic, utcnow
 from nlp import Analyzer, TextAnalysis
@@ -182,8 +183,8 @@ def write_results(
         elif result is None:
             outcome.skipped.append(snap.id)
         else:
-            done_rows.append(_done_values(snap.id, result, version, now))
-            mentions += _mention_rows(snap.id, result, vetoes, known_topics, now)
+            done_rows.append(done_values(snap.id, result, version, now))
+            mentions += mention_rows(snap.id, result, vetoes, known_topics, now)
             outcome.done.append(snap.id)
     _apply(outcome, done_rows, mentions, now)
     db.session.commit()
@@ -197,66 +198,6 @@ def _record_failure(outcome: Outcome, row: Snapshot, exc: Exception, retag: bool
         outcome.failed[row.id] = describe(exc)
     else:
         outcome.retry[row.id] = describe(exc)
-
-
-def _done_values(response_id: int, result: TextAnalysis, version: str, now: datetime) -> dict[str, Any]:
-    """Column values of a tagged response."""
-    return {
-        "id": response_id,
-        "sentiment_label": result.sentiment.label,
-        "sentiment_score": float(result.sentiment.score),
-        "language": (result.language or "und")[:8],
-        "analyzer_version": version[:64],
-        "analysis": {  # built by hand: dataclasses.asdict deep-copies and was a tenth of the write time
-            "sentences": [
-                {
-                    "start": x.start,
-                    "end": x.end,
-                    "sentiment": {"label": x.sentiment.label, "score": x.sentiment.score},
-                }
-                for x in result.sentences
-            ],
-            "keyphrases": list(result.keyphrases),
-            "explanation": [
-                {"text": e.text, "start": e.start, "end": e.end, "weight": e.weight}
-                for e in result.explanation
-            ],
-            "truncated": bool(result.truncated),
-        },
-        "analyzed_at": now,
-        "analysis_state": AnalysisState.DONE,
-        "analysis_error": None,
-        "analysis_attempts": 0,
-    }
-
-
-def _mention_rows(
-    response_id: int, result: TextAnalysis, vetoes: set[tuple[int, int]], known: set[int], now: datetime
-) -> list[dict[str, Any]]:
-    """Automatic mention rows of one result, without vetoed or unknown topics."""
-    rows = []
-    for m in result.mentions:
-        try:
-            topic_id = int(m.topic_id)
-        except (TypeError, ValueError):
-            continue
-        if topic_id not in known or (response_id, topic_id) in vetoes:
-            continue
-        rows.append(
-            {
-                "response_id": response_id,
-                "topic_id": topic_id,
-                "source": MentionSource.MODEL if m.source == "model" else MentionSource.PHRASE,
-                "rejected": False,
-                "sentiment_label": m.sentiment.label,
-                "sentiment_score": float(m.sentiment.score),
-                "start": m.start,
-                "end": m.end,
-                "confidence": min(1.0, max(0.0, float(m.confidence))),
-                "created_at": now,
-            }
-        )
-    return rows
 
 
 def _apply(outcome: Outcome, done_rows: list[dict], mentions: list[dict], now: datetime) -> None:

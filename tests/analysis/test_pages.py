@@ -38,6 +38,16 @@ def test_every_staff_role_sees_the_topic_tree_with_counts(app, viewer_client, se
     assert "100%" in row  # both were negative
 
 
+def test_pages_never_write_on_get(app, pm_client):
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count(Topic.id))).scalar_one() == 0
+    for path in ("/topics", "/tagging"):
+        assert pm_client.get(path).status_code == 200
+    assert "No topics yet" in pm_client.get("/topics").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count(Topic.id))).scalar_one() == 0
+
+
 def test_editors_see_the_forms(pm_client, seeded):
     html = pm_client.get("/topics").get_data(as_text=True)
     assert "Add a topic" in html and "Re-tag history" in html and 'href="/topics/' in html
