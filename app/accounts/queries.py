@@ -25,6 +25,25 @@ class QueryError(ValueError):
     """A list filter or sort key that is not allowed; the message is for people."""
 
 
+COUNT_CAP = 10_000  # a search stops counting here: "10,000+" is all a person needs to refine it
+
+
+def contains_text(column: Any, text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive substring match, LIKE wildcards escaped: ILIKE on PostgreSQL, plain LIKE on SQLite
+    (already case-insensitive there, and SQLite's lower() folds nothing more, so it would only cost time)."""
+    if db.engine.dialect.name == "sqlite":
+        return column.contains(text, autoescape=True)
+    return column.icontains(text, autoescape=True)
+
+
+def count_rows(stmt: sa.Select, capped: bool = False) -> tuple[int, bool]:
+    """How many rows ``stmt`` selects; with ``capped`` at most COUNT_CAP (and whether the cap was hit)."""
+    if capped:
+        stmt = stmt.limit(COUNT_CAP + 1)
+    n = db.session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar_one()
+    return min(n, COUNT_CAP) if capped else n, capped and n > COUNT_CAP
+
+
 def latest_nps_column() -> sa.ScalarSelect:
     """The score of an account's newest NPS answer (uses the (account_id, created_at) index)."""
     return (
@@ -137,8 +156,8 @@ class AccountFilters:
         if self.q:
             clauses.append(
                 sa.or_(
-                    Account.name.icontains(self.q, autoescape=True),
-                    Account.domain.icontains(self.q, autoescape=True),
+                    contains_text(Account.name, self.q),
+                    contains_text(Account.domain, self.q),
                     Account.external_id == self.q,
                 )
             )
@@ -189,6 +208,7 @@ class Page:
     page: int
     per_page: int
     total: int
+    capped: bool = False  # the total stopped at COUNT_CAP
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -217,17 +237,10 @@ class Page:
         return self.page + 1
 
 
-def _count(where: list[sa.ColumnElement[bool]], model: type, *joins: Any) -> int:
-    stmt = sa.select(sa.func.count()).select_from(model)
-    for join in joins:
-        stmt = stmt.outerjoin(*join)
-    return db.session.execute(stmt.where(*where)).scalar_one()
-
-
 def list_accounts(filters: AccountFilters, per_page: int = PER_PAGE) -> Page:
-    """One page of accounts with their contact count and latest NPS score, in three queries."""
+    """One page of accounts with their contact count and latest NPS score, in four queries."""
     where = filters.where()
-    total = _count(where, Account)
+    total, capped = count_rows(sa.select(Account.id).where(*where), capped=bool(filters.q))
     stmt = (
         sa.select(Account)
         .options(selectinload(Account.csm_owner))
@@ -241,7 +254,7 @@ def list_accounts(filters: AccountFilters, per_page: int = PER_PAGE) -> Page:
     counts = contact_counts(ids)
     latest = latest_nps_scores(ids)
     rows = [AccountRow(a, counts.get(a.id, 0), latest.get(a.id)) for a in accounts]
-    return Page(rows, filters.page, per_page, total)
+    return Page(rows, filters.page, per_page, total, capped=capped)
 
 
 def contact_counts(account_ids: list[int]) -> dict[int, int]:

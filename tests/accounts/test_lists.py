@@ -259,3 +259,21 @@ def test_empty_lists_say_what_to_do(cs_client):
     assert "No accounts yet" in text(cs_client.get("/accounts"))
     assert "No accounts match" in text(cs_client.get("/accounts?q=nothing-like-this"))
     assert "No contacts yet" in text(cs_client.get("/contacts"))
+
+
+def test_a_broad_search_stops_counting_at_the_cap(viewer_client, rows, monkeypatch):
+    from app.accounts import queries
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    rows(
+        lambda: (
+            [make_account(name=f"Capped {i}") for i in range(5)]
+            + [make_contact(name=f"Capped {i}") for i in range(5)]
+        )
+    )
+    page = text(viewer_client.get("/accounts?q=capped"))
+    assert "3+ accounts" in page and "More than 3 match this search" in page
+    assert "10 accounts" in text(
+        viewer_client.get("/accounts?tier=")
+    )  # no search: an exact count (5 + 5 for contacts)
+    assert "3+ contacts" in text(viewer_client.get("/contacts?q=capped"))
