@@ -196,7 +196,7 @@ def _ms(text: str) -> float:
 def run_wrk(
     url: str, seconds: int, connections: int, script: str | None = None, args: list[str] = ()
 ) -> dict:
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    cmd = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script:
         cmd += ["-s", script]
     cmd += [url]
@@ -293,7 +293,7 @@ def bench(db_name: str, url: str, args: argparse.Namespace, tmp: str) -> None:
             script = os.path.join(tmp, "walk.lua")
             Path(script).write_text(LUA)
             static = run_wrk(f"{base}/static/img/logo.svg", args.seconds, args.connections)
-            submit = run_wrk(base, args.seconds, args.connections, script, [requests_file, "2"])
+            submit = run_wrk(base, args.seconds, args.connections, script, [requests_file, str(min(2, args.connections))])
         else:
             lines = Path(requests_file).read_text().splitlines()
             static = run_python(base, args.seconds, args.connections, None)

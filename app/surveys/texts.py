@@ -46,15 +46,19 @@ def default_question(kind: SurveyKind, company: str) -> str:
 
 def default_followup(kind: SurveyKind, band: str | None) -> str:
     """The standard follow-up question for a score band, in the current language."""
-    texts = {
-        "detractor": _("What should we fix first?"),
-        "passive": _("What would make it a 9 or a 10?"),
-        "promoter": _("What do you value most?"),
-        "negative": _("What went wrong?"),
-        "neutral": _("What could we have done better?"),
-        "positive": _("What went well?"),
-    }
-    return texts.get(band or "", _("What is the main reason for your score?"))
+    if band == "detractor":
+        return _("What should we fix first?")
+    if band == "passive":
+        return _("What would make it a 9 or a 10?")
+    if band == "promoter":
+        return _("What do you value most?")
+    if band == "negative":
+        return _("What went wrong?")
+    if band == "neutral":
+        return _("What could we have done better?")
+    if band == "positive":
+        return _("What went well?")
+    return _("What is the main reason for your score?")
 
 
 def default_thank_you(company: str) -> str:
@@ -104,11 +108,9 @@ def followup_text(survey: Survey, locale: str, score: int | None) -> str:
     """Only the follow-up question for a score (the answer endpoint's reply needs nothing else)."""
     band = score_band(survey.kind, score)
     with force_locale(locale):
-        generic = _pick(
-            survey, locale, "followup_question", survey.followup_question, default_followup(survey.kind, None)
-        )
         if band is None:
-            return generic
+            standard = default_followup(survey.kind, None)
+            return _pick(survey, locale, "followup_question", survey.followup_question, standard)
         custom = (survey.followup_by_band or {}).get(band) or survey.followup_question
         return _pick(survey, locale, f"followup_{band}", custom, default_followup(survey.kind, band))
 
