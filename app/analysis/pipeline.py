@@ -68,9 +68,12 @@ def _build(taxonomy: Taxonomy, model_path: Path | None) -> Analyzer:
 
 def get_analyzer() -> Analyzer:
     """The process's analyser, rebuilt when the taxonomy rows or the installed topic model changed."""
-    ensure_taxonomy()
+    stamp = taxonomy_stamp()
+    if stamp[0] == 0:  # no topics at all: the tagging path seeds the default taxonomy
+        ensure_taxonomy()
+        stamp = taxonomy_stamp()
     model_path = installed_topic_model()
-    key = (taxonomy_stamp(), _model_marker(model_path), current_app.config.get("NLP_MODEL"))
+    key = (stamp, _model_marker(model_path), current_app.config.get("NLP_MODEL"))
     with _lock:
         analyzer = _cache["analyzer"]
         if analyzer is not None and _cache["key"] == key:

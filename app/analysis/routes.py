@@ -171,12 +171,11 @@ def suggestion_accept():
 @roles_required(*EDITORS)
 def suggestions_refresh():
     """Recompute the suggested topics (a job; inline in the embedded default)."""
-    from app.jobs import enqueue
-    from app.tasks.analysis import refresh_topic_suggestions
+    from app.tasks.analysis import enqueue_suggestions_refresh
 
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
-    enqueue(refresh_topic_suggestions, queue="nlp", job_id="topic-suggestions", timeout=300)
+    enqueue_suggestions_refresh()
     flash("Suggestions are being recomputed from recent untagged comments.", "success")
     return redirect(url_for("analysis.topics") + "#suggestions"), 303
 

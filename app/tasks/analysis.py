@@ -48,6 +48,7 @@ QUEUE = "nlp"
 JOB_TIMEOUT = 300  # seconds; a batch of 64 comments takes well under one
 RETAG_BUDGET_SECONDS = 20  # one re-tag job's slice, so fresh responses are not stuck behind a backfill
 SWEEP_LIMIT = 10_000  # pending responses one sweep re-enqueues at most
+SUGGESTIONS_JOB = "topic-suggestions"
 WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.CREATED}
 
 
@@ -190,7 +191,7 @@ def retag_history(run_id: int) -> str:
     if step.status == "continue":
         enqueue_retag(run_id, step.cursor)
     elif step.status == "done":
-        enqueue(refresh_topic_suggestions, queue=QUEUE, job_id="topic-suggestions", timeout=JOB_TIMEOUT)
+        enqueue_suggestions_refresh()
     return step.status
 
 
@@ -225,3 +226,12 @@ def refresh_topic_suggestions() -> int:
     from app.analysis.suggestions import refresh_suggestions
 
     return len(refresh_suggestions()["items"])
+
+
+def enqueue_suggestions_refresh() -> bool:
+    """Enqueue ``refresh_topic_suggestions`` unless it is already waiting or running."""
+    if job_is_live(SUGGESTIONS_JOB):
+        return False
+    _discard(SUGGESTIONS_JOB)
+    enqueue(refresh_topic_suggestions, queue=QUEUE, job_id=SUGGESTIONS_JOB, timeout=JOB_TIMEOUT)
+    return True
