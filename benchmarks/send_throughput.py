@@ -1,0 +1,226 @@
+"""Sending throughput: 10,000 invitations through Clearloop's real send path (audience → invitations →
+claimed batches → rendered HTML+text emails → SMTP on one connection per batch → state committed per
+message) to an aiosmtpd server on loopback, next to raw ``smtplib`` sending the same messages on one
+reused connection.
+
+The SMTP server runs in its own process (aiosmtpd's Sink handler: accepts and discards), so it does not
+share the sender's interpreter. Prints JSON lines: messages/s of each, and their ratio.
+Run: .venv/bin/python benchmarks/send_throughput.py [--n 10000] [--batch 100] [--pg-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_smtp(port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("aiosmtpd did not start")
+
+
+def make_app(database_url: str, port: int, batch: int, instance: str):
+    from app import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "benchmark",
+            "REDIS_URL": "",
+            "MAIL_TRANSPORT": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": port,
+            "SMTP_STARTTLS": False,
+            "SMTP_SSL": False,
+            "SMTP_USERNAME": "",
+            "MAIL_BATCH_SIZE": batch,
+            "INSTANCE_PATH": instance,
+        }
+    )
+
+
+def seed(n: int) -> int:
+    """One account with ``n`` contacts and one NPS survey; returns the survey id."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import Account, Contact, Survey, SurveyKind, utcnow
+    from app.surveys.tokens import new_public_token
+
+    account = Account(name="Bench")
+    survey = Survey(name="bench", kind=SurveyKind.NPS, public_token=new_public_token())
+    db.session.add_all([account, survey])
+    db.session.flush()
+    now = utcnow()
+    rows = [
+        {
+            "email": f"person{i}@bench.example",
+            "name": f"Person {i}",
+            "account_id": account.id,
+            "locale": ("en", "de", "fr", "es")[i % 4],
+            "bounce_count": 0,
+            "attributes": {},
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(n)
+    ]
+    db.session.execute(sa.insert(Contact), rows)
+    db.session.commit()
+    return survey.id
+
+
+def clearloop_send(survey_id: int) -> tuple[float, dict[str, int]]:
+    """Time a whole send through the services and jobs (inline), as staff pressing Send would run it."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import Invitation, Survey
+    from app.surveys.sending import create_send
+
+    survey = db.session.get(Survey, survey_id)
+    t0 = time.perf_counter()
+    send = create_send(survey, {"type": "all"})
+    elapsed = time.perf_counter() - t0
+    states = dict(
+        db.session.execute(
+            sa.select(Invitation.state, sa.func.count())
+            .where(Invitation.send_id == send.id)
+            .group_by(Invitation.state)
+        ).all()
+    )
+    return elapsed, {state.value: count for state, count in states.items()}
+
+
+def raw_messages() -> list[tuple[str, str, bytes]]:
+    """The same messages, built again, as (from, to, bytes) for the raw smtplib baseline."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.mail.message import build_invitation, to_wire
+    from app.models import Invitation
+
+    out = []
+    for inv in db.session.execute(sa.select(Invitation).order_by(Invitation.id)).scalars():
+        msg = build_invitation(inv)
+        out.append(("surveys@clearloop.localhost", inv.contact.email, to_wire(msg)))
+    return out
+
+
+def raw_smtplib(port: int, messages: list[tuple[str, str, bytes]]) -> float:
+    """Send every message on one reused smtplib connection; returns seconds."""
+    t0 = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as conn:
+        for sender, rcpt, data in messages:
+            conn.sendmail(sender, [rcpt], data)
+    return time.perf_counter() - t0
+
+
+def run(db_name: str, database_url: str, args: argparse.Namespace) -> None:
+    from flask_migrate import upgrade
+
+    port = free_port()
+    smtp = start_smtp(port)
+    try:
+        with tempfile.TemporaryDirectory() as instance:
+            app = make_app(database_url, port, args.batch, instance)
+            with app.app_context():
+                upgrade()
+                survey_id = seed(args.n)
+                elapsed, states = clearloop_send(survey_id)
+                messages = raw_messages()
+            raw = raw_smtplib(port, messages)
+    finally:
+        smtp.terminate()
+        smtp.wait(timeout=10)
+    common = {"bench": "send_throughput", "db": db_name, "messages": args.n, "batch": args.batch}
+    app_rate = args.n / elapsed
+    print(
+        json.dumps(
+            {
+                **common,
+                "path": "clearloop send (invitations + render + SMTP + state per message)",
+                "seconds": round(elapsed, 2),
+                "msgs_per_s": round(app_rate, 1),
+                "states": states,
+            }
+        ),
+        flush=True,
+    )
+    print(
+        json.dumps(
+            {
+                **common,
+                "path": "raw smtplib, same messages, one connection",
+                "seconds": round(raw, 2),
+                "msgs_per_s": round(args.n / raw, 1),
+            }
+        ),
+        flush=True,
+    )
+    print(json.dumps({**common, "ratio_clearloop_to_raw": round(app_rate / (args.n / raw), 3)}), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("BENCH_PG_URL", ""),
+        help="also run on a throwaway database of this PostgreSQL server",
+    )
+    args = parser.parse_args()
+    os.environ.setdefault("SECRET_KEY", "benchmark")
+    with tempfile.TemporaryDirectory(prefix="clearloop-send-bench-") as tmp:
+        run("sqlite", f"sqlite:///{tmp}/send.db", args)
+    if args.pg_url:
+        run_pg(args)
+
+
+def run_pg(args: argparse.Namespace) -> None:
+    import sqlalchemy as sa
+
+    name = f"clearloop_send_bench_{os.getpid()}"
+    base = sa.make_url(args.pg_url).set(drivername="postgresql+psycopg")
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        run("postgresql", base.set(database=name).render_as_string(hide_password=False), args)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
