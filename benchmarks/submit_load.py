@@ -293,7 +293,8 @@ def bench(db_name: str, url: str, args: argparse.Namespace, tmp: str) -> None:
             script = os.path.join(tmp, "walk.lua")
             Path(script).write_text(LUA)
             static = run_wrk(f"{base}/static/img/logo.svg", args.seconds, args.connections)
-            submit = run_wrk(base, args.seconds, args.connections, script, [requests_file, str(min(2, args.connections))])
+            threads = str(min(2, args.connections))
+            submit = run_wrk(base, args.seconds, args.connections, script, [requests_file, threads])
         else:
             lines = Path(requests_file).read_text().splitlines()
             static = run_python(base, args.seconds, args.connections, None)
