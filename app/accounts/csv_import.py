@@ -52,6 +52,7 @@ class PlannedRow:
     label: str = ""
     changes: list[tuple[str, str, str]] = field(default_factory=list)
     failed: bool = False  # kept only to find duplicate keys; never applied
+    stored_attributes: dict[str, Any] = field(default_factory=dict)  # of the matched row, for the merge
 
 
 @dataclass

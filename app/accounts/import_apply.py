@@ -116,7 +116,7 @@ def discard_batch(batch_id: int, actor_id: int | None) -> bool:
 
 
 def _write(plan: ImportPlan) -> None:
-    """Insert the new rows in bulk and update the changed ones, in the caller's transaction."""
+    """Insert the new rows and update the changed ones, in bulk, in the caller's transaction."""
     model = MODELS[plan.kind]
     now = utcnow()
     creates = [
@@ -124,16 +124,17 @@ def _write(plan: ImportPlan) -> None:
         for r in plan.rows
         if r.action == "create"
     ]
+    updates = []
+    for row in plan.rows:
+        if row.action == "update":
+            values = _row_values(row, now) | {"id": row.target_id}
+            if row.attributes:  # merged into what the plan read, in this same transaction
+                values["attributes"] = {**row.stored_attributes, **row.attributes}
+            updates.append(values)
     for start in range(0, len(creates), 1000):
         db.session.execute(sa.insert(model), creates[start : start + 1000])
-    for row in plan.rows:
-        if row.action != "update":
-            continue
-        target = db.session.get(model, row.target_id)
-        for key, value in _row_values(row, now).items():
-            setattr(target, key, value)
-        if row.attributes:
-            target.attributes = {**(target.attributes or {}), **row.attributes}
+    for start in range(0, len(updates), 1000):  # ORM bulk UPDATE by primary key: one executemany per chunk
+        db.session.execute(sa.update(model), updates[start : start + 1000])
 
 
 def _row_values(row: PlannedRow, now: datetime) -> dict[str, Any]:

@@ -179,6 +179,7 @@ def _decide(row: PlannedRow, target: Account | Contact | None, names: dict[str, 
         row.action = "create"
         return
     row.target_id = target.id
+    row.stored_attributes = dict(target.attributes or {})
     changes = []
     for key, new in row.values.items():
         old = getattr(target, key, None)
