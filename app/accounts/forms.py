@@ -147,3 +147,7 @@ class ImportForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Confirm or discard a pending import (CSRF only)."""
+
+
+class ExportForm(FlaskForm):
+    """The export button: the list's filters travel as hidden fields (CSRF only here)."""

@@ -29,6 +29,7 @@ def compare(spec: ImportSpec, rows: list[PlannedRow], plan: ImportPlan) -> None:
         names = _resolve_owners(rows, plan)
         existing = _load(Account, Account.external_id, [r.key for r in rows])
         keyed = {a.external_id: a for a in existing}
+        _owner_emails(existing, names["csm_owner_id"])
     else:
         names = _resolve_accounts(rows, plan)
         existing = _load(Contact, Contact.email, [r.key for r in rows])
@@ -73,6 +74,13 @@ def _resolve_owners(rows: list[PlannedRow], plan: ImportPlan) -> dict[str, dict[
             )
             row.values["_failed"] = True
     return {"csm_owner_id": {uid: email for email, uid in found.items()}}
+
+
+def _owner_emails(accounts: list[Account], names: dict[Any, str]) -> None:
+    """Emails of the owners the matched accounts have now, so the preview shows who is replaced."""
+    wanted = {a.csm_owner_id for a in accounts if a.csm_owner_id is not None} - set(names)
+    for chunk in _chunks(wanted):
+        names.update(db.session.execute(sa.select(User.id, User.email).where(User.id.in_(chunk))).all())
 
 
 def _resolve_accounts(rows: list[PlannedRow], plan: ImportPlan) -> dict[str, dict[Any, str]]:

@@ -13,7 +13,7 @@ from app.accounts.csv_export import export_accounts, export_contacts
 from app.accounts.csv_format import MAX_BYTES, MAX_ROWS, ImportFileError
 from app.accounts.csv_import import plan_upload
 from app.accounts.csv_rules import SPECS
-from app.accounts.forms import ConfirmForm, ImportForm
+from app.accounts.forms import ConfirmForm, ExportForm, ImportForm
 from app.accounts.import_apply import ImportConflict, apply_batch, discard_batch, store_batch
 from app.accounts.queries import AccountFilters, QueryError
 from app.accounts.services import audit
@@ -137,23 +137,27 @@ def _csv_response(kind: str, filters: Any, lines: Any) -> Response:
     )
 
 
-@bp.route("/accounts/export.csv")
+def _export_filters(cls: Any) -> Any:
+    """The list filters posted with the export button (CSRF-checked: an export is recorded, so not a GET)."""
+    if not ExportForm().validate_on_submit():
+        abort(400, "The export form expired; reload the list and export again.")
+    try:
+        return cls.from_args(request.form)
+    except QueryError as exc:
+        abort(400, str(exc))
+
+
+@bp.route("/accounts/export.csv", methods=["POST"])
 @roles_required(Role.CS)
 def export_accounts_csv():
     """Download the accounts the list's filters select, as CSV."""
-    try:
-        filters = AccountFilters.from_args(request.args)
-    except QueryError as exc:
-        abort(400, str(exc))
+    filters = _export_filters(AccountFilters)
     return _csv_response("accounts", filters, export_accounts(filters))
 
 
-@bp.route("/contacts/export.csv")
+@bp.route("/contacts/export.csv", methods=["POST"])
 @roles_required(Role.CS)
 def export_contacts_csv():
     """Download the contacts the list's filters select, as CSV."""
-    try:
-        filters = ContactFilters.from_args(request.args)
-    except QueryError as exc:
-        abort(400, str(exc))
+    filters = _export_filters(ContactFilters)
     return _csv_response("contacts", filters, export_contacts(filters))

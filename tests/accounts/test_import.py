@@ -86,6 +86,16 @@ def test_accounts_create_and_update_with_preview_then_confirm(cs_client, rows, c
     assert "already applied or discarded" in text(again)
 
 
+def test_the_preview_names_the_owner_being_replaced(cs_client, rows):
+    old = rows(lambda: make_user(role="cs", email="old-owner@clearloop.example"))
+    rows(lambda: make_user(role="cs", email="new-owner@clearloop.example"))
+    rows(lambda: make_account(name="Owned", external_id="O-1", csm_owner_id=old))
+    bid = batch_id(upload(cs_client, "accounts", "external_id,csm\nO-1,New-Owner@clearloop.example\n"))
+    assert "CSM owner : old-owner@clearloop.example → new-owner@clearloop.example" in text(
+        cs_client.get(f"/imports/{bid}")
+    )
+
+
 def test_contacts_import_links_accounts_by_external_id_or_domain(cs_client, rows, app):
     rows(
         lambda: [
@@ -261,7 +271,7 @@ def test_formula_cells_are_stored_as_text_and_round_trip_through_export(cs_clien
         {"Note": "@SUM(A1)"},
     )
     assert account(app, "F-2").attributes == {"Note": "=kept"}  # our own export's apostrophe is undone
-    exported = cs_client.get("/accounts/export.csv").get_data(as_text=True)
+    exported = cs_client.post("/accounts/export.csv").get_data(as_text=True)
     assert (
         "'=HYPERLINK" in exported
         and "'+plan" in exported
