@@ -136,3 +136,17 @@ def test_a_feedback_form_invitation_takes_a_category_and_a_message(app, client, 
             "form",
         )
         assert len(handed) == 1
+
+
+def test_an_answer_is_saved_even_when_the_hand_off_to_tagging_fails(app, client, monkeypatch):
+    def broken(ids):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr("app.analysis.services.request_analysis", broken, raising=False)
+    with app.app_context():
+        _, token = make_invitation(make_survey("nps"))
+        db.session.commit()
+        resp = answer(client, token, 4, comment="Still saved")
+        assert resp.status_code == 200
+        [row] = _responses()
+        assert (row.comment, row.analysis_state) == ("Still saved", AnalysisState.PENDING)  # for the sweeper
