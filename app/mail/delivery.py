@@ -21,6 +21,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.mail.message import build_invitation, message_id
@@ -89,9 +90,10 @@ def deliver_batch(send_id: int) -> dict[str, int]:
     claimed = claim_invitations(send_id, current_app.config["MAIL_BATCH_SIZE"])
     counts: dict[str, int] = {}
     temporary_in_a_row = 0
+    texts_cache: dict = {}  # a survey's wording per language, worked out once per batch
     with get_transport() as transport:
         for position, (invitation_id, attempts) in enumerate(claimed):
-            state = _deliver_one(transport, invitation_id, attempts)
+            state = _deliver_one(transport, invitation_id, attempts, texts_cache)
             counts[state] = counts.get(state, 0) + 1
             temporary_in_a_row = temporary_in_a_row + 1 if state == "retry" else 0
             if temporary_in_a_row >= MAX_TEMPORARY_IN_A_ROW:
@@ -133,11 +135,15 @@ def _mark_in_flight(invitation_id: int, attempts: int) -> bool:
     return won == 1
 
 
-def _deliver_one(transport, invitation_id: int, attempts: int) -> str:
+def _deliver_one(transport, invitation_id: int, attempts: int, texts_cache: dict) -> str:
     if not _mark_in_flight(invitation_id, attempts):
         return "gone"  # released by the sweeper or taken by another claim meanwhile
-    invitation = db.session.get(Invitation, invitation_id)
-    db.session.refresh(invitation)
+    invitation = db.session.execute(
+        sa.select(Invitation)
+        .options(joinedload(Invitation.contact))
+        .where(Invitation.id == invitation_id)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
     reason = last_minute_skip(invitation)
     if reason or invitation.send.status == SendStatus.CANCELLED:
         invitation.state, invitation.skip_reason = DeliveryState.SKIPPED, reason or "cancelled"
@@ -145,7 +151,7 @@ def _deliver_one(transport, invitation_id: int, attempts: int) -> str:
         db.session.commit()
         return "skipped"
     try:
-        msg = build_invitation(invitation)
+        msg = build_invitation(invitation, texts_cache=texts_cache)
     except Exception as exc:  # a template or data problem fails this row, not the batch
         log.exception("could not build invitation %s", invitation_id)
         invitation.state, invitation.error = DeliveryState.FAILED, f"could not build the message: {exc}"[:500]

@@ -66,12 +66,21 @@ def subject_for(kind: SurveyKind, company: str, reminder: bool) -> str:
 
 
 def render_survey_email(
-    survey: Survey, locale: str, token: str, name: str | None, reminder: bool = False
+    survey: Survey,
+    locale: str,
+    token: str,
+    name: str | None,
+    reminder: bool = False,
+    texts_cache: dict | None = None,
 ) -> Rendered:
-    """Render the subject, HTML and text of a survey email for one token, in ``locale``."""
+    """Render the subject, HTML and text of a survey email for one token, in ``locale``.
+
+    A batch passes ``texts_cache`` so the wording of a survey in a language is worked out once."""
     locale = normalize_locale(locale)
     with force_locale(locale):
-        texts = survey_texts(survey, locale)
+        cache = {} if texts_cache is None else texts_cache
+        key = (survey.id, locale)
+        texts = cache.get(key) or cache.setdefault(key, survey_texts(survey, locale))
         links = {
             "open": respond_url(token),
             "unsubscribe": respond_url(token, "/unsubscribe"),
@@ -138,13 +147,15 @@ def to_wire(msg: EmailMessage) -> bytes:
     return msg.as_bytes(policy=WIRE_POLICY)
 
 
-def build_invitation(invitation: Invitation, reminder: bool = False) -> EmailMessage:
+def build_invitation(
+    invitation: Invitation, reminder: bool = False, texts_cache: dict | None = None
+) -> EmailMessage:
     """The email of an invitation (or its reminder) to its contact."""
     contact = invitation.contact
     if contact is None:
         raise ValueError("the invitation's contact was erased")
     rendered = render_survey_email(
-        invitation.survey, contact.locale, token_for(invitation), contact.name, reminder
+        invitation.survey, contact.locale, token_for(invitation), contact.name, reminder, texts_cache
     )
     kind = "reminder" if reminder else "invitation"
     return build_message(rendered, contact.email, contact.name, message_id(invitation.id, kind))
