@@ -105,7 +105,8 @@ class SmtpTransport:
     def _connect(self) -> smtplib.SMTP:
         if self.conn is not None:
             return self.conn
-        context = ssl.create_default_context()
+        # Loading the CA store costs ~40 ms: only when TLS is used.
+        context = ssl.create_default_context() if self.use_ssl or self.starttls else None
         try:
             if self.use_ssl:
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(
