@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -16,9 +17,9 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp.components import DocState
+from nlp.components import DocState, state_of
 from nlp.lexicon import Lexicon
-from nlp.sentiment import mention_score, normalize, sentence_scores
+from nlp.sentiment import mention_score, normalize
 from nlp.taxonomy import Taxonomy
 from nlp.text import MAX_CHARS, clean, truncate
 from nlp.types import (
@@ -146,54 +147,46 @@ class Analyzer:
                 yield None
 
     def _result(self, text: str, truncated: bool, doc: Doc | None) -> TextAnalysis:
-        state = doc._.clearloop if doc is not None else None
+        state = state_of(doc) if doc is not None else None
         if state is None or state.scored is None:
             lang = state.language if state is not None else "und"
             return TextAnalysis(NEUTRAL, language=lang, truncated=truncated, text=text)
         sc = state.scored
         band = self.neutral_band
         total = normalize(sc.total)
-        idx, infos = state.idx, state.infos
-        sentences = [
-            SentenceAnalysis(idx[a], idx[b - 1] + infos[b - 1][7], Sentiment(label_for(s, band), round(s, 4)))
-            for (a, b), s in zip(sc.sentences, sentence_scores(sc), strict=True)
-        ]
+        idx, infos, w = state.idx, state.infos, sc.weights
+        sentences = []
+        for (a, b), e in zip(sc.sentences, sc.emphasis, strict=True):
+            s = normalize(sum(w[a:b]) + e) if sc.hits else 0.0
+            sentences.append(SentenceAnalysis(idx[a], idx[b - 1] + infos[b - 1][7], _sentiment(s, band)))
         return TextAnalysis(
-            sentiment=Sentiment(label_for(total, band), round(total, 4)),
-            mentions=self._mentions(doc, state, text),
+            sentiment=_sentiment(total, band),
+            mentions=self._mentions(state, text) if state.matches or state.model_topics else [],
             sentences=sentences,
             keyphrases=state.keyphrases,
             language="en",
-            explanation=self._explain(text, state),
+            explanation=_explain(text, state) if sc.hits else [],
             truncated=truncated,
             text=text,
         )
 
-    def _mentions(self, doc: Doc, state: DocState, text: str) -> list[Mention]:
+    def _mentions(self, state: DocState, text: str) -> list[Mention]:
         sc = state.scored
         out: list[Mention] = []
-        seen: set[tuple[str, int]] = set()
+        seen: set[tuple[int, int]] = set()
         topics = self.taxonomy.topics
+        idx, infos = state.idx, state.infos
         for m in state.matches:
-            topic = topics[m.topic]
-            clause = sc.clause[m.start]
-            if (topic.id, clause) in seen:
+            key = (m.topic, sc.clause_of(m.start))
+            if key in seen:
                 continue
-            seen.add((topic.id, clause))
-            end = state.idx[m.end - 1] + state.infos[m.end - 1][7]
-            out.append(
-                Mention(
-                    topic.id,
-                    topic.name,
-                    self._mention_sentiment(state, topic.id, m.start, m.end),
-                    state.idx[m.start],
-                    end,
-                    "phrase",
-                    m.confidence,
-                )
-            )
+            seen.add(key)
+            topic = topics[m.topic]
+            end = idx[m.end - 1] + infos[m.end - 1][7]
+            sent = self._mention_sentiment(state, topic.id, m.start, m.end)
+            out.append(Mention(topic.id, topic.name, sent, idx[m.start], end, "phrase", m.confidence))
         if self.topic_model is not None:
-            out.extend(self.topic_model.mentions(doc, state, text, out, self._names, self.neutral_band))
+            out.extend(self.topic_model.mentions(state, text, out, self._names, self.neutral_band))
         return out
 
     def _mention_sentiment(self, state: DocState, topic_id: str, start: int, end: int) -> Sentiment:
@@ -201,17 +194,30 @@ class Analyzer:
         tm = self.topic_model
         if tm is not None and tm.polarity is not None and topic_id in tm.polarity.topics:
             return tm.topic_sentiment(state, topic_id, self.neutral_band)
-        s = mention_score(state.scored, start, end)
-        return Sentiment(label_for(s, self.neutral_band), round(s, 4))
+        return _sentiment(mention_score(state.scored, start, end), self.neutral_band)
 
-    def _explain(self, text: str, state: DocState) -> list[Evidence]:
-        w, idx, infos = state.scored.weights, state.idx, state.infos
-        hits = [i for i, v in enumerate(w) if v]
-        if len(hits) > MAX_EXPLANATION:
-            hits = sorted(sorted(hits, key=lambda i: -abs(w[i]))[:MAX_EXPLANATION])
-        out = []
-        for i in hits:
-            a = idx[i]
-            b = a + infos[i][7]
-            out.append(Evidence(text[a:b], a, b, round(w[i], 3)))
-        return out
+
+def _r4(x: float) -> float:
+    """``round(x, 4)`` for the hot path (round() on floats is a slow correctly-rounded decimal routine)."""
+    return math.floor(x * 10000.0 + 0.5) / 10000.0
+
+
+def _sentiment(score: float, band: float) -> Sentiment:
+    if not score and band > 0:
+        return NEUTRAL
+    return Sentiment(label_for(score, band), _r4(score))
+
+
+def _explain(text: str, state: DocState) -> list[Evidence]:
+    """The words that carried the sentiment, with their final weights (at most MAX_EXPLANATION)."""
+    sc = state.scored
+    w, idx, infos = sc.weights, state.idx, state.infos
+    hits = sc.hits
+    if len(hits) > MAX_EXPLANATION:
+        hits = sorted(sorted(hits, key=lambda i: -abs(w[i]))[:MAX_EXPLANATION])
+    out = []
+    for i in hits:
+        a = idx[i]
+        b = a + infos[i][7]
+        out.append(Evidence(text[a:b], a, b, math.floor(w[i] * 1000.0 + 0.5) / 1000.0))
+    return out

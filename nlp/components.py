@@ -9,25 +9,34 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
 
+import numpy as np
 from spacy.attrs import IDX, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
 from nlp import keyphrases as kp
+from nlp.decide import ARGMAX
 from nlp.language import detect_from_profiles
 from nlp.lexicon import Lexicon
 from nlp.matcher import Match, TopicMatcher
-from nlp.sentiment import F_FOREIGN, F_NONASCII, Scored, score
+from nlp.sentiment import F_FOREIGN, F_FUZZY, F_NONASCII, Scored, score
 from nlp.taxonomy import Taxonomy
 from nlp.tokens import TokenTable, known_english_words
 
 _ATTRS = [ORTH, IDX]
 if not Doc.has_extension("clearloop"):
     Doc.set_extension("clearloop", default=None)
+# Where spaCy keeps the value of ``doc._.clearloop`` (Underscore stores extension values in user_data under
+# this key). Reading and writing it directly skips building an Underscore object per access, ~2 us a doc;
+# tests/nlp/test_components.py checks that ``doc._.clearloop`` still sees the same object.
+STATE_KEY = ("._.", "clearloop", None, None)
+
+
+def state_of(doc: Doc) -> DocState | None:
+    """The Clearloop analysis of a processed doc (same object as ``doc._.clearloop``)."""
+    return doc.user_data.get(STATE_KEY)
 
 
 @dataclass(slots=True)
@@ -62,61 +71,72 @@ class AnalysisComponent:
         self.parsed = "parser" in nlp.pipe_names
 
     def __call__(self, doc: Doc) -> Doc:
-        arr = doc.to_array(_ATTRS)
-        infos = self.table.infos(arr[:, 0].tolist(), self.strings)
-        anyflag = reduce(or_, [x[4] for x in infos], 0)
-        if anyflag & (F_NONASCII | F_FOREIGN):
+        orths, idx = doc.to_array(_ATTRS).T.tolist() if len(doc) else ([], [])
+        infos = self.table.infos(orths, self.strings)
+        flags = [x[4] for x in infos]
+        scored = score(infos, self.lexicon, flags)
+        if scored.anyflags & (F_NONASCII | F_FOREIGN):
             # doc.text joins every token: only build it when a non-ASCII token needs a script check.
-            text = doc.text if anyflag & F_NONASCII else ""
+            text = doc.text if scored.anyflags & F_NONASCII else ""
             language = detect_from_profiles(text, [x[8] for x in infos])
         else:
             language = "en"
-        state = DocState(infos, arr[:, 1].tolist(), language)
+        state = DocState(infos, idx, language)
         if language == "en":
-            state.scored = score(infos, self.lexicon)
-            if self.matcher is not None:
-                state.matches = self.matcher.match(infos)
-            state.keyphrases = kp.from_noun_chunks(doc) if self.parsed else kp.extract(infos)
-        doc._.clearloop = state
+            state.scored = scored
+            if self.matcher is not None and scored.hooks:
+                state.matches = self.matcher.match(infos, scored.hooks, bool(scored.anyflags & F_FUZZY))
+            state.keyphrases = kp.from_noun_chunks(doc) if self.parsed else kp.extract(infos, flags)
+        doc.user_data[STATE_KEY] = state
         return doc
 
 
 class TopicModelComponent:
-    """Turn a ``textcat_multilabel`` component's scores into topic guesses above per-label thresholds."""
+    """Topic guesses above per-label thresholds from the textcat's scores averaged with a linear model's.
+
+    ``mix`` is the textcat's weight in the average and ``fallback`` the label (or ``nlp.decide.ARGMAX``)
+    given to a text that passes no threshold; both are set by :class:`nlp.topic_model.TopicModel`.
+    """
 
     def __init__(self, textcat_name: str, thresholds: dict[str, float]) -> None:
         self.textcat_name = textcat_name
         self.thresholds = thresholds
-        self.linear = None  # an nlp.linear.LinearTopicModel averaged with the textcat (set by TopicModel)
+        self.linear = None  # an nlp.linear.LinearTopicModel (set by TopicModel)
+        self.labels: list[str] = list(thresholds)
+        self.mix = 1.0
+        self.fallback: str | None = None
 
     def pipe(self, docs, batch_size: int = 256):
         """Batched: the linear model scores a whole batch with one numpy reduction."""
         for batch in minibatch(docs, batch_size):
-            if self.linear is None:
-                yield from (self(doc) for doc in batch)
-                continue
-            states = [doc._.clearloop for doc in batch]
+            states = [state_of(doc) for doc in batch]
             live = [k for k, s in enumerate(states) if s is not None and s.language == "en"]
-            scores = self.linear.batch_scores([states[k].infos for k in live]) if live else []
-            labels, th = self.linear.labels, self.thresholds
-            for k, row in zip(live, scores, strict=True):
-                cats = batch[k].cats
-                avg = {lab: (cats.get(lab, 0.0) + float(p)) / 2 for lab, p in zip(labels, row, strict=True)}
-                states[k].model_topics = {lab: v for lab, v in avg.items() if v >= th.get(lab, 0.5)}
+            if live:
+                scores = self._scores([batch[k] for k in live], [states[k].infos for k in live])
+                th = np.array([self.thresholds.get(lab, 0.5) for lab in self.labels])
+                for k, row in zip(live, scores, strict=True):
+                    states[k].model_topics = self._decide(row, th)
             yield from batch
 
     def __call__(self, doc: Doc) -> Doc:
-        state = doc._.clearloop
-        if state is not None and state.language == "en":
-            th = self.thresholds
-            cats = doc.cats
-            if self.linear is not None:
-                lin = self.linear.scores(state.infos)
-                cats = {
-                    k: (cats.get(k, 0.0) + float(p)) / 2 for k, p in zip(self.linear.labels, lin, strict=True)
-                }
-            state.model_topics = {k: v for k, v in cats.items() if v >= th.get(k, 0.5)}
-        return doc
+        return next(iter(self.pipe([doc])))
+
+    def _scores(self, docs: list[Doc], infos: list[list[tuple]]) -> np.ndarray:
+        labels, mix = self.labels, self.mix
+        scores = np.zeros((len(docs), len(labels)))
+        if mix > 0:
+            scores += mix * np.array([[d.cats.get(lab, 0.0) for lab in labels] for d in docs])
+        if self.linear is not None and mix < 1:
+            scores += (1 - mix) * self.linear.batch_scores(infos)
+        return scores
+
+    def _decide(self, row: np.ndarray, th: np.ndarray) -> dict[str, float]:
+        labels = self.labels
+        hits = np.flatnonzero(row >= th)
+        if not len(hits) and self.fallback is not None:
+            j = int(np.argmax(row / th)) if self.fallback == ARGMAX else labels.index(self.fallback)
+            return {labels[j]: float(row[j])}
+        return {labels[j]: float(row[j]) for j in hits}
 
 
 @Language.factory("clearloop_analysis", default_config={"taxonomy_json": "", "fuzzy": True})

@@ -71,6 +71,18 @@ def vader_files(path: str | Path) -> list[Path]:
     return sorted(p.glob("*GroundTruth*.txt")) if p.is_dir() else [p]
 
 
+def read_labelled_tsv(path: str | Path) -> list[Example]:
+    """Read ``label<TAB>text`` lines (``#`` comments and blank lines skipped), e.g. the feedback dev set."""
+    out: list[Example] = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip() or line.startswith("#"):
+                continue
+            label, _, text = line.rstrip("\n").partition("\t")
+            out.append(Example(text, label.strip()))
+    return out
+
+
 def read_jsonl(path: str | Path) -> list[Example]:
     """Read JSONL lines {"text", "sentiment"?, "topics"?, "topic_sentiments"?}."""
     out: list[Example] = []

@@ -3,6 +3,7 @@
 python -m nlp.evaluate /path/Restaurants_Test_Gold.xml [--train Restaurants_Train.xml] [--model DIR]
 python -m nlp.evaluate /path/vader-groundtruth/            (VADER human-rated sets, VADER side by side)
 python -m nlp.evaluate data.jsonl [--taxonomy tax.json] [--model DIR]
+python -m nlp.evaluate tests/nlp/data/feedback_dev.tsv     (label<TAB>text lines, VADER side by side)
 add --json for one JSON object instead of readable lines.
 """
 
@@ -14,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from nlp.analyzer import Analyzer
-from nlp.datasets import Example, read_jsonl, read_semeval, read_vader, vader_files
+from nlp.datasets import Example, read_jsonl, read_labelled_tsv, read_semeval, read_vader, vader_files
 from nlp.metrics import accuracy, macro_f1, micro_prf
 from nlp.sentiment import normalize
 from nlp.taxonomy import Taxonomy
@@ -57,6 +58,12 @@ def evaluate_vader(path: str) -> dict:
         k: round(sum(r[k] for r in files.values()) / len(files), 4) for k in ("macro_f1", "vader_macro_f1")
     }
     return {"dataset": "vader", "files": files, "average": avg}
+
+
+def evaluate_tsv(path: str) -> dict:
+    """Document sentiment on ``label<TAB>text`` lines, VADER side by side (e.g. the feedback dev set)."""
+    an = Analyzer(taxonomy=Taxonomy([]))
+    return {"dataset": Path(path).name, **sentiment_report(read_labelled_tsv(path), an, with_vader=True)}
 
 
 def evaluate_semeval(
@@ -172,6 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     path = args.dataset
     if path.endswith(".xml"):
         result = evaluate_semeval(path, args.train, args.model, args.arch, args.epochs)
+    elif path.endswith(".tsv"):
+        result = evaluate_tsv(path)
     elif path.endswith(".jsonl"):
         result = evaluate_jsonl(path, args.taxonomy, args.model)
     else:

@@ -8,6 +8,7 @@ from nlp.lemmatize import singular
 from nlp.sentiment import F_ALPHA, F_CONTENT, F_NEG, F_STOP, F_UPPER, FLAGS, LOWER
 
 MAX_WORDS = 3
+SINGULAR = 10  # position of the singular form in nlp.tokens info tuples
 # Frequent verbs/fillers the stop-word list lacks; without POS tags they would pass as phrases.
 _NOT_CONTENT = frozenset(
     [
@@ -147,28 +148,30 @@ def is_content(lower: str, f: int, valence: float) -> bool:
     return len(lower) >= 3 or bool(f & F_UPPER)
 
 
-def extract(infos: list[tuple], limit: int = 5) -> list[str]:
+def extract(infos: list[tuple], flags: list[int] | None = None, limit: int = 5) -> list[str]:
     """Return up to ``limit`` distinct keyphrases in order of appearance (multi-word ones first)."""
-    runs: list[list[str]] = []
-    cur: list[str] = []
-    for info in infos:
-        if info[FLAGS] & F_CONTENT:
-            cur.append(info[LOWER])
-        elif cur:
-            runs.append(cur)
-            cur = []
-    if cur:
-        runs.append(cur)
-    phrases: list[str] = []
-    for run in runs:
-        words = run[-MAX_WORDS:]
-        words[-1] = singular(words[-1])
-        if len(words) == 1 and words[0] in _GENERIC_SINGLE:
+    if flags is None:
+        flags = [x[FLAGS] for x in infos]
+    content = [i for i, f in enumerate(flags) if f & F_CONTENT]
+    if not content:
+        return []
+    multi: list[str] = []
+    single: list[str] = []
+    start = prev = content[0]
+    for i in [*content[1:], -2]:
+        if i == prev + 1:
+            prev = i
             continue
-        phrases.append(" ".join(words))
-    uniq = list(dict.fromkeys(phrases))
-    uniq.sort(key=lambda p: -min(p.count(" "), 1))  # stable: multi-word first, then order of appearance
-    return uniq[:limit]
+        a = max(start, prev + 1 - MAX_WORDS)
+        if a == prev:
+            word = infos[prev][SINGULAR]
+            if word not in _GENERIC_SINGLE:
+                single.append(word)
+        else:
+            multi.append(" ".join([*(x[LOWER] for x in infos[a:prev]), infos[prev][SINGULAR]]))
+        start = prev = i
+    # multi-word first, then single words, each in order of appearance
+    return list(dict.fromkeys(multi + single))[:limit]
 
 
 def from_noun_chunks(doc, limit: int = 5) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 
+from spacy.lang.en.stop_words import STOP_WORDS
 from vaderSentiment.vaderSentiment import (
     B_DECR,
     B_INCR,
@@ -110,6 +111,49 @@ MWES: dict[str, float] = {
     "pain in the": -2.0,
     "let down": -1.8,
     "fell apart": -1.9,
+    # Customer-feedback idioms (written for the feedback dev set in tests/nlp/data, before measuring).
+    # Expressions with their own negation are matched whole, so the negation does not flip them again.
+    "n't be happier": 3.0,
+    "not be happier": 3.0,
+    "n't be better": 2.5,
+    "n't ask for more": 2.5,
+    "not ask for more": 2.5,
+    "n't recommend it enough": 3.0,
+    "n't recommend them enough": 3.0,
+    "n't recommend enough": 3.0,
+    "n't complain": 1.5,
+    "no complaints": 2.0,
+    "nothing to complain about": 2.0,
+    "leaves a lot to be desired": -2.2,
+    "left a lot to be desired": -2.2,
+    "leave a lot to be desired": -2.2,
+    "leaves much to be desired": -2.2,
+    "above and beyond": 2.6,
+    "exceeded our expectations": 2.6,
+    "exceeded my expectations": 2.6,
+    "exceeded expectations": 2.6,
+    "above expectations": 1.8,
+    "below expectations": -1.8,
+    "fell short": -1.8,
+    "falls short": -1.8,
+    "just works": 2.0,
+    "just work": 2.0,
+    "times out": -1.6,
+    "timed out": -1.6,
+    "timing out": -1.6,
+    "time out": -1.4,
+    "too high": -1.2,
+    "thanks for nothing": -2.0,
+    "not sure": 0.0,
+    "would be nice": 0.0,
+    "would be great": 0.0,
+    "would be awesome": 0.0,
+    "would be helpful": 0.0,
+    "would love": 0.0,
+    "'d love": 0.0,
+    "dropped the ball": -2.0,
+    "deal breaker": -2.2,
+    "hands down": 0.0,
 }
 CONTRAST = frozenset(["but", "however", "yet", "nevertheless", "nonetheless"])
 SUBORDINATE = frozenset(["although", "though", "despite", "whereas"])
@@ -235,15 +279,18 @@ class Lexicon:
         return out
 
     @cached_property
-    def mwe_index(self) -> dict[str, list[tuple[tuple[str, ...], float]]]:
-        """MWEs indexed by their first word, longest first."""
-        idx: dict[str, list[tuple[tuple[str, ...], float]]] = {}
+    def mwe_anchors(self) -> dict[str, tuple[tuple[tuple[str, ...], int, float], ...]]:
+        """MWEs indexed by their anchor word, longest first: ``word -> ((words, offset, valence), ...)``.
+
+        The anchor is the last word that is not a stop word (else the last word), so the scorer only
+        checks MWEs at rare words ("charm" in "like a charm"), not at every "the" or "to".
+        """
+        idx: dict[str, list[tuple[tuple[str, ...], int, float]]] = {}
         for phrase, val in MWES.items():
             words = tuple(phrase.split())
-            idx.setdefault(words[0], []).append((words, val))
-        for lst in idx.values():
-            lst.sort(key=lambda item: -len(item[0]))
-        return idx
+            k = max((j for j, w in enumerate(words) if w not in STOP_WORDS), default=len(words) - 1)
+            idx.setdefault(words[k], []).append((words, k, val))
+        return {w: tuple(sorted(lst, key=lambda item: -len(item[0]))) for w, lst in idx.items()}
 
     def word_valence(self, lower: str) -> float:
         """Valence of a lower-case token, with a morphological fallback for unknown words."""

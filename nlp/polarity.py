@@ -25,13 +25,7 @@ KEY = 5
 
 
 def _clauses(state: DocState) -> list[tuple[int, int]]:
-    ids = state.scored.clause
-    out, start = [], 0
-    for i in range(1, len(ids) + 1):
-        if i == len(ids) or ids[i] != ids[start]:
-            out.append((start, i))
-            start = i
-    return out
+    return state.scored.clause_spans()
 
 
 def features(state: DocState, topic: str, assoc: dict[str, dict[str, float]]) -> list[tuple[str, float]]:

@@ -5,14 +5,17 @@ punctuation or a contrastive conjunction), boosters/downtoners with decay, ALL-C
 is not all caps, multi-word expressions, hyphen compounds, "but/however/yet" contrast (before x0.5, after
 x1.5), "although/though/despite" subordinate clauses (x0.5), and exclamation/question emphasis per sentence.
 The result keeps each token's final weight, so it can explain itself and score any clause or span.
+
+Speed: one pass visits only the "marked" tokens (boundaries, sentiment words, MWE anchors, topic hooks;
+usually a third of a doc), found by one list comprehension over the per-type flags. Everything else is
+sparse work on those indices; clauses and segments are kept as sorted start lists (bisect), not per token.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
 from nlp.lexicon import B_INCR, N_SCALAR, Lexicon
 
@@ -23,13 +26,22 @@ ALPHA = 15.0  # VADER's normalisation constant
 F_NEG, F_BUT, F_SUB, F_END, F_HARD, F_SOFT = 1, 2, 4, 8, 16, 32
 F_EXCL, F_QUEST, F_UPPER, F_ALPHA, F_STOP, F_SPACE = 64, 128, 256, 512, 1024, 2048
 F_NO, F_CLITIC, F_HYPHEN, F_COMMA, F_ALSO, F_NONASCII = 4096, 8192, 16384, 32768, 65536, 131072
-F_MWE = 262144  # first word of a multi-word expression, or a hyphen (compound candidate)
+F_MWE = 262144  # anchor word of a multi-word expression, or a hyphen (compound candidate)
 F_FOREIGN = 524288  # a function word of a non-English profile (nlp.language) that English lacks
 F_CONTENT = 1048576  # can be part of a keyphrase (nlp.keyphrases)
+F_VALTOK = 1 << 21  # has a valence or a negated valence: scored
+F_HOOK = 1 << 22  # starts or anchors a taxonomy match (set by TokenTable when there is a matcher)
+F_FUZZY = 1 << 23  # typo-corrected to a taxonomy word (nlp.matcher)
 SCOPE_STOP = F_END | F_HARD | F_COMMA | F_BUT | F_SUB
+_SEG_MASK = F_BUT | F_SUB | F_END | F_HARD | F_SOFT | F_COMMA
+_MARK = _SEG_MASK | F_VALTOK | F_MWE | F_HOOK | F_UPPER | F_NONASCII | F_FOREIGN | F_FUZZY
+_EMPH = F_EXCL | F_QUEST
 
-# info tuple layout (see nlp.tokens.TokenTable): lower, valence, negated valence, booster, flags, key, fuzzy
+# info tuple layout (see nlp.tokens.TokenTable): lower, valence, negated valence, booster, flags, key, ...
 LOWER, VAL, NEGVAL, BOOST, FLAGS = 0, 1, 2, 3, 4
+MWES_AT = 11  # MWEs anchored at this word: ((words, offset of the anchor, valence), ...)
+_NEG_INF = -math.inf
+_DECAY = (1.0, 0.95, 0.9)
 
 
 def normalize(total: float) -> float:
@@ -41,93 +53,170 @@ def normalize(total: float) -> float:
 
 @dataclass(slots=True)
 class Scored:
-    """Per-token weights and segmentation of one document."""
+    """Per-token weights and the segmentation of one document.
+
+    Clauses split at contrast words, ``; :`` and sentence ends; segments further split at commas and
+    "and". Both are sorted lists of start token indices (the first is always 0).
+    """
 
     weights: list[float]
     sentences: list[tuple[int, int]]  # token spans [start, end)
-    clause: list[int]  # clause id of each token (split at contrast, ; : and sentence ends)
-    segment: list[int]  # segment id (clauses further split at commas and "and")
-    emphasis: list[float]  # per-sentence punctuation emphasis multiplier input
+    clause_starts: list[int]
+    seg_starts: list[int]
+    emphasis: list[float]  # per-sentence punctuation emphasis
     total: float
+    hits: list[int]  # tokens with a non-zero weight, in order
+    hooks: list[int]  # tokens flagged F_HOOK (where taxonomy matches can start)
+    anyflags: int  # OR of the flags of all marked tokens
+
+    def clause_span(self, i: int) -> tuple[int, int]:
+        """Token range of the clause containing token ``i``."""
+        return _span(self.clause_starts, i, len(self.weights))
+
+    def segment_span(self, i: int) -> tuple[int, int]:
+        """Token range of the segment containing token ``i``."""
+        return _span(self.seg_starts, i, len(self.weights))
+
+    def clause_of(self, i: int) -> int:
+        """Clause number of token ``i``."""
+        return bisect_right(self.clause_starts, i) - 1
+
+    def clause_spans(self) -> list[tuple[int, int]]:
+        """All non-empty clauses as token ranges."""
+        n = len(self.weights)
+        starts = self.clause_starts
+        ends = [*starts[1:], n]
+        return [(a, min(b, n)) for a, b in zip(starts, ends, strict=True) if a < min(b, n)]
 
 
-_SEG_MASK = F_BUT | F_SUB | F_END | F_HARD | F_SOFT | F_COMMA
+def _span(starts: list[int], i: int, n: int) -> tuple[int, int]:
+    k = bisect_right(starts, i)
+    return starts[k - 1], (starts[k] if k < len(starts) else n)
 
 
-def _segment(flags: list[int]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-    """Sentence spans, clause id and segment id per token (only boundary tokens are visited)."""
+def score(infos: list[tuple], lex: Lexicon, flags: list[int] | None = None) -> Scored:
+    """Score one document's tokens; see the module docstring for the rules."""
+    if flags is None:
+        flags = [x[FLAGS] for x in infos]
     n = len(flags)
+    marks = [i for i, f in enumerate(flags) if f & _MARK]
     sentences: list[tuple[int, int]] = []
-    clause = [0] * n
-    segment = [0] * n
-    start, c, s, prev = 0, 0, 0, 0
-    for i in [i for i, f in enumerate(flags) if f & _SEG_MASK]:
+    cstarts, sstarts = [0], [0]
+    vals: list[int] = []
+    anchors: list[int] = []
+    hooks: list[int] = []
+    contrast: list[int] = []
+    anyf = start = 0
+    for i in marks:
         f = flags[i]
-        if f & (F_BUT | F_SUB) and not (f & F_BUT and i + 1 < n and flags[i + 1] & F_ALSO):
-            clause[prev:i] = [c] * (i - prev)
-            segment[prev:i] = [s] * (i - prev)
-            prev, c, s = i, c + 1, s + 1
-        if f & F_END and not (i + 1 < n and flags[i + 1] & F_END):
-            nc, ns = c + 1, s + 1
-            sentences.append((start, i + 1))
-            start = i + 1
-        elif f & F_HARD:
-            nc, ns = c + 1, s + 1
-        elif f & (F_SOFT | F_COMMA):
-            nc, ns = c, s + 1
-        else:
-            continue
-        clause[prev : i + 1] = [c] * (i + 1 - prev)
-        segment[prev : i + 1] = [s] * (i + 1 - prev)
-        prev, c, s = i + 1, nc, ns
-    clause[prev:] = [c] * (n - prev)
-    segment[prev:] = [s] * (n - prev)
+        anyf |= f
+        if f & _SEG_MASK:
+            if f & (F_BUT | F_SUB) and not (f & F_BUT and i + 1 < n and flags[i + 1] & F_ALSO):
+                contrast.append(i)
+                if i > cstarts[-1]:
+                    cstarts.append(i)
+                if i > sstarts[-1]:
+                    sstarts.append(i)
+            if f & F_END and not (i + 1 < n and flags[i + 1] & F_END):
+                sentences.append((start, i + 1))
+                start = i + 1
+                cstarts.append(start)
+                sstarts.append(start)
+            elif f & F_HARD:
+                cstarts.append(i + 1)
+                sstarts.append(i + 1)
+            elif f & (F_SOFT | F_COMMA) and i + 1 > sstarts[-1]:
+                sstarts.append(i + 1)
+        if f & F_VALTOK:
+            vals.append(i)
+        if f & F_MWE:
+            anchors.append(i)
+        if f & F_HOOK:
+            hooks.append(i)
     if start < n:
         sentences.append((start, n))
-    return sentences, clause, segment
+    weights = [0.0] * n
+    if not vals and not anchors:
+        return Scored(weights, sentences, cstarts, sstarts, [0.0] * len(sentences), 0.0, [], hooks, anyf)
+    hits = _weigh(infos, flags, vals, anchors, anyf, lex, weights)
+    if hits and contrast:
+        _contrast(flags, sentences, cstarts, contrast, weights)
+    emphasis = _emphasis(flags, sentences, weights) if hits and anyf & _EMPH else [0.0] * len(sentences)
+    return Scored(
+        weights, sentences, cstarts, sstarts, emphasis, sum(weights) + sum(emphasis), hits, hooks, anyf
+    )
 
 
-def _mwes(infos: list[tuple], lex: Lexicon) -> dict[int, float]:
-    """Token index -> valence for multi-word expressions and hyphen compounds (-inf marks consumed)."""
+def _weigh(infos, flags, vals, anchors, anyf, lex, weights) -> list[int]:
+    """Fill ``weights`` for sentiment tokens (in place); return the indices with a non-zero weight."""
+    mwe, mwe_start = _mwes(infos, flags, anchors, lex) if anchors else ({}, {})
+    todo = vals
+    if mwe:
+        todo = sorted(set(vals).union(i for i, v in mwe.items() if v != _NEG_INF))
+    cap_diff = bool(anyf & F_UPPER) and not all(f & F_UPPER for f in flags if f & F_ALPHA)
+    hits = []
+    n = len(flags)
+    for i in todo:
+        info = infos[i]
+        f = flags[i]
+        v = mwe.get(i, info[VAL]) if mwe else info[VAL]
+        if v == _NEG_INF or (f & F_NO and _no_is_determiner(infos, i)):
+            continue
+        if info[BOOST] and (not info[VAL] or (i + 1 < n and flags[i + 1] & F_VALTOK)):
+            continue  # "pretty bad", "super fast": the booster modifies the next word, it is not praise
+        if cap_diff and f & F_UPPER and v:
+            v += C_INCR if v > 0 else -C_INCR
+        # an expression's own words ("not worth", "couldn't be happier") are not its modifiers
+        v, negated = _modifiers(infos, flags, mwe_start.get(i, i), v, cap_diff)
+        if negated:
+            v = info[NEGVAL] if info[NEGVAL] is not None and i not in mwe_start else v * N_SCALAR
+        if v:
+            weights[i] = v
+            hits.append(i)
+    return hits
+
+
+def _mwes(infos: list[tuple], flags: list[int], anchors: list[int], lex: Lexicon):
+    """Token index -> valence for multi-word expressions and hyphen compounds (-inf marks consumed),
+    and the start token of each expression (by the index that carries its valence)."""
     out: dict[int, float] = {}
-    index = lex.mwe_index
+    starts: dict[int, int] = {}
     n = len(infos)
-    for i in range(n):
-        lower = infos[i][LOWER]
-        cands = index.get(lower)
-        if cands:
-            for words, val in cands:
-                k = len(words)
-                if i + k <= n and all(infos[i + j][LOWER] == words[j] for j in range(1, k)):
-                    for j in range(i, i + k - 1):
-                        out[j] = -math.inf
-                    out[i + k - 1] = val
-                    break
-        if infos[i][FLAGS] & F_HYPHEN and 0 < i < n - 1:
+    for i in anchors:
+        for words, k, val in infos[i][MWES_AT]:
+            s = i - k
+            e = s + len(words)
+            if s >= 0 and e <= n and all(infos[s + j][LOWER] == w for j, w in enumerate(words)):
+                for j in range(s, e - 1):
+                    out[j] = _NEG_INF
+                out[e - 1] = val
+                starts[e - 1] = s
+                break
+        if flags[i] & F_HYPHEN and 0 < i < n - 1:
             v = lex.valence.get(infos[i - 1][LOWER] + "-" + infos[i + 1][LOWER])
             if v is not None:
-                out[i - 1] = -math.inf
+                out[i - 1] = _NEG_INF
                 out[i + 1] = v
-    return out
+                starts[i + 1] = i - 1
+    return out, starts
 
 
-def _modifiers(infos: list[tuple], i: int, valence: float, cap_diff: bool) -> tuple[float, bool]:
+def _modifiers(infos: list[tuple], flags: list[int], i: int, valence: float, cap_diff: bool):
     """Apply boosters in the 3 preceding words and detect negation; return (valence, negated)."""
     negs, seen, j = 0, 0, i - 1
     while j >= 0 and seen < 3:
-        info = infos[j]
-        f = info[FLAGS]
+        f = flags[j]
         if f & SCOPE_STOP:
             break
         if f & (F_CLITIC | F_SPACE):
             j -= 1
             continue
-        b = info[BOOST]
+        b = infos[j][BOOST]
         if b:
             scalar = b if valence > 0 else -b
             if cap_diff and f & F_UPPER:
                 scalar += C_INCR if valence > 0 else -C_INCR
-            valence += scalar * (1.0, 0.95, 0.9)[seen]
+            valence += scalar * _DECAY[seen]
         if f & (F_NEG | F_NO):
             negs += 1
         seen += 1
@@ -140,77 +229,56 @@ def _no_is_determiner(infos: list[tuple], i: int) -> bool:
     return any(j < len(infos) and infos[j][VAL] for j in (i + 1, i + 2))
 
 
-def score(infos: list[tuple], lex: Lexicon) -> Scored:
-    """Score one document's tokens; see the module docstring for the rules."""
-    n = len(infos)
-    flags = [x[FLAGS] for x in infos]
-    sentences, clause, segment = _segment(flags)
-    weights = [0.0] * n
-    todo = [i for i, x in enumerate(infos) if x[VAL] or x[NEGVAL] is not None]
-    if not todo:
-        return Scored(weights, sentences, clause, segment, [0.0] * len(sentences), 0.0)
-    anyflag = reduce(or_, flags, 0)
-    mwe = _mwes(infos, lex) if anyflag & F_MWE else {}
-    if mwe:
-        todo = sorted(set(todo).union(i for i, v in mwe.items() if v != -math.inf))
-    cap_diff = bool(anyflag & F_UPPER) and not all(f & F_UPPER for f in flags if f & F_ALPHA)
-    for i in todo:
-        info = infos[i]
-        v = mwe.get(i, info[VAL]) if mwe else info[VAL]
-        if v == -math.inf or (info[FLAGS] & F_NO and _no_is_determiner(infos, i)):
+def _contrast(flags, sentences, cstarts, contrast, weights) -> None:
+    """Weight clauses around contrast words in place (first "but" of a sentence; every "although")."""
+    n = len(weights)
+    done: set[int] = set()
+    for i in contrast:
+        si = _sentence_of(sentences, i)
+        a, b = sentences[si]
+        if flags[i] & F_BUT:
+            if si in done:
+                continue
+            done.add(si)
+            lo = sentences[si - 1][0] if i == a and si > 0 else a
+            for j in range(lo, i):
+                weights[j] *= 0.5
+            for j in range(i + 1, b):
+                weights[j] *= 1.5
+        else:  # subordinate clause: up to the clause end or a comma
+            k = bisect_right(cstarts, i)
+            end = min(cstarts[k] if k < len(cstarts) else n, b)
+            for j in range(i + 1, end):
+                if flags[j] & F_COMMA:
+                    break
+                weights[j] *= 0.5
+
+
+def _sentence_of(sentences: list[tuple[int, int]], i: int) -> int:
+    for k, (a, b) in enumerate(sentences):
+        if a <= i < b:
+            return k
+    return len(sentences) - 1
+
+
+def _emphasis(flags, sentences, weights) -> list[float]:
+    """Each sentence's "!"/"?" emphasis, in the direction of its sentiment."""
+    out = []
+    for a, b in sentences:
+        total = sum(weights[a:b])
+        if not total:
+            out.append(0.0)
             continue
-        if info[BOOST] and not info[VAL]:
-            continue
-        if cap_diff and info[FLAGS] & F_UPPER and v:
-            v += C_INCR if v > 0 else -C_INCR
-        v, negated = _modifiers(infos, i, v, cap_diff)
-        if negated:
-            v = info[NEGVAL] if info[NEGVAL] is not None else v * N_SCALAR
-        weights[i] = v
-    emphasis = (
-        _contrast_and_emphasis(infos, sentences, clause, weights)
-        if anyflag & _CONTRAST_OR_PUNCT
-        else [0.0] * len(sentences)
-    )
-    return Scored(weights, sentences, clause, segment, emphasis, sum(weights) + sum(emphasis))
-
-
-_CONTRAST_OR_PUNCT = F_BUT | F_SUB | F_EXCL | F_QUEST
-
-
-def _contrast_and_emphasis(infos, sentences, clause, weights) -> list[float]:
-    """Weight clauses around contrast words in place; return each sentence's punctuation emphasis."""
-    emphasis: list[float] = []
-    for si, (a, b) in enumerate(sentences):
-        for i in range(a, b):
-            f = infos[i][FLAGS]
-            if f & F_BUT and not (i + 1 < b and infos[i + 1][FLAGS] & F_ALSO):
-                lo = sentences[si - 1][0] if i == a and si > 0 else a
-                for j in range(lo, i):
-                    weights[j] *= 0.5
-                for j in range(i + 1, b):
-                    weights[j] *= 1.5
-                break
-        for i in range(a, b):
-            if infos[i][FLAGS] & F_SUB:
-                end = i + 1
-                while end < b and clause[end] == clause[i] and not infos[end][FLAGS] & F_COMMA:
-                    end += 1
-                for j in range(i + 1, end):
-                    weights[j] *= 0.5
-        emphasis.append(_punct_emphasis(infos, a, b, sum(weights[a:b])))
-    return emphasis
-
-
-def _punct_emphasis(infos, a: int, b: int, total: float) -> float:
-    if not total:
-        return 0.0
-    excl = sum(1 for i in range(a, b) if infos[i][FLAGS] & F_EXCL)
-    quest = sum(1 for i in range(a, b) if infos[i][FLAGS] & F_QUEST)
-    amp = min(excl, 4) * 0.292
-    if quest > 1:
-        amp += quest * 0.18 if quest <= 3 else 0.96
-    return amp if total > 0 else -amp
+        excl = quest = 0
+        for f in flags[a:b]:
+            if f & _EMPH:
+                excl += 1 if f & F_EXCL else 0
+                quest += 1 if f & F_QUEST else 0
+        amp = min(excl, 4) * 0.292
+        if quest > 1:
+            amp += quest * 0.18 if quest <= 3 else 0.96
+        out.append(amp if total > 0 else -amp)
+    return out
 
 
 def span_score(sc: Scored, a: int, b: int) -> float:
@@ -220,32 +288,22 @@ def span_score(sc: Scored, a: int, b: int) -> float:
 
 def sentence_scores(sc: Scored) -> list[float]:
     """Normalised score of each sentence, including its punctuation emphasis."""
-    return [normalize(sum(sc.weights[a:b]) + e) for (a, b), e in zip(sc.sentences, sc.emphasis, strict=True)]
-
-
-def _span_of(ids: list[int], i: int) -> tuple[int, int]:
-    """Token range of the (contiguous) run of ``ids[i]`` around token ``i``."""
-    a, b, v, n = i, i + 1, ids[i], len(ids)
-    while a > 0 and ids[a - 1] == v:
-        a -= 1
-    while b < n and ids[b] == v:
-        b += 1
-    return a, b
+    w = sc.weights
+    return [normalize(sum(w[a:b]) + e) for (a, b), e in zip(sc.sentences, sc.emphasis, strict=True)]
 
 
 def mention_score(sc: Scored, start: int, end: int) -> float:
     """Sentiment of a mention at tokens [start, end): its segment, else its clause, else its sentence."""
+    if not sc.hits:
+        return 0.0
     w = sc.weights
-    a, _ = _span_of(sc.segment, start)
-    _, b = _span_of(sc.segment, end - 1)
-    total = sum(w[a:b])
-    if total:
-        return normalize(total)
-    a, _ = _span_of(sc.clause, start)
-    _, b = _span_of(sc.clause, end - 1)
-    total = sum(w[a:b])
-    if total:
-        return normalize(total)
+    n = len(w)
+    for starts in (sc.seg_starts, sc.clause_starts):
+        a = _span(starts, start, n)[0]
+        b = _span(starts, end - 1, n)[1]
+        total = sum(w[a:b])
+        if total:
+            return normalize(total)
     for a, b in sc.sentences:
         if a <= start < b:
             return normalize(sum(w[a:b]))

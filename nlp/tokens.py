@@ -15,7 +15,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from nlp.keyphrases import is_content
 from nlp.language import PROFILE_WORDS
-from nlp.lemmatize import match_key
+from nlp.lemmatize import match_key, singular
 from nlp.lexicon import BOOSTERS, CLITICS, CONTRAST, NEGATIONS, SUBORDINATE, Lexicon
 from nlp.matcher import TopicMatcher
 from nlp.sentiment import (
@@ -28,7 +28,9 @@ from nlp.sentiment import (
     F_END,
     F_EXCL,
     F_FOREIGN,
+    F_FUZZY,
     F_HARD,
+    F_HOOK,
     F_HYPHEN,
     F_MWE,
     F_NEG,
@@ -40,6 +42,7 @@ from nlp.sentiment import (
     F_STOP,
     F_SUB,
     F_UPPER,
+    F_VALTOK,
 )
 
 _ENDS = frozenset({".", "!", "?", "…", "...", "..", "?!", "!?", "。", "！", "？"})
@@ -88,7 +91,7 @@ def _flags(text: str, lower: str) -> int:
         f |= F_SUB
     if lower in NEGATIONS:
         f |= F_NEG
-    if lower == "no":
+    if lower in ("no", "zero"):  # determiners that negate the noun after them ("zero issues")
         f |= F_NO
     if lower in CLITICS:
         f |= F_CLITIC
@@ -103,7 +106,8 @@ def _flags(text: str, lower: str) -> int:
 
 class TokenTable:
     """Cache: token -> (lower, valence, negated valence, booster, flags, match key, fuzzy?, length,
-    languages whose stop-word profile has the word, topic-matcher hooks)."""
+    languages whose stop-word profile has the word, topic-matcher hooks, singular (keyphrases),
+    multi-word expressions anchored at the word)."""
 
     def __init__(self, lexicon: Lexicon, matcher: TopicMatcher | None) -> None:
         self.lexicon = lexicon
@@ -144,9 +148,13 @@ class TokenTable:
         val = lex.valence.get(text) if not text.isalpha() else None  # case-sensitive emoticons (":D")
         if val is None:
             val = lex.word_valence(lower)
+        negval = lex.negated.get(lower)
         flags = _flags(text, lower)
-        if lower in lex.mwe_index or flags & F_HYPHEN:
+        mwes = lex.mwe_anchors.get(lower, ())
+        if mwes or flags & F_HYPHEN:
             flags |= F_MWE
+        if val or negval is not None:
+            flags |= F_VALTOK
         profile = PROFILE_WORDS.get(lower)
         if profile and "en" not in profile:
             flags |= F_FOREIGN
@@ -156,11 +164,16 @@ class TokenTable:
         if self.matcher is not None:
             if flags & F_ALPHA:
                 key, fuzzy = self.matcher.correct(lower, key)
+                if fuzzy:
+                    flags |= F_FUZZY
             hooks = self.matcher.hooks(lower, key)
+            if hooks is not None:
+                flags |= F_HOOK
+        sing = singular(lower) if flags & F_CONTENT else lower
         return (
             lower,
             val,
-            lex.negated.get(lower),
+            negval,
             BOOSTERS.get(lower, 0.0),
             flags,
             key,
@@ -168,4 +181,6 @@ class TokenTable:
             len(text),
             profile,
             hooks,
+            sing,
+            mwes,
         )

@@ -13,8 +13,6 @@ from spacy.language import Language
 from nlp.types import Mention, Sentiment, label_for
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
-
     from nlp.components import DocState
     from nlp.linear import LinearTopicModel
     from nlp.polarity import PolarityModel
@@ -101,17 +99,27 @@ class TopicModel:
             d.get("meta", {}),
         )
 
+    @property
+    def mix(self) -> float:
+        """Weight of the spaCy textcat in the average with the linear model (chosen on dev)."""
+        if self.linear is None:
+            return 1.0
+        return float(self.meta.get("mix", 0.5))  # 0.5: bundles from before the mix was chosen
+
     def attach(self, nlp: Language) -> None:
-        """Add the textcat and the thresholding component to an analyser pipeline."""
-        nlp.add_pipe("textcat_multilabel", name=TEXTCAT_NAME, source=self.nlp)
+        """Add the textcat (unless its weight is 0) and the thresholding component to a pipeline."""
+        if self.mix > 0:
+            nlp.add_pipe("textcat_multilabel", name=TEXTCAT_NAME, source=self.nlp)
         comp = nlp.add_pipe(
             "clearloop_topic_model", config={"textcat": TEXTCAT_NAME, "thresholds": self.thresholds}
         )
         comp.linear = self.linear
+        comp.labels = list(self.labels)
+        comp.mix = self.mix
+        comp.fallback = self.meta.get("fallback")
 
     def mentions(
         self,
-        doc: Doc,
         state: DocState,
         text: str,
         existing: list[Mention],

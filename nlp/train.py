@@ -18,11 +18,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import spacy
 from spacy.training import Example
 from spacy.util import minibatch
 
-from nlp.metrics import micro_prf
+from nlp.decide import choose, choose_thresholds, fallback_options
+from nlp.linear import LinearTopicModel
 
 ARCHS = {
     "bow": {
@@ -60,7 +62,6 @@ ARCHS = {
         },
     },
 }
-GRID = [round(0.05 * i, 2) for i in range(1, 19)]
 
 
 def split(items: Sequence, dev_share: float, seed: int) -> tuple[list, list]:
@@ -78,29 +79,11 @@ def _examples(nlp, data: Sequence[tuple[str, list[str]]], labels: list[str]) -> 
     ]
 
 
-def _dev_scores(nlp, dev: Sequence[tuple[str, list[str]]]) -> list[dict[str, float]]:
-    return [doc.cats for doc in nlp.pipe([t for t, _ in dev], batch_size=256)]
-
-
-def choose_thresholds(
-    scores: list[dict[str, float]], gold: list[set[str]], labels: list[str]
-) -> dict[str, float]:
-    """Per-label threshold maximising that label's F1 on dev (0.5 when the label is absent from dev)."""
-    out: dict[str, float] = {}
-    for lab in labels:
-        pos = sum(lab in g for g in gold)
-        if not pos:
-            out[lab] = 0.5
-            continue
-        best, best_f = 0.5, -1.0
-        for t in GRID:
-            tp = sum(s[lab] >= t and lab in g for s, g in zip(scores, gold, strict=True))
-            fp = sum(s[lab] >= t and lab not in g for s, g in zip(scores, gold, strict=True))
-            f = 2 * tp / (2 * tp + fp + (pos - tp)) if tp else 0.0
-            if f > best_f:
-                best, best_f = t, f
-        out[lab] = best
-    return out
+def _dev_scores(nlp, dev: Sequence[tuple[str, list[str]]], labels: list[str]) -> np.ndarray:
+    rows = [
+        [doc.cats.get(lab, 0.0) for lab in labels] for doc in nlp.pipe([t for t, _ in dev], batch_size=256)
+    ]
+    return np.array(rows, dtype=np.float64).reshape(len(dev), len(labels))
 
 
 def train_textcat(
@@ -129,12 +112,10 @@ def train_textcat(
         for batch in minibatch(train_ex, size=32):
             nlp.update(batch, sgd=optimizer, drop=0.2, losses=losses)
         if not dev:
-            best = (0.0, textcat.to_bytes(), dict.fromkeys(labels, 0.5), epoch + 1)
+            best = (0.0, textcat.to_bytes(), np.full(len(labels), 0.5), epoch + 1)
             continue
-        scores = _dev_scores(nlp, dev)
-        th = choose_thresholds(scores, gold, labels)
-        pred = [{lab for lab in labels if s[lab] >= th[lab]} for s in scores]
-        f1 = micro_prf(gold, pred)[2]
+        scores = _dev_scores(nlp, dev, labels)
+        th, f1 = choose_thresholds(scores, gold, labels)
         log(
             json.dumps(
                 {
@@ -169,75 +150,66 @@ def train_topic_model(
 ) -> dict:
     """Train and save a topic model (+ a polarity model when ``polarity_examples`` = (text, topic, label)).
 
-    ``examples`` are (text, topic ids); ``labels`` defaults to every topic seen. Returns the saved metadata.
+    ``examples`` are (text, topic ids); ``labels`` defaults to every topic seen. The textcat's epoch, the
+    textcat/linear mix, per-label thresholds and the fallback label are chosen on a dev split; the linear
+    model is then refitted on all examples (cheap); ``refit`` refits the textcat too. Returns the metadata.
     """
     from nlp.topic_model import TopicModel  # local: topic_model imports spaCy pipelines lazily too
 
     t0 = time.perf_counter()
     labels = sorted(labels or {t for _, ts in examples for t in ts})
     train, dev = split(list(examples), dev_share, seed)
-    nlp, thresholds, dev_f1 = train_textcat(train, dev, labels, arch=arch, epochs=epochs, seed=seed, log=log)
+    nlp, _, tc_f1 = train_textcat(train, dev, labels, arch=arch, epochs=epochs, seed=seed, log=log)
+    choice = _choose(nlp, train, dev, labels, use_linear, log)
     linear = None
     if use_linear:
-        linear, thresholds, dev_f1 = _add_linear(nlp, train, dev, labels, log)
+        linear = LinearTopicModel.fit(_infos([t for t, _ in examples]), [ts for _, ts in examples], labels)
     if refit and dev:
-        # Thresholds and epoch count are chosen on dev; the final weights then see all the data.
-        best_epoch = nlp.meta["clearloop_best_epoch"]
         nlp, _, _ = train_textcat(
-            list(examples), [], labels, arch=arch, epochs=best_epoch, seed=seed, log=log
+            list(examples), [], labels, arch=arch, epochs=nlp.meta["clearloop_best_epoch"], seed=seed, log=log
         )
-        if use_linear:
-            linear, _, _ = _add_linear(nlp, list(examples), [], labels, log)
     polarity = None
     if polarity_examples:
         from nlp.polarity import train_polarity
 
         polarity = train_polarity(list(polarity_examples), seed=seed, log=log)
-    model = TopicModel(
-        nlp,
-        thresholds,
-        labels,
-        label_names or {},
-        polarity,
-        linear,
-        {
-            "arch": arch,
-            "epochs": epochs,
-            "dev_micro_f1": round(dev_f1, 4),
-            "n_train": len(train),
-            "n_dev": len(dev),
-            "train_seconds": 0.0,
-        },
-    )
+    meta = {
+        "arch": arch,
+        "epochs": epochs,
+        "dev_micro_f1": round(choice["f1"], 4),
+        "dev_micro_f1_textcat_alone": round(tc_f1, 4),
+        "n_train": len(train),
+        "n_dev": len(dev),
+        "mix": choice["mix"],
+        "fallback": choice["fallback"],
+    }
+    thresholds = dict(zip(labels, (round(float(t), 3) for t in choice["thresholds"]), strict=True))
+    model = TopicModel(nlp, thresholds, labels, label_names or {}, polarity, linear, meta)
     model.meta["train_seconds"] = round(time.perf_counter() - t0, 1)
     model.save(output_dir)
     return model.meta
 
 
-def _add_linear(nlp, train, dev, labels: list[str], log):
-    """Fit the linear n-gram model on ``train``; choose thresholds for the textcat/linear average on dev."""
+def _infos(texts: list[str]) -> list[list[tuple]]:
     from nlp.analyzer import build_pipeline
-    from nlp.linear import LinearTopicModel
 
-    feats = build_pipeline(None)
-    infos = [d._.clearloop.infos for d in feats.pipe([t for t, _ in train], batch_size=256)]
-    linear = LinearTopicModel.fit(infos, [ts for _, ts in train], labels)
+    return [d._.clearloop.infos for d in build_pipeline(None).pipe(texts, batch_size=256)]
+
+
+def _choose(nlp, train, dev, labels: list[str], use_linear: bool, log) -> dict:
+    """Fit the linear model on ``train``; choose mix, fallback and thresholds on ``dev``."""
+    options = fallback_options([ts for _, ts in train])
     if not dev:
-        return linear, dict.fromkeys(labels, 0.5), 0.0
-    dev_docs = list(feats.pipe([t for t, _ in dev], batch_size=256))
-    cats = _dev_scores(nlp, dev)
-    scores = [
-        {
-            lab: (c[lab] + float(p)) / 2
-            for lab, p in zip(labels, linear.scores(d._.clearloop.infos), strict=True)
-        }
-        for c, d in zip(cats, dev_docs, strict=True)
-    ]
-    gold = [set(ts) for _, ts in dev]
-    th = choose_thresholds(scores, gold, labels)
-    f1 = micro_prf(gold, [{lab for lab in labels if s[lab] >= th[lab]} for s in scores])[2]
-    log(json.dumps({"textcat+linear dev_micro_f1": round(f1, 4)}))
-    return linear, th, f1
+        th = np.full(len(labels), 0.5)
+        return {"f1": 0.0, "mix": 0.5 if use_linear else 1.0, "fallback": None, "thresholds": th}
+    cats = _dev_scores(nlp, dev, labels)
+    lin = None
+    if use_linear:
+        linear = LinearTopicModel.fit(_infos([t for t, _ in train]), [ts for _, ts in train], labels)
+        lin = linear.batch_scores(_infos([t for t, _ in dev]))
+    best = choose(cats, lin, [set(ts) for _, ts in dev], labels, options)
+    log(json.dumps({"dev_micro_f1": round(best["f1"], 4), "mix": best["mix"], "fallback": best["fallback"]}))
+    return best
 
 
 def _load_training(path: str) -> tuple[list[tuple[str, list[str]]], list[tuple[str, str, str]]]:

@@ -36,8 +36,17 @@ class Mention:
     confidence: float
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-able dict."""
-        return asdict(self)
+        """Return a JSON-able dict (the same as ``dataclasses.asdict``, written out: asdict deep-copies
+        recursively and costs more than the whole analysis of a comment)."""
+        return {
+            "topic_id": self.topic_id,
+            "topic_name": self.topic_name,
+            "sentiment": {"label": self.sentiment.label, "score": self.sentiment.score},
+            "start": self.start,
+            "end": self.end,
+            "source": self.source,
+            "confidence": self.confidence,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +59,11 @@ class SentenceAnalysis:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict."""
-        return asdict(self)
+        return {
+            "start": self.start,
+            "end": self.end,
+            "sentiment": {"label": self.sentiment.label, "score": self.sentiment.score},
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +77,7 @@ class Evidence:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict."""
-        return asdict(self)
+        return {"text": self.text, "start": self.start, "end": self.end, "weight": self.weight}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +95,15 @@ class TextAnalysis:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict (without the text itself, which the caller already has)."""
-        d = asdict(self)
-        d.pop("text")
-        return d
+        return {
+            "sentiment": {"label": self.sentiment.label, "score": self.sentiment.score},
+            "mentions": [m.to_dict() for m in self.mentions],
+            "sentences": [s.to_dict() for s in self.sentences],
+            "keyphrases": list(self.keyphrases),
+            "language": self.language,
+            "explanation": [e.to_dict() for e in self.explanation],
+            "truncated": self.truncated,
+        }
 
     @property
     def topic_ids(self) -> list[str]:
