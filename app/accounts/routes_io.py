@@ -37,7 +37,8 @@ def _upload(kind: str):
         status = 422 if request.method == "POST" else 200
         return render_template("accounts/import.html", form=form, **context), status
     upload = form.file.data
-    data = upload.stream.read(MAX_BYTES + 1)
+    with upload.stream:  # a large upload is a temporary file: close it as soon as it is read
+        data = upload.stream.read(MAX_BYTES + 1)
     try:
         plan, text = plan_upload(kind, upload.filename or "upload.csv", data)
     except ImportFileError as exc:
