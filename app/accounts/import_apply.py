@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.csv_import import ImportPlan, PlannedRow, plan_text
 from app.accounts.services import audit
 from app.extensions import db
-from app.models import Account, Contact, ImportBatch, utcnow
+from app.mail.suppression import email_hash, suppressed_hashes
+from app.models import Account, Contact, ImportBatch, Suppression, utcnow
 
 PREVIEW_TTL = timedelta(hours=24)
 MODELS = {"accounts": Account, "contacts": Contact}
@@ -135,6 +136,18 @@ def _write(plan: ImportPlan) -> None:
         db.session.execute(sa.insert(model), creates[start : start + 1000])
     for start in range(0, len(updates), 1000):  # ORM bulk UPDATE by primary key: one executemany per chunk
         db.session.execute(sa.update(model), updates[start : start + 1000])
+    _suppress_unsubscribed(plan)
+
+
+def _suppress_unsubscribed(plan: ImportPlan) -> None:
+    """Contacts an import marks unsubscribed go on the suppression list too (it outlives erasure)."""
+    emails = [r.key for r in plan.rows if r.action != "unchanged" and "unsubscribed_at" in r.values]
+    known = suppressed_hashes([email_hash(e) for e in emails])
+    fresh = {email_hash(e) for e in emails} - known
+    if fresh:
+        db.session.execute(
+            sa.insert(Suppression), [{"email_hash": h, "reason": "unsubscribe"} for h in sorted(fresh)]
+        )
 
 
 def _row_values(row: PlannedRow, now: datetime) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.database import is_unique_violation
 from app.extensions import db
+from app.mail.suppression import suppress
 from app.models import Account, AuditEvent, Contact, Lifecycle, Tier, User, utcnow
 
 # Only these fields can be written through forms, imports or the API (no mass assignment).
@@ -244,6 +245,7 @@ def mark_unsubscribed(contact: Contact, actor_id: int | None) -> None:
     """Record that a contact asked (by other means) not to be surveyed; never undone by staff."""
     if contact.unsubscribed_at is None:
         contact.unsubscribed_at = utcnow()
+        suppress(contact.email, "unsubscribe")  # kept even if the contact is erased later (rule 7)
         audit(actor_id, "contact.unsubscribe", "contact", contact.id)
         db.session.commit()
 

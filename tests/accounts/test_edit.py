@@ -194,6 +194,9 @@ def test_edit_a_contact_and_mark_it_unsubscribed(cs_client, rows, app):
     with app.app_context():
         contact = db.session.get(Contact, contact_id)
         assert contact.name == "Pat Lee" and contact.unsubscribed_at is not None
+        from app.mail.suppression import is_suppressed
+
+        assert is_suppressed("pat@acme.example")
     assert "only the contact can undo that" in text(cs_client.get(f"/contacts/{contact_id}/edit"))
 
 

@@ -123,6 +123,9 @@ def test_contacts_import_links_accounts_by_external_id_or_domain(cs_client, rows
         assert (jane.name, jane.title, jane.locale, jane.account.name) == ("Jane Roe", "VP Ops", "de", "Acme")
         assert jane.unsubscribed_at is None
         assert (bob.locale, bob.account.name) == ("fr", "Bolt") and bob.unsubscribed_at is not None
+        from app.mail.suppression import is_suppressed
+
+        assert is_suppressed("bob@bolt.example") and not is_suppressed("jane@acme.example")
         assert (old.name, old.title) == ("Old", "CTO")  # blank cells left the name alone
 
 
