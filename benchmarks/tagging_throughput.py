@@ -3,7 +3,8 @@
 One process plays the worker: it runs the tagging job's body (``app.tasks.analysis.tag_ids``) over pending
 responses, one transaction per batch, exactly as a work horse does. The analyser alone runs on the same
 texts in the same run, so the ratio shows what the database side costs. With ``--redis`` it also enqueues
-the jobs and times a real ``worker.py --burst`` (fork per job, startup included).
+the jobs and times a real ``worker.py --burst`` (fork per job): batched as the sweeper and re-tags enqueue
+them, and one response per job as answers arrive.
 
     .venv/bin/python benchmarks/tagging_throughput.py [--n 5000]
         [--postgres postgresql://postgres@127.0.0.1:5432/clearloop_bench_test] [--redis redis://127.0.0.1:6379/12]
@@ -168,8 +169,11 @@ def bench_end_to_end(app, ids: list[int]) -> tuple[float, int]:
     return len(ids) / elapsed, mentions
 
 
-def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str) -> dict:
-    """Enqueue the jobs and time a real ``worker.py --burst`` (fork per job, startup included)."""
+def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str, single: bool = False) -> dict:
+    """Enqueue the jobs and time a real ``worker.py --burst`` (fork per job, startup included).
+
+    ``single``: one job per response, as answers arrive one at a time (the answer path's hand-off).
+    """
     import redis
     import sqlalchemy as sa
 
@@ -181,7 +185,8 @@ def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str) -
     with app.app_context():
         db.session.execute(sa.update(Response).values(analysis_state=AnalysisState.PENDING))
         db.session.commit()
-        request_analysis(ids)
+        for chunk in [[i] for i in ids] if single else [ids]:
+            request_analysis(chunk)
         db.session.remove()
     env = {
         **os.environ,
@@ -205,10 +210,10 @@ def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str) -
     if os.environ.get("BENCH_WORKER_LOG"):
         Path(os.environ["BENCH_WORKER_LOG"]).write_text(proc.stdout + proc.stderr)
     working = _working_seconds(proc.stdout + proc.stderr)
+    prefix = "worker_single_jobs" if single else "worker_batched_jobs"
     return {
-        "worker_wall_per_s": round(len(ids) / elapsed, 1),
-        "worker_working_s": working,
-        "worker_per_s_while_working": round(len(ids) / working, 1) if working else None,
+        f"{prefix}_wall_per_s": round(len(ids) / elapsed, 1),
+        f"{prefix}_per_s_while_working": round(len(ids) / working, 1) if working else None,
     }
 
 
@@ -246,6 +251,8 @@ def run(backend: str, database_url: str | None, args: argparse.Namespace) -> Non
     }
     if args.redis:
         line.update(bench_worker(app, url, args.redis, ids, instance))
+        line.update(bench_worker(app, url, args.redis, ids[: args.single], instance, single=True))
+        line["single_jobs"] = min(args.single, len(ids))
     print(json.dumps(line), flush=True)
 
 
@@ -256,6 +263,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=64, help="NLP_BATCH_SIZE")
     parser.add_argument("--postgres", help="a throwaway PostgreSQL database URL")
     parser.add_argument("--redis", help="also time a real worker.py over this Redis URL (its db is flushed)")
+    parser.add_argument(
+        "--single", type=int, default=300, help="responses tagged one job each (with --redis)"
+    )
     args = parser.parse_args(argv)
     import logging
 

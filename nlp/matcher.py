@@ -20,13 +20,23 @@ from typing import NamedTuple
 from rapidfuzz.distance import OSA
 
 from nlp.lemmatize import match_key
-from nlp.patterns import PREFIX_MARK, Element, anchor, can_start, compile_pattern, match_at, words_of
+from nlp.patterns import (
+    PREFIX_MARK,
+    Element,
+    anchor,
+    can_start,
+    compile_pattern,
+    match_at,
+    requirements,
+    satisfied,
+    words_of,
+)
 from nlp.taxonomy import Taxonomy
 
 FUZZY_MIN_LEN = 5
 CONF_EXACT, CONF_PATTERN, CONF_FUZZY = 1.0, 0.9, 0.75
 
-KEY, FUZZY, HOOKS = 5, 6, 9  # positions in nlp.tokens info tuples
+KEY, FUZZY, HOOKS, STARTS = 5, 6, 9, 12  # positions in nlp.tokens info tuples
 
 __all__ = ["Match", "TopicMatcher", "compile_pattern"]
 
@@ -57,6 +67,7 @@ class TopicMatcher:
         self.depth = [len(taxonomy.ancestors(t.id)) for t in taxonomy.topics]
         self.trie: dict[str, list] = {}  # key -> [topic indices ending here, child trie]
         self.patterns: list[tuple[list[Element], int]] = []  # (elements, topic index)
+        self.requires: list[list] = []  # per pattern: nlp.patterns.requirements
         self.anchors: dict[str, list[int]] = {}  # anchor key (or PREFIX_MARK + prefix) -> pattern ids
         self.vocab: set[str] = set()
         for idx, topic in enumerate(taxonomy.topics):
@@ -85,6 +96,7 @@ class TopicMatcher:
             self.vocab.update(words_of(elems))
             pid = len(self.patterns)
             self.patterns.append((elems, idx))
+            self.requires.append(requirements(elems))
             for key in anchor(elems) or {""}:
                 self.anchors.setdefault(key, []).append(pid)
 
@@ -117,32 +129,30 @@ class TopicMatcher:
         return key, False
 
     def hooks(self, lower: str, key: str) -> tuple | None:
-        """What a token type does: (trie entry or None, patterns it anchors, patterns it can start)."""
+        """What a token type triggers: (trie entry or None, patterns it anchors), or None."""
         entry = self.trie.get(key)
         anchored = list(self.anchors.get(key, ()))
         for p in self.prefixes:
             if lower.startswith(p):
                 anchored.extend(self.anchors[PREFIX_MARK + p])
-        starts = tuple(pid for pid, (elems, _) in enumerate(self.patterns) if can_start(elems, lower, key))
-        if entry is None and not anchored and not starts:
+        if entry is None and not anchored:
             return None
-        return entry, frozenset(anchored), starts
+        return entry, frozenset(anchored)
+
+    def starts(self, lower: str, key: str) -> tuple[int, ...]:
+        """Ids of the patterns a token type can be the first token of (cached per type by nlp.tokens)."""
+        return tuple(pid for pid, (elems, _) in enumerate(self.patterns) if can_start(elems, lower, key))
 
     def match(self, infos: list[tuple], hooked: list[int], fuzzy_doc: bool = True) -> list[Match]:
         """Non-overlapping matches (longest first, then most specific) given the hooked token indices;
         ``fuzzy_doc`` False says no token of the doc was typo-corrected (skips a per-match check)."""
-        if not hooked:
-            return []
         found: list[Match] = []
         n = len(infos)
         anchored: set[int] = set(self.unanchored)
-        starters = []
         for i in hooked:
-            entry, anchors, starts = infos[i][HOOKS]
+            entry, anchors = infos[i][HOOKS]
             if anchors:
                 anchored |= anchors
-            if starts:
-                starters.append(i)
             j = i
             while entry is not None:
                 j += 1
@@ -150,14 +160,23 @@ class TopicMatcher:
                     fuzzy = fuzzy_doc and any(infos[t][FUZZY] for t in range(i, j))
                     found.append(Match(idx, i, j, CONF_FUZZY if fuzzy else CONF_EXACT))
                 entry = entry[1].get(infos[j][KEY]) if j < n and entry[1] else None
-        if anchored and starters:
-            self._match_patterns(infos, starters, anchored, found)
+        if anchored:
+            live = self._live(infos, anchored)
+            if live:
+                self._match_patterns(infos, live, found)
         return self._resolve(found) if len(found) > 1 else found
 
-    def _match_patterns(self, infos: list[tuple], starters: list[int], live: set[int], found: list) -> None:
+    def _live(self, infos: list[tuple], anchored: set[int]) -> set[int]:
+        """The anchored patterns whose every required word occurs in the doc."""
+        keys = {x[KEY] for x in infos}
+        lowers = [x[0] for x in infos]
+        req = self.requires
+        return {pid for pid in anchored if all(satisfied(g, keys, lowers) for g in req[pid])}
+
+    def _match_patterns(self, infos: list[tuple], live: set[int], found: list) -> None:
         patterns = self.patterns
-        for i in starters:
-            for pid in infos[i][HOOKS][2]:
+        for i, x in enumerate(infos):
+            for pid in x[STARTS]:
                 if pid in live:
                     elems, idx = patterns[pid]
                     end = match_at(elems, i, infos)
@@ -165,6 +184,9 @@ class TopicMatcher:
                         found.append(Match(idx, i, end, CONF_PATTERN))
 
     def _resolve(self, found: list[Match]) -> list[Match]:
+        found.sort()  # by start (tuples): the usual case, no overlap, is then one linear check
+        if all(a.end <= b.start for a, b in zip(found, found[1:], strict=False)):
+            return found
         depth = self.depth
         found.sort(key=lambda m: (m.start - m.end, -depth[m.topic], m.start))
         taken: list[Match] = []

@@ -154,6 +154,34 @@ def _commonness(keys: set[str]) -> tuple[int, int, int]:
     return (sum(k in STOP_WORDS for k in keys), len(keys), -sum(len(k) for k in keys))
 
 
+def requirements(elems: list[Element]) -> list[tuple[frozenset[str], tuple[str, ...]]]:
+    """Groups (keys, prefixes) of which a doc must contain at least one token each for a match to be
+    possible: every required word, word set, prefix, and required group whose alternatives all start
+    with a word or prefix. A pattern is only tried on a doc that satisfies all of them."""
+    out = []
+    for e in elems:
+        if e[0] == "w":
+            out.append((frozenset([e[1]]), ()))
+        elif e[0] == "ws":
+            out.append((frozenset(e[1]), ()))
+        elif e[0] == "p":
+            out.append((frozenset(), (e[1],)))
+        elif e[0] == "alt" and not e[2] and all(alt[0][0] in ("w", "p") for alt in e[1]):
+            heads = [alt[0] for alt in e[1]]
+            out.append(
+                (frozenset(h[1] for h in heads if h[0] == "w"), tuple(h[1] for h in heads if h[0] == "p"))
+            )
+    return out
+
+
+def satisfied(group: tuple[frozenset[str], tuple[str, ...]], keys: set[str], lowers: list[str]) -> bool:
+    """Whether a doc (its set of match keys, its lower-case tokens) has a token of a requirement group."""
+    words, prefixes = group
+    if not words.isdisjoint(keys):
+        return True
+    return any(w.startswith(prefixes) for w in lowers) if prefixes else False
+
+
 def words_of(elems: list[Element]) -> set[str]:
     """Every whole-word key a pattern mentions (they join the fuzzy-correction vocabulary)."""
     out: set[str] = set()

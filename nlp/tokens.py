@@ -107,7 +107,7 @@ def _flags(text: str, lower: str) -> int:
 class TokenTable:
     """Cache: token -> (lower, valence, negated valence, booster, flags, match key, fuzzy?, length,
     languages whose stop-word profile has the word, topic-matcher hooks, singular (keyphrases),
-    multi-word expressions anchored at the word)."""
+    multi-word expressions anchored at the word, taxonomy patterns the word can start)."""
 
     def __init__(self, lexicon: Lexicon, matcher: TopicMatcher | None) -> None:
         self.lexicon = lexicon
@@ -160,7 +160,7 @@ class TokenTable:
             flags |= F_FOREIGN
         if is_content(lower, flags, val):
             flags |= F_CONTENT
-        key, fuzzy, hooks = match_key(text), False, None
+        key, fuzzy, hooks, starts = match_key(text), False, None, ()
         if self.matcher is not None:
             if flags & F_ALPHA:
                 key, fuzzy = self.matcher.correct(lower, key)
@@ -169,6 +169,7 @@ class TokenTable:
             hooks = self.matcher.hooks(lower, key)
             if hooks is not None:
                 flags |= F_HOOK
+            starts = self.matcher.starts(lower, key)
         sing = singular(lower) if flags & F_CONTENT else lower
         return (
             lower,
@@ -183,4 +184,5 @@ class TokenTable:
             hooks,
             sing,
             mwes,
+            starts,
         )
