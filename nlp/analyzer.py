@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import json
 import logging
-import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -17,24 +16,16 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from nlp.components import DocState, state_of
+from nlp.components import state_of
 from nlp.lexicon import Lexicon
-from nlp.sentiment import mention_score, normalize
+from nlp.results import Builder, lazy_result
+from nlp.sentiment import normalize
 from nlp.taxonomy import Taxonomy
 from nlp.text import MAX_CHARS, clean, truncate
-from nlp.types import (
-    NEUTRAL,
-    Evidence,
-    Mention,
-    SentenceAnalysis,
-    Sentiment,
-    TextAnalysis,
-    label_for,
-)
+from nlp.types import NEUTRAL, TextAnalysis
 
 log = logging.getLogger(__name__)
 CODE_VERSION = "1.0.0"  # bump when analysis rules change, so stored results can be recomputed
-MAX_EXPLANATION = 20
 
 
 def calibration() -> dict:
@@ -100,6 +91,7 @@ class Analyzer:
             self.topic_model.attach(self.nlp)
         self.lexicon: Lexicon = self.nlp.get_pipe("clearloop_analysis").lexicon
         self._names = {t.id: t.name for t in self.taxonomy}
+        self._builder = Builder(self.taxonomy.topics, self.topic_model, self._names, self.neutral_band)
 
     @cached_property
     def version(self) -> str:
@@ -135,10 +127,12 @@ class Analyzer:
 
     def _docs(self, texts: list[str]) -> Iterator[Doc | None]:
         try:
-            yield from self.nlp.pipe(texts, batch_size=self.batch_size)
-            return
+            docs = list(self.nlp.pipe(texts, batch_size=self.batch_size))  # all or none: order is kept
         except Exception:  # one bad text must not sink the batch: redo one by one
             log.exception("batch analysis failed; retrying texts one by one")
+        else:
+            yield from docs
+            return
         for text in texts:
             try:
                 yield self.nlp(text)
@@ -151,73 +145,4 @@ class Analyzer:
         if state is None or state.scored is None:
             lang = state.language if state is not None else "und"
             return TextAnalysis(NEUTRAL, language=lang, truncated=truncated, text=text)
-        sc = state.scored
-        band = self.neutral_band
-        total = normalize(sc.total)
-        idx, infos, w = state.idx, state.infos, sc.weights
-        sentences = []
-        for (a, b), e in zip(sc.sentences, sc.emphasis, strict=True):
-            s = normalize(sum(w[a:b]) + e) if sc.hits else 0.0
-            sentences.append(SentenceAnalysis(idx[a], idx[b - 1] + infos[b - 1][7], _sentiment(s, band)))
-        return TextAnalysis(
-            sentiment=_sentiment(total, band),
-            mentions=self._mentions(state, text) if state.matches or state.model_topics else [],
-            sentences=sentences,
-            keyphrases=state.keyphrases,
-            language="en",
-            explanation=_explain(text, state) if sc.hits else [],
-            truncated=truncated,
-            text=text,
-        )
-
-    def _mentions(self, state: DocState, text: str) -> list[Mention]:
-        sc = state.scored
-        out: list[Mention] = []
-        seen: set[tuple[int, int]] = set()
-        topics = self.taxonomy.topics
-        idx, infos = state.idx, state.infos
-        for m in state.matches:
-            key = (m.topic, sc.clause_of(m.start))
-            if key in seen:
-                continue
-            seen.add(key)
-            topic = topics[m.topic]
-            end = idx[m.end - 1] + infos[m.end - 1][7]
-            sent = self._mention_sentiment(state, topic.id, m.start, m.end)
-            out.append(Mention(topic.id, topic.name, sent, idx[m.start], end, "phrase", m.confidence))
-        if self.topic_model is not None:
-            out.extend(self.topic_model.mentions(state, text, out, self._names, self.neutral_band))
-        return out
-
-    def _mention_sentiment(self, state: DocState, topic_id: str, start: int, end: int) -> Sentiment:
-        """The learned polarity model when it was trained on this topic, else the mention's own clause."""
-        tm = self.topic_model
-        if tm is not None and tm.polarity is not None and topic_id in tm.polarity.topics:
-            return tm.topic_sentiment(state, topic_id, self.neutral_band)
-        return _sentiment(mention_score(state.scored, start, end), self.neutral_band)
-
-
-def _r4(x: float) -> float:
-    """``round(x, 4)`` for the hot path (round() on floats is a slow correctly-rounded decimal routine)."""
-    return math.floor(x * 10000.0 + 0.5) / 10000.0
-
-
-def _sentiment(score: float, band: float) -> Sentiment:
-    if not score and band > 0:
-        return NEUTRAL
-    return Sentiment(label_for(score, band), _r4(score))
-
-
-def _explain(text: str, state: DocState) -> list[Evidence]:
-    """The words that carried the sentiment, with their final weights (at most MAX_EXPLANATION)."""
-    sc = state.scored
-    w, idx, infos = sc.weights, state.idx, state.infos
-    hits = sc.hits
-    if len(hits) > MAX_EXPLANATION:
-        hits = sorted(sorted(hits, key=lambda i: -abs(w[i]))[:MAX_EXPLANATION])
-    out = []
-    for i in hits:
-        a = idx[i]
-        b = a + infos[i][7]
-        out.append(Evidence(text[a:b], a, b, math.floor(w[i] * 1000.0 + 0.5) / 1000.0))
-    return out
+        return lazy_result(self._builder, text, truncated, state, normalize(state.scored.total))

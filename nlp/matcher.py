@@ -15,6 +15,8 @@ tokens, and a pattern is only tried at tokens that can start it, in docs that co
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from itertools import pairwise
+from operator import itemgetter
 from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
@@ -37,6 +39,7 @@ FUZZY_MIN_LEN = 5
 CONF_EXACT, CONF_PATTERN, CONF_FUZZY = 1.0, 0.9, 0.75
 
 KEY, FUZZY, HOOKS, STARTS = 5, 6, 9, 12  # positions in nlp.tokens info tuples
+_BY_SPAN = itemgetter(1, 2)
 
 __all__ = ["Match", "TopicMatcher", "compile_pattern"]
 
@@ -184,8 +187,8 @@ class TopicMatcher:
                         found.append(Match(idx, i, end, CONF_PATTERN))
 
     def _resolve(self, found: list[Match]) -> list[Match]:
-        found.sort()  # by start (tuples): the usual case, no overlap, is then one linear check
-        if all(a.end <= b.start for a, b in zip(found, found[1:], strict=False)):
+        found.sort(key=_BY_SPAN)  # by start: the usual case, no overlap, is then one linear check
+        if all(a.end <= b.start for a, b in pairwise(found)):
             return found
         depth = self.depth
         found.sort(key=lambda m: (m.start - m.end, -depth[m.topic], m.start))

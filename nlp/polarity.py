@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nlp.sentiment import F_CONTENT, F_END, F_NEG, FLAGS, LOWER, SCOPE_STOP, normalize
+from nlp.sentiment import F_CONTENT, F_END, F_NEG, F_NO, F_SPACE, FLAGS, LOWER, SCOPE_STOP, normalize
 
 if TYPE_CHECKING:
     from nlp.components import DocState
@@ -59,26 +59,34 @@ def features(state: DocState, topic: str, assoc: dict[str, dict[str, float]]) ->
     out = [("bias", 1.0), (f"t={topic}", 1.0)]
     for name, v in dense.items():
         out += [(name, v), (f"t={topic}|{name}", v)]
-    out += [(f"w={x}", 1.0) for x in _words(infos)]
-    out += (
-        [(f"t={topic}|w={x}", 1.0) for x in _words(infos[clauses[best][0] : clauses[best][1]])]
-        if clauses
-        else []
-    )
+    grams = negation_ngrams(infos)
+    out += [(g, 1.0) for g in grams]
+    # the same words conjoined with the topic: "cold" is bad for food, fine for ambience (NRC-Canada)
+    out += [(f"t={topic}|{g}", 1.0) for g in grams if g.startswith("w=")]
     return out
 
 
-def _words(infos: list[tuple]) -> set[str]:
-    """Content and sentiment words, with "_NEG" after a negation until punctuation (Pang & Lee)."""
-    out, neg = set(), False
+def negation_ngrams(infos: list[tuple]) -> set[str]:
+    """Unigrams and bigrams, with "_NEG" on words after a negator until punctuation (Pang & Lee; as in
+    NRC-Canada's SemEval-2014 system): "not good" gives w=good_NEG, which learns its own weight."""
+    out: set[str] = set()
+    neg = False
+    prev = "<s>"
     for x in infos:
         f = x[FLAGS]
+        if f & F_SPACE:
+            continue
         if f & (SCOPE_STOP | F_END):
-            neg = False
-        elif f & F_NEG:
+            neg, prev = False, "<p>"
+            continue
+        w = x[LOWER]
+        if f & (F_NEG | F_NO):
             neg = True
-        elif f & F_CONTENT or x[1]:
-            out.add(x[LOWER] + ("_NEG" if neg else ""))
+        elif neg:
+            w += "_NEG"
+        out.add("w=" + w)
+        out.add(f"b={prev}_{w}")
+        prev = w
     return out
 
 
@@ -124,11 +132,16 @@ class PolarityModel:
 
     def proba(self, state: DocState, topic: str) -> dict[str, float]:
         """Class probabilities for a topic in a doc."""
+        get = self.vocab.get
+        pairs = [
+            (j, v)
+            for j, v in ((get(name), v) for name, v in features(state, topic, self.assoc))
+            if j is not None
+        ]
         z = np.zeros(len(self.classes))
-        for name, v in features(state, topic, self.assoc):
-            j = self.vocab.get(name)
-            if j is not None:
-                z += self.weights[j] * v
+        if pairs:
+            idx, vals = zip(*pairs, strict=True)
+            z = np.asarray(vals) @ self.weights[list(idx)]
         z = np.exp(z - z.max())
         p = z / z.sum()
         return {c: float(p[i]) for i, c in enumerate(self.classes)}

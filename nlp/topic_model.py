@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import spacy
 from spacy.language import Language
 
-from nlp.types import Mention, Sentiment, label_for
+from nlp.types import Sentiment, label_for
 
 if TYPE_CHECKING:
     from nlp.components import DocState
@@ -118,23 +118,18 @@ class TopicModel:
         comp.mix = self.mix
         comp.fallback = self.meta.get("fallback")
 
-    def mentions(
-        self,
-        state: DocState,
-        text: str,
-        existing: list[Mention],
-        names: dict[str, str],
-        band: float,
-    ) -> list[Mention]:
-        """Model mentions for topics above threshold that no phrase found (rules always win)."""
-        have = {m.topic_id for m in existing}
-        out: list[Mention] = []
+    def mention_rows(
+        self, state: DocState, text: str, have: set[str], names: dict[str, str], band: float
+    ) -> list[tuple]:
+        """Rows (see nlp.results) for topics above threshold that no phrase found (rules always win);
+        their span is the whole text."""
+        out: list[tuple] = []
         for label, conf in sorted(state.model_topics.items(), key=lambda kv: -kv[1]):
             if label in have:
                 continue
             sent = self.topic_sentiment(state, label, band)
             name = names.get(label) or self.label_names.get(label) or label
-            out.append(Mention(label, name, sent, 0, len(text), "model", round(float(conf), 4)))
+            out.append((label, name, sent.label, sent.score, 0, len(text), "model", round(float(conf), 4)))
         return out
 
     def topic_sentiment(self, state: DocState, topic: str, band: float) -> Sentiment:

@@ -1,0 +1,197 @@
+"""Result assembly: from a doc's computed state to :class:`nlp.types.TextAnalysis`, built on demand.
+
+A :class:`LazyAnalysis` is a ``TextAnalysis`` (same fields, frozen, equal to the eager one) whose mentions,
+sentences and explanation are computed from the doc state the first time they are read, as plain rows
+(tuples) cached on the object. ``to_dict()`` turns the rows straight into dicts, so the app's path
+(analyze, then store ``to_dict()``) never builds the intermediate dataclass objects; reading
+``r.mentions`` builds them once. The work is the same either way, only done once.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from typing import TYPE_CHECKING, Any
+
+from nlp.sentiment import normalize
+from nlp.types import Evidence, Mention, SentenceAnalysis, Sentiment, TextAnalysis, label_for
+
+if TYPE_CHECKING:
+    from nlp.components import DocState
+
+MAX_EXPLANATION = 20
+LENGTH = 7  # position of the token length in nlp.tokens info tuples
+
+
+def r4(x: float) -> float:
+    """``round(x, 4)`` for the hot path (round() on floats is a slow correctly-rounded decimal routine)."""
+    return math.floor(x * 10000.0 + 0.5) / 10000.0
+
+
+class LazyAnalysis(TextAnalysis):
+    """A TextAnalysis whose mentions, sentences and explanation are computed on first use."""
+
+    __slots__ = ("_builder", "_rows", "_state")
+
+    @property
+    def mentions(self) -> list[Mention]:  # type: ignore[override]
+        """Topic mentions (built from the cached rows on each access; cheap)."""
+        return [Mention(t, n, Sentiment(lab, s), a, b, src, c) for t, n, lab, s, a, b, src, c in self._get(0)]
+
+    @property
+    def sentences(self) -> list[SentenceAnalysis]:  # type: ignore[override]
+        """Sentences with their own sentiment."""
+        return [SentenceAnalysis(a, b, Sentiment(lab, s)) for a, b, lab, s in self._get(1)]
+
+    @property
+    def explanation(self) -> list[Evidence]:  # type: ignore[override]
+        """The words that carried the sentiment."""
+        return [Evidence(*row) for row in self._get(2)]
+
+    def _get(self, k: int) -> list[tuple]:
+        rows = self._rows
+        if rows is None:
+            rows = self._builder.rows(self.text, self._state)
+            object.__setattr__(self, "_rows", rows)
+        return rows[k]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-able dict (without the text itself, which the caller already has)."""
+        return {
+            "sentiment": {"label": self.sentiment.label, "score": self.sentiment.score},
+            "mentions": [
+                {
+                    "topic_id": t,
+                    "topic_name": n,
+                    "sentiment": {"label": lab, "score": s},
+                    "start": a,
+                    "end": b,
+                    "source": src,
+                    "confidence": c,
+                }
+                for t, n, lab, s, a, b, src, c in self._get(0)
+            ],
+            "sentences": [
+                {"start": a, "end": b, "sentiment": {"label": lab, "score": s}}
+                for a, b, lab, s in self._get(1)
+            ],
+            "keyphrases": list(self.keyphrases),
+            "language": self.language,
+            "explanation": [{"text": x, "start": a, "end": b, "weight": w} for x, a, b, w in self._get(2)],
+            "truncated": self.truncated,
+        }
+
+    def __reduce__(self):
+        """Pickle as a plain TextAnalysis (the doc state is not needed once the rows exist)."""
+        fields = (self.sentiment, self.mentions, self.sentences, self.keyphrases)
+        return (TextAnalysis, (*fields, self.language, self.explanation, self.truncated, self.text))
+
+
+def lazy_result(builder: Builder, text: str, truncated: bool, state: DocState, total: float) -> LazyAnalysis:
+    """A LazyAnalysis for an English doc (``total``: its normalised score)."""
+    r = object.__new__(LazyAnalysis)
+    put = object.__setattr__
+    put(r, "sentiment", builder.sentiment(total))
+    put(r, "keyphrases", state.keyphrases)
+    put(r, "language", "en")
+    put(r, "truncated", truncated)
+    put(r, "text", text)
+    put(r, "_builder", builder)
+    put(r, "_state", state)
+    put(r, "_rows", None)
+    return r
+
+
+class Builder:
+    """Computes result rows for one Analyzer (its taxonomy, topic model and neutral band)."""
+
+    def __init__(self, topics: list, topic_model, names: dict[str, str], band: float) -> None:
+        self.topics = topics
+        self.topic_model = topic_model
+        self.names = names
+        self.band = band
+        self._neutral = Sentiment("neutral", 0.0)
+
+    def sentiment(self, score: float) -> Sentiment:
+        """A Sentiment for a normalised score (the shared neutral one for 0)."""
+        if not score and self.band > 0:
+            return self._neutral
+        return Sentiment(label_for(score, self.band), r4(score))
+
+    def rows(self, text: str, state: DocState) -> tuple[list[tuple], list[tuple], list[tuple]]:
+        """(mention rows, sentence rows, evidence rows) of a doc."""
+        mentions = self.mention_rows(state, text) if state.matches or state.model_topics else []
+        explanation = _evidence_rows(text, state) if state.scored.hits else []
+        return mentions, self.sentence_rows(state), explanation
+
+    def sentence_rows(self, state: DocState) -> list[tuple]:
+        """(start, end, label, score) of each sentence."""
+        sc, idx, infos, band = state.scored, state.idx, state.infos, self.band
+        w = sc.weights
+        out = []
+        for (a, b), e in zip(sc.sentences, sc.emphasis, strict=True):
+            s = normalize(sum(w[a:b]) + e) if sc.hits else 0.0
+            lab = label_for(s, band) if s or band <= 0 else "neutral"
+            out.append((idx[a], idx[b - 1] + infos[b - 1][LENGTH], lab, r4(s)))
+        return out
+
+    def mention_rows(self, state: DocState, text: str) -> list[tuple]:
+        """(topic id, name, label, score, start, end, source, confidence) per mention; one per topic and
+        clause; the topic model's guesses for topics no phrase found come last."""
+        sc, idx, infos = state.scored, state.idx, state.infos
+        tm = self.topic_model
+        pol = tm.polarity.topics if tm is not None and tm.polarity is not None else ()
+        out: list[tuple] = []
+        seen: set[tuple[int, int]] = set()
+        cstarts = sc.clause_starts
+        for topic_idx, start, end, conf in state.matches:
+            key = (topic_idx, bisect_right(cstarts, start))
+            if key in seen:
+                continue
+            seen.add(key)
+            topic = self.topics[topic_idx]
+            if topic.id in pol:
+                sent = tm.topic_sentiment(state, topic.id, self.band)
+                lab, s = sent.label, sent.score
+            else:
+                s = _mention_score(sc, start, end)
+                lab = label_for(s, self.band) if s or self.band <= 0 else "neutral"
+                s = r4(s)
+            b = idx[end - 1] + infos[end - 1][LENGTH]
+            out.append((topic.id, topic.name, lab, s, idx[start], b, "phrase", conf))
+        if tm is not None:
+            out.extend(tm.mention_rows(state, text, {r[0] for r in out}, self.names, self.band))
+        return out
+
+
+def _mention_score(sc, start: int, end: int) -> float:
+    """The mention's segment score, else its clause's, else its sentence's (see nlp.sentiment)."""
+    if not sc.hits:
+        return 0.0
+    w = sc.weights
+    n = len(w)
+    for starts in (sc.seg_starts, sc.clause_starts):
+        a = starts[bisect_right(starts, start) - 1]
+        k = bisect_right(starts, end - 1)
+        total = sum(w[a : starts[k] if k < len(starts) else n])
+        if total:
+            return normalize(total)
+    for a, b in sc.sentences:
+        if a <= start < b:
+            return normalize(sum(w[a:b]))
+    return 0.0
+
+
+def _evidence_rows(text: str, state: DocState) -> list[tuple]:
+    """(text, start, end, weight) of the words that carried the sentiment (at most MAX_EXPLANATION)."""
+    sc = state.scored
+    w, idx, infos = sc.weights, state.idx, state.infos
+    hits = sc.hits
+    if len(hits) > MAX_EXPLANATION:
+        hits = sorted(sorted(hits, key=lambda i: -abs(w[i]))[:MAX_EXPLANATION])
+    out = []
+    for i in hits:
+        a = idx[i]
+        b = a + infos[i][LENGTH]
+        out.append((text[a:b], a, b, math.floor(w[i] * 1000.0 + 0.5) / 1000.0))
+    return out
