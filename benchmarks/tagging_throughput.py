@@ -4,7 +4,7 @@ One process plays the worker: it runs the tagging job's body (``app.tasks.analys
 responses, one transaction per batch, exactly as a work horse does. The analyser alone runs on the same
 texts in the same run, so the ratio shows what the database side costs. With ``--redis`` it also enqueues
 the jobs and times a real ``worker.py --burst`` (fork per job): batched as the sweeper and re-tags enqueue
-them, and one response per job as answers arrive.
+them, and one hand-off call per answer as the submit service makes them.
 
     .venv/bin/python benchmarks/tagging_throughput.py [--n 5000]
         [--postgres postgresql://postgres@127.0.0.1:5432/clearloop_bench_test] [--redis redis://127.0.0.1:6379/12]
@@ -172,7 +172,8 @@ def bench_end_to_end(app, ids: list[int]) -> tuple[float, int]:
 def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str, single: bool = False) -> dict:
     """Enqueue the jobs and time a real ``worker.py --burst`` (fork per job, startup included).
 
-    ``single``: one job per response, as answers arrive one at a time (the answer path's hand-off).
+    ``single``: one ``request_analysis`` call per response, as the submit service hands answers over one at a
+    time (calls for a bucket of ids coalesce into its waiting job).
     """
     import redis
     import sqlalchemy as sa
@@ -210,7 +211,7 @@ def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str, s
     if os.environ.get("BENCH_WORKER_LOG"):
         Path(os.environ["BENCH_WORKER_LOG"]).write_text(proc.stdout + proc.stderr)
     working = _working_seconds(proc.stdout + proc.stderr)
-    prefix = "worker_single_jobs" if single else "worker_batched_jobs"
+    prefix = "worker_one_call_per_answer" if single else "worker_batched_calls"
     return {
         f"{prefix}_wall_per_s": round(len(ids) / elapsed, 1),
         f"{prefix}_per_s_while_working": round(len(ids) / working, 1) if working else None,
@@ -252,7 +253,7 @@ def run(backend: str, database_url: str | None, args: argparse.Namespace) -> Non
     if args.redis:
         line.update(bench_worker(app, url, args.redis, ids, instance))
         line.update(bench_worker(app, url, args.redis, ids[: args.single], instance, single=True))
-        line["single_jobs"] = min(args.single, len(ids))
+        line["answers_handed_over_one_by_one"] = min(args.single, len(ids))
     print(json.dumps(line), flush=True)
 
 

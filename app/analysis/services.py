@@ -57,16 +57,19 @@ def mark_pending(response: Response) -> None:
 
 
 def request_analysis(response_ids: list[int]) -> None:
-    """Enqueue tagging of committed responses, best effort: if Redis is down they wait for the sweeper."""
-    from app.tasks.analysis import enqueue_analysis
+    """Enqueue tagging of committed responses, best effort: if Redis is down they wait for the sweeper.
 
-    ids = sorted({int(i) for i in response_ids})
+    One job per bucket of NLP_BATCH_SIZE ids, shared with any job of that bucket still waiting in the
+    queue: a burst of answers becomes a few batched jobs, not one forked job per answer.
+    """
+    from app.tasks.analysis import enqueue_bucket
+
     size = int(current_app.config["NLP_BATCH_SIZE"])
-    for start in range(0, len(ids), size):
+    for bucket in sorted({int(i) // size for i in response_ids}):
         try:
-            enqueue_analysis(ids[start : start + size])
+            enqueue_bucket(bucket)
         except Exception:  # the answer path never fails for tagging; the rows stay pending
-            log.exception("could not enqueue tagging of %d responses; the sweeper will", len(ids[start:]))
+            log.exception("could not enqueue tagging of bucket %d; the sweeper will", bucket)
 
 
 def tag_all_pending(chunk: int = 1000) -> dict[str, int]:

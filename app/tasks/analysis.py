@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import math
 from datetime import timedelta
-from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
@@ -153,6 +152,36 @@ def enqueue_unique(job_id: str, response_ids: list[int]) -> bool:
     return True
 
 
+def _status(job_id: str) -> JobStatus | None:
+    """A job's status, or None when it does not exist (or Redis does not answer)."""
+    try:
+        return Job.fetch(job_id, connection=redis_connection()).get_status()
+    except Exception:  # NoSuchJobError, or Redis down: the enqueue that follows decides
+        return None
+
+
+def enqueue_bucket(bucket: int) -> bool:
+    """Tag the pending responses whose ids fall in this bucket of NLP_BATCH_SIZE ids.
+
+    A job of the bucket still waiting in the queue reads its rows only when it starts, so it covers rows
+    committed since: answers arriving in a burst coalesce into one job per bucket instead of one job each
+    (a forked job costs far more than tagging one comment). Two slots per bucket, so a new row is never
+    left to a job that has already read its rows.
+    """
+    size = _batch_size()
+    slots = [f"analysis-{size}-{bucket}-{slot}" for slot in ("a", "b")]
+    if any(_status(job_id) in WAITING for job_id in slots):
+        return False
+    ids = list(range(bucket * size, (bucket + 1) * size))
+    for job_id in slots:
+        if not job_is_live(job_id):
+            _discard(job_id)
+            enqueue_analysis(ids, job_id=job_id)
+            return True
+    enqueue_analysis(ids)  # both slots are running right now: a one-off job
+    return True
+
+
 @task
 def sweep_pending_analysis() -> dict[str, int]:
     """Re-enqueue responses pending longer than SWEEP_AFTER_SECONDS, and resume stalled re-tags."""
@@ -171,10 +200,7 @@ def sweep_pending_analysis() -> dict[str, int]:
     )
     db.session.commit()
     size = _batch_size()
-    enqueued = 0
-    for bucket, group in groupby(ids, key=lambda i: i // size):
-        # One id per bucket of response ids: a sweep while that job still waits adds nothing.
-        enqueued += enqueue_unique(f"analysis-sweep-{size}-{bucket}", list(group))
+    enqueued = sum(enqueue_bucket(bucket) for bucket in sorted({i // size for i in ids}))
     resumed = 0
     for run in stale_runs(after):
         resumed += enqueue_retag(run.id, run.last_response_id)

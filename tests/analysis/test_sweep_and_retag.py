@@ -17,7 +17,8 @@ from app.tasks import analysis as jobs
 from tests.analysis.conftest import add_responses, backdate, mentions_of, state_of, topic_id
 
 
-def test_the_sweeper_takes_stale_pending_not_fresh_nor_failed(ctx):
+def test_the_sweeper_takes_stale_pending_not_fresh_nor_failed(ctx, monkeypatch):
+    monkeypatch.setitem(ctx.config, "NLP_BATCH_SIZE", 1)  # one bucket per response: each is judged alone
     stale, fresh, failed = add_responses("Invoices are wrong", "Support is slow", "Billing is fine")
     backdate([stale, failed])
     db.session.execute(
@@ -39,7 +40,7 @@ def test_a_sweep_adds_nothing_while_its_job_still_waits(ctx, monkeypatch):
     assert ids[-1] // size == bucket
     # A job with the bucket's id waits in Redis (a real queue, not run inline).
     waiting_queue = Queue("nlp", connection=ctx.extensions["clearloop.redis"], is_async=True)
-    waiting_queue.enqueue(jobs.analyze_responses, ids, job_id=f"analysis-sweep-{size}-{bucket}")
+    waiting_queue.enqueue(jobs.analyze_responses, ids, job_id=f"analysis-{size}-{bucket}-a")
     assert jobs.sweep_pending_analysis() == {"pending": 2, "enqueued": 0, "retags_resumed": 0}
     assert all(state_of(i).analysis_state == AnalysisState.PENDING for i in ids)
 
