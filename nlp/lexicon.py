@@ -8,6 +8,7 @@ VADER rates as sentiment ("support", "free"). Unknown words fall back to simple 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -232,10 +233,11 @@ def _read_pkg_text(package: str, name: str) -> str:
 
 
 def _parse_vader(text: str) -> dict[str, float]:
+    """word -> valence; a word listed twice ("lol", "ok") keeps its last value, as VADER's own loader does."""
     out: dict[str, float] = {}
     for line in text.splitlines():
         parts = line.split("\t")
-        if len(parts) >= 2 and parts[0] and parts[0] not in out:
+        if len(parts) >= 2 and parts[0]:
             try:
                 out[parts[0]] = float(parts[1])
             except ValueError:
@@ -300,6 +302,11 @@ class Lexicon:
         v = self.emoji.get(lower[:1]) if lower and not lower[0].isascii() else None
         if v is not None:
             return v
+        if lower.isalpha() and _ELONGATED.search(lower):  # "goooood", "sooo slow"
+            for short in squeezed(lower):
+                v = self.valence.get(short)
+                if v is not None:
+                    return v
         return self._morph_valence(lower) if lower.isalpha() and len(lower) > 4 else 0.0
 
     def _morph_valence(self, w: str) -> float:
@@ -316,6 +323,17 @@ class Lexicon:
                 if v is not None and v > 0:
                     return round(v * N_SCALAR, 3)
         return 0.0
+
+
+_ELONGATED = re.compile(r"(\w)\1\1")
+
+
+def squeezed(word: str) -> list[str]:
+    """Spellings of an elongated word to look up: letters repeated 3+ times cut to two, then to one."""
+    if not _ELONGATED.search(word):
+        return []
+    two = re.sub(r"(\w)\1{2,}", r"\1\1", word)
+    return [two, re.sub(r"(\w)\1{2,}", r"\1", word)]
 
 
 def _base_forms(w: str) -> list[str]:

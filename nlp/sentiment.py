@@ -32,6 +32,7 @@ F_CONTENT = 1048576  # can be part of a keyphrase (nlp.keyphrases)
 F_VALTOK = 1 << 21  # has a valence or a negated valence: scored
 F_HOOK = 1 << 22  # starts or anchors a taxonomy match (set by TokenTable when there is a matcher)
 F_FUZZY = 1 << 23  # typo-corrected to a taxonomy word (nlp.matcher)
+F_LEAST = 1 << 24  # "least": negates like VADER's rule, except in "at least" / "very least"
 SCOPE_STOP = F_END | F_HARD | F_COMMA | F_BUT | F_SUB
 _SEG_MASK = F_BUT | F_SUB | F_END | F_HARD | F_SOFT | F_COMMA
 _MARK = _SEG_MASK | F_VALTOK | F_MWE | F_HOOK | F_UPPER | F_NONASCII | F_FOREIGN | F_FUZZY
@@ -217,7 +218,7 @@ def _modifiers(infos: list[tuple], flags: list[int], i: int, valence: float, cap
             if cap_diff and f & F_UPPER:
                 scalar += C_INCR if valence > 0 else -C_INCR
             valence += scalar * _DECAY[seen]
-        if f & (F_NEG | F_NO):
+        if f & (F_NEG | F_NO) or (f & F_LEAST and not (j and infos[j - 1][LOWER] in ("at", "very"))):
             negs += 1
         seen += 1
         j -= 1

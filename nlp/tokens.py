@@ -16,7 +16,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from nlp.keyphrases import is_content
 from nlp.language import PROFILE_WORDS
 from nlp.lemmatize import match_key, singular
-from nlp.lexicon import BOOSTERS, CLITICS, CONTRAST, NEGATIONS, SUBORDINATE, Lexicon
+from nlp.lexicon import BOOSTERS, CLITICS, CONTRAST, NEGATIONS, SUBORDINATE, Lexicon, squeezed
 from nlp.matcher import TopicMatcher
 from nlp.sentiment import (
     F_ALPHA,
@@ -32,6 +32,7 @@ from nlp.sentiment import (
     F_HARD,
     F_HOOK,
     F_HYPHEN,
+    F_LEAST,
     F_MWE,
     F_NEG,
     F_NO,
@@ -91,6 +92,8 @@ def _flags(text: str, lower: str) -> int:
         f |= F_SUB
     if lower in NEGATIONS:
         f |= F_NEG
+    if lower == "least":
+        f |= F_LEAST
     if lower in ("no", "zero"):  # determiners that negate the noun after them ("zero issues")
         f |= F_NO
     if lower in CLITICS:
@@ -102,6 +105,14 @@ def _flags(text: str, lower: str) -> int:
     if lower in STOP_WORDS:
         f |= F_STOP
     return f
+
+
+def _booster(lower: str) -> float:
+    """Booster scalar of a word, also when elongated ("sooo", "reallyyy")."""
+    b = BOOSTERS.get(lower)
+    if b is None:
+        b = next((BOOSTERS[w] for w in squeezed(lower) if w in BOOSTERS), 0.0)
+    return b
 
 
 class TokenTable:
@@ -175,7 +186,7 @@ class TokenTable:
             lower,
             val,
             negval,
-            BOOSTERS.get(lower, 0.0),
+            _booster(lower),
             flags,
             key,
             fuzzy,
