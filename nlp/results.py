@@ -9,6 +9,7 @@ sentences and explanation are computed from the doc state the first time they ar
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from bisect import bisect_right
 from typing import TYPE_CHECKING, Any
@@ -80,6 +81,14 @@ class LazyAnalysis(TextAnalysis):
             "explanation": [{"text": x, "start": a, "end": b, "weight": w} for x, a, b, w in self._get(2)],
             "truncated": self.truncated,
         }
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any TextAnalysis (lazy or not) with the same field values."""
+        if not isinstance(other, TextAnalysis):
+            return NotImplemented
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in dataclasses.fields(TextAnalysis))
+
+    __hash__ = None  # type: ignore[assignment]  # as the parent's: its lists are unhashable anyway
 
     def __reduce__(self):
         """Pickle as a plain TextAnalysis (the doc state is not needed once the rows exist)."""

@@ -26,6 +26,7 @@ ALPHA = 15.0  # VADER's normalisation constant
 F_NEG, F_BUT, F_SUB, F_END, F_HARD, F_SOFT = 1, 2, 4, 8, 16, 32
 F_EXCL, F_QUEST, F_UPPER, F_ALPHA, F_STOP, F_SPACE = 64, 128, 256, 512, 1024, 2048
 F_NO, F_CLITIC, F_HYPHEN, F_COMMA, F_ALSO, F_NONASCII = 4096, 8192, 16384, 32768, 65536, 131072
+# F_NONASCII: the token has a non-ASCII letter (language evidence; emoji and dashes are not)
 F_MWE = 262144  # anchor word of a multi-word expression, or a hyphen (compound candidate)
 F_FOREIGN = 524288  # a function word of a non-English profile (nlp.language) that English lacks
 F_CONTENT = 1048576  # can be part of a keyphrase (nlp.keyphrases)
@@ -163,7 +164,7 @@ def _weigh(infos, flags, vals, anchors, anyf, lex, weights) -> list[int]:
         v = mwe.get(i, info[VAL]) if mwe else info[VAL]
         if v == _NEG_INF or (f & F_NO and _no_is_determiner(infos, i)):
             continue
-        if info[BOOST] and (not info[VAL] or (i + 1 < n and flags[i + 1] & F_VALTOK)):
+        if info[BOOST] and i not in mwe_start and (not info[VAL] or (i + 1 < n and flags[i + 1] & F_VALTOK)):
             continue  # "pretty bad", "super fast": the booster modifies the next word, it is not praise
         if cap_diff and f & F_UPPER and v:
             v += C_INCR if v > 0 else -C_INCR

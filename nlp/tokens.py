@@ -64,7 +64,8 @@ def known_english_words() -> frozenset[str]:
 
 
 def _flags(text: str, lower: str) -> int:
-    f = 0 if text.isascii() else F_NONASCII
+    # only non-ASCII *letters* are language evidence (not emoji, dashes or curly quotes)
+    f = 0 if text.isascii() or not any(c.isalpha() and not c.isascii() for c in text) else F_NONASCII
     if not text.strip() or all(c in _INVISIBLE for c in text):
         f |= F_SPACE
         if "\n" in text:

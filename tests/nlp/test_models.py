@@ -1,0 +1,81 @@
+"""Learned-model pieces: thresholds/mix/fallback selection, linear features, polarity features, patterns."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nlp.analyzer import build_pipeline
+from nlp.components import TopicModelComponent, state_of
+from nlp.decide import ARGMAX, choose, choose_thresholds, decide, fallback_options
+from nlp.linear import LinearTopicModel, features, word_features
+from nlp.polarity import negation_ngrams
+
+LABELS = ["food", "misc", "service"]
+
+
+def _infos(texts):
+    return [state_of(d).infos for d in build_pipeline(None).pipe(texts)]
+
+
+def test_fallback_only_when_every_training_text_has_a_label():
+    assert fallback_options([["a"], ["b"], []]) == [None]
+    assert fallback_options([["misc"], ["misc", "food"], ["food"], ["misc"]]) == [None, "misc", ARGMAX]
+
+
+def test_decide_applies_thresholds_and_fallback():
+    scores = np.array([[0.9, 0.1, 0.2], [0.2, 0.3, 0.4], [0.1, 0.1, 0.1]])
+    th = np.array([0.5, 0.5, 0.5])
+    assert decide(scores, LABELS, th, None) == [{"food"}, set(), set()]
+    assert decide(scores, LABELS, th, "misc") == [{"food"}, {"misc"}, {"misc"}]
+    assert decide(scores, LABELS, th, ARGMAX)[1] == {"service"}
+
+
+def test_miscellaneous_fallback_is_chosen_when_it_helps():
+    # every text has a label; "misc" texts have low scores everywhere: the fallback recovers them
+    scores = np.array([[0.9, 0.1, 0.1], [0.1, 0.2, 0.1], [0.1, 0.1, 0.8], [0.2, 0.1, 0.1]])
+    gold = [{"food"}, {"misc"}, {"service"}, {"misc"}]
+    best = choose(scores, None, gold, LABELS, [None, "misc", ARGMAX])
+    assert best["fallback"] == "misc" and best["f1"] == 1.0
+    th, f1 = choose_thresholds(scores, gold, LABELS)
+    assert f1 < 1.0 and len(th) == 3
+
+
+def test_topic_component_falls_back_to_the_catch_all_label():
+    comp = TopicModelComponent("textcat", {"food": 0.5, "misc": 0.5, "service": 0.5})
+    comp.fallback = "misc"
+    th = np.array([0.5, 0.5, 0.5])
+    assert comp._decide(np.array([0.1, 0.2, 0.3]), th) == {"misc": 0.2}
+    assert comp._decide(np.array([0.7, 0.2, 0.3]), th) == {"food": 0.7}
+    comp.fallback = ARGMAX
+    assert list(comp._decide(np.array([0.1, 0.2, 0.3]), th)) == ["service"]
+
+
+def test_linear_features_have_stems_bigrams_and_character_ngrams():
+    f = features(_infos(["The sashimi was great"])[0])
+    assert {"u=sashimi", "k=sashimi", "c=<sas", "c=imi>", "b=sashimi_wa"} <= f or "b=sashimi_was" in f
+    assert not [x for x in word_features("the") if x.startswith("c=")]  # no char n-grams of stop words
+
+
+def test_linear_model_learns_and_scores_a_batch():
+    texts = ["the sushi was fresh", "the waiter was rude", "fresh fish", "rude staff"] * 5
+    tops = [["food"], ["service"], ["food"], ["service"]] * 5
+    m = LinearTopicModel.fit(_infos(texts), tops, ["food", "service"], epochs=100)
+    s = m.batch_scores(_infos(["sushi", "", "the waiter"]))
+    assert s[0, 0] > 0.5 > s[0, 1] and s[2, 1] > 0.5 > s[2, 0]
+    assert np.allclose(s[1], m.scores(_infos([""])[0]))
+
+
+def test_negation_scope_marks_words_until_punctuation():
+    grams = negation_ngrams(_infos(["The food was not good, the service was great"])[0])
+    assert {"w=good_NEG", "b=not_good_NEG", "w=great"} <= grams
+    assert "w=great_NEG" not in grams and "w=service_NEG" not in grams
+
+
+def test_patterns_are_only_tried_when_all_required_words_occur():
+    from nlp.matcher import compile_pattern
+    from nlp.patterns import requirements, satisfied
+
+    req = requirements(compile_pattern("slow* ... (load*|open*)", str.split))
+    assert len(req) == 2
+    assert all(satisfied(g, {"slow", "to", "load"}, ["slow", "to", "loading"]) for g in req)
+    assert not all(satisfied(g, {"slow", "page"}, ["slow", "page"]) for g in req)
