@@ -46,11 +46,9 @@ def seed(if_empty: bool, seed_value: int | None, skip_analysis: bool) -> None:
 
 
 def start_analysis() -> str:
-    """Ask the tagger to pick up the seeded comments now, when that part of the app is installed."""
-    try:
-        from app.tasks.analysis import sweep_pending_analysis
-    except ImportError:
-        return "Comment tagging is not installed yet; comments stay pending."
+    """Ask the tagger to pick up the seeded comments now (inline without Redis, else by the workers)."""
+    from app.tasks.analysis import sweep_pending_analysis
+
     inline = current_app.config.get("JOBS_INLINE")
     if inline:
         click.echo("Tagging the comments now (jobs run inline without Redis)...")

@@ -15,6 +15,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.analysis import services as analysis
+from app.analysis.services import mark_pending
 from app.database import is_unique_violation
 from app.extensions import db
 from app.mail.suppression import suppress
@@ -120,10 +122,9 @@ def _apply(response: Response, answer: Answer) -> tuple[bool, bool]:
 
 
 def _mark_for_analysis(response: Response) -> None:
-    """A new or changed comment waits for tagging; no comment means nothing to analyse."""
+    """A new or changed comment waits for tagging (a fresh count of attempts); no comment, nothing to do."""
     if response.comment:
-        response.analysis_state = AnalysisState.PENDING
-        response.analysis_requested_at = utcnow()
+        mark_pending(response)
     else:
         response.analysis_state = AnalysisState.SKIPPED
         response.analysis_requested_at = None
@@ -233,10 +234,6 @@ def unsubscribe(invitation: Invitation) -> bool:
 def request_analysis(response_ids: list[int]) -> None:
     """Hand committed responses to the tagging job; rows stay ``pending`` for the sweeper if this fails."""
     try:
-        from app.analysis.services import request_analysis as hook
-    except ImportError:  # tagging not installed yet: the rows stay pending for its sweeper
-        return
-    try:
-        hook(response_ids)
+        analysis.request_analysis(response_ids)
     except Exception:  # the hook is best effort by contract; an answer never fails because of it
         log.exception("request_analysis failed; the sweeper will pick the responses up")

@@ -9,6 +9,7 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -20,10 +21,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.models import Lifecycle, Tier
 
 KIND_CHOICES = [
-    ("nps", "NPS: likelihood to recommend, 0–10"),
-    ("csat", "CSAT: satisfaction, 1–5"),
-    ("ces", "CES: effort, agreement 1–7"),
-    ("form", "Feedback form: category and message"),
+    SelectChoice("nps", "NPS: likelihood to recommend, 0–10"),
+    SelectChoice("csat", "CSAT: satisfaction, 1–5"),
+    SelectChoice("ces", "CES: effort, agreement 1–7"),
+    SelectChoice("form", "Feedback form: category and message"),
 ]
 TRANSLATION_LANGUAGES = {"de": "German", "fr": "French", "es": "Spanish"}
 TRANSLATION_FIELDS = {
@@ -39,7 +40,9 @@ class SurveyForm(FlaskForm):
 
     name = StringField("Name", validators=[DataRequired(), Length(max=200)], description="Only staff see it.")
     kind = SelectField("Kind", choices=KIND_CHOICES)
-    status = SelectField("Status", choices=[("active", "Active"), ("archived", "Archived (closed)")])
+    status = SelectField(
+        "Status", choices=[SelectChoice("active", "Active"), SelectChoice("archived", "Archived (closed)")]
+    )
     question = TextAreaField("Question", validators=[Optional(), Length(max=TEXT_MAX)])
     followup_question = TextAreaField("Follow-up question", validators=[Optional(), Length(max=TEXT_MAX)])
     followup_low = StringField("Follow-up after a low score", validators=[Optional(), Length(max=TEXT_MAX)])
@@ -88,12 +91,12 @@ for _lang, _language in TRANSLATION_LANGUAGES.items():
 
 
 AUDIENCE_CHOICES = [
-    ("all", "All contacts"),
-    ("tier", "Accounts of a tier"),
-    ("plan", "Accounts on a plan"),
-    ("lifecycle", "Accounts in a lifecycle stage"),
-    ("accounts", "Specific accounts"),
-    ("emails", "A list of email addresses (CSV)"),
+    SelectChoice("all", "All contacts"),
+    SelectChoice("tier", "Accounts of a tier"),
+    SelectChoice("plan", "Accounts on a plan"),
+    SelectChoice("lifecycle", "Accounts in a lifecycle stage"),
+    SelectChoice("accounts", "Specific accounts"),
+    SelectChoice("emails", "A list of email addresses (CSV)"),
 ]
 
 
@@ -101,17 +104,22 @@ class SendForm(FlaskForm):
     """Send a survey now or later to an audience."""
 
     audience = RadioField("Who", choices=AUDIENCE_CHOICES, default="all")
-    tiers = SelectMultipleField("Tiers", choices=[(t.value, t.value.replace("_", " ").title()) for t in Tier])
+    tiers = SelectMultipleField(
+        "Tiers", choices=[SelectChoice(t.value, t.value.replace("_", " ").title()) for t in Tier]
+    )
     plans = SelectMultipleField("Plans", choices=[])
     lifecycle = SelectMultipleField(
-        "Lifecycle stages", choices=[(s.value, s.value.replace("_", " ").capitalize()) for s in Lifecycle]
+        "Lifecycle stages",
+        choices=[SelectChoice(s.value, s.value.replace("_", " ").capitalize()) for s in Lifecycle],
     )
     accounts = SelectMultipleField("Accounts", choices=[], coerce=int)
     emails = TextAreaField("Email addresses", validators=[Optional(), Length(max=2_000_000)])
     csv_file = FileField(
         "…or a CSV file", validators=[FileAllowed(["csv", "txt"], "Upload a .csv or .txt file.")]
     )
-    when = RadioField("When", choices=[("now", "Now"), ("later", "Later")], default="now")
+    when = RadioField(
+        "When", choices=[SelectChoice("now", "Now"), SelectChoice("later", "Later")], default="now"
+    )
     scheduled_at = DateTimeLocalField("Send at (UTC)", validators=[Optional()], format="%Y-%m-%dT%H:%M")
     reminder = BooleanField("Send one reminder to those who have not answered", default=True)
     reminder_days = IntegerField("Reminder after (days)", validators=[Optional(), NumberRange(min=1, max=30)])

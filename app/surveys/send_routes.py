@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from app.auth.access import roles_required, staff_required
 from app.extensions import db
@@ -26,11 +27,11 @@ def _choices(form: SendForm) -> None:
     plans = db.session.execute(
         sa.select(Account.plan).where(Account.plan.is_not(None)).distinct().order_by(Account.plan)
     ).scalars()
-    form.plans.choices = [(p, p) for p in plans]
+    form.plans.choices = [SelectChoice(p, p) for p in plans]
     accounts = db.session.execute(
         sa.select(Account.id, Account.name).order_by(Account.name).limit(ACCOUNT_CHOICES_MAX)
     ).all()
-    form.accounts.choices = [(a.id, a.name) for a in accounts]
+    form.accounts.choices = [SelectChoice(a.id, a.name) for a in accounts]
 
 
 def _spec(form: SendForm) -> dict:
