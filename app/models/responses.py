@@ -64,6 +64,8 @@ class Response(TimestampMixin, Base):
         sa.CheckConstraint(SCORE_CHECK, name="score_in_range"),
         sa.Index("ix_responses_survey_created", "survey_id", "created_at"),
         sa.Index("ix_responses_account_created", "account_id", "created_at"),
+        # Covers "latest score of each account by kind" lookups (account lists, health) without the table.
+        sa.Index("ix_responses_account_kind_created", "account_id", "kind", "created_at", "score"),
         sa.Index("ix_responses_analysis_pending", "analysis_state", "analysis_requested_at"),
     )
 
