@@ -50,6 +50,7 @@ class DocState:
     matches: list[Match] = field(default_factory=list)
     keyphrases: list[str] = field(default_factory=list)
     model_topics: dict[str, float] = field(default_factory=dict)
+    memo: dict | None = None  # per-doc values shared by several topics (nlp.polarity)
 
 
 class AnalysisComponent:

@@ -131,22 +131,10 @@ def can_start(elems: list[Element] | tuple, lower: str, key: str) -> bool:
 
 def anchor(elems: list[Element]) -> set[str] | None:
     """Keys of which at least one must occur in a doc for the pattern to match (the rarest required
-    element), so a pattern starting with "is" or "they" is only tried on docs that contain its rare word."""
-    best: set[str] | None = None
-    for e in elems:
-        if e[0] == "w":
-            cand = {e[1]}
-        elif e[0] == "p":
-            cand = {PREFIX_MARK + e[1]}
-        elif e[0] == "ws":
-            cand = set(e[1])
-        elif e[0] == "alt" and not e[2] and all(len(a) == 1 and a[0][0] == "w" for a in e[1]):
-            cand = {a[0][1] for a in e[1]}
-        else:
-            continue
-        if best is None or _commonness(cand) < _commonness(best):
-            best = cand
-    return best
+    group; prefixes as ``PREFIX_MARK + prefix``), so a pattern starting with "is" or "they" is only
+    considered for docs that contain its rare word."""
+    groups = [set(words) | {PREFIX_MARK + p for p in prefixes} for words, prefixes in requirements(elems)]
+    return min(groups, key=_commonness) if groups else None
 
 
 def _commonness(keys: set[str]) -> tuple[int, int, int]:

@@ -24,20 +24,48 @@ if TYPE_CHECKING:
 KEY = 5
 
 
-def _clauses(state: DocState) -> list[tuple[int, int]]:
-    return state.scored.clause_spans()
+def _doc_parts(state: DocState) -> tuple:
+    """Topic-independent parts of the features, computed once per doc: clauses, their scores and match
+    keys, the negation-marked n-grams."""
+    memo = state.memo
+    if memo is None:
+        memo = state.memo = {}
+    parts = memo.get("polarity")
+    if parts is None:
+        infos, w = state.infos, state.scored.weights
+        clauses = state.scored.clause_spans()
+        cscores = [normalize(sum(w[x:y])) for x, y in clauses]
+        ckeys = [{infos[i][KEY] for i in range(x, y)} for x, y in clauses]
+        parts = memo["polarity"] = (clauses, cscores, ckeys, negation_ngrams(infos))
+    return parts
 
 
 def features(state: DocState, topic: str, assoc: dict[str, dict[str, float]]) -> list[tuple[str, float]]:
     """Named feature values for one (doc, topic) pair."""
+    out = dense_features(state, topic, assoc)
+    if len(out) > 2:
+        grams = _doc_parts(state)[3]
+        out += [(g, 1.0) for g in grams]
+        out += [(g, 1.0) for g in topic_grams(grams, topic)]
+    return out
+
+
+def topic_grams(grams: set[str], topic: str) -> list[str]:
+    """The doc's words conjoined with the topic: "cold" is bad for food, fine for ambience (NRC-Canada)."""
+    return [f"t={topic}|{g}" for g in grams if g.startswith("w=")]
+
+
+def dense_features(
+    state: DocState, topic: str, assoc: dict[str, dict[str, float]]
+) -> list[tuple[str, float]]:
+    """Bias, topic and lexicon-score features of a (doc, topic) pair, alone and conjoined with the topic."""
     infos, sc = state.infos, state.scored
     if sc is None or not infos:
         return [("bias", 1.0), (f"t={topic}", 1.0)]
     w = sc.weights
     a = assoc.get(topic, {})
-    clauses = _clauses(state)
-    cscores = [normalize(sum(w[x:y])) for x, y in clauses]
-    cweights = [max((a.get(infos[i][KEY], 0.0) for i in range(x, y)), default=0.0) for x, y in clauses]
+    clauses, cscores, ckeys, _ = _doc_parts(state)
+    cweights = [max([a[k] for k in keys & a.keys()], default=0.0) for keys in ckeys]
     tot = sum(cweights)
     topical = (
         sum(cw * s for cw, s in zip(cweights, cscores, strict=True)) / tot if tot else normalize(sc.total)
@@ -59,10 +87,6 @@ def features(state: DocState, topic: str, assoc: dict[str, dict[str, float]]) ->
     out = [("bias", 1.0), (f"t={topic}", 1.0)]
     for name, v in dense.items():
         out += [(name, v), (f"t={topic}|{name}", v)]
-    grams = negation_ngrams(infos)
-    out += [(g, 1.0) for g in grams]
-    # the same words conjoined with the topic: "cold" is bad for food, fine for ambience (NRC-Canada)
-    out += [(f"t={topic}|{g}", 1.0) for g in grams if g.startswith("w=")]
     return out
 
 
@@ -131,17 +155,19 @@ class PolarityModel:
         self.topics = topics
 
     def proba(self, state: DocState, topic: str) -> dict[str, float]:
-        """Class probabilities for a topic in a doc."""
-        get = self.vocab.get
-        pairs = [
-            (j, v)
-            for j, v in ((get(name), v) for name, v in features(state, topic, self.assoc))
-            if j is not None
-        ]
-        z = np.zeros(len(self.classes))
-        if pairs:
-            idx, vals = zip(*pairs, strict=True)
-            z = np.asarray(vals) @ self.weights[list(idx)]
+        """Class probabilities for a topic in a doc (the doc's n-gram part is summed once per doc)."""
+        get, W = self.vocab.get, self.weights
+        dense = dense_features(state, topic, self.assoc)
+        pairs = [(j, v) for j, v in ((get(name), v) for name, v in dense) if j is not None]
+        z = np.asarray([v for _, v in pairs]) @ W[[j for j, _ in pairs]] if pairs else np.zeros(W.shape[1])
+        if len(dense) > 2:
+            grams = _doc_parts(state)[3]
+            memo = state.memo
+            key = ("polarity_z", id(self))
+            if key not in memo:
+                memo[key] = W[[j for j in map(get, grams) if j is not None]].sum(axis=0)
+            conj = [j for j in map(get, topic_grams(grams, topic)) if j is not None]
+            z = z + memo[key] + W[conj].sum(axis=0)
         z = np.exp(z - z.max())
         p = z / z.sum()
         return {c: float(p[i]) for i, c in enumerate(self.classes)}

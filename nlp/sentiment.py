@@ -36,7 +36,7 @@ F_FUZZY = 1 << 23  # typo-corrected to a taxonomy word (nlp.matcher)
 F_LEAST = 1 << 24  # "least": negates like VADER's rule, except in "at least" / "very least"
 SCOPE_STOP = F_END | F_HARD | F_COMMA | F_BUT | F_SUB
 _SEG_MASK = F_BUT | F_SUB | F_END | F_HARD | F_SOFT | F_COMMA
-_MARK = _SEG_MASK | F_VALTOK | F_MWE | F_HOOK | F_UPPER | F_NONASCII | F_FOREIGN | F_FUZZY
+_MARK = _SEG_MASK | F_MWE | F_UPPER | F_NONASCII | F_FOREIGN | F_FUZZY  # rare flags: one loop
 _EMPH = F_EXCL | F_QUEST
 
 # info tuple layout (see nlp.tokens.TokenTable): lower, valence, negated valence, booster, flags, key, ...
@@ -69,7 +69,7 @@ class Scored:
     total: float
     hits: list[int]  # tokens with a non-zero weight, in order
     hooks: list[int]  # tokens flagged F_HOOK (where taxonomy matches can start)
-    anyflags: int  # OR of the flags of all marked tokens
+    anyflags: int  # OR of the flags of the boundary and rare-flag tokens (not of hooks or plain words)
 
     def clause_span(self, i: int) -> tuple[int, int]:
         """Token range of the clause containing token ``i``."""
@@ -102,39 +102,36 @@ def score(infos: list[tuple], lex: Lexicon, flags: list[int] | None = None) -> S
         flags = [x[FLAGS] for x in infos]
     n = len(flags)
     marks = [i for i, f in enumerate(flags) if f & _MARK]
+    vals = [i for i, f in enumerate(flags) if f & F_VALTOK]
+    hooks = [i for i, f in enumerate(flags) if f & F_HOOK]
     sentences: list[tuple[int, int]] = []
     cstarts, sstarts = [0], [0]
-    vals: list[int] = []
     anchors: list[int] = []
-    hooks: list[int] = []
     contrast: list[int] = []
     anyf = start = 0
     for i in marks:
         f = flags[i]
         anyf |= f
-        if f & _SEG_MASK:
-            if f & (F_BUT | F_SUB) and not (f & F_BUT and i + 1 < n and flags[i + 1] & F_ALSO):
-                contrast.append(i)
-                if i > cstarts[-1]:
-                    cstarts.append(i)
-                if i > sstarts[-1]:
-                    sstarts.append(i)
-            if f & F_END and not (i + 1 < n and flags[i + 1] & F_END):
-                sentences.append((start, i + 1))
-                start = i + 1
-                cstarts.append(start)
-                sstarts.append(start)
-            elif f & F_HARD:
-                cstarts.append(i + 1)
-                sstarts.append(i + 1)
-            elif f & (F_SOFT | F_COMMA) and i + 1 > sstarts[-1]:
-                sstarts.append(i + 1)
-        if f & F_VALTOK:
-            vals.append(i)
         if f & F_MWE:
             anchors.append(i)
-        if f & F_HOOK:
-            hooks.append(i)
+        if not f & _SEG_MASK:
+            continue
+        if f & (F_BUT | F_SUB) and not (f & F_BUT and i + 1 < n and flags[i + 1] & F_ALSO):
+            contrast.append(i)
+            if i > cstarts[-1]:
+                cstarts.append(i)
+            if i > sstarts[-1]:
+                sstarts.append(i)
+        if f & F_END and not (i + 1 < n and flags[i + 1] & F_END):
+            sentences.append((start, i + 1))
+            start = i + 1
+            cstarts.append(start)
+            sstarts.append(start)
+        elif f & F_HARD:
+            cstarts.append(i + 1)
+            sstarts.append(i + 1)
+        elif f & (F_SOFT | F_COMMA) and i + 1 > sstarts[-1]:
+            sstarts.append(i + 1)
     if start < n:
         sentences.append((start, n))
     weights = [0.0] * n
