@@ -22,7 +22,8 @@ def test_one_alembic_head():
     assert len(heads) == 1, f"several migration heads: {heads}; merge them"
 
 
-def _upgrade(url: str, tmp_path: Path) -> subprocess.CompletedProcess:
+def _flask_db(command: str, url: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """Run ``flask db <command>`` against ``url`` in a fresh process."""
     env = {
         "DATABASE_URL": url,
         "SECRET_KEY": "x",
@@ -30,30 +31,21 @@ def _upgrade(url: str, tmp_path: Path) -> subprocess.CompletedProcess:
         "PATH": "/usr/bin:/bin",
     }
     return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", command],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def _upgrade(url: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    return _flask_db("upgrade", url, tmp_path)
 
 
 def _check(url: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    env = {
-        "DATABASE_URL": url,
-        "SECRET_KEY": "x",
-        "CLEARLOOP_INSTANCE": str(tmp_path),
-        "PATH": "/usr/bin:/bin",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return _flask_db("check", url, tmp_path)
 
 
 def test_migrations_upgrade_an_empty_sqlite_database_and_match_the_models(tmp_path):
