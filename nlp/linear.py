@@ -24,6 +24,7 @@ from nlp.lemmatize import match_key
 from nlp.sentiment import F_SPACE, FLAGS, LOWER
 
 MAX_CACHE = 200_000
+SEP = "\x1f"  # between the two keys of a bigram feature (never part of a token)
 
 
 @lru_cache(maxsize=MAX_CACHE)
@@ -44,7 +45,7 @@ def features(infos: list[tuple]) -> set[str]:
     for w in lows:
         f.update(word_features(w))
     keys = [match_key(w) for w in lows]
-    f.update([f"b={a}_{b}" for a, b in itertools.pairwise(keys)])
+    f.update([f"b={a}{SEP}{b}" for a, b in itertools.pairwise(keys)])
     return f
 
 
@@ -55,22 +56,35 @@ class LinearTopicModel:
         self.labels = labels
         self.vocab = vocab
         self.weights = weights
-        self._ids: dict[str, tuple[int, ...]] = {}  # lower-case word -> its feature ids (cached)
+        self._ids: dict[str, tuple[tuple[int, ...], str]] = {}  # word -> (its feature ids, match key)
+        # bigram (key, key) -> feature id; bundles from before SEP used "_" and are looked up by name
+        self._bigrams = {
+            tuple(n[2:].split(SEP, 1)): i for n, i in vocab.items() if n.startswith("b=") and SEP in n
+        }
+        self._legacy = not self._bigrams and any(n.startswith("b=") for n in vocab)
 
     def _doc_ids(self, infos: list[tuple]) -> list[int]:
         vocab, cache = self.vocab, self._ids
-        lows = [x[LOWER] for x in infos if not x[FLAGS] & F_SPACE]
         ids = [vocab["bias"]] if "bias" in vocab else []
-        for w in set(lows):
-            t = cache.get(w)
-            if t is None:
+        keys = []
+        seen: set[str] = set()
+        for x in infos:
+            if x[FLAGS] & F_SPACE:
+                continue
+            w = x[LOWER]
+            hit = cache.get(w)
+            if hit is None:
                 if len(cache) >= MAX_CACHE:
                     cache.clear()  # bounded memory on adversarial vocabularies
-                t = cache[w] = tuple(vocab[f] for f in word_features(w) if f in vocab)
-            ids.extend(t)
-        keys = [match_key(w) for w in lows]
-        get = vocab.get
-        bis = {get(f"b={a}_{b}") for a, b in itertools.pairwise(keys)}
+                hit = cache[w] = (tuple(vocab[f] for f in word_features(w) if f in vocab), match_key(w))
+            if w not in seen:
+                seen.add(w)
+                ids.extend(hit[0])
+            keys.append(hit[1])
+        if self._legacy:
+            bis = {vocab.get(f"b={a}_{b}") for a, b in itertools.pairwise(keys)}
+        else:
+            bis = set(map(self._bigrams.get, itertools.pairwise(keys)))
         bis.discard(None)
         ids.extend(bis)
         return ids

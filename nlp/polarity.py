@@ -40,54 +40,44 @@ def _doc_parts(state: DocState) -> tuple:
     return parts
 
 
+DENSE = ("doc", "topical", "evid", "maxpos", "minneg", "conflict", "evid_abs", "no_sent")
+
+
 def features(state: DocState, topic: str, assoc: dict[str, dict[str, float]]) -> list[tuple[str, float]]:
     """Named feature values for one (doc, topic) pair."""
-    out = dense_features(state, topic, assoc)
-    if len(out) > 2:
-        grams = _doc_parts(state)[3]
-        out += [(g, 1.0) for g in grams]
-        out += [(g, 1.0) for g in topic_grams(grams, topic)]
+    values = dense_values(state, topic, assoc)
+    if values is None:
+        return [("bias", 1.0), (f"t={topic}", 1.0)]
+    out = list(zip(dense_names(topic), values, strict=True))
+    grams = _doc_parts(state)[3]
+    out += [(g, 1.0) for g in grams]
+    out += [(f"t={topic}|{g}", 1.0) for g in grams if g.startswith("w=")]
     return out
 
 
-def topic_grams(grams: set[str], topic: str) -> list[str]:
-    """The doc's words conjoined with the topic: "cold" is bad for food, fine for ambience (NRC-Canada)."""
-    return [f"t={topic}|{g}" for g in grams if g.startswith("w=")]
+def dense_names(topic: str) -> list[str]:
+    """Names of :func:`dense_values`: bias, topic, and each lexicon score alone and conjoined with the topic
+    (the conjoined words, "t=food|w=cold", say that "cold" is bad for food, fine for ambience: NRC-Canada)."""
+    return ["bias", f"t={topic}"] + [n for name in DENSE for n in (name, f"t={topic}|{name}")]
 
 
-def dense_features(
-    state: DocState, topic: str, assoc: dict[str, dict[str, float]]
-) -> list[tuple[str, float]]:
-    """Bias, topic and lexicon-score features of a (doc, topic) pair, alone and conjoined with the topic."""
+def dense_values(state: DocState, topic: str, assoc: dict[str, dict[str, float]]) -> list[float] | None:
+    """Values of the dense features (None for a doc without scores: then only bias and topic apply)."""
     infos, sc = state.infos, state.scored
     if sc is None or not infos:
-        return [("bias", 1.0), (f"t={topic}", 1.0)]
-    w = sc.weights
+        return None
     a = assoc.get(topic, {})
     clauses, cscores, ckeys, _ = _doc_parts(state)
     cweights = [max([a[k] for k in keys & a.keys()], default=0.0) for keys in ckeys]
     tot = sum(cweights)
-    topical = (
-        sum(cw * s for cw, s in zip(cweights, cscores, strict=True)) / tot if tot else normalize(sc.total)
-    )
-    best = max(range(len(clauses)), key=lambda k: cweights[k]) if clauses else 0
+    doc = normalize(sc.total)
+    topical = sum(cw * s for cw, s in zip(cweights, cscores, strict=True)) / tot if tot else doc
+    best = max(range(len(clauses)), key=cweights.__getitem__) if clauses else 0
     evid = cscores[best] if clauses and tot else 0.0
     pos = max([s for s in cscores if s > 0], default=0.0)
     neg = min([s for s in cscores if s < 0], default=0.0)
-    dense = {
-        "doc": normalize(sc.total),
-        "topical": topical,
-        "evid": evid,
-        "maxpos": pos,
-        "minneg": neg,
-        "conflict": min(pos, -neg),
-        "evid_abs": abs(evid),
-        "no_sent": float(not any(w)),
-    }
-    out = [("bias", 1.0), (f"t={topic}", 1.0)]
-    for name, v in dense.items():
-        out += [(name, v), (f"t={topic}|{name}", v)]
-    return out
+    vals = (doc, topical, evid, pos, neg, min(pos, -neg), abs(evid), 0.0 if sc.hits else 1.0)
+    return [1.0, 1.0] + [v for v in vals for _ in (0, 1)]
 
 
 def negation_ngrams(infos: list[tuple]) -> set[str]:
@@ -153,21 +143,39 @@ class PolarityModel:
         self.weights = weights
         self.assoc = assoc
         self.topics = topics
+        self._dense: dict[str, list[int]] = {}
+        # (topic, "w=word") -> id of "t=topic|w=word": no string building per word at inference
+        self._conj = {
+            (t, name[len(t) + 3 :]): j
+            for t in topics
+            for name, j in vocab.items()
+            if name.startswith(f"t={t}|w=")
+        }
+
+    def _dense_ids(self, topic: str) -> list[int]:
+        ids = self._dense.get(topic)
+        if ids is None:
+            ids = self._dense[topic] = [self.vocab.get(n, -1) for n in dense_names(topic)]
+        return ids
 
     def proba(self, state: DocState, topic: str) -> dict[str, float]:
         """Class probabilities for a topic in a doc (the doc's n-gram part is summed once per doc)."""
-        get, W = self.vocab.get, self.weights
-        dense = dense_features(state, topic, self.assoc)
-        pairs = [(j, v) for j, v in ((get(name), v) for name, v in dense) if j is not None]
-        z = np.asarray([v for _, v in pairs]) @ W[[j for j, _ in pairs]] if pairs else np.zeros(W.shape[1])
-        if len(dense) > 2:
+        W = self.weights
+        values = dense_values(state, topic, self.assoc)
+        ids = self._dense_ids(topic)
+        if values is None:
+            z = W[[j for j in ids[:2] if j >= 0]].sum(axis=0)
+        else:
+            keep = [k for k, j in enumerate(ids) if j >= 0]
+            z = np.asarray([values[k] for k in keep]) @ W[[ids[k] for k in keep]]
             grams = _doc_parts(state)[3]
             memo = state.memo
             key = ("polarity_z", id(self))
             if key not in memo:
-                memo[key] = W[[j for j in map(get, grams) if j is not None]].sum(axis=0)
-            conj = [j for j in map(get, topic_grams(grams, topic)) if j is not None]
-            z = z + memo[key] + W[conj].sum(axis=0)
+                memo[key] = W[[j for j in map(self.vocab.get, grams) if j is not None]].sum(axis=0)
+            conj = self._conj
+            cols = [j for j in (conj.get((topic, g)) for g in grams) if j is not None]
+            z = z + memo[key] + W[cols].sum(axis=0)
         z = np.exp(z - z.max())
         p = z / z.sum()
         return {c: float(p[i]) for i, c in enumerate(self.classes)}

@@ -7,7 +7,7 @@ import numpy as np
 from nlp.analyzer import build_pipeline
 from nlp.components import TopicModelComponent, state_of
 from nlp.decide import ARGMAX, choose, choose_thresholds, decide, fallback_options
-from nlp.linear import LinearTopicModel, features, word_features
+from nlp.linear import SEP, LinearTopicModel, features, word_features
 from nlp.polarity import negation_ngrams
 
 LABELS = ["food", "misc", "service"]
@@ -52,7 +52,7 @@ def test_topic_component_falls_back_to_the_catch_all_label():
 
 def test_linear_features_have_stems_bigrams_and_character_ngrams():
     f = features(_infos(["The sashimi was great"])[0])
-    assert {"u=sashimi", "k=sashimi", "c=<sas", "c=imi>", "b=sashimi_wa"} <= f or "b=sashimi_was" in f
+    assert {"u=sashimi", "k=sashimi", "c=<sas", "c=imi>", f"b=sashimi{SEP}was"} <= f
     assert not [x for x in word_features("the") if x.startswith("c=")]  # no char n-grams of stop words
 
 
@@ -79,3 +79,21 @@ def test_patterns_are_only_tried_when_all_required_words_occur():
     assert len(req) == 2
     assert all(satisfied(g, {"slow", "to", "load"}, ["slow", "to", "loading"]) for g in req)
     assert not all(satisfied(g, {"slow", "page"}, ["slow", "page"]) for g in req)
+
+
+def test_fast_polarity_inference_equals_the_training_features(tiny_model):
+    from nlp.polarity import PolarityModel, features
+
+    path, _ = tiny_model
+    pm = PolarityModel.load(path / "polarity.npz")
+    for text in ["The invoice total was wrong again", "It feels snappy now, not slow", ""]:
+        for topic in ["billing", "speed"]:
+            state = state_of(next(iter(build_pipeline(None).pipe([text]))))
+            z = np.zeros(len(pm.classes))
+            for name, v in features(state, topic, pm.assoc):
+                if name in pm.vocab:
+                    z += pm.weights[pm.vocab[name]] * v
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            fast = pm.proba(state, topic)
+            assert np.allclose([fast[c] for c in pm.classes], p)
