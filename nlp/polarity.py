@@ -166,16 +166,16 @@ class PolarityModel:
         if values is None:
             z = W[[j for j in ids[:2] if j >= 0]].sum(axis=0)
         else:
-            keep = [k for k, j in enumerate(ids) if j >= 0]
-            z = np.asarray([values[k] for k in keep]) @ W[[ids[k] for k in keep]]
             grams = _doc_parts(state)[3]
-            memo = state.memo
             key = ("polarity_z", id(self))
-            if key not in memo:
+            memo = state.memo
+            if key not in memo:  # the topic-independent n-grams: summed once per doc
                 memo[key] = W[[j for j in map(self.vocab.get, grams) if j is not None]].sum(axis=0)
+            cols = [j for j, v in zip(ids, values, strict=True) if j >= 0]
+            vals = [v for j, v in zip(ids, values, strict=True) if j >= 0]
             conj = self._conj
-            cols = [j for j in (conj.get((topic, g)) for g in grams) if j is not None]
-            z = z + memo[key] + W[cols].sum(axis=0)
+            extra = [j for j in (conj.get((topic, g)) for g in grams) if j is not None]
+            z = np.asarray(vals + [1.0] * len(extra)) @ W[cols + extra] + memo[key]  # one gather
         z = np.exp(z - z.max())
         p = z / z.sum()
         return {c: float(p[i]) for i, c in enumerate(self.classes)}
