@@ -280,33 +280,4 @@ def _emphasis(flags, sentences, weights) -> list[float]:
     return out
 
 
-def span_score(sc: Scored, a: int, b: int) -> float:
-    """Normalised score of tokens [a, b) (no punctuation emphasis)."""
-    return normalize(sum(sc.weights[a:b]))
-
-
-def sentence_scores(sc: Scored) -> list[float]:
-    """Normalised score of each sentence, including its punctuation emphasis."""
-    w = sc.weights
-    return [normalize(sum(w[a:b]) + e) for (a, b), e in zip(sc.sentences, sc.emphasis, strict=True)]
-
-
-def mention_score(sc: Scored, start: int, end: int) -> float:
-    """Sentiment of a mention at tokens [start, end): its segment, else its clause, else its sentence."""
-    if not sc.hits:
-        return 0.0
-    w = sc.weights
-    n = len(w)
-    for starts in (sc.seg_starts, sc.clause_starts):
-        a = _span(starts, start, n)[0]
-        b = _span(starts, end - 1, n)[1]
-        total = sum(w[a:b])
-        if total:
-            return normalize(total)
-    for a, b in sc.sentences:
-        if a <= start < b:
-            return normalize(sum(w[a:b]))
-    return 0.0
-
-
-__all__ = ["B_INCR", "Scored", "mention_score", "normalize", "score", "sentence_scores", "span_score"]
+__all__ = ["B_INCR", "Scored", "normalize", "score"]

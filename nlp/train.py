@@ -170,7 +170,7 @@ def train_topic_model(
         )
     polarity = None
     if polarity_examples:
-        from nlp.polarity import train_polarity
+        from nlp.polarity_train import train_polarity
 
         polarity = train_polarity(list(polarity_examples), seed=seed, log=log)
     meta = {
