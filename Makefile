@@ -1,5 +1,8 @@
 # Clearloop — the two commands: `make run` and `make test`. Everything else is optional.
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+# pip on these machines warns about an unused local index; harmless, so kept out of the way.
+PIP_QUIET := 2>&1 | { grep -v 'is ignored: it is neither' || true; }
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -16,21 +19,21 @@ help:
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --upgrade pip $(PIP_QUIET)
 
 $(VENV)/.installed: requirements.txt $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q -r requirements.txt $(PIP_QUIET)
 	@touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt $(PIP_QUIET)
 	@touch $@
 
 install: $(VENV)/.installed translations
 install-dev: $(VENV)/.installed-dev translations
 
 translations: $(VENV)/.installed
-	@if [ -d app/translations ]; then $(BIN)/pybabel compile -q -d app/translations || exit 1; fi
+	@if [ -d app/translations ]; then $(BIN)/pybabel compile -d app/translations 2>&1 | { grep -v '^compiling catalog' || true; }; fi
 
 run: install
 	$(FLASK) db upgrade
