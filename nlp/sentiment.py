@@ -101,15 +101,31 @@ def score(infos: list[tuple], lex: Lexicon, flags: list[int] | None = None) -> S
     if flags is None:
         flags = [x[FLAGS] for x in infos]
     n = len(flags)
-    marks = [i for i, f in enumerate(flags) if f & _MARK]
     vals = [i for i, f in enumerate(flags) if f & F_VALTOK]
     hooks = [i for i, f in enumerate(flags) if f & F_HOOK]
+    sentences, cstarts, sstarts, anchors, contrast, anyf = _scan(flags)
+    weights = [0.0] * n
+    if not vals and not anchors:
+        return Scored(weights, sentences, cstarts, sstarts, [0.0] * len(sentences), 0.0, [], hooks, anyf)
+    hits = _weigh(infos, flags, vals, anchors, anyf, lex, weights)
+    if hits and contrast:
+        _contrast(flags, sentences, cstarts, contrast, weights)
+    emphasis = _emphasis(flags, sentences, weights) if hits and anyf & _EMPH else [0.0] * len(sentences)
+    return Scored(
+        weights, sentences, cstarts, sstarts, emphasis, sum(weights) + sum(emphasis), hits, hooks, anyf
+    )
+
+
+def _scan(flags: list[int]) -> tuple:
+    """One pass over the boundary and rare-flag tokens: sentence spans, clause and segment starts, MWE
+    anchors, contrast words, and the OR of their flags."""
+    n = len(flags)
     sentences: list[tuple[int, int]] = []
     cstarts, sstarts = [0], [0]
     anchors: list[int] = []
     contrast: list[int] = []
     anyf = start = 0
-    for i in marks:
+    for i in [i for i, f in enumerate(flags) if f & _MARK]:
         f = flags[i]
         anyf |= f
         if f & F_MWE:
@@ -134,16 +150,7 @@ def score(infos: list[tuple], lex: Lexicon, flags: list[int] | None = None) -> S
             sstarts.append(i + 1)
     if start < n:
         sentences.append((start, n))
-    weights = [0.0] * n
-    if not vals and not anchors:
-        return Scored(weights, sentences, cstarts, sstarts, [0.0] * len(sentences), 0.0, [], hooks, anyf)
-    hits = _weigh(infos, flags, vals, anchors, anyf, lex, weights)
-    if hits and contrast:
-        _contrast(flags, sentences, cstarts, contrast, weights)
-    emphasis = _emphasis(flags, sentences, weights) if hits and anyf & _EMPH else [0.0] * len(sentences)
-    return Scored(
-        weights, sentences, cstarts, sstarts, emphasis, sum(weights) + sum(emphasis), hits, hooks, anyf
-    )
+    return sentences, cstarts, sstarts, anchors, contrast, anyf
 
 
 def _weigh(infos, flags, vals, anchors, anyf, lex, weights) -> list[int]:

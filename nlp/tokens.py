@@ -154,6 +154,21 @@ class TokenTable:
             self._cache[text] = hit
         return hit
 
+    def _topic_facts(self, text: str, lower: str, flags: int) -> tuple:
+        """(match key, typo-corrected?, matcher hooks, patterns it can start, flags with F_FUZZY/F_HOOK)."""
+        key = match_key(text)
+        if self.matcher is None:
+            return key, False, None, (), flags
+        fuzzy = False
+        if flags & F_ALPHA:
+            key, fuzzy = self.matcher.correct(lower, key)
+            if fuzzy:
+                flags |= F_FUZZY
+        hooks = self.matcher.hooks(lower, key)
+        if hooks is not None:
+            flags |= F_HOOK
+        return key, fuzzy, hooks, self.matcher.starts(lower, key), flags
+
     def _compute(self, text: str) -> tuple:
         lower = text.lower()
         lex = self.lexicon
@@ -172,16 +187,7 @@ class TokenTable:
             flags |= F_FOREIGN
         if is_content(lower, flags, val):
             flags |= F_CONTENT
-        key, fuzzy, hooks, starts = match_key(text), False, None, ()
-        if self.matcher is not None:
-            if flags & F_ALPHA:
-                key, fuzzy = self.matcher.correct(lower, key)
-                if fuzzy:
-                    flags |= F_FUZZY
-            hooks = self.matcher.hooks(lower, key)
-            if hooks is not None:
-                flags |= F_HOOK
-            starts = self.matcher.starts(lower, key)
+        key, fuzzy, hooks, starts, flags = self._topic_facts(text, lower, flags)
         sing = singular(lower) if flags & F_CONTENT else lower
         return (
             lower,

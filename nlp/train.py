@@ -173,21 +173,26 @@ def train_topic_model(
         from nlp.polarity_train import train_polarity
 
         polarity = train_polarity(list(polarity_examples), seed=seed, log=log)
-    meta = {
-        "arch": arch,
-        "epochs": epochs,
-        "dev_micro_f1": round(choice["f1"], 4),
-        "dev_micro_f1_textcat_alone": round(tc_f1, 4),
-        "n_train": len(train),
-        "n_dev": len(dev),
-        "mix": choice["mix"],
-        "fallback": choice["fallback"],
-    }
+    meta = _meta(arch, epochs, choice, tc_f1, len(train), len(dev))
     thresholds = dict(zip(labels, (round(float(t), 3) for t in choice["thresholds"]), strict=True))
     model = TopicModel(nlp, thresholds, labels, label_names or {}, polarity, linear, meta)
     model.meta["train_seconds"] = round(time.perf_counter() - t0, 1)
     model.save(output_dir)
     return model.meta
+
+
+def _meta(arch: str, epochs: int, choice: dict, tc_f1: float, n_train: int, n_dev: int) -> dict:
+    """What the bundle records about its training (nlp.topic_model reads mix and fallback back)."""
+    return {
+        "arch": arch,
+        "epochs": epochs,
+        "dev_micro_f1": round(choice["f1"], 4),
+        "dev_micro_f1_textcat_alone": round(tc_f1, 4),
+        "n_train": n_train,
+        "n_dev": n_dev,
+        "mix": choice["mix"],
+        "fallback": choice["fallback"],
+    }
 
 
 def _infos(texts: list[str]) -> list[list[tuple]]:
