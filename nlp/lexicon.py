@@ -66,6 +66,8 @@ BOOSTERS: dict[str, float] = {
     "super": B_INCR,
     "way": B_INCR * 0.5,
     "pretty": B_DECR * 0.5,
+    "definitely": B_INCR,
+    "certainly": B_INCR,
     "fairly": B_DECR,
     "rather": B_DECR,
 }

@@ -98,6 +98,20 @@ MWES: dict[str, float] = {
     "dropped the ball": -2.0,
     "deal breaker": -2.2,
     "hands down": 0.0,
+    # whether a customer comes back is the verdict of a review or a renewal comment
+    "n't go back": -2.2,
+    "n't be back": -2.2,
+    "n't be coming back": -2.2,
+    "n't come back": -2.0,
+    "n't return": -2.0,
+    "never go back": -2.2,
+    "never going back": -2.2,
+    "never coming back": -2.2,
+    "will be back": 2.0,
+    "'ll be back": 2.0,
+    "will definitely be back": 2.4,
+    "'ll definitely be back": 2.4,
+    "will be coming back": 2.0,
 }
 
 # Emoji whose sentiment in feedback is clear; the rest are scored from VADER's emoji descriptions.

@@ -168,8 +168,8 @@ def _weigh(infos, flags, vals, anchors, anyf, lex, weights) -> list[int]:
         v = mwe.get(i, info[VAL]) if mwe else info[VAL]
         if v == _NEG_INF or (f & F_NO and _no_is_determiner(infos, i)):
             continue
-        if info[BOOST] and i not in mwe_start and (not info[VAL] or (i + 1 < n and flags[i + 1] & F_VALTOK)):
-            continue  # "pretty bad", "super fast": the booster modifies the next word, it is not praise
+        if info[BOOST] and i not in mwe_start and (not info[VAL] or _modifies(flags, i)):
+            continue  # "super fast", "definitely wouldn't": the booster modifies what follows
         if cap_diff and f & F_UPPER and v:
             v += C_INCR if v > 0 else -C_INCR
         # an expression's own words ("not worth", "couldn't be happier") are not its modifiers
@@ -180,6 +180,16 @@ def _weigh(infos, flags, vals, anchors, anyf, lex, weights) -> list[int]:
             weights[i] = v
             hits.append(i)
     return hits
+
+
+def _modifies(flags: list[int], i: int) -> bool:
+    """Whether a sentiment or negation word follows within three words (same clause)."""
+    for f in flags[i + 1 : i + 4]:
+        if f & SCOPE_STOP:
+            return False
+        if f & (F_VALTOK | F_NEG | F_NO):
+            return True
+    return False
 
 
 def _mwes(infos: list[tuple], flags: list[int], anchors: list[int], lex: Lexicon):
@@ -223,11 +233,21 @@ def _modifiers(infos: list[tuple], flags: list[int], i: int, valence: float, cap
             if cap_diff and f & F_UPPER:
                 scalar += C_INCR if valence > 0 else -C_INCR
             valence += scalar * _DECAY[seen]
-        if f & (F_NEG | F_NO) or (f & F_LEAST and not (j and infos[j - 1][LOWER] in ("at", "very"))):
+        if f & (F_NEG | F_NO) and not _intensifying_never(infos, j):
+            negs += 1
+        elif f & F_LEAST and not (j and infos[j - 1][LOWER] in ("at", "very")):
             negs += 1
         seen += 1
         j -= 1
     return valence, negs % 2 == 1
+
+
+_COMPARATIVES = frozenset(["so", "this", "more", "such", "as"])
+
+
+def _intensifying_never(infos: list[tuple], j: int) -> bool:
+    """VADER's "never so/this" rule, widened: "never felt more unwelcome" intensifies, it does not negate."""
+    return infos[j][LOWER] == "never" and j + 1 < len(infos) and infos[j + 1][LOWER] in _COMPARATIVES
 
 
 def _no_is_determiner(infos: list[tuple], i: int) -> bool:
