@@ -233,7 +233,7 @@ def _modifiers(infos: list[tuple], flags: list[int], i: int, valence: float, cap
             if cap_diff and f & F_UPPER:
                 scalar += C_INCR if valence > 0 else -C_INCR
             valence += scalar * _DECAY[seen]
-        if f & (F_NEG | F_NO) and not _intensifying_never(infos, j):
+        if f & (F_NEG | F_NO) and not _intensifying_never(infos, j, i):
             negs += 1
         elif f & F_LEAST and not (j and infos[j - 1][LOWER] in ("at", "very")):
             negs += 1
@@ -245,9 +245,9 @@ def _modifiers(infos: list[tuple], flags: list[int], i: int, valence: float, cap
 _COMPARATIVES = frozenset(["so", "this", "more", "such", "as"])
 
 
-def _intensifying_never(infos: list[tuple], j: int) -> bool:
+def _intensifying_never(infos: list[tuple], j: int, i: int) -> bool:
     """VADER's "never so/this" rule, widened: "never felt more unwelcome" intensifies, it does not negate."""
-    return infos[j][LOWER] == "never" and j + 1 < len(infos) and infos[j + 1][LOWER] in _COMPARATIVES
+    return infos[j][LOWER] == "never" and any(infos[k][LOWER] in _COMPARATIVES for k in range(j + 1, i))
 
 
 def _no_is_determiner(infos: list[tuple], i: int) -> bool:

@@ -42,6 +42,11 @@ DEV = Path(__file__).parent / "data" / "feedback_dev.tsv"
         ("this is goooood", "positive"),
         ("the least helpful team", "negative"),
         ("at least it works", "positive"),
+        ("I've never felt more unwelcome", "negative"),
+        ("I definitely wouldn't go back", "negative"),
+        ("We'll definitely be back", "positive"),
+        ("The seating can be pretty drafty", "neutral"),
+        ("Definitely recommend it", "positive"),
     ],
 )
 def test_idioms(analyzer, text, expected):
