@@ -161,7 +161,6 @@ def _weigh(infos, flags, vals, anchors, anyf, lex, weights) -> list[int]:
         todo = sorted(set(vals).union(i for i, v in mwe.items() if v != _NEG_INF))
     cap_diff = bool(anyf & F_UPPER) and not all(f & F_UPPER for f in flags if f & F_ALPHA)
     hits = []
-    n = len(flags)
     for i in todo:
         info = infos[i]
         f = flags[i]
