@@ -232,9 +232,9 @@ def _modifiers(infos: list[tuple], flags: list[int], i: int, valence: float, cap
             if cap_diff and f & F_UPPER:
                 scalar += C_INCR if valence > 0 else -C_INCR
             valence += scalar * _DECAY[seen]
-        if f & (F_NEG | F_NO) and not _intensifying_never(infos, j, i):
-            negs += 1
-        elif f & F_LEAST and not (j and infos[j - 1][LOWER] in ("at", "very")):
+        if (f & (F_NEG | F_NO) and not _intensifying_never(infos, j, i)) or (
+            f & F_LEAST and not (j and infos[j - 1][LOWER] in ("at", "very"))
+        ):
             negs += 1
         seen += 1
         j -= 1
