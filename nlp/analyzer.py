@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from nlp.components import state_of
 from nlp.lexicon import Lexicon
-from nlp.results import Builder, lazy_result
+from nlp.results import Builder, compact_result
 from nlp.sentiment import normalize
 from nlp.taxonomy import Taxonomy
 from nlp.text import MAX_CHARS, clean, truncate
@@ -145,4 +145,4 @@ class Analyzer:
         if state is None or state.scored is None:
             lang = state.language if state is not None else "und"
             return TextAnalysis(NEUTRAL, language=lang, truncated=truncated, text=text)
-        return lazy_result(self._builder, text, truncated, state, normalize(state.scored.total))
+        return compact_result(self._builder, text, truncated, state, normalize(state.scored.total))

@@ -10,8 +10,6 @@ left to the taxonomy's phrase lists on purpose: stemming them away causes false 
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 _VOWELS = frozenset("aeiouy")
 # Irregular forms customers actually write about software; keys of the value are used.
 _IRREGULAR = {
@@ -164,9 +162,21 @@ def _strip_inflection(w: str) -> str:
     return w
 
 
-@lru_cache(maxsize=200_000)
+_KEYS: dict[str, str] = {}  # a plain dict, not lru_cache: str -> str entries are invisible to the cyclic GC
+MAX_KEYS = 200_000
+
+
 def match_key(word: str) -> str:
-    """Return the normalised match key of one token (lower case, inflection stripped)."""
+    """Return the normalised match key of one token (lower case, inflection stripped); cached."""
+    key = _KEYS.get(word)
+    if key is None:
+        if len(_KEYS) >= MAX_KEYS:
+            _KEYS.clear()
+        key = _KEYS[word] = _match_key(word)
+    return key
+
+
+def _match_key(word: str) -> str:
     w = word.lower().replace("’", "'")
     if w.endswith("'s") and len(w) > 3:
         w = w[:-2]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,6 @@ MAX_CACHE = 200_000
 SEP = "\x1f"  # between the two keys of a bigram feature (never part of a token)
 
 
-@lru_cache(maxsize=MAX_CACHE)
 def word_features(lower: str) -> tuple[str, ...]:
     """Features of one token type: the word, its match key, and character 3-5-grams of content words."""
     key = match_key(lower)

@@ -75,6 +75,7 @@ class TopicMatcher:
         self.vocab: set[str] = set()
         for idx, topic in enumerate(taxonomy.topics):
             self._add_topic(idx, topic.phrases, topic.patterns)
+        self.trie = _frozen(self.trie)
         self.prefixes = {k[1:] for k in self.anchors if k.startswith(PREFIX_MARK)}
         self.unanchored = frozenset(self.anchors.get("", ()))
         self._deletes: dict[str, list[str]] = {}
@@ -140,7 +141,7 @@ class TopicMatcher:
                 anchored.extend(self.anchors[PREFIX_MARK + p])
         if entry is None and not anchored:
             return None
-        return entry, frozenset(anchored)
+        return entry, tuple(sorted(set(anchored)))
 
     def starts(self, lower: str, key: str) -> tuple[int, ...]:
         """Ids of the patterns a token type can be the first token of (cached per type by nlp.tokens)."""
@@ -155,7 +156,7 @@ class TopicMatcher:
         for i in hooked:
             entry, anchors = infos[i][HOOKS]
             if anchors:
-                anchored |= anchors
+                anchored.update(anchors)
             j = i
             while entry is not None:
                 j += 1
@@ -202,6 +203,13 @@ class TopicMatcher:
             taken.append(m)
         taken.sort(key=lambda m: m.start)
         return taken
+
+
+def _frozen(trie: dict) -> dict:
+    """The trie with (topics tuple, children) entries: tuples and dicts of them are untracked by the
+    cyclic GC once it has seen them, so the per-token-type cache that points into it stays invisible
+    to full collections (which otherwise walk it every few thousand comments)."""
+    return {k: (tuple(topics), _frozen(children)) for k, (topics, children) in trie.items()}
 
 
 def _deletions(word: str) -> list[str]:

@@ -1,10 +1,11 @@
-"""Result assembly: from a doc's computed state to :class:`nlp.types.TextAnalysis`, built on demand.
+"""Result assembly: from a doc's computed state to :class:`nlp.types.TextAnalysis`.
 
-A :class:`LazyAnalysis` is a ``TextAnalysis`` (same fields, frozen, equal to the eager one) whose mentions,
-sentences and explanation are computed from the doc state the first time they are read, as plain rows
-(tuples) cached on the object. ``to_dict()`` turns the rows straight into dicts, so the app's path
-(analyze, then store ``to_dict()``) never builds the intermediate dataclass objects; reading
-``r.mentions`` builds them once. The work is the same either way, only done once.
+A :class:`CompactAnalysis` is a ``TextAnalysis`` (same fields, frozen, equal to the plain one) that keeps
+its mentions, sentences and explanation as rows (tuples of str/int/float), computed when the doc is
+analysed. ``to_dict()`` turns the rows straight into dicts, so the app's path (analyze, then store
+``to_dict()``) never builds intermediate dataclass objects; reading ``r.mentions`` builds them from the
+rows. Keeping tuples rather than the doc state also matters for speed: tuples of plain values are dropped
+from the cyclic GC's lists, so a batch of results costs the collector almost nothing to walk.
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ def r4(x: float) -> float:
     return math.floor(x * 10000.0 + 0.5) / 10000.0
 
 
-class LazyAnalysis(TextAnalysis):
-    """A TextAnalysis whose mentions, sentences and explanation are computed on first use."""
+class CompactAnalysis(TextAnalysis):
+    """A TextAnalysis whose mentions, sentences and explanation are stored as rows (see module doc)."""
 
-    __slots__ = ("_builder", "_rows", "_state")
+    __slots__ = ("_rows",)
 
     @property
     def mentions(self) -> list[Mention]:  # type: ignore[override]
-        """Topic mentions (built from the cached rows on each access; cheap)."""
+        """Topic mentions (built from the rows on each access)."""
         return [Mention(t, n, Sentiment(lab, s), a, b, src, c) for t, n, lab, s, a, b, src, c in self._get(0)]
 
     @property
@@ -49,12 +50,8 @@ class LazyAnalysis(TextAnalysis):
         """The words that carried the sentiment."""
         return [Evidence(*row) for row in self._get(2)]
 
-    def _get(self, k: int) -> list[tuple]:
-        rows = self._rows
-        if rows is None:
-            rows = self._builder.rows(self.text, self._state)
-            object.__setattr__(self, "_rows", rows)
-        return rows[k]
+    def _get(self, k: int) -> tuple:
+        return self._rows[k]
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict (without the text itself, which the caller already has)."""
@@ -96,18 +93,18 @@ class LazyAnalysis(TextAnalysis):
         return (TextAnalysis, (*fields, self.language, self.explanation, self.truncated, self.text))
 
 
-def lazy_result(builder: Builder, text: str, truncated: bool, state: DocState, total: float) -> LazyAnalysis:
-    """A LazyAnalysis for an English doc (``total``: its normalised score)."""
-    r = object.__new__(LazyAnalysis)
+def compact_result(
+    builder: Builder, text: str, truncated: bool, state: DocState, total: float
+) -> CompactAnalysis:
+    """The result of an English doc (``total``: its normalised score)."""
+    r = object.__new__(CompactAnalysis)
     put = object.__setattr__
     put(r, "sentiment", builder.sentiment(total))
     put(r, "keyphrases", state.keyphrases)
     put(r, "language", "en")
     put(r, "truncated", truncated)
     put(r, "text", text)
-    put(r, "_builder", builder)
-    put(r, "_state", state)
-    put(r, "_rows", None)
+    put(r, "_rows", builder.rows(text, state))
     return r
 
 
@@ -127,11 +124,11 @@ class Builder:
             return self._neutral
         return Sentiment(label_for(score, self.band), r4(score))
 
-    def rows(self, text: str, state: DocState) -> tuple[list[tuple], list[tuple], list[tuple]]:
-        """(mention rows, sentence rows, evidence rows) of a doc."""
-        mentions = self.mention_rows(state, text) if state.matches or state.model_topics else []
-        explanation = _evidence_rows(text, state) if state.scored.hits else []
-        return mentions, self.sentence_rows(state), explanation
+    def rows(self, text: str, state: DocState) -> tuple[tuple, tuple, tuple]:
+        """(mention rows, sentence rows, evidence rows) of a doc, as tuples."""
+        mentions = tuple(self.mention_rows(state, text)) if state.matches or state.model_topics else ()
+        explanation = tuple(_evidence_rows(text, state)) if state.scored.hits else ()
+        return mentions, tuple(self.sentence_rows(state)), explanation
 
     def sentence_rows(self, state: DocState) -> list[tuple]:
         """(start, end, label, score) of each sentence."""

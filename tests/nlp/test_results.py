@@ -1,4 +1,4 @@
-"""Results built on demand: same values as the eager dataclasses, JSON-able, picklable; the doc state."""
+"""Compact results: same values as the eager dataclasses, JSON-able, picklable; the doc state."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import pickle
 
 from nlp import Analyzer, TextAnalysis
 from nlp.components import state_of
-from nlp.results import LazyAnalysis
+from nlp.results import CompactAnalysis
 
 TEXT = "The dashboard is not great but support was amazing. Invoices are wrong!"
 
 
-def test_lazy_result_is_a_text_analysis_with_the_same_dict(analyzer):
+def test_compact_result_is_a_text_analysis_with_the_same_dict(analyzer):
     r = analyzer.analyze_one(TEXT)
-    assert isinstance(r, TextAnalysis) and isinstance(r, LazyAnalysis)
+    assert isinstance(r, TextAnalysis) and isinstance(r, CompactAnalysis)
     eager = TextAnalysis(
         r.sentiment, r.mentions, r.sentences, r.keyphrases, r.language, r.explanation, r.truncated, r.text
     )
