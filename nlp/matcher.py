@@ -38,7 +38,7 @@ from nlp.taxonomy import Taxonomy
 FUZZY_MIN_LEN = 5
 CONF_EXACT, CONF_PATTERN, CONF_FUZZY = 1.0, 0.9, 0.75
 
-KEY, FUZZY, HOOKS, STARTS = 5, 6, 9, 12  # positions in nlp.tokens info tuples
+KEY, FUZZY, HOOKS, STARTS, REQS = 5, 6, 9, 12, 13  # positions in nlp.tokens info tuples
 _BY_SPAN = itemgetter(1, 2)
 
 __all__ = ["Match", "TopicMatcher", "compile_pattern"]
@@ -78,6 +78,12 @@ class TopicMatcher:
         self.trie = _frozen(self.trie)
         self.prefixes = {k[1:] for k in self.anchors if k.startswith(PREFIX_MARK)}
         self.unanchored = frozenset(self.anchors.get("", ()))
+        self._groups = [g for req in self.requires for g in req]  # bit k: the k-th group overall
+        self.need: list[int] = []  # per pattern: the bits of its groups
+        bit = 0
+        for req in self.requires:
+            self.need.append(sum(1 << (bit + k) for k in range(len(req))))
+            bit += len(req)
         self._deletes: dict[str, list[str]] = {}
         for key in self.vocab:
             if len(key) >= FUZZY_MIN_LEN - 1 and key.isalpha():
@@ -158,12 +164,15 @@ class TopicMatcher:
             if anchors:
                 anchored.update(anchors)
             j = i
-            while entry is not None:
+            best, best_j = (), i
+            while entry is not None:  # only the longest phrase from a start: shorter ones overlap it
                 j += 1
-                for idx in entry[0]:
-                    fuzzy = fuzzy_doc and any(infos[t][FUZZY] for t in range(i, j))
-                    found.append(Match(idx, i, j, CONF_FUZZY if fuzzy else CONF_EXACT))
+                if entry[0]:
+                    best, best_j = entry[0], j
                 entry = entry[1].get(infos[j][KEY]) if j < n and entry[1] else None
+            for idx in best:
+                fuzzy = fuzzy_doc and any(infos[t][FUZZY] for t in range(i, best_j))
+                found.append(Match(idx, i, best_j, CONF_FUZZY if fuzzy else CONF_EXACT))
         if anchored:
             live = self._live(infos, anchored)
             if live:
@@ -171,11 +180,21 @@ class TopicMatcher:
         return self._resolve(found) if len(found) > 1 else found
 
     def _live(self, infos: list[tuple], anchored: set[int]) -> set[int]:
-        """The anchored patterns whose every required word occurs in the doc."""
-        keys = {x[KEY] for x in infos}
-        lowers = [x[0] for x in infos]
-        req = self.requires
-        return {pid for pid in anchored if all(satisfied(g, keys, lowers) for g in req[pid])}
+        """The anchored patterns whose every required group has a token in the doc (per-type bit masks:
+        bit k of a word's mask says it satisfies requirement group k of some pattern)."""
+        have = 0
+        for x in infos:
+            have |= x[REQS]
+        need = self.need
+        return {pid for pid in anchored if have & need[pid] == need[pid]}
+
+    def reqs(self, lower: str, key: str) -> int:
+        """Bit mask of the pattern requirement groups a token type satisfies (cached per type)."""
+        mask = 0
+        for bit, group in enumerate(self._groups):
+            if satisfied(group, {key}, [lower]):
+                mask |= 1 << bit
+        return mask
 
     def _match_patterns(self, infos: list[tuple], live: set[int], found: list) -> None:
         patterns = self.patterns

@@ -119,7 +119,8 @@ def _booster(lower: str) -> float:
 class TokenTable:
     """Cache: token -> (lower, valence, negated valence, booster, flags, match key, fuzzy?, length,
     languages whose stop-word profile has the word, topic-matcher hooks, singular (keyphrases),
-    multi-word expressions anchored at the word, taxonomy patterns the word can start)."""
+    multi-word expressions anchored at the word, taxonomy patterns the word can start, pattern
+    requirement bits)."""
 
     def __init__(self, lexicon: Lexicon, matcher: TopicMatcher | None) -> None:
         self.lexicon = lexicon
@@ -155,10 +156,11 @@ class TokenTable:
         return hit
 
     def _topic_facts(self, text: str, lower: str, flags: int) -> tuple:
-        """(match key, typo-corrected?, matcher hooks, patterns it can start, flags with F_FUZZY/F_HOOK)."""
+        """(match key, typo-corrected?, matcher hooks, patterns it can start, pattern requirement bits,
+        flags with F_FUZZY/F_HOOK)."""
         key = match_key(text)
         if self.matcher is None:
-            return key, False, None, (), flags
+            return key, False, None, (), 0, flags
         fuzzy = False
         if flags & F_ALPHA:
             key, fuzzy = self.matcher.correct(lower, key)
@@ -167,7 +169,8 @@ class TokenTable:
         hooks = self.matcher.hooks(lower, key)
         if hooks is not None:
             flags |= F_HOOK
-        return key, fuzzy, hooks, self.matcher.starts(lower, key), flags
+        m = self.matcher
+        return key, fuzzy, hooks, m.starts(lower, key), m.reqs(lower, key), flags
 
     def _compute(self, text: str) -> tuple:
         lower = text.lower()
@@ -187,7 +190,7 @@ class TokenTable:
             flags |= F_FOREIGN
         if is_content(lower, flags, val):
             flags |= F_CONTENT
-        key, fuzzy, hooks, starts, flags = self._topic_facts(text, lower, flags)
+        key, fuzzy, hooks, starts, reqs, flags = self._topic_facts(text, lower, flags)
         sing = singular(lower) if flags & F_CONTENT else lower
         return (
             lower,
@@ -203,4 +206,5 @@ class TokenTable:
             sing,
             mwes,
             starts,
+            reqs,
         )
