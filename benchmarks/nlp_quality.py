@@ -1,7 +1,8 @@
 """Reproduce the nlp quality figures as JSON lines (data sets read from /work/shared/datasets).
 
 Run: .venv/bin/python benchmarks/nlp_quality.py [--datasets /work/shared/datasets] [--arch ensemble]
-Equivalent to `python -m nlp.evaluate <vader dir> --json` and `python -m nlp.evaluate <semeval test> --json`.
+Equivalent to `python -m nlp.evaluate tests/nlp/data/feedback_dev.tsv --json`, then the same for the
+VADER directory and the SemEval test file.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nlp.evaluate import evaluate_semeval, evaluate_vader
+from nlp.evaluate import evaluate_semeval, evaluate_tsv, evaluate_vader
+
+DEV_SET = Path(__file__).resolve().parents[1] / "tests" / "nlp" / "data" / "feedback_dev.tsv"
 
 
 def main() -> None:
@@ -24,6 +27,7 @@ def main() -> None:
     ap.add_argument("--arch", default="ensemble", choices=["bow", "ensemble"])
     args = ap.parse_args()
     root = Path(args.datasets)
+    print(json.dumps(evaluate_tsv(str(DEV_SET))))  # the hand-written development set, ours vs VADER
     print(json.dumps(evaluate_vader(str(root / "vader-groundtruth"))))
     t0 = time.perf_counter()
     sem = evaluate_semeval(

@@ -188,9 +188,10 @@ def _summary(rs: list[tuple[float, float]], base: list[tuple[float, float]], is_
         "texts_per_cpu_s_median": round(statistics.median(r[1] for r in rs)),
     }
     if not is_base:
-        out["ratio_to_tokenizer_wall"] = round(statistics.median(r[0] / b[0] for r, b in zip(rs, base, strict=False)), 3)
-        out["ratio_to_tokenizer_cpu"] = round(statistics.median(r[1] / b[1] for r, b in zip(rs, base, strict=False)), 3)
-        out["ratio_cpu_per_turn"] = [round(r[1] / b[1], 3) for r, b in zip(rs, base, strict=True)]
+        pairs = list(zip(rs, base, strict=True))
+        out["ratio_to_tokenizer_wall"] = round(statistics.median(r[0] / b[0] for r, b in pairs), 3)
+        out["ratio_to_tokenizer_cpu"] = round(statistics.median(r[1] / b[1] for r, b in pairs), 3)
+        out["ratio_cpu_per_turn"] = [round(r[1] / b[1], 3) for r, b in pairs]
     return out
 
 
