@@ -8,11 +8,14 @@ VADER rates as sentiment ("support", "free"). Unknown words fall back to simple 
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 
+from rapidfuzz.distance import OSA
 from spacy.lang.en.stop_words import STOP_WORDS
 from vaderSentiment.vaderSentiment import B_DECR, B_INCR, BOOSTER_DICT
 
@@ -71,6 +74,19 @@ BOOSTERS: dict[str, float] = {
     "fairly": B_DECR,
     "rather": B_DECR,
 }
+
+
+TYPO_MIN_LEN = 6  # shorter unknown words are more often jargon ("admin", "saml") than typos
+# Software words missing from the English frequency list that sit one edit from a sentiment word.
+_JARGON = frozenset(["signup", "config", "configs", "webhook", "webhooks", "plugin", "plugins", "devops"])
+
+
+@lru_cache(maxsize=1)
+def known_english_words() -> frozenset[str]:
+    """English words of 5+ letters (pyspellchecker's MIT frequency list): never typo-corrected."""
+    raw = resources.files("spellchecker.resources").joinpath("en.json.gz").read_bytes()
+    words = json.loads(gzip.decompress(raw))
+    return frozenset(w for w in words if len(w) >= 5 and w.isalpha())
 
 
 def _read_pkg_text(package: str, name: str) -> str:
@@ -152,7 +168,34 @@ class Lexicon:
                 v = self.valence.get(short)
                 if v is not None:
                     return v
-        return self._morph_valence(lower) if lower.isalpha() and len(lower) > 4 else 0.0
+        if not lower.isalpha() or len(lower) <= 4:
+            return 0.0
+        return self._morph_valence(lower) or self._typo_valence(lower)
+
+    @cached_property
+    def _deletes(self) -> dict[str, list[str]]:
+        """Single-letter deletions of lexicon words -> the words (for typo lookups)."""
+        idx: dict[str, list[str]] = {}
+        for w, v in self.valence.items():
+            if v and w.isalpha() and len(w) >= 4:
+                idx.setdefault(w, []).append(w)
+                for d in _deletions(w):
+                    idx.setdefault(d, []).append(w)
+        return idx
+
+    def _typo_valence(self, w: str) -> float:
+        """Valence of a misspelt sentiment word ("delicous", "amazin", "overated"): a lexicon word at edit
+        distance 1 with the same first letter, if the word is not English itself and the match is unique
+        in sign. Customers do not proof-read feedback."""
+        if len(w) < TYPO_MIN_LEN or w in known_english_words() or w in _JARGON:
+            return 0.0
+        cands = set(self._deletes.get(w, ()))
+        for d in _deletions(w):
+            cands.update(self._deletes.get(d, ()))
+        vals = {self.valence[c] for c in cands if c[0] == w[0] and OSA.distance(c, w) <= 1}
+        if not vals or (max(vals) > 0) != (min(vals) > 0):
+            return 0.0
+        return max(vals, key=abs)
 
     def _morph_valence(self, w: str) -> float:
         for cand in _base_forms(w):
@@ -179,6 +222,10 @@ def squeezed(word: str) -> list[str]:
         return []
     two = re.sub(r"(\w)\1{2,}", r"\1\1", word)
     return [two, re.sub(r"(\w)\1{2,}", r"\1", word)]
+
+
+def _deletions(word: str) -> list[str]:
+    return [word[:i] + word[i + 1 :] for i in range(len(word))]
 
 
 def _base_forms(w: str) -> list[str]:

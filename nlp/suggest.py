@@ -65,7 +65,7 @@ def suggest_topics(
 
 def _label(phrases: Counter) -> str:
     """The most frequent phrase; on ties the one made of known English words ("calendar", not "calender")."""
-    from nlp.tokens import known_english_words
+    from nlp.lexicon import known_english_words
 
     known = known_english_words()
 

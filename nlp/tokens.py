@@ -6,17 +6,20 @@ language guesser and keyphrase extractor need about a token is in the tuple it r
 
 from __future__ import annotations
 
-import gzip
-import json
-from functools import lru_cache
-from importlib import resources
-
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from nlp.keyphrases import is_content
 from nlp.language import PROFILE_WORDS
 from nlp.lemmatize import match_key, singular
-from nlp.lexicon import BOOSTERS, CLITICS, CONTRAST, NEGATIONS, SUBORDINATE, Lexicon, squeezed
+from nlp.lexicon import (
+    BOOSTERS,
+    CLITICS,
+    CONTRAST,
+    NEGATIONS,
+    SUBORDINATE,
+    Lexicon,
+    squeezed,
+)
 from nlp.matcher import TopicMatcher
 from nlp.sentiment import (
     F_ALPHA,
@@ -53,14 +56,6 @@ _INVISIBLE = frozenset("\ufe0f\ufe0e\u200d\u200c\u200b\u2060") | frozenset(
     chr(c) for c in range(0x1F3FB, 0x1F400)
 )
 MAX_CACHE = 300_000
-
-
-@lru_cache(maxsize=1)
-def known_english_words() -> frozenset[str]:
-    """English words of 5+ letters (pyspellchecker's MIT frequency list): never typo-corrected."""
-    raw = resources.files("spellchecker.resources").joinpath("en.json.gz").read_bytes()
-    words = json.loads(gzip.decompress(raw))
-    return frozenset(w for w in words if len(w) >= 5 and w.isalpha())
 
 
 def _flags(text: str, lower: str) -> int:

@@ -85,3 +85,17 @@ def test_feedback_dev_set_is_well_formed_and_beats_vader(analyzer):
     assert {e.sentiment for e in examples} == {"positive", "neutral", "negative"}
     report = sentiment_report(examples, analyzer, with_vader=True)
     assert report["macro_f1"] > report["vader_macro_f1"] + 0.1
+
+
+def test_misspelt_sentiment_words_keep_their_valence():
+    lex = Lexicon.load()
+    assert lex.word_valence("delicous") == lex.word_valence("delicious") > 0
+    assert lex.word_valence("horible") < 0 and lex.word_valence("overated") < 0
+    # English words, short words and software jargon are never "corrected" into sentiment
+    assert lex.word_valence("willing") == 0.0 and lex.word_valence("admin") == 0.0
+    assert lex.word_valence("signup") == 0.0
+
+
+def test_typo_in_feedback(analyzer):
+    assert analyzer.analyze_one("the support was amazin").sentiment.label == "positive"
+    assert analyzer.analyze_one("Our admin handles the account").sentiment.label == "neutral"
