@@ -119,3 +119,11 @@ def _check(r: TextAnalysis, text) -> None:
     for e in r.explanation:
         assert r.text[e.start : e.end] == e.text
     json.dumps(r.to_dict())
+
+
+def test_odd_inputs_with_a_trained_topic_model(tiny_model):
+    from nlp import Analyzer, Taxonomy
+
+    an = Analyzer(taxonomy=Taxonomy.default(), topic_model_path=tiny_model[0])
+    for text, r in zip(ODD, an.analyze(ODD), strict=True):
+        _check(r, text)
