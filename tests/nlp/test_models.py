@@ -97,3 +97,12 @@ def test_fast_polarity_inference_equals_the_training_features(tiny_model):
             p /= p.sum()
             fast = pm.proba(state, topic)
             assert np.allclose([fast[c] for c in pm.classes], p)
+
+
+def test_out_of_fold_linear_scores_cover_every_example():
+    from nlp.train import _oof_linear
+
+    data = [("the sushi was fresh", ["food"]), ("the waiter was rude", ["service"])] * 10
+    oof = _oof_linear(data, ["food", "service"], k=5)
+    assert oof.shape == (20, 2) and (oof > 0).all()
+    assert (oof[0::2, 0] > oof[0::2, 1]).all() and (oof[1::2, 1] > oof[1::2, 0]).all()
