@@ -35,7 +35,8 @@ def _doc_parts(state: DocState) -> tuple:
         infos, w = state.infos, state.scored.weights
         clauses = state.scored.clause_spans()
         cscores = [normalize(sum(w[x:y])) for x, y in clauses]
-        ckeys = [{infos[i][KEY] for i in range(x, y)} for x, y in clauses]
+        keys = [x[KEY] for x in infos]
+        ckeys = [set(keys[x:y]) for x, y in clauses]
         parts = memo["polarity"] = (clauses, cscores, ckeys, negation_ngrams(infos))
     return parts
 
