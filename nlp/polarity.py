@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from nlp.components import DocState
 
 KEY = 5
+TEXTCAT_DIR = "polarity_textcat"  # beside polarity.npz (nlp.polarity_textcat)
 
 
 def _doc_parts(state: DocState) -> tuple:
@@ -145,6 +146,8 @@ class PolarityModel:
         self.assoc = assoc
         self.topics = topics
         self._dense: dict[str, list[int]] = {}
+        self.textcat = None  # an optional spaCy textcat averaged in (nlp.polarity_textcat)
+        self.mix = 0.0  # its weight
         # (topic, "w=word") -> id of "t=topic|w=word": no string building per word at inference
         self._conj = {
             (t, name[len(t) + 3 :]): j
@@ -179,6 +182,11 @@ class PolarityModel:
             z = np.asarray(vals + [1.0] * len(extra)) @ W[cols + extra] + memo[key]  # one gather
         z = np.exp(z - z.max())
         p = z / z.sum()
+        if self.textcat is not None and self.mix > 0:
+            from nlp.polarity_textcat import tc_input
+
+            cats = self.textcat(tc_input(state, topic)).cats
+            p = (1 - self.mix) * p + self.mix * np.array([cats.get(c, 0.0) for c in self.classes])
         return {c: float(p[i]) for i, c in enumerate(self.classes)}
 
     def predict(self, state: DocState, topic: str) -> str:
@@ -203,7 +211,10 @@ class PolarityModel:
             names=np.array(names),
             assoc=np.array(json.dumps(self.assoc)),
             topics=np.array(sorted(self.topics)),
+            mix=np.array(self.mix),
         )
+        if self.textcat is not None and self.mix > 0:
+            self.textcat.to_disk(Path(path).with_name(TEXTCAT_DIR))
 
     @classmethod
     def load(cls, path: str | Path) -> PolarityModel:
@@ -211,10 +222,16 @@ class PolarityModel:
 
         d = np.load(path, allow_pickle=False)
         names = [str(x) for x in d["names"]]
-        return cls(
+        model = cls(
             [str(c) for c in d["classes"]],
             {n: i for i, n in enumerate(names)},
             d["weights"].astype(np.float64),
             json.loads(str(d["assoc"])),
             {str(t) for t in d["topics"]},
         )
+        tc_dir = Path(path).with_name(TEXTCAT_DIR)
+        if "mix" in d and float(d["mix"]) > 0 and tc_dir.is_dir():
+            import spacy
+
+            model.textcat, model.mix = spacy.load(tc_dir), float(d["mix"])
+        return model

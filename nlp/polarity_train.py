@@ -12,6 +12,7 @@ from collections import Counter
 import numpy as np
 
 from nlp.polarity import PolarityModel, features, learn_association
+from nlp.polarity_textcat import tc_input
 
 L2_GRID = (1e-4, 3e-4, 1e-3, 3e-3)
 
@@ -23,11 +24,13 @@ def train_polarity(
     epochs: int = 300,
     l2: float | None = None,
     min_count: int = 2,
+    textcat: bool = True,
     log=print,
 ) -> PolarityModel:
     """Train on (text, topic, label) triples; the rule scorer runs on a blank English pipeline.
 
-    With ``l2=None`` the regularisation is chosen from ``L2_GRID`` on a dev split of the training texts.
+    With ``l2=None`` the regularisation is chosen from ``L2_GRID`` on a dev split of the training texts; with
+    ``textcat`` a spaCy textcat is trained too and its weight in the average chosen on the same split.
     """
     from nlp.analyzer import build_pipeline
 
@@ -42,15 +45,65 @@ def train_polarity(
     classes = sorted({lab for _, _, lab in examples})
     y = np.array([classes.index(lab) for _, _, lab in examples])
     design = [[(vocab[n], v) for n, v in f if n in vocab] for f in feats]
+    texts_of = [t for t, _, _ in examples]
+    tr, dv = _split(texts_of, seed)
     if l2 is None:
-        l2 = _choose_l2(design, y, [t for t, _, _ in examples], len(vocab), len(classes), epochs, seed, log)
+        l2 = _choose_l2(design, y, tr, dv, len(vocab), len(classes), epochs, seed, log)
     weights = _fit(*_stack(design), y, len(vocab), len(classes), epochs=epochs, l2=l2, seed=seed)
-    log(
-        json.dumps(
-            {"polarity_model": {"examples": len(y), "features": len(vocab), "classes": classes, "l2": l2}}
-        )
+    model = PolarityModel(classes, vocab, weights, assoc, {topic for _, topic, _ in examples})
+    if textcat and len(tr) >= 10 and dv:
+        inputs = [tc_input(s, topic) for s, topic in pairs]
+        _add_textcat(model, design, y, inputs, tr, dv, l2, epochs, seed, log)
+    info = {"examples": len(y), "features": len(vocab), "classes": classes, "l2": l2, "mix": model.mix}
+    log(json.dumps({"polarity_model": info}))
+    return model
+
+
+def _add_textcat(model, design, y, inputs, tr, dv, l2, epochs, seed, log) -> None:
+    """Train the textcat on the dev split's train side, choose its weight on dev, then refit on all."""
+    from nlp import polarity_textcat as ptc
+
+    classes = model.classes
+    W = _fit(
+        *_stack([design[k] for k in tr]),
+        y[tr],
+        len(model.vocab),
+        len(classes),
+        epochs=epochs,
+        l2=l2,
+        seed=seed,
     )
-    return PolarityModel(classes, vocab, weights, assoc, {topic for _, topic, _ in examples})
+    lr = _softmax(_scores(W, [design[k] for k in dv], len(classes)))
+    tc = ptc.train([inputs[k] for k in tr], [classes[i] for i in y[tr]], classes, seed)
+    mix, acc = ptc.choose_mix(lr, ptc.proba(tc, [inputs[k] for k in dv], classes), y[dv])
+    log(json.dumps({"polarity_textcat_mix": mix, "dev_accuracy": round(acc, 4)}))
+    if mix > 0:
+        model.textcat = ptc.train(inputs, [classes[i] for i in y], classes, seed)
+        model.mix = mix
+
+
+def _scores(W: np.ndarray, design: list[list[tuple[int, float]]], n_cls: int) -> np.ndarray:
+    rows, cols, vals = _stack(design)
+    z = np.zeros((len(design), n_cls))
+    np.add.at(z, rows, W[cols] * vals[:, None])
+    return z
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def _split(texts: list[str], seed: int) -> tuple[list[int], list[int]]:
+    """Indices of a 85/15 split by text (a text's pairs stay on one side)."""
+    import random
+
+    uniq = sorted(set(texts))
+    random.Random(seed).shuffle(uniq)  # noqa: S311  (reproducible split)
+    dev_texts = set(uniq[: max(1, len(uniq) * 15 // 100)])
+    return [k for k, t in enumerate(texts) if t not in dev_texts], [
+        k for k, t in enumerate(texts) if t in dev_texts
+    ]
 
 
 def _stack(design: list[list[tuple[int, float]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -60,24 +113,14 @@ def _stack(design: list[list[tuple[int, float]]]) -> tuple[np.ndarray, np.ndarra
     return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), np.array(vals, dtype=np.float64)
 
 
-def _choose_l2(design, y, texts, n_feat, n_cls, epochs, seed, log) -> float:
-    """Pick L2 by accuracy on a dev split of 15% of the texts (a text's pairs stay on one side)."""
-    import random
-
-    uniq = sorted(set(texts))
-    random.Random(seed).shuffle(uniq)  # noqa: S311  (reproducible split)
-    dev_texts = set(uniq[: max(1, len(uniq) * 15 // 100)])
-    tr = [k for k, t in enumerate(texts) if t not in dev_texts]
-    dv = [k for k, t in enumerate(texts) if t in dev_texts]
+def _choose_l2(design, y, tr, dv, n_feat, n_cls, epochs, seed, log) -> float:
+    """Pick L2 by accuracy on the dev split (15% of the texts)."""
     if len(tr) < 10 or not dv:
         return 1e-3
     best, best_acc = 1e-3, -1.0
     for l2 in L2_GRID:
         W = _fit(*_stack([design[k] for k in tr]), y[tr], n_feat, n_cls, epochs=epochs, l2=l2, seed=seed)
-        rows, cols, vals = _stack([design[k] for k in dv])
-        z = np.zeros((len(dv), n_cls))
-        np.add.at(z, rows, W[cols] * vals[:, None])
-        acc = float((z.argmax(axis=1) == y[dv]).mean())
+        acc = float((_scores(W, [design[k] for k in dv], n_cls).argmax(axis=1) == y[dv]).mean())
         log(json.dumps({"polarity_l2": l2, "dev_accuracy": round(acc, 4)}))
         if acc > best_acc:
             best, best_acc = l2, acc

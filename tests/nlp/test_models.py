@@ -86,6 +86,7 @@ def test_fast_polarity_inference_equals_the_training_features(tiny_model):
 
     path, _ = tiny_model
     pm = PolarityModel.load(path / "polarity.npz")
+    pm.mix = 0.0  # the logistic regression alone (the textcat average is tested below)
     for text in ["The invoice total was wrong again", "It feels snappy now, not slow", ""]:
         for topic in ["billing", "speed"]:
             state = state_of(next(iter(build_pipeline(None).pipe([text]))))
@@ -106,3 +107,23 @@ def test_out_of_fold_linear_scores_cover_every_example():
     oof = _oof_linear(data, ["food", "service"], k=5)
     assert oof.shape == (20, 2) and (oof > 0).all()
     assert (oof[0::2, 0] > oof[0::2, 1]).all() and (oof[1::2, 1] > oof[1::2, 0]).all()
+
+
+def test_polarity_textcat_is_saved_loaded_and_averaged(tmp_path):
+    from nlp import polarity_textcat as ptc
+    from nlp.polarity import TEXTCAT_DIR, PolarityModel
+    from nlp.polarity_train import train_polarity
+
+    pairs = [("the food was great", "food", "positive"), ("the food was awful", "food", "negative")] * 15
+    m = train_polarity(pairs, l2=1e-3, textcat=False, log=lambda s: None)
+    classes = m.classes
+    m.textcat = ptc.train([f"food : {t}" for t, _, _ in pairs], [lab for *_, lab in pairs], classes)
+    m.mix = 0.3
+    m.save(tmp_path / "polarity.npz")
+    assert (tmp_path / TEXTCAT_DIR).is_dir()
+    back = PolarityModel.load(tmp_path / "polarity.npz")
+    assert back.mix == 0.3 and back.textcat is not None
+    state = state_of(next(iter(build_pipeline(None).pipe(["the food was great"]))))
+    assert back.predict(state, "food") == "positive"
+    assert ptc.tc_input(state, "food") == "food : the food was great"
+    assert ptc.choose_mix(np.array([[0.6, 0.4]]), np.array([[0.0, 1.0]]), np.array([0])) == (0.0, 1.0)
