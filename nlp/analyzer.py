@@ -115,7 +115,9 @@ class Analyzer:
         for batch in _batches(texts, self.batch_size):
             with _gc_paused():
                 prepared = [truncate(clean(t), self.max_chars) for t in batch]
-                docs = self._docs([p[0] for p in prepared])
+                docs = list(self._docs([p[0] for p in prepared]))
+                if self.topic_model is not None:
+                    self.topic_model.prefetch([state_of(d) for d in docs if d is not None], self.taxonomy)
                 results = [
                     self._result(text, trunc, doc) for (text, trunc), doc in zip(prepared, docs, strict=True)
                 ]

@@ -132,6 +132,20 @@ class TopicModel:
             out.append((label, name, sent.label, sent.score, 0, len(text), "model", round(float(conf), 4)))
         return out
 
+    def prefetch(self, states: list[DocState | None], taxonomy) -> None:
+        """Batch the polarity textcat over the (doc, topic) pairs a batch of results will ask about."""
+        pm = self.polarity
+        if pm is None or pm.textcat is None or not pm.mix:
+            return
+        topics = taxonomy.topics
+        pairs = []
+        for st in states:
+            if st is None or st.scored is None:
+                continue
+            wanted = {topics[m.topic].id for m in st.matches} | set(st.model_topics)
+            pairs += [(st, t) for t in wanted if t in pm.topics]
+        pm.prefetch(pairs)
+
     def topic_sentiment(self, state: DocState, topic: str, band: float) -> Sentiment:
         """Sentiment of a topic in a doc: the polarity model if it knows the topic, else the doc's."""
         if self.polarity is not None and topic in self.polarity.topics:
