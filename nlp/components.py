@@ -18,10 +18,11 @@ from spacy.util import minibatch
 
 from nlp import keyphrases as kp
 from nlp.decide import ARGMAX
+from nlp.flags import F_FOREIGN, F_FUZZY, F_NONASCII
 from nlp.language import detect_from_profiles
 from nlp.lexicon import Lexicon, known_english_words
 from nlp.matcher import Match, TopicMatcher
-from nlp.sentiment import F_FOREIGN, F_FUZZY, F_NONASCII, Scored, score
+from nlp.sentiment import Scored, score
 from nlp.taxonomy import Taxonomy
 from nlp.tokens import TokenTable
 

@@ -4,8 +4,8 @@ analyser uses noun chunks instead."""
 
 from __future__ import annotations
 
+from nlp.flags import F_ALPHA, F_CONTENT, F_NEG, F_STOP, F_UPPER, FLAGS, LOWER
 from nlp.lemmatize import singular
-from nlp.sentiment import F_ALPHA, F_CONTENT, F_NEG, F_STOP, F_UPPER, FLAGS, LOWER
 
 MAX_WORDS = 3
 SINGULAR = 10  # position of the singular form in nlp.tokens info tuples

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from nlp.flags import F_SPACE, FLAGS, LOWER
 from nlp.lemmatize import match_key
-from nlp.sentiment import F_SPACE, FLAGS, LOWER
 
 MAX_CACHE = 200_000
 SEP = "\x1f"  # between the two keys of a bigram feature (never part of a token)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from nlp.sentiment import F_END, FLAGS
+from nlp.flags import F_END, FLAGS
 from nlp.taxonomy import TaxonomyError
 
 MAX_GAP = 3

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nlp.sentiment import F_CONTENT, F_END, F_NEG, F_NO, F_SPACE, FLAGS, LOWER, SCOPE_STOP, normalize
+from nlp.flags import F_CONTENT, F_END, F_NEG, F_NO, F_SPACE, FLAGS, LOWER, SCOPE_STOP
+from nlp.sentiment import normalize
 
 if TYPE_CHECKING:
     from nlp.components import DocState

@@ -19,7 +19,7 @@ from spacy.language import Language
 from spacy.training import Example
 from spacy.util import minibatch
 
-from nlp.sentiment import F_SPACE, FLAGS, LOWER
+from nlp.flags import F_SPACE, FLAGS, LOWER
 
 if TYPE_CHECKING:
     from nlp.components import DocState

@@ -17,31 +17,48 @@ import math
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from nlp.clauses import contrast_weights, punctuation_emphasis
+from nlp.flags import (
+    BOOST,
+    F_ALPHA,
+    F_ALSO,
+    F_BUT,
+    F_CLITIC,
+    F_COMMA,
+    F_END,
+    F_EXCL,
+    F_FOREIGN,
+    F_FUZZY,
+    F_HARD,
+    F_HOOK,
+    F_HYPHEN,
+    F_LEAST,
+    F_MWE,
+    F_NEG,
+    F_NO,
+    F_NONASCII,
+    F_QUEST,
+    F_SOFT,
+    F_SPACE,
+    F_SUB,
+    F_UPPER,
+    F_VALTOK,
+    FLAGS,
+    LOWER,
+    MWES_AT,
+    NEGVAL,
+    SCOPE_STOP,
+    VAL,
+)
 from nlp.lexicon import B_INCR, N_SCALAR, Lexicon
 
 C_INCR = 0.733  # VADER's ALL-CAPS increment
 ALPHA = 15.0  # VADER's normalisation constant
 
-# Token flags (bit set), computed once per distinct token string in nlp.tokens.
-F_NEG, F_BUT, F_SUB, F_END, F_HARD, F_SOFT = 1, 2, 4, 8, 16, 32
-F_EXCL, F_QUEST, F_UPPER, F_ALPHA, F_STOP, F_SPACE = 64, 128, 256, 512, 1024, 2048
-F_NO, F_CLITIC, F_HYPHEN, F_COMMA, F_ALSO, F_NONASCII = 4096, 8192, 16384, 32768, 65536, 131072
-# F_NONASCII: the token has a non-ASCII letter (language evidence; emoji and dashes are not)
-F_MWE = 262144  # anchor word of a multi-word expression, or a hyphen (compound candidate)
-F_FOREIGN = 524288  # a function word of a non-English profile (nlp.language) that English lacks
-F_CONTENT = 1048576  # can be part of a keyphrase (nlp.keyphrases)
-F_VALTOK = 1 << 21  # has a valence or a negated valence: scored
-F_HOOK = 1 << 22  # starts or anchors a taxonomy match (set by TokenTable when there is a matcher)
-F_FUZZY = 1 << 23  # typo-corrected to a taxonomy word (nlp.matcher)
-F_LEAST = 1 << 24  # "least": negates like VADER's rule, except in "at least" / "very least"
-SCOPE_STOP = F_END | F_HARD | F_COMMA | F_BUT | F_SUB
 _SEG_MASK = F_BUT | F_SUB | F_END | F_HARD | F_SOFT | F_COMMA
 _MARK = _SEG_MASK | F_MWE | F_UPPER | F_NONASCII | F_FOREIGN | F_FUZZY  # rare flags: one loop
 _EMPH = F_EXCL | F_QUEST
 
-# info tuple layout (see nlp.tokens.TokenTable): lower, valence, negated valence, booster, flags, key, ...
-LOWER, VAL, NEGVAL, BOOST, FLAGS = 0, 1, 2, 3, 4
-MWES_AT = 11  # MWEs anchored at this word: ((words, offset of the anchor, valence), ...)
 _NEG_INF = -math.inf
 _DECAY = (1.0, 0.95, 0.9)
 
@@ -109,8 +126,10 @@ def score(infos: list[tuple], lex: Lexicon, flags: list[int] | None = None) -> S
         return Scored(weights, sentences, cstarts, sstarts, [0.0] * len(sentences), 0.0, [], hooks, anyf)
     hits = _weigh(infos, flags, vals, anchors, anyf, lex, weights)
     if hits and contrast:
-        _contrast(flags, sentences, cstarts, contrast, weights)
-    emphasis = _emphasis(flags, sentences, weights) if hits and anyf & _EMPH else [0.0] * len(sentences)
+        contrast_weights(flags, sentences, cstarts, contrast, weights)
+    emphasis = (
+        punctuation_emphasis(flags, sentences, weights) if hits and anyf & _EMPH else [0.0] * len(sentences)
+    )
     return Scored(
         weights, sentences, cstarts, sstarts, emphasis, sum(weights) + sum(emphasis), hits, hooks, anyf
     )
@@ -252,58 +271,6 @@ def _intensifying_never(infos: list[tuple], j: int, i: int) -> bool:
 def _no_is_determiner(infos: list[tuple], i: int) -> bool:
     """VADER: "no" followed by a sentiment word is a negator, not itself negative."""
     return any(j < len(infos) and infos[j][VAL] for j in (i + 1, i + 2))
-
-
-def _contrast(flags, sentences, cstarts, contrast, weights) -> None:
-    """Weight clauses around contrast words in place (first "but" of a sentence; every "although")."""
-    n = len(weights)
-    done: set[int] = set()
-    for i in contrast:
-        si = _sentence_of(sentences, i)
-        a, b = sentences[si]
-        if flags[i] & F_BUT:
-            if si in done:
-                continue
-            done.add(si)
-            lo = sentences[si - 1][0] if i == a and si > 0 else a
-            for j in range(lo, i):
-                weights[j] *= 0.5
-            for j in range(i + 1, b):
-                weights[j] *= 1.5
-        else:  # subordinate clause: up to the clause end or a comma
-            k = bisect_right(cstarts, i)
-            end = min(cstarts[k] if k < len(cstarts) else n, b)
-            for j in range(i + 1, end):
-                if flags[j] & F_COMMA:
-                    break
-                weights[j] *= 0.5
-
-
-def _sentence_of(sentences: list[tuple[int, int]], i: int) -> int:
-    for k, (a, b) in enumerate(sentences):
-        if a <= i < b:
-            return k
-    return len(sentences) - 1
-
-
-def _emphasis(flags, sentences, weights) -> list[float]:
-    """Each sentence's "!"/"?" emphasis, in the direction of its sentiment."""
-    out = []
-    for a, b in sentences:
-        total = sum(weights[a:b])
-        if not total:
-            out.append(0.0)
-            continue
-        excl = quest = 0
-        for f in flags[a:b]:
-            if f & _EMPH:
-                excl += 1 if f & F_EXCL else 0
-                quest += 1 if f & F_QUEST else 0
-        amp = min(excl, 4) * 0.292
-        if quest > 1:
-            amp += quest * 0.18 if quest <= 3 else 0.96
-        out.append(amp if total > 0 else -amp)
-    return out
 
 
 __all__ = ["B_INCR", "Scored", "normalize", "score"]

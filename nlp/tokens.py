@@ -8,20 +8,7 @@ from __future__ import annotations
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from nlp.keyphrases import is_content
-from nlp.language import PROFILE_WORDS
-from nlp.lemmatize import match_key, singular
-from nlp.lexicon import (
-    BOOSTERS,
-    CLITICS,
-    CONTRAST,
-    NEGATIONS,
-    SUBORDINATE,
-    Lexicon,
-    squeezed,
-)
-from nlp.matcher import TopicMatcher
-from nlp.sentiment import (
+from nlp.flags import (
     F_ALPHA,
     F_ALSO,
     F_BUT,
@@ -48,6 +35,19 @@ from nlp.sentiment import (
     F_UPPER,
     F_VALTOK,
 )
+from nlp.keyphrases import is_content
+from nlp.language import PROFILE_WORDS
+from nlp.lemmatize import match_key, singular
+from nlp.lexicon import (
+    BOOSTERS,
+    CLITICS,
+    CONTRAST,
+    NEGATIONS,
+    SUBORDINATE,
+    Lexicon,
+    squeezed,
+)
+from nlp.matcher import TopicMatcher
 
 _ENDS = frozenset({".", "!", "?", "…", "...", "..", "?!", "!?", "。", "！", "？"})
 _HARD = frozenset({";", ":", "—", "–", "--", "•"})
