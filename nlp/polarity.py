@@ -157,19 +157,6 @@ class PolarityModel:
             if name.startswith(f"t={t}|w=")
         }
 
-    def prefetch(self, pairs: list[tuple[DocState, str]]) -> None:
-        """Run the textcat over many (doc, topic) pairs in one ``nlp.pipe`` (one call per doc is ~10x
-        slower); the probabilities wait in each doc state's memo."""
-        if self.textcat is None or not pairs:
-            return
-        from nlp.polarity_textcat import proba, tc_input
-
-        probs = proba(self.textcat, [tc_input(s, t) for s, t in pairs], self.classes)
-        for (state, topic), row in zip(pairs, probs, strict=True):
-            if state.memo is None:
-                state.memo = {}
-            state.memo[("polarity_tc", topic)] = row
-
     def _dense_ids(self, topic: str) -> list[int]:
         ids = self._dense.get(topic)
         if ids is None:
@@ -177,33 +164,65 @@ class PolarityModel:
         return ids
 
     def proba(self, state: DocState, topic: str) -> dict[str, float]:
-        """Class probabilities for a topic in a doc (the doc's n-gram part is summed once per doc)."""
-        W = self.weights
-        values = dense_values(state, topic, self.assoc)
-        ids = self._dense_ids(topic)
-        if values is None:
-            z = W[[j for j in ids[:2] if j >= 0]].sum(axis=0)
-        else:
-            grams = _doc_parts(state)[3]
-            key = ("polarity_z", id(self))
-            memo = state.memo
-            if key not in memo:  # the topic-independent n-grams: summed once per doc
-                memo[key] = W[[j for j in map(self.vocab.get, grams) if j is not None]].sum(axis=0)
-            cols = [j for j, v in zip(ids, values, strict=True) if j >= 0]
-            vals = [v for j, v in zip(ids, values, strict=True) if j >= 0]
-            conj = self._conj
-            extra = [j for j in (conj.get((topic, g)) for g in grams) if j is not None]
-            z = np.asarray(vals + [1.0] * len(extra)) @ W[cols + extra] + memo[key]  # one gather
-        z = np.exp(z - z.max())
-        p = z / z.sum()
-        if self.textcat is not None and self.mix > 0:
-            memo = state.memo if state.memo is not None else {}
-            tc = memo.get(("polarity_tc", topic))
-            if tc is None:
-                self.prefetch([(state, topic)])
-                tc = state.memo[("polarity_tc", topic)]
-            p = (1 - self.mix) * p + self.mix * tc
+        """Class probabilities for a topic in a doc (prefetched for a batch by the analyser)."""
+        key = ("polarity_p", id(self), topic)
+        if state.memo is None or key not in state.memo:
+            self.prefetch([(state, topic)])
+        p = state.memo[key]
         return {c: float(p[i]) for i, c in enumerate(self.classes)}
+
+    def prefetch(self, pairs: list[tuple[DocState, str]]) -> None:
+        """Probabilities of many (doc, topic) pairs at once: one gather and reduction for the logistic
+        regression, one ``nlp.pipe`` for the textcat; they wait in each doc state's memo."""
+        if not pairs:
+            return
+        p = self._lr_probs(pairs)
+        if self.textcat is not None and self.mix > 0:
+            from nlp.polarity_textcat import proba, tc_input
+
+            tc = proba(self.textcat, [tc_input(s, t) for s, t in pairs], self.classes)
+            p = (1 - self.mix) * p + self.mix * tc
+        for (state, topic), row in zip(pairs, p, strict=True):
+            if state.memo is None:
+                state.memo = {}
+            state.memo[("polarity_p", id(self), topic)] = row
+
+    def _lr_probs(self, pairs: list[tuple[DocState, str]]) -> np.ndarray:
+        idx: list[int] = []
+        vals: list[float] = []
+        starts: list[int] = []
+        for state, topic in pairs:
+            starts.append(len(idx))
+            ids, values = self._sparse(state, topic)
+            idx += ids
+            vals += values
+        z = np.zeros((len(pairs), len(self.classes)))
+        nonempty = [
+            k for k in range(len(pairs)) if (starts[k + 1] if k + 1 < len(starts) else len(idx)) > starts[k]
+        ]
+        if nonempty:
+            rows = self.weights[idx] * np.asarray(vals)[:, None]
+            z[nonempty] = np.add.reduceat(rows, [starts[k] for k in nonempty], axis=0)
+        z = np.exp(z - z.max(axis=1, keepdims=True))
+        return z / z.sum(axis=1, keepdims=True)
+
+    def _sparse(self, state: DocState, topic: str) -> tuple[list[int], list[float]]:
+        """Feature ids and values of a (doc, topic) pair (the same features as :func:`features`)."""
+        ids = self._dense_ids(topic)
+        values = dense_values(state, topic, self.assoc)
+        if values is None:
+            keep = [j for j in ids[:2] if j >= 0]
+            return keep, [1.0] * len(keep)
+        cols = [j for j in ids if j >= 0]
+        vals = [v for j, v in zip(ids, values, strict=True) if j >= 0]
+        grams = _doc_parts(state)[3]
+        key = ("polarity_ids", id(self))
+        gram_ids = state.memo.get(key)
+        if gram_ids is None:  # the topic-independent n-grams: looked up once per doc
+            gram_ids = state.memo[key] = [j for j in map(self.vocab.get, grams) if j is not None]
+        conj = self._conj
+        extra = [j for j in (conj.get((topic, g)) for g in grams) if j is not None]
+        return cols + gram_ids + extra, vals + [1.0] * (len(gram_ids) + len(extra))
 
     def predict(self, state: DocState, topic: str) -> str:
         """Most likely class (may be "conflict" when trained with it)."""

@@ -133,9 +133,9 @@ class TopicModel:
         return out
 
     def prefetch(self, states: list[DocState | None], taxonomy) -> None:
-        """Batch the polarity textcat over the (doc, topic) pairs a batch of results will ask about."""
+        """Score the (doc, topic) pairs a batch of results will ask the polarity model about, in one go."""
         pm = self.polarity
-        if pm is None or pm.textcat is None or not pm.mix:
+        if pm is None:
             return
         topics = taxonomy.topics
         pairs = []
