@@ -127,3 +127,15 @@ def test_odd_inputs_with_a_trained_topic_model(tiny_model):
     an = Analyzer(taxonomy=Taxonomy.default(), topic_model_path=tiny_model[0])
     for text, r in zip(ODD, an.analyze(ODD), strict=True):
         _check(r, text)
+
+
+def test_odd_inputs_through_the_polarity_textcat(tiny_model):
+    from nlp import Analyzer, Taxonomy
+    from nlp import polarity_textcat as ptc
+
+    an = Analyzer(taxonomy=Taxonomy([]), topic_model_path=tiny_model[0])
+    pm = an.topic_model.polarity
+    pm.textcat = ptc.train(["speed : it is slow", "speed : it is fast"], ["negative", "positive"], pm.classes)
+    pm.mix = 0.3
+    for text, r in zip(ODD, an.analyze(ODD), strict=True):
+        _check(r, text)
