@@ -19,7 +19,7 @@ from flask import current_app
 from app.analysis.pipeline import get_analyzer
 from app.analysis.tagging import load_snapshots, tag_snapshots
 from app.extensions import db
-from app.models import AnalysisState, Response, RetagRun, RetagState, utcnow
+from app.models import AnalysisState, Response, RetagRun, RetagState, Setting, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -157,3 +157,34 @@ def stale_runs(after_seconds: int) -> list[RetagRun]:
             )
         ).scalars()
     )
+
+
+VERSION_KEY = "analysis.current_version"
+
+
+def retag_if_analyzer_changed(version: str) -> RetagRun | None:
+    """After an upgrade of the nlp code (or any other change of the analyser's version), re-tag history once.
+
+    The version history was last brought up to is kept in a Setting, so the check is one key lookup; only
+    when it differs do we look for rows tagged by another version. Taxonomy edits and training start
+    their own runs; this catches what nobody asked for, e.g. a deploy with a better sentiment lexicon.
+    The caller commits, then enqueues the returned run.
+    """
+    row = db.session.get(Setting, VERSION_KEY)
+    if row is not None and row.value == version:
+        return None
+    if active_run() is not None:
+        return None  # the running backfill brings rows to the current version; check again after it
+    outdated = db.session.execute(
+        sa.select(Response.id)
+        .where(Response.analysis_state == AnalysisState.DONE, Response.analyzer_version != version)
+        .limit(1)
+    ).first()
+    if row is None:
+        row = Setting(key=VERSION_KEY, value=version)
+        db.session.add(row)
+    row.value = version
+    if outdated is None:
+        return None
+    run, _ = queue_retag(f"analyser changed to {version}"[:200])
+    return run

@@ -19,7 +19,13 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from app.analysis.pipeline import get_analyzer
-from app.analysis.retag import Step, record_retag_failure, run_retag, stale_runs
+from app.analysis.retag import (
+    Step,
+    record_retag_failure,
+    retag_if_analyzer_changed,
+    run_retag,
+    stale_runs,
+)
 from app.analysis.tagging import (
     MAX_ATTEMPTS,
     Outcome,
@@ -204,9 +210,19 @@ def sweep_pending_analysis() -> dict[str, int]:
     resumed = 0
     for run in stale_runs(after):
         resumed += enqueue_retag(run.id, run.last_response_id)
+    upgrade = retag_if_analyzer_changed(get_analyzer().version)
+    db.session.commit()
+    if upgrade is not None:
+        log.info("the analyser changed since history was tagged: re-tag run %d started", upgrade.id)
+        enqueue_retag(upgrade.id)
     if ids or resumed:
         log.info("sweep: %d stale pending, %d jobs enqueued, %d re-tags resumed", len(ids), enqueued, resumed)
-    return {"pending": len(ids), "enqueued": enqueued, "retags_resumed": resumed}
+    return {
+        "pending": len(ids),
+        "enqueued": enqueued,
+        "retags_resumed": resumed,
+        "retag_started": upgrade is not None,
+    }
 
 
 @task

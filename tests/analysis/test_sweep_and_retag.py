@@ -10,9 +10,9 @@ from rq import Queue
 from app.analysis import services
 from app.analysis.editing import TopicInput, create_topic
 from app.analysis.pipeline import get_analyzer
-from app.analysis.retag import run_retag
+from app.analysis.retag import VERSION_KEY, run_retag
 from app.extensions import db
-from app.models import AnalysisState, Mention, Response, RetagRun, RetagState
+from app.models import AnalysisState, Mention, Response, RetagRun, RetagState, Setting
 from app.tasks import analysis as jobs
 from tests.analysis.conftest import add_responses, backdate, mentions_of, state_of, topic_id
 
@@ -41,7 +41,12 @@ def test_a_sweep_adds_nothing_while_its_job_still_waits(ctx, monkeypatch):
     # A job with the bucket's id waits in Redis (a real queue, not run inline).
     waiting_queue = Queue("nlp", connection=ctx.extensions["clearloop.redis"], is_async=True)
     waiting_queue.enqueue(jobs.analyze_responses, ids, job_id=f"analysis-{size}-{bucket}-a")
-    assert jobs.sweep_pending_analysis() == {"pending": 2, "enqueued": 0, "retags_resumed": 0}
+    assert jobs.sweep_pending_analysis() == {
+        "pending": 2,
+        "enqueued": 0,
+        "retags_resumed": 0,
+        "retag_started": False,
+    }
     assert all(state_of(i).analysis_state == AnalysisState.PENDING for i in ids)
 
 
@@ -169,3 +174,27 @@ def test_finished_runs_are_not_resumed(ctx, state):
     db.session.commit()
     assert jobs.sweep_pending_analysis()["retags_resumed"] == 0
     assert run_retag(run.id, 10).status == "gone"
+
+
+def test_an_upgraded_analyser_re_tags_history_once(ctx):
+    ids = add_responses("Invoices are wrong every month", "Support answered fast")
+    services.tag_all_pending()
+    current = get_analyzer().version
+    assert jobs.sweep_pending_analysis()["retag_started"] is False  # history is already current
+    # Pretend the rows were tagged by an older release of the nlp code.
+    db.session.execute(sa.update(Response).where(Response.id.in_(ids)).values(analyzer_version="nlp/0.9"))
+    db.session.execute(sa.update(Setting).where(Setting.key == VERSION_KEY).values(value="nlp/0.9"))
+    db.session.commit()
+    assert jobs.sweep_pending_analysis()["retag_started"] is True
+    run = db.session.execute(sa.select(RetagRun).order_by(RetagRun.id.desc())).scalars().first()
+    assert run.state == RetagState.DONE and "analyser changed" in run.reason  # inline: ran at once
+    versions = db.session.execute(sa.select(Response.analyzer_version).where(Response.id.in_(ids))).scalars()
+    assert set(versions) == {current}
+    assert jobs.sweep_pending_analysis()["retag_started"] is False  # once per version
+
+
+def test_a_fresh_install_records_the_version_without_a_run(ctx):
+    assert db.session.get(Setting, VERSION_KEY) is None
+    assert jobs.sweep_pending_analysis()["retag_started"] is False
+    assert db.session.get(Setting, VERSION_KEY).value == get_analyzer().version
+    assert db.session.execute(sa.select(sa.func.count(RetagRun.id))).scalar_one() == 0
