@@ -55,7 +55,6 @@ def _embed_headers(response, embed: bool):
             f"default-src 'self'; script-src 'self' 'nonce-{csp_nonce()}'; style-src 'self'; "
             "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors *"
         )
-        response.headers["X-Frame-Options"] = "ALLOWALL"  # ignored by browsers that honour frame-ancestors
     return response
 
 

@@ -60,9 +60,11 @@ def test_the_embed_may_be_framed_and_keeps_its_layout(app, client):
     ptoken = _survey(app, "csat")
     page = client.get(f"/s/{ptoken}/embed")
     assert page.status_code == 200 and "frame-ancestors *" in page.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in page.headers  # the legacy header would forbid what the CSP allows
     assert 'class="public embed"' in page.get_data(as_text=True)
     plain = client.get(f"/s/{ptoken}")
     assert "frame-ancestors 'none'" in plain.headers["Content-Security-Policy"]
+    assert plain.headers["X-Frame-Options"] == "DENY"
     key = form_key(page.get_data(as_text=True))
     done = client.post(f"/s/{ptoken}/embed", data={"key": key, "score": "5"})
     assert done.status_code == 303 and "embed=1" in done.headers["Location"]
