@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -492,3 +493,20 @@ def smtp_server() -> Iterator[SmtpServer]:
     server = SmtpServer()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def rows(app: Flask) -> Callable[..., Any]:
+    """``rows(fn)`` runs ``fn()`` in an app context and commits; returns its rows as ids."""
+
+    def _run(fn: Callable[[], Any]) -> Any:
+        from app.extensions import db
+
+        with app.app_context():
+            result = fn()
+            db.session.commit()
+            if isinstance(result, list):
+                return [getattr(r, "id", r) for r in result]
+            return getattr(result, "id", result)
+
+    return _run

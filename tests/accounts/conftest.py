@@ -1,12 +1,9 @@
-"""Helpers for the accounts tests: committed rows, row counts, CSV uploads and page text."""
+"""Helpers for the accounts tests: row counts and CSV uploads (``text`` re-exported from tests.helpers)."""
 
 from __future__ import annotations
 
-import html
 import io
-import re
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -15,21 +12,7 @@ from flask.testing import FlaskClient
 
 from app.extensions import db
 from app.models import Account, AuditEvent, Contact, ImportBatch, Suppression
-
-
-@pytest.fixture
-def rows(app: Flask) -> Callable[..., Any]:
-    """``rows(fn)`` runs ``fn()`` in an app context and commits; returns its rows as ids."""
-
-    def _run(fn: Callable[[], Any]) -> Any:
-        with app.app_context():
-            result = fn()
-            db.session.commit()
-            if isinstance(result, list):
-                return [getattr(r, "id", r) for r in result]
-            return getattr(result, "id", result)
-
-    return _run
+from tests.helpers import text  # noqa: F401  (the accounts tests import it from here)
 
 
 @pytest.fixture
@@ -54,10 +37,3 @@ def upload(client: FlaskClient, kind: str, content: str | bytes, filename: str =
         data={"file": (io.BytesIO(data), filename)},
         content_type="multipart/form-data",
     )
-
-
-def text(resp) -> str:
-    """The visible text of an HTML response: tags dropped, entities decoded, whitespace collapsed."""
-    body = resp.get_data(as_text=True)
-    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip())

@@ -1,0 +1,66 @@
+"""Workspace settings: only admins edit them; bad values are refused with a reason and nothing saved."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditEvent, Setting
+from app.settings import DEFAULTS, get_setting
+from tests.helpers import text
+
+GOOD = {
+    "company_name": "Globex",
+    "quarantine_days": "30",
+    "reminder_delay_days": "5",
+    "invitation_expiry_days": "14",
+    "followup_sla_business_days": "3",
+}
+
+
+def test_admin_sees_the_defaults(admin_client):
+    resp = admin_client.get("/settings")
+    assert resp.status_code == 200
+    body = resp.get_data(as_text=True)
+    assert f'value="{DEFAULTS["company_name"]}"' in body and 'value="90"' in body
+
+
+def test_admin_saves_settings_and_they_take_effect(admin_client, app):
+    resp = admin_client.post("/settings", data=GOOD)
+    assert resp.status_code == 303
+    with app.app_context():
+        assert get_setting("company_name") == "Globex"
+        assert get_setting("quarantine_days") == 30
+        assert get_setting("invitation_expiry_days") == 14
+        event = db.session.execute(
+            sa.select(AuditEvent).where(AuditEvent.action == "settings.update")
+        ).scalar_one()
+        assert event.details["quarantine_days"] == 30
+    assert "Settings saved." in text(admin_client.get("/settings"))
+
+
+def test_bad_values_are_refused_and_nothing_is_saved(admin_client, app):
+    for field, bad in [
+        ("quarantine_days", "-1"),
+        ("quarantine_days", "366"),
+        ("quarantine_days", "ninety"),
+        ("reminder_delay_days", "0"),
+        ("invitation_expiry_days", ""),
+        ("company_name", ""),
+        ("company_name", "x" * 121),
+    ]:
+        resp = admin_client.post("/settings", data=GOOD | {field: bad})
+        assert resp.status_code == 422, (field, bad)
+        body = resp.get_data(as_text=True)
+        # the reason sits next to the field that caused it, announced to screen readers
+        assert f'<p class="error" id="{field}-err" role="alert">' in body, (field, bad)
+        assert body.count('role="alert"') == 1, (field, bad)
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(Setting)).scalar_one() == 0
+
+
+def test_only_admins_open_settings(cs_client, pm_client, viewer_client, client):
+    for c in (cs_client, pm_client, viewer_client):
+        assert c.get("/settings").status_code == 403
+        assert c.post("/settings", data=GOOD).status_code == 403
+    assert client.get("/settings").status_code in (302, 303)
