@@ -24,9 +24,24 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _int(value: str | None, default: int) -> int:
-    """Parse an integer environment value, falling back to the default when unset."""
-    return int(value) if value not in (None, "") else default
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    """Parse a whole-number setting, falling back to the default when unset; say which setting is wrong."""
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _ints(env: dict[str, str], name: str, default: str) -> tuple[int, ...]:
+    """Parse a comma-separated list of whole numbers (e.g. ``2,10,30``)."""
+    value = env.get(name, default)
+    try:
+        return tuple(int(x) for x in value.split(",") if x.strip())
+    except ValueError:
+        raise RuntimeError(f"{name} must be whole numbers separated by commas, not {value!r}") from None
 
 
 def _database_url(env: dict[str, str], instance: Path) -> str:
@@ -61,26 +76,26 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "MAIL_TRANSPORT": "smtp" if smtp_host else "outbox",
         "SMTP_HOST": smtp_host,
-        "SMTP_PORT": _int(env.get("SMTP_PORT"), 587),
+        "SMTP_PORT": _int(env, "SMTP_PORT", 587),
         "SMTP_USERNAME": env.get("SMTP_USERNAME", ""),
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": _bool(
             env.get("SMTP_STARTTLS"), default=smtp_host not in ("", "127.0.0.1", "localhost")
         ),
         "SMTP_SSL": _bool(env.get("SMTP_SSL")),
-        "SMTP_TIMEOUT": _int(env.get("SMTP_TIMEOUT"), 30),
+        "SMTP_TIMEOUT": _int(env, "SMTP_TIMEOUT", 30),
         "MAIL_FROM": env.get("MAIL_FROM", "Clearloop <surveys@clearloop.localhost>"),
-        "MAIL_BATCH_SIZE": _int(env.get("MAIL_BATCH_SIZE"), 100),
+        "MAIL_BATCH_SIZE": _int(env, "MAIL_BATCH_SIZE", 100),
         # Seconds between tries of a temporary (4xx) SMTP failure within a batch.
-        "MAIL_RETRY_DELAYS": tuple(int(x) for x in env.get("MAIL_RETRY_DELAYS", "2,10,30").split(",") if x),
+        "MAIL_RETRY_DELAYS": _ints(env, "MAIL_RETRY_DELAYS", "2,10,30"),
         # An invitation claimed longer ago than this and still "sending" becomes "uncertain" (never resent).
-        "MAIL_SENDING_TIMEOUT": _int(env.get("MAIL_SENDING_TIMEOUT"), 1800),
+        "MAIL_SENDING_TIMEOUT": _int(env, "MAIL_SENDING_TIMEOUT", 1800),
         # Per client IP, on every public respondent page and answer endpoint.
         "RESPOND_RATE_LIMIT": env.get("RESPOND_RATE_LIMIT", "60 per minute"),
         "NLP_MODEL": env.get("NLP_MODEL", ""),
         "NLP_TOPIC_MODEL_PATH": env.get("NLP_TOPIC_MODEL_PATH", str(instance / "topic_model")),
-        "NLP_BATCH_SIZE": _int(env.get("NLP_BATCH_SIZE"), 64),
-        "SWEEP_AFTER_SECONDS": _int(env.get("SWEEP_AFTER_SECONDS"), 120),
+        "NLP_BATCH_SIZE": _int(env, "NLP_BATCH_SIZE", 64),
+        "SWEEP_AFTER_SECONDS": _int(env, "SWEEP_AFTER_SECONDS", 120),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
         # When Redis is down, limits keep working per process rather than failing the request:
@@ -88,21 +103,21 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "clearloop-rl",
-        "LOGIN_MAX_FAILURES": _int(env.get("LOGIN_MAX_FAILURES"), 5),
-        "LOGIN_LOCK_MINUTES": _int(env.get("LOGIN_LOCK_MINUTES"), 15),
+        "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=app_env == "production"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=app_env == "production"),
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "PERMANENT_SESSION_LIFETIME": _int(env.get("SESSION_LIFETIME_HOURS"), 12) * 3600,
-        "SESSION_IDLE_MINUTES": _int(env.get("SESSION_IDLE_MINUTES"), 60),
-        "MAX_CONTENT_LENGTH": _int(env.get("MAX_UPLOAD_MB"), 16) * 1024 * 1024,
+        "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_LIFETIME_HOURS", 12) * 3600,
+        "SESSION_IDLE_MINUTES": _int(env, "SESSION_IDLE_MINUTES", 60),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 16) * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ("en", "de", "fr", "es"),
-        "DEMO_SEED": _int(env.get("DEMO_SEED"), 20261124),
+        "DEMO_SEED": _int(env, "DEMO_SEED", 20261124),
     }
 
 

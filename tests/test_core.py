@@ -1,0 +1,174 @@
+"""The core plumbing: configuration from the environment, jobs when Redis is unreachable, a database
+outage as a 503, the periodic-job commands and the ``rq cron`` configuration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import fakeredis
+import pytest
+import redis
+import sqlalchemy as sa
+from rq import Queue
+from rq.cron import CronScheduler
+
+from app import create_app
+from app.config import load_config
+from app.extensions import db
+from app.jobs import check_redis_durability
+from app.models import AnalysisState, Response, utcnow
+from app.tasks.schedule import PERIODIC
+from tests.conftest import test_config as config_for_tests
+from tests.factories import make_invitation, make_response, make_survey
+from tests.surveys.util import answer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+def test_no_settings_means_the_embedded_defaults(tmp_path):
+    config = load_config({"CLEARLOOP_INSTANCE": str(tmp_path)})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'clearloop.db'}"
+    assert config["REDIS_URL"] == "" and config["MAIL_TRANSPORT"] == "outbox"
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["SESSION_COOKIE_SECURE"] is False
+    # a development secret is made once and kept private in instance/, so sessions survive restarts
+    secret = config["SECRET_KEY"]
+    assert len(secret) >= 40 and load_config({"CLEARLOOP_INSTANCE": str(tmp_path)})["SECRET_KEY"] == secret
+    assert (tmp_path / "dev-secret-key").stat().st_mode & 0o777 == 0o600
+
+
+def test_production_settings_switch_the_parts(tmp_path):
+    config = load_config(
+        {
+            "CLEARLOOP_INSTANCE": str(tmp_path),
+            "CLEARLOOP_ENV": "production",
+            "SECRET_KEY": "s3cret",
+            "DATABASE_URL": "postgres://app@db.internal:5432/clearloop",
+            "REDIS_URL": "redis://cache.internal:6379/0",
+            "SMTP_HOST": "smtp.example.com",
+            "MAIL_RETRY_DELAYS": "1, 5,20",
+        }
+    )
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://app@db.internal:5432/clearloop"
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/0"
+    assert config["MAIL_TRANSPORT"] == "smtp" and config["SMTP_STARTTLS"] is True
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["MAIL_RETRY_DELAYS"] == (1, 5, 20)
+    assert not (tmp_path / "dev-secret-key").exists()
+
+
+def test_production_without_a_secret_refuses_to_start(tmp_path):
+    with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
+        load_config({"CLEARLOOP_INSTANCE": str(tmp_path), "CLEARLOOP_ENV": "production"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("SMTP_PORT", "twenty-five"), ("MAX_UPLOAD_MB", "1.5"), ("MAIL_RETRY_DELAYS", "2,ten")],
+)
+def test_a_malformed_number_names_the_setting(tmp_path, name, value):
+    with pytest.raises(RuntimeError, match=f"{name} must be"):
+        load_config({"CLEARLOOP_INSTANCE": str(tmp_path), "SECRET_KEY": "x", name: value})
+
+
+# --- Redis unreachable ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def unreachable_redis(app, monkeypatch):
+    """Point the app's queues at a real Redis client whose server refuses connections."""
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setitem(app.config, "JOBS_INLINE", False)
+    monkeypatch.setitem(
+        app.extensions,
+        "clearloop.redis",
+        redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1),
+    )
+
+
+def test_an_answer_is_saved_when_redis_is_unreachable_and_the_sweeper_tags_it_later(
+    app, client, unreachable_redis, monkeypatch
+):
+    with app.app_context():
+        _, token = make_invitation(make_survey("nps"))
+        db.session.commit()
+    resp = answer(client, token, 3, comment="Invoices are wrong every month")
+    assert resp.status_code == 200
+    with app.app_context():
+        row = db.session.execute(sa.select(Response)).scalar_one()
+        assert (row.score, row.analysis_state) == (3, AnalysisState.PENDING)
+        row.analysis_requested_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+    # Redis is back (the embedded inline queue here): the periodic sweep tags what was left pending
+    monkeypatch.setitem(app.config, "JOBS_INLINE", True)
+    monkeypatch.setitem(app.extensions, "clearloop.redis", fakeredis.FakeRedis())
+    result = app.test_cli_runner().invoke(args=["jobs", "tick"])
+    assert result.exit_code == 0, result.output
+    assert "ran app.tasks.analysis.sweep_pending_analysis" in result.output
+    with app.app_context():
+        row = db.session.execute(sa.select(Response).execution_options(populate_existing=True)).scalar_one()
+        assert row.analysis_state == AnalysisState.DONE
+        assert row.sentiment_label == "negative"
+
+
+def test_redis_durability_warnings(redis_url):
+    conn = redis.Redis.from_url(redis_url)
+    appendonly = conn.config_get("appendonly")["appendonly"]
+    warnings = check_redis_durability(conn)
+    assert any("appendonly is off" in w for w in warnings) == (appendonly != "yes")
+    refused = check_redis_durability(redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1))
+    assert len(refused) == 1 and "could not read Redis configuration" in refused[0]
+
+
+# --- the database unreachable --------------------------------------------------------------------
+
+
+def test_an_unreachable_database_is_a_503_with_retry_after_never_a_500(database_uri):
+    down = create_app(
+        {
+            **config_for_tests(database_uri),
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+        }
+    )
+    down.testing = False  # production error handling
+    c = down.test_client()
+    for path, accept in [("/healthz", "application/json"), ("/r/" + "A" * 43 + "/s/9", "text/html")]:
+        resp = c.get(path, headers={"Accept": accept})
+        assert resp.status_code == 503, path
+        assert resp.headers["Retry-After"] == "5"
+        body = resp.get_data(as_text=True)
+        assert "Traceback" not in body and "psycopg" not in body
+        assert "try again in a few seconds" in body
+
+
+# --- periodic jobs -------------------------------------------------------------------------------
+
+
+def test_the_scheduler_runs_every_periodic_job_once(app):
+    with app.app_context():
+        stale = make_response(make_survey("csat"), score=5, comment="Support was quick and kind")
+        stale.analysis_requested_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+        stale_id = stale.id
+    result = app.test_cli_runner().invoke(args=["jobs", "scheduler", "--once"])
+    assert result.exit_code == 0, result.output
+    assert f"scheduler: {len(PERIODIC)} periodic jobs; inline=True" in result.output
+    with app.app_context():
+        assert db.session.get(Response, stale_id).analysis_state == AnalysisState.DONE
+    status = app.test_cli_runner().invoke(args=["jobs", "status"])
+    assert status.exit_code == 0 and "nlp: queued=0 failed=0" in status.output
+
+
+def test_rq_cron_registers_every_periodic_job():
+    conn = fakeredis.FakeRedis()
+    scheduler = CronScheduler(connection=conn)
+    scheduler.load_config_from_file(str(ROOT / "app" / "cron.py"))
+    registered = {(j.name, j.queue_name, j.interval) for j in scheduler.get_jobs()}
+    assert registered == {(p.func, p.queue, p.every) for p in PERIODIC}
+    scheduler.enqueue_jobs()
+    queued = {name: Queue(name, connection=conn).count for name in ("nlp", "mail")}
+    assert queued == {"nlp": 1, "mail": 2}
