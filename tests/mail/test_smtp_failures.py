@@ -1,0 +1,144 @@
+"""What the relay's failures do to reminders and to a batch, on a real SMTP server on loopback: a reminder
+is tried once (bounced, failed or uncertain, never resent); a relay refusing everything releases the rest
+of the batch untouched; a send cancelled mid-batch stops before the next message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.mail import delivery
+from app.models import DeliveryState, Invitation, SendStatus, utcnow
+from app.surveys.sending import create_send
+from app.tasks.mail import send_due_reminders
+from tests.factories import make_contact, make_invitation, make_send, make_survey
+
+
+def _due_reminder(email: str) -> Invitation:
+    survey = make_survey()
+    send = make_send(survey, reminder_delay_days=3, status=SendStatus.COMPLETED)
+    inv, _ = make_invitation(
+        survey, send=send, contact=make_contact(email=email), sent_at=utcnow() - timedelta(days=4)
+    )
+    db.session.commit()
+    return inv
+
+
+def test_a_reminder_to_a_vanished_mailbox_bounces_the_contact(smtp_app, smtp_server):
+    smtp_server.recorder.always_refuse_rcpt("gone@customer.example", "550 5.1.1 No such user")
+    with smtp_app.app_context():
+        inv = _due_reminder("gone@customer.example")
+        assert send_due_reminders() == {"bounced": 1}
+        db.session.refresh(inv)
+        assert inv.reminder_state == DeliveryState.BOUNCED and inv.error.startswith("reminder: RCPT: 550")
+        assert inv.contact.bounced_at is not None and inv.contact.bounce_count == 1
+
+
+def test_a_reminder_refused_for_now_fails_once_and_is_not_retried(smtp_app, smtp_server):
+    smtp_server.recorder.always_refuse_rcpt("full@customer.example", "452 4.2.2 Mailbox full")
+    with smtp_app.app_context():
+        inv = _due_reminder("full@customer.example")
+        assert send_due_reminders() == {"failed": 1}
+        assert send_due_reminders() == {}
+        db.session.refresh(inv)
+        assert inv.reminder_state == DeliveryState.FAILED and "Mailbox full" in inv.error
+        assert inv.contact.bounced_at is None
+    assert smtp_server.recorder.messages == []
+
+
+def test_a_reminder_lost_mid_transfer_is_uncertain_and_never_resent(smtp_app, smtp_server):
+    smtp_server.recorder.drop_during_data("lost@customer.example")
+    with smtp_app.app_context():
+        inv = _due_reminder("lost@customer.example")
+        assert send_due_reminders() == {"uncertain": 1}
+        smtp_server.recorder.drop_data.clear()
+        assert send_due_reminders() == {}
+        db.session.refresh(inv)
+        assert inv.reminder_state == DeliveryState.UNCERTAIN
+    assert smtp_server.recorder.messages == []
+
+
+def test_a_relay_refusing_everything_releases_the_rest_of_the_batch(smtp_app, smtp_server, monkeypatch):
+    monkeypatch.setitem(smtp_app.config, "MAIL_RETRY_DELAYS", ())  # one try per row inside the batch
+    with smtp_app.app_context():
+        emails = [f"c{i}@customer.example" for i in range(6)]
+        for email in emails:
+            make_contact(email=email)
+            smtp_server.recorder.always_refuse_rcpt(email, "421 4.7.0 Try again later")
+        db.session.commit()
+        send = create_send(make_survey(), {"type": "emails", "emails": emails})
+        rows = (
+            db.session.execute(
+                sa.select(Invitation)
+                .where(Invitation.send_id == send.id)
+                .execution_options(populate_existing=True)
+            )
+            .scalars()
+            .all()
+        )
+        tried = [r for r in rows if r.error]
+        untouched = [r for r in rows if not r.error]
+        assert len(tried) == delivery.MAX_TEMPORARY_IN_A_ROW
+        assert len(untouched) == len(emails) - delivery.MAX_TEMPORARY_IN_A_ROW
+        # every row is back in the queue for the next batch; the released ones did not spend an attempt
+        assert {r.state for r in rows} == {DeliveryState.QUEUED}
+        assert {r.attempts for r in untouched} == {0} and {r.attempts for r in tried} == {1}
+        assert all(r.message_id is None for r in rows)
+    assert smtp_server.recorder.messages == []
+
+
+def test_a_send_cancelled_mid_batch_stops_before_the_next_message(smtp_app, smtp_server, monkeypatch):
+    real_build = delivery.build_invitation
+    built: list[int] = []
+
+    def build_then_cancel(invitation, **kw):
+        built.append(invitation.id)
+        msg = real_build(invitation, **kw)
+        if len(built) == 1:  # staff cancel the send while its first message is being built
+            invitation.send.status = SendStatus.CANCELLED
+        return msg
+
+    monkeypatch.setattr(delivery, "build_invitation", build_then_cancel)
+    with smtp_app.app_context():
+        emails = [make_contact().email for _ in range(3)]
+        db.session.commit()
+        send = create_send(make_survey(), {"type": "emails", "emails": emails})
+        states = sorted(
+            inv.state.value
+            for inv in db.session.execute(
+                sa.select(Invitation)
+                .where(Invitation.send_id == send.id)
+                .execution_options(populate_existing=True)
+            ).scalars()
+        )
+        assert states == ["sent", "skipped", "skipped"]
+    assert len(smtp_server.recorder.messages) == 1
+
+
+def test_a_message_that_cannot_be_built_fails_that_row_only(smtp_app, smtp_server, monkeypatch):
+    real_build = delivery.build_invitation
+
+    def broken_for_one(invitation, **kw):
+        if invitation.contact.email == "broken@customer.example":
+            raise ValueError("template variable missing")
+        return real_build(invitation, **kw)
+
+    monkeypatch.setattr(delivery, "build_invitation", broken_for_one)
+    with smtp_app.app_context():
+        make_contact(email="broken@customer.example")
+        ok = make_contact().email
+        db.session.commit()
+        send = create_send(make_survey(), {"type": "emails", "emails": ["broken@customer.example", ok]})
+        rows = {
+            inv.contact.email: inv
+            for inv in db.session.execute(
+                sa.select(Invitation).where(Invitation.send_id == send.id)
+            ).scalars()
+        }
+        broken = rows["broken@customer.example"]
+        assert broken.state == DeliveryState.FAILED and "template variable missing" in broken.error
+        assert broken.message_id is None
+        assert rows[ok].state == DeliveryState.SENT
+    assert smtp_server.recorder.recipients() == [ok]
