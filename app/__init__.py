@@ -43,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(getattr(module, attr))
     _register_cli(app)
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
+    app.jinja_env.filters["one_stop"] = one_stop
     return app
 
 
@@ -86,3 +87,8 @@ def _register_cli(app: Flask) -> None:
     from app.cli import register
 
     register(app)
+
+
+def one_stop(text: str) -> str:
+    """End a sentence with one full stop when a name already ends with one ("Acme Inc.." -> "Acme Inc.")."""
+    return text[:-1] if text.endswith("..") else text

@@ -88,3 +88,19 @@ def test_an_erased_contact_cannot_be_mailed(app):
         db.session.refresh(inv)
         with pytest.raises(ValueError):
             build_invitation(inv)
+
+
+def test_a_company_name_ending_in_a_full_stop_ends_the_sentence_once(app, client):
+    from app.settings import set_settings
+
+    with app.app_context():
+        set_settings({"company_name": "Acme & Sons Inc."})
+        inv, token = make_invitation()
+        db.session.commit()
+        msg = _parse(build_invitation(inv))
+    for part in ("html", "plain"):
+        body = msg.get_body((part,)).get_content()
+        assert "Inc.." not in body
+        assert "customer of Acme &amp; Sons Inc." in body or "customer of Acme & Sons Inc." in body
+    page = client.get(f"/r/{token}/s/9").get_data(as_text=True)
+    assert "Your answer goes to Acme &amp; Sons Inc.</p>" in page
