@@ -56,6 +56,8 @@ def apply_batch(batch_id: int, actor_id: int | None, ip: str | None = None) -> d
     ).rowcount
     if claimed != 1:
         db.session.rollback()
+        if db.session.get(ImportBatch, batch_id).state == "expired":
+            raise ImportConflict("This preview is more than a day old. Upload the file again.")
         raise ImportConflict("This import was already applied or discarded.")
     batch = db.session.get(ImportBatch, batch_id, populate_existing=True)
     if batch.created_at < utcnow() - PREVIEW_TTL:
@@ -114,6 +116,17 @@ def discard_batch(batch_id: int, actor_id: int | None) -> bool:
         audit(actor_id, "import.discard", "import_batch", batch_id)
     db.session.commit()
     return bool(done)
+
+
+def expire_stale_previews() -> int:
+    """Forget previews nobody confirmed within PREVIEW_TTL (their files hold personal data); commits."""
+    expired = db.session.execute(
+        sa.update(ImportBatch)
+        .where(ImportBatch.state == "preview", ImportBatch.created_at < utcnow() - PREVIEW_TTL)
+        .values(state="expired", content="")
+    ).rowcount
+    db.session.commit()
+    return expired
 
 
 def _write(plan: ImportPlan) -> None:

@@ -45,7 +45,9 @@ class ImportBatch(Base):
     kind: Mapped[str] = mapped_column(sa.String(20))  # accounts, contacts
     filename: Mapped[str] = mapped_column(sa.String(255))
     content: Mapped[str] = mapped_column(sa.Text)
-    state: Mapped[str] = mapped_column(sa.String(20), default="preview")  # preview, applied, discarded
+    state: Mapped[str] = mapped_column(
+        sa.String(20), default="preview"
+    )  # preview, applied, discarded, expired
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

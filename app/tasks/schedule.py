@@ -31,4 +31,6 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("app.tasks.mail.sweep_sends", every=30, queue="mail"),
     # One reminder to those who have not answered after the delay.
     Periodic("app.tasks.mail.send_due_reminders", every=300, queue="mail"),
+    # Drop the files of CSV import previews nobody confirmed within a day (personal data).
+    Periodic("app.tasks.accounts.expire_import_previews", every=3600),
 )

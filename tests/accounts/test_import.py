@@ -327,6 +327,25 @@ def test_discard_and_expiry(cs_client, app):
     assert account(app, "D-2") is None
 
 
+def test_the_hourly_job_expires_unconfirmed_previews_and_drops_their_files(cs_client, app):
+    from app.tasks.accounts import expire_import_previews
+
+    stale = batch_id(upload(cs_client, "contacts", "email\nana@customer.example\n"))
+    fresh = batch_id(upload(cs_client, "contacts", "email\nbo@customer.example\n"))
+    with app.app_context():
+        db.session.get(ImportBatch, stale).created_at -= timedelta(hours=25)
+        db.session.commit()
+        assert expire_import_previews() == 1
+        assert expire_import_previews() == 0  # idempotent
+        old, new = db.session.get(ImportBatch, stale), db.session.get(ImportBatch, fresh)
+        assert (old.state, old.content) == ("expired", "")
+        assert new.state == "preview" and "bo@customer.example" in new.content
+    page = text(cs_client.get(f"/imports/{stale}"))
+    assert "This preview expired after a day unconfirmed" in page and "Confirm" not in page
+    confirm = text(cs_client.post(f"/imports/{stale}/confirm", follow_redirects=True))
+    assert "more than a day old. Upload the file again." in confirm
+
+
 def test_upload_page_explains_columns(cs_client):
     page = text(cs_client.get("/contacts/import"))
     assert "email required" in page and "email_address" in page and "never re-subscribes" in page
