@@ -142,9 +142,13 @@ def invitation_response(invitation: Invitation) -> Response | None:
     return _existing(invitation.id, None)
 
 
-def _store(new: Response, answer: Answer) -> Outcome:
-    """Insert ``new`` or, when its invitation/submission already answered, edit that row instead."""
-    existing = _existing(new.invitation_id, new.submission_id)
+def _store(new: Response, answer: Answer, first: bool = False) -> Outcome:
+    """Insert ``new`` or, when its invitation/submission already answered, edit that row instead.
+
+    ``first`` says no answer is known yet (the invitation has no ``responded_at``): the insert is tried
+    straight away and the unique constraint catches a concurrent one, saving a query on the common path.
+    """
+    existing = None if first else _existing(new.invitation_id, new.submission_id)
     if existing is None:
         _mark_for_analysis(new)
         try:
@@ -194,7 +198,7 @@ def submit_invitation_answer(invitation: Invitation, answer: Answer) -> Outcome:
         respondent_email=None,
         locale=answer.locale,
     )
-    outcome = _store(new, answer)
+    outcome = _store(new, answer, first=invitation.responded_at is None)
     if invitation.responded_at is None:
         invitation.responded_at = utcnow()
     return _finish(outcome, outcome.created or outcome.changed)

@@ -92,6 +92,20 @@ def test_changing_the_score_and_adding_a_comment_edit_the_same_row(app, client, 
         assert "Merci" in thanks and f"/r/{token}" in thanks
 
 
+def test_an_answer_that_raced_ahead_of_responded_at_is_edited_not_duplicated(app, client, handed):
+    # The first answer goes straight to INSERT; if a row exists although the invitation does not say
+    # so yet (a concurrent answer), the unique constraint sends it to the edit path instead.
+    with app.app_context():
+        inv, token = make_invitation(make_survey("nps"))
+        db.session.add(Response(survey_id=inv.survey_id, kind=inv.survey.kind, score=2, invitation_id=inv.id))
+        db.session.commit()
+        resp = answer(client, token, 10)
+        assert resp.status_code == 200
+        assert resp.get_json()["created"] is False and resp.get_json()["changed"] is True
+        [row] = _responses()
+        assert (row.score, row.edit_count) == (10, 1)
+
+
 def test_the_open_link_shows_the_saved_answer_for_editing(app, client):
     with app.app_context():
         _, token = make_invitation(make_survey("ces"))
