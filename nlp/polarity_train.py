@@ -50,8 +50,9 @@ def train_polarity(
     cv = fold_of is not None
     oof: dict[float, np.ndarray] = {}
     if cv and (l2 is None or textcat):
-        for value in L2_GRID if l2 is None else (l2,):
-            oof[value] = _oof(pairs, y, fold_of, len(classes), value, min_count, epochs, seed)
+        grid = L2_GRID if l2 is None else (l2,)
+        oof = _oof(pairs, y, fold_of, len(classes), grid, min_count, epochs, seed)
+        for value in grid:
             acc = float((oof[value].argmax(axis=1) == y).mean())
             log(json.dumps({"polarity_l2": value, "cv_accuracy": round(acc, 4)}))
         if l2 is None:  # the best out-of-fold accuracy; the stronger regularisation on ties
@@ -98,23 +99,18 @@ def _design(
     return assoc, vocab, [[(vocab[n], v) for n, v in f if n in vocab] for f in feats]
 
 
-def _oof(pairs, y, fold_of, n_cls, l2, min_count, epochs, seed) -> np.ndarray:
-    """Out-of-fold class probabilities of every pair (association and vocabulary learned per fold too)."""
-    out = np.zeros((len(y), n_cls))
+def _oof(pairs, y, fold_of, n_cls, grid, min_count, epochs, seed) -> dict[float, np.ndarray]:
+    """Out-of-fold class probabilities of every pair for each L2 in ``grid`` (association and vocabulary
+    learned per fold too)."""
+    out = {l2: np.zeros((len(y), n_cls)) for l2 in grid}
     for fold in np.unique(fold_of):
         fit_idx = np.flatnonzero(fold_of != fold)
         held = np.flatnonzero(fold_of == fold)
         _, vocab, design = _design(pairs, fit_idx, min_count)
-        W = _fit(
-            *_stack([design[k] for k in fit_idx]),
-            y[fit_idx],
-            len(vocab),
-            n_cls,
-            epochs=epochs,
-            l2=l2,
-            seed=seed,
-        )
-        out[held] = _softmax(_scores(W, [design[k] for k in held], n_cls))
+        stacked = _stack([design[k] for k in fit_idx])
+        for l2 in grid:
+            W = _fit(*stacked, y[fit_idx], len(vocab), n_cls, epochs=epochs, l2=l2, seed=seed)
+            out[l2][held] = _softmax(_scores(W, [design[k] for k in held], n_cls))
     return out
 
 
