@@ -55,6 +55,9 @@ def features(state: DocState, topic: str, assoc: dict[str, dict[str, float]]) ->
     grams = _doc_parts(state)[3]
     out += [(g, 1.0) for g in grams]
     out += [(f"t={topic}|{g}", 1.0) for g in grams if g.startswith("w=")]
+    best = topical_clause(state, topic, assoc)
+    if best is not None:
+        out += [(g, 1.0) for g in clause_words(state, best)]
     return out
 
 
@@ -69,9 +72,8 @@ def dense_values(state: DocState, topic: str, assoc: dict[str, dict[str, float]]
     infos, sc = state.infos, state.scored
     if sc is None or not infos:
         return None
-    a = assoc.get(topic, {})
-    clauses, cscores, ckeys, _ = _doc_parts(state)
-    cweights = [max([a[k] for k in keys & a.keys()], default=0.0) for keys in ckeys]
+    clauses, cscores, _, _ = _doc_parts(state)
+    cweights = _clause_weights(state, topic, assoc)
     tot = sum(cweights)
     doc = normalize(sc.total)
     topical = sum(cw * s for cw, s in zip(cweights, cscores, strict=True)) / tot if tot else doc
@@ -81,6 +83,43 @@ def dense_values(state: DocState, topic: str, assoc: dict[str, dict[str, float]]
     neg = min([s for s in cscores if s < 0], default=0.0)
     vals = (doc, topical, evid, pos, neg, min(pos, -neg), abs(evid), 0.0 if sc.hits else 1.0)
     return [1.0, 1.0] + [v for v in vals for _ in (0, 1)]
+
+
+def _clause_weights(state: DocState, topic: str, assoc: dict[str, dict[str, float]]) -> list[float]:
+    """Each clause's association with the topic: its most topic-associated word's PMI (0 for none);
+    computed once per doc and topic."""
+    ckeys = _doc_parts(state)[2]
+    key = ("polarity_cw", topic, id(assoc))
+    cweights = state.memo.get(key)
+    if cweights is None:
+        a = assoc.get(topic, {})
+        cweights = state.memo[key] = [max([a[k] for k in keys & a.keys()], default=0.0) for keys in ckeys]
+    return cweights
+
+
+def topical_clause(state: DocState, topic: str, assoc: dict[str, dict[str, float]]) -> int | None:
+    """Index of the clause most associated with the topic (None without scores or without any
+    associated word: then the whole-doc n-grams stand alone)."""
+    if state.scored is None or not state.infos:
+        return None
+    cweights = _clause_weights(state, topic, assoc)
+    if not any(cweights):
+        return None
+    return max(range(len(cweights)), key=cweights.__getitem__)
+
+
+def clause_words(state: DocState, clause: int) -> list[str]:
+    """The negation-marked words of one clause as features ("cw=cold"): the words next to the topic's
+    own words carry its sentiment in sentences about several topics (the local context of NRC-Canada's
+    aspect-term features). Computed once per clause and doc."""
+    memo = state.memo
+    key = ("polarity_clause", clause)
+    words = memo.get(key)
+    if words is None:
+        x, y = _doc_parts(state)[0][clause]
+        grams = negation_ngrams(state.infos[x:y])
+        words = memo[key] = sorted("c" + g for g in grams if g.startswith("w="))
+    return words
 
 
 def negation_ngrams(infos: list[tuple]) -> set[str]:
@@ -222,6 +261,15 @@ class PolarityModel:
             gram_ids = state.memo[key] = [j for j in map(self.vocab.get, grams) if j is not None]
         conj = self._conj
         extra = [j for j in (conj.get((topic, g)) for g in grams) if j is not None]
+        best = topical_clause(state, topic, self.assoc)
+        if best is not None:
+            key = ("polarity_clause_ids", id(self), best)
+            cids = state.memo.get(key)
+            if cids is None:
+                cids = state.memo[key] = [
+                    j for j in map(self.vocab.get, clause_words(state, best)) if j is not None
+                ]
+            extra += cids
         return cols + gram_ids + extra, vals + [1.0] * (len(gram_ids) + len(extra))
 
     def predict(self, state: DocState, topic: str) -> str:

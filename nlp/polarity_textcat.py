@@ -3,8 +3,9 @@
 Its input is the topic followed by the doc's lower-cased words ("food : the pizza was great ..."), so one
 model serves every topic. It makes different mistakes from the logistic regression of
 :mod:`nlp.polarity` (hashed n-grams, its own optimiser), and their weighted average, with the weight chosen
-on a dev split of the training pairs, is what the polarity model predicts. Measured on a dev split of
-SemEval-2014 train: logistic regression 0.752, textcat alone 0.694, the 0.3-weighted average 0.758.
+by cross-validation on the training pairs (:mod:`nlp.polarity_train`), is what the polarity model predicts.
+Out-of-fold on SemEval-2014 train (5 folds): logistic regression 0.740, textcat alone 0.696, the 0.3-weighted
+average 0.741.
 """
 
 from __future__ import annotations

@@ -127,3 +127,47 @@ def test_polarity_textcat_is_saved_loaded_and_averaged(tmp_path):
     assert back.predict(state, "food") == "positive"
     assert ptc.tc_input(state, "food") == "food : the food was great"
     assert ptc.choose_mix(np.array([[0.6, 0.4]]), np.array([[0.0, 1.0]]), np.array([0])) == (0.0, 1.0)
+
+
+def test_topical_clause_words_are_features_of_that_topic_only():
+    from nlp.flags import LOWER
+    from nlp.polarity import KEY, features
+
+    state = state_of(next(iter(build_pipeline(None).pipe(["The food was great, but the service was slow"]))))
+    key = {x[LOWER]: x[KEY] for x in state.infos}
+    assoc = {"service": {key["service"]: 2.0}, "food": {key["food"]: 2.0}}
+    service = {n for n, _ in features(state, "service", assoc)}
+    food = {n for n, _ in features(state, "food", assoc)}
+    assert "cw=slow" in service and "cw=great" not in service
+    assert "cw=great" in food and "cw=slow" not in food
+    assert not any(n.startswith("cw=") for n, _ in features(state, "price", assoc))  # no associated word
+
+
+def test_sparse_adam_fit_equals_a_dense_reference():
+    from nlp.polarity_train import _fit
+
+    rng = np.random.default_rng(3)
+    rows, cols, vals = np.repeat(np.arange(40), 5), rng.integers(0, 12, size=200), rng.random(200)
+    y = rng.integers(0, 3, size=40)
+    X = np.zeros((40, 15))
+    np.add.at(X, (rows, cols), vals)
+    W = np.random.default_rng(0).normal(0, 0.01, size=(15, 3))
+    m, v, onehot = np.zeros_like(W), np.zeros_like(W), np.eye(3)[y]
+    for t in range(1, 51):
+        z = X @ W
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        g = X.T @ ((p - onehot) / 40) + 1e-3 * W
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+        W -= 0.05 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    assert np.allclose(_fit(rows, cols, vals, y, 15, 3, epochs=50, l2=1e-3, seed=0), W)
+
+
+def test_polarity_folds_keep_a_texts_pairs_together():
+    from nlp.polarity_train import _folds
+
+    texts = [f"text {i // 3}" for i in range(60)]  # 20 texts, 3 pairs each
+    folds = _folds(texts, 5, seed=0)
+    assert sorted(set(folds.tolist())) == [0, 1, 2, 3, 4]
+    assert all(len({folds[k] for k in range(i, i + 3)}) == 1 for i in range(0, 60, 3))
+    assert _folds(texts[:9], 5, seed=0) is None  # 3 texts: too few to cross-validate
