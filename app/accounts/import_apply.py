@@ -20,6 +20,9 @@ from app.mail.suppression import email_hash, suppressed_hashes
 from app.models import Account, Contact, ImportBatch, Suppression, utcnow
 
 PREVIEW_TTL = timedelta(hours=24)
+# Files with more rows than this are applied by a worker, not inside the confirming request (a 50k-row
+# file takes ~12 s; gunicorn's default timeout is 30 s).
+BACKGROUND_ROWS = 5_000
 MODELS = {"accounts": Account, "contacts": Contact}
 
 
@@ -47,11 +50,13 @@ def store_batch(plan: ImportPlan, text: str, actor_id: int | None) -> ImportBatc
     return batch
 
 
-def apply_batch(batch_id: int, actor_id: int | None, ip: str | None = None) -> dict[str, int]:
-    """Apply a previewed import in one transaction; returns the counts, or raises ImportConflict."""
+def apply_batch(
+    batch_id: int, actor_id: int | None, ip: str | None = None, from_state: str = "preview"
+) -> dict[str, int]:
+    """Apply a previewed (or queued) import in one transaction; the counts, or raises ImportConflict."""
     claimed = db.session.execute(
         sa.update(ImportBatch)
-        .where(ImportBatch.id == batch_id, ImportBatch.state == "preview")
+        .where(ImportBatch.id == batch_id, ImportBatch.state == from_state)
         .values(state="applied", applied_at=utcnow())
     ).rowcount
     if claimed != 1:
@@ -77,7 +82,7 @@ def apply_batch(batch_id: int, actor_id: int | None, ip: str | None = None) -> d
         ) from None
     counts = plan.counts()
     batch.content = ""  # the file's personal data is not kept once applied
-    batch.summary = {**batch.summary, "result": counts}
+    batch.summary = {**{k: v for k, v in batch.summary.items() if k != "error"}, "result": counts}
     audit(
         actor_id, f"{batch.kind}.import", "import_batch", batch.id, ip=ip, filename=batch.filename, **counts
     )
@@ -98,6 +103,7 @@ def _replan(batch_id: int, plan: ImportPlan) -> None:
             "Nothing was imported; upload the file again to see why."
         )
     batch.summary = preview_summary(plan)
+    batch.state = "preview"  # a queued batch comes back to the person too
     db.session.commit()
     raise ImportConflict(
         "The data changed since the preview. Here is the new preview; check it and confirm again.",
@@ -116,6 +122,38 @@ def discard_batch(batch_id: int, actor_id: int | None) -> bool:
         audit(actor_id, "import.discard", "import_batch", batch_id)
     db.session.commit()
     return bool(done)
+
+
+def queue_batch(batch_id: int) -> bool:
+    """Hand a previewed import to a worker (big files); False when it was no longer pending. Commits."""
+    queued = db.session.execute(
+        sa.update(ImportBatch)
+        .where(ImportBatch.id == batch_id, ImportBatch.state == "preview")
+        .values(state="queued")
+    ).rowcount
+    db.session.commit()
+    return queued == 1
+
+
+def apply_queued(batch_id: int, actor_id: int | None, ip: str | None) -> dict[str, int] | None:
+    """Apply a queued import (the worker's side); a conflict is kept on the batch for the person to read."""
+    try:
+        return apply_batch(batch_id, actor_id, ip, from_state="queued")
+    except ImportConflict as exc:
+        batch = db.session.get(ImportBatch, batch_id, populate_existing=True)
+        if batch is not None and batch.state in ("queued", "preview"):  # not when another run applied it
+            batch.state = "preview" if batch.state == "queued" else batch.state
+            batch.summary = {**batch.summary, "error": exc.message}
+            db.session.commit()
+        return None
+
+
+def queued_batches() -> list[tuple[int, int | None]]:
+    """Queued imports as (id, who uploaded them): the sweeper enqueues them again (a lost job is harmless)."""
+    rows = db.session.execute(
+        sa.select(ImportBatch.id, ImportBatch.created_by_id).where(ImportBatch.state == "queued")
+    ).all()
+    return [(r.id, r.created_by_id) for r in rows]
 
 
 def expire_stale_previews() -> int:

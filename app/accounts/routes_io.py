@@ -14,12 +14,20 @@ from app.accounts.csv_format import MAX_BYTES, MAX_ROWS, ImportFileError
 from app.accounts.csv_import import plan_upload
 from app.accounts.csv_rules import SPECS
 from app.accounts.forms import ConfirmForm, ExportForm, ImportForm
-from app.accounts.import_apply import ImportConflict, apply_batch, discard_batch, store_batch
+from app.accounts.import_apply import (
+    BACKGROUND_ROWS,
+    ImportConflict,
+    apply_batch,
+    discard_batch,
+    queue_batch,
+    store_batch,
+)
 from app.accounts.queries import AccountFilters, QueryError
 from app.accounts.services import audit
 from app.auth.access import roles_required
 from app.extensions import db
 from app.models import ImportBatch, Role, utcnow
+from app.tasks.accounts import enqueue_import
 
 RETURN_TO = {"accounts": "accounts.index", "contacts": "accounts.contacts"}
 
@@ -90,6 +98,8 @@ def import_confirm(batch_id: int):
     kind = batch.kind
     if not ConfirmForm().validate_on_submit():
         abort(400, "The form expired; open the preview again.")
+    if batch.summary.get("rows", 0) > BACKGROUND_ROWS:
+        return _confirm_in_background(batch)
     try:
         counts = apply_batch(batch_id, current_user.id, request.remote_addr)
     except ImportConflict as exc:
@@ -103,6 +113,17 @@ def import_confirm(batch_id: int):
         "success",
     )
     return redirect(url_for(RETURN_TO[kind]), 303)
+
+
+def _confirm_in_background(batch: ImportBatch):
+    """Big files are applied by a worker (still in one transaction); the preview page follows it."""
+    batch_id, rows = batch.id, batch.summary.get("rows", 0)
+    if not queue_batch(batch_id):
+        flash("This import was already applied or discarded.", "error")
+        return redirect(url_for(RETURN_TO[batch.kind]), 303)
+    enqueue_import(batch_id, current_user.id, request.remote_addr)
+    flash(f"Importing {rows:,} rows in the background. This page shows the result when it is done.", "info")
+    return redirect(url_for("accounts.import_preview", batch_id=batch_id), 303)
 
 
 @bp.route("/imports/<int:batch_id>/discard", methods=["POST"])
