@@ -142,7 +142,7 @@ def apply_queued(batch_id: int, actor_id: int | None, ip: str | None) -> dict[st
     except ImportConflict as exc:
         batch = db.session.get(ImportBatch, batch_id, populate_existing=True)
         if batch is not None and batch.state in ("queued", "preview"):  # not when another run applied it
-            batch.state = "preview" if batch.state == "queued" else batch.state
+            batch.state = "preview"
             batch.summary = {**batch.summary, "error": exc.message}
             db.session.commit()
         return None

@@ -31,6 +31,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("app.tasks.mail.sweep_sends", every=30, queue="mail"),
     # One reminder to those who have not answered after the delay.
     Periodic("app.tasks.mail.send_due_reminders", every=300, queue="mail"),
-    # Drop the files of CSV import previews nobody confirmed within a day (personal data).
+    # Drop the files of CSV import previews nobody confirmed within a day (personal data), and enqueue
+    # again big imports whose job was lost.
     Periodic("app.tasks.accounts.expire_import_previews", every=3600),
 )
