@@ -7,7 +7,8 @@ claim → mark in flight → send → mark result:
 2. Right before its message goes out, a row gets its deterministic Message-ID by a conditional UPDATE
    (still ``sending``, same ``attempts``, no Message-ID yet) that is committed: the "in flight" mark,
    and proof that this worker still owns the row.
-3. The result is committed right after the relay answers.
+3. The result is committed right after the relay answers (on PostgreSQL without waiting for the disk: a
+   result lost in a database crash leaves the in-flight mark, so the row ends ``uncertain``, not resent).
 
 A crash leaves rows ``sending``. After MAIL_SENDING_TIMEOUT the sweeper gives rows without the in-flight
 mark back to ``queued`` (no byte of them was sent) and turns rows with it ``uncertain``; nothing ever
@@ -159,8 +160,20 @@ def _deliver_one(transport, invitation_id: int, attempts: int, texts_cache: dict
         db.session.commit()
         return "failed"
     outcome = _send(transport, msg, invitation)
-    db.session.commit()
+    _commit_result()
     return outcome
+
+
+def _commit_result() -> None:
+    """Commit a delivery result without waiting for the disk on PostgreSQL.
+
+    Only the in-flight mark must be durable before a message goes out. If a database crash loses a result
+    committed this way, the row is back to "sending with a Message-ID", which recovery makes ``uncertain``:
+    never resent. Halves the WAL flushes per message.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+    db.session.commit()
 
 
 def _send(transport, msg, invitation: Invitation) -> str:

@@ -142,3 +142,31 @@ def test_a_message_that_cannot_be_built_fails_that_row_only(smtp_app, smtp_serve
         assert broken.message_id is None
         assert rows[ok].state == DeliveryState.SENT
     assert smtp_server.recorder.recipients() == [ok]
+
+
+def test_only_the_in_flight_mark_waits_for_the_disk(smtp_app, smtp_server):
+    """The mark committed before DATA is durable; results are committed without waiting (PostgreSQL)."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()).upper())
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        with smtp_app.app_context():
+            emails = [make_contact().email for _ in range(3)]
+            db.session.commit()
+            postgres = db.session.get_bind().dialect.name == "postgresql"
+            statements.clear()
+            create_send(make_survey(), {"type": "emails", "emails": emails})
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    marks = [i for i, s in enumerate(statements) if s.startswith("UPDATE INVITATIONS SET MESSAGE_ID")]
+    relaxed = [i for i, s in enumerate(statements) if "SYNCHRONOUS_COMMIT" in s]
+    assert len(marks) == 3
+    assert len(relaxed) == (3 if postgres else 0)
+    ends = [i for i, s in enumerate(statements) if s.startswith(("RELEASE SAVEPOINT", "COMMIT"))]
+    for mark, relax in zip(marks, relaxed, strict=False):
+        # the mark's transaction ended (durably) before its result relaxed the next one
+        assert any(mark < end < relax for end in ends)
+    assert len(smtp_server.recorder.messages) == 3
