@@ -171,7 +171,7 @@ def _commit_result() -> None:
     committed this way, the row is back to "sending with a Message-ID", which recovery makes ``uncertain``:
     never resent. Halves the WAL flushes per message.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":  # as claim_rows decides SKIP LOCKED
         db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
     db.session.commit()
 
