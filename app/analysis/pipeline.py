@@ -94,8 +94,6 @@ def refresh_analyzer() -> None:
 
     try:
         get_analyzer()
-    except Exception:
-        log.exception("could not refresh the analyzer; jobs will retry the build")
     finally:
         db.session.remove()  # never hold a transaction (or SQLite's write lock) in the parent
 

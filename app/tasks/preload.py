@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask
 from rq import Worker
+from rq.exceptions import StopRequested
 from rq.job import Job
 from rq.queue import Queue
 
@@ -34,5 +35,12 @@ class PreloadingWorker(Worker):
         if queue.name == "nlp":
             from app.analysis.pipeline import refresh_analyzer
 
-            refresh_analyzer()
+            try:
+                refresh_analyzer()
+            except StopRequested:
+                # SIGTERM between dequeue and fork: the worker is not "busy" yet, so RQ's handler raised
+                # here. Run the job already taken off the queue, then stop, as a warm shutdown does.
+                self._stop_requested = True
+            except Exception:
+                log.exception("could not refresh the analyzer; jobs will retry the build")
         super().execute_job(job, queue)
