@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
@@ -15,6 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "reminder_delay_days": 3,
     "invitation_expiry_days": 30,
     "followup_sla_business_days": 2,
+    "timezone": "UTC",  # IANA name; days, weeks and SLAs are counted in this zone
 }
 
 
@@ -42,3 +44,11 @@ def set_settings(values: dict[str, Any]) -> None:
             db.session.add(Setting(key=key, value=value))
         else:
             row.value = value
+
+
+def workspace_timezone() -> ZoneInfo:
+    """The workspace's time zone (UTC when unset or unknown): local days and weeks are counted in it."""
+    try:
+        return ZoneInfo(str(get_setting("timezone")))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
