@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField
+from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 
@@ -28,4 +30,9 @@ class SettingsForm(FlaskForm):
     )
     followup_sla_business_days = IntegerField(
         "Follow-up SLA (business days)", validators=[NumberRange(min=1, max=30)]
+    )
+    timezone = SelectField(
+        "Time zone",
+        choices=sorted(available_timezones() - {"localtime", "Factory"}),
+        description="Dates, weeks and follow-up deadlines are counted in this zone.",
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, Setting
-from app.settings import DEFAULTS, get_setting
+from app.settings import DEFAULTS, get_setting, workspace_timezone
 from tests.helpers import text
 
 GOOD = {
@@ -15,6 +17,7 @@ GOOD = {
     "reminder_delay_days": "5",
     "invitation_expiry_days": "14",
     "followup_sla_business_days": "3",
+    "timezone": "Europe/Berlin",
 }
 
 
@@ -32,6 +35,7 @@ def test_admin_saves_settings_and_they_take_effect(admin_client, app):
         assert get_setting("company_name") == "Globex"
         assert get_setting("quarantine_days") == 30
         assert get_setting("invitation_expiry_days") == 14
+        assert workspace_timezone() == ZoneInfo("Europe/Berlin")
         event = db.session.execute(
             sa.select(AuditEvent).where(AuditEvent.action == "settings.update")
         ).scalar_one()
@@ -48,6 +52,7 @@ def test_bad_values_are_refused_and_nothing_is_saved(admin_client, app):
         ("invitation_expiry_days", ""),
         ("company_name", ""),
         ("company_name", "x" * 121),
+        ("timezone", "Mars/Olympus_Mons"),
     ]:
         resp = admin_client.post("/settings", data=GOOD | {field: bad})
         assert resp.status_code == 422, (field, bad)
