@@ -17,11 +17,12 @@ from app.models.surveys import (
     SurveyKind,
     SurveyStatus,
 )
-from app.models.topics import Mention, MentionSource, RetagRun, RetagState, Topic
+from app.models.topics import INTENTS, Mention, MentionSource, ResponseIntent, RetagRun, RetagState, Topic
 from app.models.users import Role, User
 from app.models.workspace import AuditEvent, ImportBatch, OutboxMessage, Setting
 
 __all__ = [
+    "INTENTS",
     "SCORE_RANGES",
     "Account",
     "AnalysisState",
@@ -46,6 +47,7 @@ __all__ = [
     "MentionSource",
     "OutboxMessage",
     "Response",
+    "ResponseIntent",
     "RetagRun",
     "RetagState",
     "Role",

@@ -15,7 +15,7 @@ from app.models.surveys import SurveyKind
 if TYPE_CHECKING:
     from app.models.accounts import Account, Contact
     from app.models.surveys import Invitation, Survey
-    from app.models.topics import Mention
+    from app.models.topics import Mention, ResponseIntent
 
 
 class Channel(enum.StrEnum):
@@ -106,6 +106,9 @@ class Response(TimestampMixin, Base):
     contact: Mapped[Contact | None] = relationship()
     account: Mapped[Account | None] = relationship()
     mentions: Mapped[list[Mention]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", passive_deletes=True
+    )
+    intents: Mapped[list[ResponseIntent]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True
     )
 

@@ -74,6 +74,7 @@ class Mention(Base):
     start: Mapped[int | None]
     end: Mapped[int | None]
     confidence: Mapped[float | None]
+    intent: Mapped[str | None] = mapped_column(sa.String(20))  # the strongest intent of its sentence
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -111,3 +112,34 @@ class RetagRun(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+INTENTS = ("bug_report", "feature_request", "question", "praise", "complaint", "churn_risk")
+
+
+class ResponseIntent(Base):
+    """What a sentence of a comment is doing (a bug report, a churn threat, ...), with its evidence.
+
+    Written by tagging together with the response's automatic mentions, and replaced with them.
+    """
+
+    __tablename__ = "response_intents"
+    __table_args__ = (
+        sa.Index("ix_response_intents_label_response", "label", "response_id"),
+        sa.CheckConstraint(
+            "label IN ('bug_report', 'feature_request', 'question', 'praise', 'complaint', 'churn_risk')",
+            name="label_known",
+        ),
+        sa.CheckConstraint("score >= 0 AND score <= 1", name="score_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(sa.ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(sa.String(20))
+    score: Mapped[float]  # calibrated probability
+    sentence_index: Mapped[int] = mapped_column(default=0)
+    start: Mapped[int | None]  # evidence span (character offsets in the comment)
+    end: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    response: Mapped[Response] = relationship(back_populates="intents")
