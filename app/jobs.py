@@ -38,7 +38,7 @@ def get_queue(name: str = "default") -> Queue:
 
 
 def enqueue(
-    func: Callable[..., Any],
+    func: Callable[..., Any] | str,
     *args: Any,
     queue: str = "default",
     job_id: str | None = None,
@@ -46,7 +46,10 @@ def enqueue(
     retry: Retry | None = None,
     **kwargs: Any,
 ) -> Job | None:
-    """Enqueue ``func(*args)`` after the caller committed. Never raises: a lost enqueue is swept later."""
+    """Enqueue ``func(*args)`` (a function or its dotted name) after the caller committed.
+
+    Never raises: a lost enqueue is swept later."""
+    name = getattr(func, "__name__", func)
     try:
         return get_queue(queue).enqueue(
             func,
@@ -59,12 +62,12 @@ def enqueue(
             **kwargs,
         )
     except redis.RedisError as exc:
-        log.warning("enqueue of %s failed (%s); the sweeper will pick it up", func.__name__, exc)
+        log.warning("enqueue of %s failed (%s); the sweeper will pick it up", name, exc)
     except Exception:
         # Inline mode runs the job right here; its failure is recorded in the database by the job itself.
         if not current_app.config["JOBS_INLINE"]:
             raise
-        log.exception("inline job %s failed", func.__name__)
+        log.exception("inline job %s failed", name)
     return None
 
 

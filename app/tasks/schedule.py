@@ -34,4 +34,10 @@ PERIODIC: tuple[Periodic, ...] = (
     # Drop the files of CSV import previews nobody confirmed within a day (personal data), and enqueue
     # again big imports whose job was lost.
     Periodic("app.tasks.accounts.expire_import_previews", every=3600),
+    # Weekly digests: each team's falls due at its local weekday and hour (checked every 5 minutes).
+    Periodic("app.tasks.insights.schedule_digests", every=300, timeout=900),
+    # Emerging-topic and large-account detractor alerts, at most once per team, subject and day.
+    Periodic("app.tasks.insights.check_alerts", every=900, timeout=600),
+    # Digests and alerts whose job was lost, and team emails a crashed sender left in flight.
+    Periodic("app.tasks.insights.sweep_team_mail", every=60, queue="mail"),
 )

@@ -1,0 +1,270 @@
+"""Read models of topic analytics: the topic tree and SQL aggregates over responses and their mentions.
+
+Every count is of distinct responses unless it says mentions. A topic's figures include its subtopics
+(a parent includes its children, as in the explorer): mentions are joined to a small (descendant, ancestor)
+table built from the tree, so one grouped query answers for every topic at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.insights.periods import Period
+from app.models import (
+    Account,
+    AnalysisState,
+    Mention,
+    Response,
+    RetagRun,
+    RetagState,
+    SurveyKind,
+    Topic,
+)
+
+
+@dataclass(frozen=True)
+class TopicNode:
+    """An active topic in tree order, with its depth and every ancestor id."""
+
+    id: int
+    name: str
+    parent_id: int | None
+    depth: int
+    ancestors: tuple[int, ...] = ()
+    children: list[int] = field(default_factory=list, compare=False)
+
+
+def topic_tree() -> list[TopicNode]:
+    """Active topics in tree order (children after their parent, by position then name)."""
+    topics = list(
+        db.session.execute(
+            sa.select(Topic.id, Topic.name, Topic.parent_id)
+            .where(Topic.is_active.is_(True))
+            .order_by(Topic.position, Topic.name)
+        )
+    )
+    ids = {t.id for t in topics}
+    by_parent: dict[int | None, list] = {}
+    for t in topics:
+        by_parent.setdefault(t.parent_id if t.parent_id in ids else None, []).append(t)
+    out: list[TopicNode] = []
+
+    def walk(parent: int | None, ancestors: tuple[int, ...]) -> None:
+        for t in by_parent.get(parent, []):
+            node = TopicNode(
+                t.id, t.name, t.parent_id if t.parent_id in ids else None, len(ancestors), ancestors
+            )
+            node.children.extend(c.id for c in by_parent.get(t.id, []))
+            out.append(node)
+            walk(t.id, (*ancestors, t.id))
+
+    walk(None, ())
+    return out
+
+
+def _pairs(tree: Sequence[TopicNode], only: Iterable[int] | None = None) -> sa.CTE:
+    """(d, a): each topic d and each of itself and its ancestors a, restricted to ancestors in ``only``."""
+    wanted = None if only is None else set(only)
+    rows = [(n.id, a) for n in tree for a in (*n.ancestors, n.id) if wanted is None or a in wanted]
+    rows = rows or [(-1, -1)]  # VALUES cannot be empty; -1 matches no topic
+    values = sa.values(sa.column("d", sa.Integer), sa.column("a", sa.Integer), name="pairs_values").data(rows)
+    return values.cte("topic_pairs")  # a CTE: SQLite has no VALUES in FROM with column aliases
+
+
+def _in_period(period_start: datetime, period_end: datetime, survey_id: int | None) -> list:
+    conditions = [Response.created_at >= period_start, Response.created_at < period_end]
+    if survey_id is not None:
+        conditions.append(Response.survey_id == survey_id)
+    return conditions
+
+
+def _mention_join(pairs: sa.CTE) -> sa.Select:
+    """FROM mentions joined to the pairs table and their responses (no columns yet)."""
+    return (
+        sa.select()
+        .select_from(Mention)
+        .join(pairs, pairs.c.d == Mention.topic_id)
+        .join(Response, Response.id == Mention.response_id)
+        .where(Mention.rejected.is_(False))
+    )
+
+
+@dataclass
+class TopicCounts:
+    """One topic's counts in a period."""
+
+    responses: int = 0
+    accounts: int = 0
+    positive: int = 0  # mentions
+    neutral: int = 0
+    negative: int = 0
+    promoters: int = 0  # among its NPS responses
+    passives: int = 0
+    detractors: int = 0
+
+    @property
+    def mentions(self) -> int:
+        """Mentions with any sentiment label (or none)."""
+        return self.positive + self.neutral + self.negative
+
+    @property
+    def nps_counts(self) -> tuple[int, int, int]:
+        """(promoters, passives, detractors) of its NPS responses."""
+        return self.promoters, self.passives, self.detractors
+
+
+def topic_counts(
+    tree: Sequence[TopicNode], period: Period, survey_id: int | None = None, only: Iterable[int] | None = None
+) -> dict[int, TopicCounts]:
+    """Responses, accounts, mention sentiment and NPS bands per topic (subtopics included)."""
+    pairs = _pairs(tree, only)
+    where = _in_period(period.start, period.end, survey_id)
+    out: dict[int, TopicCounts] = {}
+    label = sa.func.coalesce(Mention.sentiment_label, "neutral")
+    base = _mention_join(pairs).where(*where)
+    for a, n, accounts in db.session.execute(
+        base.add_columns(
+            pairs.c.a,
+            sa.func.count(sa.distinct(Mention.response_id)),
+            sa.func.count(sa.distinct(Response.account_id)),
+        ).group_by(pairs.c.a)
+    ):
+        out[a] = TopicCounts(responses=n, accounts=accounts)
+    for a, lab, n in db.session.execute(
+        base.add_columns(pairs.c.a, label, sa.func.count()).group_by(pairs.c.a, label)
+    ):
+        if lab in ("positive", "negative", "neutral"):
+            setattr(out.setdefault(a, TopicCounts()), lab, n)
+    nps_rows = (
+        base.add_columns(pairs.c.a.label("a"), Response.id.label("rid"), Response.score.label("score"))
+        .where(Response.kind == SurveyKind.NPS)
+        .distinct()
+        .subquery()
+    )
+    for a, p, m, d in db.session.execute(
+        sa.select(nps_rows.c.a, *_bands(nps_rows.c.score)).group_by(nps_rows.c.a)
+    ):
+        counts = out.setdefault(a, TopicCounts())
+        counts.promoters, counts.passives, counts.detractors = p or 0, m or 0, d or 0
+    return out
+
+
+def _bands(score: sa.ColumnElement) -> list[sa.ColumnElement]:
+    return [
+        sa.func.sum(sa.case((score >= 9, 1), else_=0)),
+        sa.func.sum(sa.case((score.between(7, 8), 1), else_=0)),
+        sa.func.sum(sa.case((score <= 6, 1), else_=0)),
+    ]
+
+
+@dataclass(frozen=True)
+class Totals:
+    """All responses of a period: how many, how many were analysed comments, and the NPS bands."""
+
+    responses: int
+    analysed: int
+    promoters: int
+    passives: int
+    detractors: int
+
+    @property
+    def nps_counts(self) -> tuple[int, int, int]:
+        """(promoters, passives, detractors)."""
+        return self.promoters, self.passives, self.detractors
+
+
+def totals(period: Period, survey_id: int | None = None) -> Totals:
+    """Responses in the period, analysed comments (the share denominator), and NPS bands."""
+    score = sa.case((Response.kind == SurveyKind.NPS, Response.score))
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.sum(sa.case((Response.analysis_state == AnalysisState.DONE, 1), else_=0)),
+            *_bands(score),
+        ).where(*_in_period(period.start, period.end, survey_id))
+    ).one()
+    return Totals(*(int(v or 0) for v in row))
+
+
+def weekly_counts(
+    tree: Sequence[TopicNode],
+    buckets: Sequence[Period],
+    survey_id: int | None = None,
+    only: Iterable[int] | None = None,
+) -> tuple[dict[int, list[int]], list[int]]:
+    """Responses per topic per bucket, and analysed comments per bucket (for shares over time)."""
+    if not buckets:
+        return {}, []
+    which = sa.case(*[(Response.created_at < b.end, i) for i, b in enumerate(buckets)])
+    where = _in_period(buckets[0].start, buckets[-1].end, survey_id)
+    pairs = _pairs(tree, only)
+    per_topic: dict[int, list[int]] = {}
+    rows = db.session.execute(
+        _mention_join(pairs)
+        .where(*where)
+        .add_columns(pairs.c.a, which.label("b"), sa.func.count(sa.distinct(Mention.response_id)))
+        .group_by(pairs.c.a, which)
+    )
+    for a, b, n in rows:
+        per_topic.setdefault(a, [0] * len(buckets))[b] = n
+    denominators = [0] * len(buckets)
+    for b, n in db.session.execute(
+        sa.select(which.label("b"), sa.func.count())
+        .where(*where, Response.analysis_state == AnalysisState.DONE)
+        .group_by(which)
+    ):
+        denominators[b] = n
+    return per_topic, denominators
+
+
+def negative_accounts(
+    tree: Sequence[TopicNode], period: Period, survey_id: int | None = None, only: Iterable[int] | None = None
+) -> dict[int, list[tuple[int, str, int, int]]]:
+    """Per topic, the accounts that mentioned it negatively: (id, name, ARR, negative responses), by ARR."""
+    pairs = _pairs(tree, only)
+    rows = db.session.execute(
+        _mention_join(pairs)
+        .join(Account, Account.id == Response.account_id)
+        .where(*_in_period(period.start, period.end, survey_id), Mention.sentiment_label == "negative")
+        .add_columns(
+            pairs.c.a, Account.id, Account.name, Account.arr, sa.func.count(sa.distinct(Response.id))
+        )
+        .group_by(pairs.c.a, Account.id, Account.name, Account.arr)
+    )
+    out: dict[int, list[tuple[int, str, int, int]]] = {}
+    for a, account_id, name, arr, n in rows:
+        out.setdefault(a, []).append((account_id, name, int(arr or 0), n))
+    for accounts in out.values():
+        accounts.sort(key=lambda r: (-r[2], r[1]))
+    return out
+
+
+def nps_topic_rows(
+    period: Period, survey_id: int | None = None
+) -> tuple[dict[int, int], list[tuple[int, int]]]:
+    """NPS responses of the period (id → score) and their (response id, topic id) mentions."""
+    where = [*_in_period(period.start, period.end, survey_id), Response.kind == SurveyKind.NPS]
+    # list() first: a Result has .keys(), so dict() would read it as a mapping
+    scores = dict(list(db.session.execute(sa.select(Response.id, Response.score).where(*where))))
+    pairs = db.session.execute(
+        sa.select(Mention.response_id, Mention.topic_id)
+        .join(Response, Response.id == Mention.response_id)
+        .where(*where, Mention.rejected.is_(False))
+        .distinct()
+    )
+    return scores, list(pairs)
+
+
+def retag_running() -> RetagRun | None:
+    """The re-tag run in progress, if any: while history is re-tagged, shares move for no real reason."""
+    return db.session.execute(
+        sa.select(RetagRun)
+        .where(RetagRun.state.in_([RetagState.QUEUED, RetagState.RUNNING]))
+        .order_by(RetagRun.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
