@@ -70,11 +70,11 @@ def claim(kind: str, parent_id: int) -> list[tuple[int, int]]:
 
 def deliver(kind: str, parent_id: int, render: Callable[[], RenderedMail]) -> dict[str, int]:
     """Send every queued row of a digest or alert over one connection; returns outcome counts."""
-    claimed = claim(kind, parent_id)
     counts: dict[str, int] = {}
-    if not claimed:
+    if not states(kind, parent_id).get(DeliveryState.QUEUED.value):
         return counts
-    rendered = render()
+    rendered = render()  # before claiming: a template error must not leave rows "sending"
+    claimed = claim(kind, parent_id)
     with get_transport() as transport:
         for row_id, attempts in claimed:
             outcome = _deliver_one(transport, kind, row_id, attempts, rendered)

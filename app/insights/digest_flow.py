@@ -162,10 +162,9 @@ def stale_builds(now: datetime | None = None) -> list[int]:
 def stuck_deliveries(now: datetime | None = None) -> list[int]:
     """Digests built a while ago and not settled: their delivery job was lost (or must settle them)."""
     cutoff = (now or utcnow()) - DELIVERY_GRACE
-    return list(
-        db.session.execute(
-            sa.select(Digest.id).where(
-                Digest.state.in_([DigestState.READY, DigestState.SENDING]), Digest.built_at < cutoff
-            )
-        ).scalars()
-    )
+    late = db.session.execute(
+        sa.select(Digest.id).where(
+            Digest.state.in_([DigestState.READY, DigestState.SENDING]), Digest.built_at < cutoff
+        )
+    ).scalars()
+    return sorted(set(late) | set(delivery.parents_with_queued("digest")))

@@ -15,11 +15,13 @@ from typing import Any
 
 import css_inline
 from flask import current_app, render_template
+from flask_babel import force_locale
 
 from app.insights import links
 from app.mail.message import clean_text, message_id
 
 MAX_EMAIL_BYTES = 100 * 1024
+STAFF_LOCALE = "en"  # staff pages are in English; jobs have no request to pick a language from
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, minify_css=True)
 
 
@@ -95,8 +97,9 @@ def render_digest(content: dict[str, Any], digest_id: int | None, team_id: int) 
         "team_url": links.app_url("insights.team", team_id=team_id),
         "top_share": max([r.get("share") or 0 for r in topics] + [1]),
     }
-    html = _INLINER.inline(render_template("email/digest.html", c=content, **context))
-    text = render_template("email/digest.txt", c=_clean(content), **context)
+    with force_locale(STAFF_LOCALE):
+        html = _INLINER.inline(render_template("email/digest.html", c=content, **context))
+        text = render_template("email/digest.txt", c=_clean(content), **context)
     return RenderedMail(context["subject"], html, text)
 
 
@@ -108,8 +111,9 @@ def render_alert(alert: dict[str, Any], alert_id: int, team_id: int) -> Rendered
         "page_url": links.app_url("insights.alert", alert_id=alert_id),
         "team_url": links.app_url("insights.team", team_id=team_id),
     }
-    html = _INLINER.inline(render_template("email/alert.html", a=alert, **context))
-    text = render_template("email/alert.txt", a=_clean(alert), **context)
+    with force_locale(STAFF_LOCALE):
+        html = _INLINER.inline(render_template("email/alert.html", a=alert, **context))
+        text = render_template("email/alert.txt", a=_clean(alert), **context)
     return RenderedMail(context["subject"], html, text)
 
 

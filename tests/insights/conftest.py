@@ -95,10 +95,24 @@ def _survey(kind: SurveyKind) -> Survey:
 
 
 def bulk_nps(at: datetime, counts: tuple[int, int, int], topics: dict[int, str] | None = None) -> None:
-    """Many NPS answers at once: (promoters, passives, detractors) scored 10, 8 and 3."""
-    for score, n in zip((10, 8, 3), counts, strict=True):
-        for _ in range(n):
-            add_response(at, score, topics=topics)
+    """Many analysed NPS answers at once (one INSERT each for responses and mentions), scored 10, 8 and 3."""
+    survey = _survey(SurveyKind.NPS)
+    scores = [score for score, n in zip((10, 8, 3), counts, strict=True) for _ in range(n)]
+    rows = [
+        {"survey_id": survey.id, "kind": SurveyKind.NPS, "score": s, "comment": "A comment", "created_at": at,
+         "analysis_state": AnalysisState.DONE}
+        for s in scores
+    ]  # fmt: skip
+    ids = db.session.scalars(
+        sa.insert(Response).returning(Response.id, sort_by_parameter_order=True), rows
+    ).all()
+    mentions = [
+        {"response_id": rid, "topic_id": t, "source": MentionSource.PHRASE, "sentiment_label": label}
+        for rid in ids
+        for t, label in (topics or {}).items()
+    ]
+    if mentions:
+        db.session.execute(sa.insert(Mention), mentions)
 
 
 def make_team(
