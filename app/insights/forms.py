@@ -85,9 +85,9 @@ class TeamForm(FlaskForm):
     timezone = SelectField(
         "Time zone", description="Weeks run from Monday 00:00 to Sunday 24:00 in this zone."
     )
-    digest_weekday = SelectField("Digest day", coerce=_int_or_none, choices=list(enumerate(WEEKDAYS)))
+    digest_weekday = SelectField("Digest day", coerce=_int_or_none, choices=dict(enumerate(WEEKDAYS)))
     digest_hour = SelectField(
-        "Digest hour", coerce=_int_or_none, choices=[(h, f"{h:02d}:00") for h in range(24)], default=8
+        "Digest hour", coerce=_int_or_none, choices={h: f"{h:02d}:00" for h in range(24)}, default=8
     )
     digest_enabled = BooleanField("Send the weekly digest", default=True)
     alerts_enabled = BooleanField("Send alerts (emerging topics, detractors at large accounts)", default=True)
