@@ -157,7 +157,8 @@ def emerging_results(
     """The emerging test of every active topic: ``week`` against the 8 weeks before it."""
     tree = q.topic_tree()
     baseline = week.previous(stats.BASELINE_WEEKS)
-    now, base = q.topic_counts(tree, week, survey_id), q.topic_counts(tree, baseline, survey_id)
+    now = q.topic_counts(tree, week, survey_id, sentiment=False)
+    base = q.topic_counts(tree, baseline, survey_id, sentiment=False)
     n_now, n_base = q.totals(week, survey_id).analysed, q.totals(baseline, survey_id).analysed
     keys = [n.id for n in tree]
     return stats.emerging(

@@ -28,7 +28,7 @@ def build_content(
     team_name: str, period: Period, followed: list[int] | None, since: datetime
 ) -> dict[str, Any]:
     """The digest of ``period`` for a team following ``followed`` topics (None: all), as JSON-able data."""
-    data = topic_analytics(period, only=followed, trend_weeks=8, with_driver=False)
+    data = topic_analytics(period, only=followed, trend_weeks=0, with_driver=False)
     scope = dq.scope_counts(period, followed)
     head = {
         "version": CONTENT_VERSION,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.insights.periods import Period
+from app.insights.queries import period_responses
 from app.models import Account, Contact, FollowUp, FollowUpState, Mention, Response, SurveyKind
 
 MAX_CANDIDATES = 200  # negative mentions read per theme to choose its verbatims from
@@ -20,6 +21,11 @@ def _mentions_scope(topic_ids: Sequence[int] | None) -> list:
     if topic_ids is not None:
         conditions.append(Mention.topic_id.in_(list(topic_ids) or [-1]))
     return conditions
+
+
+def _mentions_any(response_id: sa.ColumnElement[int], topic_ids: Sequence[int]) -> sa.Exists:
+    """The response mentions one of the topics (by the mentions' response index, not a scan of them)."""
+    return sa.exists().where(Mention.response_id == response_id, *_mentions_scope(topic_ids))
 
 
 @dataclass(frozen=True)
@@ -40,13 +46,9 @@ class ScopeCounts:
 def scope_counts(period: Period, topic_ids: Sequence[int] | None) -> ScopeCounts:
     """Distinct responses in the period that mention the team's topics (all responses for every topic)."""
     in_period = [Response.created_at >= period.start, Response.created_at < period.end]
-    if topic_ids is None:
-        rows = sa.select(Response.id, Response.kind, Response.score).where(*in_period)
-    else:
-        mentioned = sa.select(Mention.response_id).where(*_mentions_scope(topic_ids))
-        rows = sa.select(Response.id, Response.kind, Response.score).where(
-            *in_period, Response.id.in_(mentioned)
-        )
+    rows = sa.select(Response.id, Response.kind, Response.score).where(*in_period)
+    if topic_ids is not None:
+        rows = rows.where(_mentions_any(Response.id, topic_ids))
     sub = rows.subquery()
     score = sa.case((sub.c.kind == SurveyKind.NPS, sub.c.score))
     row = db.session.execute(
@@ -80,6 +82,7 @@ def mention_candidates(
     period: Period, topic_ids: Sequence[int], sentiment: str | None = "negative"
 ) -> list[Candidate]:
     """Mentions of these topics in the period (of one sentiment), most negative first (≤ MAX_CANDIDATES)."""
+    r = period_responses(period.start, period.end)
     rows = db.session.execute(
         sa.select(
             Response.id,
@@ -95,14 +98,14 @@ def mention_candidates(
             Contact.email,
             Response.respondent_email,
         )
-        .join(Response, Response.id == Mention.response_id)
+        .select_from(Response)
+        .join(Mention, Mention.response_id == Response.id)
         .outerjoin(Account, Account.id == Response.account_id)
         .outerjoin(Contact, Contact.id == Response.contact_id)
         .where(
+            Response.id.in_(sa.select(r.c.id)),
             *_mentions_scope(topic_ids),
             Mention.sentiment_label == sentiment if sentiment else sa.true(),
-            Response.created_at >= period.start,
-            Response.created_at < period.end,
             Response.comment.is_not(None),
         )
         .order_by(sa.func.coalesce(Mention.sentiment_score, 0), Response.id.desc())
@@ -116,17 +119,13 @@ def mention_candidates(
 
 def negative_revenue(period: Period, topic_ids: Sequence[int] | None) -> list[tuple[int, str, int, int]]:
     """Accounts with a negative mention of the team's topics: (id, name, ARR, negative responses), by ARR."""
+    r = period_responses(period.start, period.end)
     rows = db.session.execute(
-        sa.select(Account.id, Account.name, Account.arr, sa.func.count(sa.distinct(Response.id)))
-        .select_from(Mention)
-        .join(Response, Response.id == Mention.response_id)
-        .join(Account, Account.id == Response.account_id)
-        .where(
-            *_mentions_scope(topic_ids),
-            Mention.sentiment_label == "negative",
-            Response.created_at >= period.start,
-            Response.created_at < period.end,
-        )
+        sa.select(Account.id, Account.name, Account.arr, sa.func.count(sa.distinct(r.c.id)))
+        .select_from(r)
+        .join(Mention, Mention.response_id == r.c.id)
+        .join(Account, Account.id == r.c.account_id)
+        .where(*_mentions_scope(topic_ids), Mention.sentiment_label == "negative")
         .group_by(Account.id, Account.name, Account.arr)
     )
     return sorted(((a, n, int(arr or 0), k) for a, n, arr, k in rows), key=lambda r: (-r[2], r[1]))
@@ -167,7 +166,5 @@ def closed_followups(since: datetime, until: datetime, topic_ids: Sequence[int] 
         .order_by(FollowUp.resolved_at.desc(), FollowUp.id.desc())
     )
     if topic_ids is not None:
-        query = query.where(
-            FollowUp.response_id.in_(sa.select(Mention.response_id).where(*_mentions_scope(topic_ids)))
-        )
+        query = query.where(_mentions_any(FollowUp.response_id, topic_ids))
     return [Closed(r[0], r[1], r[2], r[3], r[4], r[5], str(r[6])) for r in db.session.execute(query)]

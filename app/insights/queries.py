@@ -83,13 +83,31 @@ def _in_period(period_start: datetime, period_end: datetime, survey_id: int | No
     return conditions
 
 
-def _mention_join(pairs: sa.CTE) -> sa.Select:
-    """FROM mentions joined to the pairs table and their responses (no columns yet)."""
+def period_responses(period_start: datetime, period_end: datetime, survey_id: int | None = None) -> sa.CTE:
+    """The period's responses as a materialised CTE, so every query starts from the period (by the
+    created_at index) and reaches mentions by response id: its cost follows the period, not the history."""
+    return (
+        sa.select(
+            Response.id,
+            Response.account_id,
+            Response.kind,
+            Response.score,
+            Response.created_at,
+            sa.case((Response.kind == SurveyKind.NPS, Response.score)).label("nps"),
+        )
+        .where(*_in_period(period_start, period_end, survey_id))
+        .cte("period_responses")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _mention_join(pairs: sa.CTE, r: sa.CTE) -> sa.Select:
+    """FROM the period's responses joined to their (not rejected) mentions and the pairs table."""
     return (
         sa.select()
-        .select_from(Mention)
+        .select_from(r)
+        .join(Mention, Mention.response_id == r.c.id)
         .join(pairs, pairs.c.d == Mention.topic_id)
-        .join(Response, Response.id == Mention.response_id)
         .where(Mention.rejected.is_(False))
     )
 
@@ -119,38 +137,41 @@ class TopicCounts:
 
 
 def topic_counts(
-    tree: Sequence[TopicNode], period: Period, survey_id: int | None = None, only: Iterable[int] | None = None
+    tree: Sequence[TopicNode],
+    period: Period,
+    survey_id: int | None = None,
+    only: Iterable[int] | None = None,
+    sentiment: bool = True,
 ) -> dict[int, TopicCounts]:
-    """Responses, accounts, mention sentiment and NPS bands per topic (subtopics included)."""
+    """Responses, accounts, NPS bands and (with ``sentiment``) mention sentiment per topic, subtopics in."""
     pairs = _pairs(tree, only)
-    where = _in_period(period.start, period.end, survey_id)
-    out: dict[int, TopicCounts] = {}
-    label = sa.func.coalesce(Mention.sentiment_label, "neutral")
-    base = _mention_join(pairs).where(*where)
-    for a, n, accounts in db.session.execute(
-        base.add_columns(
-            pairs.c.a,
-            sa.func.count(sa.distinct(Mention.response_id)),
-            sa.func.count(sa.distinct(Response.account_id)),
-        ).group_by(pairs.c.a)
-    ):
-        out[a] = TopicCounts(responses=n, accounts=accounts)
-    for a, lab, n in db.session.execute(
-        base.add_columns(pairs.c.a, label, sa.func.count()).group_by(pairs.c.a, label)
-    ):
-        if lab in ("positive", "negative", "neutral"):
-            setattr(out.setdefault(a, TopicCounts()), lab, n)
-    nps_rows = (
-        base.add_columns(pairs.c.a.label("a"), Response.id.label("rid"), Response.score.label("score"))
-        .where(Response.kind == SurveyKind.NPS)
+    r = period_responses(period.start, period.end, survey_id)
+    base = _mention_join(pairs, r)
+    # One row per (topic, response): responses, accounts and bands come from one grouped pass over it.
+    per_response = (
+        base.add_columns(pairs.c.a.label("a"), r.c.id.label("rid"), r.c.account_id.label("acc"), r.c.nps)
         .distinct()
         .subquery()
     )
-    for a, p, m, d in db.session.execute(
-        sa.select(nps_rows.c.a, *_bands(nps_rows.c.score)).group_by(nps_rows.c.a)
+    out: dict[int, TopicCounts] = {}
+    for a, n, accounts, p, m, d in db.session.execute(
+        sa.select(
+            per_response.c.a,
+            sa.func.count(),
+            sa.func.count(sa.distinct(per_response.c.acc)),
+            *_bands(per_response.c.nps),
+        ).group_by(per_response.c.a)
     ):
-        counts = out.setdefault(a, TopicCounts())
-        counts.promoters, counts.passives, counts.detractors = p or 0, m or 0, d or 0
+        out[a] = TopicCounts(
+            responses=n, accounts=accounts, promoters=p or 0, passives=m or 0, detractors=d or 0
+        )
+    if sentiment:
+        label = sa.func.coalesce(Mention.sentiment_label, "neutral")
+        for a, lab, n in db.session.execute(
+            base.add_columns(pairs.c.a, label, sa.func.count()).group_by(pairs.c.a, label)
+        ):
+            if lab in ("positive", "negative", "neutral"):
+                setattr(out.setdefault(a, TopicCounts()), lab, n)
     return out
 
 
@@ -200,22 +221,23 @@ def weekly_counts(
     """Responses per topic per bucket, and analysed comments per bucket (for shares over time)."""
     if not buckets:
         return {}, []
-    which = sa.case(*[(Response.created_at < b.end, i) for i, b in enumerate(buckets)])
-    where = _in_period(buckets[0].start, buckets[-1].end, survey_id)
+    r = period_responses(buckets[0].start, buckets[-1].end, survey_id)
+    bucket = sa.case(*[(r.c.created_at < b.end, i) for i, b in enumerate(buckets)])
     pairs = _pairs(tree, only)
     per_topic: dict[int, list[int]] = {}
     rows = db.session.execute(
-        _mention_join(pairs)
-        .where(*where)
-        .add_columns(pairs.c.a, which.label("b"), sa.func.count(sa.distinct(Mention.response_id)))
-        .group_by(pairs.c.a, which)
+        _mention_join(pairs, r)
+        .add_columns(pairs.c.a, bucket.label("b"), sa.func.count(sa.distinct(r.c.id)))
+        .group_by(pairs.c.a, bucket)
     )
     for a, b, n in rows:
         per_topic.setdefault(a, [0] * len(buckets))[b] = n
     denominators = [0] * len(buckets)
+    which = sa.case(*[(Response.created_at < b.end, i) for i, b in enumerate(buckets)])
     for b, n in db.session.execute(
         sa.select(which.label("b"), sa.func.count())
-        .where(*where, Response.analysis_state == AnalysisState.DONE)
+        .where(*_in_period(buckets[0].start, buckets[-1].end, survey_id))
+        .where(Response.analysis_state == AnalysisState.DONE)
         .group_by(which)
     ):
         denominators[b] = n
@@ -227,20 +249,19 @@ def negative_accounts(
 ) -> dict[int, list[tuple[int, str, int, int]]]:
     """Per topic, the accounts that mentioned it negatively: (id, name, ARR, negative responses), by ARR."""
     pairs = _pairs(tree, only)
+    r = period_responses(period.start, period.end, survey_id)
     rows = db.session.execute(
-        _mention_join(pairs)
-        .join(Account, Account.id == Response.account_id)
-        .where(*_in_period(period.start, period.end, survey_id), Mention.sentiment_label == "negative")
-        .add_columns(
-            pairs.c.a, Account.id, Account.name, Account.arr, sa.func.count(sa.distinct(Response.id))
-        )
+        _mention_join(pairs, r)
+        .join(Account, Account.id == r.c.account_id)
+        .where(Mention.sentiment_label == "negative")
+        .add_columns(pairs.c.a, Account.id, Account.name, Account.arr, sa.func.count(sa.distinct(r.c.id)))
         .group_by(pairs.c.a, Account.id, Account.name, Account.arr)
     )
     out: dict[int, list[tuple[int, str, int, int]]] = {}
     for a, account_id, name, arr, n in rows:
         out.setdefault(a, []).append((account_id, name, int(arr or 0), n))
     for accounts in out.values():
-        accounts.sort(key=lambda r: (-r[2], r[1]))
+        accounts.sort(key=lambda row: (-row[2], row[1]))
     return out
 
 
@@ -251,10 +272,12 @@ def nps_topic_rows(
     where = [*_in_period(period.start, period.end, survey_id), Response.kind == SurveyKind.NPS]
     # list() first: a Result has .keys(), so dict() would read it as a mapping
     scores = dict(list(db.session.execute(sa.select(Response.id, Response.score).where(*where))))
+    r = period_responses(period.start, period.end, survey_id)
     pairs = db.session.execute(
         sa.select(Mention.response_id, Mention.topic_id)
-        .join(Response, Response.id == Mention.response_id)
-        .where(*where, Mention.rejected.is_(False))
+        .select_from(r)
+        .join(Mention, Mention.response_id == r.c.id)
+        .where(r.c.kind == SurveyKind.NPS, Mention.rejected.is_(False))
         .distinct()
     )
     return scores, list(pairs)

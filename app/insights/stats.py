@@ -131,21 +131,28 @@ def driver_fit(patterns: np.ndarray, y: np.ndarray, weights: np.ndarray, columns
 
 
 def _independent_columns(x: np.ndarray, w: np.ndarray, columns: Sequence[int]) -> tuple[list[int], dict]:
-    """Columns kept greedily while they add rank to [1, kept columns]; the rest with a reason."""
+    """Columns kept greedily while each adds rank to [1, kept columns]; the rest with a reason.
+
+    Works on the small weighted Gram matrix: column j is dependent on the kept set S when its residual
+    variance G[j,j] − G[j,S] G[S,S]⁻¹ G[S,j] is (relatively) zero.
+    """
+    design = np.column_stack([np.ones(len(w)), x])
+    gram = design.T @ (design * w[:, None])
     keep: list[int] = []
     dropped: dict[int, str] = {}
-    root_w = np.sqrt(w)[:, None]
-    basis = np.ones((len(w), 1)) * root_w
+    kept = [0]
     for j in range(x.shape[1]):
-        column = x[:, j : j + 1] * root_w
-        if not column.any() or np.ptp(x[w > 0, j]) == 0:
+        col = j + 1
+        if not x[w > 0, j].any() or np.ptp(x[w > 0, j]) == 0:
             dropped[columns[j]] = "on every answer or none"
             continue
-        trial = np.hstack([basis, column])
-        if np.linalg.matrix_rank(trial) < trial.shape[1]:
+        block = gram[np.ix_(kept, kept)]
+        cross = gram[kept, col]
+        residual = gram[col, col] - cross @ np.linalg.solve(block, cross)
+        if residual <= 1e-9 * gram[col, col]:
             dropped[columns[j]] = "always mentioned together with other topics"
             continue
-        basis = trial
+        kept.append(col)
         keep.append(j)
     return keep, dropped
 
