@@ -99,16 +99,14 @@ def topic_analytics(
     if only is not None:
         wanted = set(only)
         tree = [n for n in tree if n.id in wanted or wanted.intersection(n.ancestors)]
-    ids = [n.id for n in tree]
+    scope = None if only is None else [n.id for n in tree]
     previous = period.previous()
-    now, before = q.topic_counts(tree, period, survey_id, ids), q.topic_counts(tree, previous, survey_id, ids)
+    now, before = q.topic_counts(period, survey_id, scope), q.topic_counts(previous, survey_id, scope)
     totals, prev_totals = q.totals(period, survey_id), q.totals(previous, survey_id)
-    negative, prev_negative = (
-        q.negative_accounts(tree, period, survey_id, ids),
-        q.negative_accounts(tree, previous, survey_id, ids),
-    )
+    negative = q.negative_accounts(period, survey_id, scope)
+    prev_negative = q.negative_accounts(previous, survey_id, scope)
     rows = [_figures(n, now, before, totals, prev_totals, negative, prev_negative) for n in tree]
-    _add_trend(rows, tree, period, trend_weeks, survey_id)
+    _add_trend(rows, scope, period, trend_weeks, survey_id)
     week = days_ending(period.last, EMERGING_DAYS, period.zone)
     retag = q.retag_running()
     result = Analytics(
@@ -143,9 +141,9 @@ def _figures(node, now, before, totals, prev_totals, negative, prev_negative) ->
     )
 
 
-def _add_trend(rows: list[TopicFigures], tree, period: Period, weeks: int, survey_id: int | None) -> None:
+def _add_trend(rows: list[TopicFigures], scope, period: Period, weeks: int, survey_id: int | None) -> None:
     buckets = weekly_buckets(period, weeks)
-    per_topic, denominators = q.weekly_counts(tree, buckets, survey_id, [n.id for n in tree])
+    per_topic, denominators = q.weekly_counts(buckets, survey_id, scope)
     for row in rows:
         counts = per_topic.get(row.node.id, [0] * len(buckets))
         row.trend = [(b, k, n) for b, k, n in zip(buckets, counts, denominators, strict=True)]
@@ -157,8 +155,8 @@ def emerging_results(
     """The emerging test of every active topic: ``week`` against the 8 weeks before it."""
     tree = q.topic_tree()
     baseline = week.previous(stats.BASELINE_WEEKS)
-    now = q.topic_counts(tree, week, survey_id, sentiment=False)
-    base = q.topic_counts(tree, baseline, survey_id, sentiment=False)
+    now = q.topic_counts(week, survey_id, sentiment=False)
+    base = q.topic_counts(baseline, survey_id, sentiment=False)
     n_now, n_base = q.totals(week, survey_id).analysed, q.totals(baseline, survey_id).analysed
     keys = [n.id for n in tree]
     return stats.emerging(

@@ -2,7 +2,7 @@
 
 Every count is of distinct responses unless it says mentions. A topic's figures include its subtopics
 (a parent includes its children, as in the explorer): mentions are joined to a small (descendant, ancestor)
-table built from the tree, so one grouped query answers for every topic at once.
+table (a recursive CTE over the tree), so one grouped query answers for every topic at once.
 """
 
 from __future__ import annotations
@@ -67,13 +67,22 @@ def topic_tree() -> list[TopicNode]:
     return out
 
 
-def _pairs(tree: Sequence[TopicNode], only: Iterable[int] | None = None) -> sa.CTE:
-    """(d, a): each topic d and each of itself and its ancestors a, restricted to ancestors in ``only``."""
-    wanted = None if only is None else set(only)
-    rows = [(n.id, a) for n in tree for a in (*n.ancestors, n.id) if wanted is None or a in wanted]
-    rows = rows or [(-1, -1)]  # VALUES cannot be empty; -1 matches no topic
-    values = sa.values(sa.column("d", sa.Integer), sa.column("a", sa.Integer), name="pairs_values").data(rows)
-    return values.cte("topic_pairs")  # a CTE: SQLite has no VALUES in FROM with column aliases
+def _pairs(only: Iterable[int] | None = None) -> sa.CTE:
+    """(d, a): every active topic d with itself and each of its ancestors a (a recursive CTE over the
+    tree: plain SQL, so the statement is compiled once and cached). ``only`` keeps those ancestors."""
+    anchor = sa.select(Topic.id.label("d"), Topic.id.label("a")).where(Topic.is_active.is_(True))
+    tree = anchor.cte("topic_tree", recursive=True)
+    parent = sa.orm.aliased(Topic)
+    # UNION, not UNION ALL: a cycle in the tree (refused by the editor) still could not loop forever.
+    tree = tree.union(
+        sa.select(tree.c.d, parent.parent_id)
+        .join(parent, parent.id == tree.c.a)
+        .where(parent.parent_id.is_not(None))
+    )
+    query = sa.select(tree.c.d, tree.c.a)
+    if only is not None:
+        query = query.where(tree.c.a.in_(list(only)))
+    return query.cte("topic_pairs")
 
 
 def _in_period(period_start: datetime, period_end: datetime, survey_id: int | None) -> list:
@@ -137,14 +146,13 @@ class TopicCounts:
 
 
 def topic_counts(
-    tree: Sequence[TopicNode],
     period: Period,
     survey_id: int | None = None,
     only: Iterable[int] | None = None,
     sentiment: bool = True,
 ) -> dict[int, TopicCounts]:
     """Responses, accounts, NPS bands and (with ``sentiment``) mention sentiment per topic, subtopics in."""
-    pairs = _pairs(tree, only)
+    pairs = _pairs(only)
     r = period_responses(period.start, period.end, survey_id)
     base = _mention_join(pairs, r)
     # One row per (topic, response): responses, accounts and bands come from one grouped pass over it.
@@ -213,7 +221,6 @@ def totals(period: Period, survey_id: int | None = None) -> Totals:
 
 
 def weekly_counts(
-    tree: Sequence[TopicNode],
     buckets: Sequence[Period],
     survey_id: int | None = None,
     only: Iterable[int] | None = None,
@@ -223,7 +230,7 @@ def weekly_counts(
         return {}, []
     r = period_responses(buckets[0].start, buckets[-1].end, survey_id)
     bucket = sa.case(*[(r.c.created_at < b.end, i) for i, b in enumerate(buckets)])
-    pairs = _pairs(tree, only)
+    pairs = _pairs(only)
     per_topic: dict[int, list[int]] = {}
     rows = db.session.execute(
         _mention_join(pairs, r)
@@ -245,10 +252,10 @@ def weekly_counts(
 
 
 def negative_accounts(
-    tree: Sequence[TopicNode], period: Period, survey_id: int | None = None, only: Iterable[int] | None = None
+    period: Period, survey_id: int | None = None, only: Iterable[int] | None = None
 ) -> dict[int, list[tuple[int, str, int, int]]]:
     """Per topic, the accounts that mentioned it negatively: (id, name, ARR, negative responses), by ARR."""
-    pairs = _pairs(tree, only)
+    pairs = _pairs(only)
     r = period_responses(period.start, period.end, survey_id)
     rows = db.session.execute(
         _mention_join(pairs, r)
