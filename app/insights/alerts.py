@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -102,22 +103,8 @@ def _detractor_alerts(now: datetime, teams: list[Team], scopes: dict[int, list[i
     threshold = int(get_setting("alert_arr_threshold") or 0)
     if threshold <= 0:
         return []
-    rows = db.session.execute(
-        sa.select(Response, Account)
-        .join(Account, Account.id == Response.account_id)
-        .where(
-            Response.kind == SurveyKind.NPS,
-            Response.score <= 6,
-            Response.created_at >= now - DETRACTOR_WINDOW,
-            Account.arr >= threshold,
-            sa.or_(
-                Response.analysis_state != AnalysisState.PENDING, Response.created_at < now - ANALYSIS_GRACE
-            ),
-        )
-        .order_by(Response.created_at, Response.id)
-    ).all()
     created = []
-    for response, account in rows:
+    for response, account in _new_detractors(now, threshold):
         topics = _topics_of(response.id)
         for team in teams:
             scope = scopes[team.id]
@@ -127,13 +114,32 @@ def _detractor_alerts(now: datetime, teams: list[Team], scopes: dict[int, list[i
                 continue
             evidence = _detractor_evidence(response, account, topics)
             title = f"Detractor at {account.name} (ARR {account.arr:,}): NPS {response.score}"
-            alert_id = _create(
-                team, now, "detractor", f"account:{account.id}", title, evidence,
-                account_id=account.id, response_id=response.id,
-            )  # fmt: skip
+            refs = {"account_id": account.id, "response_id": response.id}
+            alert_id = _create(team, now, "detractor", f"account:{account.id}", title, evidence, **refs)
             if alert_id:
                 created.append(alert_id)
     return created
+
+
+def _new_detractors(now: datetime, threshold: int) -> list:
+    """Recent NPS detractors at accounts with at least ``threshold`` ARR, once tagged (or waited for)."""
+    tagged = sa.or_(
+        Response.analysis_state != AnalysisState.PENDING, Response.created_at < now - ANALYSIS_GRACE
+    )
+    return list(
+        db.session.execute(
+            sa.select(Response, Account)
+            .join(Account, Account.id == Response.account_id)
+            .where(
+                Response.kind == SurveyKind.NPS,
+                Response.score <= 6,
+                Response.created_at >= now - DETRACTOR_WINDOW,
+                Account.arr >= threshold,
+                tagged,
+            )
+            .order_by(Response.created_at, Response.id)
+        ).all()
+    )
 
 
 def _topics_of(response_id: int) -> list[tuple[int, str]]:
@@ -183,8 +189,6 @@ def _create(
     team: Team, now: datetime, kind: str, subject: str, title: str, evidence: dict, **refs: Any
 ) -> int | None:
     """Insert the alert and its recipients in one transaction; None when it exists already today."""
-    from zoneinfo import ZoneInfo
-
     day = local_today(now, ZoneInfo(team_zone(team)))
     exists = db.session.execute(
         sa.select(Alert.id).where(

@@ -6,6 +6,7 @@ take their numbers from here, so a figure means the same everywhere.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from app.insights.periods import Period, days_ending, weekly_buckets
 from app.metrics import Change, NpsCounts, Score, nps, nps_change, share
 from app.models import RetagRun
 
+EMERGING_CACHE_SECONDS = 300
+_EMERGING: dict[tuple, tuple[float, list[stats.EmergingResult]]] = {}
 MIN_DRIVER_RESPONSES = 20  # NPS answers mentioning a topic before it gets its own column in the driver fit
 EMERGING_DAYS = 7
 
@@ -152,7 +155,24 @@ def _add_trend(rows: list[TopicFigures], scope, period: Period, weeks: int, surv
 def emerging_results(
     week: Period, survey_id: int | None = None, paused: bool = False
 ) -> list[stats.EmergingResult]:
-    """The emerging test of every active topic: ``week`` against the 8 weeks before it."""
+    """The emerging test of every active topic: ``week`` against the 8 weeks before it.
+
+    The same test serves every team's digest and every page view of a week, so it is kept for a few
+    minutes per process, keyed by the newest response and mention ids (new data is a new key).
+    """
+    key = (week.first, week.last, week.zone, survey_id, paused, q.data_version())
+    hit = _EMERGING.get(key)
+    if hit is not None and time.monotonic() - hit[0] < EMERGING_CACHE_SECONDS:
+        return hit[1]
+    results = _emerging_results(week, survey_id, paused)
+    if len(_EMERGING) > 64:
+        _EMERGING.clear()
+    _EMERGING[key] = (time.monotonic(), results)
+    return results
+
+
+def _emerging_results(week: Period, survey_id: int | None, paused: bool) -> list[stats.EmergingResult]:
+    """Count every topic in the week and its baseline, and test them."""
     tree = q.topic_tree()
     baseline = week.previous(stats.BASELINE_WEEKS)
     now = q.topic_counts(week, survey_id, sentiment=False)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from app.insights.periods import Period
 from app.metrics import share
 
+LEFT, RIGHT, TOP, BOTTOM = 36, 8, 10, 28  # plot margins inside the viewBox
+
 
 @dataclass(frozen=True)
 class Bar:
@@ -44,38 +46,46 @@ def trend_chart(
     trend: Sequence[tuple[Period, int, int]], name: str, width: int = 640, height: int = 200
 ) -> TrendChart:
     """Weekly share of responses mentioning a topic, with its Wilson interval, over weekly volume bars."""
-    left, right, top, bottom = 36, 8, 10, 28
-    plot_w, plot_h = width - left - right, height - top - bottom
+    top, plot_h = TOP, height - TOP - BOTTOM
     scores = [share(k, n) for _, k, n in trend]
-    ceiling = max([s.high or 0 for s in scores] + [1.0])
-    ceiling = _nice(ceiling)
+    ceiling = _nice(max([s.high or 0 for s in scores] + [1.0]))
     most = max([k for _, k, _ in trend] + [1])
-    step = plot_w / max(len(trend), 1)
-    y_of = lambda pct: top + plot_h * (1 - pct / ceiling)  # noqa: E731
-    line, upper, lower, dots, bars, labels = [], [], [], [], [], []
+    step = (width - LEFT - RIGHT) / max(len(trend), 1)
+
+    def y_of(pct: float) -> float:
+        """The y coordinate of a percentage."""
+        return top + plot_h * (1 - pct / ceiling)
+
+    line, upper, lower, dots, bars = [], [], [], [], []
     for i, ((week, k, n), s) in enumerate(zip(trend, scores, strict=True)):
-        x = left + step * (i + 0.5)
-        bar_h = 0.35 * plot_h * k / most
+        x = LEFT + step * (i + 0.5)
         title = f"Week of {week.label()}: {k} of {n} responses" + (
             f" ({s.value:.1f} %)" if s.value is not None else ""
         )
+        bar_h = 0.35 * plot_h * k / most
         bars.append(Bar(x - step * 0.3, top + plot_h - bar_h, step * 0.6, bar_h, title))
-        if s.value is not None:
+        if s.value is not None and s.low is not None and s.high is not None:
             line.append((x, y_of(s.value)))
-            upper.append((x, y_of(s.high or s.value)))
-            lower.append((x, y_of(s.low or s.value)))
+            upper.append((x, y_of(s.high)))
+            lower.append((x, y_of(s.low)))
             dots.append((x, y_of(s.value), title))
-        every = max(1, len(trend) // 6)
-        if i % every == 0 or (i == len(trend) - 1 and i % every >= every / 2):
-            labels.append((x, f"{week.first.day} {week.first:%b}"))
     ticks = [(y_of(ceiling * f), f"{ceiling * f:g} %") for f in (0, 0.5, 1)]
     latest = scores[-1].value if scores else None
     summary = f"{name}: share of responses by week" + (
         f", {latest:.1f} % in the latest week" if latest else ""
     )
-    return TrendChart(
-        width, height, _fmt(line), _fmt(upper + lower[::-1]), dots, bars, ticks, labels, summary
-    )
+    band = _fmt(upper + lower[::-1])
+    return TrendChart(width, height, _fmt(line), band, dots, bars, ticks, _labels(trend, step), summary)
+
+
+def _labels(trend: Sequence[tuple[Period, int, int]], step: float) -> list[tuple[float, str]]:
+    """About six week labels under the chart, the last one only when it does not crowd its neighbour."""
+    every = max(1, len(trend) // 6)
+    return [
+        (LEFT + step * (i + 0.5), f"{week.first.day} {week.first:%b}")
+        for i, (week, _, _) in enumerate(trend)
+        if i % every == 0 or (i == len(trend) - 1 and i % every >= every / 2)
+    ]
 
 
 def _nice(value: float) -> float:

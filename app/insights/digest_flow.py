@@ -61,19 +61,7 @@ def _find(team_id: int, period: Period) -> Digest | None:
 
 def build(digest_id: int, now: datetime | None = None) -> bool:
     """Build a digest's content and its recipients, once; True when this call built it."""
-    now = now or utcnow()
-    claimed = db.session.execute(
-        sa.update(Digest)
-        .where(
-            Digest.id == digest_id,
-            Digest.state == DigestState.BUILDING,
-            sa.or_(Digest.claimed_at.is_(None), Digest.claimed_at < now - BUILD_TIMEOUT),
-        )
-        .values(claimed_at=now),
-        execution_options={"synchronize_session": False},
-    ).rowcount
-    db.session.commit()
-    if claimed != 1:
+    if not _claim_build(digest_id, now or utcnow()):
         return False
     digest = db.session.get(Digest, digest_id)
     team = db.session.get(Team, digest.team_id) if digest else None
@@ -93,6 +81,22 @@ def build(digest_id: int, now: datetime | None = None) -> bool:
     delivery.add_recipients("digest", digest.id, list(team.members))
     db.session.commit()
     return True
+
+
+def _claim_build(digest_id: int, now: datetime) -> bool:
+    """Take a "building" digest no live builder holds (a compare-and-set, committed at once)."""
+    claimed = db.session.execute(
+        sa.update(Digest)
+        .where(
+            Digest.id == digest_id,
+            Digest.state == DigestState.BUILDING,
+            sa.or_(Digest.claimed_at.is_(None), Digest.claimed_at < now - BUILD_TIMEOUT),
+        )
+        .values(claimed_at=now),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
 
 
 def _closed_since(digest: Digest, period: Period) -> datetime:

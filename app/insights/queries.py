@@ -55,6 +55,7 @@ def topic_tree() -> list[TopicNode]:
     out: list[TopicNode] = []
 
     def walk(parent: int | None, ancestors: tuple[int, ...]) -> None:
+        """Append the children of ``parent``, depth first."""
         for t in by_parent.get(parent, []):
             node = TopicNode(
                 t.id, t.name, t.parent_id if t.parent_id in ids else None, len(ancestors), ancestors
@@ -174,13 +175,17 @@ def topic_counts(
             responses=n, accounts=accounts, promoters=p or 0, passives=m or 0, detractors=d or 0
         )
     if sentiment:
-        label = sa.func.coalesce(Mention.sentiment_label, "neutral")
-        for a, lab, n in db.session.execute(
-            base.add_columns(pairs.c.a, label, sa.func.count()).group_by(pairs.c.a, label)
-        ):
-            if lab in ("positive", "negative", "neutral"):
-                setattr(out.setdefault(a, TopicCounts()), lab, n)
+        _add_sentiment(out, base, pairs)
     return out
+
+
+def _add_sentiment(out: dict[int, TopicCounts], base: sa.Select, pairs: sa.CTE) -> None:
+    """Mentions per topic and sentiment label (a mention without a label counts as neutral)."""
+    label = sa.func.coalesce(Mention.sentiment_label, "neutral")
+    rows = db.session.execute(base.add_columns(pairs.c.a, label, sa.func.count()).group_by(pairs.c.a, label))
+    for a, lab, n in rows:
+        if lab in ("positive", "negative", "neutral"):
+            setattr(out.setdefault(a, TopicCounts()), lab, n)
 
 
 def _bands(score: sa.ColumnElement) -> list[sa.ColumnElement]:
@@ -288,6 +293,15 @@ def nps_topic_rows(
         .distinct()
     )
     return scores, list(pairs)
+
+
+def data_version() -> tuple[int, int]:
+    """The newest response and mention ids: any new answer, tag or rejection changes them."""
+    row = db.session.execute(
+        sa.select(sa.func.max(Response.id), sa.select(sa.func.max(Mention.id)).scalar_subquery())
+    )
+    newest_response, newest_mention = row.one()
+    return int(newest_response or 0), int(newest_mention or 0)
 
 
 def retag_running() -> RetagRun | None:

@@ -114,9 +114,7 @@ def driver_fit(patterns: np.ndarray, y: np.ndarray, weights: np.ndarray, columns
     inv = np.linalg.inv(gram)
     beta = inv @ (design.T @ (w * y))
     resid = y - design @ beta
-    leverage = np.minimum(np.einsum("ij,jk,ik->i", design, inv, design), MAX_LEVERAGE)
-    meat = design.T @ (design * (w * (resid / (1 - leverage)) ** 2)[:, None])
-    cov = inv @ meat @ inv
+    cov = _hc3(design, inv, resid, w)
     quantile = float(student_t.ppf(0.975, n - design.shape[1]))
     coefficients = {}
     for pos, j in enumerate(keep, start=1):
@@ -128,6 +126,13 @@ def driver_fit(patterns: np.ndarray, y: np.ndarray, weights: np.ndarray, columns
     total = float(w @ (y - mean_y) ** 2)
     r2 = 1 - float(w @ resid**2) / total if total > 0 else None
     return DriverFit(coefficients, dropped, float(beta[0]), n, r2)
+
+
+def _hc3(design: np.ndarray, inv: np.ndarray, resid: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """HC3 sandwich covariance (X'WX)⁻¹ X' diag(w e² / (1 − h)²) X (X'WX)⁻¹, h the leverages."""
+    leverage = np.minimum(np.einsum("ij,jk,ik->i", design, inv, design), MAX_LEVERAGE)
+    meat = design.T @ (design * (w * (resid / (1 - leverage)) ** 2)[:, None])
+    return inv @ meat @ inv
 
 
 def _independent_columns(x: np.ndarray, w: np.ndarray, columns: Sequence[int]) -> tuple[list[int], dict]:

@@ -22,6 +22,16 @@ from app.models import (
 from tests.factories import make_survey, make_topic, make_user
 
 
+@pytest.fixture(autouse=True)
+def _fresh_emerging_cache():
+    """Each test starts without the emerging test of another (rolled-back ids repeat across tests)."""
+    from app.insights import analytics
+
+    analytics._EMERGING.clear()
+    yield
+    analytics._EMERGING.clear()
+
+
 @pytest.fixture
 def ctx(app):
     """An app context (the test's transaction is rolled back afterwards)."""
