@@ -164,11 +164,17 @@ def stale_builds(now: datetime | None = None) -> list[int]:
 
 
 def stuck_deliveries(now: datetime | None = None) -> list[int]:
-    """Digests built a while ago and not settled: their delivery job was lost (or must settle them)."""
+    """Digests whose delivery job was lost: built a while ago and not settled, or left half sent."""
     cutoff = (now or utcnow()) - DELIVERY_GRACE
     late = db.session.execute(
         sa.select(Digest.id).where(
             Digest.state.in_([DigestState.READY, DigestState.SENDING]), Digest.built_at < cutoff
         )
     ).scalars()
-    return sorted(set(late) | set(delivery.parents_with_queued("digest")))
+    # Sending, with rows given back by the recovery and none in flight: the job that claimed them died.
+    orphaned = db.session.execute(
+        sa.select(Digest.id).where(
+            Digest.state == DigestState.SENDING, Digest.id.in_(delivery.parents_with_queued("digest"))
+        )
+    ).scalars()
+    return sorted(set(late) | set(orphaned))

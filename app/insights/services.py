@@ -92,7 +92,10 @@ def send_digest_now(team_id: int, actor_id: int | None, now: datetime | None = N
         )
     audit(actor_id, "digest.send_now", team.id, week=period.first.isoformat(), digest=digest.id)
     db.session.commit()
-    _enqueue("build_digest", digest.id)
+    if digest.state == DigestState.READY:  # built, but its delivery job was lost: deliver it now
+        _enqueue("deliver_digest", digest.id, queue="mail")
+    else:
+        _enqueue("build_digest", digest.id)
     return digest
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.insights import services
 from app.insights.digest import excerpt
-from app.models import Digest, DigestState, FollowUp, FollowUpState, OutboxMessage, TeamMessage
+from app.models import Digest, DigestState, FollowUp, FollowUpState, OutboxMessage, TeamMessage, utcnow
 from tests.factories import make_account, make_contact, make_user
 from tests.helpers import text
 from tests.insights.conftest import add_response, make_team, topic
@@ -175,13 +175,14 @@ def test_a_crash_mid_send_leaves_uncertain_and_never_resends(week, app, monkeypa
     digest = _digest(week["team"])
     assert digest.state == DigestState.SENDING
     monkeypatch.setitem(app.config, "MAIL_SENDING_TIMEOUT", 0)
-    services.sweep_team_mail(DUE + timedelta(hours=1))  # the killed row is uncertain; the others go out
+    later = utcnow() + timedelta(minutes=3)  # past the grace a delivery job gets to start
+    services.sweep_team_mail(later)  # the killed row is uncertain; the others go out
     rows = db.session.execute(sa.select(TeamMessage.to_email, TeamMessage.state)).all()
     states = sorted(s.value for _, s in rows)
     assert states == ["sent", "sent", "uncertain"]
     db.session.refresh(digest)
     assert digest.state == DigestState.UNCERTAIN
-    services.sweep_team_mail(DUE + timedelta(hours=2))
+    services.sweep_team_mail(later + timedelta(hours=1))
     services.deliver_digest(digest.id)
     delivered = db.session.execute(sa.select(OutboxMessage.to_addr)).scalars().all()
     assert len(delivered) == len(set(delivered)) == 2  # the uncertain member is never mailed again
@@ -253,3 +254,27 @@ def test_excerpt_cuts_at_spaces_around_the_evidence():
     cut = excerpt(long, start, start + 7, size=80)
     assert "invoice" in cut and cut.startswith("… ") and cut.endswith(" …") and len(cut) <= 84
     assert excerpt("short  text\n here", None, None) == "short text here"
+
+
+def test_a_lost_job_is_caught_up_by_the_sweeper_or_by_send_now(week):
+    from app.insights import digest_flow
+    from app.insights.periods import Period
+    from app.models import Team
+
+    team = db.session.get(Team, week["team"])
+    digest_flow.ensure_digest(team, Period(date(2026, 3, 23), date(2026, 3, 29), ZONE))
+    assert services.sweep_team_mail(utcnow())["builds"] == 1  # never built (its job vanished): built now
+    assert _digest(week["team"]).state == DigestState.SENT
+    assert sorted(_sent()) == week["members"]
+    other, _ = digest_flow.ensure_digest(team, Period(date(2026, 3, 30), date(2026, 4, 5), ZONE))
+    assert digest_flow.build(other.id)  # built, but the delivery job was lost (Redis down)
+    assert db.session.get(Digest, other.id).state == DigestState.READY
+    assert services.sweep_team_mail(utcnow())["digests"] == 0  # too fresh: its job may still start
+    services.send_digest_now(team.id, None, now=datetime(2026, 4, 6, 9, tzinfo=UTC))
+    assert db.session.get(Digest, other.id).state == DigestState.SENT
+    assert len(_sent()) == 2 * len(week["members"])
+
+
+def _sent() -> list[str]:
+    query = sa.select(OutboxMessage.to_addr).where(OutboxMessage.kind == "digest")
+    return list(db.session.execute(query).scalars())
