@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from app.demo.login import login_path, read_login
 from app.demo.seed import SeedRefused, database_is_empty, seed_demo
 from app.extensions import db
+from app.insights.demo import seed_demo_teams
 from app.jobs import enqueue
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -41,6 +42,9 @@ def seed(if_empty: bool, seed_value: int | None, skip_analysis: bool) -> None:
     click.echo(f"Demo data (seed {value}) created in {result.seconds:.1f} s: {counts}.")
     if not skip_analysis:
         click.echo(start_analysis())
+        teams, digests = seed_demo_teams()
+        if teams:
+            click.echo(f"{teams} product teams created; {digests} weekly digests sent to the demo's PMs.")
     click.echo(f"Sign in as {result.email} with password {result.password}")
     click.echo(f"(saved in {login_path()}, readable only by you; `flask demo login` shows it again)")
 
