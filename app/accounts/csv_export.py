@@ -15,9 +15,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.accounts.contact_queries import ContactFilters
-from app.accounts.csv_format import neutralise
-from app.accounts.queries import AccountFilters
+from app.accounts.contact_listing import ContactFilters
+from app.accounts.imports.csv_format import neutralise
+from app.accounts.listing import AccountFilters
 from app.extensions import db
 from app.models import Account, Contact, User
 

@@ -1,6 +1,6 @@
 """One ``nlp.Analyzer`` per process, rebuilt only when the taxonomy or the trained topic model changed.
 
-Workers build it before RQ forks (app/tasks/preload.py) and refresh it in the parent before each nlp job,
+Workers build it before RQ forks (app/workers.py) and refresh it in the parent before each nlp job,
 so work horses inherit a warm analyser. The check is one aggregate query on ``topics`` plus reading the
 small ``CURRENT`` file of the topic model folder; only a real change rebuilds the pipeline.
 """

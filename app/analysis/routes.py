@@ -5,30 +5,27 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.access import roles_required, staff_required
 from app.analysis import bp
 from app.analysis import queries as q
-from app.analysis.editing import (
-    TopicError,
-    accept_suggestion,
-    create_topic,
-    restore_topic,
-    retire_topic,
-    split_terms,
-    update_topic,
-)
 from app.analysis.forms import ActionForm, MentionForm, RetryForm, SuggestionForm, TopicForm
+from app.analysis.queries import current_taxonomy, model_info, stored_suggestions
 from app.analysis.services import (
     AnalysisError,
+    TopicError,
+    accept_suggestion,
     add_manual_topic,
+    create_topic,
     reject_mention,
     remove_manual_tag,
+    request_suggestions,
+    restore_topic,
+    retire_topic,
     retry_failed,
+    split_terms,
     start_retag,
+    update_topic,
 )
-from app.analysis.suggestions import stored_suggestions
-from app.analysis.taxonomy import current_taxonomy
-from app.analysis.training import model_info
-from app.auth.access import roles_required, staff_required
 from app.extensions import db
 from app.models import RetagRun, Role, Topic
 
@@ -171,11 +168,9 @@ def suggestion_accept():
 @roles_required(*EDITORS)
 def suggestions_refresh():
     """Recompute the suggested topics (a job; inline in the embedded default)."""
-    from app.tasks.analysis import enqueue_suggestions_refresh
-
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
-    enqueue_suggestions_refresh()
+    request_suggestions()
     flash("Suggestions are being recomputed from recent untagged comments.", "success")
     return redirect(url_for("analysis.topics") + "#suggestions"), 303
 

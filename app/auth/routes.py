@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
+from app.access import enforce, public, roles_required, staff_required
 from app.auth import bp
-from app.auth.access import enforce, public, roles_required, staff_required
 from app.auth.forms import ROLE_LABELS, LoginForm, PasswordForm, RoleForm, UserForm
 from app.auth.services import (
     UserError,

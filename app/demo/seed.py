@@ -15,13 +15,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.auth.passwords import hash_password
+from app.auth.services import hash_password
 from app.demo import world
 from app.demo.login import write_login
 from app.demo.names import STAFF, STAFF_DOMAIN, VENDOR
 from app.demo.timeline import Timeline
 from app.extensions import db
-from app.mail.suppression import email_hash
+from app.mail.queries import email_hash
 from app.models import (
     Account,
     Contact,
@@ -35,8 +35,8 @@ from app.models import (
     User,
     utcnow,
 )
-from app.settings import set_settings
-from app.surveys.tokens import new_token
+from app.surveys.services import new_token
+from app.workspace_settings import set_settings
 
 CHUNK = 2000
 SURVEY_DEFS = [

@@ -9,9 +9,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, current_app, render_template, request
 
-from app.auth.access import staff_required
+from app.access import staff_required
 from app.extensions import db
-from app.mail import preview
+from app.mail import queries as preview
 from app.models import OutboxMessage
 from app.outbox import bp
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from app.errors import wants_json
 from app.models import Survey, SurveyKind
 from app.respond.validation import InvalidInput
-from app.surveys.texts import normalize_locale, survey_texts
+from app.surveys.queries import normalize_locale, survey_texts
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_BODY = 256 * 1024  # 10,000 characters of 4-byte UTF-8, percent-encoded, fit with room to spare

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy.orm import contains_eager
 from werkzeug.datastructures import MultiDict
 
-from app.accounts.queries import (
+from app.accounts.listing import (
     CONTACT_SORTS,
     CONTACT_STATUSES,
     PER_PAGE,

@@ -11,17 +11,21 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from app.access import roles_required, staff_required
 from app.accounts import bp
-from app.accounts.contact_queries import ContactFilters, list_contacts
-from app.accounts.details import account_detail, contact_detail, renewal_in_days
 from app.accounts.forms import LANGUAGE_NAMES, LIFECYCLE_LABELS, TIER_LABELS, AccountForm, ContactForm
 from app.accounts.queries import (
     CONTACT_STATUSES,
     AccountFilters,
+    ContactFilters,
     QueryError,
+    account_detail,
     account_filter_choices,
+    contact_detail,
     csm_candidates,
     list_accounts,
+    list_contacts,
+    renewal_in_days,
 )
 from app.accounts.services import (
     RecordError,
@@ -32,7 +36,6 @@ from app.accounts.services import (
     save_account,
     save_contact,
 )
-from app.auth.access import roles_required, staff_required
 from app.extensions import db
 from app.models import Account, Contact, Role
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.auth.access import public
+from app.access import public
 from app.errors import wants_json
 from app.extensions import csrf, limiter
 from app.models import SCORE_RANGES, Invitation, Survey, SurveyKind
@@ -23,8 +23,7 @@ from app.respond.validation import (
     parse_comment,
     parse_score,
 )
-from app.surveys.texts import followup_text, survey_texts
-from app.surveys.tokens import find_invitation, is_expired
+from app.surveys.queries import find_invitation, followup_text, is_expired, survey_texts
 
 csrf.exempt(bp)  # public forms carry a signed per-page form key instead (see validation.py)
 
@@ -151,7 +150,7 @@ def _echo(form, exc: InvalidInput) -> dict:
     }
 
 
-def _json(outcome: svc.Outcome, followup: str):
+def _json(outcome: svc.Submission, followup: str):
     """The reply to the page's script."""
     return jsonify(
         ok=True, created=outcome.created, changed=outcome.changed, score=outcome.score, followup=followup

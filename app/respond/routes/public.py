@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import g, jsonify, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 
-from app.auth.access import public
+from app.access import public
 from app.errors import wants_json
 from app.extensions import limiter
 from app.models import Channel, Survey, SurveyKind, SurveyStatus
@@ -34,8 +34,7 @@ from app.respond.validation import (
     parse_score,
 )
 from app.security import csp_nonce
-from app.surveys.texts import followup_text, survey_texts
-from app.surveys.tokens import find_public_survey
+from app.surveys.queries import find_public_survey, followup_text, survey_texts
 
 
 def _survey(ptoken: str) -> Survey:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import render_template, request
 
-from app.auth.access import staff_required
+from app.access import staff_required
 from app.extensions import db
 from app.models import Channel, Survey, SurveyKind
 from app.surveys import bp
-from app.surveys import services as svc
+from app.surveys import queries as svc
 
 PAGE_SIZE = 50
 

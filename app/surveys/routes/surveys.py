@@ -7,18 +7,16 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_login import current_user
 
-from app.auth.access import roles_required, staff_required
+from app.access import roles_required, staff_required
 from app.extensions import db
-from app.mail import message as mail_message  # a module reference: app.mail.message imports app.surveys
-from app.mail.preview import sandboxed_html
+from app.mail import queries as mail_queries
+from app.mail import services as mail
 from app.models import Role, Send, Survey
-from app.respond import pages as respond_pages  # module reference: app.respond imports app.surveys
-from app.surveys import bp
+from app.respond import queries as respond_queries
+from app.surveys import bp, queries
 from app.surveys import services as svc
-from app.surveys.audience import describe
 from app.surveys.forms import TRANSLATION_LANGUAGES, SurveyForm
-from app.surveys.sending import state_counts
-from app.surveys.texts import normalize_locale
+from app.surveys.queries import describe, normalize_locale, state_counts
 
 PREVIEW_TOKEN = "preview-links-do-not-answer"  # noqa: S105 - not a secret: preview links lead nowhere
 
@@ -33,7 +31,7 @@ def _survey_data(form: SurveyForm) -> dict:
 @staff_required
 def index():
     """Every survey with its response count and response rate."""
-    return render_template("surveys/index.html", rows=svc.survey_rows())
+    return render_template("surveys/index.html", rows=queries.survey_rows())
 
 
 @bp.route("/surveys/new", methods=["GET", "POST"])
@@ -87,7 +85,7 @@ def detail(survey_id: int):
         .scalars()
         .all()
     )
-    row = next((r for r in svc.survey_rows() if r.survey.id == survey.id), None)
+    row = next((r for r in queries.survey_rows() if r.survey.id == survey.id), None)
     return render_template(
         "surveys/detail.html",
         survey=survey,
@@ -110,7 +108,7 @@ def preview(survey_id: int):
     g.locale = _lang()
     raw = request.args.get("score", "")
     with force_locale(g.locale):
-        return respond_pages.answer_page(
+        return respond_queries.answer_page(
             survey,
             selected=int(raw) if raw.isdigit() else None,
             key="",
@@ -126,7 +124,7 @@ def email_preview(survey_id: int):
     """The invitation email (HTML in a sandboxed frame, and the text part) in a chosen language."""
     survey = db.get_or_404(Survey, survey_id)
     reminder = request.args.get("reminder") == "1"
-    rendered = mail_message.render_survey_email(survey, _lang(), PREVIEW_TOKEN, "Alex Example", reminder)
+    rendered = mail.render_survey_email(survey, _lang(), PREVIEW_TOKEN, "Alex Example", reminder)
     return render_template(
         "surveys/email_preview.html",
         survey=survey,
@@ -144,7 +142,7 @@ def email_preview_html(survey_id: int):
     survey = db.get_or_404(Survey, survey_id)
     if request.args.get("reminder") not in (None, "0", "1"):
         abort(400)
-    rendered = mail_message.render_survey_email(
+    rendered = mail.render_survey_email(
         survey, _lang(), PREVIEW_TOKEN, "Alex Example", request.args.get("reminder") == "1"
     )
-    return sandboxed_html(rendered.html)
+    return mail_queries.sandboxed_html(rendered.html)

@@ -7,27 +7,23 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
-from app.accounts import bp
-from app.accounts.contact_queries import ContactFilters
-from app.accounts.csv_export import export_accounts, export_contacts
-from app.accounts.csv_format import MAX_BYTES, MAX_ROWS, ImportFileError
-from app.accounts.csv_import import plan_upload
-from app.accounts.csv_rules import SPECS
+from app.access import roles_required
+from app.accounts import bp, services
 from app.accounts.forms import ConfirmForm, ExportForm, ImportForm
-from app.accounts.import_apply import (
-    BACKGROUND_ROWS,
+from app.accounts.queries import AccountFilters, ContactFilters, QueryError, export_accounts, export_contacts
+from app.accounts.services import (
+    MAX_BYTES,
+    MAX_ROWS,
+    SPECS,
     ImportConflict,
+    ImportFileError,
     apply_batch,
     discard_batch,
-    queue_batch,
+    plan_upload,
     store_batch,
 )
-from app.accounts.queries import AccountFilters, QueryError
-from app.accounts.services import audit
-from app.auth.access import roles_required
 from app.extensions import db
 from app.models import ImportBatch, Role, utcnow
-from app.tasks.accounts import enqueue_import
 
 RETURN_TO = {"accounts": "accounts.index", "contacts": "accounts.contacts"}
 
@@ -98,7 +94,7 @@ def import_confirm(batch_id: int):
     kind = batch.kind
     if not ConfirmForm().validate_on_submit():
         abort(400, "The form expired; open the preview again.")
-    if batch.summary.get("rows", 0) > BACKGROUND_ROWS:
+    if batch.summary.get("rows", 0) > services.BACKGROUND_ROWS:
         return _confirm_in_background(batch)
     try:
         counts = apply_batch(batch_id, current_user.id, request.remote_addr)
@@ -118,10 +114,9 @@ def import_confirm(batch_id: int):
 def _confirm_in_background(batch: ImportBatch):
     """Big files are applied by a worker (still in one transaction); the preview page follows it."""
     batch_id, rows = batch.id, batch.summary.get("rows", 0)
-    if not queue_batch(batch_id):
+    if not services.confirm_in_background(batch_id, current_user.id, request.remote_addr):
         flash("This import was already applied or discarded.", "error")
         return redirect(url_for(RETURN_TO[batch.kind]), 303)
-    enqueue_import(batch_id, current_user.id, request.remote_addr)
     flash(f"Importing {rows:,} rows in the background. This page shows the result when it is done.", "info")
     return redirect(url_for("accounts.import_preview", batch_id=batch_id), 303)
 
@@ -142,15 +137,8 @@ def import_discard(batch_id: int):
 
 
 def _csv_response(kind: str, filters: Any, lines: Any) -> Response:
-    audit(
-        current_user.id,
-        f"{kind}.export",
-        kind,
-        None,
-        ip=request.remote_addr,
-        filters={k: str(v) for k, v in vars(filters).items() if v not in (None, "") and k != "page"},
-    )
-    db.session.commit()  # the export is recorded before the first byte leaves
+    shown = {k: str(v) for k, v in vars(filters).items() if v not in (None, "") and k != "page"}
+    services.record_export(kind, shown, current_user.id)  # recorded before the first byte leaves
     name = f"clearloop-{kind}-{utcnow():%Y%m%d-%H%M}.csv"
     return Response(
         stream_with_context(lines),

@@ -10,14 +10,21 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from app.auth.access import roles_required, staff_required
+from app.access import roles_required, staff_required
 from app.extensions import db
 from app.models import Account, Contact, DeliveryState, Invitation, Role, Send, Survey
-from app.settings import get_setting
 from app.surveys import bp
-from app.surveys.audience import SKIP_REASONS, AudienceError, describe, emails_from_csv
 from app.surveys.forms import SendForm
-from app.surveys.sending import SendError, cancel_send, create_send, preview_audience, state_counts
+from app.surveys.queries import SKIP_REASONS, describe, state_counts
+from app.surveys.services import (
+    AudienceError,
+    SendError,
+    cancel_send,
+    create_send,
+    emails_from_csv,
+    preview_audience,
+)
+from app.workspace_settings import get_setting
 
 ACCOUNT_CHOICES_MAX = 2000
 PAGE_SIZE = 50
