@@ -102,7 +102,7 @@ def seed(app, texts: list[str]) -> list[int]:
     """Insert one survey and a pending response per text; return the ids."""
     import sqlalchemy as sa
 
-    from app.analysis.taxonomy import ensure_taxonomy
+    from app.analysis.taxonomy_store import ensure_taxonomy
     from app.extensions import db
     from app.models import Response, utcnow
     from tests.factories import make_survey

@@ -21,7 +21,7 @@ from app.analysis.pipeline import get_analyzer
 from app.analysis.tagging import (
     BatchResult,
     charge_failure,
-    describe,
+    error_text,
     load_snapshots,
     tag_snapshots,
 )
@@ -118,7 +118,7 @@ def charge_tagging_failure(response_ids: list[int], exc: BaseException) -> None:
     if isinstance(exc, PoisonComments):
         return  # the job counted those attempts itself, in its own transaction
     db.session.rollback()
-    charge_failure([int(i) for i in response_ids], describe(exc))
+    charge_failure([int(i) for i in response_ids], error_text(exc))
 
 
 def _stale_pending(after: int) -> list[int]:

@@ -16,7 +16,7 @@ from app.analysis.errors import AnalysisError
 from app.analysis.queries import descendant_ids
 from app.analysis.retag import enqueue_retag, queue_retag
 from app.analysis.suggestions import forget_suggestion
-from app.analysis.taxonomy import pattern_error, slugify
+from app.analysis.taxonomy_store import pattern_error, slugify
 from app.audit import audit
 from app.database import is_unique_violation
 from app.extensions import db

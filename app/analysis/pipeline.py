@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app
 
-from app.analysis.taxonomy import current_taxonomy, ensure_taxonomy, taxonomy_stamp
+from app.analysis.taxonomy_store import current_taxonomy, ensure_taxonomy, taxonomy_stamp
 from nlp import Analyzer, Taxonomy
 
 log = logging.getLogger(__name__)

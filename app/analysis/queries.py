@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app import queue
 from app.analysis.suggestions import stored_suggestions
-from app.analysis.taxonomy import current_taxonomy
+from app.analysis.taxonomy_store import current_taxonomy
 from app.analysis.training import model_info
 from app.extensions import db
 from app.models import AnalysisState, Mention, Response, RetagRun, RetagState, Topic, utcnow
@@ -20,6 +20,7 @@ from app.models import AnalysisState, Mention, Response, RetagRun, RetagState, T
 __all__ = [
     "RECENT_DAYS",
     "TopicRow",
+    "analysis_state_counts",
     "current_taxonomy",
     "descendant_ids",
     "failed_responses",
@@ -32,7 +33,6 @@ __all__ = [
     "response_with_mentions",
     "run_percent",
     "run_processed",
-    "state_counts",
     "stored_suggestions",
     "topic_examples",
     "topic_tree",
@@ -128,7 +128,7 @@ def parent_choices(exclude: Topic | None = None) -> list[tuple[int, str]]:
     return [(r.topic.id, "— " * r.depth + r.topic.name) for r in rows if r.topic.id not in banned]
 
 
-def state_counts() -> dict[str, int]:
+def analysis_state_counts() -> dict[str, int]:
     """How many responses are in each analysis state."""
     rows = db.session.execute(
         sa.select(Response.analysis_state, sa.func.count()).group_by(Response.analysis_state)

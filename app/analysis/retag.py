@@ -20,7 +20,7 @@ from flask import current_app
 from app import queue
 from app.analysis import suggestions
 from app.analysis.pipeline import get_analyzer
-from app.analysis.tagging import describe, load_snapshots, tag_snapshots
+from app.analysis.tagging import error_text, load_snapshots, tag_snapshots
 from app.extensions import db
 from app.models import AnalysisState, Response, RetagRun, RetagState, Setting, utcnow
 
@@ -159,7 +159,7 @@ def retag_slice(run_id: int) -> str:
 def charge_retag_failure(run_id: int, exc: BaseException) -> None:
     """A re-tag job raised (the failure handler): roll its work back, then count the failure."""
     db.session.rollback()
-    record_retag_failure(run_id, describe(exc))
+    record_retag_failure(run_id, error_text(exc))
 
 
 def record_retag_failure(run_id: int, error: str) -> None:

@@ -192,7 +192,7 @@ def queue():
     """Tagging status: counts, failures and re-tag runs."""
     return render_template(
         "analysis/queue.html",
-        counts=q.state_counts(),
+        counts=q.analysis_state_counts(),
         oldest=q.oldest_pending_seconds(),
         queued=q.nlp_queue_length(),
         failed=q.failed_responses(),

@@ -44,7 +44,7 @@ from app.analysis.retag import (
     retag_slice,
 )
 from app.analysis.suggestions import enqueue_refresh, refresh_suggestions
-from app.analysis.taxonomy import ensure_taxonomy, seed_default_taxonomy
+from app.analysis.taxonomy_store import ensure_taxonomy, seed_default_taxonomy
 from app.analysis.training import train_and_install
 from app.audit import audit
 from app.extensions import db

@@ -124,7 +124,7 @@ def analyze_isolated(analyzer: Analyzer, texts: list[str]) -> list[TextAnalysis 
     return results
 
 
-def describe(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     """A short error text for admins."""
     return f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
 
@@ -195,9 +195,9 @@ def _record_failure(outcome: BatchResult, row: Snapshot, exc: Exception, retag: 
     """Count a failed attempt on one row; at the cap (or in a re-tag, which does not retry) it fails."""
     attempts = row.attempts + 1
     if retag or attempts >= MAX_ATTEMPTS:
-        outcome.failed[row.id] = describe(exc)
+        outcome.failed[row.id] = error_text(exc)
     else:
-        outcome.retry[row.id] = describe(exc)
+        outcome.retry[row.id] = error_text(exc)
 
 
 def _apply(outcome: BatchResult, done_rows: list[dict], mentions: list[dict], now: datetime) -> None:

@@ -22,7 +22,7 @@ from rq.registry import StartedJobRegistry
 from app import queue
 from app.analysis.pipeline import get_analyzer
 from app.analysis.services import enqueue_tagging
-from app.analysis.taxonomy import ensure_taxonomy
+from app.analysis.taxonomy_store import ensure_taxonomy
 from app.extensions import db
 from app.models import AnalysisState, Mention, Response
 from app.tasks.analysis import sweep_pending_analysis
