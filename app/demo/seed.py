@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.analysis import services as analysis
 from app.auth.services import hash_password
 from app.demo import world
 from app.demo.login import write_login
@@ -254,12 +255,11 @@ def _response_row(
     row = {k: v for k, v in r.items() if k not in ("contact", "account", "invitation")}
     for key in ("contact", "account", "invitation"):
         row[f"{key}_id"] = refs[key][r[key]] if r.get(key) is not None else None
-    has_comment = bool(r.get("comment"))
     return row | {
         "survey_id": surveys[r["kind"]].id,
         "updated_at": r["created_at"],
         # Pending rows are what the tagger's sweeper picks up; rows without a comment have nothing to tag.
-        "analysis_state": "pending" if has_comment else "skipped",
+        "analysis_state": analysis.initial_state(r.get("comment")),
         "analysis_requested_at": r["created_at"],
     }
 
