@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.access import public, roles_required, staff_required
@@ -20,7 +21,7 @@ PERIODS = {30: "30 days", 90: "90 days", 180: "6 months", 365: "12 months"}
 
 @bp.route("/")
 @staff_required
-def index():
+def index() -> ResponseReturnValue:
     """The overview dashboard."""
     days = request.args.get("days", type=int)
     days = days if days in PERIODS else 90
@@ -38,7 +39,7 @@ def index():
 
 @bp.route("/settings", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
-def settings():
+def settings() -> ResponseReturnValue:
     """Workspace settings."""
     form = SettingsForm(data=all_settings())
     if form.validate_on_submit():
@@ -51,7 +52,7 @@ def settings():
 
 @bp.route("/healthz")
 @public
-def healthz():
+def healthz() -> ResponseReturnValue:
     """Liveness and readiness: the database answers (Redis is optional by design)."""
     db.session.execute(sa.text("SELECT 1"))
     redis_ok = True

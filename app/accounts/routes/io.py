@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.access import roles_required
@@ -28,7 +29,7 @@ from app.models import ImportBatch, Role, utcnow
 RETURN_TO = {"accounts": "accounts.index", "contacts": "accounts.contacts"}
 
 
-def _upload(kind: str):
+def _upload(kind: str) -> ResponseReturnValue:
     """Show the upload form, or check an upload: a clean file is kept for preview, a bad one explained."""
     form = ImportForm()
     context: dict[str, Any] = {
@@ -59,21 +60,21 @@ def _upload(kind: str):
 
 @bp.route("/accounts/import", methods=["GET", "POST"])
 @roles_required(Role.CS)
-def import_accounts():
+def import_accounts() -> ResponseReturnValue:
     """Upload a CSV of accounts (upsert by external ID)."""
     return _upload("accounts")
 
 
 @bp.route("/contacts/import", methods=["GET", "POST"])
 @roles_required(Role.CS)
-def import_contacts():
+def import_contacts() -> ResponseReturnValue:
     """Upload a CSV of contacts (upsert by email)."""
     return _upload("contacts")
 
 
 @bp.route("/imports/<int:batch_id>")
 @roles_required(Role.CS)
-def import_preview(batch_id: int):
+def import_preview(batch_id: int) -> ResponseReturnValue:
     """What a pending import will do; confirm or discard it."""
     batch = db.get_or_404(ImportBatch, batch_id)
     return render_template(
@@ -88,7 +89,7 @@ def import_preview(batch_id: int):
 
 @bp.route("/imports/<int:batch_id>/confirm", methods=["POST"])
 @roles_required(Role.CS)
-def import_confirm(batch_id: int):
+def import_confirm(batch_id: int) -> ResponseReturnValue:
     """Apply a pending import in one transaction."""
     batch = db.get_or_404(ImportBatch, batch_id)
     kind = batch.kind
@@ -111,7 +112,7 @@ def import_confirm(batch_id: int):
     return redirect(url_for(RETURN_TO[kind]), 303)
 
 
-def _confirm_in_background(batch: ImportBatch):
+def _confirm_in_background(batch: ImportBatch) -> ResponseReturnValue:
     """Big files are applied by a worker (still in one transaction); the preview page follows it."""
     batch_id, rows = batch.id, batch.summary.get("rows", 0)
     if not services.confirm_in_background(batch_id, current_user.id, request.remote_addr):
@@ -123,7 +124,7 @@ def _confirm_in_background(batch: ImportBatch):
 
 @bp.route("/imports/<int:batch_id>/discard", methods=["POST"])
 @roles_required(Role.CS)
-def import_discard(batch_id: int):
+def import_discard(batch_id: int) -> ResponseReturnValue:
     """Drop a pending import."""
     batch = db.get_or_404(ImportBatch, batch_id)
     kind = batch.kind
@@ -159,7 +160,7 @@ def _export_filters(cls: Any) -> Any:
 
 @bp.route("/accounts/export.csv", methods=["POST"])
 @roles_required(Role.CS)
-def export_accounts_csv():
+def export_accounts_csv() -> ResponseReturnValue:
     """Download the accounts the list's filters select, as CSV."""
     filters = _export_filters(AccountFilters)
     return _csv_response("accounts", filters, export_accounts(filters))
@@ -167,7 +168,7 @@ def export_accounts_csv():
 
 @bp.route("/contacts/export.csv", methods=["POST"])
 @roles_required(Role.CS)
-def export_contacts_csv():
+def export_contacts_csv() -> ResponseReturnValue:
     """Download the contacts the list's filters select, as CSV."""
     filters = _export_filters(ContactFilters)
     return _csv_response("contacts", filters, export_contacts(filters))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -62,7 +63,7 @@ def _helpers() -> dict[str, Any]:
 
 @bp.route("/accounts")
 @staff_required
-def index():
+def index() -> ResponseReturnValue:
     """The accounts list."""
     filters = _filters(AccountFilters)
     page = list_accounts(filters)
@@ -71,7 +72,7 @@ def index():
 
 @bp.route("/accounts/<int:account_id>")
 @staff_required
-def account(account_id: int):
+def account(account_id: int) -> ResponseReturnValue:
     """An account: its facts, contacts, recent responses and NPS over 12 months."""
     detail = account_detail(db.get_or_404(Account, account_id))
     return render_template("accounts/account.html", d=detail, renewal_in=renewal_in_days(detail.account))
@@ -101,14 +102,14 @@ def _account_form(form: AccountForm, account: Account | None) -> tuple[Any, int]
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
 @roles_required(Role.CS)
-def new_account():
+def new_account() -> ResponseReturnValue:
     """Create an account."""
     return _account_form(AccountForm(), None)
 
 
 @bp.route("/accounts/<int:account_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.CS)
-def edit_account(account_id: int):
+def edit_account(account_id: int) -> ResponseReturnValue:
     """Edit an account."""
     account = db.get_or_404(Account, account_id)
     if request.method != "GET":
@@ -136,7 +137,7 @@ def edit_account(account_id: int):
 
 @bp.route("/contacts")
 @staff_required
-def contacts():
+def contacts() -> ResponseReturnValue:
     """The contacts list."""
     filters = _filters(ContactFilters)
     page = list_contacts(filters)
@@ -145,7 +146,7 @@ def contacts():
 
 @bp.route("/contacts/<int:contact_id>")
 @staff_required
-def contact(contact_id: int):
+def contact(contact_id: int) -> ResponseReturnValue:
     """A contact: facts, consent state, invitations and responses."""
     detail = contact_detail(db.get_or_404(Contact, contact_id))
     return render_template("accounts/contact.html", d=detail)
@@ -183,7 +184,7 @@ def _contact_form(form: ContactForm, contact: Contact | None) -> Any:
 
 @bp.route("/contacts/new", methods=["GET", "POST"])
 @roles_required(Role.CS)
-def new_contact():
+def new_contact() -> ResponseReturnValue:
     """Create a contact (``?account=<id>`` preselects the account)."""
     form = ContactForm()
     if request.method == "GET":
@@ -195,7 +196,7 @@ def new_contact():
 
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.CS)
-def edit_contact(contact_id: int):
+def edit_contact(contact_id: int) -> ResponseReturnValue:
     """Edit a contact."""
     contact = db.get_or_404(Contact, contact_id)
     if request.method != "GET":

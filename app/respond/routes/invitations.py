@@ -4,6 +4,7 @@ page's own POST, fired by its script after load or by the Save button, records t
 from __future__ import annotations
 
 from flask import g, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from app.access import public
@@ -36,7 +37,7 @@ def _cap_body() -> None:
 
 
 @bp.after_request
-def _private_headers(response):
+def _private_headers(response) -> ResponseReturnValue:
     """Token pages: no Referer leaks the token, nothing caches them, search engines skip them."""
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
@@ -63,7 +64,7 @@ def _score_from_path(raw: str, survey: Survey) -> int | None:
     return score if lo <= score <= hi else None
 
 
-def _page(invitation: Invitation, token: str, status: int = 200, **ctx):
+def _page(invitation: Invitation, token: str, status: int = 200, **ctx) -> ResponseReturnValue:
     existing = svc.invitation_response(invitation)
     ctx.setdefault("selected", existing.score if existing else None)
     ctx.setdefault("comment", (existing.comment or "") if existing else "")
@@ -82,7 +83,7 @@ def _page(invitation: Invitation, token: str, status: int = 200, **ctx):
 @bp.get("/r/<token>/s/<score>")
 @limiter.limit(limit)
 @public
-def score_link(token: str, score: str):
+def score_link(token: str, score: str) -> ResponseReturnValue:
     """A score button of the email: the page with that score selected, saved by the page itself."""
     invitation = _invitation(token)
     value = _score_from_path(score, invitation.survey)
@@ -93,7 +94,7 @@ def score_link(token: str, score: str):
 @bp.get("/r/<token>")
 @limiter.limit(limit)
 @public
-def open_link(token: str):
+def open_link(token: str) -> ResponseReturnValue:
     """The survey page without a preselected score (the 'Give feedback' button, 'change your answer')."""
     invitation = _invitation(token)
     svc.record_click(invitation, "open", None, request.user_agent.string)
@@ -103,7 +104,7 @@ def open_link(token: str):
 @bp.post("/r/<token>")
 @limiter.limit(limit)
 @public
-def answer(token: str):
+def answer(token: str) -> ResponseReturnValue:
     """Record or edit the answer: JSON for the page's script, a redirect to the thank-you page otherwise."""
     invitation = _invitation(token)
     form = request.form
@@ -150,7 +151,7 @@ def _echo(form, exc: InvalidInput) -> dict:
     }
 
 
-def _json(outcome: svc.Submission, followup: str):
+def _json(outcome: svc.Submission, followup: str) -> ResponseReturnValue:
     """The reply to the page's script."""
     return jsonify(
         ok=True, created=outcome.created, changed=outcome.changed, score=outcome.score, followup=followup
@@ -160,7 +161,7 @@ def _json(outcome: svc.Submission, followup: str):
 @bp.get("/r/<token>/thanks")
 @limiter.limit(limit)
 @public
-def thanks(token: str):
+def thanks(token: str) -> ResponseReturnValue:
     """The thank-you page, with a way back to change the answer until expiry."""
     invitation = _invitation(token)
     return render_thanks(invitation.survey, edit_url=url_for("respond.open_link", token=token))
@@ -169,7 +170,7 @@ def thanks(token: str):
 @bp.get("/r/<token>/h")
 @limiter.limit(limit)
 @public
-def hidden(token: str):
+def hidden(token: str) -> ResponseReturnValue:
     """A link in the email no person can see or click: whoever opens it is a scanner."""
     invitation = find_invitation(token)
     if invitation is None:
@@ -181,7 +182,7 @@ def hidden(token: str):
 @bp.route("/r/<token>/unsubscribe", methods=["GET", "POST"])
 @limiter.limit(limit)
 @public
-def unsubscribe(token: str):
+def unsubscribe(token: str) -> ResponseReturnValue:
     """GET shows a page with a button; only its POST unsubscribes (scanners GET every link)."""
     invitation = _invitation(token, allow_expired=True)
     done = invitation.contact is not None and invitation.contact.unsubscribed_at is not None
@@ -195,7 +196,9 @@ def unsubscribe(token: str):
     return _unsub_page(invitation, token, done)
 
 
-def _unsub_page(invitation: Invitation, token: str, done: bool, status: int = 200, error: str | None = None):
+def _unsub_page(
+    invitation: Invitation, token: str, done: bool, status: int = 200, error: str | None = None
+) -> ResponseReturnValue:
     texts = survey_texts(invitation.survey, _current_locale())
     return render_template(
         "respond/unsubscribe.html",
@@ -210,7 +213,7 @@ def _unsub_page(invitation: Invitation, token: str, done: bool, status: int = 20
 @bp.route("/r/<token>/unsubscribe/one-click", methods=["GET", "POST"])
 @limiter.limit(limit)
 @public
-def one_click(token: str):
+def one_click(token: str) -> ResponseReturnValue:
     """RFC 8058: the mail client POSTs ``List-Unsubscribe=One-Click``; a GET only shows the page."""
     invitation = _invitation(token, allow_expired=True)
     if request.method == "GET":

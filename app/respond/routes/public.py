@@ -4,7 +4,8 @@ replayed or double-clicked POST edits the same row instead of adding one."""
 
 from __future__ import annotations
 
-from flask import g, jsonify, make_response, redirect, request, url_for
+from flask import Response, g, jsonify, make_response, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from app.access import public
@@ -47,7 +48,7 @@ def _survey(ptoken: str) -> Survey:
     return survey
 
 
-def _embed_headers(response, embed: bool):
+def _embed_headers(response: Response, embed: bool) -> Response:
     """The embed variant may be framed by any site (the answer needs no cookie, so that is safe)."""
     if embed:
         response.headers["Content-Security-Policy"] = (
@@ -57,7 +58,7 @@ def _embed_headers(response, embed: bool):
     return response
 
 
-def _render(survey: Survey, ptoken: str, embed: bool, status: int = 200, **ctx):
+def _render(survey: Survey, ptoken: str, embed: bool, status: int = 200, **ctx) -> ResponseReturnValue:
     selected = ctx.pop("selected", None)
     body, code = answer_page(
         survey,
@@ -92,7 +93,7 @@ def _parse(survey: Survey, form) -> svc.Answer:
 @bp.route("/s/<ptoken>/embed", methods=["GET", "POST"], defaults={"embed": True}, endpoint="embed")
 @limiter.limit(limit)
 @public
-def public_link(ptoken: str, embed: bool):
+def public_link(ptoken: str, embed: bool) -> ResponseReturnValue:
     """A public link: GET shows it (``?score=`` preselects, ``?account=`` is a hint); POST answers."""
     survey = _survey(ptoken)
     if request.method == "GET":
@@ -138,7 +139,7 @@ def _echo(form, exc: InvalidInput) -> dict:
 @bp.get("/s/<ptoken>/thanks")
 @limiter.limit(limit)
 @public
-def public_thanks(ptoken: str):
+def public_thanks(ptoken: str) -> ResponseReturnValue:
     """The thank-you page of a public link (``?embed=1`` keeps the frame-friendly layout)."""
     survey = _survey(ptoken)
     embed = request.args.get("embed") == "1"

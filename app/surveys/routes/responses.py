@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import render_template, request
+from flask.typing import ResponseReturnValue
 
 from app.access import staff_required
 from app.extensions import db
@@ -16,7 +17,7 @@ PAGE_SIZE = 50
 
 @bp.get("/responses")
 @staff_required
-def responses():
+def responses() -> ResponseReturnValue:
     """Responses, newest first, filtered by survey, kind, band, channel, comment, sentiment, text, dates."""
     filters = svc.clean_filters(request.args.to_dict())
     page = db.paginate(

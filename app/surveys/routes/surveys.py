@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_login import current_user
 
@@ -29,14 +30,14 @@ def _survey_data(form: SurveyForm) -> dict:
 
 @bp.get("/surveys")
 @staff_required
-def index():
+def index() -> ResponseReturnValue:
     """Every survey with its response count and response rate."""
     return render_template("surveys/index.html", rows=queries.survey_rows())
 
 
 @bp.route("/surveys/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
-def create():
+def create() -> ResponseReturnValue:
     """Create a survey; the standard wording of its kind is used until staff change it."""
     form = SurveyForm(data={"kind": request.args.get("kind", "nps"), "public_link_enabled": True})
     if form.validate_on_submit():
@@ -50,7 +51,7 @@ def create():
 
 @bp.route("/surveys/<int:survey_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
-def edit(survey_id: int):
+def edit(survey_id: int) -> ResponseReturnValue:
     """Edit a survey's texts, translations and settings."""
     survey = db.get_or_404(Survey, survey_id)
     form = SurveyForm(data=svc.form_data(survey))
@@ -75,7 +76,7 @@ def edit(survey_id: int):
 
 @bp.get("/surveys/<int:survey_id>")
 @staff_required
-def detail(survey_id: int):
+def detail(survey_id: int) -> ResponseReturnValue:
     """A survey: its settings, public link and embed code, and its sends."""
     survey = db.get_or_404(Survey, survey_id)
     sends = list(
@@ -102,7 +103,7 @@ def _lang() -> str:
 
 @bp.get("/surveys/<int:survey_id>/preview")
 @staff_required
-def preview(survey_id: int):
+def preview(survey_id: int) -> ResponseReturnValue:
     """The respondent page as a contact would see it, in a chosen language; nothing can be saved."""
     survey = db.get_or_404(Survey, survey_id)
     g.locale = _lang()
@@ -120,7 +121,7 @@ def preview(survey_id: int):
 
 @bp.get("/surveys/<int:survey_id>/email")
 @staff_required
-def email_preview(survey_id: int):
+def email_preview(survey_id: int) -> ResponseReturnValue:
     """The invitation email (HTML in a sandboxed frame, and the text part) in a chosen language."""
     survey = db.get_or_404(Survey, survey_id)
     reminder = request.args.get("reminder") == "1"
@@ -137,7 +138,7 @@ def email_preview(survey_id: int):
 
 @bp.get("/surveys/<int:survey_id>/email.html")
 @staff_required
-def email_preview_html(survey_id: int):
+def email_preview_html(survey_id: int) -> ResponseReturnValue:
     """The HTML part of the preview, for the sandboxed iframe (strict CSP of its own)."""
     survey = db.get_or_404(Survey, survey_id)
     if request.args.get("reminder") not in (None, "0", "1"):
