@@ -13,16 +13,24 @@ from app.extensions import csrf, limiter
 from app.models import SCORE_RANGES, Invitation, Survey, SurveyKind
 from app.respond import bp
 from app.respond import services as svc
-from app.respond.pages import MAX_BODY, answer_page, error_reply, gone, limit, require_form_body, set_locale
+from app.respond.pages import (
+    MAX_BODY,
+    answer_page,
+    answer_reply,
+    error_reply,
+    gone,
+    limit,
+    require_form_body,
+    set_locale,
+)
 from app.respond.pages import thanks_page as render_thanks
 from app.respond.validation import (
     SCORE_RE,
     InvalidInput,
     check_form_key,
+    echo_answer,
     make_form_key,
-    parse_category,
-    parse_comment,
-    parse_score,
+    parse_answer,
 )
 from app.surveys.queries import find_invitation, followup_text, is_expired, survey_texts
 
@@ -111,9 +119,9 @@ def answer(token: str) -> ResponseReturnValue:
     try:
         require_form_body()
         check_form_key(form, f"inv:{invitation.id}")
-        answer = _parse(invitation.survey, form)
+        answer = parse_answer(form, invitation.survey.kind, _current_locale())
     except InvalidInput as exc:
-        return error_reply(exc, lambda e: _page(invitation, token, e.status, **_echo(form, e)))
+        return error_reply(exc, lambda e: _page(invitation, token, e.status, **echo_answer(form, e)))
     if form.get("auto") == "1" and svc.scanner_hold(invitation):
         message = _("Please press Save to record your answer.")
         return jsonify(error={"field": "confirm", "message": message}), 409
@@ -121,41 +129,12 @@ def answer(token: str) -> ResponseReturnValue:
     followup = followup_text(invitation.survey, _current_locale(), answer.score) if wants_json() else None
     outcome = svc.submit_invitation_answer(invitation, answer)
     if followup is not None:
-        return _json(outcome, followup)
+        return answer_reply(outcome, followup)
     return redirect(url_for("respond.thanks", token=token), 303)
-
-
-def _parse(survey: Survey, form) -> svc.Answer:
-    locale = _current_locale()
-    if survey.kind == SurveyKind.FORM:
-        category = parse_category(form)
-        _, text = parse_comment(form, required=True)
-        return svc.Answer(None, text, True, category=category, locale=locale)
-    score = parse_score(form, survey.kind)
-    present, text = parse_comment(form)
-    return svc.Answer(score, text, present, locale=locale)
 
 
 def _current_locale() -> str:
     return g.get("locale") or "en"
-
-
-def _echo(form, exc: InvalidInput) -> dict:
-    """Posted values to show again next to the error (autoescaped by the template)."""
-    score = form.get("score", "")
-    return {
-        "selected": int(score) if SCORE_RE.match(score) else None,
-        "comment": form.get("comment", "")[:20_000],
-        "category": form.get("category"),
-        "error": exc,
-    }
-
-
-def _json(outcome: svc.Submission, followup: str) -> ResponseReturnValue:
-    """The reply to the page's script."""
-    return jsonify(
-        ok=True, created=outcome.created, changed=outcome.changed, score=outcome.score, followup=followup
-    )
 
 
 @bp.get("/r/<token>/thanks")
