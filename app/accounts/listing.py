@@ -6,9 +6,9 @@ raises ``QueryError`` (a 400 with a message), so no user text ever reaches SQL e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -118,18 +118,62 @@ def search_arg(args: MultiDict) -> str:
 
 
 @dataclass(frozen=True)
-class AccountFilters:
-    """The validated filters, sort and page of the accounts list."""
+class ListFilters:
+    """What every list's filters share: a search text, an allow-listed sort key and direction, and a page.
+
+    A list subclasses it with its own filter fields, ``SORTS`` (key -> column), the ``sort`` default and
+    ``ID_COLUMN`` (the stable tie-breaker), and parses its own fields in ``from_args``.
+    """
+
+    SORTS: ClassVar[dict[str, Any]] = {}
+    ID_COLUMN: ClassVar[Any] = None
+    PAGING: ClassVar[frozenset[str]] = frozenset({"q", "sort", "desc", "page"})
 
     q: str = ""
+    sort: str = ""
+    desc: bool = False
+    page: int = 1
+
+    @classmethod
+    def common_args(cls, args: MultiDict) -> dict[str, Any]:
+        """The shared part of a query string, checked: search text, sort key and direction, page."""
+        default = next(f.default for f in fields(cls) if f.name == "sort")
+        sort, desc = sort_arg(args, cls.SORTS, str(default))
+        return {
+            "q": search_arg(args),
+            "sort": sort,
+            "desc": desc,
+            "page": int_arg(args, "page", "Page", 1, 1_000_000) or 1,
+        }
+
+    def order_by(self) -> list[Any]:
+        """ORDER BY for the chosen key, nulls last, with the id as a stable tie-breaker."""
+        column = self.SORTS[self.sort]()
+        ordered = column.desc() if self.desc else column.asc()
+        tie = type(self).ID_COLUMN  # read on the class: an ORM attribute read through an instance is a value
+        return [ordered.nulls_last(), tie.desc() if self.desc else tie.asc()]
+
+    @property
+    def active(self) -> bool:
+        """True when the search or any filter is set (sort and page are not filters)."""
+        return bool(self.q) or any(
+            getattr(self, f.name) not in (None, "") for f in fields(self) if f.name not in self.PAGING
+        )
+
+
+@dataclass(frozen=True)
+class AccountFilters(ListFilters):
+    """The validated filters, sort and page of the accounts list."""
+
+    SORTS: ClassVar[dict[str, Any]] = ACCOUNT_SORTS
+    ID_COLUMN: ClassVar[Any] = Account.id
+
     tier: Tier | None = None
     plan: str | None = None
     lifecycle: Lifecycle | None = None
     csm: int | None = None  # a staff user id; 0 means "no CSM"
     renewal_days: int | None = None
     sort: str = "name"
-    desc: bool = False
-    page: int = 1
 
     @classmethod
     def from_args(cls, args: MultiDict) -> AccountFilters:
@@ -137,17 +181,13 @@ class AccountFilters:
         plan = (args.get("plan") or "").strip() or None
         if plan and len(plan) > 50:
             raise QueryError("Plan names are at most 50 characters.")
-        sort, desc = sort_arg(args, ACCOUNT_SORTS, "name")
         return cls(
-            q=search_arg(args),
+            **cls.common_args(args),
             tier=enum_arg(args, "tier", Tier, "tier"),
             plan=plan,
             lifecycle=enum_arg(args, "lifecycle", Lifecycle, "lifecycle stage"),
             csm=int_arg(args, "csm", "CSM owner", 0, 2**31 - 1),
             renewal_days=int_arg(args, "renewal_days", "Renewal within (days)", 0, 3650),
-            sort=sort,
-            desc=desc,
-            page=int_arg(args, "page", "Page", 1, 1_000_000) or 1,
         )
 
     def where(self) -> list[sa.ColumnElement[bool]]:
@@ -175,20 +215,6 @@ class AccountFilters:
             today = utcnow().date()
             clauses.append(Account.renewal_date.between(today, today + timedelta(days=self.renewal_days)))
         return clauses
-
-    def order_by(self) -> list[Any]:
-        """ORDER BY for the chosen key, nulls last, with the id as a stable tie-breaker."""
-        column = ACCOUNT_SORTS[self.sort]()
-        ordered = column.desc() if self.desc else column.asc()
-        return [ordered.nulls_last(), Account.id.desc() if self.desc else Account.id.asc()]
-
-    @property
-    def active(self) -> bool:
-        """True when any filter beyond sort and page is set."""
-        return any(
-            v not in (None, "")
-            for v in (self.q, self.tier, self.plan, self.lifecycle, self.csm, self.renewal_days)
-        )
 
 
 @dataclass
