@@ -6,7 +6,7 @@ id and email, ARR not negative, known locale, custom attribute keys that do not 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -43,6 +43,8 @@ from app.database import is_unique_violation
 from app.extensions import db
 from app.mail.services import suppress
 from app.models import Account, Contact, Lifecycle, Tier, User, utcnow
+
+R = TypeVar("R", Account, Contact)
 
 __all__ = [
     "ACCOUNT_FIELDS",
@@ -145,22 +147,10 @@ def save_account(account: Account | None, values: dict[str, Any], actor_id: int 
             values["domain"] = clean_domain(values["domain"])
         except ValueError as exc:
             raise RecordError("domain", str(exc)) from None
-    if "attributes" in values:
-        values["attributes"] = keep_types(
-            clean_attributes(values["attributes"] or {}), account and account.attributes
-        )
     if "external_id" in values:
         values["external_id"] = (values["external_id"] or "").strip() or None
     _check_account(values, account.id if account else None)
-    created = account is None
-    account = account or Account()
-    changed = _apply(account, values)
-    if created:
-        db.session.add(account)
-    _commit("external_id")
-    audit(actor_id, "account.create" if created else "account.update", "account", account.id, fields=changed)
-    db.session.commit()
-    return account
+    return _save(account, Account, "account", "external_id", values, actor_id)
 
 
 def save_contact(contact: Contact | None, values: dict[str, Any], actor_id: int | None) -> Contact:
@@ -182,19 +172,27 @@ def save_contact(contact: Contact | None, values: dict[str, Any], actor_id: int 
         raise RecordError("locale", f"Unknown language {values['locale']!r}.")
     if values.get("account_id") is not None and db.session.get(Account, values["account_id"]) is None:
         raise RecordError("account_id", "That account does not exist.")
+    return _save(contact, Contact, "contact", "email", values, actor_id)
+
+
+def _save(
+    row: R | None, model: type[R], kind: str, unique: str, values: dict[str, Any], actor: int | None
+) -> R:
+    """The one save of an account or contact: custom attributes checked (stored types kept), allow-listed
+    values applied, committed (a unique clash on ``unique`` becomes a RecordError), then audited."""
     if "attributes" in values:
         values["attributes"] = keep_types(
-            clean_attributes(values["attributes"] or {}), contact and contact.attributes
+            clean_attributes(values["attributes"] or {}), row and row.attributes
         )
-    created = contact is None
-    contact = contact or Contact()
-    changed = _apply(contact, values)
+    created = row is None
+    row = row or model()
+    changed = _apply(row, values)
     if created:
-        db.session.add(contact)
-    _commit("email")
-    audit(actor_id, "contact.create" if created else "contact.update", "contact", contact.id, fields=changed)
+        db.session.add(row)
+    _commit(unique)
+    audit(actor, f"{kind}.create" if created else f"{kind}.update", kind, row.id, fields=changed)
     db.session.commit()
-    return contact
+    return row
 
 
 def account_ref(account: Account) -> str:
