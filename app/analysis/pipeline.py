@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 
 from app.analysis.taxonomy_store import current_taxonomy, ensure_taxonomy, taxonomy_stamp
+from app.extensions import db
 from nlp import Analyzer, Taxonomy
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def installed_topic_model() -> Path | None:
     if name and "/" not in name and (root / name).is_dir():
         return root / name
     # An operator may point NLP_TOPIC_MODEL_PATH at a model trained with ``python -m nlp.train``.
-    from nlp.topic_model import META_FILE
+    from nlp.topic_model import META_FILE  # lazy, as in nlp.analyzer: the model code loads only when used
 
     return root if (root / META_FILE).is_file() else None
 
@@ -90,8 +91,6 @@ def get_analyzer() -> Analyzer:
 
 def refresh_analyzer() -> None:
     """Bring the cached analyser up to date now (the worker parent calls this before forking a job)."""
-    from app.extensions import db
-
     try:
         get_analyzer()
     finally:

@@ -170,12 +170,7 @@ def cancel_send(send: Send) -> None:
     if send.status not in (SendStatus.SCHEDULED, SendStatus.SENDING):
         raise SendError("Only a scheduled or running send can be cancelled.")
     send.status = SendStatus.CANCELLED
-    db.session.execute(
-        sa.update(Invitation)
-        .where(Invitation.send_id == send.id, Invitation.state == DeliveryState.QUEUED)
-        .values(state=DeliveryState.SKIPPED, skip_reason="cancelled"),
-        execution_options={"synchronize_session": False},
-    )
+    mail.skip_queued(send.id, "cancelled")
     db.session.commit()
 
 
