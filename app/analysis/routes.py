@@ -3,39 +3,37 @@
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from app.access import roles_required, staff_required
 from app.analysis import bp
 from app.analysis import queries as q
-from app.analysis.editing import (
-    TopicError,
-    accept_suggestion,
-    create_topic,
-    restore_topic,
-    retire_topic,
-    split_terms,
-    update_topic,
-)
 from app.analysis.forms import ActionForm, MentionForm, RetryForm, SuggestionForm, TopicForm
+from app.analysis.queries import current_taxonomy, model_info, stored_suggestions
 from app.analysis.services import (
     AnalysisError,
+    TopicError,
+    accept_suggestion,
     add_manual_topic,
+    create_topic,
     reject_mention,
     remove_manual_tag,
+    request_suggestions,
+    restore_topic,
+    retire_topic,
     retry_failed,
+    split_terms,
     start_retag,
+    update_topic,
 )
-from app.analysis.suggestions import stored_suggestions
-from app.analysis.taxonomy import current_taxonomy
-from app.analysis.training import model_info
-from app.auth.access import roles_required, staff_required
 from app.extensions import db
 from app.models import RetagRun, Role, Topic
 
 EDITORS = (Role.PM, Role.ADMIN)
 
 
-def _topics_page(form: TopicForm | None = None, status: int = 200):
+def _topics_page(form: TopicForm | None = None, status: int = 200) -> ResponseReturnValue:
     """Render the taxonomy page (with a create form carrying errors, when given). Never writes: a GET."""
     choices = q.parent_choices()
     form = form or TopicForm(formdata=None)
@@ -60,14 +58,14 @@ def _topics_page(form: TopicForm | None = None, status: int = 200):
 
 @bp.route("/topics")
 @staff_required
-def topics():
+def topics() -> ResponseReturnValue:
     """The taxonomy tree with recent counts, suggested topics, and the editor's forms."""
     return _topics_page()
 
 
 @bp.route("/topics", methods=["POST"])
 @roles_required(*EDITORS)
-def topic_create():
+def topic_create() -> ResponseReturnValue:
     """Add a topic."""
     form = TopicForm()
     form.set_parents(q.parent_choices())
@@ -85,7 +83,7 @@ def topic_create():
 
 @bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
 @roles_required(*EDITORS)
-def topic_edit(topic_id: int):
+def topic_edit(topic_id: int) -> ResponseReturnValue:
     """Edit a topic's name, place in the tree, phrases and patterns."""
     topic = db.get_or_404(Topic, topic_id)
     form = TopicForm(obj=topic) if request.method == "GET" else TopicForm()
@@ -116,7 +114,7 @@ def topic_edit(topic_id: int):
     ), status
 
 
-def _action(func, *args, success: str):
+def _action(func, *args, success: str) -> ResponseReturnValue:
     """Run a topic action from a POSTed button; errors come back as a readable message."""
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
@@ -132,7 +130,7 @@ def _action(func, *args, success: str):
 
 @bp.route("/topics/<int:topic_id>/retire", methods=["POST"])
 @roles_required(*EDITORS)
-def topic_retire(topic_id: int):
+def topic_retire(topic_id: int) -> ResponseReturnValue:
     """Retire a topic and its subtopics."""
     topic = db.get_or_404(Topic, topic_id)
     return _action(retire_topic, topic.id, success=f"Retired “{topic.name}”. History is being re-tagged.")
@@ -140,7 +138,7 @@ def topic_retire(topic_id: int):
 
 @bp.route("/topics/<int:topic_id>/restore", methods=["POST"])
 @roles_required(*EDITORS)
-def topic_restore(topic_id: int):
+def topic_restore(topic_id: int) -> ResponseReturnValue:
     """Bring a retired topic back."""
     topic = db.get_or_404(Topic, topic_id)
     return _action(restore_topic, topic.id, success=f"Restored “{topic.name}”. History is being re-tagged.")
@@ -148,7 +146,7 @@ def topic_restore(topic_id: int):
 
 @bp.route("/topics/suggestions", methods=["POST"])
 @roles_required(*EDITORS)
-def suggestion_accept():
+def suggestion_accept() -> ResponseReturnValue:
     """Create a topic from a suggestion."""
     form = SuggestionForm()
     form.parent_id.choices = [(0, ""), *q.parent_choices()]
@@ -169,20 +167,18 @@ def suggestion_accept():
 
 @bp.route("/topics/suggestions/refresh", methods=["POST"])
 @roles_required(*EDITORS)
-def suggestions_refresh():
+def suggestions_refresh() -> ResponseReturnValue:
     """Recompute the suggested topics (a job; inline in the embedded default)."""
-    from app.tasks.analysis import enqueue_suggestions_refresh
-
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
-    enqueue_suggestions_refresh()
+    request_suggestions()
     flash("Suggestions are being recomputed from recent untagged comments.", "success")
     return redirect(url_for("analysis.topics") + "#suggestions"), 303
 
 
 @bp.route("/topics/retag", methods=["POST"])
 @roles_required(*EDITORS)
-def retag_start():
+def retag_start() -> ResponseReturnValue:
     """Re-tag history with the current taxonomy and topic model."""
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
@@ -193,11 +189,11 @@ def retag_start():
 
 @bp.route("/tagging")
 @staff_required
-def queue():
+def queue() -> ResponseReturnValue:
     """Tagging status: counts, failures and re-tag runs."""
     return render_template(
         "analysis/queue.html",
-        counts=q.state_counts(),
+        counts=q.analysis_state_counts(),
         oldest=q.oldest_pending_seconds(),
         queued=q.nlp_queue_length(),
         failed=q.failed_responses(),
@@ -210,7 +206,7 @@ def queue():
 
 @bp.route("/tagging/retry", methods=["POST"])
 @roles_required(Role.ADMIN)
-def retry():
+def retry() -> ResponseReturnValue:
     """Send one failed response (or all) back to tagging."""
     form = RetryForm()
     if not form.validate_on_submit():
@@ -223,7 +219,7 @@ def retry():
 
 @bp.route("/tagging/runs/<int:run_id>.json")
 @staff_required
-def retag_status(run_id: int):
+def retag_status(run_id: int) -> ResponseReturnValue:
     """Progress of a re-tag run, for the page's polling script."""
     run = db.get_or_404(RetagRun, run_id)
     return jsonify(
@@ -238,7 +234,7 @@ def retag_status(run_id: int):
 
 @bp.route("/tagging/responses/<int:response_id>")
 @staff_required
-def response(response_id: int):
+def response(response_id: int) -> ResponseReturnValue:
     """One response's comment, its tags with their evidence, and the manual tagging controls."""
     row = q.response_with_mentions(response_id)
     if row is None:
@@ -251,7 +247,7 @@ def response(response_id: int):
     )
 
 
-def _tag_action(response_id: int, func, topic_id: int, success: str):
+def _tag_action(response_id: int, func, topic_id: int, success: str) -> ResponseReturnValue:
     try:
         func(response_id, topic_id, current_user.id)
     except AnalysisError as exc:
@@ -264,7 +260,7 @@ def _tag_action(response_id: int, func, topic_id: int, success: str):
 
 @bp.route("/tagging/responses/<int:response_id>/topics", methods=["POST"])
 @roles_required(*EDITORS)
-def mention_add(response_id: int):
+def mention_add(response_id: int) -> ResponseReturnValue:
     """Tag a response with a topic by hand."""
     form = MentionForm()
     form.topic_id.choices = q.parent_choices()
@@ -276,7 +272,7 @@ def mention_add(response_id: int):
 
 @bp.route("/tagging/responses/<int:response_id>/topics/<int:topic_id>/reject", methods=["POST"])
 @roles_required(*EDITORS)
-def mention_reject(response_id: int, topic_id: int):
+def mention_reject(response_id: int, topic_id: int) -> ResponseReturnValue:
     """Reject an automatic tag; re-tagging will not bring it back."""
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
@@ -285,7 +281,7 @@ def mention_reject(response_id: int, topic_id: int):
 
 @bp.route("/tagging/responses/<int:response_id>/topics/<int:topic_id>/remove", methods=["POST"])
 @roles_required(*EDITORS)
-def mention_remove(response_id: int, topic_id: int):
+def mention_remove(response_id: int, topic_id: int) -> ResponseReturnValue:
     """Remove a manual tag or rejection."""
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")

@@ -11,11 +11,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app import queue
 from app.extensions import db
 from app.models import AnalysisState, Mention, Response, Setting, Topic, utcnow
 from nlp import Sentiment, TextAnalysis, suggest_topics
 
 SETTING_KEY = "nlp.topic_suggestions"
+REFRESH_JOB = "analysis.refresh_topic_suggestions"
 RECENT_DAYS = 90
 SCAN_LIMIT = 3000
 MAX_SUGGESTIONS = 12
@@ -78,6 +80,11 @@ def refresh_suggestions() -> dict[str, Any]:
         row.value = value
     db.session.commit()
     return value
+
+
+def enqueue_refresh() -> bool:
+    """Enqueue a recomputation unless one is already waiting or running (one job id)."""
+    return queue.enqueue_once(REFRESH_JOB, job_id="topic-suggestions")
 
 
 def stored_suggestions() -> dict[str, Any] | None:

@@ -8,11 +8,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app import queue
+from app.analysis import services as analysis
 from app.demo.login import login_path, read_login
 from app.demo.seed import SeedRefused, database_is_empty, seed_demo
 from app.extensions import db
-from app.insights.demo import seed_demo_teams
-from app.jobs import enqueue
+from app.insights import services as insights
 
 demo_cli = AppGroup("demo", help="Demo data.")
 
@@ -42,7 +43,7 @@ def seed(if_empty: bool, seed_value: int | None, skip_analysis: bool) -> None:
     click.echo(f"Demo data (seed {value}) created in {result.seconds:.1f} s: {counts}.")
     if not skip_analysis:
         click.echo(start_analysis())
-        teams, digests = seed_demo_teams()
+        teams, digests = insights.seed_demo_teams()
         if teams:
             click.echo(f"{teams} product teams created; {digests} weekly digests sent to the demo's PMs.")
     click.echo(f"Sign in as {result.email} with password {result.password}")
@@ -51,13 +52,11 @@ def seed(if_empty: bool, seed_value: int | None, skip_analysis: bool) -> None:
 
 def start_analysis() -> str:
     """Ask the tagger to pick up the seeded comments now (inline without Redis, else by the workers)."""
-    from app.tasks.analysis import sweep_pending_analysis
-
-    inline = current_app.config.get("JOBS_INLINE")
+    inline = queue.jobs_inline()
     if inline:
         click.echo("Tagging the comments now (jobs run inline without Redis)...")
     began = time.perf_counter()
-    enqueue(sweep_pending_analysis, queue="nlp", timeout=3600)
+    analysis.enqueue_sweep()
     db.session.remove()
     if inline:
         return f"Comments tagged in {time.perf_counter() - began:.1f} s."

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("insights", __name__)
-
-from app.insights import routes  # noqa: E402,F401  (registers the views)

@@ -22,7 +22,7 @@ from app.insights.queries import retag_running, topic_tree
 from app.insights.teams import followed_topic_ids, team_zone
 from app.models import Account, Alert, AnalysisState, Mention, Response, SurveyKind, Team, Topic
 from app.privacy import redact_text
-from app.settings import get_setting, workspace_timezone
+from app.workspace_settings import get_setting, workspace_timezone
 
 DETRACTOR_WINDOW = timedelta(hours=48)  # how far back a new detractor is looked for
 ANALYSIS_GRACE = timedelta(minutes=30)  # wait this long for tagging (to know the topics) before alerting

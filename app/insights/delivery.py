@@ -17,8 +17,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.insights.emails import RenderedMail, build_message
-from app.mail.message import message_id
-from app.mail.transport import PermanentMailError, TemporaryMailError, UncertainMailError, get_transport
+from app.mail import services as mail
 from app.models import DeliveryState, TeamMessage, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -75,7 +74,7 @@ def deliver(kind: str, parent_id: int, render: Callable[[], RenderedMail]) -> di
         return counts
     rendered = render()  # before claiming: a template error must not leave rows "sending"
     claimed = claim(kind, parent_id)
-    with get_transport() as transport:
+    with mail.get_transport() as transport:
         for row_id, attempts in claimed:
             outcome = _deliver_one(transport, kind, row_id, attempts, rendered)
             counts[outcome] = counts.get(outcome, 0) + 1
@@ -91,7 +90,7 @@ def _deliver_one(transport, kind: str, row_id: int, attempts: int, rendered: Ren
             TeamMessage.attempts == attempts,
             TeamMessage.message_id.is_(None),
         )
-        .values(message_id=message_id(row_id, kind)),
+        .values(message_id=mail.message_id(row_id, kind)),
         execution_options={"synchronize_session": False},
     ).rowcount
     db.session.commit()
@@ -112,15 +111,15 @@ def _send(transport, row: TeamMessage, msg, kind: str) -> str:
     """Send one message and set the row's state from the outcome (the caller commits)."""
     try:
         transport.send(msg, kind)
-    except TemporaryMailError as exc:
+    except mail.TemporaryMailError as exc:
         row.error, row.message_id = str(exc)[:500], None  # certainly not delivered
         row.state = DeliveryState.FAILED if row.attempts >= MAX_ATTEMPTS else DeliveryState.QUEUED
         return "failed" if row.state == DeliveryState.FAILED else "retry"
-    except PermanentMailError as exc:
+    except mail.PermanentMailError as exc:
         row.error = str(exc)[:500]
         row.state = DeliveryState.BOUNCED if exc.hard_bounce else DeliveryState.FAILED
         return row.state.value
-    except UncertainMailError as exc:
+    except mail.UncertainMailError as exc:
         row.state, row.error = DeliveryState.UNCERTAIN, str(exc)[:500]
         return "uncertain"
     row.state, row.sent_at, row.error = DeliveryState.SENT, utcnow(), None

@@ -18,7 +18,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from app.insights import links
-from app.mail.message import clean_text, message_id
+from app.mail.services import clean_text, message_id
 
 MAX_EMAIL_BYTES = 100 * 1024
 STAFF_LOCALE = "en"  # staff pages are in English; jobs have no request to pick a language from

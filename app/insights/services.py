@@ -1,6 +1,6 @@
 """Use cases of product insights: teams, the weekly digest (scheduled, previewed, sent now) and alerts.
 
-Routes, jobs and commands call these. Jobs are enqueued by name after commit (``app.jobs``); every job is
+Routes, jobs and commands call these. Jobs are enqueued by name after commit (``app.queue``); every job is
 idempotent and the database row is the truth, so ``sweep_team_mail`` can always catch up what was lost.
 """
 
@@ -12,10 +12,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import jobs
+from app import queue
 from app.extensions import db
 from app.insights import alerts as alerting
 from app.insights import delivery, digest_flow
+from app.insights.demo import seed_demo_teams
 from app.insights.digest import build_content
 from app.insights.emails import RenderedMail, render_alert, render_digest
 from app.insights.periods import Period, due_digest_week, last_complete_week
@@ -30,17 +31,11 @@ from app.insights.teams import (
 )
 from app.models import Alert, DeliveryState, Digest, DigestState, Team, utcnow
 
-__all__ = ["DigestError", "TeamError", "TeamInput"]
-
-TASKS = "app.tasks.insights"
+__all__ = ["DigestError", "TeamError", "TeamInput", "seed_demo_teams"]
 
 
 class DigestError(ValueError):
     """A digest action that cannot be done, with a message for the person."""
-
-
-def _enqueue(name: str, *args: Any, queue: str = "default") -> None:
-    jobs.enqueue(f"{TASKS}.{name}", *args, queue=queue, retry=jobs.default_retry(), timeout=600)
 
 
 # --- Teams -------------------------------------------------------------------------------------------
@@ -93,9 +88,9 @@ def send_digest_now(team_id: int, actor_id: int | None, now: datetime | None = N
     audit(actor_id, "digest.send_now", team.id, week=period.first.isoformat(), digest=digest.id)
     db.session.commit()
     if digest.state == DigestState.READY:  # built, but its delivery job was lost: deliver it now
-        _enqueue("deliver_digest", digest.id, queue="mail")
+        queue.enqueue_once("insights.deliver_digest", digest.id, job_id=f"insights-digest-send-{digest.id}")
     else:
-        _enqueue("build_digest", digest.id)
+        queue.enqueue_once("insights.build_digest", digest.id, job_id=f"insights-digest-build-{digest.id}")
     return digest
 
 
@@ -113,7 +108,9 @@ def schedule_digests(now: datetime | None = None) -> dict[str, int]:
         digest, fresh = digest_flow.ensure_digest(team, period)
         if fresh:
             created += 1
-            _enqueue("build_digest", digest.id)
+            queue.enqueue_once(
+                "insights.build_digest", digest.id, job_id=f"insights-digest-build-{digest.id}"
+            )
     return {"created": created}
 
 
@@ -121,7 +118,7 @@ def build_digest(digest_id: int) -> bool:
     """Build a digest once (content and recipients), then enqueue its delivery."""
     built = digest_flow.build(digest_id)
     if built:
-        _enqueue("deliver_digest", digest_id, queue="mail")
+        queue.enqueue_once("insights.deliver_digest", digest_id, job_id=f"insights-digest-send-{digest_id}")
     return built
 
 
@@ -137,7 +134,7 @@ def check_alerts(now: datetime | None = None) -> dict[str, int]:
     """Raise the alerts due now (emerging topics, detractors at large accounts) and deliver them."""
     created = alerting.check(now or utcnow())
     for alert_id in created:
-        _enqueue("deliver_alert", alert_id, queue="mail")
+        queue.enqueue_once("insights.deliver_alert", alert_id, job_id=f"insights-alert-send-{alert_id}")
     return {"created": len(created)}
 
 
@@ -172,13 +169,13 @@ def sweep_team_mail(now: datetime | None = None) -> dict[str, int]:
     recovered = delivery.recover_stuck()
     builds = digest_flow.stale_builds(now)
     for digest_id in builds:
-        _enqueue("build_digest", digest_id)
+        queue.enqueue_once("insights.build_digest", digest_id, job_id=f"insights-digest-build-{digest_id}")
     deliveries = digest_flow.stuck_deliveries(now)
     for digest_id in deliveries:
-        _enqueue("deliver_digest", digest_id, queue="mail")
+        queue.enqueue_once("insights.deliver_digest", digest_id, job_id=f"insights-digest-send-{digest_id}")
     alert_ids = sorted(set(delivery.parents_with_queued("alert")) | set(_unsettled_alerts(now or utcnow())))
     for alert_id in alert_ids:
-        _enqueue("deliver_alert", alert_id, queue="mail")
+        queue.enqueue_once("insights.deliver_alert", alert_id, job_id=f"insights-alert-send-{alert_id}")
     return {**recovered, "builds": len(builds), "digests": len(deliveries), "alerts": len(alert_ids)}
 
 

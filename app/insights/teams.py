@@ -12,7 +12,7 @@ from flask import has_request_context, request
 from app.extensions import db
 from app.insights.queries import topic_tree
 from app.models import AuditEvent, Team, Topic, User
-from app.settings import workspace_timezone
+from app.workspace_settings import workspace_timezone
 
 
 class TeamError(ValueError):

@@ -4,41 +4,41 @@ second scheduler never mails anyone twice."""
 
 from __future__ import annotations
 
-from app.insights import services
-from app.tasks import task
+from app.insights import services as insights
+from app.queue import task
 
 
-@task
+@task(every=300, timeout=900)
 def schedule_digests() -> dict[str, int]:
     """Periodic: create and build the digests that fell due (each team's local weekday and hour)."""
-    return services.schedule_digests()
+    return insights.schedule_digests()
 
 
-@task
+@task(timeout=600, retry=(10, 60, 300))
 def build_digest(digest_id: int) -> bool:
     """Build one digest (once) and enqueue its delivery."""
-    return services.build_digest(digest_id)
+    return insights.build_digest(digest_id)
 
 
-@task
+@task(queue="mail", timeout=900, retry=(10, 60, 300))
 def deliver_digest(digest_id: int) -> dict[str, int]:
     """Send one built digest to the members not yet sent it."""
-    return services.deliver_digest(digest_id)
+    return insights.deliver_digest(digest_id)
 
 
-@task
+@task(every=900, timeout=600)
 def check_alerts() -> dict[str, int]:
     """Periodic: raise emerging-topic and large-account detractor alerts (once per subject and day)."""
-    return services.check_alerts()
+    return insights.check_alerts()
 
 
-@task
+@task(queue="mail", timeout=300, retry=(10, 60, 300))
 def deliver_alert(alert_id: int) -> dict[str, int]:
     """Send one alert to its team's members, at most once each."""
-    return services.deliver_alert(alert_id)
+    return insights.deliver_alert(alert_id)
 
 
-@task
+@task(queue="mail", every=60)
 def sweep_team_mail() -> dict[str, int]:
     """Periodic: finish builds and deliveries a lost job left, and settle emails a crash left in flight."""
-    return services.sweep_team_mail()
+    return insights.sweep_team_mail()

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.insights import services
-from app.mail.preview import links, parse, part
+from app.mail.queries import links, parse, part
 from app.models import Alert, AnalysisState, DigestState, OutboxMessage, RetagRun, RetagState
-from app.settings import set_settings
+from app.workspace_settings import set_settings
 from tests.factories import make_account, make_contact, make_user
 from tests.helpers import text
 from tests.insights.conftest import add_response, make_team, topic

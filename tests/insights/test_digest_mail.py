@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.insights import services
 from app.insights.emails import MAX_EMAIL_BYTES
-from app.mail.preview import links as text_links
+from app.mail.queries import links as text_links
 from app.models import Digest
 from tests.factories import make_account
 from tests.helpers import text

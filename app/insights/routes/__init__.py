@@ -1,3 +1,6 @@
-"""The insights pages: topic analytics, teams and their digests, alerts."""
+"""The insights pages: topic analytics (``topics``), teams and their digests (``teams``, ``digests``)."""
 
-from app.insights.routes import digests, teams, topics  # noqa: F401  (registers the views)
+from app.insights import bp
+from app.insights.routes import digests, teams, topics
+
+__all__ = ["bp", "digests", "teams", "topics"]

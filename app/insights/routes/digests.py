@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import render_template
 
-from app.auth.access import staff_required
+from app.access import staff_required
 from app.extensions import db
 from app.insights import bp
 from app.insights import team_queries as tq
 from app.insights.emails import render_alert, render_digest
-from app.mail.preview import sandboxed_html
+from app.mail.queries import sandboxed_html
 from app.models import Alert, Digest
 
 

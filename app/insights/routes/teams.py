@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.access import roles_required, staff_required
+from app.access import roles_required, staff_required
 from app.extensions import db
 from app.insights import bp
 from app.insights import queries as q
@@ -22,9 +22,9 @@ from app.insights.services import (
     send_digest_now,
     update_team,
 )
-from app.mail.preview import sandboxed_html
+from app.mail.queries import sandboxed_html
 from app.models import Role, Team
-from app.settings import workspace_timezone
+from app.workspace_settings import workspace_timezone
 
 EDITORS = (Role.PM, Role.ADMIN)
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, render_template, request
 
-from app.auth.access import staff_required
+from app.access import staff_required
 from app.extensions import db
 from app.insights import bp, charts, links
 from app.insights.analytics import topic_analytics
 from app.insights.forms import PERIOD_DAYS, SORTS, parse_filters
 from app.insights.periods import days_ending, local_today
 from app.models import Survey, Topic, utcnow
-from app.settings import workspace_timezone
+from app.workspace_settings import workspace_timezone
 
 SORT_KEYS = {
     "volume": lambda t: -t.now.responses,

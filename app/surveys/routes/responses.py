@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import render_template, request
+from flask.typing import ResponseReturnValue
 
-from app.auth.access import staff_required
+from app.access import staff_required
 from app.extensions import db
 from app.models import Channel, Survey, SurveyKind
 from app.surveys import bp
-from app.surveys import services as svc
+from app.surveys import queries as svc
 
 PAGE_SIZE = 50
 
 
 @bp.get("/responses")
 @staff_required
-def responses():
+def responses() -> ResponseReturnValue:
     """Responses, newest first, filtered by survey, kind, band, channel, comment, sentiment, text, dates."""
     filters = svc.clean_filters(request.args.to_dict())
     page = db.paginate(
