@@ -21,7 +21,8 @@ from app.insights import links
 from app.mail.services import clean_text, message_id
 
 MAX_EMAIL_BYTES = 100 * 1024
-STAFF_LOCALE = "en"  # staff pages are in English; jobs have no request to pick a language from
+STAFF_LOCALE = "en"  # staff mail, like staff pages, is English (templates/insights/email, not the
+# respondent catalogue); jobs have no request to pick a language from anyway
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, minify_css=True)
 
 
@@ -98,8 +99,8 @@ def render_digest(content: dict[str, Any], digest_id: int | None, team_id: int) 
         "top_share": max([r.get("share") or 0 for r in topics] + [1]),
     }
     with force_locale(STAFF_LOCALE):
-        html = _INLINER.inline(render_template("email/digest.html", c=content, **context))
-        text = render_template("email/digest.txt", c=_clean(content), **context)
+        html = _INLINER.inline(render_template("insights/email/digest.html", c=content, **context))
+        text = render_template("insights/email/digest.txt", c=_clean(content), **context)
     return RenderedMail(context["subject"], html, text)
 
 
@@ -112,8 +113,8 @@ def render_alert(alert: dict[str, Any], alert_id: int, team_id: int) -> Rendered
         "team_url": links.app_url("insights.team", team_id=team_id),
     }
     with force_locale(STAFF_LOCALE):
-        html = _INLINER.inline(render_template("email/alert.html", a=alert, **context))
-        text = render_template("email/alert.txt", a=_clean(alert), **context)
+        html = _INLINER.inline(render_template("insights/email/alert.html", a=alert, **context))
+        text = render_template("insights/email/alert.txt", a=_clean(alert), **context)
     return RenderedMail(context["subject"], html, text)
 
 
