@@ -21,6 +21,7 @@ BLUEPRINTS = (
     "app.respond:bp",
     "app.outbox:bp",
     "app.analysis:bp",
+    "app.explorer:bp",
 )
 
 

@@ -169,6 +169,57 @@ def add_manual_topic(response_id: int, topic_id: int, actor_id: int | None) -> N
     _commit_manual()
 
 
+def bulk_add_manual_topic(response_ids: list[int], topic_id: int, actor_id: int | None) -> int:
+    """Tag many responses with a topic by hand, in one transaction; returns how many were newly tagged.
+
+    Like ``add_manual_topic`` for each: a rejection of the topic is lifted, an existing manual tag stays.
+    Ids of responses that no longer exist (erased meanwhile) are skipped.
+    """
+    topic = db.session.get(Topic, topic_id)
+    if topic is None or not topic.is_active:
+        raise AnalysisError("Choose an active topic.")
+    ids = sorted(
+        set(db.session.execute(sa.select(Response.id).where(Response.id.in_(response_ids))).scalars())
+    )
+    existing = {
+        m.response_id: m
+        for m in db.session.execute(
+            sa.select(Mention).where(
+                Mention.response_id.in_(ids),
+                Mention.topic_id == topic.id,
+                Mention.source == MentionSource.MANUAL,
+            )
+        ).scalars()
+    }
+    sentiments = dict(
+        db.session.execute(sa.select(Response.id, Response.sentiment_label).where(Response.id.in_(ids))).all()
+    )
+    changed = 0
+    for response_id in ids:
+        row = existing.get(response_id)
+        if row is not None and not row.rejected:
+            continue
+        if row is None:
+            db.session.add(
+                Mention(
+                    response_id=response_id,
+                    topic_id=topic.id,
+                    source=MentionSource.MANUAL,
+                    sentiment_label=sentiments.get(response_id),
+                    confidence=1.0,
+                    created_by_id=actor_id,
+                )
+            )
+        else:
+            row.rejected, row.created_by_id = False, actor_id
+        changed += 1
+    audit(
+        actor_id, "mention.bulk_add", "topic", topic.id, topic=topic.name, responses=ids[:500], added=changed
+    )
+    _commit_manual()
+    return changed
+
+
 def reject_mention(response_id: int, topic_id: int, actor_id: int | None) -> None:
     """Reject a topic on a response: its automatic mentions go, and re-tagging will not bring them back."""
     response = _response(response_id)

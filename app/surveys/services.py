@@ -165,6 +165,11 @@ BANDS = {
         sa.and_(Response.kind == SurveyKind.CSAT, Response.score <= 2),
         sa.and_(Response.kind == SurveyKind.CES, Response.score <= 3),
     ),
+    # Per-kind names of the explorer URL contract (positive/negative above span CSAT and CES together).
+    "satisfied": lambda: sa.and_(Response.kind == SurveyKind.CSAT, Response.score >= 4),
+    "dissatisfied": lambda: sa.and_(Response.kind == SurveyKind.CSAT, Response.score <= 2),
+    "easy": lambda: sa.and_(Response.kind == SurveyKind.CES, Response.score >= 5),
+    "difficult": lambda: sa.and_(Response.kind == SurveyKind.CES, Response.score <= 3),
 }
 SENTIMENTS = ("positive", "neutral", "negative", "mixed")
 
