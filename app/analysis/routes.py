@@ -35,8 +35,8 @@ from app.models import RetagRun, Role, Topic
 EDITORS = (Role.PM, Role.ADMIN)
 
 
-def _topics_page(form: TopicForm | None = None, status: int = 200):
-    """Render the taxonomy page (with a create form carrying errors, when given). Never writes: a GET."""
+def _topics_page(form: TopicForm | None = None, status: int = 200, preview=None):
+    """Render the taxonomy page (with a create form carrying errors or a preview, if given). Never writes."""
     choices = q.parent_choices()
     form = form or TopicForm(formdata=None)
     form.set_parents(choices)
@@ -55,6 +55,7 @@ def _topics_page(form: TopicForm | None = None, status: int = 200):
         model=model_info(),
         run=runs[0] if runs else None,
         days=q.RECENT_DAYS,
+        preview=preview,
     ), status
 
 
@@ -107,11 +108,14 @@ def topic_edit(topic_id: int):
     if request.method == "POST":
         status = 422
     topic = db.session.get(Topic, topic_id)
+    from app.analysis.routes_taxonomy import _merge_form
+
     return render_template(
         "analysis/topic_edit.html",
         topic=topic,
         form=form,
         action_form=ActionForm(formdata=None),
+        merge_form=_merge_form(topic),
         examples=q.topic_examples(topic.id),
     ), status
 
