@@ -101,6 +101,7 @@ def merge_topics(source_id: int, target_id: int | None, actor_id: int | None) ->
             ),
         )
     )
+    db.session.execute(team_topics.delete().where(team_topics.c.topic_id == source.id))
     target.phrases = _terms(list(target.phrases or []), list(source.phrases or []))
     target.patterns = _terms(list(target.patterns or []), list(source.patterns or []))
     source.is_active, source.merged_into_id = False, target.id
