@@ -168,3 +168,38 @@ def test_the_pages_preview_and_merge(app, pm_client, viewer_client):
     for path in (f"/topics/{invoices}/preview", "/topics/preview", f"/topics/{invoices}/merge"):
         assert viewer_client.post(path, data=form).status_code == 403
     assert viewer_client.get(f"/topics/{invoices}/merge").status_code == 403
+
+
+def test_suggestions_need_five_comments_from_three_accounts_and_show_redacted_examples(ctx):
+    from app.analysis.suggestions import refresh_suggestions
+    from tests.factories import make_account, make_contact, make_response, make_survey
+
+    survey = make_survey()
+    accounts = [make_account() for _ in range(3)]
+    ana = make_contact(accounts[0], name="Ana Quist", email="ana.quist@example.com")
+    texts = [
+        "Our quokka garden stalls, mail ana.quist@example.com or ask Ana Quist",
+        "The quokka garden is purple",
+        "Please fix the quokka garden",
+        "the quokka garden again",
+        "our quokka garden needs colours",
+    ]
+    ids = []
+    for i, text in enumerate(texts):
+        account = accounts[0] if i < 3 else accounts[i - 2]  # three accounts in all
+        contact = ana if i == 0 else None
+        ids.append(
+            make_response(
+                survey, comment=text, account_id=account.id, contact_id=contact.id if contact else None
+            ).id
+        )
+    for _ in range(5):  # one account's rant about another thing
+        ids.append(make_response(survey, comment="The wombat chart is slow", account_id=accounts[1].id).id)
+    db.session.commit()
+    jobs.analyze_responses(ids)
+    items = {i["label"]: i for i in refresh_suggestions()["items"]}
+    assert "wombat chart" not in items
+    garden = items["quokka garden"]
+    assert garden["count"] == 5 and garden["groups"] == 3
+    joined = " ".join(garden["examples"])
+    assert "ana.quist@example.com" not in joined and "Ana Quist" not in joined
