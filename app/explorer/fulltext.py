@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import Stemmer
+from sqlalchemy.dialects import postgresql
 
 from app.explorer.stopwords import STOP_WORDS
 
@@ -163,22 +164,32 @@ def _fold(func: Any, parts: list[sa.ColumnElement[Any]]) -> sa.ColumnElement[Any
     return out
 
 
-def pg_tsquery(query: Query) -> sa.ColumnElement[Any]:
-    """The tsquery of a query: every reading of every group, OR-ed (PostgreSQL drops stop words itself)."""
+def pg_readings(session: Any, query: Query) -> str | None:
+    """The query as one tsquery text, each distinct reading once (PostgreSQL stems it, in one round trip).
+
+    Most words read the same in several languages; OR-ing identical readings would make the planner count
+    a word eight times and misjudge how rare it is (and walk the whole table for a word no comment has).
+    """
     readings = [
-        _fold(sa.func.tsquery_and, [_pg_term(config, t) for t in group])
+        sa.cast(_fold(sa.func.tsquery_and, [_pg_term(config, t) for t in group]), sa.Text)
         for group in query.groups
         for config in QUERY_CONFIGS
     ]
-    return _fold(sa.func.tsquery_or, readings)
+    texts = session.execute(sa.select(*readings)).one()
+    distinct = [t for t in dict.fromkeys(texts) if t]
+    return " | ".join(f"( {t} )" for t in distinct) if distinct else None
 
 
-def matches(query: Query, dialect: str) -> sa.ColumnElement[bool]:
+def matches(query: Query, dialect: str, session: Any = None) -> sa.ColumnElement[bool]:
     """A condition on ``responses`` that is true for comments matching the query."""
     from app.models import Response
 
     if dialect == "postgresql":
-        return sa.literal_column(pg_vector_sql("responses")).op("@@")(pg_tsquery(query))
+        text = pg_readings(session, query)
+        if text is None:
+            return sa.false()  # only stop words: nothing to look for
+        tsquery = sa.cast(sa.literal(text, sa.Text), postgresql.TSQUERY)
+        return sa.literal_column(pg_vector_sql("responses")).op("@@")(tsquery)
     expression = fts5_match(query)
     if expression is None:
         return sa.false()

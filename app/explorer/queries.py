@@ -148,7 +148,7 @@ def conditions(f: ExplorerFilters) -> list[sa.ColumnElement[bool]]:
     """Every filter as a condition on ``responses`` (bound values only)."""
     out = _simple_conditions(f)
     if f.q is not None:
-        out.append(matches(parse_query(f.q), db.session.get_bind().dialect.name))
+        out.append(matches(parse_query(f.q), db.session.get_bind().dialect.name, db.session))
     if f.intent is not None:
         intent = sa.select(ResponseIntent.id).where(
             ResponseIntent.response_id == Response.id, ResponseIntent.label == f.intent
