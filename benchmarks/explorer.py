@@ -311,6 +311,7 @@ def measure(name: str, pairs: list) -> dict:
 
 
 def main() -> None:
+    """Build the data set, then print one JSON line per explorer query."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--responses", type=int, default=1_000_000)
     args = parser.parse_args()

@@ -153,15 +153,7 @@ def suggest_topics(
     """
     analyses = _analyses(list(texts_or_analyses), taxonomy, analyzer)
     group_of = list(groups) if groups is not None else list(range(len(analyses)))
-    untagged = [i for i, a in enumerate(analyses) if not a.mentions and a.language == "en"]
-    banned = {n.lower() for n in names if n} | proper_nouns(analyses[i].text for i in untagged)
-    clusters: dict[str, _Cluster] = {}
-    for i in untagged:
-        for phrase in dict.fromkeys(p for k in analyses[i].keyphrases for p in _with_parts(k)):
-            if usable_phrase(phrase, banned):
-                c = clusters.setdefault(_keys(phrase), _Cluster(Counter(), set()))
-                c.phrases[phrase] += 1
-                c.items.add(i)
+    clusters = _clusters(analyses, {n.lower() for n in names if n})
     out = []
     for c in _drop_covered(_merge_fuzzy(clusters)):
         label = _label(c.phrases)
@@ -181,6 +173,20 @@ def suggest_topics(
         )
     out.sort(key=lambda s: (-s.count, -s.groups, s.label))
     return out[:max_suggestions]
+
+
+def _clusters(analyses: list[TextAnalysis], names: set[str]) -> dict[str, _Cluster]:
+    """Usable phrases (and their runs of words) of the untagged English comments, by match key."""
+    untagged = [i for i, a in enumerate(analyses) if not a.mentions and a.language == "en"]
+    banned = names | proper_nouns(analyses[i].text for i in untagged)
+    clusters: dict[str, _Cluster] = {}
+    for i in untagged:
+        for phrase in dict.fromkeys(p for k in analyses[i].keyphrases for p in _with_parts(k)):
+            if usable_phrase(phrase, banned):
+                c = clusters.setdefault(_keys(phrase), _Cluster(Counter(), set()))
+                c.phrases[phrase] += 1
+                c.items.add(i)
+    return clusters
 
 
 def _examples(texts: dict[int, str], used: list[int], group_of: list, limit: int) -> list[str]:

@@ -72,26 +72,19 @@ def _move_manual(source: Topic, target: Topic) -> None:
     db.session.flush()
 
 
-def merge_topics(source_id: int, target_id: int | None, actor_id: int | None) -> MergeResult:
-    """Merge ``source`` into ``target``: mentions, phrases, subtopics and subscriptions; then re-tag."""
-    source, target = check_merge(source_id, target_id)
-    counts = db.session.execute(
-        sa.select(sa.func.count(Mention.id), sa.func.count(sa.distinct(Mention.response_id))).where(
-            Mention.topic_id == source.id, Mention.rejected.is_(False)
-        )
-    ).one()
-    _move_manual(source, target)
+def _move_automatic(source: Topic, target: Topic) -> None:
+    """Phrase and model mentions move to the target, except where a person rejected the target."""
     vetoed = sa.select(Mention.response_id).where(
         Mention.topic_id == target.id, Mention.source == MentionSource.MANUAL, Mention.rejected.is_(True)
     )
-    # A person rejected the target on these responses: that decision stands for the merged topic too.
     db.session.execute(
         sa.delete(Mention).where(Mention.topic_id == source.id, Mention.response_id.in_(vetoed))
     )
     db.session.execute(sa.update(Mention).where(Mention.topic_id == source.id).values(topic_id=target.id))
-    children = db.session.execute(
-        sa.update(Topic).where(Topic.parent_id == source.id).values(parent_id=target.id)
-    ).rowcount
+
+
+def _move_subscriptions(source: Topic, target: Topic) -> None:
+    """Teams following the source follow the target instead."""
     followers = sa.select(team_topics.c.team_id).where(team_topics.c.topic_id == target.id)
     db.session.execute(
         team_topics.insert().from_select(
@@ -102,19 +95,26 @@ def merge_topics(source_id: int, target_id: int | None, actor_id: int | None) ->
         )
     )
     db.session.execute(team_topics.delete().where(team_topics.c.topic_id == source.id))
+
+
+def merge_topics(source_id: int, target_id: int | None, actor_id: int | None) -> MergeResult:
+    """Merge ``source`` into ``target``: mentions, phrases, subtopics and subscriptions; then re-tag."""
+    source, target = check_merge(source_id, target_id)
+    mentions, responses = db.session.execute(
+        sa.select(sa.func.count(Mention.id), sa.func.count(sa.distinct(Mention.response_id))).where(
+            Mention.topic_id == source.id, Mention.rejected.is_(False)
+        )
+    ).one()
+    _move_manual(source, target)
+    _move_automatic(source, target)
+    _move_subscriptions(source, target)
+    children = db.session.execute(
+        sa.update(Topic).where(Topic.parent_id == source.id).values(parent_id=target.id)
+    ).rowcount
     target.phrases = _terms(list(target.phrases or []), list(source.phrases or []))
     target.patterns = _terms(list(target.patterns or []), list(source.patterns or []))
     source.is_active, source.merged_into_id = False, target.id
-    audit(
-        actor_id,
-        "topic.merge",
-        "topic",
-        source.id,
-        name=source.name,
-        into=target.id,
-        into_name=target.name,
-        mentions=counts[0],
-        subtopics=children,
-    )
+    details = {"name": source.name, "into": target.id, "into_name": target.name, "mentions": mentions}
+    audit(actor_id, "topic.merge", "topic", source.id, subtopics=children, **details)
     _commit_change(actor_id, f"merged {source.name} into {target.name}")
-    return MergeResult(int(counts[0]), int(counts[1]), int(children or 0))
+    return MergeResult(int(mentions), int(responses), int(children or 0))

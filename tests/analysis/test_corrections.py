@@ -185,12 +185,12 @@ def test_suggestions_need_five_comments_from_three_accounts_and_show_redacted_ex
         "our quokka garden needs colours",
     ]
     ids = []
-    for i, text in enumerate(texts):
+    for i, comment in enumerate(texts):
         account = accounts[0] if i < 3 else accounts[i - 2]  # three accounts in all
         contact = ana if i == 0 else None
         ids.append(
             make_response(
-                survey, comment=text, account_id=account.id, contact_id=contact.id if contact else None
+                survey, comment=comment, account_id=account.id, contact_id=contact.id if contact else None
             ).id
         )
     for _ in range(5):  # one account's rant about another thing

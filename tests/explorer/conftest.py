@@ -141,28 +141,28 @@ def build_world() -> World:
         ]
     )
     db.session.commit()
-    names = dict(
-        r1=r1,
-        r2=r2,
-        r3=r3,
-        r4=r4,
-        r5=r5,
-        r6=r6,
-        r7=r7,
-        r8=r8,
-        big=big,
-        small=small,
-        alice=alice,
-        bob=bob,
-        nps=nps,
-        csat=csat,
-        ces=ces,
-        form=form,
-        billing=billing,
-        invoices=invoices,
-        onboarding=onboarding,
-        owner=owner,
-    )
+    names = {
+        "r1": r1,
+        "r2": r2,
+        "r3": r3,
+        "r4": r4,
+        "r5": r5,
+        "r6": r6,
+        "r7": r7,
+        "r8": r8,
+        "big": big,
+        "small": small,
+        "alice": alice,
+        "bob": bob,
+        "nps": nps,
+        "csat": csat,
+        "ces": ces,
+        "form": form,
+        "billing": billing,
+        "invoices": invoices,
+        "onboarding": onboarding,
+        "owner": owner,
+    }
     return World({k: v.id for k, v in names.items()})
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-
 from tests.explorer.conftest import page_ids
 
 ALL = ["r8", "r7", "r6", "r5", "r4", "r3", "r2", "r1"]  # newest first
