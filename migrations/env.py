@@ -49,16 +49,19 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
-# Made by migrations in raw SQL and unknown to the models: SQLite's FTS5 search table (and its shadow
-# tables) and PostgreSQL's full-text expression index (migration explorer_0001).
+# Made by migrations in raw SQL and unknown to the models (migration explorer_0001): SQLite's FTS5 search
+# table (and its shadow tables), PostgreSQL's search_vector column (kept by a trigger) and its GIN index.
 UNMODELLED_TABLES = ("responses_fts",)
 UNMODELLED_INDEXES = ("ix_responses_comment_search",)
+UNMODELLED_COLUMNS = ("search_vector",)
 
 
 def include_name(name, type_, parent_names):
-    """Leave the search tables and index out of autogenerate (and `flask db check`)."""
+    """Leave the search tables, column and index out of autogenerate (and `flask db check`)."""
     if type_ == "index":
         return name not in UNMODELLED_INDEXES
+    if type_ == "column":
+        return name not in UNMODELLED_COLUMNS
     return not (type_ == "table" and name and name.startswith(UNMODELLED_TABLES))
 
 

@@ -8,8 +8,8 @@ so nothing is lost. The person searching does not say which language they type, 
 every configured language and the readings are OR-ed: a comment matches when the query, stemmed by the
 rules of some language, is in it (and always when read in the comment's own language).
 
-PostgreSQL indexes ``to_tsvector(<config of the row>, comment)`` (an expression index: no table rewrite;
-migration ``explorer_0001``). SQLite keeps ``responses_fts`` (FTS5) in step with ``responses`` through
+PostgreSQL keeps ``responses.search_vector`` = ``to_tsvector(<config of the row>, comment)``, set by a
+trigger on every write of the comment or its language and indexed with GIN (migration ``explorer_0001``). SQLite keeps ``responses_fts`` (FTS5) in step with ``responses`` through
 triggers that call ``clearloop_search_text`` — the same stemmers (PyStemmer is libstemmer, the Snowball
 code PostgreSQL ships), registered on every connection the app opens (``app/database.py``).
 """
@@ -44,12 +44,9 @@ MAX_QUERY_CHARS = 200
 WORD_RE = re.compile(r"[^\W_]+")  # what FTS5's unicode61 tokenizer calls a token
 QUERY_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
-# The SQL of the PostgreSQL index expression; the migration spells out the same text (keep them equal:
-# tests/explorer/test_search.py checks that a search uses the index).
-
 
 def pg_vector_sql(table: str = "") -> str:
-    """``to_tsvector(<the row's configuration>, comment)`` in SQL, columns qualified by ``table`` if given."""
+    """``to_tsvector(<the row's configuration>, comment)``: what the trigger of migration explorer_0001 stores."""
     col = f"{table}." if table else ""
     whens = "".join(f" WHEN '{code}' THEN '{cfg}'::regconfig" for code, cfg in CONFIGS.items())
     config = f"CASE coalesce({col}language, left({col}locale, 2)){whens} ELSE '{FALLBACK}'::regconfig END"
@@ -189,7 +186,7 @@ def matches(query: Query, dialect: str, session: Any = None) -> sa.ColumnElement
         if text is None:
             return sa.false()  # only stop words: nothing to look for
         tsquery = sa.cast(sa.literal(text, sa.Text), postgresql.TSQUERY)
-        return sa.literal_column(pg_vector_sql("responses")).op("@@")(tsquery)
+        return sa.literal_column("responses.search_vector").op("@@")(tsquery)
     expression = fts5_match(query)
     if expression is None:
         return sa.false()

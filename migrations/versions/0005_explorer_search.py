@@ -1,9 +1,12 @@
 """Explorer: saved views per user, full-text search of comments, and a (created_at, id) index for paging
 
-PostgreSQL: a GIN index on to_tsvector(<the comment's language>, comment), built CONCURRENTLY (an
-expression index: no table rewrite, no long lock). SQLite: an FTS5 table of stemmed comments kept in step
-by triggers that call clearloop_search_text(), a function the app registers on each of its connections
-(app/explorer/fulltext.py); this migration therefore runs through the app (flask db upgrade), as all do.
+PostgreSQL: a nullable ``search_vector`` column (expand: no table rewrite), set by a BEFORE trigger to
+to_tsvector(<the comment's language>, comment) on every insert and on every change of the comment or its
+language, backfilled in batches, with a GIN index built CONCURRENTLY. Stored, so a page that walks the
+newest rows checks a word in microseconds instead of re-stemming each comment. SQLite: an FTS5 table of
+stemmed comments kept in step by triggers that call clearloop_search_text(), a function the app registers
+on each of its connections (app/explorer/fulltext.py); this migration therefore runs through the app
+(flask db upgrade), as all do.
 
 Note for later migrations: a batch_alter_table that *recreates* ``responses`` on SQLite drops its
 triggers; re-create them (create_sqlite_search below) in such a migration.
@@ -35,12 +38,47 @@ CONFIGS = {
     "pt": "portuguese",
     "nl": "dutch",
 }
-# Must stay equal to app.explorer.fulltext.pg_vector_sql() (a test checks that searches use the index).
+# Must stay equal to app.explorer.fulltext.pg_vector_sql() (tests/explorer/test_search.py compares them).
 PG_VECTOR = (
-    "to_tsvector(CASE coalesce(language, left(locale, 2))"
+    "to_tsvector(CASE coalesce({t}language, left({t}locale, 2))"
     + "".join(f" WHEN '{code}' THEN '{cfg}'::regconfig" for code, cfg in CONFIGS.items())
-    + " ELSE 'simple'::regconfig END, coalesce(comment, ''))"
+    + " ELSE 'simple'::regconfig END, coalesce({t}comment, ''))"
 )
+PG_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION responses_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+    "BEGIN\n  NEW.search_vector := " + PG_VECTOR.format(t="NEW.") + ";\n  RETURN NEW;\nEND\n$$"
+)
+PG_TRIGGER = (
+    "CREATE TRIGGER responses_search_vector BEFORE INSERT OR UPDATE OF comment, language, locale"
+    " ON responses FOR EACH ROW EXECUTE FUNCTION responses_search_vector()"
+)
+BACKFILL_BATCH = 10_000
+
+
+def backfill_postgresql():
+    """Set search_vector on existing rows, a batch of ids per statement (short row locks)."""
+    bind = op.get_bind()
+    top = bind.exec_driver_sql("SELECT coalesce(max(id), 0) FROM responses").scalar()
+    for low in range(0, top + 1, BACKFILL_BATCH):
+        bind.exec_driver_sql(
+            f"UPDATE responses SET search_vector = {PG_VECTOR.format(t='')}"
+            f" WHERE id > {low} AND id <= {low + BACKFILL_BATCH} AND search_vector IS NULL"
+        )
+
+
+def create_postgresql_search():
+    op.execute("ALTER TABLE responses ADD COLUMN IF NOT EXISTS search_vector tsvector")
+    op.execute(PG_FUNCTION)
+    op.execute("DROP TRIGGER IF EXISTS responses_search_vector ON responses")
+    op.execute(PG_TRIGGER)
+    # responses is the biggest table: backfill and index it without blocking writes (outside a transaction).
+    with op.get_context().autocommit_block():
+        backfill_postgresql()
+        op.create_index(PAGE_INDEX, "responses", ["created_at", "id"], postgresql_concurrently=True,
+                        if_not_exists=True)
+        op.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {SEARCH_INDEX} ON responses USING gin (search_vector)")
+
+
 SQLITE_SEARCH = [
     "CREATE VIRTUAL TABLE responses_fts USING fts5(body, tokenize = 'unicode61 remove_diacritics 2')",
     """CREATE TRIGGER responses_fts_insert AFTER INSERT ON responses WHEN new.comment IS NOT NULL
@@ -86,18 +124,7 @@ def upgrade():
         sa.UniqueConstraint("user_id", "name", name=op.f("uq_saved_views_user_id_name")),
     )
     if op.get_context().dialect.name == "postgresql":
-        # responses is the biggest table: build without blocking writes (outside a transaction).
-        with op.get_context().autocommit_block():
-            op.create_index(
-                PAGE_INDEX,
-                "responses",
-                ["created_at", "id"],
-                postgresql_concurrently=True,
-                if_not_exists=True,
-            )
-            op.execute(
-                f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {SEARCH_INDEX} ON responses USING gin ({PG_VECTOR})"
-            )
+        create_postgresql_search()
     else:
         op.create_index(PAGE_INDEX, "responses", ["created_at", "id"])
         create_sqlite_search()
@@ -108,6 +135,9 @@ def downgrade():
         with op.get_context().autocommit_block():
             op.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {SEARCH_INDEX}")
             op.drop_index(PAGE_INDEX, table_name="responses", postgresql_concurrently=True, if_exists=True)
+        op.execute("DROP TRIGGER IF EXISTS responses_search_vector ON responses")
+        op.execute("DROP FUNCTION IF EXISTS responses_search_vector()")
+        op.execute("ALTER TABLE responses DROP COLUMN IF EXISTS search_vector")
     else:
         for trigger in ("responses_fts_insert", "responses_fts_update", "responses_fts_delete"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")

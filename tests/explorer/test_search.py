@@ -106,7 +106,7 @@ def test_query_parsing_and_the_fts5_expression():
     assert search_text("de", "en", "Die Rechnungen") == "die rechnung"
 
 
-def test_postgresql_searches_use_the_gin_index(app, postgres_url):
+def test_postgresql_searches_use_the_gin_index(app, corpus, postgres_url):
     with app.app_context():
         if db.session.get_bind().dialect.name != "postgresql":
             pytest.skip("this suite runs on SQLite; the PostgreSQL run checks the plan")
@@ -117,3 +117,13 @@ def test_postgresql_searches_use_the_gin_index(app, postgres_url):
         db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(db.session.execute(sa.text(f"EXPLAIN {compiled}")).scalars())
         assert "ix_responses_comment_search" in plan, plan
+
+
+def test_postgresql_stores_what_the_app_means_by_a_comment_vector(app, corpus, postgres_url):
+    with app.app_context():
+        if db.session.get_bind().dialect.name != "postgresql":
+            pytest.skip("this suite runs on SQLite; the PostgreSQL run checks the trigger")
+        from app.explorer.fulltext import pg_vector_sql
+
+        same = sa.text(f"SELECT bool_and(search_vector = {pg_vector_sql('responses')}) FROM responses")
+        assert db.session.execute(same).scalar() is True
