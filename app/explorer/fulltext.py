@@ -9,9 +9,10 @@ every configured language and the readings are OR-ed: a comment matches when the
 rules of some language, is in it (and always when read in the comment's own language).
 
 PostgreSQL keeps ``responses.search_vector`` = ``to_tsvector(<config of the row>, comment)``, set by a
-trigger on every write of the comment or its language and indexed with GIN (migration ``explorer_0001``). SQLite keeps ``responses_fts`` (FTS5) in step with ``responses`` through
-triggers that call ``clearloop_search_text`` — the same stemmers (PyStemmer is libstemmer, the Snowball
-code PostgreSQL ships), registered on every connection the app opens (``app/database.py``).
+trigger on every write of the comment or its language and indexed with GIN (migration ``explorer_0001``).
+SQLite keeps ``responses_fts`` (FTS5) in step with ``responses`` through triggers that call
+``clearloop_search_text`` — the same stemmers (PyStemmer is libstemmer, the Snowball code PostgreSQL
+ships), registered on every connection the app opens (``app/database.py``).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ QUERY_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
 def pg_vector_sql(table: str = "") -> str:
-    """``to_tsvector(<the row's configuration>, comment)``: what the trigger of migration explorer_0001 stores."""
+    """``to_tsvector(<the row's configuration>, comment)``: what migration explorer_0001's trigger stores."""
     col = f"{table}." if table else ""
     whens = "".join(f" WHEN '{code}' THEN '{cfg}'::regconfig" for code, cfg in CONFIGS.items())
     config = f"CASE coalesce({col}language, left({col}locale, 2)){whens} ELSE '{FALLBACK}'::regconfig END"
