@@ -213,9 +213,11 @@ def count(where: list[sa.ColumnElement[bool]]) -> tuple[int, bool]:
     return min(n, COUNT_CAP), n > COUNT_CAP
 
 
-def page_ids(filters: ExplorerFilters, size: int = PAGE_SIZE) -> list[int]:
+def page_ids(
+    filters: ExplorerFilters, size: int = PAGE_SIZE, where: list[sa.ColumnElement[bool]] | None = None
+) -> list[int]:
     """Ids of one page (one more than ``size`` to know whether a next page exists)."""
-    where = conditions(filters)
+    where = list(conditions(filters) if where is None else where)
     if filters.after is not None:
         where.append(after_cursor(filters.sort, filters.after))
     stmt = sa.select(Response.id).where(*where).order_by(*order_by(filters.sort)).limit(size + 1)
@@ -251,8 +253,9 @@ def followups_for(ids: list[int]) -> dict[int, FollowUp]:
 
 def explorer_page(filters: ExplorerFilters, size: int = PAGE_SIZE) -> ExplorerPage:
     """The page the filters ask for, its next cursor and the (capped) number of matches."""
-    ids = page_ids(filters, size)
+    where = conditions(filters)  # once: the topic tree and a search's readings are read for both queries
+    ids = page_ids(filters, size, where)
     items = rows_for(ids[:size])
     nxt = cursor_of(filters.sort, items[-1]) if len(ids) > size and items else None
-    total, capped = count(conditions(filters))
+    total, capped = count(where)
     return ExplorerPage(filters, items, nxt, total, capped, followups_for([r.id for r in items]))
