@@ -15,7 +15,8 @@ from rq import Queue
 
 from app import create_app
 from app.extensions import db
-from app.jobs import check_redis_durability
+from app.queue import QUEUES, check_redis_durability
+from app.workers import PreloadingWorker, preload
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -33,9 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     if app.config["JOBS_INLINE"]:
         raise SystemExit("REDIS_URL is not set: jobs run inline in the web process, no worker is needed.")
     with app.app_context():
-        from app.tasks.preload import PreloadingWorker, preload
-
-        preload(app)
+        preload()
         # Move the preloaded pipeline out of the collector's sight: forked work horses then share its
         # memory pages instead of copying them when a collection touches every object.
         gc.freeze()
@@ -44,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
         os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
         connection = app.extensions["clearloop.redis"]
         check_redis_durability(connection)
-        names = args.queues or ["nlp", "mail", "default"]
+        names = args.queues or list(QUEUES)
         queues = [Queue(name, connection=connection) for name in names]
         worker = PreloadingWorker(queues, connection=connection, name=args.name)
         worker.work(burst=args.burst, with_scheduler=not args.no_scheduler)

@@ -6,23 +6,29 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 
-from app import errors, jobs, security
+from app import (
+    cli,
+    errors,
+    queue,
+    security,
+    tasks,  # noqa: F401  (declares every job, so app.queue knows each name's queue and retries)
+)
+from app.accounts.routes import bp as accounts_bp
+from app.analysis.routes import bp as analysis_bp
+from app.auth.routes import bp as auth_bp
+from app.auth.services import load_user
 from app.config import load_config
 from app.database import configure_engine
+from app.explorer.routes import bp as explorer_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.main.routes import bp as main_bp
+from app.outbox.routes import bp as outbox_bp
+from app.respond.routes import bp as respond_bp
+from app.surveys.routes import bp as surveys_bp
 
-BLUEPRINTS = (
-    "app.auth:bp",
-    "app.main:bp",
-    "app.accounts:bp",
-    "app.surveys:bp",
-    "app.respond:bp",
-    "app.outbox:bp",
-    "app.analysis:bp",
-    "app.explorer:bp",
-)
+BLUEPRINTS = (auth_bp, main_bp, accounts_bp, surveys_bp, respond_bp, outbox_bp, analysis_bp, explorer_bp)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -35,14 +41,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     _init_extensions(app)
-    jobs.init_app(app)
+    queue.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for spec in BLUEPRINTS:
-        module_name, attr = spec.split(":")
-        module = __import__(module_name, fromlist=[attr])
-        app.register_blueprint(getattr(module, attr))
-    _register_cli(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    cli.register(app)
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.filters["one_stop"] = one_stop
     return app
@@ -68,26 +72,15 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     with app.app_context():
         configure_engine(db.engine)
-    from app.auth.services import load_user
-
     login_manager.user_loader(load_user)
 
 
 def _select_locale() -> str | None:
     """Respondent pages set ``g.locale`` from the contact; otherwise the browser's preference."""
-    from flask import current_app
-
     locale = g.get("locale")
     if locale:
         return locale
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
-
-
-def _register_cli(app: Flask) -> None:
-    """Attach the ``flask`` commands each feature provides."""
-    from app.cli import register
-
-    register(app)
 
 
 def one_stop(text: str) -> str:

@@ -1,21 +1,60 @@
-"""Registers every feature's ``flask`` command group on the app."""
+"""``flask jobs ...`` (periodic jobs without Redis, queue state), and every feature's command group."""
 
 from __future__ import annotations
 
-from flask import Flask
+import time
 
-COMMANDS = (
-    "app.auth.cli:users_cli",
-    "app.tasks.cli:jobs_cli",
-    "app.demo.cli:demo_cli",
-    "app.surveys.cli:surveys_cli",
-    "app.analysis.cli:topics_cli",
-)
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app import queue
+from app.analysis.cli import topics_cli
+from app.auth.cli import users_cli
+from app.demo.cli import demo_cli
+from app.extensions import db
+from app.surveys.cli import surveys_cli
+
+jobs_cli = AppGroup("jobs", help="Background jobs: periodic runs and queue state.")
+
+COMMANDS = (users_cli, jobs_cli, demo_cli, surveys_cli, topics_cli)
 
 
 def register(app: Flask) -> None:
     """Add each command group listed in COMMANDS."""
-    for spec in COMMANDS:
-        module_name, attr = spec.split(":")
-        module = __import__(module_name, fromlist=[attr])
-        app.cli.add_command(getattr(module, attr))
+    for group in COMMANDS:
+        app.cli.add_command(group)
+
+
+@jobs_cli.command("tick")
+def tick() -> None:
+    """Run every periodic job once, now (enqueued; inline in the embedded default)."""
+    for periodic in queue.periodic_tasks():
+        queue.enqueue(periodic.name)
+        click.echo(f"ran {periodic.path}")
+
+
+@jobs_cli.command("scheduler")
+@click.option("--once", is_flag=True, help="Run the due jobs once and exit.")
+def scheduler(once: bool) -> None:
+    """Run periodic jobs on their intervals in this process (use ``rq cron app.cron`` with Redis)."""
+    periodic = queue.periodic_tasks()
+    last: dict[str, float] = {}
+    click.echo(f"scheduler: {len(periodic)} periodic jobs; inline={queue.jobs_inline()}")
+    while True:
+        now = time.monotonic()
+        for job in periodic:
+            if now - last.get(job.name, -1e9) >= (job.every or 0):
+                last[job.name] = now
+                queue.enqueue(job.name)
+                db.session.remove()  # inline jobs ran here: start the next tick with a fresh session
+        if once:
+            return
+        time.sleep(1)
+
+
+@jobs_cli.command("status")
+def status() -> None:
+    """Queue lengths and failed-job counts."""
+    for name, (waiting, failed) in queue.queue_counts().items():
+        click.echo(f"{name}: queued={waiting} failed={failed}")

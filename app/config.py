@@ -72,7 +72,6 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": _database_url(env, instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL", ""),
-        "RQ_QUEUES": ("default", "nlp", "mail"),
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "MAIL_TRANSPORT": "smtp" if smtp_host else "outbox",
         "SMTP_HOST": smtp_host,

@@ -1,14 +1,14 @@
-"""Configuration for ``rq cron app.cron``: registers every periodic job of app/tasks/schedule.py."""
+"""Configuration for ``rq cron app.cron``: registers every periodic job (``@task(every=...)``)."""
 
 from rq import cron
 
-from app.tasks.schedule import PERIODIC
+from app import queue, tasks  # noqa: F401  (importing app.tasks declares the jobs)
 
-for _periodic in PERIODIC:
+for _task in queue.periodic_tasks():
     cron.register(
-        _periodic.resolve(),
-        queue_name=_periodic.queue,
-        interval=_periodic.every,
-        job_timeout=_periodic.timeout,
-        name=_periodic.func,
+        _task.func,
+        queue_name=_task.queue,
+        interval=_task.every,
+        job_timeout=_task.timeout,
+        name=_task.path,
     )

@@ -127,8 +127,7 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.accounts.contact_queries import ContactFilters, list_contacts
-    from app.accounts.queries import AccountFilters, list_accounts
+    from app.accounts.queries import AccountFilters, ContactFilters, list_accounts, list_contacts
     from app.extensions import db
     from tests.conftest import reset_schema, test_config
 

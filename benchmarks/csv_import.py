@@ -39,10 +39,10 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.accounts.contact_queries import ContactFilters
     from app.accounts.csv_export import export_contacts
-    from app.accounts.csv_import import plan_upload
-    from app.accounts.import_apply import apply_batch, store_batch
+    from app.accounts.imports.apply import apply_batch, store_batch
+    from app.accounts.imports.plan import plan_upload
+    from app.accounts.queries import ContactFilters
     from app.extensions import db
     from app.models import Account, Contact
     from tests.conftest import reset_schema, test_config

@@ -104,7 +104,7 @@ def clearloop_send(survey_id: int) -> tuple[float, dict[str, int]]:
 
     from app.extensions import db
     from app.models import Invitation, Survey
-    from app.surveys.sending import create_send
+    from app.surveys.services import create_send
 
     survey = db.session.get(Survey, survey_id)
     t0 = time.perf_counter()

@@ -1,6 +1,6 @@
 """Tagging throughput end to end (DB read → analyse → DB write) next to ``Analyzer.analyze`` alone.
 
-One process plays the worker: it runs the tagging job's body (``app.tasks.analysis.tag_ids``) over pending
+One process plays the worker: it runs the tagging job's body (``app.analysis.dispatch.tag_ids``) over pending
 responses, one transaction per batch, exactly as a work horse does. The analyser alone runs on the same
 texts in the same run, so the ratio shows what the database side costs. With ``--redis`` it also enqueues
 the jobs and times a real ``worker.py --burst`` (fork per job): batched as the sweeper and re-tags enqueue
@@ -102,7 +102,7 @@ def seed(app, texts: list[str]) -> list[int]:
     """Insert one survey and a pending response per text; return the ids."""
     import sqlalchemy as sa
 
-    from app.analysis.taxonomy import ensure_taxonomy
+    from app.analysis.taxonomy_store import ensure_taxonomy
     from app.extensions import db
     from app.models import Response, utcnow
     from tests.factories import make_survey
@@ -149,9 +149,9 @@ def bench_end_to_end(app, ids: list[int]) -> tuple[float, int]:
     """Responses per second through the job body (read, analyse, write), and mention rows written."""
     import sqlalchemy as sa
 
+    from app.analysis.dispatch import tag_ids
     from app.extensions import db
     from app.models import AnalysisState, Mention, Response
-    from app.tasks.analysis import tag_ids
 
     with app.app_context():
         start = time.perf_counter()
@@ -178,7 +178,7 @@ def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str, s
     import redis
     import sqlalchemy as sa
 
-    from app.analysis.services import request_analysis
+    from app.analysis.services import enqueue_tagging
     from app.extensions import db
     from app.models import AnalysisState, Response
 
@@ -187,7 +187,7 @@ def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str, s
         db.session.execute(sa.update(Response).values(analysis_state=AnalysisState.PENDING))
         db.session.commit()
         for chunk in [[i] for i in ids] if single else [ids]:
-            request_analysis(chunk)
+            enqueue_tagging(chunk)
         db.session.remove()
     env = {
         **os.environ,

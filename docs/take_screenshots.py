@@ -13,8 +13,14 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 OUT = Path(__file__).resolve().parent / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def main(base: str, email: str, password: str) -> None:
@@ -29,8 +35,14 @@ def main(base: str, email: str, password: str) -> None:
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(lambda url: not url.endswith("/login"))
-        for name, path in [("overview", "/"), ("responses", "/responses"), ("surveys", "/surveys"),
-                           ("accounts", "/accounts"), ("topics", "/topics"), ("tagging", "/tagging")]:
+        for name, path in [
+            ("overview", "/"),
+            ("responses", "/responses"),
+            ("surveys", "/surveys"),
+            ("accounts", "/accounts"),
+            ("topics", "/topics"),
+            ("tagging", "/tagging"),
+        ]:
             page.goto(path)
             page.wait_for_load_state("networkidle")
             page.screenshot(path=OUT / f"{name}.png", full_page=False)

@@ -2,7 +2,7 @@
 
 Public API::
 
-    from nlp import Analyzer, Taxonomy, TopicSpec, TextAnalysis, Mention, Sentiment, SentenceAnalysis
+    from nlp import Analyzer, Taxonomy, TopicSpec, TextAnalysis, TopicMention, Sentiment, SentenceAnalysis
     from nlp import redact, suggest_topics
 """
 
@@ -12,17 +12,17 @@ from nlp.analyzer import Analyzer, build_pipeline
 from nlp.redact import redact
 from nlp.suggest import suggest_topics
 from nlp.taxonomy import Taxonomy, TaxonomyError, TopicSpec
-from nlp.types import Evidence, Mention, SentenceAnalysis, Sentiment, TextAnalysis, TopicSuggestion
+from nlp.types import Evidence, SentenceAnalysis, Sentiment, TextAnalysis, TopicMention, TopicSuggestion
 
 __all__ = [
     "Analyzer",
     "Evidence",
-    "Mention",
     "SentenceAnalysis",
     "Sentiment",
     "Taxonomy",
     "TaxonomyError",
     "TextAnalysis",
+    "TopicMention",
     "TopicSpec",
     "TopicSuggestion",
     "build_pipeline",

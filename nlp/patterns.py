@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from nlp.errors import TaxonomyError
 from nlp.flags import F_END, FLAGS
-from nlp.taxonomy import TaxonomyError
 
 MAX_GAP = 3
 KEY = 5  # position of the match key in nlp.tokens info tuples

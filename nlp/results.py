@@ -16,7 +16,7 @@ from bisect import bisect_right
 from typing import TYPE_CHECKING, Any
 
 from nlp.sentiment import normalize
-from nlp.types import Evidence, Mention, SentenceAnalysis, Sentiment, TextAnalysis, label_for
+from nlp.types import Evidence, SentenceAnalysis, Sentiment, TextAnalysis, TopicMention, label_for
 
 if TYPE_CHECKING:
     from nlp.components import DocState
@@ -36,9 +36,10 @@ class CompactAnalysis(TextAnalysis):
     __slots__ = ("_rows",)
 
     @property
-    def mentions(self) -> list[Mention]:  # type: ignore[override]
+    def mentions(self) -> list[TopicMention]:  # type: ignore[override]
         """Topic mentions (built from the rows on each access)."""
-        return [Mention(t, n, Sentiment(lab, s), a, b, src, c) for t, n, lab, s, a, b, src, c in self._get(0)]
+        rows = self._get(0)
+        return [TopicMention(t, n, Sentiment(lab, s), a, b, src, c) for t, n, lab, s, a, b, src, c in rows]
 
     @property
     def sentences(self) -> list[SentenceAnalysis]:  # type: ignore[override]

@@ -9,15 +9,12 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-
-class TaxonomyError(ValueError):
-    """Raised for an invalid taxonomy (duplicate ids, unknown parents, cycles, bad patterns)."""
+from nlp.errors import TaxonomyError
+from nlp.patterns import compile_pattern
 
 
 def check_pattern(pattern: str) -> None:
     """Raise TaxonomyError if a pattern is malformed (so an editor can reject it before saving)."""
-    from nlp.matcher import compile_pattern  # local: matcher imports this module
-
     compile_pattern(pattern, lambda s: s.lower().split())
 
 

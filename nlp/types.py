@@ -24,7 +24,7 @@ NEUTRAL = Sentiment("neutral", 0.0)
 
 
 @dataclass(frozen=True, slots=True)
-class Mention:
+class TopicMention:
     """A topic found in a text: its evidence span (character offsets in the original text) and sentiment."""
 
     topic_id: str
@@ -85,7 +85,7 @@ class TextAnalysis:
     """Everything the analyser says about one text."""
 
     sentiment: Sentiment
-    mentions: list[Mention] = field(default_factory=list)
+    mentions: list[TopicMention] = field(default_factory=list)
     sentences: list[SentenceAnalysis] = field(default_factory=list)
     keyphrases: list[str] = field(default_factory=list)
     language: str = "en"

@@ -16,9 +16,8 @@ from rq.cron import CronScheduler
 from app import create_app
 from app.config import load_config
 from app.extensions import db
-from app.jobs import check_redis_durability
 from app.models import AnalysisState, Response, utcnow
-from app.tasks.schedule import PERIODIC
+from app.queue import check_redis_durability, periodic_tasks
 from tests.conftest import test_config as config_for_tests
 from tests.factories import make_invitation, make_response, make_survey
 from tests.surveys.util import answer
@@ -156,7 +155,7 @@ def test_the_scheduler_runs_every_periodic_job_once(app):
         stale_id = stale.id
     result = app.test_cli_runner().invoke(args=["jobs", "scheduler", "--once"])
     assert result.exit_code == 0, result.output
-    assert f"scheduler: {len(PERIODIC)} periodic jobs; inline=True" in result.output
+    assert f"scheduler: {len(periodic_tasks())} periodic jobs; inline=True" in result.output
     with app.app_context():
         assert db.session.get(Response, stale_id).analysis_state == AnalysisState.DONE
     status = app.test_cli_runner().invoke(args=["jobs", "status"])
@@ -168,8 +167,9 @@ def test_rq_cron_registers_every_periodic_job():
     scheduler = CronScheduler(connection=conn)
     scheduler.load_config_from_file(str(ROOT / "app" / "cron.py"))
     registered = {(j.name, j.queue_name, j.interval) for j in scheduler.get_jobs()}
-    assert registered == {(p.func, p.queue, p.every) for p in PERIODIC}
+    periodic = periodic_tasks()
+    assert registered == {(p.path, p.queue, p.every) for p in periodic}
     scheduler.enqueue_jobs()
-    queues = {p.queue for p in PERIODIC}
+    queues = {p.queue for p in periodic}
     queued = {name: Queue(name, connection=conn).count for name in queues}
-    assert queued == {name: sum(p.queue == name for p in PERIODIC) for name in queues}
+    assert queued == {name: sum(p.queue == name for p in periodic) for name in queues}

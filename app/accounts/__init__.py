@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("accounts", __name__)
-
-from app.accounts import routes, routes_io  # noqa: E402,F401

@@ -15,9 +15,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.accounts.contact_queries import ContactFilters
-from app.accounts.csv_format import neutralise
-from app.accounts.queries import AccountFilters
+from app.accounts.contact_listing import ContactFilters
+from app.accounts.imports.csv_format import neutralise
+from app.accounts.listing import AccountFilters
 from app.extensions import db
 from app.models import Account, Contact, User
 
@@ -89,10 +89,19 @@ def _attribute_keys(stmt: sa.Select, id_column: Any) -> list[str]:
     return sorted(keys)
 
 
+def _write(stmt: sa.Select, header: list[str]) -> Iterator[str]:
+    """The one CSV export writer: ``stmt`` selects (id, custom attributes, *cells); each custom attribute
+    becomes a column after ``header``. A UTF-8 BOM first (for spreadsheets), then CHUNK rows at a time."""
+    id_column, attributes = stmt.selected_columns[0], stmt.selected_columns[1]
+    keys = _attribute_keys(stmt.with_only_columns(id_column, attributes), id_column)
+    yield "\ufeff" + _line(header + keys)
+    for rows in _chunks(stmt, id_column):
+        yield "".join(_line(list(row[2:]) + [(row[1] or {}).get(k) for k in keys]) for row in rows)
+
+
 def export_accounts(filters: AccountFilters) -> Iterator[str]:
     """CSV lines of the accounts the filters select (all pages), header first, with a UTF-8 BOM."""
     where = filters.where()
-    keys = _attribute_keys(sa.select(Account.id, Account.attributes).where(*where), Account.id)
     stmt = (
         sa.select(
             Account.id,
@@ -112,16 +121,12 @@ def export_accounts(filters: AccountFilters) -> Iterator[str]:
         .outerjoin(User, Account.csm_owner_id == User.id)
         .where(*where)
     )
-    yield "\ufeff" + _line(ACCOUNT_HEADER + keys)
-    for rows in _chunks(stmt, Account.id):
-        yield "".join(_line(list(row[2:]) + [(row[1] or {}).get(k) for k in keys]) for row in rows)
+    return _write(stmt, ACCOUNT_HEADER)
 
 
 def export_contacts(filters: ContactFilters) -> Iterator[str]:
     """CSV lines of the contacts the filters select (all pages), header first, with a UTF-8 BOM."""
     where = filters.where()
-    base = sa.select(Contact.id, Contact.attributes).outerjoin(Account, Contact.account_id == Account.id)
-    keys = _attribute_keys(base.where(*where), Contact.id)
     stmt = (
         sa.select(
             Contact.id,
@@ -141,6 +146,4 @@ def export_contacts(filters: ContactFilters) -> Iterator[str]:
         .outerjoin(Account, Contact.account_id == Account.id)
         .where(*where)
     )
-    yield "\ufeff" + _line(CONTACT_HEADER + keys)
-    for rows in _chunks(stmt, Contact.id):
-        yield "".join(_line(list(row[2:]) + [(row[1] or {}).get(k) for k in keys]) for row in rows)
+    return _write(stmt, CONTACT_HEADER)

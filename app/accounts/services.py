@@ -6,85 +6,83 @@ id and email, ARR not negative, known locale, custom attribute keys that do not 
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from app import queue
+from app.accounts.fields import (
+    ACCOUNT_FIELDS,
+    CONTACT_FIELDS,
+    MAX_ARR,
+    MAX_ATTRIBUTE_KEY,
+    MAX_ATTRIBUTE_VALUE,
+    MAX_ATTRIBUTES,
+    RecordError,
+    clean_domain,
+    clean_email,
+)
+from app.accounts.imports.apply import (
+    BACKGROUND_ROWS,
+    ImportConflict,
+    apply_batch,
+    apply_queued,
+    discard_batch,
+    expire_stale_previews,
+    queue_batch,
+    queued_batches,
+    store_batch,
+)
+from app.accounts.imports.csv_format import MAX_BYTES, MAX_ROWS, ImportFileError, normalise_header
+from app.accounts.imports.plan import plan_upload
+from app.accounts.imports.rules import ACCOUNT_SPEC, CONTACT_SPEC, SPECS
+from app.audit import audit
 from app.database import is_unique_violation
 from app.extensions import db
-from app.mail.suppression import suppress
-from app.models import Account, AuditEvent, Contact, Lifecycle, Tier, User, utcnow
+from app.mail.services import suppress
+from app.models import Account, Contact, Lifecycle, Tier, User, utcnow
 
-# Only these fields can be written through forms, imports or the API (no mass assignment).
-ACCOUNT_FIELDS = (
-    "name",
-    "external_id",
-    "domain",
-    "arr",
-    "plan",
-    "tier",
-    "lifecycle_stage",
-    "renewal_date",
-    "csm_owner_id",
-    "churned_on",
-    "churn_reason",
-    "attributes",
-)
-CONTACT_FIELDS = ("email", "name", "title", "role", "locale", "account_id", "attributes")
+R = TypeVar("R", Account, Contact)
 
-MAX_ATTRIBUTES = 50
-MAX_ATTRIBUTE_KEY = 100
-MAX_ATTRIBUTE_VALUE = 1000
-MAX_ARR = 10**12
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
-
-
-class RecordError(ValueError):
-    """A value a person must fix, with the field it belongs to."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-def clean_email(raw: str) -> str:
-    """A syntactically valid email address, lower-cased; raises ValueError with a readable reason."""
-    raw = (raw or "").strip()
-    if not raw:
-        raise ValueError("An email address is required.")
-    if len(raw) > 254:
-        raise ValueError("An email address is at most 254 characters.")
-    try:
-        return validate_email(raw, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise ValueError(f"“{raw}” is not a valid email address: {exc}") from None
-
-
-def clean_domain(raw: str | None) -> str | None:
-    """A bare lower-case domain (scheme, www., path and port dropped), or None; raises ValueError."""
-    value = (raw or "").strip().lower()
-    if not value:
-        return None
-    value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value).split("/")[0].split(":")[0].strip(".")
-    value = value.removeprefix("www.")
-    try:
-        value = value.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise ValueError(f"“{raw}” is not a valid domain.") from None
-    if not _DOMAIN.match(value):
-        raise ValueError(f"“{raw}” is not a valid domain (write it like example.com).")
-    return value
+__all__ = [
+    "ACCOUNT_FIELDS",
+    "BACKGROUND_ROWS",
+    "CONTACT_FIELDS",
+    "MAX_ARR",
+    "MAX_ATTRIBUTES",
+    "MAX_ATTRIBUTE_KEY",
+    "MAX_ATTRIBUTE_VALUE",
+    "MAX_BYTES",
+    "MAX_ROWS",
+    "SPECS",
+    "ImportConflict",
+    "ImportFileError",
+    "RecordError",
+    "account_choices",
+    "account_ref",
+    "apply_batch",
+    "apply_queued_import",
+    "clean_attributes",
+    "clean_domain",
+    "clean_email",
+    "confirm_in_background",
+    "discard_batch",
+    "expire_import_previews",
+    "find_account_ref",
+    "keep_types",
+    "mark_unsubscribed",
+    "plan_upload",
+    "record_export",
+    "save_account",
+    "save_contact",
+    "store_batch",
+]
 
 
 def reserved_attribute_keys() -> frozenset[str]:
     """Names custom attributes may not use because they mean a real field (or its CSV alias)."""
-    from app.accounts.csv_rules import ACCOUNT_SPEC, CONTACT_SPEC
-
     names = set(ACCOUNT_FIELDS) | set(CONTACT_FIELDS) | {"id", "mrr"}
     for spec in (ACCOUNT_SPEC, CONTACT_SPEC):
         names |= spec.reserved_names()
@@ -93,8 +91,6 @@ def reserved_attribute_keys() -> frozenset[str]:
 
 def clean_attributes(pairs: dict[str, Any]) -> dict[str, Any]:
     """Check custom attributes: bounded keys and values, no key shadowing a real field."""
-    from app.accounts.csv_format import normalise_header
-
     if len(pairs) > MAX_ATTRIBUTES:
         raise RecordError("attributes", f"At most {MAX_ATTRIBUTES} custom attributes.")
     reserved = reserved_attribute_keys()
@@ -151,22 +147,10 @@ def save_account(account: Account | None, values: dict[str, Any], actor_id: int 
             values["domain"] = clean_domain(values["domain"])
         except ValueError as exc:
             raise RecordError("domain", str(exc)) from None
-    if "attributes" in values:
-        values["attributes"] = keep_types(
-            clean_attributes(values["attributes"] or {}), account and account.attributes
-        )
     if "external_id" in values:
         values["external_id"] = (values["external_id"] or "").strip() or None
     _check_account(values, account.id if account else None)
-    created = account is None
-    account = account or Account()
-    changed = _apply(account, values)
-    if created:
-        db.session.add(account)
-    _commit("external_id")
-    audit(actor_id, "account.create" if created else "account.update", "account", account.id, fields=changed)
-    db.session.commit()
-    return account
+    return _save(account, Account, "account", "external_id", values, actor_id)
 
 
 def save_contact(contact: Contact | None, values: dict[str, Any], actor_id: int | None) -> Contact:
@@ -188,19 +172,27 @@ def save_contact(contact: Contact | None, values: dict[str, Any], actor_id: int 
         raise RecordError("locale", f"Unknown language {values['locale']!r}.")
     if values.get("account_id") is not None and db.session.get(Account, values["account_id"]) is None:
         raise RecordError("account_id", "That account does not exist.")
+    return _save(contact, Contact, "contact", "email", values, actor_id)
+
+
+def _save(
+    row: R | None, model: type[R], kind: str, unique: str, values: dict[str, Any], actor: int | None
+) -> R:
+    """The one save of an account or contact: custom attributes checked (stored types kept), allow-listed
+    values applied, committed (a unique clash on ``unique`` becomes a RecordError), then audited."""
     if "attributes" in values:
         values["attributes"] = keep_types(
-            clean_attributes(values["attributes"] or {}), contact and contact.attributes
+            clean_attributes(values["attributes"] or {}), row and row.attributes
         )
-    created = contact is None
-    contact = contact or Contact()
-    changed = _apply(contact, values)
+    created = row is None
+    row = row or model()
+    changed = _apply(row, values)
     if created:
-        db.session.add(contact)
-    _commit("email")
-    audit(actor_id, "contact.create" if created else "contact.update", "contact", contact.id, fields=changed)
+        db.session.add(row)
+    _commit(unique)
+    audit(actor, f"{kind}.create" if created else f"{kind}.update", kind, row.id, fields=changed)
     db.session.commit()
-    return contact
+    return row
 
 
 def account_ref(account: Account) -> str:
@@ -271,17 +263,30 @@ def _commit(unique_field: str) -> None:
         raise
 
 
-def audit(
-    actor_id: int | None, action: str, target_type: str, target_id: Any, ip: str | None = None, **details: Any
-) -> None:
-    """Add an audit event to the caller's transaction."""
-    db.session.add(
-        AuditEvent(
-            actor_id=actor_id,
-            ip=ip,
-            action=action,
-            target_type=target_type,
-            target_id=None if target_id is None else str(target_id),
-            details=details,
-        )
-    )
+# --- CSV imports (planned and applied in app/accounts/imports/) and exports --------------------------------
+
+
+def confirm_in_background(batch_id: int, actor_id: int | None, ip: str | None) -> bool:
+    """Hand a previewed big import to a worker (still one transaction); False when no longer pending."""
+    if not queue_batch(batch_id):
+        return False
+    queue.enqueue("accounts.apply_import", batch_id, actor_id, ip)
+    return True
+
+
+def apply_queued_import(batch_id: int, actor_id: int | None, ip: str | None) -> dict[str, int] | None:
+    """Apply a queued import (the worker's side); a conflict is kept on the batch for the person to read."""
+    return apply_queued(batch_id, actor_id, ip)
+
+
+def expire_import_previews() -> int:
+    """Expire previews nobody confirmed within a day, and enqueue again queued imports whose job was lost."""
+    for batch_id, actor_id in queued_batches():
+        queue.enqueue("accounts.apply_import", batch_id, actor_id, None)
+    return expire_stale_previews()
+
+
+def record_export(kind: str, filters: dict[str, str], actor_id: int | None) -> None:
+    """Audit an export before its first byte leaves (commits)."""
+    audit(actor_id, f"{kind}.export", kind, None, filters=filters)
+    db.session.commit()

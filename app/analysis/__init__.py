@@ -7,5 +7,3 @@ from app.analysis.highlight import mention_segments
 bp = Blueprint("analysis", __name__)
 # The ``highlight`` macro (templates/analysis/_macros.html) needs this in every template, whoever imports it.
 bp.add_app_template_global(mention_segments, "mention_segments")
-
-from app.analysis import routes, routes_taxonomy  # noqa: E402,F401  (registers the views)

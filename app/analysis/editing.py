@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from app.analysis.retag import queue_retag
-from app.analysis.services import AnalysisError, audit
-from app.analysis.taxonomy import pattern_error, slugify
+from app.analysis.errors import AnalysisError
+from app.analysis.queries import descendant_ids
+from app.analysis.retag import enqueue_retag, queue_retag
+from app.analysis.suggestions import forget_suggestion
+from app.analysis.taxonomy_store import pattern_error, slugify
+from app.audit import audit
 from app.database import is_unique_violation
 from app.extensions import db
 from app.models import Topic
@@ -70,21 +73,6 @@ def _check_terms(data: TopicInput) -> None:
             raise TopicError(f"The pattern “{pattern}” is not valid: {error}.")
 
 
-def descendant_ids(topic_id: int) -> set[int]:
-    """Ids of every topic below this one."""
-    children: dict[int | None, list[int]] = {}
-    for tid, parent in db.session.execute(sa.select(Topic.id, Topic.parent_id)).all():
-        children.setdefault(parent, []).append(tid)
-    out: set[int] = set()
-    stack = list(children.get(topic_id, []))
-    while stack:
-        tid = stack.pop()
-        if tid not in out:
-            out.add(tid)
-            stack += children.get(tid, [])
-    return out
-
-
 def _check_parent(topic: Topic | None, parent_id: int | None) -> Topic | None:
     if parent_id is None:
         return None
@@ -130,8 +118,6 @@ def _new_key(data: TopicInput, parent: Topic | None) -> str:
 
 def _commit_change(actor_id: int | None, reason: str) -> None:
     """Queue a re-tag in the same transaction, commit, then enqueue the job."""
-    from app.tasks.analysis import enqueue_retag
-
     run, needs_job = queue_retag(f"taxonomy: {reason}", actor_id)
     try:
         db.session.commit()
@@ -216,8 +202,6 @@ def restore_topic(topic_id: int, actor_id: int | None) -> Topic:
 
 def accept_suggestion(label: str, phrases: list[str], parent_id: int | None, actor_id: int | None) -> Topic:
     """Turn a suggested topic into a real one, with the suggestion's phrases."""
-    from app.analysis.suggestions import forget_suggestion
-
     data = TopicInput(name=label, parent_id=parent_id, phrases=phrases[:MAX_TERMS])
     try:
         forget_suggestion(label)  # written with the new topic, in one transaction

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from app.analysis.editing import MAX_TERMS, TopicError, _commit_change, descendant_ids
-from app.analysis.services import audit
+from app.analysis.editing import MAX_TERMS, TopicError, _commit_change
+from app.analysis.queries import descendant_ids
+from app.audit import audit
 from app.extensions import db
 from app.models import Mention, MentionSource, Topic, team_topics
 

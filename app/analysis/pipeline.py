@@ -1,6 +1,6 @@
 """One ``nlp.Analyzer`` per process, rebuilt only when the taxonomy or the trained topic model changed.
 
-Workers build it before RQ forks (app/tasks/preload.py) and refresh it in the parent before each nlp job,
+Workers build it before RQ forks (app/workers.py) and refresh it in the parent before each nlp job,
 so work horses inherit a warm analyser. The check is one aggregate query on ``topics`` plus reading the
 small ``CURRENT`` file of the topic model folder; only a real change rebuilds the pipeline.
 """
@@ -14,7 +14,8 @@ from typing import Any
 
 from flask import current_app
 
-from app.analysis.taxonomy import current_taxonomy, ensure_taxonomy, taxonomy_stamp
+from app.analysis.taxonomy_store import current_taxonomy, ensure_taxonomy, taxonomy_stamp
+from app.extensions import db
 from nlp import Analyzer, Taxonomy
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def installed_topic_model() -> Path | None:
     if name and "/" not in name and (root / name).is_dir():
         return root / name
     # An operator may point NLP_TOPIC_MODEL_PATH at a model trained with ``python -m nlp.train``.
-    from nlp.topic_model import META_FILE
+    from nlp.topic_model import META_FILE  # lazy, as in nlp.analyzer: the model code loads only when used
 
     return root if (root / META_FILE).is_file() else None
 
@@ -90,8 +91,6 @@ def get_analyzer() -> Analyzer:
 
 def refresh_analyzer() -> None:
     """Bring the cached analyser up to date now (the worker parent calls this before forking a job)."""
-    from app.extensions import db
-
     try:
         get_analyzer()
     finally:

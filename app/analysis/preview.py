@@ -19,7 +19,7 @@ from flask import current_app
 
 from app.analysis.editing import TopicError, TopicInput, _check_name, _check_parent, _check_terms
 from app.analysis.merging import check_merge
-from app.analysis.taxonomy import active_topics, to_nlp_taxonomy
+from app.analysis.taxonomy_store import active_topics, to_nlp_taxonomy
 from app.extensions import db
 from app.models import Mention, MentionSource, Response, Topic, utcnow
 from nlp import Analyzer, Taxonomy, TaxonomyError, TopicSpec

@@ -7,11 +7,36 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from app import queue
+from app.analysis.suggestions import stored_suggestions
+from app.analysis.taxonomy_store import current_taxonomy
+from app.analysis.training import model_info
 from app.extensions import db
 from app.models import AnalysisState, Mention, Response, RetagRun, RetagState, Topic, utcnow
+
+# Read models of private modules, offered here so pages find every read in one place.
+__all__ = [
+    "RECENT_DAYS",
+    "TopicRow",
+    "analysis_state_counts",
+    "current_taxonomy",
+    "descendant_ids",
+    "failed_responses",
+    "latest_analyzer_version",
+    "model_info",
+    "nlp_queue_length",
+    "oldest_pending_seconds",
+    "parent_choices",
+    "recent_runs",
+    "response_with_mentions",
+    "run_percent",
+    "run_processed",
+    "stored_suggestions",
+    "topic_examples",
+    "topic_tree",
+]
 
 RECENT_DAYS = 90
 
@@ -79,18 +104,31 @@ def topic_tree(active: bool = True, days: int = RECENT_DAYS) -> list[TopicRow]:
     return rows
 
 
+def descendant_ids(topic_id: int) -> set[int]:
+    """Ids of every topic below this one."""
+    children: dict[int | None, list[int]] = {}
+    for tid, parent in db.session.execute(sa.select(Topic.id, Topic.parent_id)).all():
+        children.setdefault(parent, []).append(tid)
+    out: set[int] = set()
+    stack = list(children.get(topic_id, []))
+    while stack:
+        tid = stack.pop()
+        if tid not in out:
+            out.add(tid)
+            stack += children.get(tid, [])
+    return out
+
+
 def parent_choices(exclude: Topic | None = None) -> list[tuple[int, str]]:
     """(id, indented name) of active topics a topic may be placed under."""
     rows = topic_tree()
     banned: set[int] = set()
     if exclude is not None:
-        from app.analysis.editing import descendant_ids
-
         banned = {exclude.id} | descendant_ids(exclude.id)
     return [(r.topic.id, "— " * r.depth + r.topic.name) for r in rows if r.topic.id not in banned]
 
 
-def state_counts() -> dict[str, int]:
+def analysis_state_counts() -> dict[str, int]:
     """How many responses are in each analysis state."""
     rows = db.session.execute(
         sa.select(Response.analysis_state, sa.func.count()).group_by(Response.analysis_state)
@@ -129,13 +167,11 @@ def recent_runs(limit: int = 10) -> list[RetagRun]:
 
 def nlp_queue_length() -> int | None:
     """Jobs waiting on the nlp queue, or None when jobs run inline or Redis does not answer."""
-    if current_app.config.get("JOBS_INLINE"):
+    if queue.jobs_inline():
         return None
-    from app.jobs import get_queue
-
     try:
-        return get_queue("nlp").count
-    except Exception:
+        return queue.get_queue("nlp").count
+    except Exception:  # Redis down: the page shows "unknown" rather than failing
         return None
 
 

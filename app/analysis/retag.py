@@ -9,6 +9,7 @@ short by a crash resumes from ``last_response_id``.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,8 +17,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from app import queue
+from app.analysis import suggestions
 from app.analysis.pipeline import get_analyzer
-from app.analysis.tagging import load_snapshots, tag_snapshots
+from app.analysis.tagging import error_text, load_snapshots, tag_snapshots
 from app.extensions import db
 from app.models import AnalysisState, Response, RetagRun, RetagState, Setting, utcnow
 
@@ -25,6 +28,9 @@ log = logging.getLogger(__name__)
 
 ACTIVE = (RetagState.QUEUED, RetagState.RUNNING)
 MAX_RETAG_ATTEMPTS = 3
+RETAG_JOB = "analysis.retag_history"
+RETAG_BUDGET_SECONDS = 20  # one re-tag job's slice, so fresh responses are not stuck behind a backfill
+RETAG_JOB_TIMEOUT = RETAG_BUDGET_SECONDS + 300
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,28 @@ def run_retag(run_id: int, budget_seconds: float) -> Step:
             log.info("re-tag %s was restarted; continuing from its new cursor", run_id)
         if time.monotonic() >= deadline:
             return Step("continue", ids[-1])
+
+
+def enqueue_retag(run_id: int, cursor: int = 0) -> bool:
+    """Enqueue the re-tag slice that starts at ``cursor`` (deterministic id), unless it is already live."""
+    return queue.enqueue_once(RETAG_JOB, run_id, job_id=f"retag-{run_id}-{cursor}")
+
+
+def retag_slice(run_id: int) -> str:
+    """The re-tag job: a slice of history, then the next slice enqueued (inline: the whole run at once)."""
+    budget = math.inf if queue.jobs_inline() else RETAG_BUDGET_SECONDS
+    step = run_retag(run_id, budget)
+    if step.status == "continue":
+        enqueue_retag(run_id, step.cursor)
+    elif step.status == "done":
+        suggestions.enqueue_refresh()
+    return step.status
+
+
+def charge_retag_failure(run_id: int, exc: BaseException) -> None:
+    """A re-tag job raised (the failure handler): roll its work back, then count the failure."""
+    db.session.rollback()
+    record_retag_failure(run_id, error_text(exc))
 
 
 def record_retag_failure(run_id: int, error: str) -> None:

@@ -3,72 +3,52 @@
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from app.access import roles_required, staff_required
 from app.analysis import bp
 from app.analysis import queries as q
-from app.analysis.editing import (
-    TopicError,
-    accept_suggestion,
-    create_topic,
-    restore_topic,
-    retire_topic,
-    split_terms,
-    update_topic,
-)
 from app.analysis.forms import ActionForm, MentionForm, RetryForm, SuggestionForm, TopicForm
+from app.analysis.pages import merge_form, topics_page
+from app.analysis.queries import current_taxonomy
 from app.analysis.services import (
     AnalysisError,
+    TopicError,
+    accept_suggestion,
     add_manual_topic,
+    create_topic,
     reject_mention,
     remove_manual_tag,
+    request_suggestions,
+    restore_topic,
+    retire_topic,
     retry_failed,
+    split_terms,
     start_retag,
+    update_topic,
 )
-from app.analysis.suggestions import stored_suggestions
-from app.analysis.taxonomy import current_taxonomy
-from app.analysis.training import model_info
-from app.auth.access import roles_required, staff_required
 from app.extensions import db
 from app.models import RetagRun, Role, Topic
 
 EDITORS = (Role.PM, Role.ADMIN)
 
 
-def _topics_page(form: TopicForm | None = None, status: int = 200, preview=None):
-    """Render the taxonomy page (with a create form carrying errors or a preview, if given). Never writes."""
-    choices = q.parent_choices()
-    form = form or TopicForm(formdata=None)
-    form.set_parents(choices)
-    suggestion_form = SuggestionForm(formdata=None)
-    suggestion_form.parent_id.choices = [(0, "— Top level —"), *choices]
-    runs = q.recent_runs(1)
-    return render_template(
-        "analysis/topics.html",
-        rows=q.topic_tree(),
-        retired=q.topic_tree(active=False),
-        form=form,
-        suggestion_form=suggestion_form,
-        action_form=ActionForm(formdata=None),
-        suggestions=stored_suggestions(),
-        fingerprint=current_taxonomy().fingerprint(),
-        model=model_info(),
-        run=runs[0] if runs else None,
-        days=q.RECENT_DAYS,
-        preview=preview,
-    ), status
+def _topics_page(form: TopicForm | None = None, status: int = 200) -> ResponseReturnValue:
+    """Render the taxonomy page (with a create form carrying errors, when given). Never writes: a GET."""
+    return topics_page(form, status)
 
 
 @bp.route("/topics")
 @staff_required
-def topics():
+def topics() -> ResponseReturnValue:
     """The taxonomy tree with recent counts, suggested topics, and the editor's forms."""
     return _topics_page()
 
 
 @bp.route("/topics", methods=["POST"])
 @roles_required(*EDITORS)
-def topic_create():
+def topic_create() -> ResponseReturnValue:
     """Add a topic."""
     form = TopicForm()
     form.set_parents(q.parent_choices())
@@ -86,7 +66,7 @@ def topic_create():
 
 @bp.route("/topics/<int:topic_id>", methods=["GET", "POST"])
 @roles_required(*EDITORS)
-def topic_edit(topic_id: int):
+def topic_edit(topic_id: int) -> ResponseReturnValue:
     """Edit a topic's name, place in the tree, phrases and patterns."""
     topic = db.get_or_404(Topic, topic_id)
     form = TopicForm(obj=topic) if request.method == "GET" else TopicForm()
@@ -108,19 +88,17 @@ def topic_edit(topic_id: int):
     if request.method == "POST":
         status = 422
     topic = db.session.get(Topic, topic_id)
-    from app.analysis.routes_taxonomy import _merge_form
-
     return render_template(
         "analysis/topic_edit.html",
         topic=topic,
         form=form,
         action_form=ActionForm(formdata=None),
-        merge_form=_merge_form(topic),
+        merge_form=merge_form(topic),
         examples=q.topic_examples(topic.id),
     ), status
 
 
-def _action(func, *args, success: str):
+def _action(func, *args, success: str) -> ResponseReturnValue:
     """Run a topic action from a POSTed button; errors come back as a readable message."""
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
@@ -136,7 +114,7 @@ def _action(func, *args, success: str):
 
 @bp.route("/topics/<int:topic_id>/retire", methods=["POST"])
 @roles_required(*EDITORS)
-def topic_retire(topic_id: int):
+def topic_retire(topic_id: int) -> ResponseReturnValue:
     """Retire a topic and its subtopics."""
     topic = db.get_or_404(Topic, topic_id)
     return _action(retire_topic, topic.id, success=f"Retired “{topic.name}”. History is being re-tagged.")
@@ -144,7 +122,7 @@ def topic_retire(topic_id: int):
 
 @bp.route("/topics/<int:topic_id>/restore", methods=["POST"])
 @roles_required(*EDITORS)
-def topic_restore(topic_id: int):
+def topic_restore(topic_id: int) -> ResponseReturnValue:
     """Bring a retired topic back."""
     topic = db.get_or_404(Topic, topic_id)
     return _action(restore_topic, topic.id, success=f"Restored “{topic.name}”. History is being re-tagged.")
@@ -152,7 +130,7 @@ def topic_restore(topic_id: int):
 
 @bp.route("/topics/suggestions", methods=["POST"])
 @roles_required(*EDITORS)
-def suggestion_accept():
+def suggestion_accept() -> ResponseReturnValue:
     """Create a topic from a suggestion."""
     form = SuggestionForm()
     form.parent_id.choices = [(0, ""), *q.parent_choices()]
@@ -173,20 +151,18 @@ def suggestion_accept():
 
 @bp.route("/topics/suggestions/refresh", methods=["POST"])
 @roles_required(*EDITORS)
-def suggestions_refresh():
+def suggestions_refresh() -> ResponseReturnValue:
     """Recompute the suggested topics (a job; inline in the embedded default)."""
-    from app.tasks.analysis import enqueue_suggestions_refresh
-
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
-    enqueue_suggestions_refresh()
+    request_suggestions()
     flash("Suggestions are being recomputed from recent untagged comments.", "success")
     return redirect(url_for("analysis.topics") + "#suggestions"), 303
 
 
 @bp.route("/topics/retag", methods=["POST"])
 @roles_required(*EDITORS)
-def retag_start():
+def retag_start() -> ResponseReturnValue:
     """Re-tag history with the current taxonomy and topic model."""
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
@@ -197,11 +173,11 @@ def retag_start():
 
 @bp.route("/tagging")
 @staff_required
-def queue():
+def queue() -> ResponseReturnValue:
     """Tagging status: counts, failures and re-tag runs."""
     return render_template(
         "analysis/queue.html",
-        counts=q.state_counts(),
+        counts=q.analysis_state_counts(),
         oldest=q.oldest_pending_seconds(),
         queued=q.nlp_queue_length(),
         failed=q.failed_responses(),
@@ -214,7 +190,7 @@ def queue():
 
 @bp.route("/tagging/retry", methods=["POST"])
 @roles_required(Role.ADMIN)
-def retry():
+def retry() -> ResponseReturnValue:
     """Send one failed response (or all) back to tagging."""
     form = RetryForm()
     if not form.validate_on_submit():
@@ -227,7 +203,7 @@ def retry():
 
 @bp.route("/tagging/runs/<int:run_id>.json")
 @staff_required
-def retag_status(run_id: int):
+def retag_status(run_id: int) -> ResponseReturnValue:
     """Progress of a re-tag run, for the page's polling script."""
     run = db.get_or_404(RetagRun, run_id)
     return jsonify(
@@ -242,7 +218,7 @@ def retag_status(run_id: int):
 
 @bp.route("/tagging/responses/<int:response_id>")
 @staff_required
-def response(response_id: int):
+def response(response_id: int) -> ResponseReturnValue:
     """One response's comment, its tags with their evidence, and the manual tagging controls."""
     row = q.response_with_mentions(response_id)
     if row is None:
@@ -255,7 +231,7 @@ def response(response_id: int):
     )
 
 
-def _tag_action(response_id: int, func, topic_id: int, success: str):
+def _tag_action(response_id: int, func, topic_id: int, success: str) -> ResponseReturnValue:
     try:
         func(response_id, topic_id, current_user.id)
     except AnalysisError as exc:
@@ -268,7 +244,7 @@ def _tag_action(response_id: int, func, topic_id: int, success: str):
 
 @bp.route("/tagging/responses/<int:response_id>/topics", methods=["POST"])
 @roles_required(*EDITORS)
-def mention_add(response_id: int):
+def mention_add(response_id: int) -> ResponseReturnValue:
     """Tag a response with a topic by hand."""
     form = MentionForm()
     form.topic_id.choices = q.parent_choices()
@@ -280,7 +256,7 @@ def mention_add(response_id: int):
 
 @bp.route("/tagging/responses/<int:response_id>/topics/<int:topic_id>/reject", methods=["POST"])
 @roles_required(*EDITORS)
-def mention_reject(response_id: int, topic_id: int):
+def mention_reject(response_id: int, topic_id: int) -> ResponseReturnValue:
     """Reject an automatic tag; re-tagging will not bring it back."""
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
@@ -289,8 +265,14 @@ def mention_reject(response_id: int, topic_id: int):
 
 @bp.route("/tagging/responses/<int:response_id>/topics/<int:topic_id>/remove", methods=["POST"])
 @roles_required(*EDITORS)
-def mention_remove(response_id: int, topic_id: int):
+def mention_remove(response_id: int, topic_id: int) -> ResponseReturnValue:
     """Remove a manual tag or rejection."""
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
     return _tag_action(response_id, remove_manual_tag, topic_id, "Manual tag removed.")
+
+
+# The taxonomy corrections (preview, merge) register their views on the same blueprint.
+from app.analysis import routes_taxonomy  # noqa: E402
+
+__all__ = ["bp", "routes_taxonomy"]

@@ -5,13 +5,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.access import roles_required
 from app.analysis import bp
 from app.analysis import queries as q
-from app.analysis.editing import TopicError
 from app.analysis.forms import ActionForm, MergeForm, TopicForm
-from app.analysis.merging import merge_topics
-from app.analysis.preview import preview_edit, preview_merge
-from app.auth.access import roles_required
+from app.analysis.pages import merge_form, topics_page
+from app.analysis.services import TopicError, merge_topics, preview_edit, preview_merge
 from app.extensions import db
 from app.models import Role, Topic
 
@@ -38,9 +37,7 @@ def topic_preview_new():
     preview = preview_edit(None, form.to_input())
     if _wants_fragment():
         return render_template("analysis/_preview.html", preview=preview, mode="edit")
-    from app.analysis.routes import _topics_page
-
-    return _topics_page(form, preview=preview)
+    return topics_page(form, preview=preview)
 
 
 @bp.route("/topics/<int:topic_id>/preview", methods=["POST"])
@@ -57,16 +54,10 @@ def topic_preview(topic_id: int):
         topic=topic,
         form=form,
         action_form=ActionForm(formdata=None),
-        merge_form=_merge_form(topic),
+        merge_form=merge_form(topic),
         examples=q.topic_examples(topic.id),
         preview=preview,
     )
-
-
-def _merge_form(topic: Topic, target: int | None = None) -> MergeForm:
-    form = MergeForm(formdata=None, into=target or 0)
-    form.into.choices = [(0, "— Choose a topic —"), *q.parent_choices(exclude=topic)]
-    return form
 
 
 @bp.route("/topics/<int:topic_id>/merge", methods=["GET", "POST"])
@@ -94,6 +85,6 @@ def topic_merge(topic_id: int):
         status = 422
     else:
         target = request.args.get("into", type=int)
-        form, status = _merge_form(topic, target), 200
+        form, status = merge_form(topic, target), 200
     preview = preview_merge(topic.id, target) if target else None
     return render_template("analysis/topic_merge.html", topic=topic, form=form, preview=preview), status

@@ -16,12 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app import queue
 from app.extensions import db
 from app.models import AnalysisState, Mention, Response, Setting, Topic, User, utcnow
 from app.privacy import redact_text
 from nlp import Sentiment, TextAnalysis, suggest_topics
 
 SETTING_KEY = "nlp.topic_suggestions"
+REFRESH_JOB = "analysis.refresh_topic_suggestions"
 RECENT_DAYS = 90
 SCAN_LIMIT = 3000
 MAX_SUGGESTIONS = 12
@@ -120,6 +122,11 @@ def refresh_suggestions() -> dict[str, Any]:
         row.value = value
     db.session.commit()
     return value
+
+
+def enqueue_refresh() -> bool:
+    """Enqueue a recomputation unless one is already waiting or running (one job id)."""
+    return queue.enqueue_once(REFRESH_JOB, job_id="topic-suggestions")
 
 
 def stored_suggestions() -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from rq.timeouts import JobTimeoutException
 
 from app.analysis.convert import done_values, mention_rows
-from app.analysis.taxonomy import merge_redirects
+from app.analysis.taxonomy_store import merge_redirects
 from app.extensions import db
 from app.models import AnalysisState, Mention, MentionSource, Response, Topic, utcnow
 from nlp import Analyzer, TextAnalysis
@@ -42,7 +42,7 @@ class Snapshot:
 
 
 @dataclass
-class Outcome:
+class BatchResult:
     """What one batch did, by response id."""
 
     done: list[int] = field(default_factory=list)
@@ -61,7 +61,7 @@ class Outcome:
             "retry": len(self.retry),
         }
 
-    def add(self, other: Outcome) -> None:
+    def add(self, other: BatchResult) -> None:
         """Merge another batch's outcome into this one."""
         self.done += other.done
         self.skipped += other.skipped
@@ -125,12 +125,12 @@ def analyze_isolated(analyzer: Analyzer, texts: list[str]) -> list[TextAnalysis 
     return results
 
 
-def describe(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     """A short error text for admins."""
     return f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
 
 
-def tag_snapshots(analyzer: Analyzer, snapshots: list[Snapshot], retag: bool = False) -> Outcome:
+def tag_snapshots(analyzer: Analyzer, snapshots: list[Snapshot], retag: bool = False) -> BatchResult:
     """Analyse these rows and write the results in one transaction."""
     with_text = [s for s in snapshots if has_text(s.comment)]
     analysed = analyze_isolated(analyzer, [s.comment or "" for s in with_text])
@@ -160,9 +160,9 @@ def write_results(
     snapshots: list[Snapshot],
     results: dict[int, TextAnalysis | Exception | None],
     retag: bool = False,
-) -> Outcome:
+) -> BatchResult:
     """Write a batch's results in one transaction, skipping rows changed since their snapshot."""
-    outcome = Outcome()
+    outcome = BatchResult()
     if not snapshots:
         return outcome
     locked = _lock_rows([s.id for s in snapshots])
@@ -207,16 +207,16 @@ def _redirected(rows: list[dict], redirects: dict[int, int], vetoes: set[tuple[i
     return out
 
 
-def _record_failure(outcome: Outcome, row: Snapshot, exc: Exception, retag: bool) -> None:
+def _record_failure(outcome: BatchResult, row: Snapshot, exc: Exception, retag: bool) -> None:
     """Count a failed attempt on one row; at the cap (or in a re-tag, which does not retry) it fails."""
     attempts = row.attempts + 1
     if retag or attempts >= MAX_ATTEMPTS:
-        outcome.failed[row.id] = describe(exc)
+        outcome.failed[row.id] = error_text(exc)
     else:
-        outcome.retry[row.id] = describe(exc)
+        outcome.retry[row.id] = error_text(exc)
 
 
-def _apply(outcome: Outcome, done_rows: list[dict], mentions: list[dict], now: datetime) -> None:
+def _apply(outcome: BatchResult, done_rows: list[dict], mentions: list[dict], now: datetime) -> None:
     """The batch's statements: replace automatic mentions, update the rows, record failures."""
     cleared = outcome.done + outcome.skipped
     if cleared:

@@ -20,9 +20,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.analysis.errors import AnalysisError
 from app.analysis.pipeline import CURRENT_FILE, topic_model_root
-from app.analysis.retag import queue_retag
-from app.analysis.services import AnalysisError, audit
+from app.analysis.retag import enqueue_retag, queue_retag
+from app.audit import audit
 from app.extensions import db
 from app.models import AnalysisState, Mention, MentionSource, Response, Setting, Topic, utcnow
 
@@ -104,8 +105,7 @@ def train_and_install(
     actor_id: int | None = None, epochs: int = 15, log: Callable[[str], Any] = print
 ) -> dict:
     """Train on the confirmed tags, install the model for workers, record its metrics and start a re-tag."""
-    from app.tasks.analysis import enqueue_retag
-    from nlp.train import train_topic_model
+    from nlp.train import train_topic_model  # training pulls in heavy code that tagging never needs
 
     examples, stats = training_examples()
     if len(examples) < MIN_EXAMPLES or not stats["labels"]:

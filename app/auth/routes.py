@@ -6,10 +6,11 @@ import time
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
+from app.access import enforce, public, roles_required, staff_required
 from app.auth import bp
-from app.auth.access import enforce, public, roles_required, staff_required
 from app.auth.forms import ROLE_LABELS, LoginForm, PasswordForm, RoleForm, UserForm
 from app.auth.services import (
     UserError,
@@ -26,7 +27,7 @@ bp.before_app_request(enforce)
 
 
 @bp.before_app_request
-def _idle_timeout():
+def _idle_timeout() -> ResponseReturnValue:
     """End a staff session after SESSION_IDLE_MINUTES without a request."""
     if not current_user.is_authenticated:
         return None
@@ -52,7 +53,7 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 @public
-def login():
+def login() -> ResponseReturnValue:
     """Sign in with email and password."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -75,7 +76,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 @staff_required
-def logout():
+def logout() -> ResponseReturnValue:
     """Sign out of this browser."""
     logout_user()
     session.clear()
@@ -85,7 +86,7 @@ def logout():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @staff_required
-def password():
+def password() -> ResponseReturnValue:
     """Change your own password; other sessions end."""
     form = PasswordForm()
     if form.validate_on_submit():
@@ -104,7 +105,7 @@ def password():
 
 @bp.route("/admin/users", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
-def users():
+def users() -> ResponseReturnValue:
     """List staff users and create new ones."""
     form = UserForm()
     status = 200
@@ -126,7 +127,7 @@ def users():
 
 @bp.route("/admin/users/<int:user_id>/role", methods=["POST"])
 @roles_required(Role.ADMIN)
-def user_role(user_id: int):
+def user_role(user_id: int) -> ResponseReturnValue:
     """Change a user's role."""
     user = db.get_or_404(User, user_id)
     form = RoleForm()
@@ -143,7 +144,7 @@ def user_role(user_id: int):
 
 @bp.route("/admin/users/<int:user_id>/sessions", methods=["POST"])
 @roles_required(Role.ADMIN)
-def user_sessions(user_id: int):
+def user_sessions(user_id: int) -> ResponseReturnValue:
     """Sign a user out everywhere."""
     user = db.get_or_404(User, user_id)
     end_all_sessions(user)

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
+from app.audit import audit
 from app.auth.passwords import burn_time, hash_password, password_problem, verify_password
 from app.extensions import db
-from app.models import AuditEvent, Role, User, utcnow
+from app.models import Role, User, utcnow
 
 
 class UserError(ValueError):
@@ -77,7 +78,7 @@ def authenticate(email: str, password: str, ip: str | None = None) -> LoginResul
         burn_time(password)
         return LoginResult(None, GENERIC_FAILURE)
     if not _claim_attempt(user):
-        _audit("login.locked", user, ip)
+        audit(user.id, "login.locked", "user", user.id, ip=ip)
         db.session.commit()
         minutes = current_app.config["LOGIN_LOCK_MINUTES"]
         return LoginResult(
@@ -85,7 +86,7 @@ def authenticate(email: str, password: str, ip: str | None = None) -> LoginResul
         )
     if not verify_password(user.password_hash, password):
         _lock_if_exhausted(user)
-        _audit("login.failed", user, ip)
+        audit(user.id, "login.failed", "user", user.id, ip=ip)
         db.session.commit()
         return LoginResult(None, GENERIC_FAILURE)
     db.session.execute(
@@ -93,7 +94,7 @@ def authenticate(email: str, password: str, ip: str | None = None) -> LoginResul
         .where(User.id == user.id)
         .values(failed_logins=0, locked_until=None, last_login_at=utcnow())
     )
-    _audit("login", user, ip)
+    audit(user.id, "login", "user", user.id, ip=ip)
     db.session.commit()
     db.session.refresh(user)
     return LoginResult(user)
@@ -153,19 +154,11 @@ def set_role(actor: User, user: User, role: Role | str) -> None:
     old = user.role
     user.role = Role(role)
     user.session_version += 1  # new rights take effect now, not at the next sign-in
-    _audit("user.role", actor, None, target=user, details={"from": old.value, "to": user.role.value})
-    db.session.commit()
-
-
-def _audit(action: str, actor: User | None, ip: str | None, target: User | None = None, details=None) -> None:
-    target = target or actor
-    db.session.add(
-        AuditEvent(
-            actor_id=actor.id if actor else None,
-            action=action,
-            target_type="user",
-            target_id=str(target.id) if target else None,
-            details=details or {},
-            ip=ip,
-        )
+    audit(
+        actor.id if actor else None,
+        "user.role",
+        "user",
+        user.id,
+        **{"from": old.value, "to": user.role.value},
     )
+    db.session.commit()

@@ -8,10 +8,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app import queue
+from app.analysis import services as analysis
 from app.demo.login import login_path, read_login
 from app.demo.seed import SeedRefused, database_is_empty, seed_demo
 from app.extensions import db
-from app.jobs import enqueue
 
 demo_cli = AppGroup("demo", help="Demo data.")
 
@@ -47,13 +48,11 @@ def seed(if_empty: bool, seed_value: int | None, skip_analysis: bool) -> None:
 
 def start_analysis() -> str:
     """Ask the tagger to pick up the seeded comments now (inline without Redis, else by the workers)."""
-    from app.tasks.analysis import sweep_pending_analysis
-
-    inline = current_app.config.get("JOBS_INLINE")
+    inline = queue.jobs_inline()
     if inline:
         click.echo("Tagging the comments now (jobs run inline without Redis)...")
     began = time.perf_counter()
-    enqueue(sweep_pending_analysis, queue="nlp", timeout=3600)
+    analysis.enqueue_sweep()
     db.session.remove()
     if inline:
         return f"Comments tagged in {time.perf_counter() - began:.1f} s."

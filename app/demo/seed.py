@@ -15,13 +15,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.auth.passwords import hash_password
+from app.analysis import services as analysis
+from app.auth.services import hash_password
 from app.demo import world
 from app.demo.login import write_login
 from app.demo.names import STAFF, STAFF_DOMAIN, VENDOR
 from app.demo.timeline import Timeline
 from app.extensions import db
-from app.mail.suppression import email_hash
+from app.mail.queries import email_hash
 from app.models import (
     Account,
     Contact,
@@ -35,8 +36,8 @@ from app.models import (
     User,
     utcnow,
 )
-from app.settings import set_settings
-from app.surveys.tokens import new_token
+from app.surveys.services import new_token
+from app.workspace_settings import set_settings
 
 CHUNK = 2000
 SURVEY_DEFS = [
@@ -254,12 +255,11 @@ def _response_row(
     row = {k: v for k, v in r.items() if k not in ("contact", "account", "invitation")}
     for key in ("contact", "account", "invitation"):
         row[f"{key}_id"] = refs[key][r[key]] if r.get(key) is not None else None
-    has_comment = bool(r.get("comment"))
     return row | {
         "survey_id": surveys[r["kind"]].id,
         "updated_at": r["created_at"],
         # Pending rows are what the tagger's sweeper picks up; rows without a comment have nothing to tag.
-        "analysis_state": "pending" if has_comment else "skipped",
+        "analysis_state": analysis.initial_state(r.get("comment")),
         "analysis_requested_at": r["created_at"],
     }
 

@@ -11,7 +11,7 @@ from app.explorer.filters import COMMENT, FOLLOWUPS, MENTION_SENTIMENTS, Explore
 from app.explorer.fulltext import CONFIGS
 from app.extensions import db
 from app.models import INTENTS, Account, Channel, Contact, Lifecycle, Survey, SurveyKind, Tier, Topic, User
-from app.surveys.services import BANDS, SENTIMENTS
+from app.surveys.queries import BANDS, SENTIMENTS
 
 
 @dataclass(frozen=True)

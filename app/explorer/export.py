@@ -15,7 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import url_for
 
-from app.accounts.csv_format import neutralise
 from app.explorer.filters import ExplorerFilters
 from app.explorer.queries import conditions, followups_for, rows_for
 from app.extensions import db
@@ -23,6 +22,7 @@ from app.models import Response
 from app.privacy import redact_text
 
 CHUNK = 500
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run (as in the accounts export)
 HEADER = [
     "response_id",
     "created_at",
@@ -48,6 +48,13 @@ HEADER = [
     "lifecycle_stage",
     "url",
 ]
+
+
+def neutralise(value: object) -> object:
+    """Prefix a text cell a spreadsheet would run as a formula with an apostrophe (OWASP CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _line(values: list[Any]) -> str:

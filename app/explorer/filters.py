@@ -14,7 +14,7 @@ from typing import Any
 
 from app.explorer.fulltext import parse_query
 from app.models import INTENTS, Channel, Lifecycle, SurveyKind, Tier
-from app.surveys.services import BANDS, SENTIMENTS
+from app.surveys.queries import BANDS, SENTIMENTS
 
 COMMENT = ("with", "without")
 MENTION_SENTIMENTS = ("positive", "negative", "neutral")

@@ -32,8 +32,8 @@ from app.models import (
     User,
     utcnow,
 )
-from app.settings import workspace_timezone
-from app.surveys.services import BANDS
+from app.surveys.queries import BANDS
+from app.workspace_settings import workspace_timezone
 
 PAGE_SIZE = 50
 COUNT_CAP = 1_000  # past it the page says "1,000+": counting a million rows exactly costs seconds

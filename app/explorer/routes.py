@@ -1,4 +1,8 @@
-"""The feedback explorer page (rendered for ``surveys.responses``), saved views, export and bulk tagging."""
+"""The feedback explorer at ``/responses``, saved views, export and bulk tagging.
+
+The page is registered on the surveys blueprint, as ``surveys.responses``: every page that links to the
+response list does so by that name, and keeps working.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
-from app.auth.access import roles_required, staff_required
+from app.access import roles_required, staff_required
 from app.explorer import bp
 from app.explorer import queries as q
 from app.explorer.choices import active_filters, filter_choices, topic_choices
@@ -25,7 +29,8 @@ from app.explorer.services import (
 )
 from app.extensions import db
 from app.models import Role, utcnow
-from app.settings import workspace_timezone
+from app.surveys import bp as surveys_bp
+from app.workspace_settings import workspace_timezone
 
 EDITORS = (Role.PM, Role.ADMIN)
 
@@ -58,6 +63,13 @@ def render_explorer(args: Any = None, save_form: SaveViewForm | None = None, sta
         url_for_filters=_explorer_url,
         narrow=lambda **values: _explorer_url(replace(filters.first_page(), **values)),
     ), status
+
+
+@surveys_bp.get("/responses")
+@staff_required
+def responses():
+    """The feedback explorer: every response, filtered, searched, sorted and paged by its URL."""
+    return render_explorer()
 
 
 def _posted_filters() -> ExplorerFilters:

@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
-from app.analysis.services import AnalysisError, audit, bulk_add_manual_topic
+from app.analysis.services import AnalysisError, bulk_add_manual_topic
+from app.audit import audit
 from app.database import is_unique_violation
 from app.explorer.filters import ExplorerFilters
 from app.extensions import db

@@ -103,6 +103,16 @@ def deliver_batch(send_id: int) -> dict[str, int]:
     return counts
 
 
+def skip_queued(send_id: int, reason: str) -> None:
+    """Skip a send's invitations still waiting for delivery (the send was cancelled); the caller commits."""
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.send_id == send_id, Invitation.state == DeliveryState.QUEUED)
+        .values(state=DeliveryState.SKIPPED, skip_reason=reason),
+        execution_options={"synchronize_session": False},
+    )
+
+
 def _release(ids: list[int]) -> int:
     """Give back claimed rows that were never tried (nothing was sent for them)."""
     if not ids:

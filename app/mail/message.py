@@ -22,8 +22,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.models import Invitation, Survey, SurveyKind
-from app.surveys.texts import SurveyTexts, normalize_locale, survey_texts
-from app.surveys.tokens import token_for
+from app.surveys.queries import SurveyTexts, normalize_locale, survey_texts, token_for
 
 # Parts are encoded at 76-character lines (RFC 2045) when built; on the wire, headers may run to the
 # RFC 5322 limit so List-Unsubscribe's long URL stays one plain <url> instead of an encoded word.

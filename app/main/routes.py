@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app.auth.access import public, roles_required, staff_required
+from app.access import public, roles_required, staff_required
 from app.extensions import db
 from app.main import bp
-from app.main import services as overview
+from app.main import queries as overview
 from app.main.forms import SettingsForm
-from app.models import AuditEvent, Role
-from app.settings import all_settings, set_settings
+from app.main.services import save_settings
+from app.models import Role
+from app.workspace_settings import all_settings
 
 PERIODS = {30: "30 days", 90: "90 days", 180: "6 months", 365: "12 months"}
 
 
 @bp.route("/")
 @staff_required
-def index():
+def index() -> ResponseReturnValue:
     """The overview dashboard."""
     days = request.args.get("days", type=int)
     days = days if days in PERIODS else 90
@@ -37,14 +39,12 @@ def index():
 
 @bp.route("/settings", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
-def settings():
+def settings() -> ResponseReturnValue:
     """Workspace settings."""
     form = SettingsForm(data=all_settings())
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in all_settings()}
-        set_settings(values)
-        db.session.add(AuditEvent(actor_id=current_user.id, action="settings.update", details=values))
-        db.session.commit()
+        save_settings(values, current_user.id)
         flash("Settings saved.", "success")
         return redirect(url_for("main.settings")), 303
     return render_template("main/settings.html", form=form), 422 if form.errors else 200
@@ -52,7 +52,7 @@ def settings():
 
 @bp.route("/healthz")
 @public
-def healthz():
+def healthz() -> ResponseReturnValue:
     """Liveness and readiness: the database answers (Redis is optional by design)."""
     db.session.execute(sa.text("SELECT 1"))
     redis_ok = True

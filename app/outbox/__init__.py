@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("outbox", __name__)
-
-from app.outbox import routes  # noqa: E402,F401  (registers the views)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, current_app, render_template, request
+from flask.typing import ResponseReturnValue
 
-from app.auth.access import staff_required
+from app.access import staff_required
 from app.extensions import db
-from app.mail import preview
+from app.mail import queries as preview
 from app.models import OutboxMessage
 from app.outbox import bp
 
@@ -26,7 +27,7 @@ def _only_with_the_outbox_transport() -> None:
 
 @bp.get("/outbox")
 @staff_required
-def index():
+def index() -> ResponseReturnValue:
     """Kept emails, newest first; ``?to=`` narrows to one recipient."""
     query = sa.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     to = (request.args.get("to") or "").strip().lower()[:254]
@@ -38,7 +39,7 @@ def index():
 
 @bp.get("/outbox/<int:message_id>")
 @staff_required
-def message(message_id: int):
+def message(message_id: int) -> ResponseReturnValue:
     """One email: headers, the HTML part in a sandboxed frame, the text part, and its links."""
     row = db.get_or_404(OutboxMessage, message_id)
     msg = preview.parse(row.raw)
@@ -56,7 +57,7 @@ def message(message_id: int):
 
 @bp.get("/outbox/<int:message_id>/html")
 @staff_required
-def html(message_id: int):
+def html(message_id: int) -> ResponseReturnValue:
     """The HTML part alone, for the sandboxed iframe of the message page."""
     row = db.get_or_404(OutboxMessage, message_id)
     body = preview.part(preview.parse(row.raw), "html")

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("respond", __name__)
-
-from app.respond import public_routes, routes  # noqa: E402,F401  (registers the views)

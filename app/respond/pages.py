@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, g, jsonify, make_response, render_template, request
+from flask import Response, abort, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 
 from app.errors import wants_json
 from app.models import Survey, SurveyKind
+from app.respond.services import Submission
 from app.respond.validation import InvalidInput
-from app.surveys.texts import normalize_locale, survey_texts
+from app.surveys.queries import normalize_locale, survey_texts
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_BODY = 256 * 1024  # 10,000 characters of 4-byte UTF-8, percent-encoded, fit with room to spare
@@ -68,6 +69,11 @@ def error_reply(exc: InvalidInput, render: Any):
     if wants_json():
         return jsonify(error={"field": exc.field, "message": str(exc)}), exc.status
     return render(exc)
+
+
+def answer_reply(done: Submission, followup: str) -> Response:
+    """The JSON reply to the answer page's script: what the post did, and the follow-up question."""
+    return jsonify(ok=True, created=done.created, changed=done.changed, score=done.score, followup=followup)
 
 
 def thanks_page(survey: Survey, **ctx: Any):

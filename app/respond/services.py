@@ -9,17 +9,15 @@ values changes nothing; a different score or comment is an intended edit (``edit
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from app.analysis import services as analysis
-from app.analysis.services import mark_pending
 from app.database import is_unique_violation
 from app.extensions import db
-from app.mail.suppression import suppress
+from app.mail import services as mail
 from app.models import (
     AnalysisState,
     Channel,
@@ -30,8 +28,6 @@ from app.models import (
     Survey,
     utcnow,
 )
-
-log = logging.getLogger(__name__)
 
 SCANNER_WINDOW = timedelta(seconds=10)  # two different score links within this: not a person
 SCANNER_HOLD = timedelta(seconds=60)  # after a flag, the page's automatic save waits for a real press
@@ -51,7 +47,7 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Submission:
     """The stored response and what the call did to it (``score`` read before commit expired the row)."""
 
     response: Response
@@ -121,15 +117,6 @@ def _apply(response: Response, answer: Answer) -> tuple[bool, bool]:
     return changed, comment_changed
 
 
-def _mark_for_analysis(response: Response) -> None:
-    """A new or changed comment waits for tagging (a fresh count of attempts); no comment, nothing to do."""
-    if response.comment:
-        mark_pending(response)
-    else:
-        response.analysis_state = AnalysisState.SKIPPED
-        response.analysis_requested_at = None
-
-
 def _existing(invitation_id: int | None, submission_id: str | None) -> Response | None:
     column, value = (
         (Response.invitation_id, invitation_id) if invitation_id else (Response.submission_id, submission_id)
@@ -142,7 +129,7 @@ def invitation_response(invitation: Invitation) -> Response | None:
     return _existing(invitation.id, None)
 
 
-def _store(new: Response, answer: Answer, first: bool = False) -> Outcome:
+def _store(new: Response, answer: Answer, first: bool = False) -> Submission:
     """Insert ``new`` or, when its invitation/submission already answered, edit that row instead.
 
     ``first`` says no answer is known yet (the invitation has no ``responded_at``): the insert is tried
@@ -150,11 +137,11 @@ def _store(new: Response, answer: Answer, first: bool = False) -> Outcome:
     """
     existing = None if first else _existing(new.invitation_id, new.submission_id)
     if existing is None:
-        _mark_for_analysis(new)
+        analysis.request_analysis(new)
         try:
             with db.session.begin_nested():
                 db.session.add(new)
-            return Outcome(new, True, True)
+            return Submission(new, True, True)
         except sa.exc.IntegrityError as exc:
             if not is_unique_violation(exc):
                 raise
@@ -163,11 +150,11 @@ def _store(new: Response, answer: Answer, first: bool = False) -> Outcome:
                 raise
     changed, comment_changed = _apply(existing, answer)
     if comment_changed:
-        _mark_for_analysis(existing)
-    return Outcome(existing, False, changed)
+        analysis.request_analysis(existing)
+    return Submission(existing, False, changed)
 
 
-def _finish(outcome: Outcome, analyse: bool) -> Outcome:
+def _finish(outcome: Submission, analyse: bool) -> Submission:
     """Commit, then hand the response to tagging (best effort, after commit: rule 1)."""
     response = outcome.response
     response_id, score, pending = (
@@ -177,11 +164,11 @@ def _finish(outcome: Outcome, analyse: bool) -> Outcome:
     )
     db.session.commit()
     if analyse and pending:
-        request_analysis([response_id])
-    return Outcome(response, outcome.created, outcome.changed, score)
+        analysis.enqueue_tagging([response_id])
+    return Submission(response, outcome.created, outcome.changed, score)
 
 
-def submit_invitation_answer(invitation: Invitation, answer: Answer) -> Outcome:
+def submit_invitation_answer(invitation: Invitation, answer: Answer) -> Submission:
     """Record (or edit) the answer of an invitation's contact."""
     survey = invitation.survey
     contact = invitation.contact
@@ -204,7 +191,7 @@ def submit_invitation_answer(invitation: Invitation, answer: Answer) -> Outcome:
     return _finish(outcome, outcome.created or outcome.changed)
 
 
-def submit_anonymous(survey: Survey, submission_id: str, answer: Answer, channel: Channel) -> Outcome:
+def submit_anonymous(survey: Survey, submission_id: str, answer: Answer, channel: Channel) -> Submission:
     """Record (or edit) an answer given through a survey's public link or feedback form."""
     new = Response(
         survey_id=survey.id,
@@ -230,14 +217,6 @@ def unsubscribe(invitation: Invitation) -> bool:
     changed = contact.unsubscribed_at is None
     if changed:
         contact.unsubscribed_at = utcnow()
-    suppress(contact.email, "unsubscribe")
+    mail.suppress(contact.email, "unsubscribe")
     db.session.commit()
     return changed
-
-
-def request_analysis(response_ids: list[int]) -> None:
-    """Hand committed responses to the tagging job; rows stay ``pending`` for the sweeper if this fails."""
-    try:
-        analysis.request_analysis(response_ids)
-    except Exception:  # the hook is best effort by contract; an answer never fails because of it
-        log.exception("request_analysis failed; the sweeper will pick the responses up")

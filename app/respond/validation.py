@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -20,6 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 
 from app.models import SCORE_RANGES, FormCategory, SurveyKind
+from app.respond.services import Answer
 
 COMMENT_MAX = 10_000
 EMAIL_MAX = 254
@@ -117,6 +119,32 @@ def parse_hint(value: str | None) -> str | None:
         return None
     text = clean_comment(value)
     return text[:HINT_MAX] if text else None
+
+
+def parse_answer(form: MultiDict, kind: SurveyKind, locale: str, anonymous: bool = False) -> Answer:
+    """The one reading of a posted answer: a score and an optional comment, or for a feedback form its
+    category and required message. Anonymous answers (public links) also carry an account hint and, on a
+    feedback form, an optional email. Raises InvalidInput with the field to show the message next to."""
+    hint = parse_hint(form.get("account_hint")) if anonymous else None
+    if kind == SurveyKind.FORM:
+        category = parse_category(form)
+        _present, text = parse_comment(form, required=True)
+        email = parse_email(form) if anonymous else None
+        return Answer(None, text, True, category, email, hint, locale)
+    score = parse_score(form, kind)
+    present, text = parse_comment(form)
+    return Answer(score, text, present, account_hint=hint, locale=locale)
+
+
+def echo_answer(form: MultiDict, exc: InvalidInput) -> dict[str, Any]:
+    """The posted values to show again next to the error (the templates autoescape them)."""
+    score = form.get("score", "")
+    return {
+        "selected": int(score) if SCORE_RE.match(score) else None,
+        "comment": form.get("comment", "")[:20_000],
+        "category": form.get("category"),
+        "error": exc,
+    }
 
 
 @dataclass(frozen=True)

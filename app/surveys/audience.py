@@ -17,9 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.mail.suppression import email_hash, suppressed_hashes
+from app.mail.queries import email_hash, suppressed_hashes
 from app.models import Account, Contact, DeliveryState, Invitation, Lifecycle, Tier, utcnow
-from app.settings import get_setting
+from app.workspace_settings import get_setting
 
 TYPES = ("all", "tier", "plan", "lifecycle", "accounts", "emails")
 SKIP_REASONS = {

@@ -10,7 +10,17 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.models import Survey, SurveyKind
+from app.mail import services as mail
+from app.models import Send, Survey, SurveyKind
+from app.surveys.queries import state_counts, survey_rows
+from app.surveys.services import (
+    AudienceError,
+    SendError,
+    catch_up_sends,
+    create_send,
+    create_survey,
+    emails_from_csv,
+)
 
 surveys_cli = AppGroup("surveys", help="Surveys and sends.")
 
@@ -18,8 +28,6 @@ surveys_cli = AppGroup("surveys", help="Surveys and sends.")
 @surveys_cli.command("list")
 def list_surveys() -> None:
     """Surveys with their response counts and response rates."""
-    from app.surveys.services import survey_rows
-
     for row in survey_rows():
         rate = f"{row.rate.value:.0f}%" if row.rate.value is not None else "-"
         survey = row.survey
@@ -32,8 +40,6 @@ def list_surveys() -> None:
 @click.option("--name", required=True)
 def create(kind: str, name: str) -> None:
     """Create a survey with the standard wording of its kind."""
-    from app.surveys.services import create_survey
-
     survey = create_survey({"kind": kind, "name": name, "public_link_enabled": True}, None)
     click.echo(f"created survey {survey.id}")
 
@@ -64,8 +70,6 @@ def send(
     expiry_days,
 ) -> None:
     """Send a survey to an audience now (or schedule it with --at)."""
-    from app.surveys.audience import AudienceError, emails_from_csv
-    from app.surveys.sending import SendError, create_send, state_counts
 
     survey = db.session.get(Survey, survey_id) or _fail(f"no survey {survey_id}")
     if emails_file:
@@ -97,25 +101,18 @@ def send(
 @surveys_cli.command("sweep")
 def sweep() -> None:
     """Run the send sweeper now (start due sends, mark stuck rows uncertain, re-enqueue batches)."""
-    from app.tasks.mail import sweep_sends
-
-    click.echo(sweep_sends())
+    click.echo(catch_up_sends())
 
 
 @surveys_cli.command("remind")
 def remind() -> None:
     """Send the due reminders now."""
-    from app.tasks.mail import send_due_reminders
-
-    click.echo(send_due_reminders())
+    click.echo(mail.send_reminders())
 
 
 @surveys_cli.command("sends")
 def sends() -> None:
     """Recent sends with their delivery states."""
-    from app.models import Send
-    from app.surveys.sending import state_counts
-
     rows = list(db.session.execute(sa.select(Send).order_by(Send.id.desc()).limit(20)).scalars())
     counts = state_counts([s.id for s in rows])
     for s in rows:

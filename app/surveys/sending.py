@@ -1,8 +1,9 @@
-"""Sends: creating one (now or scheduled), starting it (invitations made, consent and fatigue applied),
-and reading its progress. Delivery itself is app/mail/delivery.py, run by the jobs in app/tasks/mail.py."""
+"""Sends: creating one (now or scheduled), launching it (invitations made, consent and fatigue applied),
+delivering it batch by batch through the mail feature, and the sweep that catches up lost jobs."""
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -11,12 +12,15 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from app import queue
 from app.extensions import db
-from app.jobs import default_retry, enqueue
+from app.mail import services as mail
 from app.models import DeliveryState, Invitation, Send, SendStatus, Survey, SurveyStatus, utcnow
-from app.settings import get_setting
 from app.surveys import audience as aud
 from app.surveys.tokens import new_token
+from app.workspace_settings import get_setting
+
+log = logging.getLogger(__name__)
 
 
 class SendError(ValueError):
@@ -76,13 +80,11 @@ def create_send(
     db.session.add(send)
     db.session.commit()
     if when <= now + timedelta(seconds=5):
-        from app.tasks.mail import start_send as start_job
-
-        enqueue(start_job, send.id, queue="mail", timeout=1800, job_id=f"start-send-{send.id}")
+        queue.enqueue("mail.start_send", send.id, job_id=f"start-send-{send.id}")
     return send
 
 
-def start_send(send_id: int) -> int:
+def launch_send(send_id: int) -> int:
     """Make the invitations of a due send exactly once; returns how many are queued for delivery."""
     now = utcnow()
     won = db.session.execute(
@@ -136,11 +138,9 @@ def _make_invitations(send: Send, now: datetime) -> int:
 
 def enqueue_batches(send_id: int, queued: int) -> None:
     """Enqueue enough batch jobs for ``queued`` invitations (each claims its own rows)."""
-    from app.tasks.mail import send_batch
-
     size = current_app.config["MAIL_BATCH_SIZE"]
     for _ in range(math.ceil(queued / size)):
-        enqueue(send_batch, send_id, queue="mail", timeout=900, retry=default_retry())
+        queue.enqueue("mail.send_batch", send_id)
 
 
 def complete_if_done(send_id: int) -> bool:
@@ -170,30 +170,33 @@ def cancel_send(send: Send) -> None:
     if send.status not in (SendStatus.SCHEDULED, SendStatus.SENDING):
         raise SendError("Only a scheduled or running send can be cancelled.")
     send.status = SendStatus.CANCELLED
-    db.session.execute(
-        sa.update(Invitation)
-        .where(Invitation.send_id == send.id, Invitation.state == DeliveryState.QUEUED)
-        .values(state=DeliveryState.SKIPPED, skip_reason="cancelled"),
-        execution_options={"synchronize_session": False},
-    )
+    mail.skip_queued(send.id, "cancelled")
     db.session.commit()
 
 
-def state_counts(send_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Per send: how many invitations are in each delivery state, plus responses."""
-    out: dict[int, dict[str, int]] = {sid: {} for sid in send_ids}
-    if not send_ids:
-        return out
-    rows = db.session.execute(
-        sa.select(
-            Invitation.send_id, Invitation.state, sa.func.count(), sa.func.count(Invitation.responded_at)
-        )
-        .where(Invitation.send_id.in_(send_ids))
-        .group_by(Invitation.send_id, Invitation.state)
-    ).all()
-    for send_id, state, n, responded in rows:
-        counts = out[send_id]
-        counts[state.value] = n
-        counts["total"] = counts.get("total", 0) + n
-        counts["responded"] = counts.get("responded", 0) + responded
-    return out
+def send_one_batch(send_id: int) -> dict[str, int]:
+    """Deliver one batch of a sending send, then complete the send when nothing is left (the batch job)."""
+    send = db.session.get(Send, send_id)
+    if send is None or send.status != SendStatus.SENDING:
+        return {}
+    counts = mail.deliver_batch(send_id)
+    complete_if_done(send_id)
+    log.info("send %s batch: %s", send_id, counts)
+    return counts
+
+
+def catch_up_sends() -> dict[str, int]:
+    """Launch due scheduled sends, mark stuck rows uncertain, re-enqueue batches a lost job dropped."""
+    due = list(
+        db.session.execute(
+            sa.select(Send.id).where(Send.status == SendStatus.SCHEDULED, Send.scheduled_at <= utcnow())
+        ).scalars()
+    )
+    started = sum(1 for send_id in due if launch_send(send_id) > 0)
+    recovered = mail.recover_stuck()
+    pending = mail.sends_needing_batches()
+    for send_id, queued in pending:
+        enqueue_batches(send_id, queued)
+    running = db.session.execute(sa.select(Send.id).where(Send.status == SendStatus.SENDING)).scalars()
+    completed = sum(complete_if_done(send_id) for send_id in list(running))
+    return {"started": started, **recovered, "requeued": len(pending), "completed": completed}

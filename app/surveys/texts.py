@@ -16,9 +16,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.models import SCORE_RANGES, Survey, SurveyKind, score_band
-from app.settings import get_setting
+from app.workspace_settings import get_setting
 
-BANDS = {
+KIND_BANDS = {
     SurveyKind.NPS: ("detractor", "passive", "promoter"),
     SurveyKind.CSAT: ("negative", "neutral", "positive"),
     SurveyKind.CES: ("negative", "neutral", "positive"),
@@ -129,7 +129,7 @@ def _survey_texts(survey: Survey, locale: str) -> SurveyTexts:
         survey, locale, "followup_question", survey.followup_question, default_followup(kind, None)
     )
     followups = {"": generic}
-    for band in BANDS[kind]:
+    for band in KIND_BANDS[kind]:
         # A band's own text first, then the staff's generic follow-up, then the standard band wording.
         custom = (survey.followup_by_band or {}).get(band) or survey.followup_question
         followups[band] = _pick(survey, locale, f"followup_{band}", custom, default_followup(kind, band))

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from app.accounts.csv_format import (
+from app.accounts.imports.csv_format import (
     ImportFileError,
     decode_upload,
     infer_day_first,

@@ -7,11 +7,12 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.csv_import import plan_upload
-from app.accounts.import_apply import queue_batch, store_batch
+from app import queue
+from app.accounts.imports.apply import queue_batch, store_batch
+from app.accounts.imports.plan import plan_upload
 from app.extensions import db
 from app.models import Account, ImportBatch
-from app.tasks.accounts import apply_import, enqueue_import, expire_import_previews
+from app.tasks.accounts import apply_import, expire_import_previews
 from tests.accounts.conftest import text, upload
 from tests.accounts.test_import import account, batch_id
 
@@ -21,7 +22,7 @@ THREE = "external_id,name\nB-1,One\nB-2,Two\nB-3,Three\n"
 @pytest.fixture
 def small_threshold(monkeypatch):
     """Treat any file over one row as big."""
-    monkeypatch.setattr("app.accounts.routes_io.BACKGROUND_ROWS", 1)
+    monkeypatch.setattr("app.accounts.services.BACKGROUND_ROWS", 1)
 
 
 def test_a_big_file_is_confirmed_in_the_background_and_the_page_shows_the_result(
@@ -84,7 +85,7 @@ def test_a_real_worker_applies_a_queued_import(redis_app, clean_redis, worker_pr
         plan, content = plan_upload("accounts", "big.csv", ("external_id,name\n" + rows).encode())
         batch = store_batch(plan, content, None)
         assert queue_batch(batch.id)
-        enqueue_import(batch.id, None)
+        queue.enqueue("accounts.apply_import", batch.id, None)
         bid = batch.id
         assert db.session.execute(sa.select(sa.func.count(Account.id))).scalar_one() == 0  # queued, not run
     worker = worker_process("default")

@@ -262,9 +262,9 @@ def test_empty_lists_say_what_to_do(cs_client):
 
 
 def test_a_broad_search_stops_counting_at_the_cap(viewer_client, rows, monkeypatch):
-    from app.accounts import queries
+    from app.accounts import listing
 
-    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    monkeypatch.setattr(listing, "COUNT_CAP", 3)
     rows(
         lambda: (
             [make_account(name=f"Capped {i}") for i in range(5)]

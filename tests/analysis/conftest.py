@@ -27,7 +27,7 @@ def _fresh_fake_redis(request: pytest.FixtureRequest):
 @pytest.fixture
 def ctx(app):
     """An app context with the default taxonomy (the test's transaction is rolled back afterwards)."""
-    from app.analysis.taxonomy import ensure_taxonomy
+    from app.analysis.taxonomy_store import ensure_taxonomy
 
     with app.app_context():
         ensure_taxonomy()

@@ -126,14 +126,14 @@ def test_after_a_merge_tagging_maps_the_old_topic_to_the_new_one(ctx):
     refunds, invoices = _topic("billing.refunds"), _topic("billing.invoices")
     refunds.merged_into_id = invoices.id
     rows = [{"response_id": 1, "topic_id": refunds.id}, {"response_id": 2, "topic_id": refunds.id}]
-    from app.analysis.taxonomy import merge_redirects
+    from app.analysis.taxonomy_store import merge_redirects
 
     out = _redirected(rows, merge_redirects(), vetoes={(2, invoices.id)})
     assert out == [{"response_id": 1, "topic_id": invoices.id}]
 
 
 def test_the_pages_preview_and_merge(app, pm_client, viewer_client):
-    from app.analysis.taxonomy import ensure_taxonomy
+    from app.analysis.taxonomy_store import ensure_taxonomy
 
     with app.app_context():  # no context stays pushed while the clients make requests
         ensure_taxonomy()

@@ -34,7 +34,7 @@ def test_suggestions_come_from_recent_untagged_comments(ctx):
 
 
 def test_editors_refresh_suggestions_and_viewers_cannot(app, pm_client, viewer_client):
-    from app.analysis.taxonomy import ensure_taxonomy
+    from app.analysis.taxonomy_store import ensure_taxonomy
 
     with app.app_context():
         ensure_taxonomy()

@@ -17,7 +17,7 @@ from tests.analysis.conftest import add_responses, mentions_of, state_of, topic_
 
 @pytest.fixture
 def seeded(app):
-    from app.analysis.taxonomy import ensure_taxonomy
+    from app.analysis.taxonomy_store import ensure_taxonomy
 
     with app.app_context():
         ensure_taxonomy()

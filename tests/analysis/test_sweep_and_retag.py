@@ -7,6 +7,8 @@ import pytest
 import sqlalchemy as sa
 from rq import Queue
 
+from app import queue
+from app.analysis import retag as retag_module
 from app.analysis import services
 from app.analysis.editing import TopicInput, create_topic
 from app.analysis.pipeline import get_analyzer
@@ -53,11 +55,11 @@ def test_a_sweep_adds_nothing_while_its_job_still_waits(ctx, monkeypatch):
 def test_job_liveness_follows_the_job_status(ctx):
     conn = ctx.extensions["clearloop.redis"]
     assert isinstance(conn, fakeredis.FakeRedis)
-    assert not jobs.job_is_live("no-such-job")
+    assert not queue.job_is_live("no-such-job", 300)
     job = Queue("nlp", connection=conn, is_async=True).enqueue(print, job_id="live-test")
-    assert jobs.job_is_live("live-test")
+    assert queue.job_is_live("live-test", 300)
     job.set_status("finished")
-    assert not jobs.job_is_live("live-test")
+    assert not queue.job_is_live("live-test", 300)
 
 
 def _retag_world(n: int = 10) -> list[int]:
@@ -88,7 +90,7 @@ def test_a_re_tag_cut_short_resumes_where_it_stopped_and_tags_once(ctx, monkeypa
         ids = _retag_world(10)
         create = TopicInput(name="Quokka mode", phrases=["quokka mode"])
         calls = {"n": 0}
-        real = jobs.run_retag
+        real = retag_module.run_retag
 
         def crash_after_first_batch(run_id, budget):
             import app.analysis.retag as retag
@@ -104,7 +106,7 @@ def test_a_re_tag_cut_short_resumes_where_it_stopped_and_tags_once(ctx, monkeypa
             monkeypatch.setattr(retag, "tag_snapshots", tag_then_crash)
             return real(run_id, budget)
 
-        monkeypatch.setattr(jobs, "run_retag", crash_after_first_batch)
+        monkeypatch.setattr(retag_module, "run_retag", crash_after_first_batch)
         create_topic(create, actor_id=None)  # the inline re-tag dies in its second batch
         run = db.session.execute(sa.select(RetagRun).order_by(RetagRun.id.desc())).scalars().first()
         db.session.refresh(run)
@@ -112,7 +114,7 @@ def test_a_re_tag_cut_short_resumes_where_it_stopped_and_tags_once(ctx, monkeypa
         assert (run.processed, run.last_response_id, run.attempts) == (4, ids[3], 1)
         assert "worker lost" in run.error
 
-        monkeypatch.setattr(jobs, "run_retag", real)
+        monkeypatch.setattr(retag_module, "run_retag", real)
         db.session.execute(sa.update(RetagRun).values(updated_at=run.updated_at.replace(year=2000)))
         db.session.commit()
         assert jobs.sweep_pending_analysis()["retags_resumed"] == 1

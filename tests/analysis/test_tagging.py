@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.analysis import services
+from app.analysis import dispatch, services
 from app.analysis.pipeline import get_analyzer
 from app.analysis.tagging import MAX_ATTEMPTS
 from app.extensions import db
@@ -18,7 +18,7 @@ MIXED = "Onboarding was smooth but invoices are wrong every month"
 
 def test_a_comment_gets_sentiment_topics_and_evidence(ctx):
     (rid,) = add_responses(MIXED)
-    services.request_analysis([rid])  # inline in the embedded default
+    services.enqueue_tagging([rid])  # inline in the embedded default
     response = state_of(rid)
     assert response.analysis_state == AnalysisState.DONE
     assert response.sentiment_label in ("positive", "neutral", "negative")
@@ -38,7 +38,7 @@ def test_a_comment_gets_sentiment_topics_and_evidence(ctx):
 
 def test_a_response_without_a_comment_is_skipped(ctx):
     empty, blank = add_responses(None, "   ")
-    services.request_analysis([empty, blank])
+    services.enqueue_tagging([empty, blank])
     assert state_of(empty).analysis_state == AnalysisState.SKIPPED
     assert state_of(blank).analysis_state == AnalysisState.SKIPPED
 
@@ -53,7 +53,7 @@ def test_running_the_job_twice_gives_the_same_rows(ctx):
     assert {rid: state_of(rid).analyzed_at for rid in ids} == versions
     # A forced re-analysis (the comment re-requested) replaces the automatic tags without duplicating them.
     for rid in ids:
-        services.mark_pending(state_of(rid))
+        services.request_analysis(state_of(rid))
     db.session.commit()
     jobs.analyze_responses(ids)
     jobs.analyze_responses(ids)
@@ -73,7 +73,7 @@ def test_manual_tags_are_kept_and_rejections_respected_on_re_tag(ctx):
     services.reject_mention(rid, invoices, actor_id=None)
     assert {m[0] for m in mentions_of(rid) if not m[2]} == {onboarding, security}
 
-    services.mark_pending(state_of(rid))
+    services.request_analysis(state_of(rid))
     db.session.commit()
     jobs.analyze_responses([rid])
     rows = mentions_of(rid)
@@ -104,12 +104,12 @@ def test_a_comment_edited_while_it_was_analysed_is_not_marked_done(ctx, monkeypa
     def edit_meanwhile(texts):
         response = db.session.get(Response, rid)
         response.comment = "Support was wonderful"
-        services.mark_pending(response)
+        services.request_analysis(response)
         db.session.commit()
         return real(texts)
 
     monkeypatch.setattr(analyzer, "analyze", edit_meanwhile)
-    outcome = jobs.tag_ids([rid])
+    outcome = dispatch.tag_ids([rid])
     assert outcome.changed == [rid]
     response = state_of(rid)
     assert response.analysis_state == AnalysisState.PENDING
@@ -146,7 +146,7 @@ def _poisoned(monkeypatch):
 def test_a_poison_comment_is_isolated_retried_then_failed_visibly(ctx, monkeypatch):
     _poisoned(monkeypatch)
     good1, poison, good2 = add_responses("Invoices are wrong", "POISON pill", "Support was great")
-    services.request_analysis([good1, poison, good2])
+    services.enqueue_tagging([good1, poison, good2])
     assert state_of(good1).analysis_state == AnalysisState.DONE
     assert state_of(good2).analysis_state == AnalysisState.DONE
     response = state_of(poison)
@@ -179,7 +179,7 @@ def test_suspects_are_tagged_alone_so_neighbours_are_not_failed(ctx, monkeypatch
     assert state_of(ids[1]).analysis_attempts == 2
     from rq.job import Job
 
-    from app.jobs import redis_connection
+    from app.queue import redis_connection
 
     assert Job.fetch(f"analysis-one-{ids[1]}", connection=redis_connection()).func_name.endswith(
         "analyze_responses"
@@ -188,8 +188,9 @@ def test_suspects_are_tagged_alone_so_neighbours_are_not_failed(ctx, monkeypatch
 
 def test_a_job_that_dies_counts_an_attempt_on_its_pending_rows(ctx, monkeypatch):
     ids = add_responses("Invoices are wrong", "Support was great")
-    monkeypatch.setattr(jobs, "tag_snapshots", lambda *a, **k: (_ for _ in ()).throw(TimeoutError("slow")))
-    services.request_analysis(ids)  # inline: RQ runs the failure callback at once
+    slow = TimeoutError("slow")
+    monkeypatch.setattr(dispatch, "tag_snapshots", lambda *a, **k: (_ for _ in ()).throw(slow))
+    services.enqueue_tagging(ids)  # inline: RQ runs the failure callback at once
     for rid in ids:
         response = state_of(rid)
         assert response.analysis_state == AnalysisState.PENDING
@@ -209,7 +210,7 @@ def test_mentions_have_no_duplicates_after_many_runs(ctx):
     ids = add_responses(*[f"{MIXED} #{i}" for i in range(30)])
     for _ in range(3):
         for rid in ids:
-            services.mark_pending(state_of(rid))
+            services.request_analysis(state_of(rid))
         db.session.commit()
         jobs.analyze_responses(ids)
     dupes = db.session.execute(
@@ -227,5 +228,5 @@ def test_the_hand_off_never_fails_when_redis_is_down(app, database_uri, caplog):
 
     down = create_app({**test_config(database_uri), "REDIS_URL": "redis://127.0.0.1:1/0"})
     with down.app_context():
-        services.request_analysis([1, 2, 3])  # nothing raised: the rows stay pending for the sweeper
+        services.enqueue_tagging([1, 2, 3])  # nothing raised: the rows stay pending for the sweeper
     assert "the sweeper will pick it up" in caplog.text

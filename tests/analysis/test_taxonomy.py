@@ -16,7 +16,7 @@ from app.analysis.editing import (
     update_topic,
 )
 from app.analysis.pipeline import get_analyzer
-from app.analysis.taxonomy import current_taxonomy, seed_default_taxonomy, slugify
+from app.analysis.taxonomy_store import current_taxonomy, seed_default_taxonomy, slugify
 from app.extensions import db
 from app.models import AuditEvent, RetagRun, Topic
 from nlp import Taxonomy

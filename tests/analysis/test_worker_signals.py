@@ -8,7 +8,7 @@ import pytest
 from rq import Queue, Worker
 from rq.exceptions import StopRequested
 
-from app.tasks.preload import PreloadingWorker
+from app.workers import PreloadingWorker
 
 
 @pytest.fixture

@@ -19,9 +19,10 @@ from rq import Queue
 from rq.job import Job
 from rq.registry import StartedJobRegistry
 
+from app import queue
 from app.analysis.pipeline import get_analyzer
-from app.analysis.services import request_analysis
-from app.analysis.taxonomy import ensure_taxonomy
+from app.analysis.services import enqueue_tagging
+from app.analysis.taxonomy_store import ensure_taxonomy
 from app.extensions import db
 from app.models import AnalysisState, Mention, Response
 from app.tasks.analysis import sweep_pending_analysis
@@ -106,7 +107,7 @@ def test_a_real_worker_tags_200_responses(app, redis_app, worker_process, clean_
     with redis_app.app_context():
         ensure_taxonomy()
         ids = add_responses(*comments(200))
-        request_analysis(ids)
+        enqueue_tagging(ids)
         buckets = {i // 64 for i in ids}
         assert Queue("nlp", connection=redis_app.extensions["clearloop.redis"]).count == len(buckets)
     run_worker(worker_process)
@@ -135,17 +136,15 @@ def _kill_worker(worker: subprocess.Popen) -> None:
 def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     app, redis_app, worker_process, clean_redis, monkeypatch
 ):
-    from app.tasks.analysis import enqueue_analysis
-
     conn = redis_app.extensions["clearloop.redis"]
     long_text = ("The invoices are wrong every month but support answered within minutes. " * 120)[:9000]
     with redis_app.app_context():
         ensure_taxonomy()
         big = add_responses(*[f"{long_text} #{i}" for i in range(300)])  # one slow batch (about a second)
         small = add_responses(*comments(180))
-        enqueue_analysis(big)
+        queue.enqueue("analysis.analyze_responses", big)
         for start in range(0, len(small), 20):
-            enqueue_analysis(small[start : start + 20])
+            queue.enqueue("analysis.analyze_responses", small[start : start + 20])
         db.session.remove()
     monkeypatch.setenv("NLP_BATCH_SIZE", "1000")  # the worker takes the big job as one batch
     with app.app_context():
@@ -195,7 +194,7 @@ def test_redis_flushed_with_jobs_queued_then_the_sweeper_re_enqueues_them_all(
         ensure_taxonomy()
         ids = add_responses(*comments(500))
         for rid in ids:
-            request_analysis([rid])  # one call per answer, as the submit service does
+            enqueue_tagging([rid])  # one call per answer, as the submit service does
         assert queue.count == len({i // 64 for i in ids}), "answers in a bucket share its waiting job"
         conn.flushdb()  # FLUSHALL would also empty other databases of this shared server
         assert queue.count == 0
@@ -222,13 +221,13 @@ def test_a_running_worker_rebuilds_its_analyser_once_after_a_taxonomy_edit(
         db.session.remove()
     worker = worker_process("nlp", burst=False)
     with redis_app.app_context():
-        request_analysis(ids[:2])
+        enqueue_tagging(ids[:2])
         _wait_until(lambda: _done(ids[:2]), worker=worker)
         create_topic(
             TopicInput(name="Quokka mode", phrases=["quokka mode"]), actor_id=None
         )  # queues a re-tag
         for rid in ids[2:]:
-            request_analysis([rid])  # one job each: every one is forked from the parent
+            enqueue_tagging([rid])  # one job each: every one is forked from the parent
         _wait_until(lambda: _done(ids))
         _wait_until(lambda: _retag_done())
         db.session.remove()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from werkzeug.routing import Rule
 
-from app.auth.access import view_access
+from app.access import view_access
 
 MATRIX_DIR = Path(__file__).parent / "matrix"
 ROLES = ("viewer", "cs", "pm", "admin")
@@ -99,7 +99,7 @@ def test_wrong_roles_are_refused(app, login, role):
 def test_an_unmarked_route_is_refused_at_run_time(app):
     from flask import Flask
 
-    from app.auth.access import enforce
+    from app.access import enforce
 
     bare = Flask("bare")
     bare.before_request(enforce)

@@ -65,7 +65,7 @@ def test_filter_search_open_and_bulk_tag(staff_page, app):
 
 
 def test_the_topic_editor_previews_matches_as_you_type(staff_page, app):
-    from app.analysis.taxonomy import ensure_taxonomy
+    from app.analysis.taxonomy_store import ensure_taxonomy
     from app.tasks import analysis as jobs
     from tests.analysis.conftest import add_responses, topic_id
 

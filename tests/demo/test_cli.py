@@ -16,15 +16,17 @@ def run(app, *args: str):
 
 
 def test_seed_then_login_then_if_empty(fresh_app, monkeypatch):
-    from app.demo import cli
+    from app import queue
 
     queued = []
-    monkeypatch.setattr(cli, "enqueue", lambda func, **kw: queued.append((func.__name__, kw["queue"])))
+    monkeypatch.setattr(queue, "enqueue", lambda name, *a, **k: queued.append((name, queue.spec(name).queue)))
     app = fresh_app()
     result = run(app, "demo", "seed", "--seed", "5")
     assert result.exit_code == 0, result.output
     assert "Demo data (seed 5) created" in result.output and "50 accounts" in result.output
-    assert queued == [("sweep_pending_analysis", "nlp")]  # the tagger is asked to pick the comments up
+    assert queued == [
+        ("analysis.sweep_pending_analysis", "nlp")
+    ]  # the tagger is asked to pick the comments up
     password = result.output.split("with password ")[1].split()[0]
 
     path = Path(app.instance_path) / "demo-login.txt"
@@ -47,10 +49,10 @@ def test_seed_then_login_then_if_empty(fresh_app, monkeypatch):
 
 
 def test_if_empty_seeds_an_empty_database_and_skip_analysis_leaves_comments_pending(fresh_app, monkeypatch):
-    from app.demo import cli
+    from app import queue
 
     monkeypatch.setattr(
-        cli, "enqueue", lambda *a, **k: (_ for _ in ()).throw(AssertionError("must not enqueue"))
+        queue, "enqueue", lambda *a, **k: (_ for _ in ()).throw(AssertionError("must not enqueue"))
     )
     app = fresh_app()
     result = run(app, "demo", "seed", "--if-empty", "--skip-analysis")

@@ -89,7 +89,7 @@ def test_filters_combine(viewer_client, world):
 
 
 def test_dates_are_workspace_local_days(app, viewer_client, world):
-    from app.settings import set_settings
+    from app.workspace_settings import set_settings
 
     with app.app_context():
         # r1 was answered at 12:00 UTC on 10 March: 02:00 on 11 March in Kiritimati (UTC+14).

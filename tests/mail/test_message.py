@@ -91,7 +91,7 @@ def test_an_erased_contact_cannot_be_mailed(app):
 
 
 def test_a_company_name_ending_in_a_full_stop_ends_the_sentence_once(app, client):
-    from app.settings import set_settings
+    from app.workspace_settings import set_settings
 
     with app.app_context():
         set_settings({"company_name": "Acme & Sons Inc."})

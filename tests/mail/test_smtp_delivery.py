@@ -208,7 +208,7 @@ def test_rows_of_a_crashed_sender_are_never_sent_twice(smtp_app, smtp_server, mo
 
 def _crashed_send(survey, account_id: int) -> int:
     """A started send whose batch job never ran (as if the worker died before its first message)."""
-    from app.surveys.sending import start_send
+    from app.surveys.sending import launch_send
 
     send = Send(
         survey_id=survey.id, status=SendStatus.SCHEDULED, audience={"type": "accounts", "ids": [account_id]}
@@ -218,7 +218,7 @@ def _crashed_send(survey, account_id: int) -> int:
     from unittest import mock
 
     with mock.patch("app.surveys.sending.enqueue_batches"):
-        start_send(send.id)
+        launch_send(send.id)
     return send.id
 
 

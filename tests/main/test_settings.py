@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, Setting
-from app.settings import DEFAULTS, get_setting, workspace_timezone
+from app.workspace_settings import DEFAULTS, get_setting, workspace_timezone
 from tests.helpers import text
 
 GOOD = {

@@ -26,7 +26,7 @@ def handed(monkeypatch):
         ).scalar_one()
         calls.append((list(ids), state.value))
 
-    monkeypatch.setattr("app.respond.services.request_analysis", fake)
+    monkeypatch.setattr("app.analysis.services.enqueue_tagging", fake)
     return calls
 
 
@@ -153,10 +153,10 @@ def test_a_feedback_form_invitation_takes_a_category_and_a_message(app, client, 
 
 
 def test_an_answer_is_saved_even_when_the_hand_off_to_tagging_fails(app, client, monkeypatch):
-    def broken(ids):
+    def broken(name):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr("app.analysis.services.request_analysis", broken, raising=False)
+    monkeypatch.setattr("app.queue.get_queue", broken)
     with app.app_context():
         _, token = make_invitation(make_survey("nps"))
         db.session.commit()

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.mail.suppression import suppress
 from app.models import DeliveryState, Invitation, Lifecycle, OutboxMessage, Send, SendStatus, Tier, utcnow
-from app.settings import set_settings
 from app.surveys.audience import AudienceError, emails_from_csv, validate
-from app.surveys.sending import cancel_send, create_send, preview_audience, start_send
+from app.surveys.sending import cancel_send, create_send, launch_send, preview_audience
 from app.tasks.mail import sweep_sends
+from app.workspace_settings import set_settings
 from tests.factories import make_account, make_contact, make_survey
 
 
@@ -127,7 +127,7 @@ def test_a_scheduled_send_starts_when_due_and_only_once(app):
         db.session.commit()
         sweep_sends()
         assert _invitations(send.id)[contact.id].state == DeliveryState.SENT
-        assert start_send(send.id) == 0  # a duplicate start job does nothing
+        assert launch_send(send.id) == 0  # a duplicate start job does nothing
         assert len(_invitations(send.id)) == 1
         outbox = db.session.execute(sa.select(OutboxMessage).where(OutboxMessage.to_addr == contact.email))
         assert len(outbox.scalars().all()) == 1

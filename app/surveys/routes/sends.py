@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from app.auth.access import roles_required, staff_required
+from app.access import roles_required, staff_required
 from app.extensions import db
 from app.models import Account, Contact, DeliveryState, Invitation, Role, Send, Survey
-from app.settings import get_setting
 from app.surveys import bp
-from app.surveys.audience import SKIP_REASONS, AudienceError, describe, emails_from_csv
 from app.surveys.forms import SendForm
-from app.surveys.sending import SendError, cancel_send, create_send, preview_audience, state_counts
+from app.surveys.queries import SKIP_REASONS, describe, state_counts
+from app.surveys.services import (
+    AudienceError,
+    SendError,
+    cancel_send,
+    create_send,
+    emails_from_csv,
+    preview_audience,
+)
+from app.workspace_settings import get_setting
 
 ACCOUNT_CHOICES_MAX = 2000
 PAGE_SIZE = 50
@@ -49,7 +58,7 @@ def _spec(form: SendForm) -> dict:
     return {"type": kind}
 
 
-def _schedule(form: SendForm):
+def _schedule(form: SendForm) -> datetime | None:
     if form.when.data != "later":
         return None
     if form.scheduled_at.data is None:
@@ -59,7 +68,7 @@ def _schedule(form: SendForm):
 
 @bp.route("/surveys/<int:survey_id>/send", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
-def new_send(survey_id: int):
+def new_send(survey_id: int) -> ResponseReturnValue:
     """Choose an audience and a time; 'Check audience' shows who would be reached and who skipped."""
     survey = db.get_or_404(Survey, survey_id)
     defaults = {
@@ -97,7 +106,7 @@ def new_send(survey_id: int):
 
 @bp.get("/sends")
 @staff_required
-def sends():
+def sends() -> ResponseReturnValue:
     """Every send, newest first, with its delivery states."""
     page = db.paginate(sa.select(Send).order_by(Send.created_at.desc()), per_page=PAGE_SIZE, error_out=False)
     return render_template(
@@ -105,7 +114,7 @@ def sends():
     )
 
 
-def _invitations(send_id: int, state: str | None):
+def _invitations(send_id: int, state: str | None) -> Pagination:
     query = (
         sa.select(Invitation)
         .options(selectinload(Invitation.contact).selectinload(Contact.account))
@@ -119,7 +128,7 @@ def _invitations(send_id: int, state: str | None):
 
 @bp.get("/sends/<int:send_id>")
 @staff_required
-def send_detail(send_id: int):
+def send_detail(send_id: int) -> ResponseReturnValue:
     """A send's progress, who was skipped and why, failures with their reasons, and each delivery."""
     send = db.get_or_404(Send, send_id)
     state = request.args.get("state")
@@ -142,7 +151,7 @@ def send_detail(send_id: int):
 
 @bp.get("/sends/<int:send_id>/progress")
 @staff_required
-def send_progress(send_id: int):
+def send_progress(send_id: int) -> ResponseReturnValue:
     """Delivery counts as JSON, polled by the send page while the send runs."""
     send = db.get_or_404(Send, send_id)
     return jsonify(status=send.status.value, counts=state_counts([send.id])[send.id])
@@ -150,7 +159,7 @@ def send_progress(send_id: int):
 
 @bp.post("/sends/<int:send_id>/cancel")
 @roles_required(Role.ADMIN)
-def cancel(send_id: int):
+def cancel(send_id: int) -> ResponseReturnValue:
     """Cancel a scheduled or running send; invitations not yet sent are skipped."""
     send = db.get_or_404(Send, send_id)
     try:

@@ -5,34 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app.accounts import bp
-from app.accounts.contact_queries import ContactFilters
-from app.accounts.csv_export import export_accounts, export_contacts
-from app.accounts.csv_format import MAX_BYTES, MAX_ROWS, ImportFileError
-from app.accounts.csv_import import plan_upload
-from app.accounts.csv_rules import SPECS
+from app.access import roles_required
+from app.accounts import bp, services
 from app.accounts.forms import ConfirmForm, ExportForm, ImportForm
-from app.accounts.import_apply import (
-    BACKGROUND_ROWS,
+from app.accounts.queries import AccountFilters, ContactFilters, QueryError, export_accounts, export_contacts
+from app.accounts.services import (
+    MAX_BYTES,
+    MAX_ROWS,
+    SPECS,
     ImportConflict,
+    ImportFileError,
     apply_batch,
     discard_batch,
-    queue_batch,
+    plan_upload,
     store_batch,
 )
-from app.accounts.queries import AccountFilters, QueryError
-from app.accounts.services import audit
-from app.auth.access import roles_required
 from app.extensions import db
 from app.models import ImportBatch, Role, utcnow
-from app.tasks.accounts import enqueue_import
 
 RETURN_TO = {"accounts": "accounts.index", "contacts": "accounts.contacts"}
 
 
-def _upload(kind: str):
+def _upload(kind: str) -> ResponseReturnValue:
     """Show the upload form, or check an upload: a clean file is kept for preview, a bad one explained."""
     form = ImportForm()
     context: dict[str, Any] = {
@@ -63,21 +60,21 @@ def _upload(kind: str):
 
 @bp.route("/accounts/import", methods=["GET", "POST"])
 @roles_required(Role.CS)
-def import_accounts():
+def import_accounts() -> ResponseReturnValue:
     """Upload a CSV of accounts (upsert by external ID)."""
     return _upload("accounts")
 
 
 @bp.route("/contacts/import", methods=["GET", "POST"])
 @roles_required(Role.CS)
-def import_contacts():
+def import_contacts() -> ResponseReturnValue:
     """Upload a CSV of contacts (upsert by email)."""
     return _upload("contacts")
 
 
 @bp.route("/imports/<int:batch_id>")
 @roles_required(Role.CS)
-def import_preview(batch_id: int):
+def import_preview(batch_id: int) -> ResponseReturnValue:
     """What a pending import will do; confirm or discard it."""
     batch = db.get_or_404(ImportBatch, batch_id)
     return render_template(
@@ -92,13 +89,13 @@ def import_preview(batch_id: int):
 
 @bp.route("/imports/<int:batch_id>/confirm", methods=["POST"])
 @roles_required(Role.CS)
-def import_confirm(batch_id: int):
+def import_confirm(batch_id: int) -> ResponseReturnValue:
     """Apply a pending import in one transaction."""
     batch = db.get_or_404(ImportBatch, batch_id)
     kind = batch.kind
     if not ConfirmForm().validate_on_submit():
         abort(400, "The form expired; open the preview again.")
-    if batch.summary.get("rows", 0) > BACKGROUND_ROWS:
+    if batch.summary.get("rows", 0) > services.BACKGROUND_ROWS:
         return _confirm_in_background(batch)
     try:
         counts = apply_batch(batch_id, current_user.id, request.remote_addr)
@@ -115,20 +112,19 @@ def import_confirm(batch_id: int):
     return redirect(url_for(RETURN_TO[kind]), 303)
 
 
-def _confirm_in_background(batch: ImportBatch):
+def _confirm_in_background(batch: ImportBatch) -> ResponseReturnValue:
     """Big files are applied by a worker (still in one transaction); the preview page follows it."""
     batch_id, rows = batch.id, batch.summary.get("rows", 0)
-    if not queue_batch(batch_id):
+    if not services.confirm_in_background(batch_id, current_user.id, request.remote_addr):
         flash("This import was already applied or discarded.", "error")
         return redirect(url_for(RETURN_TO[batch.kind]), 303)
-    enqueue_import(batch_id, current_user.id, request.remote_addr)
     flash(f"Importing {rows:,} rows in the background. This page shows the result when it is done.", "info")
     return redirect(url_for("accounts.import_preview", batch_id=batch_id), 303)
 
 
 @bp.route("/imports/<int:batch_id>/discard", methods=["POST"])
 @roles_required(Role.CS)
-def import_discard(batch_id: int):
+def import_discard(batch_id: int) -> ResponseReturnValue:
     """Drop a pending import."""
     batch = db.get_or_404(ImportBatch, batch_id)
     kind = batch.kind
@@ -142,15 +138,8 @@ def import_discard(batch_id: int):
 
 
 def _csv_response(kind: str, filters: Any, lines: Any) -> Response:
-    audit(
-        current_user.id,
-        f"{kind}.export",
-        kind,
-        None,
-        ip=request.remote_addr,
-        filters={k: str(v) for k, v in vars(filters).items() if v not in (None, "") and k != "page"},
-    )
-    db.session.commit()  # the export is recorded before the first byte leaves
+    shown = {k: str(v) for k, v in vars(filters).items() if v not in (None, "") and k != "page"}
+    services.record_export(kind, shown, current_user.id)  # recorded before the first byte leaves
     name = f"clearloop-{kind}-{utcnow():%Y%m%d-%H%M}.csv"
     return Response(
         stream_with_context(lines),
@@ -171,7 +160,7 @@ def _export_filters(cls: Any) -> Any:
 
 @bp.route("/accounts/export.csv", methods=["POST"])
 @roles_required(Role.CS)
-def export_accounts_csv():
+def export_accounts_csv() -> ResponseReturnValue:
     """Download the accounts the list's filters select, as CSV."""
     filters = _export_filters(AccountFilters)
     return _csv_response("accounts", filters, export_accounts(filters))
@@ -179,7 +168,7 @@ def export_accounts_csv():
 
 @bp.route("/contacts/export.csv", methods=["POST"])
 @roles_required(Role.CS)
-def export_contacts_csv():
+def export_contacts_csv() -> ResponseReturnValue:
     """Download the contacts the list's filters select, as CSV."""
     filters = _export_filters(ContactFilters)
     return _csv_response("contacts", filters, export_contacts(filters))

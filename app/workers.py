@@ -1,26 +1,22 @@
-"""What a worker loads once before forking, so jobs never pay for it."""
+"""What a worker process loads once before forking, so jobs never pay for it, and the worker class."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask
 from rq import Worker
 from rq.exceptions import StopRequested
 from rq.job import Job
 from rq.queue import Queue
 
+from app.analysis import services as analysis
+
 log = logging.getLogger(__name__)
 
 
-def preload(app: Flask) -> None:
+def preload() -> None:
     """Build the NLP analyzer (and anything else heavy) in the parent worker process."""
-    from app.extensions import db
-    from app.tasks.analysis import get_analyzer
-
-    analyzer = get_analyzer()
-    db.session.remove()  # the parent must hold no transaction (on SQLite that would be the write lock)
-    log.info("preloaded analyzer %s", analyzer.version)
+    log.info("preloaded analyzer %s", analysis.preload_analyzer())
 
 
 class PreloadingWorker(Worker):
@@ -33,10 +29,8 @@ class PreloadingWorker(Worker):
     def execute_job(self, job: Job, queue: Queue) -> None:
         """Refresh the analyser (a cheap check when nothing changed), then run the job as RQ does."""
         if queue.name == "nlp":
-            from app.analysis.pipeline import refresh_analyzer
-
             try:
-                refresh_analyzer()
+                analysis.refresh_analyzer()
             except StopRequested:
                 # SIGTERM between dequeue and fork: the worker is not "busy" yet, so RQ's handler raised
                 # here. Run the job already taken off the queue, then stop, as a warm shutdown does.

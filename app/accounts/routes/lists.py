@@ -8,20 +8,25 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from app.access import roles_required, staff_required
 from app.accounts import bp
-from app.accounts.contact_queries import ContactFilters, list_contacts
-from app.accounts.details import account_detail, contact_detail, renewal_in_days
 from app.accounts.forms import LANGUAGE_NAMES, LIFECYCLE_LABELS, TIER_LABELS, AccountForm, ContactForm
 from app.accounts.queries import (
     CONTACT_STATUSES,
     AccountFilters,
+    ContactFilters,
     QueryError,
+    account_detail,
     account_filter_choices,
+    contact_detail,
     csm_candidates,
     list_accounts,
+    list_contacts,
+    renewal_in_days,
 )
 from app.accounts.services import (
     RecordError,
@@ -32,7 +37,6 @@ from app.accounts.services import (
     save_account,
     save_contact,
 )
-from app.auth.access import roles_required, staff_required
 from app.extensions import db
 from app.models import Account, Contact, Role
 
@@ -59,7 +63,7 @@ def _helpers() -> dict[str, Any]:
 
 @bp.route("/accounts")
 @staff_required
-def index():
+def index() -> ResponseReturnValue:
     """The accounts list."""
     filters = _filters(AccountFilters)
     page = list_accounts(filters)
@@ -68,7 +72,7 @@ def index():
 
 @bp.route("/accounts/<int:account_id>")
 @staff_required
-def account(account_id: int):
+def account(account_id: int) -> ResponseReturnValue:
     """An account: its facts, contacts, recent responses and NPS over 12 months."""
     detail = account_detail(db.get_or_404(Account, account_id))
     return render_template("accounts/account.html", d=detail, renewal_in=renewal_in_days(detail.account))
@@ -98,14 +102,14 @@ def _account_form(form: AccountForm, account: Account | None) -> tuple[Any, int]
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
 @roles_required(Role.CS)
-def new_account():
+def new_account() -> ResponseReturnValue:
     """Create an account."""
     return _account_form(AccountForm(), None)
 
 
 @bp.route("/accounts/<int:account_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.CS)
-def edit_account(account_id: int):
+def edit_account(account_id: int) -> ResponseReturnValue:
     """Edit an account."""
     account = db.get_or_404(Account, account_id)
     if request.method != "GET":
@@ -133,7 +137,7 @@ def edit_account(account_id: int):
 
 @bp.route("/contacts")
 @staff_required
-def contacts():
+def contacts() -> ResponseReturnValue:
     """The contacts list."""
     filters = _filters(ContactFilters)
     page = list_contacts(filters)
@@ -142,7 +146,7 @@ def contacts():
 
 @bp.route("/contacts/<int:contact_id>")
 @staff_required
-def contact(contact_id: int):
+def contact(contact_id: int) -> ResponseReturnValue:
     """A contact: facts, consent state, invitations and responses."""
     detail = contact_detail(db.get_or_404(Contact, contact_id))
     return render_template("accounts/contact.html", d=detail)
@@ -180,7 +184,7 @@ def _contact_form(form: ContactForm, contact: Contact | None) -> Any:
 
 @bp.route("/contacts/new", methods=["GET", "POST"])
 @roles_required(Role.CS)
-def new_contact():
+def new_contact() -> ResponseReturnValue:
     """Create a contact (``?account=<id>`` preselects the account)."""
     form = ContactForm()
     if request.method == "GET":
@@ -192,7 +196,7 @@ def new_contact():
 
 @bp.route("/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.CS)
-def edit_contact(contact_id: int):
+def edit_contact(contact_id: int) -> ResponseReturnValue:
     """Edit a contact."""
     contact = db.get_or_404(Contact, contact_id)
     if request.method != "GET":

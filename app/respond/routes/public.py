@@ -4,10 +4,11 @@ replayed or double-clicked POST edits the same row instead of adding one."""
 
 from __future__ import annotations
 
-from flask import g, jsonify, make_response, redirect, request, url_for
+from flask import Response, g, make_response, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from app.auth.access import public
+from app.access import public
 from app.errors import wants_json
 from app.extensions import limiter
 from app.models import Channel, Survey, SurveyKind, SurveyStatus
@@ -15,6 +16,7 @@ from app.respond import bp
 from app.respond import services as svc
 from app.respond.pages import (
     answer_page,
+    answer_reply,
     error_reply,
     gone,
     limit,
@@ -26,16 +28,13 @@ from app.respond.validation import (
     SCORE_RE,
     InvalidInput,
     check_form_key,
+    echo_answer,
     make_form_key,
-    parse_category,
-    parse_comment,
-    parse_email,
+    parse_answer,
     parse_hint,
-    parse_score,
 )
 from app.security import csp_nonce
-from app.surveys.texts import followup_text, survey_texts
-from app.surveys.tokens import find_public_survey
+from app.surveys.queries import find_public_survey, followup_text, survey_texts
 
 
 def _survey(ptoken: str) -> Survey:
@@ -48,7 +47,7 @@ def _survey(ptoken: str) -> Survey:
     return survey
 
 
-def _embed_headers(response, embed: bool):
+def _embed_headers(response: Response, embed: bool) -> Response:
     """The embed variant may be framed by any site (the answer needs no cookie, so that is safe)."""
     if embed:
         response.headers["Content-Security-Policy"] = (
@@ -58,7 +57,7 @@ def _embed_headers(response, embed: bool):
     return response
 
 
-def _render(survey: Survey, ptoken: str, embed: bool, status: int = 200, **ctx):
+def _render(survey: Survey, ptoken: str, embed: bool, status: int = 200, **ctx) -> ResponseReturnValue:
     selected = ctx.pop("selected", None)
     body, code = answer_page(
         survey,
@@ -77,23 +76,11 @@ def _render(survey: Survey, ptoken: str, embed: bool, status: int = 200, **ctx):
     return _embed_headers(make_response(body, code), embed)
 
 
-def _parse(survey: Survey, form) -> svc.Answer:
-    locale = g.get("locale") or "en"
-    hint = parse_hint(form.get("account_hint"))
-    if survey.kind == SurveyKind.FORM:
-        category = parse_category(form)
-        _, text = parse_comment(form, required=True)
-        return svc.Answer(None, text, True, category, parse_email(form), hint, locale)
-    score = parse_score(form, survey.kind)
-    present, text = parse_comment(form)
-    return svc.Answer(score, text, present, account_hint=hint, locale=locale)
-
-
 @bp.route("/s/<ptoken>", methods=["GET", "POST"], defaults={"embed": False})
 @bp.route("/s/<ptoken>/embed", methods=["GET", "POST"], defaults={"embed": True}, endpoint="embed")
 @limiter.limit(limit)
 @public
-def public_link(ptoken: str, embed: bool):
+def public_link(ptoken: str, embed: bool) -> ResponseReturnValue:
     """A public link: GET shows it (``?score=`` preselects, ``?account=`` is a hint); POST answers."""
     survey = _survey(ptoken)
     if request.method == "GET":
@@ -106,17 +93,14 @@ def public_link(ptoken: str, embed: bool):
     try:
         require_form_body()
         key = check_form_key(form, f"survey:{survey.id}")
-        answer = _parse(survey, form)
+        answer = parse_answer(form, survey.kind, g.get("locale") or "en", anonymous=True)
     except InvalidInput as exc:
         return error_reply(exc, lambda e: _render(survey, ptoken, embed, e.status, **_echo(form, e)))
     channel = Channel.FORM if survey.kind == SurveyKind.FORM else Channel.LINK
     followup = followup_text(survey, g.locale, answer.score) if wants_json() else None  # before the commit
     outcome = svc.submit_anonymous(survey, key.submission or "", answer, channel)
     if followup is not None:
-        reply = jsonify(
-            ok=True, created=outcome.created, changed=outcome.changed, score=outcome.score, followup=followup
-        )
-        return _embed_headers(reply, embed)
+        return _embed_headers(answer_reply(outcome, followup), embed)
     target = url_for(
         "respond.public_thanks", ptoken=ptoken, embed=1 if embed else None, lang=request.args.get("lang")
     )
@@ -124,22 +108,19 @@ def public_link(ptoken: str, embed: bool):
 
 
 def _echo(form, exc: InvalidInput) -> dict:
-    score = form.get("score", "")
+    """The shared echo, plus what only public forms have (email, key, account hint)."""
     return {
-        "selected": int(score) if SCORE_RE.match(score) else None,
-        "comment": form.get("comment", "")[:20_000],
-        "category": form.get("category"),
+        **echo_answer(form, exc),
         "email": form.get("email", "")[:300],
         "key": form.get("key") if exc.status != 400 else None,
         "hint": parse_hint(form.get("account_hint")),
-        "error": exc,
     }
 
 
 @bp.get("/s/<ptoken>/thanks")
 @limiter.limit(limit)
 @public
-def public_thanks(ptoken: str):
+def public_thanks(ptoken: str) -> ResponseReturnValue:
     """The thank-you page of a public link (``?embed=1`` keeps the frame-friendly layout)."""
     survey = _survey(ptoken)
     embed = request.args.get("embed") == "1"

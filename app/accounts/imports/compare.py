@@ -9,8 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.accounts.csv_import import ImportPlan, PlannedRow, show_value
-from app.accounts.csv_rules import FIELD_LABELS, ImportSpec
+from app.accounts.imports.rows import ImportPlan, PlannedRow, show_value
+from app.accounts.imports.rules import FIELD_LABELS, ImportSpec
 from app.extensions import db
 from app.models import Account, Contact, Lifecycle, Tier, User
 

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import force_locale
 from flask_login import current_user
 
-from app.auth.access import roles_required, staff_required
+from app.access import roles_required, staff_required
 from app.extensions import db
-from app.mail import message as mail_message  # a module reference: app.mail.message imports app.surveys
-from app.mail.preview import sandboxed_html
+from app.mail import queries as mail_queries
+from app.mail import services as mail
 from app.models import Role, Send, Survey
-from app.respond import pages as respond_pages  # module reference: app.respond imports app.surveys
-from app.surveys import bp
+from app.respond import queries as respond_queries
+from app.surveys import bp, queries
 from app.surveys import services as svc
-from app.surveys.audience import describe
 from app.surveys.forms import TRANSLATION_LANGUAGES, SurveyForm
-from app.surveys.sending import state_counts
-from app.surveys.texts import normalize_locale
+from app.surveys.queries import describe, normalize_locale, state_counts
 
 PREVIEW_TOKEN = "preview-links-do-not-answer"  # noqa: S105 - not a secret: preview links lead nowhere
 
@@ -31,14 +30,14 @@ def _survey_data(form: SurveyForm) -> dict:
 
 @bp.get("/surveys")
 @staff_required
-def index():
+def index() -> ResponseReturnValue:
     """Every survey with its response count and response rate."""
-    return render_template("surveys/index.html", rows=svc.survey_rows())
+    return render_template("surveys/index.html", rows=queries.survey_rows())
 
 
 @bp.route("/surveys/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
-def create():
+def create() -> ResponseReturnValue:
     """Create a survey; the standard wording of its kind is used until staff change it."""
     form = SurveyForm(data={"kind": request.args.get("kind", "nps"), "public_link_enabled": True})
     if form.validate_on_submit():
@@ -52,7 +51,7 @@ def create():
 
 @bp.route("/surveys/<int:survey_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
-def edit(survey_id: int):
+def edit(survey_id: int) -> ResponseReturnValue:
     """Edit a survey's texts, translations and settings."""
     survey = db.get_or_404(Survey, survey_id)
     form = SurveyForm(data=svc.form_data(survey))
@@ -77,7 +76,7 @@ def edit(survey_id: int):
 
 @bp.get("/surveys/<int:survey_id>")
 @staff_required
-def detail(survey_id: int):
+def detail(survey_id: int) -> ResponseReturnValue:
     """A survey: its settings, public link and embed code, and its sends."""
     survey = db.get_or_404(Survey, survey_id)
     sends = list(
@@ -87,7 +86,7 @@ def detail(survey_id: int):
         .scalars()
         .all()
     )
-    row = next((r for r in svc.survey_rows() if r.survey.id == survey.id), None)
+    row = next((r for r in queries.survey_rows() if r.survey.id == survey.id), None)
     return render_template(
         "surveys/detail.html",
         survey=survey,
@@ -104,13 +103,13 @@ def _lang() -> str:
 
 @bp.get("/surveys/<int:survey_id>/preview")
 @staff_required
-def preview(survey_id: int):
+def preview(survey_id: int) -> ResponseReturnValue:
     """The respondent page as a contact would see it, in a chosen language; nothing can be saved."""
     survey = db.get_or_404(Survey, survey_id)
     g.locale = _lang()
     raw = request.args.get("score", "")
     with force_locale(g.locale):
-        return respond_pages.answer_page(
+        return respond_queries.answer_page(
             survey,
             selected=int(raw) if raw.isdigit() else None,
             key="",
@@ -122,11 +121,11 @@ def preview(survey_id: int):
 
 @bp.get("/surveys/<int:survey_id>/email")
 @staff_required
-def email_preview(survey_id: int):
+def email_preview(survey_id: int) -> ResponseReturnValue:
     """The invitation email (HTML in a sandboxed frame, and the text part) in a chosen language."""
     survey = db.get_or_404(Survey, survey_id)
     reminder = request.args.get("reminder") == "1"
-    rendered = mail_message.render_survey_email(survey, _lang(), PREVIEW_TOKEN, "Alex Example", reminder)
+    rendered = mail.render_survey_email(survey, _lang(), PREVIEW_TOKEN, "Alex Example", reminder)
     return render_template(
         "surveys/email_preview.html",
         survey=survey,
@@ -139,12 +138,12 @@ def email_preview(survey_id: int):
 
 @bp.get("/surveys/<int:survey_id>/email.html")
 @staff_required
-def email_preview_html(survey_id: int):
+def email_preview_html(survey_id: int) -> ResponseReturnValue:
     """The HTML part of the preview, for the sandboxed iframe (strict CSP of its own)."""
     survey = db.get_or_404(Survey, survey_id)
     if request.args.get("reminder") not in (None, "0", "1"):
         abort(400)
-    rendered = mail_message.render_survey_email(
+    rendered = mail.render_survey_email(
         survey, _lang(), PREVIEW_TOKEN, "Alex Example", request.args.get("reminder") == "1"
     )
-    return sandboxed_html(rendered.html)
+    return mail_queries.sandboxed_html(rendered.html)

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import current_app
 
-from app.accounts.csv_format import normalise_header, parse_date, parse_flag, parse_money
-from app.accounts.services import MAX_ARR, clean_domain, clean_email
+from app.accounts.fields import MAX_ARR, clean_domain, clean_email
+from app.accounts.imports.csv_format import normalise_header, parse_date, parse_flag, parse_money
 
 TIER_WORDS = {
     "enterprise": ("enterprise", "ent", "large", "strategic"),

@@ -4,41 +4,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import contains_eager
 from werkzeug.datastructures import MultiDict
 
-from app.accounts.queries import (
+from app.accounts.listing import (
     CONTACT_SORTS,
     CONTACT_STATUSES,
     PER_PAGE,
+    ListFilters,
     Page,
     QueryError,
     contains_text,
     count_rows,
     int_arg,
-    search_arg,
-    sort_arg,
 )
 from app.extensions import db
 from app.models import Account, Contact, utcnow
 
 
 @dataclass(frozen=True)
-class ContactFilters:
+class ContactFilters(ListFilters):
     """The validated filters, sort and page of the contacts list."""
 
-    q: str = ""
+    SORTS: ClassVar[dict[str, Any]] = CONTACT_SORTS
+    ID_COLUMN: ClassVar[Any] = Contact.id
+
     account: int | None = None
     locale: str | None = None
     status: str | None = None
     surveyed_days: int | None = None
     sort: str = "email"
-    desc: bool = False
-    page: int = 1
 
     @classmethod
     def from_args(cls, args: MultiDict) -> ContactFilters:
@@ -49,16 +48,12 @@ class ContactFilters:
         status = (args.get("status") or "").strip() or None
         if status and status not in CONTACT_STATUSES:
             raise QueryError(f"Unknown status {status!r}; use one of {', '.join(CONTACT_STATUSES)}.")
-        sort, desc = sort_arg(args, CONTACT_SORTS, "email")
         return cls(
-            q=search_arg(args),
+            **cls.common_args(args),
             account=int_arg(args, "account", "Account", 1, 2**63 - 1),
             locale=locale,
             status=status,
             surveyed_days=int_arg(args, "surveyed_days", "Surveyed within (days)", 0, 3650),
-            sort=sort,
-            desc=desc,
-            page=int_arg(args, "page", "Page", 1, 1_000_000) or 1,
         )
 
     def where(self) -> list[sa.ColumnElement[bool]]:
@@ -87,19 +82,6 @@ class ContactFilters:
         if self.surveyed_days is not None:
             clauses.append(Contact.last_surveyed_at >= utcnow() - timedelta(days=self.surveyed_days))
         return clauses
-
-    def order_by(self) -> list[Any]:
-        """ORDER BY for the chosen key, nulls last, with the id as a stable tie-breaker."""
-        column = CONTACT_SORTS[self.sort]()
-        ordered = column.desc() if self.desc else column.asc()
-        return [ordered.nulls_last(), Contact.id.desc() if self.desc else Contact.id.asc()]
-
-    @property
-    def active(self) -> bool:
-        """True when any filter beyond sort and page is set."""
-        return any(
-            v not in (None, "") for v in (self.q, self.account, self.locale, self.status, self.surveyed_days)
-        )
 
 
 def list_contacts(filters: ContactFilters, per_page: int = PER_PAGE) -> Page:

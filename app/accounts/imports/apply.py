@@ -13,10 +13,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.csv_import import ImportPlan, PlannedRow, plan_text
-from app.accounts.services import audit
+from app.accounts.imports.plan import plan_text
+from app.accounts.imports.rows import ImportPlan, PlannedRow
+from app.audit import audit
 from app.extensions import db
-from app.mail.suppression import email_hash, suppressed_hashes
+from app.mail.queries import email_hash, suppressed_hashes
 from app.models import Account, Contact, ImportBatch, Suppression, utcnow
 
 PREVIEW_TTL = timedelta(hours=24)

@@ -4,27 +4,35 @@ page's own POST, fired by its script after load or by the Save button, records t
 from __future__ import annotations
 
 from flask import g, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from app.auth.access import public
+from app.access import public
 from app.errors import wants_json
 from app.extensions import csrf, limiter
 from app.models import SCORE_RANGES, Invitation, Survey, SurveyKind
 from app.respond import bp
 from app.respond import services as svc
-from app.respond.pages import MAX_BODY, answer_page, error_reply, gone, limit, require_form_body, set_locale
+from app.respond.pages import (
+    MAX_BODY,
+    answer_page,
+    answer_reply,
+    error_reply,
+    gone,
+    limit,
+    require_form_body,
+    set_locale,
+)
 from app.respond.pages import thanks_page as render_thanks
 from app.respond.validation import (
     SCORE_RE,
     InvalidInput,
     check_form_key,
+    echo_answer,
     make_form_key,
-    parse_category,
-    parse_comment,
-    parse_score,
+    parse_answer,
 )
-from app.surveys.texts import followup_text, survey_texts
-from app.surveys.tokens import find_invitation, is_expired
+from app.surveys.queries import find_invitation, followup_text, is_expired, survey_texts
 
 csrf.exempt(bp)  # public forms carry a signed per-page form key instead (see validation.py)
 
@@ -37,7 +45,7 @@ def _cap_body() -> None:
 
 
 @bp.after_request
-def _private_headers(response):
+def _private_headers(response) -> ResponseReturnValue:
     """Token pages: no Referer leaks the token, nothing caches them, search engines skip them."""
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
@@ -64,7 +72,7 @@ def _score_from_path(raw: str, survey: Survey) -> int | None:
     return score if lo <= score <= hi else None
 
 
-def _page(invitation: Invitation, token: str, status: int = 200, **ctx):
+def _page(invitation: Invitation, token: str, status: int = 200, **ctx) -> ResponseReturnValue:
     existing = svc.invitation_response(invitation)
     ctx.setdefault("selected", existing.score if existing else None)
     ctx.setdefault("comment", (existing.comment or "") if existing else "")
@@ -83,7 +91,7 @@ def _page(invitation: Invitation, token: str, status: int = 200, **ctx):
 @bp.get("/r/<token>/s/<score>")
 @limiter.limit(limit)
 @public
-def score_link(token: str, score: str):
+def score_link(token: str, score: str) -> ResponseReturnValue:
     """A score button of the email: the page with that score selected, saved by the page itself."""
     invitation = _invitation(token)
     value = _score_from_path(score, invitation.survey)
@@ -94,7 +102,7 @@ def score_link(token: str, score: str):
 @bp.get("/r/<token>")
 @limiter.limit(limit)
 @public
-def open_link(token: str):
+def open_link(token: str) -> ResponseReturnValue:
     """The survey page without a preselected score (the 'Give feedback' button, 'change your answer')."""
     invitation = _invitation(token)
     svc.record_click(invitation, "open", None, request.user_agent.string)
@@ -104,16 +112,16 @@ def open_link(token: str):
 @bp.post("/r/<token>")
 @limiter.limit(limit)
 @public
-def answer(token: str):
+def answer(token: str) -> ResponseReturnValue:
     """Record or edit the answer: JSON for the page's script, a redirect to the thank-you page otherwise."""
     invitation = _invitation(token)
     form = request.form
     try:
         require_form_body()
         check_form_key(form, f"inv:{invitation.id}")
-        answer = _parse(invitation.survey, form)
+        answer = parse_answer(form, invitation.survey.kind, _current_locale())
     except InvalidInput as exc:
-        return error_reply(exc, lambda e: _page(invitation, token, e.status, **_echo(form, e)))
+        return error_reply(exc, lambda e: _page(invitation, token, e.status, **echo_answer(form, e)))
     if form.get("auto") == "1" and svc.scanner_hold(invitation):
         message = _("Please press Save to record your answer.")
         return jsonify(error={"field": "confirm", "message": message}), 409
@@ -121,47 +129,18 @@ def answer(token: str):
     followup = followup_text(invitation.survey, _current_locale(), answer.score) if wants_json() else None
     outcome = svc.submit_invitation_answer(invitation, answer)
     if followup is not None:
-        return _json(outcome, followup)
+        return answer_reply(outcome, followup)
     return redirect(url_for("respond.thanks", token=token), 303)
-
-
-def _parse(survey: Survey, form) -> svc.Answer:
-    locale = _current_locale()
-    if survey.kind == SurveyKind.FORM:
-        category = parse_category(form)
-        _, text = parse_comment(form, required=True)
-        return svc.Answer(None, text, True, category=category, locale=locale)
-    score = parse_score(form, survey.kind)
-    present, text = parse_comment(form)
-    return svc.Answer(score, text, present, locale=locale)
 
 
 def _current_locale() -> str:
     return g.get("locale") or "en"
 
 
-def _echo(form, exc: InvalidInput) -> dict:
-    """Posted values to show again next to the error (autoescaped by the template)."""
-    score = form.get("score", "")
-    return {
-        "selected": int(score) if SCORE_RE.match(score) else None,
-        "comment": form.get("comment", "")[:20_000],
-        "category": form.get("category"),
-        "error": exc,
-    }
-
-
-def _json(outcome: svc.Outcome, followup: str):
-    """The reply to the page's script."""
-    return jsonify(
-        ok=True, created=outcome.created, changed=outcome.changed, score=outcome.score, followup=followup
-    )
-
-
 @bp.get("/r/<token>/thanks")
 @limiter.limit(limit)
 @public
-def thanks(token: str):
+def thanks(token: str) -> ResponseReturnValue:
     """The thank-you page, with a way back to change the answer until expiry."""
     invitation = _invitation(token)
     return render_thanks(invitation.survey, edit_url=url_for("respond.open_link", token=token))
@@ -170,7 +149,7 @@ def thanks(token: str):
 @bp.get("/r/<token>/h")
 @limiter.limit(limit)
 @public
-def hidden(token: str):
+def hidden(token: str) -> ResponseReturnValue:
     """A link in the email no person can see or click: whoever opens it is a scanner."""
     invitation = find_invitation(token)
     if invitation is None:
@@ -182,7 +161,7 @@ def hidden(token: str):
 @bp.route("/r/<token>/unsubscribe", methods=["GET", "POST"])
 @limiter.limit(limit)
 @public
-def unsubscribe(token: str):
+def unsubscribe(token: str) -> ResponseReturnValue:
     """GET shows a page with a button; only its POST unsubscribes (scanners GET every link)."""
     invitation = _invitation(token, allow_expired=True)
     done = invitation.contact is not None and invitation.contact.unsubscribed_at is not None
@@ -196,7 +175,9 @@ def unsubscribe(token: str):
     return _unsub_page(invitation, token, done)
 
 
-def _unsub_page(invitation: Invitation, token: str, done: bool, status: int = 200, error: str | None = None):
+def _unsub_page(
+    invitation: Invitation, token: str, done: bool, status: int = 200, error: str | None = None
+) -> ResponseReturnValue:
     texts = survey_texts(invitation.survey, _current_locale())
     return render_template(
         "respond/unsubscribe.html",
@@ -211,7 +192,7 @@ def _unsub_page(invitation: Invitation, token: str, done: bool, status: int = 20
 @bp.route("/r/<token>/unsubscribe/one-click", methods=["GET", "POST"])
 @limiter.limit(limit)
 @public
-def one_click(token: str):
+def one_click(token: str) -> ResponseReturnValue:
     """RFC 8058: the mail client POSTs ``List-Unsubscribe=One-Click``; a GET only shows the page."""
     invitation = _invitation(token, allow_expired=True)
     if request.method == "GET":

@@ -1,0 +1,163 @@
+"""A response's way to its tags: asked for (state ``pending``, or ``skipped`` without a comment), enqueued
+after commit in buckets, tagged by the job, swept when the job was lost, failed after MAX_ATTEMPTS.
+
+This module is the one owner of a response's analysis state before tagging; ``tagging.py`` writes the
+results. Failures are retried with backoff; a comment that keeps failing is counted in
+``analysis_attempts`` and marked failed at ``MAX_ATTEMPTS``, so neither RQ nor the sweeper loops on it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app import queue
+from app.analysis import retag
+from app.analysis.pipeline import get_analyzer
+from app.analysis.tagging import (
+    BatchResult,
+    charge_failure,
+    error_text,
+    load_snapshots,
+    tag_snapshots,
+)
+from app.extensions import db
+from app.models import AnalysisState, Response, utcnow
+
+log = logging.getLogger(__name__)
+
+TAG_JOB = "analysis.analyze_responses"
+JOB_TIMEOUT = 300  # seconds; a batch of 64 comments takes well under one
+RETRY_INTERVALS = (10, 60)  # two retries: with the first run, MAX_ATTEMPTS tries in all
+SWEEP_LIMIT = 10_000  # pending responses one sweep re-enqueues at most
+
+
+class PoisonComments(RuntimeError):
+    """Some comments made the analyser raise; their attempts are already counted, the rest is tagged."""
+
+
+def _batch_size() -> int:
+    return int(current_app.config["NLP_BATCH_SIZE"])
+
+
+def mark_pending(response: Response) -> None:
+    """Ask for (re-)analysis of a comment with fresh attempts; the caller commits, then enqueues."""
+    response.analysis_state = AnalysisState.PENDING
+    response.analysis_requested_at = utcnow()
+    response.analysis_attempts = 0
+    response.analysis_error = None
+
+
+def request_analysis(response: Response) -> None:
+    """A new or changed answer waits for tagging; without a comment there is nothing to tag (``skipped``)."""
+    if response.comment:
+        mark_pending(response)
+    else:
+        response.analysis_state = AnalysisState.SKIPPED
+        response.analysis_requested_at = None
+
+
+def initial_state(comment: str | None) -> AnalysisState:
+    """The analysis state a response inserted in bulk starts in (the demo seed)."""
+    return AnalysisState.PENDING if comment else AnalysisState.SKIPPED
+
+
+def enqueue_tagging(response_ids: list[int]) -> None:
+    """Enqueue tagging of committed responses, best effort: if Redis is down they wait for the sweeper.
+
+    One job per bucket of NLP_BATCH_SIZE ids, shared with any job of that bucket still waiting in the
+    queue: a burst of answers becomes a few batched jobs, not one forked job per answer.
+    """
+    size = _batch_size()
+    for bucket in sorted({int(i) // size for i in response_ids}):
+        _enqueue_bucket(bucket, size)
+
+
+def _enqueue_bucket(bucket: int, size: int) -> bool:
+    """Tag the pending responses whose ids fall in this bucket (the job reads its rows when it starts)."""
+    ids = list(range(bucket * size, (bucket + 1) * size))
+    return queue.enqueue_coalesced(TAG_JOB, ids, key=f"analysis-{size}-{bucket}")
+
+
+def tag_ids(response_ids: list[int]) -> BatchResult:
+    """Tag the pending responses among these, one transaction per batch (the body of the job)."""
+    ids = sorted({int(i) for i in response_ids})
+    total = BatchResult()
+    size = _batch_size()
+    for start in range(0, len(ids), size):
+        analyzer = get_analyzer()  # first: the snapshot read then ends the transaction before analysis
+        snapshots = load_snapshots(ids[start : start + size])
+        suspects = [s for s in snapshots if s.attempts > 0]
+        if len(snapshots) > 1 and suspects:
+            # They failed before (perhaps a timeout that took the whole batch down): each gets its own job,
+            # so an innocent neighbour is never failed with the culprit.
+            for snap in suspects:
+                queue.enqueue_once(TAG_JOB, [snap.id], job_id=f"analysis-one-{snap.id}")
+            snapshots = [s for s in snapshots if s.attempts == 0]
+        if snapshots:
+            total.add(tag_snapshots(analyzer, snapshots))
+    if total.failed:
+        log.warning("tagging failed for responses %s", sorted(total.failed))
+    return total
+
+
+def tag_responses(response_ids: list[int]) -> dict[str, int]:
+    """Tag the pending responses among these; raise PoisonComments (so the job retries) if some raised."""
+    result = tag_ids(response_ids)
+    if result.retry:
+        raise PoisonComments(f"analysis raised for responses {sorted(result.retry)}; will retry")
+    return result.counts()
+
+
+def charge_tagging_failure(response_ids: list[int], exc: BaseException) -> None:
+    """A tagging job died (timeout, database error): count an attempt on its rows; fail them at the cap."""
+    if isinstance(exc, PoisonComments):
+        return  # the job counted those attempts itself, in its own transaction
+    db.session.rollback()
+    charge_failure([int(i) for i in response_ids], error_text(exc))
+
+
+def _stale_pending(after: int) -> list[int]:
+    """Pending responses whose request is older than ``after`` seconds (their job was lost)."""
+    cutoff = utcnow() - timedelta(seconds=after)
+    ids = list(
+        db.session.execute(
+            sa.select(Response.id)
+            .where(
+                Response.analysis_state == AnalysisState.PENDING,
+                sa.or_(Response.analysis_requested_at.is_(None), Response.analysis_requested_at < cutoff),
+            )
+            .order_by(Response.id)
+            .limit(SWEEP_LIMIT)
+        ).scalars()
+    )
+    db.session.commit()
+    return ids
+
+
+def catch_up_tagging() -> dict[str, Any]:
+    """Re-enqueue responses pending longer than SWEEP_AFTER_SECONDS, and resume stalled re-tags."""
+    after = int(current_app.config["SWEEP_AFTER_SECONDS"])
+    ids = _stale_pending(after)
+    size = _batch_size()
+    enqueued = sum(_enqueue_bucket(bucket, size) for bucket in sorted({i // size for i in ids}))
+    resumed = 0
+    for run in retag.stale_runs(after):
+        resumed += retag.enqueue_retag(run.id, run.last_response_id)
+    upgrade = retag.retag_if_analyzer_changed(get_analyzer().version)
+    db.session.commit()
+    if upgrade is not None:
+        log.info("the analyser changed since history was tagged: re-tag run %d started", upgrade.id)
+        retag.enqueue_retag(upgrade.id)
+    if ids or resumed:
+        log.info("sweep: %d stale pending, %d jobs enqueued, %d re-tags resumed", len(ids), enqueued, resumed)
+    return {
+        "pending": len(ids),
+        "enqueued": enqueued,
+        "retags_resumed": resumed,
+        "retag_started": upgrade is not None,
+    }
