@@ -92,6 +92,7 @@ def _bulk(table, rows: list[dict], chunk: int = 10_000, copy: bool = False) -> N
 def build(n: int, seed: int = 7) -> None:
     """Accounts, contacts, surveys, the default taxonomy, n responses, ~2n mentions and some intents."""
     from app.analysis.taxonomy import seed_default_taxonomy
+
     from app.extensions import db
     from app.models import Account, Contact, Mention, Response, ResponseIntent, Survey, SurveyKind, Topic
 
