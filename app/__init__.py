@@ -21,6 +21,7 @@ from app.auth.routes import bp as auth_bp
 from app.auth.services import load_user
 from app.config import load_config
 from app.database import configure_engine
+from app.explorer.routes import bp as explorer_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.insights.routes import bp as insights_bp
 from app.main.routes import bp as main_bp
@@ -28,7 +29,11 @@ from app.outbox.routes import bp as outbox_bp
 from app.respond.routes import bp as respond_bp
 from app.surveys.routes import bp as surveys_bp
 
+<<<<<<< HEAD
 BLUEPRINTS = (auth_bp, main_bp, accounts_bp, surveys_bp, respond_bp, outbox_bp, analysis_bp, insights_bp)
+=======
+BLUEPRINTS = (auth_bp, main_bp, accounts_bp, surveys_bp, respond_bp, outbox_bp, analysis_bp, explorer_bp)
+>>>>>>> main
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

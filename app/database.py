@@ -23,6 +23,10 @@ def configure_engine(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # The comment search triggers (migration explorer_0001) stem through this Python function.
+        from app.explorer.fulltext import register_sqlite
+
+        register_sqlite(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: sa.Connection) -> None:

@@ -48,6 +48,22 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+# Made by migrations in raw SQL and unknown to the models (migration explorer_0001): SQLite's FTS5 search
+# table (and its shadow tables), PostgreSQL's search_vector column (kept by a trigger) and its GIN index.
+UNMODELLED_TABLES = ("responses_fts",)
+UNMODELLED_INDEXES = ("ix_responses_comment_search",)
+UNMODELLED_COLUMNS = ("search_vector",)
+
+
+def include_name(name, type_, parent_names):
+    """Leave the search tables, column and index out of autogenerate (and `flask db check`)."""
+    if type_ == "index":
+        return name not in UNMODELLED_INDEXES
+    if type_ == "column":
+        return name not in UNMODELLED_COLUMNS
+    return not (type_ == "table" and name and name.startswith(UNMODELLED_TABLES))
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -89,6 +105,7 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

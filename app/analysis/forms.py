@@ -80,3 +80,9 @@ class MentionForm(FlaskForm):
     """Tag a response with a topic by hand."""
 
     topic_id = SelectField("Topic", coerce=_parent_or_none, validators=[DataRequired("Choose a topic.")])
+
+
+class MergeForm(FlaskForm):
+    """Merge a topic into another one."""
+
+    into = SelectField("Merge into", coerce=_parent_or_none, validate_choice=False)

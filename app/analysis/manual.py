@@ -126,3 +126,51 @@ def remove_manual_tag(response_id: int, topic_id: int, actor_id: int | None) -> 
     _commit_manual()
     if was_rejection:
         enqueue_tagging([response.id])
+
+
+def bulk_add_manual_topic(response_ids: list[int], topic_id: int, actor_id: int | None) -> int:
+    """Tag many responses with a topic by hand, in one transaction; returns how many were newly tagged.
+
+    Like ``add_manual_topic`` for each: a rejection of the topic is lifted, an existing manual tag stays.
+    Ids of responses that no longer exist (erased meanwhile) are skipped.
+    """
+    topic = db.session.get(Topic, topic_id)
+    if topic is None or not topic.is_active:
+        raise AnalysisError("Choose an active topic.")
+    found = db.session.execute(
+        sa.select(Response.id, Response.sentiment_label).where(Response.id.in_(response_ids))
+    ).all()
+    sentiments = {r.id: r.sentiment_label for r in found}
+    existing = {
+        m.response_id: m
+        for m in db.session.execute(
+            sa.select(Mention).where(
+                Mention.response_id.in_(list(sentiments)),
+                Mention.topic_id == topic.id,
+                Mention.source == MentionSource.MANUAL,
+            )
+        ).scalars()
+    }
+    changed = 0
+    for response_id in sorted(sentiments):
+        row = existing.get(response_id)
+        if row is None:
+            db.session.add(
+                Mention(
+                    response_id=response_id,
+                    topic_id=topic.id,
+                    source=MentionSource.MANUAL,
+                    sentiment_label=sentiments[response_id],
+                    confidence=1.0,
+                    created_by_id=actor_id,
+                )
+            )
+        elif row.rejected:
+            row.rejected, row.created_by_id = False, actor_id
+        else:
+            continue
+        changed += 1
+    ids = sorted(sentiments)[:500]
+    audit(actor_id, "mention.bulk_add", "topic", topic.id, topic=topic.name, responses=ids, added=changed)
+    _commit_manual()
+    return changed

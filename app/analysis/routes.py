@@ -10,7 +10,8 @@ from app.access import roles_required, staff_required
 from app.analysis import bp
 from app.analysis import queries as q
 from app.analysis.forms import ActionForm, MentionForm, RetryForm, SuggestionForm, TopicForm
-from app.analysis.queries import current_taxonomy, model_info, stored_suggestions
+from app.analysis.pages import merge_form, topics_page
+from app.analysis.queries import current_taxonomy
 from app.analysis.services import (
     AnalysisError,
     TopicError,
@@ -35,25 +36,7 @@ EDITORS = (Role.PM, Role.ADMIN)
 
 def _topics_page(form: TopicForm | None = None, status: int = 200) -> ResponseReturnValue:
     """Render the taxonomy page (with a create form carrying errors, when given). Never writes: a GET."""
-    choices = q.parent_choices()
-    form = form or TopicForm(formdata=None)
-    form.set_parents(choices)
-    suggestion_form = SuggestionForm(formdata=None)
-    suggestion_form.parent_id.choices = [(0, "— Top level —"), *choices]
-    runs = q.recent_runs(1)
-    return render_template(
-        "analysis/topics.html",
-        rows=q.topic_tree(),
-        retired=q.topic_tree(active=False),
-        form=form,
-        suggestion_form=suggestion_form,
-        action_form=ActionForm(formdata=None),
-        suggestions=stored_suggestions(),
-        fingerprint=current_taxonomy().fingerprint(),
-        model=model_info(),
-        run=runs[0] if runs else None,
-        days=q.RECENT_DAYS,
-    ), status
+    return topics_page(form, status)
 
 
 @bp.route("/topics")
@@ -110,6 +93,7 @@ def topic_edit(topic_id: int) -> ResponseReturnValue:
         topic=topic,
         form=form,
         action_form=ActionForm(formdata=None),
+        merge_form=merge_form(topic),
         examples=q.topic_examples(topic.id),
     ), status
 
@@ -286,3 +270,9 @@ def mention_remove(response_id: int, topic_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
     return _tag_action(response_id, remove_manual_tag, topic_id, "Manual tag removed.")
+
+
+# The taxonomy corrections (preview, merge) register their views on the same blueprint.
+from app.analysis import routes_taxonomy  # noqa: E402
+
+__all__ = ["bp", "routes_taxonomy"]

@@ -34,8 +34,16 @@ from app.analysis.editing import (
     update_topic,
 )
 from app.analysis.errors import AnalysisError
-from app.analysis.manual import add_manual_topic, reject_mention, remove_manual_tag, retry_failed
+from app.analysis.manual import (
+    add_manual_topic,
+    bulk_add_manual_topic,
+    reject_mention,
+    remove_manual_tag,
+    retry_failed,
+)
+from app.analysis.merging import MergeResult, merge_topics
 from app.analysis.pipeline import get_analyzer, refresh_analyzer
+from app.analysis.preview import Preview, preview_edit, preview_merge
 from app.analysis.retag import (
     RETAG_JOB_TIMEOUT,
     charge_retag_failure,
@@ -55,10 +63,13 @@ __all__ = [
     "RETAG_JOB_TIMEOUT",
     "RETRY_INTERVALS",
     "AnalysisError",
+    "MergeResult",
+    "Preview",
     "TopicError",
     "TopicInput",
     "accept_suggestion",
     "add_manual_topic",
+    "bulk_add_manual_topic",
     "catch_up_tagging",
     "charge_retag_failure",
     "charge_tagging_failure",
@@ -66,7 +77,10 @@ __all__ = [
     "enqueue_sweep",
     "enqueue_tagging",
     "initial_state",
+    "merge_topics",
     "preload_analyzer",
+    "preview_edit",
+    "preview_merge",
     "refresh_analyzer",
     "refresh_suggestions",
     "refresh_topic_suggestions",

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from rq.timeouts import JobTimeoutException
 
 from app.analysis.convert import done_values, mention_rows
+from app.analysis.taxonomy_store import merge_redirects
 from app.extensions import db
 from app.models import AnalysisState, Mention, MentionSource, Response, Topic, utcnow
 from nlp import Analyzer, TextAnalysis
@@ -167,6 +168,7 @@ def write_results(
     locked = _lock_rows([s.id for s in snapshots])
     vetoes = _vetoes(list(locked))
     known_topics = set(db.session.execute(sa.select(Topic.id)).scalars())
+    redirects = merge_redirects()
     now = utcnow()
     done_rows: list[dict[str, Any]] = []
     mentions: list[dict[str, Any]] = []
@@ -184,11 +186,25 @@ def write_results(
             outcome.skipped.append(snap.id)
         else:
             done_rows.append(done_values(snap.id, result, version, now))
-            mentions += mention_rows(snap.id, result, vetoes, known_topics, now)
+            mentions += _redirected(
+                mention_rows(snap.id, result, vetoes, known_topics, now), redirects, vetoes
+            )
             outcome.done.append(snap.id)
     _apply(outcome, done_rows, mentions, now)
     db.session.commit()
     return outcome
+
+
+def _redirected(rows: list[dict], redirects: dict[int, int], vetoes: set[tuple[int, int]]) -> list[dict]:
+    """Mentions of a merged topic belong to the topic it was merged into (unless a person rejected that)."""
+    if not redirects:
+        return rows
+    out = []
+    for row in rows:
+        row["topic_id"] = redirects.get(row["topic_id"], row["topic_id"])
+        if (row["response_id"], row["topic_id"]) not in vetoes:
+            out.append(row)
+    return out
 
 
 def _record_failure(outcome: BatchResult, row: Snapshot, exc: Exception, retag: bool) -> None:

@@ -125,3 +125,20 @@ def pattern_error(pattern: str) -> str | None:
     except TaxonomyError as exc:
         return str(exc)
     return None
+
+
+def merge_redirects() -> dict[int, int]:
+    """Merged topic id -> the active topic its mentions belong to now (chains of merges followed)."""
+    links = dict(
+        db.session.execute(
+            sa.select(Topic.id, Topic.merged_into_id).where(Topic.merged_into_id.is_not(None))
+        ).all()
+    )
+    out = {}
+    for start in links:
+        seen, current = {start}, links[start]
+        while current in links and current not in seen:
+            seen.add(current)
+            current = links[current]
+        out[start] = current
+    return out

@@ -3,6 +3,7 @@
 from app.models.accounts import Account, Contact, Lifecycle, Suppression, Tier
 from app.models.base import Base, utcnow
 from app.models.digests import Alert, Digest, DigestState, Team, TeamMessage, team_members, team_topics
+from app.models.explorer import SavedView
 from app.models.followups import FollowUp, FollowUpEvent, FollowUpState
 from app.models.health import HealthBand, HealthSnapshot
 from app.models.responses import AnalysisState, Channel, FormCategory, Response, score_band
@@ -52,6 +53,7 @@ __all__ = [
     "RetagRun",
     "RetagState",
     "Role",
+    "SavedView",
     "Send",
     "SendStatus",
     "Setting",

@@ -67,6 +67,8 @@ class Response(TimestampMixin, Base):
         # Covers "latest score of each account by kind" lookups (account lists, health) without the table.
         sa.Index("ix_responses_account_kind_created", "account_id", "kind", "created_at", "score"),
         sa.Index("ix_responses_analysis_pending", "analysis_state", "analysis_requested_at"),
+        # Keyset paging of the explorer, newest first (full-text search indexes: migration explorer_0001).
+        sa.Index("ix_responses_created_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

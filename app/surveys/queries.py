@@ -1,21 +1,16 @@
-"""Surveys read models: the survey list, the staff response list and its filters, a send's progress, survey
-texts in a language, and what a survey link's token points at."""
+"""Surveys read models: the survey list, score bands (the explorer filters on them), a send's progress,
+survey texts in a language, and what a survey link's token points at."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.metrics import Score, share
 from app.models import (
-    Account,
-    Channel,
-    Contact,
     DeliveryState,
     Invitation,
     Response,
@@ -33,14 +28,12 @@ __all__ = [
     "SKIP_REASONS",
     "SurveyRow",
     "SurveyTexts",
-    "clean_filters",
     "describe",
     "find_invitation",
     "find_public_survey",
     "followup_text",
     "is_expired",
     "normalize_locale",
-    "responses_query",
     "state_counts",
     "survey_rows",
     "survey_texts",
@@ -110,86 +103,13 @@ BANDS = {
         sa.and_(Response.kind == SurveyKind.CSAT, Response.score <= 2),
         sa.and_(Response.kind == SurveyKind.CES, Response.score <= 3),
     ),
+    # Per-kind names of the explorer URL contract (positive/negative above span CSAT and CES together).
+    "satisfied": lambda: sa.and_(Response.kind == SurveyKind.CSAT, Response.score >= 4),
+    "dissatisfied": lambda: sa.and_(Response.kind == SurveyKind.CSAT, Response.score <= 2),
+    "easy": lambda: sa.and_(Response.kind == SurveyKind.CES, Response.score >= 5),
+    "difficult": lambda: sa.and_(Response.kind == SurveyKind.CES, Response.score <= 3),
 }
 SENTIMENTS = ("positive", "neutral", "negative", "mixed")
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def clean_filters(args: dict[str, str]) -> dict[str, Any]:
-    """Allow-listed response filters from query arguments; unknown or malformed values are dropped."""
-    out: dict[str, Any] = {}
-    if (sid := args.get("survey", "")).isdigit():
-        out["survey"] = int(sid)
-    if args.get("kind") in {k.value for k in SurveyKind}:
-        out["kind"] = args["kind"]
-    if args.get("band") in BANDS:
-        out["band"] = args["band"]
-    if args.get("channel") in {c.value for c in Channel}:
-        out["channel"] = args["channel"]
-    if args.get("comment") in ("with", "without"):
-        out["comment"] = args["comment"]
-    if args.get("sentiment") in SENTIMENTS:
-        out["sentiment"] = args["sentiment"]
-    if q := (args.get("q") or "").strip()[:200]:
-        out["q"] = q
-    for name in ("start", "end"):
-        if day := _day(args.get(name)):
-            out[name] = day
-    return out
-
-
-def responses_query(filters: dict[str, Any]) -> sa.Select:
-    """Responses matching the filters, newest first, with contact, account and survey loaded."""
-    query = sa.select(Response).options(
-        selectinload(Response.contact), selectinload(Response.account), selectinload(Response.survey)
-    )
-    conditions = []
-    if "survey" in filters:
-        conditions.append(Response.survey_id == filters["survey"])
-    if "kind" in filters:
-        conditions.append(Response.kind == SurveyKind(filters["kind"]))
-    if "band" in filters:
-        conditions.append(BANDS[filters["band"]]())
-    if "channel" in filters:
-        conditions.append(Response.channel == Channel(filters["channel"]))
-    if filters.get("comment") == "with":
-        conditions.append(sa.and_(Response.comment.is_not(None), Response.comment != ""))
-    elif filters.get("comment") == "without":
-        conditions.append(sa.or_(Response.comment.is_(None), Response.comment == ""))
-    if "sentiment" in filters:
-        conditions.append(Response.sentiment_label == filters["sentiment"])
-    if "q" in filters:
-        conditions.append(_search(filters["q"]))
-    if "start" in filters:
-        conditions.append(Response.created_at >= datetime.combine(filters["start"], time(), UTC))
-    if "end" in filters:
-        conditions.append(
-            Response.created_at < datetime.combine(filters["end"], time(), UTC) + timedelta(days=1)
-        )
-    return query.where(*conditions).order_by(Response.created_at.desc(), Response.id.desc())
-
-
-def _search(text: str) -> sa.ColumnElement[bool]:
-    """Comment, contact email/name or account name containing ``text`` (LIKE wildcards escaped)."""
-    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    contact_ids = sa.select(Contact.id).where(
-        sa.or_(
-            sa.func.lower(Contact.email).like(pattern, escape="\\"),
-            sa.func.lower(Contact.name).like(pattern, escape="\\"),
-        )
-    )
-    account_ids = sa.select(Account.id).where(sa.func.lower(Account.name).like(pattern, escape="\\"))
-    return sa.or_(
-        sa.func.lower(Response.comment).like(pattern, escape="\\"),
-        Response.contact_id.in_(contact_ids),
-        Response.account_id.in_(account_ids),
-    )
 
 
 def state_counts(send_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -20,13 +20,14 @@ GARDEN = [
     "quokka garden stalled again",
     "Our quokka garden never finishes",
     "Can the quokka garden grow hourly?",
+    "Please fix the quokka garden",
 ]
 
 
 def test_suggestions_come_from_recent_untagged_comments(ctx):
     jobs.analyze_responses(add_responses(*GARDEN, "The invoices are wrong", "hello"))
     value = refresh_suggestions()
-    assert value["scanned"] == 5  # the invoices comment has a topic
+    assert value["scanned"] == 6  # the invoices comment has a topic
     (item,) = [i for i in value["items"] if i["label"] == "quokka garden"]
     assert item["count"] >= 3 and item["examples"]
     assert stored_suggestions() == value
@@ -46,7 +47,7 @@ def test_editors_refresh_suggestions_and_viewers_cannot(app, pm_client, viewer_c
 def test_tag_all_pending_tags_everything_and_suggests(ctx):
     ids = add_responses(*GARDEN, "The invoices are wrong", None)
     counts = services.tag_all_pending()
-    assert counts["done"] == 5 and counts["skipped"] == 1
+    assert counts["done"] == 6 and counts["skipped"] == 1
     assert stored_suggestions()["items"]
     assert services.tag_all_pending()["done"] == 0
     assert ids
@@ -112,9 +113,9 @@ def test_the_topics_commands(app, monkeypatch):
         assert "exist already" in runner.invoke(args=["topics", "seed"]).output
         add_responses(*GARDEN, "The invoices are wrong")
         tagged = runner.invoke(args=["topics", "tag-pending"])
-        assert json.loads(tagged.output)["done"] == 5
+        assert json.loads(tagged.output)["done"] == 6
         retag = runner.invoke(args=["topics", "retag"])
-        assert retag.exit_code == 0 and "done, 5 of 5" in retag.output
+        assert retag.exit_code == 0 and "done, 6 of 6" in retag.output
         assert "quokka garden" in runner.invoke(args=["topics", "suggest"]).output
         train = runner.invoke(args=["topics", "train", "--epochs", "1"])
         assert train.exit_code == 1 and "Not enough confirmed tags" in train.output

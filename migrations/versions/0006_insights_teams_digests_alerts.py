@@ -1,7 +1,7 @@
 """Insights: teams follow topics or all, digests claimed and built, alerts, and each team email
 
 Revision ID: insights_0001
-Revises: 0004_intents
+Revises: explorer_0001
 Create Date: 2026-12-06 10:50:35.019649
 
 Expand only: new tables and nullable or defaulted columns; nothing existing changes.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'insights_0001'
-down_revision = '0004_intents'
+down_revision = 'explorer_0001'
 branch_labels = None
 depends_on = None
 
