@@ -29,11 +29,17 @@ from app.outbox.routes import bp as outbox_bp
 from app.respond.routes import bp as respond_bp
 from app.surveys.routes import bp as surveys_bp
 
-<<<<<<< HEAD
-BLUEPRINTS = (auth_bp, main_bp, accounts_bp, surveys_bp, respond_bp, outbox_bp, analysis_bp, insights_bp)
-=======
-BLUEPRINTS = (auth_bp, main_bp, accounts_bp, surveys_bp, respond_bp, outbox_bp, analysis_bp, explorer_bp)
->>>>>>> main
+BLUEPRINTS = (
+    auth_bp,
+    main_bp,
+    accounts_bp,
+    surveys_bp,
+    respond_bp,
+    outbox_bp,
+    analysis_bp,
+    explorer_bp,
+    insights_bp,
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
