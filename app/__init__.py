@@ -23,12 +23,23 @@ from app.config import load_config
 from app.database import configure_engine
 from app.explorer.routes import bp as explorer_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.insights.routes import bp as insights_bp
 from app.main.routes import bp as main_bp
 from app.outbox.routes import bp as outbox_bp
 from app.respond.routes import bp as respond_bp
 from app.surveys.routes import bp as surveys_bp
 
-BLUEPRINTS = (auth_bp, main_bp, accounts_bp, surveys_bp, respond_bp, outbox_bp, analysis_bp, explorer_bp)
+BLUEPRINTS = (
+    auth_bp,
+    main_bp,
+    accounts_bp,
+    surveys_bp,
+    respond_bp,
+    outbox_bp,
+    analysis_bp,
+    explorer_bp,
+    insights_bp,
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

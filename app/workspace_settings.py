@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "invitation_expiry_days": 30,
     "followup_sla_business_days": 2,
     "timezone": "UTC",  # IANA name; days, weeks and SLAs are counted in this zone
+    "alert_arr_threshold": 100_000,  # a detractor at an account with this ARR or more alerts; 0 = off
 }
 
 

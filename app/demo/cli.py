@@ -13,6 +13,7 @@ from app.analysis import services as analysis
 from app.demo.login import login_path, read_login
 from app.demo.seed import SeedRefused, database_is_empty, seed_demo
 from app.extensions import db
+from app.insights import services as insights
 
 demo_cli = AppGroup("demo", help="Demo data.")
 
@@ -42,6 +43,9 @@ def seed(if_empty: bool, seed_value: int | None, skip_analysis: bool) -> None:
     click.echo(f"Demo data (seed {value}) created in {result.seconds:.1f} s: {counts}.")
     if not skip_analysis:
         click.echo(start_analysis())
+        teams, digests = insights.seed_demo_teams()
+        if teams:
+            click.echo(f"{teams} product teams created; {digests} weekly digests sent to the demo's PMs.")
     click.echo(f"Sign in as {result.email} with password {result.password}")
     click.echo(f"(saved in {login_path()}, readable only by you; `flask demo login` shows it again)")
 

@@ -31,6 +31,12 @@ class SettingsForm(FlaskForm):
     followup_sla_business_days = IntegerField(
         "Follow-up SLA (business days)", validators=[NumberRange(min=1, max=30)]
     )
+    alert_arr_threshold = IntegerField(
+        "Detractor alert from ARR",
+        validators=[NumberRange(min=0, max=10**12)],
+        description="A detractor (NPS 0–6) at an account with at least this ARR emails the teams following "
+        "its topics, once per account and day. 0 turns these alerts off.",
+    )
     timezone = SelectField(
         "Time zone",
         choices=sorted(available_timezones() - {"localtime", "Factory"}),

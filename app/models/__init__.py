@@ -2,7 +2,7 @@
 
 from app.models.accounts import Account, Contact, Lifecycle, Suppression, Tier
 from app.models.base import Base, utcnow
-from app.models.digests import Digest, DigestState, Team, team_members, team_topics
+from app.models.digests import Alert, Digest, DigestState, Team, TeamMessage, team_members, team_topics
 from app.models.explorer import SavedView
 from app.models.followups import FollowUp, FollowUpEvent, FollowUpState
 from app.models.health import HealthBand, HealthSnapshot
@@ -26,6 +26,7 @@ __all__ = [
     "INTENTS",
     "SCORE_RANGES",
     "Account",
+    "Alert",
     "AnalysisState",
     "AuditEvent",
     "Base",
@@ -61,6 +62,7 @@ __all__ = [
     "SurveyKind",
     "SurveyStatus",
     "Team",
+    "TeamMessage",
     "Tier",
     "Topic",
     "User",

@@ -104,3 +104,12 @@ def test_seeded_comments_are_tagged_when_the_tagger_is_installed(fresh_app):
             ).all()
         )
     assert "pending" not in {s.value for s in states} and states
+    # Product teams of the demo's PMs, with last week's digest already in their inbox.
+    assert "3 product teams created" in result.output
+    with app.app_context():
+        from app.models import Digest, OutboxMessage, Team
+
+        assert db.session.execute(sa.select(sa.func.count()).select_from(Team)).scalar_one() == 3
+        assert {d.state.value for d in db.session.execute(sa.select(Digest)).scalars()} == {"sent"}
+        digests = sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "digest")
+        assert db.session.execute(digests).scalar_one() == 6  # two PMs, three teams

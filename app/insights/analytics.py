@@ -1,0 +1,230 @@
+"""Topic analytics for a period, with the previous period beside it: the figures of the Topics page.
+
+Reads with ``queries`` and computes with the pure ``stats``; the Topics page, the digest and the alerts all
+take their numbers from here, so a figure means the same everywhere.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.insights import queries as q
+from app.insights import stats
+from app.insights.periods import Period, days_ending, weekly_buckets
+from app.metrics import Change, NpsCounts, Score, nps, nps_change, share
+from app.models import RetagRun
+
+EMERGING_CACHE_SECONDS = 300
+_EMERGING: dict[tuple, tuple[float, list[stats.EmergingResult]]] = {}
+MIN_DRIVER_RESPONSES = 20  # NPS answers mentioning a topic before it gets its own column in the driver fit
+EMERGING_DAYS = 7
+
+
+@dataclass
+class TopicFigures:
+    """One topic's figures in the period and the previous one."""
+
+    node: q.TopicNode
+    now: q.TopicCounts
+    before: q.TopicCounts
+    share: Score
+    prev_share: Score
+    nps: Score
+    prev_nps: Score
+    nps_change: Change | None
+    impact: stats.Estimate
+    prev_impact: stats.Estimate
+    revenue: int
+    revenue_accounts: list[tuple[int, str, int, int]]
+    prev_revenue: int
+    trend: list[tuple[Period, int, int]] = field(default_factory=list)  # (week, responses, analysed)
+    driver: stats.Estimate | None = None
+    driver_note: str = ""
+    emerging: stats.EmergingResult | None = None
+
+    @property
+    def share_change(self) -> float | None:
+        """Change of share in percentage points."""
+        if self.share.value is None or self.prev_share.value is None:
+            return None
+        return self.share.value - self.prev_share.value
+
+
+@dataclass
+class Analytics:
+    """Every topic's figures for a period, the totals, the emerging test and what paused it."""
+
+    period: Period
+    previous: Period
+    totals: q.Totals
+    prev_totals: q.Totals
+    topics: list[TopicFigures]
+    emerging_week: Period
+    emerging_baseline: Period
+    retag: RetagRun | None
+    driver_n: int = 0
+    driver_r2: float | None = None
+
+    @property
+    def nps(self) -> Score:
+        """NPS of every answer in the period."""
+        return nps(*self.totals.nps_counts)
+
+    @property
+    def prev_nps(self) -> Score:
+        """NPS of every answer in the previous period."""
+        return nps(*self.prev_totals.nps_counts)
+
+    @property
+    def nps_change(self) -> Change | None:
+        """The NPS change from the previous period, judged against noise."""
+        return nps_change(NpsCounts(*self.prev_totals.nps_counts), NpsCounts(*self.totals.nps_counts))
+
+    def by_id(self, topic_id: int) -> TopicFigures | None:
+        """One topic's figures."""
+        return next((t for t in self.topics if t.node.id == topic_id), None)
+
+
+def topic_analytics(
+    period: Period,
+    survey_id: int | None = None,
+    only: Iterable[int] | None = None,
+    trend_weeks: int = 12,
+    with_driver: bool = True,
+) -> Analytics:
+    """Figures for every active topic (or the subtrees of ``only``) in ``period`` and the one before."""
+    tree = q.topic_tree()
+    if only is not None:
+        wanted = set(only)
+        tree = [n for n in tree if n.id in wanted or wanted.intersection(n.ancestors)]
+    scope = None if only is None else [n.id for n in tree]
+    previous = period.previous()
+    now, before = q.topic_counts(period, survey_id, scope), q.topic_counts(previous, survey_id, scope)
+    totals, prev_totals = q.totals(period, survey_id), q.totals(previous, survey_id)
+    negative = q.negative_accounts(period, survey_id, scope)
+    prev_negative = q.negative_accounts(previous, survey_id, scope)
+    rows = [_figures(n, now, before, totals, prev_totals, negative, prev_negative) for n in tree]
+    _add_trend(rows, scope, period, trend_weeks, survey_id)
+    week = days_ending(period.last, EMERGING_DAYS, period.zone)
+    retag = q.retag_running()
+    result = Analytics(
+        period, previous, totals, prev_totals, rows, week, week.previous(stats.BASELINE_WEEKS), retag
+    )
+    for res in emerging_results(week, survey_id, paused=retag is not None):
+        figures = result.by_id(res.key)
+        if figures is not None:
+            figures.emerging = res
+    if with_driver:
+        _add_drivers(result, tree, survey_id)
+    return result
+
+
+def _figures(node, now, before, totals, prev_totals, negative, prev_negative) -> TopicFigures:
+    c, b = now.get(node.id, q.TopicCounts()), before.get(node.id, q.TopicCounts())
+    accounts = negative.get(node.id, [])
+    return TopicFigures(
+        node=node,
+        now=c,
+        before=b,
+        share=share(min(c.responses, totals.analysed), totals.analysed),
+        prev_share=share(min(b.responses, prev_totals.analysed), prev_totals.analysed),
+        nps=nps(*c.nps_counts),
+        prev_nps=nps(*b.nps_counts),
+        nps_change=nps_change(NpsCounts(*b.nps_counts), NpsCounts(*c.nps_counts)),
+        impact=stats.nps_impact(totals.nps_counts, c.nps_counts),
+        prev_impact=stats.nps_impact(prev_totals.nps_counts, b.nps_counts),
+        revenue=sum(arr for _, _, arr, _ in accounts),
+        revenue_accounts=accounts,
+        prev_revenue=sum(arr for _, _, arr, _ in prev_negative.get(node.id, [])),
+    )
+
+
+def _add_trend(rows: list[TopicFigures], scope, period: Period, weeks: int, survey_id: int | None) -> None:
+    buckets = weekly_buckets(period, weeks)
+    per_topic, denominators = q.weekly_counts(buckets, survey_id, scope)
+    for row in rows:
+        counts = per_topic.get(row.node.id, [0] * len(buckets))
+        row.trend = [(b, k, n) for b, k, n in zip(buckets, counts, denominators, strict=True)]
+
+
+def emerging_results(
+    week: Period, survey_id: int | None = None, paused: bool = False
+) -> list[stats.EmergingResult]:
+    """The emerging test of every active topic: ``week`` against the 8 weeks before it.
+
+    The same test serves every team's digest and every page view of a week, so it is kept for a few
+    minutes per process, keyed by the newest response and mention ids (new data is a new key).
+    """
+    key = (week.first, week.last, week.zone, survey_id, paused, q.data_version())
+    hit = _EMERGING.get(key)
+    if hit is not None and time.monotonic() - hit[0] < EMERGING_CACHE_SECONDS:
+        return hit[1]
+    results = _emerging_results(week, survey_id, paused)
+    if len(_EMERGING) > 64:
+        _EMERGING.clear()
+    _EMERGING[key] = (time.monotonic(), results)
+    return results
+
+
+def _emerging_results(week: Period, survey_id: int | None, paused: bool) -> list[stats.EmergingResult]:
+    """Count every topic in the week and its baseline, and test them."""
+    tree = q.topic_tree()
+    baseline = week.previous(stats.BASELINE_WEEKS)
+    now = q.topic_counts(week, survey_id, sentiment=False)
+    base = q.topic_counts(baseline, survey_id, sentiment=False)
+    n_now, n_base = q.totals(week, survey_id).analysed, q.totals(baseline, survey_id).analysed
+    keys = [n.id for n in tree]
+    return stats.emerging(
+        keys,
+        [min(now.get(k, q.TopicCounts()).responses, n_now) for k in keys],
+        n_now,
+        [min(base.get(k, q.TopicCounts()).responses, n_base) for k in keys],
+        n_base,
+        [now.get(k, q.TopicCounts()).accounts for k in keys],
+        paused=frozenset(keys) if paused else frozenset(),
+    )
+
+
+def _add_drivers(result: Analytics, tree: Sequence[q.TopicNode], survey_id: int | None) -> None:
+    """Two fits: top-level topics (subtopics rolled up), and every topic on its own mentions."""
+    scores, pairs = q.nps_topic_rows(result.period, survey_id)
+    if not scores:
+        return
+    nodes = {n.id: n for n in tree}
+    own: dict[int, set[int]] = {}
+    for rid, tid in pairs:
+        if tid in nodes:
+            own.setdefault(rid, set()).add(tid)
+    roots = {rid: {(nodes[t].ancestors or (t,))[0] for t in ts} for rid, ts in own.items()}
+    top_fit = _fit(scores, roots)
+    all_fit = _fit(scores, own)
+    result.driver_n = top_fit.n
+    result.driver_r2 = top_fit.r_squared if top_fit.coefficients else None
+    for row in result.topics:
+        fit = top_fit if row.node.depth == 0 else all_fit
+        row.driver = fit.coefficients.get(row.node.id)
+        if row.driver is None:
+            row.driver_note = fit.dropped.get(row.node.id, f"fewer than {MIN_DRIVER_RESPONSES} NPS answers")
+
+
+def _fit(scores: dict[int, int], topics_of: dict[int, set[int]]) -> stats.DriverFit:
+    """The least-squares driver fit of −100/0/100 answers on topic indicators (grouped rows)."""
+    counts = Counter(t for ts in topics_of.values() for t in ts)
+    columns = sorted(t for t, n in counts.items() if n >= MIN_DRIVER_RESPONSES)
+    index = {t: j for j, t in enumerate(columns)}
+    groups: Counter[tuple[tuple[int, ...], int]] = Counter()
+    for rid, score in scores.items():
+        y = 100 if score >= 9 else (-100 if score <= 6 else 0)
+        groups[(tuple(sorted(index[t] for t in topics_of.get(rid, ()) if t in index)), y)] += 1
+    x = np.zeros((len(groups), len(columns)))
+    y = np.zeros(len(groups))
+    w = np.zeros(len(groups))
+    for i, ((cols, value), n) in enumerate(groups.items()):
+        x[i, list(cols)] = 1
+        y[i], w[i] = value, n
+    return stats.driver_fit(x, y, w, columns)

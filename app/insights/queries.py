@@ -1,0 +1,314 @@
+"""Read models of topic analytics: the topic tree and SQL aggregates over responses and their mentions.
+
+Every count is of distinct responses unless it says mentions. A topic's figures include its subtopics
+(a parent includes its children, as in the explorer): mentions are joined to a small (descendant, ancestor)
+table (a recursive CTE over the tree), so one grouped query answers for every topic at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.insights.periods import Period
+from app.models import (
+    Account,
+    AnalysisState,
+    Mention,
+    Response,
+    RetagRun,
+    RetagState,
+    SurveyKind,
+    Topic,
+)
+
+
+@dataclass(frozen=True)
+class TopicNode:
+    """An active topic in tree order, with its depth and every ancestor id."""
+
+    id: int
+    name: str
+    parent_id: int | None
+    depth: int
+    ancestors: tuple[int, ...] = ()
+    children: list[int] = field(default_factory=list, compare=False)
+
+
+def topic_tree() -> list[TopicNode]:
+    """Active topics in tree order (children after their parent, by position then name)."""
+    topics = list(
+        db.session.execute(
+            sa.select(Topic.id, Topic.name, Topic.parent_id)
+            .where(Topic.is_active.is_(True))
+            .order_by(Topic.position, Topic.name)
+        )
+    )
+    ids = {t.id for t in topics}
+    by_parent: dict[int | None, list] = {}
+    for t in topics:
+        by_parent.setdefault(t.parent_id if t.parent_id in ids else None, []).append(t)
+    out: list[TopicNode] = []
+
+    def walk(parent: int | None, ancestors: tuple[int, ...]) -> None:
+        """Append the children of ``parent``, depth first."""
+        for t in by_parent.get(parent, []):
+            node = TopicNode(
+                t.id, t.name, t.parent_id if t.parent_id in ids else None, len(ancestors), ancestors
+            )
+            node.children.extend(c.id for c in by_parent.get(t.id, []))
+            out.append(node)
+            walk(t.id, (*ancestors, t.id))
+
+    walk(None, ())
+    return out
+
+
+def _pairs(only: Iterable[int] | None = None) -> sa.CTE:
+    """(d, a): every active topic d with itself and each of its ancestors a (a recursive CTE over the
+    tree: plain SQL, so the statement is compiled once and cached). ``only`` keeps those ancestors."""
+    anchor = sa.select(Topic.id.label("d"), Topic.id.label("a")).where(Topic.is_active.is_(True))
+    tree = anchor.cte("topic_tree", recursive=True)
+    parent = sa.orm.aliased(Topic)
+    # UNION, not UNION ALL: a cycle in the tree (refused by the editor) still could not loop forever.
+    tree = tree.union(
+        sa.select(tree.c.d, parent.parent_id)
+        .join(parent, parent.id == tree.c.a)
+        .where(parent.parent_id.is_not(None))
+    )
+    query = sa.select(tree.c.d, tree.c.a)
+    if only is not None:
+        query = query.where(tree.c.a.in_(list(only)))
+    return query.cte("topic_pairs")
+
+
+def _in_period(period_start: datetime, period_end: datetime, survey_id: int | None) -> list:
+    conditions = [Response.created_at >= period_start, Response.created_at < period_end]
+    if survey_id is not None:
+        conditions.append(Response.survey_id == survey_id)
+    return conditions
+
+
+def period_responses(period_start: datetime, period_end: datetime, survey_id: int | None = None) -> sa.CTE:
+    """The period's responses as a materialised CTE, so every query starts from the period (by the
+    created_at index) and reaches mentions by response id: its cost follows the period, not the history."""
+    return (
+        sa.select(
+            Response.id,
+            Response.account_id,
+            Response.kind,
+            Response.score,
+            Response.created_at,
+            sa.case((Response.kind == SurveyKind.NPS, Response.score)).label("nps"),
+        )
+        .where(*_in_period(period_start, period_end, survey_id))
+        .cte("period_responses")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _mention_join(pairs: sa.CTE, r: sa.CTE) -> sa.Select:
+    """FROM the period's responses joined to their (not rejected) mentions and the pairs table."""
+    return (
+        sa.select()
+        .select_from(r)
+        .join(Mention, Mention.response_id == r.c.id)
+        .join(pairs, pairs.c.d == Mention.topic_id)
+        .where(Mention.rejected.is_(False))
+    )
+
+
+@dataclass
+class TopicCounts:
+    """One topic's counts in a period."""
+
+    responses: int = 0
+    accounts: int = 0
+    positive: int = 0  # mentions
+    neutral: int = 0
+    negative: int = 0
+    promoters: int = 0  # among its NPS responses
+    passives: int = 0
+    detractors: int = 0
+
+    @property
+    def mentions(self) -> int:
+        """Mentions with any sentiment label (or none)."""
+        return self.positive + self.neutral + self.negative
+
+    @property
+    def nps_counts(self) -> tuple[int, int, int]:
+        """(promoters, passives, detractors) of its NPS responses."""
+        return self.promoters, self.passives, self.detractors
+
+
+def topic_counts(
+    period: Period,
+    survey_id: int | None = None,
+    only: Iterable[int] | None = None,
+    sentiment: bool = True,
+) -> dict[int, TopicCounts]:
+    """Responses, accounts, NPS bands and (with ``sentiment``) mention sentiment per topic, subtopics in."""
+    pairs = _pairs(only)
+    r = period_responses(period.start, period.end, survey_id)
+    base = _mention_join(pairs, r)
+    # One row per (topic, response): responses, accounts and bands come from one grouped pass over it.
+    per_response = (
+        base.add_columns(pairs.c.a.label("a"), r.c.id.label("rid"), r.c.account_id.label("acc"), r.c.nps)
+        .distinct()
+        .subquery()
+    )
+    out: dict[int, TopicCounts] = {}
+    for a, n, accounts, p, m, d in db.session.execute(
+        sa.select(
+            per_response.c.a,
+            sa.func.count(),
+            sa.func.count(sa.distinct(per_response.c.acc)),
+            *_bands(per_response.c.nps),
+        ).group_by(per_response.c.a)
+    ):
+        out[a] = TopicCounts(
+            responses=n, accounts=accounts, promoters=p or 0, passives=m or 0, detractors=d or 0
+        )
+    if sentiment:
+        _add_sentiment(out, base, pairs)
+    return out
+
+
+def _add_sentiment(out: dict[int, TopicCounts], base: sa.Select, pairs: sa.CTE) -> None:
+    """Mentions per topic and sentiment label (a mention without a label counts as neutral)."""
+    label = sa.func.coalesce(Mention.sentiment_label, "neutral")
+    rows = db.session.execute(base.add_columns(pairs.c.a, label, sa.func.count()).group_by(pairs.c.a, label))
+    for a, lab, n in rows:
+        if lab in ("positive", "negative", "neutral"):
+            setattr(out.setdefault(a, TopicCounts()), lab, n)
+
+
+def _bands(score: sa.ColumnElement) -> list[sa.ColumnElement]:
+    return [
+        sa.func.sum(sa.case((score >= 9, 1), else_=0)),
+        sa.func.sum(sa.case((score.between(7, 8), 1), else_=0)),
+        sa.func.sum(sa.case((score <= 6, 1), else_=0)),
+    ]
+
+
+@dataclass(frozen=True)
+class Totals:
+    """All responses of a period: how many, how many were analysed comments, and the NPS bands."""
+
+    responses: int
+    analysed: int
+    promoters: int
+    passives: int
+    detractors: int
+
+    @property
+    def nps_counts(self) -> tuple[int, int, int]:
+        """(promoters, passives, detractors)."""
+        return self.promoters, self.passives, self.detractors
+
+
+def totals(period: Period, survey_id: int | None = None) -> Totals:
+    """Responses in the period, analysed comments (the share denominator), and NPS bands."""
+    score = sa.case((Response.kind == SurveyKind.NPS, Response.score))
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.sum(sa.case((Response.analysis_state == AnalysisState.DONE, 1), else_=0)),
+            *_bands(score),
+        ).where(*_in_period(period.start, period.end, survey_id))
+    ).one()
+    return Totals(*(int(v or 0) for v in row))
+
+
+def weekly_counts(
+    buckets: Sequence[Period],
+    survey_id: int | None = None,
+    only: Iterable[int] | None = None,
+) -> tuple[dict[int, list[int]], list[int]]:
+    """Responses per topic per bucket, and analysed comments per bucket (for shares over time)."""
+    if not buckets:
+        return {}, []
+    r = period_responses(buckets[0].start, buckets[-1].end, survey_id)
+    bucket = sa.case(*[(r.c.created_at < b.end, i) for i, b in enumerate(buckets)])
+    pairs = _pairs(only)
+    per_topic: dict[int, list[int]] = {}
+    rows = db.session.execute(
+        _mention_join(pairs, r)
+        .add_columns(pairs.c.a, bucket.label("b"), sa.func.count(sa.distinct(r.c.id)))
+        .group_by(pairs.c.a, bucket)
+    )
+    for a, b, n in rows:
+        per_topic.setdefault(a, [0] * len(buckets))[b] = n
+    denominators = [0] * len(buckets)
+    which = sa.case(*[(Response.created_at < b.end, i) for i, b in enumerate(buckets)])
+    for b, n in db.session.execute(
+        sa.select(which.label("b"), sa.func.count())
+        .where(*_in_period(buckets[0].start, buckets[-1].end, survey_id))
+        .where(Response.analysis_state == AnalysisState.DONE)
+        .group_by(which)
+    ):
+        denominators[b] = n
+    return per_topic, denominators
+
+
+def negative_accounts(
+    period: Period, survey_id: int | None = None, only: Iterable[int] | None = None
+) -> dict[int, list[tuple[int, str, int, int]]]:
+    """Per topic, the accounts that mentioned it negatively: (id, name, ARR, negative responses), by ARR."""
+    pairs = _pairs(only)
+    r = period_responses(period.start, period.end, survey_id)
+    rows = db.session.execute(
+        _mention_join(pairs, r)
+        .join(Account, Account.id == r.c.account_id)
+        .where(Mention.sentiment_label == "negative")
+        .add_columns(pairs.c.a, Account.id, Account.name, Account.arr, sa.func.count(sa.distinct(r.c.id)))
+        .group_by(pairs.c.a, Account.id, Account.name, Account.arr)
+    )
+    out: dict[int, list[tuple[int, str, int, int]]] = {}
+    for a, account_id, name, arr, n in rows:
+        out.setdefault(a, []).append((account_id, name, int(arr or 0), n))
+    for accounts in out.values():
+        accounts.sort(key=lambda row: (-row[2], row[1]))
+    return out
+
+
+def nps_topic_rows(
+    period: Period, survey_id: int | None = None
+) -> tuple[dict[int, int], list[tuple[int, int]]]:
+    """NPS responses of the period (id → score) and their (response id, topic id) mentions."""
+    where = [*_in_period(period.start, period.end, survey_id), Response.kind == SurveyKind.NPS]
+    # list() first: a Result has .keys(), so dict() would read it as a mapping
+    scores = dict(list(db.session.execute(sa.select(Response.id, Response.score).where(*where))))
+    r = period_responses(period.start, period.end, survey_id)
+    pairs = db.session.execute(
+        sa.select(Mention.response_id, Mention.topic_id)
+        .select_from(r)
+        .join(Mention, Mention.response_id == r.c.id)
+        .where(r.c.kind == SurveyKind.NPS, Mention.rejected.is_(False))
+        .distinct()
+    )
+    return scores, list(pairs)
+
+
+def data_version() -> tuple[int, int]:
+    """The newest response and mention ids: any new answer, tag or rejection changes them."""
+    row = db.session.execute(
+        sa.select(sa.func.max(Response.id), sa.select(sa.func.max(Mention.id)).scalar_subquery())
+    )
+    newest_response, newest_mention = row.one()
+    return int(newest_response or 0), int(newest_mention or 0)
+
+
+def retag_running() -> RetagRun | None:
+    """The re-tag run in progress, if any: while history is re-tagged, shares move for no real reason."""
+    return db.session.execute(
+        sa.select(RetagRun)
+        .where(RetagRun.state.in_([RetagState.QUEUED, RetagState.RUNNING]))
+        .order_by(RetagRun.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
