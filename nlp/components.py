@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
+from nlp import intent as intents_mod
 from nlp import keyphrases as kp
 from nlp.decide import ARGMAX
 from nlp.flags import F_FOREIGN, F_FUZZY, F_NONASCII
@@ -52,6 +53,7 @@ class DocState:
     keyphrases: list[str] = field(default_factory=list)
     model_topics: dict[str, float] = field(default_factory=dict)
     memo: dict | None = None  # per-doc values shared by several topics (nlp.polarity)
+    intents: list[tuple] = field(default_factory=list)  # (label, score, sentence, first token, end token)
 
 
 class AnalysisComponent:
@@ -70,6 +72,7 @@ class AnalysisComponent:
             known = known_english_words() if fuzzy else frozenset()
             self.matcher = TopicMatcher(taxonomy, lambda s: [t.text for t in tokenizer(s)], known)
         self.table = TokenTable(self.lexicon, self.matcher)
+        self.intent_model = intents_mod.default_model()
         self.parsed = "parser" in nlp.pipe_names
 
     def __call__(self, doc: Doc) -> Doc:
@@ -86,6 +89,13 @@ class AnalysisComponent:
         state = DocState(infos, idx, language)
         if language == "en":
             state.scored = scored
+            if scored.sentences:
+                text = doc.text
+                rows = intents_mod.detect(self.intent_model, infos, idx, scored.sentences, text)
+                if rows:
+                    rows = intents_mod.supported(scored, rows)
+                    intents_mod.make_problems_negative(scored, infos, idx, rows, text)
+                    state.intents = [r[:5] for r in rows]
             if self.matcher is not None and scored.hooks:
                 state.matches = self.matcher.match(infos, scored.hooks, bool(scored.anyflags & F_FUZZY))
             state.keyphrases = kp.from_noun_chunks(doc) if self.parsed else kp.extract(infos, flags)

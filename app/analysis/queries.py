@@ -176,11 +176,11 @@ def nlp_queue_length() -> int | None:
 
 
 def response_with_mentions(response_id: int) -> Response | None:
-    """A response with its mentions and their topics loaded."""
+    """A response with its mentions (and their topics) and intents loaded."""
     return db.session.execute(
         sa.select(Response)
         .where(Response.id == response_id)
-        .options(selectinload(Response.mentions).selectinload(Mention.topic))
+        .options(selectinload(Response.mentions).selectinload(Mention.topic), selectinload(Response.intents))
     ).scalar_one_or_none()
 
 
