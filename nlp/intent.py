@@ -434,8 +434,8 @@ def problem_rows(infos: list[tuple], rows: list[tuple]) -> dict[int, tuple]:
 def make_problems_negative(
     scored, infos: list[tuple], idx: list[int], rows: list[tuple], text: str
 ) -> list[int]:
-    """A problem report is negative unless the same sentence says it is solved: lower the sentence's
-    valence to at most ``-(PROBLEM_FLOOR + score)`` by weighting the intent's evidence (so explanations
+    """A problem report is negative unless the same sentence says it is solved: a sentence whose words are
+    not already clearly negative gets its valence lowered to ``-(PROBLEM_FLOOR + score)`` by weighting the intent's evidence (so explanations
     show which words of which intent made it negative). Returns the sentence indices changed."""
     best = problem_rows(infos, rows)
     if not best:
@@ -448,9 +448,9 @@ def make_problems_negative(
         if solved(low):
             continue
         cur = sum(w[a:b]) + scored.emphasis[s]
+        if cur <= -PROBLEM_FLOOR:
+            continue  # already negative: its words say so (and keep their weights for topic sentiment)
         target = -(PROBLEM_FLOOR + p)
-        if cur <= target:
-            continue
         tok = max(range(x, y), key=lambda i: (infos[i][FLAGS] & F_ALPHA != 0, i))
         delta = target - cur
         if not w[tok]:
