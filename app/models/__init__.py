@@ -7,6 +7,7 @@ from app.models.explorer import SavedView
 from app.models.followups import FollowUp, FollowUpEvent, FollowUpState
 from app.models.health import HealthBand, HealthSnapshot
 from app.models.responses import AnalysisState, Channel, FormCategory, Response, score_band
+from app.models.rollups import NO_ACCOUNT, SCORE_VALUES, ResponseRollup, RollupTzOffset
 from app.models.surveys import (
     SCORE_RANGES,
     DeliveryState,
@@ -24,7 +25,9 @@ from app.models.workspace import AuditEvent, ImportBatch, OutboxMessage, Setting
 
 __all__ = [
     "INTENTS",
+    "NO_ACCOUNT",
     "SCORE_RANGES",
+    "SCORE_VALUES",
     "Account",
     "Alert",
     "AnalysisState",
@@ -50,9 +53,11 @@ __all__ = [
     "OutboxMessage",
     "Response",
     "ResponseIntent",
+    "ResponseRollup",
     "RetagRun",
     "RetagState",
     "Role",
+    "RollupTzOffset",
     "SavedView",
     "Send",
     "SendStatus",
