@@ -4,7 +4,15 @@ from app.models.accounts import Account, Contact, Lifecycle, Suppression, Tier
 from app.models.base import Base, utcnow
 from app.models.digests import Alert, Digest, DigestState, Team, TeamMessage, team_members, team_topics
 from app.models.explorer import SavedView
-from app.models.followups import FollowUp, FollowUpEvent, FollowUpState
+from app.models.followups import (
+    OPEN_STATES,
+    FollowUp,
+    FollowUpEvent,
+    FollowUpMessage,
+    FollowUpRule,
+    FollowUpState,
+    followup_responses,
+)
 from app.models.health import HealthBand, HealthSnapshot
 from app.models.responses import AnalysisState, Channel, FormCategory, Response, score_band
 from app.models.surveys import (
@@ -24,6 +32,7 @@ from app.models.workspace import AuditEvent, ImportBatch, OutboxMessage, Setting
 
 __all__ = [
     "INTENTS",
+    "OPEN_STATES",
     "SCORE_RANGES",
     "Account",
     "Alert",
@@ -37,6 +46,8 @@ __all__ = [
     "DigestState",
     "FollowUp",
     "FollowUpEvent",
+    "FollowUpMessage",
+    "FollowUpRule",
     "FollowUpState",
     "FormCategory",
     "HealthBand",
@@ -66,6 +77,7 @@ __all__ = [
     "Tier",
     "Topic",
     "User",
+    "followup_responses",
     "score_band",
     "team_members",
     "team_topics",
