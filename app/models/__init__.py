@@ -4,7 +4,15 @@ from app.models.accounts import Account, Contact, Lifecycle, Suppression, Tier
 from app.models.base import Base, utcnow
 from app.models.digests import Alert, Digest, DigestState, Team, TeamMessage, team_members, team_topics
 from app.models.explorer import SavedView
-from app.models.followups import FollowUp, FollowUpEvent, FollowUpState
+from app.models.followups import (
+    OPEN_STATES,
+    FollowUp,
+    FollowUpEvent,
+    FollowUpMessage,
+    FollowUpRule,
+    FollowUpState,
+    followup_responses,
+)
 from app.models.health import HealthBand, HealthSnapshot
 from app.models.responses import AnalysisState, Channel, FormCategory, Response, score_band
 from app.models.rollups import NO_ACCOUNT, SCORE_VALUES, ResponseRollup, RollupTzOffset
@@ -26,6 +34,7 @@ from app.models.workspace import AuditEvent, ImportBatch, OutboxMessage, Setting
 __all__ = [
     "INTENTS",
     "NO_ACCOUNT",
+    "OPEN_STATES",
     "SCORE_RANGES",
     "SCORE_VALUES",
     "Account",
@@ -40,6 +49,8 @@ __all__ = [
     "DigestState",
     "FollowUp",
     "FollowUpEvent",
+    "FollowUpMessage",
+    "FollowUpRule",
     "FollowUpState",
     "FormCategory",
     "HealthBand",
@@ -71,6 +82,7 @@ __all__ = [
     "Tier",
     "Topic",
     "User",
+    "followup_responses",
     "score_band",
     "team_members",
     "team_topics",
