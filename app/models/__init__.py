@@ -5,7 +5,15 @@ from app.models.api import ApiToken, IdempotencyKey, Tombstone
 from app.models.base import Base, utcnow
 from app.models.digests import Alert, Digest, DigestState, Team, TeamMessage, team_members, team_topics
 from app.models.explorer import SavedView
-from app.models.followups import FollowUp, FollowUpEvent, FollowUpState
+from app.models.followups import (
+    OPEN_STATES,
+    FollowUp,
+    FollowUpEvent,
+    FollowUpMessage,
+    FollowUpRule,
+    FollowUpState,
+    followup_responses,
+)
 from app.models.health import HealthBand, HealthSnapshot
 from app.models.responses import AnalysisState, Channel, FormCategory, Response, score_band
 from app.models.surveys import (
@@ -33,6 +41,7 @@ from app.models.workspace import AuditEvent, ImportBatch, OutboxMessage, Setting
 
 __all__ = [
     "INTENTS",
+    "OPEN_STATES",
     "SCORE_RANGES",
     "Account",
     "Alert",
@@ -49,6 +58,8 @@ __all__ = [
     "EndpointState",
     "FollowUp",
     "FollowUpEvent",
+    "FollowUpMessage",
+    "FollowUpRule",
     "FollowUpState",
     "FormCategory",
     "HealthBand",
@@ -84,6 +95,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookMessage",
+    "followup_responses",
     "score_band",
     "team_members",
     "team_topics",

@@ -1,7 +1,7 @@
 """api tokens idempotency tombstones webhooks
 
 Revision ID: api_0001
-Revises: insights_0001
+Revises: loop_0001
 Create Date: 2026-12-06 14:04:01.820631
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'api_0001'
-down_revision = 'insights_0001'
+down_revision = 'loop_0001'
 branch_labels = None
 depends_on = None
 
