@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic autogenerate reads the metadata from here)."""
 
 from app.models.accounts import Account, Contact, Lifecycle, Suppression, Tier
+from app.models.api import ApiToken, IdempotencyKey, Tombstone
 from app.models.base import Base, utcnow
 from app.models.digests import Alert, Digest, DigestState, Team, TeamMessage, team_members, team_topics
 from app.models.explorer import SavedView
@@ -29,6 +30,14 @@ from app.models.surveys import (
 )
 from app.models.topics import INTENTS, Mention, MentionSource, ResponseIntent, RetagRun, RetagState, Topic
 from app.models.users import Role, User
+from app.models.webhooks import (
+    DeliveryStatus,
+    EndpointState,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 from app.models.workspace import AuditEvent, ImportBatch, OutboxMessage, Setting
 
 __all__ = [
@@ -40,13 +49,16 @@ __all__ = [
     "Account",
     "Alert",
     "AnalysisState",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "Channel",
     "Contact",
     "DeliveryState",
+    "DeliveryStatus",
     "Digest",
     "DigestState",
+    "EndpointState",
     "FollowUp",
     "FollowUpEvent",
     "FollowUpMessage",
@@ -55,6 +67,7 @@ __all__ = [
     "FormCategory",
     "HealthBand",
     "HealthSnapshot",
+    "IdempotencyKey",
     "ImportBatch",
     "Invitation",
     "Lifecycle",
@@ -80,8 +93,13 @@ __all__ = [
     "Team",
     "TeamMessage",
     "Tier",
+    "Tombstone",
     "Topic",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookMessage",
     "followup_responses",
     "score_band",
     "team_members",

@@ -10,7 +10,7 @@ The trigger text is a frozen copy of app/trends/rollup_sql.py at this revision (
 Note for later migrations: a batch_alter_table that recreates ``responses`` on SQLite drops its triggers.
 
 Revision ID: cs_0001
-Revises: loop_0001
+Revises: api_0001
 Create Date: 2026-12-06 14:30:00
 
 """
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "cs_0001"
-down_revision = "loop_0001"
+down_revision = "api_0001"
 branch_labels = None
 depends_on = None
 
