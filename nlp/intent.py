@@ -434,9 +434,10 @@ def problem_rows(infos: list[tuple], rows: list[tuple]) -> dict[int, tuple]:
 def make_problems_negative(
     scored, infos: list[tuple], idx: list[int], rows: list[tuple], text: str
 ) -> list[int]:
-    """A problem report is negative unless the same sentence says it is solved: a sentence whose words are
-    not already clearly negative gets its valence lowered to ``-(PROBLEM_FLOOR + score)`` by weighting the intent's evidence (so explanations
-    show which words of which intent made it negative). Returns the sentence indices changed."""
+    """A problem report is negative unless the same sentence says it is solved: a sentence whose words
+    are not already clearly negative gets its valence lowered to ``-(PROBLEM_FLOOR + score)`` by weighting
+    the intent's evidence (so explanations show which words of which intent made it negative). Returns the
+    sentence indices changed."""
     best = problem_rows(infos, rows)
     if not best:
         return []
