@@ -360,7 +360,7 @@ _SOLVED = re.compile(
 _UNSOLVED = re.compile(r"(?:\bnot|n't|\bnever|\bstill|\byet to|\bno)\W+(?:\w+\W+){0,2}$")
 
 
-def solved(sentence_lower: str) -> bool:
+def is_solved_en(sentence_lower: str) -> bool:
     """Whether a sentence says its problem was solved ("fixed the same day"), not "still not fixed"."""
     return any(not _UNSOLVED.search(sentence_lower[: m.start()]) for m in _SOLVED.finditer(sentence_lower))
 
@@ -432,7 +432,7 @@ def problem_rows(infos: list[tuple], rows: list[tuple]) -> dict[int, tuple]:
 
 
 def make_problems_negative(
-    scored, infos: list[tuple], idx: list[int], rows: list[tuple], text: str
+    scored, infos: list[tuple], idx: list[int], rows: list[tuple], text: str, solved=None
 ) -> list[int]:
     """A problem report is negative unless the same sentence says it is solved: a sentence whose words
     are not already clearly negative gets its valence lowered to ``-(PROBLEM_FLOOR + score)`` by weighting
@@ -446,7 +446,7 @@ def make_problems_negative(
     for s, (_label, p, _, x, y, _rule) in sorted(best.items()):
         a, b = scored.sentences[s]
         low = text[idx[a] : idx[b - 1] + infos[b - 1][LENGTH]].lower()
-        if solved(low):
+        if (solved or is_solved_en)(low):
             continue
         cur = sum(w[a:b]) + scored.emphasis[s]
         if cur <= -PROBLEM_FLOOR:
@@ -530,7 +530,7 @@ def rule_intents(sentence: str) -> list[tuple[str, float, int, int]]:
         for m in pat.finditer(sentence):
             if _RULE_NEG.search(sentence[: m.start()]):
                 continue  # "no bugs since", "never had an error"
-            if label == "bug_report" and solved(sentence):
+            if label == "bug_report" and is_solved_en(sentence):
                 break
             out.append((label, score, m.start(), m.end()))
             break

@@ -107,12 +107,12 @@ class CompactAnalysis(TextAnalysis):
 def compact_result(
     builder: Builder, text: str, truncated: bool, state: DocState, total: float
 ) -> CompactAnalysis:
-    """The result of an English doc (``total``: its normalised score)."""
+    """The result of an analysed doc (``total``: its normalised score)."""
     r = object.__new__(CompactAnalysis)
     put = object.__setattr__
     put(r, "sentiment", builder.sentiment(total))
     put(r, "keyphrases", state.keyphrases)
-    put(r, "language", "en")
+    put(r, "language", state.language)
     put(r, "truncated", truncated)
     put(r, "text", text)
     put(r, "_rows", builder.rows(text, state))
@@ -157,7 +157,11 @@ class Builder:
         clause; the topic model's guesses for topics no phrase found come last."""
         sc, idx, infos = state.scored, state.idx, state.infos
         tm = self.topic_model
-        pol = tm.polarity.topics if tm is not None and tm.polarity is not None else ()
+        pol = (
+            tm.polarity.topics
+            if tm is not None and tm.polarity is not None and state.language == "en"
+            else ()
+        )
         out: list[tuple] = []
         seen: set[tuple[int, int]] = set()
         cstarts = sc.clause_starts
