@@ -1,7 +1,7 @@
 """Sends: an admin's per-send override of the survey quarantine
 
 Revision ID: newuser_0001
-Revises: api_0001
+Revises: cs_0001
 Create Date: 2026-12-06 14:30:00
 
 Expand only: one defaulted column.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'newuser_0001'
-down_revision = 'api_0001'
+down_revision = 'cs_0001'
 branch_labels = None
 depends_on = None
 
