@@ -11,6 +11,7 @@ from flask import Flask, current_app, g, request
 from app import (
     cli,
     errors,
+    inputs,
     queue,
     security,
     tasks,  # noqa: F401  (declares every job, so app.queue knows each name's queue and retries)
@@ -55,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     queue.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their <int:> parts use its converter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     cli.register(app)
