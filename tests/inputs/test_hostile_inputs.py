@@ -173,3 +173,16 @@ def test_head_on_one_click_unsubscribe_is_200_and_changes_nothing(app, client):
     with app.app_context():
         contact = db.session.get(Invitation, inv_id).contact
         assert db.session.get(Contact, contact.id).unsubscribed_at is None
+
+
+def test_a_preview_score_and_an_account_reference_take_ascii_digits_only(app, admin_client, cs_client):
+    with app.app_context():
+        survey_id = make_survey().id
+        db.session.commit()
+    assert admin_client.get(f"/surveys/{survey_id}/preview?score=²").status_code == 200
+    resp = cs_client.post("/contacts/new", data={"email": "a@b.example", "name": "A", "account": "#²"})
+    assert resp.status_code < 500
+    resp = cs_client.post(
+        "/contacts/new", data={"email": "a@b.example", "name": "A", "account": "#99999999999"}
+    )
+    assert resp.status_code < 500
