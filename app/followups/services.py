@@ -34,6 +34,7 @@ __all__ = [
     "preview",
     "state_for_response",
     "sweep",
+    "utcnow",
 ]
 
 APPLY_JOB = "followups.apply_rules"
@@ -124,3 +125,12 @@ _ACTIONS = {
     "reply": lambda fid, actor, f: workflow.reply(fid, actor, f.get("subject"), f.get("body")),
 }
 ACTIONS = tuple(_ACTIONS)
+ACTION_FIELDS = ("channel", "note", "code", "loop", "root_topic_id", "assignee_id", "subject", "body")
+DONE_MESSAGES = {
+    "contacted": "Marked as contacted.",
+    "resolve": "Resolved.",
+    "reopen": "Reopened; the owner was told.",
+    "assign": "Reassigned; the new owner was told.",
+    "note": "Note added.",
+    "reply": "Reply queued: it is emailed once.",
+}
