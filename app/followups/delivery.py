@@ -22,7 +22,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.mail import services as mail
-from app.mail.suppression import is_suppressed
+from app.mail.queries import is_suppressed
 from app.models import DeliveryState, FollowUpMessage, utcnow
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.followups import delivery
 from app.followups.emails import alert_email
 from app.followups.sla import Calendar
-from app.mail.suppression import is_suppressed
+from app.mail.queries import is_suppressed
 from app.models import OPEN_STATES, FollowUp, FollowUpEvent, FollowUpState, Role, Topic, User, utcnow
 from app.workspace_settings import get_setting, workspace_timezone
 
