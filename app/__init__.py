@@ -25,6 +25,7 @@ from app.config import load_config
 from app.database import configure_engine
 from app.explorer.routes import bp as explorer_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.followups.routes import bp as followups_bp
 from app.insights.routes import bp as insights_bp
 from app.main.routes import bp as main_bp
 from app.outbox.routes import bp as outbox_bp
@@ -42,6 +43,7 @@ BLUEPRINTS = (
     analysis_bp,
     explorer_bp,
     insights_bp,
+    followups_bp,
 )
 
 
