@@ -65,6 +65,8 @@ def test_the_nps_scale_is_one_row_on_a_phone(app, page):
         ".scale label", "els => els.map(e => Math.round(e.getBoundingClientRect().top))"
     )
     assert len(tops) == 11 and len(set(tops)) == 1
+    widths = page.eval_on_selector_all(".scale label", "els => els.map(e => e.getBoundingClientRect().width)")
+    assert min(widths) >= 24  # WCAG 2.5.8 target size
     assert _page_width(page) <= 360
     ends = page.locator(".scale-ends span")
     assert ends.first.inner_text() == "Not at all likely" and ends.last.inner_text() == "Extremely likely"
