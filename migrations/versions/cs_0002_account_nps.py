@@ -6,7 +6,7 @@ column for descending (NULLs sort first there, so DESC already puts them last).
 Filled by the health job (daily, and after new answers); NULL until then.
 
 Revision ID: cs_0002
-Revises: cs_0001
+Revises: newuser_0001
 Create Date: 2026-12-06 14:40:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "cs_0002"
-down_revision = "cs_0001"
+down_revision = "newuser_0001"
 branch_labels = None
 depends_on = None
 
