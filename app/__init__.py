@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 
+from app import api as rest_api
 from app import (
     cli,
     errors,
@@ -28,6 +29,7 @@ from app.main.routes import bp as main_bp
 from app.outbox.routes import bp as outbox_bp
 from app.respond.routes import bp as respond_bp
 from app.surveys.routes import bp as surveys_bp
+from app.timefmt import localtime, zone_name
 
 BLUEPRINTS = (
     auth_bp,
@@ -57,9 +59,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    rest_api.init_app(app)
     cli.register(app)
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.filters["one_stop"] = one_stop
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.globals["zone_name"] = zone_name
     return app
 
 

@@ -14,7 +14,7 @@ double click, a concurrent post), the answer becomes an edit of that row, as abo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -52,6 +52,7 @@ class Answer:
     email: str | None = None
     account_hint: str | None = None
     locale: str = "en"
+    opened_at: datetime | None = None  # when the answering page was rendered (from its form key)
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,25 @@ def _apply(response: Response, answer: Answer) -> tuple[bool, bool]:
     if answer.category is not None and response.form_category != answer.category:
         response.form_category = answer.category
         changed = True
-    if changed:
+    if changed and _is_edit(response, answer):
         response.edit_count = (response.edit_count or 0) + 1
     return changed, comment_changed
+
+
+def _is_edit(response: Response, answer: Answer) -> bool:
+    """A change counts as an edit only from a page opened after the answer existed: completing the first
+    answer on the page that created it (auto-saved score, then comment, then Save) is no edit."""
+    created = response.created_at
+    if answer.opened_at is None or created is None:
+        return True
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=answer.opened_at.tzinfo)
+    return answer.opened_at > created
+
+
+def with_opened_at(answer: Answer, opened_at: datetime | None) -> Answer:
+    """The answer, stamped with when its page was rendered."""
+    return replace(answer, opened_at=opened_at)
 
 
 def _existing(invitation_id: int | None, submission_id: str | None) -> Response | None:
@@ -302,6 +319,33 @@ def submit_anonymous(survey: Survey, submission_id: str, answer: Answer, channel
         locale=answer.locale,
     )
     outcome = _store(new, answer)
+    return _finish(outcome, outcome.created or outcome.changed)
+
+
+def submit_external(
+    survey: Survey,
+    answer: Answer,
+    channel: Channel,
+    contact_id: int | None,
+    account_id: int | None,
+    submission_id: str | None,
+) -> Submission:
+    """Record an answer gathered by another system (the REST API): the same rules as every other channel,
+    with ``submission_id`` (the caller's own id) making a resend an edit of the same row."""
+    new = Response(
+        survey_id=survey.id,
+        kind=survey.kind,
+        channel=channel,
+        submission_id=submission_id,
+        contact_id=contact_id,
+        account_id=account_id,
+        score=answer.score,
+        comment=answer.comment,
+        form_category=answer.category,
+        respondent_email=answer.email,
+        locale=answer.locale,
+    )
+    outcome = _store(new, answer) if submission_id else _store(new, answer, first=True)
     return _finish(outcome, outcome.created or outcome.changed)
 
 
