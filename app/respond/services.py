@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from app.analysis import services as analysis
 from app.database import insert_ignoring_conflict, is_unique_violation
 from app.extensions import db
+from app.followups import services as followups
 from app.mail import services as mail
 from app.models import (
     AnalysisState,
@@ -192,7 +193,9 @@ def _finish(outcome: Submission, analyse: bool) -> Submission:
     )
     db.session.commit()
     if analyse and pending:
-        analysis.enqueue_tagging([response_id])
+        analysis.enqueue_tagging([response_id])  # follow-up rules run once it is analysed
+    elif analyse:
+        followups.enqueue_rules([response_id])  # no comment to wait for: score rules now
     return Submission(response, outcome.created, outcome.changed, score, response_id)
 
 
@@ -284,7 +287,9 @@ def submit_invitation_answer(invitation: InvitationRef, kind: SurveyKind, answer
         if response_id is not None:
             db.session.commit()
             if answer.comment:
-                analysis.enqueue_tagging([response_id])
+                analysis.enqueue_tagging([response_id])  # follow-up rules run once it is analysed
+            else:
+                followups.enqueue_rules([response_id])  # no comment to wait for: score rules now
             return Submission(None, True, True, answer.score, response_id)
     new = Response(
         survey_id=invitation.survey_id,
