@@ -36,7 +36,7 @@ from app.models import (
     SurveyKind,
     utcnow,
 )
-from app.surveys.queries import InvitationRef
+from app.surveys.queries import InvitationRef, invitation_ref
 
 SCANNER_WINDOW = timedelta(seconds=10)  # two different score links within this: not a person
 SCANNER_HOLD = timedelta(seconds=60)  # after a flag, the page's automatic save waits for a real press
@@ -279,9 +279,20 @@ def _insert_first(invitation: InvitationRef, kind: SurveyKind, answer: Answer) -
     return response_id
 
 
-def submit_invitation_answer(invitation: InvitationRef, kind: SurveyKind, answer: Answer) -> Submission:
+def submit_invitation_answer(invitation: Invitation, answer: Answer) -> Submission:
+    """Record (or edit) the answer of an invitation's contact, loaded as an ORM object (commands, tests,
+    other features); the returned submission carries the stored response."""
+    outcome = answer_invitation(invitation_ref(invitation), invitation.survey.kind, answer)
+    if outcome.response is not None:
+        return outcome
+    response = db.session.get(Response, outcome.response_id)
+    return Submission(response, outcome.created, outcome.changed, outcome.score, outcome.response_id)
+
+
+def answer_invitation(invitation: InvitationRef, kind: SurveyKind, answer: Answer) -> Submission:
     """Record (or edit) the answer of an invitation's contact: the first answer by the Core path, a later
-    one (or one that lost a race) as an edit of the stored row."""
+    one (or one that lost a race) as an edit of the stored row. The answer endpoint's way: the submission
+    of a first answer carries only the response's id (``response`` is None)."""
     if invitation.responded_at is None:
         response_id = _insert_first(invitation, kind, answer)
         if response_id is not None:

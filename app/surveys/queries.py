@@ -26,6 +26,7 @@ from app.surveys.tokens import (
     find_invitation,
     find_invitation_ref,
     find_public_survey,
+    invitation_ref,
     is_expired,
     token_for,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "find_invitation_ref",
     "find_public_survey",
     "followup_text",
+    "invitation_ref",
     "is_expired",
     "normalize_locale",
     "state_counts",

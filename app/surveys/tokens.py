@@ -147,6 +147,23 @@ def find_invitation_ref(token: str) -> InvitationRef | None:
     )
 
 
+def invitation_ref(invitation: Invitation) -> InvitationRef:
+    """The ``InvitationRef`` of an invitation already loaded as an ORM object."""
+    contact, survey = invitation.contact, invitation.survey
+    return InvitationRef(
+        invitation.id,
+        invitation.survey_id,
+        invitation.contact_id,
+        contact.account_id if contact else None,
+        contact.locale if contact else None,
+        invitation.expires_at,
+        invitation.responded_at,
+        invitation.scanner_flagged_at,
+        survey.status,
+        survey.updated_at,
+    )
+
+
 def is_expired(invitation: Invitation) -> bool:
     """True once an invitation can no longer be answered (its expiry passed or its survey was archived)."""
     if invitation.survey.status.value != "active":

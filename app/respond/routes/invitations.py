@@ -132,7 +132,7 @@ def answer(token: str) -> ResponseReturnValue:
     """Record or edit the answer: JSON for the page's script, a redirect to the thank-you page otherwise.
 
     The fast path of every email click: the invitation's few columns in one query, the survey from the
-    per-process cache, the answer in one short write transaction (see ``svc.submit_invitation_answer``).
+    per-process cache, the answer in one short write transaction (see ``svc.answer_invitation``).
     """
     invitation = find_invitation_ref(token)
     if invitation is None:
@@ -152,7 +152,7 @@ def answer(token: str) -> ResponseReturnValue:
     if form.get("auto") == "1" and svc.scanner_hold(invitation):
         message = _("Please press Save to record your answer.")
         return jsonify(error={"field": "confirm", "message": message}), 409
-    outcome = svc.submit_invitation_answer(invitation, survey.kind, answer)
+    outcome = svc.answer_invitation(invitation, survey.kind, answer)
     if wants_json():
         return answer_reply(outcome, survey.followup(_current_locale(), answer.score))
     return redirect(url_for("respond.thanks", token=token), 303)
