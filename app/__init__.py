@@ -12,6 +12,7 @@ from app import api as rest_api
 from app import (
     cli,
     errors,
+    inputs,
     queue,
     security,
     tasks,  # noqa: F401  (declares every job, so app.queue knows each name's queue and retries)
@@ -59,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     queue.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their <int:> parts use its converter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     rest_api.init_app(app)
