@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 
+from app import api as rest_api
 from app import (
     cli,
     errors,
@@ -57,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    rest_api.init_app(app)
     cli.register(app)
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.filters["one_stop"] = one_stop

@@ -51,9 +51,12 @@ def staff_required(view: F) -> F:
 
 
 def view_access(view: Callable[..., Any]) -> frozenset[Role] | str | None:
-    """``"public"``, the allowed roles, or None when the view carries no marker."""
+    """``"public"``, ``"api:<scope>"`` (an API token with that scope), the allowed roles, or None."""
     if getattr(view, "_clearloop_public", False):
         return "public"
+    scope = getattr(view, "_clearloop_api_scope", None)
+    if scope:
+        return f"api:{scope}"
     return getattr(view, "_clearloop_roles", None)
 
 

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from app.database import is_unavailable
 from app.extensions import db
@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 TITLES = {
     400: "That request could not be understood",
+    401: "Authentication required",
     403: "You do not have access to this page",
     404: "Page not found",
     405: "That action is not allowed here",
@@ -38,10 +39,26 @@ def wants_json() -> bool:
     )
 
 
-def render_error(status: int, message: str | None = None, headers: dict[str, str] | None = None):
-    """Render an error as JSON or as the friendly page, with the given status."""
+def problem(status: int, detail: str | None = None, **extra: object):
+    """An RFC 9457 problem document (``application/problem+json``) for the REST API."""
+    title = TITLES.get(status, "Something went wrong")
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail or title}
+    body["instance"] = request.path
+    body.update({k: v for k, v in extra.items() if v is not None})
+    resp = jsonify(body)
+    resp.status_code = status
+    resp.mimetype = "application/problem+json"
+    return resp
+
+
+def render_error(
+    status: int, message: str | None = None, headers: dict[str, str] | None = None, errors: object = None
+):
+    """Render an error as problem+json (the API), JSON or the friendly page, with the given status."""
     title = TITLES.get(status, "Something went wrong")
     message = message or title
+    if request.path.startswith("/api/"):
+        return problem(status, message, errors=errors), status, headers or {}
     if wants_json():
         resp = jsonify(error={"status": status, "title": title, "message": message})
     else:
@@ -57,8 +74,12 @@ def init_app(app: Flask) -> None:
         headers = {}
         if exc.code == 429:
             headers["Retry-After"] = "60"
+        headers.update(getattr(exc, "problem_headers", None) or {})
         message = exc.description if exc.code not in (404, 500) else None
-        return render_error(exc.code or 500, message, headers)
+        if exc.code == 404 and request.path.startswith("/api/") and exc.description != NotFound.description:
+            message = exc.description
+        errors = (getattr(exc, "data", None) or {}).get("messages")  # webargs' per-field messages
+        return render_error(exc.code or 500, message, headers, errors)
 
     @app.errorhandler(SQLAlchemyError)
     def _database(exc: SQLAlchemyError):

@@ -1,12 +1,22 @@
 """All models, importable from one place (Alembic autogenerate reads the metadata from here)."""
 
 from app.models.accounts import Account, Contact, Lifecycle, Suppression, Tier
+from app.models.api import ApiToken, IdempotencyKey, Tombstone
 from app.models.base import Base, utcnow
 from app.models.digests import Alert, Digest, DigestState, Team, TeamMessage, team_members, team_topics
 from app.models.explorer import SavedView
-from app.models.followups import FollowUp, FollowUpEvent, FollowUpState
+from app.models.followups import (
+    OPEN_STATES,
+    FollowUp,
+    FollowUpEvent,
+    FollowUpMessage,
+    FollowUpRule,
+    FollowUpState,
+    followup_responses,
+)
 from app.models.health import HealthBand, HealthSnapshot
 from app.models.responses import AnalysisState, Channel, FormCategory, Response, score_band
+from app.models.rollups import NO_ACCOUNT, SCORE_VALUES, ResponseRollup, RollupTzOffset
 from app.models.surveys import (
     SCORE_RANGES,
     DeliveryState,
@@ -20,27 +30,44 @@ from app.models.surveys import (
 )
 from app.models.topics import INTENTS, Mention, MentionSource, ResponseIntent, RetagRun, RetagState, Topic
 from app.models.users import Role, User
+from app.models.webhooks import (
+    DeliveryStatus,
+    EndpointState,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 from app.models.workspace import AuditEvent, ImportBatch, OutboxMessage, Setting
 
 __all__ = [
     "INTENTS",
+    "NO_ACCOUNT",
+    "OPEN_STATES",
     "SCORE_RANGES",
+    "SCORE_VALUES",
     "Account",
     "Alert",
     "AnalysisState",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "Channel",
     "Contact",
     "DeliveryState",
+    "DeliveryStatus",
     "Digest",
     "DigestState",
+    "EndpointState",
     "FollowUp",
     "FollowUpEvent",
+    "FollowUpMessage",
+    "FollowUpRule",
     "FollowUpState",
     "FormCategory",
     "HealthBand",
     "HealthSnapshot",
+    "IdempotencyKey",
     "ImportBatch",
     "Invitation",
     "Lifecycle",
@@ -50,9 +77,11 @@ __all__ = [
     "OutboxMessage",
     "Response",
     "ResponseIntent",
+    "ResponseRollup",
     "RetagRun",
     "RetagState",
     "Role",
+    "RollupTzOffset",
     "SavedView",
     "Send",
     "SendStatus",
@@ -64,8 +93,14 @@ __all__ = [
     "Team",
     "TeamMessage",
     "Tier",
+    "Tombstone",
     "Topic",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookMessage",
+    "followup_responses",
     "score_band",
     "team_members",
     "team_topics",

@@ -209,6 +209,33 @@ def submit_anonymous(survey: Survey, submission_id: str, answer: Answer, channel
     return _finish(outcome, outcome.created or outcome.changed)
 
 
+def submit_external(
+    survey: Survey,
+    answer: Answer,
+    channel: Channel,
+    contact_id: int | None,
+    account_id: int | None,
+    submission_id: str | None,
+) -> Submission:
+    """Record an answer gathered by another system (the REST API): the same rules as every other channel,
+    with ``submission_id`` (the caller's own id) making a resend an edit of the same row."""
+    new = Response(
+        survey_id=survey.id,
+        kind=survey.kind,
+        channel=channel,
+        submission_id=submission_id,
+        contact_id=contact_id,
+        account_id=account_id,
+        score=answer.score,
+        comment=answer.comment,
+        form_category=answer.category,
+        respondent_email=answer.email,
+        locale=answer.locale,
+    )
+    outcome = _store(new, answer) if submission_id else _store(new, answer, first=True)
+    return _finish(outcome, outcome.created or outcome.changed)
+
+
 def unsubscribe(invitation: Invitation) -> bool:
     """Stop surveys to the invitation's contact and suppress the address; True when it changed anything."""
     contact = invitation.contact
