@@ -134,6 +134,7 @@ def _isolate(request: pytest.FixtureRequest) -> Iterator[None]:
     try:
         yield
     finally:
+        app.config["WTF_CSRF_ENABLED"] = True  # a test that switched CSRF off does not leak it
         # Sessions are removed as each app context ends; restore the engine, then undo everything.
         db.session = original_session
         engines[None] = engine

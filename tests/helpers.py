@@ -236,11 +236,12 @@ class BrowserClient(FlaskClient):
 
     @staticmethod
     def _has_token(kwargs: dict) -> bool:
+        """True when the request brings its own token, or is an API call (a bearer token, no session)."""
         data = kwargs.get("data")
         if isinstance(data, dict) and "csrf_token" in data:
             return True
-        headers = kwargs.get("headers") or {}
-        return any(k.lower() in ("x-csrftoken", "x-csrf-token") for k in dict(headers))
+        headers = {k.lower() for k in dict(kwargs.get("headers") or {})}
+        return bool(headers & {"x-csrftoken", "x-csrf-token", "authorization"})
 
     def _token_for(self, url: str, page: str | None, looked: list[str]) -> str | None:
         """The token of the form posting to ``url``: on ``page``, else the current page, else on ``url``."""
