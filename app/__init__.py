@@ -29,6 +29,7 @@ from app.main.routes import bp as main_bp
 from app.outbox.routes import bp as outbox_bp
 from app.respond.routes import bp as respond_bp
 from app.surveys.routes import bp as surveys_bp
+from app.timefmt import localtime, zone_name
 
 BLUEPRINTS = (
     auth_bp,
@@ -62,6 +63,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.register(app)
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.filters["one_stop"] = one_stop
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.globals["zone_name"] = zone_name
     return app
 
 

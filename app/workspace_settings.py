@@ -29,6 +29,11 @@ def get_setting(key: str) -> Any:
     return DEFAULTS[key] if row is None else row.value
 
 
+def setting_is_set(key: str) -> bool:
+    """Whether an admin ever stored this setting (False: its default is in use)."""
+    return db.session.get(Setting, key) is not None
+
+
 def all_settings() -> dict[str, Any]:
     """Every setting with its current value."""
     stored = {row.key: row.value for row in db.session.execute(sa.select(Setting)).scalars()}

@@ -9,8 +9,8 @@ values changes nothing; a different score or comment is an intended edit (``edit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -44,6 +44,7 @@ class Answer:
     email: str | None = None
     account_hint: str | None = None
     locale: str = "en"
+    opened_at: datetime | None = None  # when the answering page was rendered (from its form key)
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,25 @@ def _apply(response: Response, answer: Answer) -> tuple[bool, bool]:
     if answer.category is not None and response.form_category != answer.category:
         response.form_category = answer.category
         changed = True
-    if changed:
+    if changed and _is_edit(response, answer):
         response.edit_count = (response.edit_count or 0) + 1
     return changed, comment_changed
+
+
+def _is_edit(response: Response, answer: Answer) -> bool:
+    """A change counts as an edit only from a page opened after the answer existed: completing the first
+    answer on the page that created it (auto-saved score, then comment, then Save) is no edit."""
+    created = response.created_at
+    if answer.opened_at is None or created is None:
+        return True
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=answer.opened_at.tzinfo)
+    return answer.opened_at > created
+
+
+def with_opened_at(answer: Answer, opened_at: datetime | None) -> Answer:
+    """The answer, stamped with when its page was rendered."""
+    return replace(answer, opened_at=opened_at)
 
 
 def _existing(invitation_id: int | None, submission_id: str | None) -> Response | None:
