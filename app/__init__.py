@@ -12,6 +12,7 @@ from app import api as rest_api
 from app import (
     cli,
     errors,
+    inputs,
     queue,
     security,
     tasks,  # noqa: F401  (declares every job, so app.queue knows each name's queue and retries)
@@ -24,6 +25,7 @@ from app.config import load_config
 from app.database import configure_engine
 from app.explorer.routes import bp as explorer_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.followups.routes import bp as followups_bp
 from app.insights.routes import bp as insights_bp
 from app.main.routes import bp as main_bp
 from app.outbox.routes import bp as outbox_bp
@@ -41,6 +43,7 @@ BLUEPRINTS = (
     analysis_bp,
     explorer_bp,
     insights_bp,
+    followups_bp,
 )
 
 
@@ -57,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     queue.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their <int:> parts use its converter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     rest_api.init_app(app)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
+from app.inputs import parse_int
 from app.models import Account, Contact, Lifecycle, Response, SurveyKind, Tier, User, utcnow
 
 PER_PAGE = 50
@@ -82,9 +83,10 @@ def int_arg(args: MultiDict, name: str, label: str, low: int, high: int) -> int 
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = parse_int(raw, low, high)
+    if value is None:
         raise QueryError(f"{label} must be a whole number from {low} to {high}.")
-    return int(raw)
+    return value
 
 
 def enum_arg(args: MultiDict, name: str, enum_cls: type, label: str) -> Any:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from app.analysis import services as analysis
 from app.database import is_unique_violation
 from app.extensions import db
+from app.followups import services as followups
 from app.mail import services as mail
 from app.models import (
     AnalysisState,
@@ -181,7 +182,9 @@ def _finish(outcome: Submission, analyse: bool) -> Submission:
     )
     db.session.commit()
     if analyse and pending:
-        analysis.enqueue_tagging([response_id])
+        analysis.enqueue_tagging([response_id])  # follow-up rules run once it is analysed
+    elif analyse:
+        followups.enqueue_rules([response_id])  # no comment to wait for: score rules now
     return Submission(response, outcome.created, outcome.changed, score)
 
 
