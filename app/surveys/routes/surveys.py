@@ -147,4 +147,4 @@ def email_preview_html(survey_id: int) -> ResponseReturnValue:
     rendered = mail.render_survey_email(
         survey, _lang(), PREVIEW_TOKEN, "Alex Example", request.args.get("reminder") == "1"
     )
-    return mail_queries.sandboxed_html(rendered.html)
+    return mail_queries.sandboxed_html(rendered.html, inert=True)  # a preview's links lead nowhere
