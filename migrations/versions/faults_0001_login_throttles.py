@@ -1,7 +1,7 @@
 """Sign-in throttles per (account, IP address)
 
 Revision ID: faults_0001
-Revises: newuser_0001
+Revises: cs_0002
 Create Date: 2026-12-06 15:00:00
 
 Expand only: a new table. Five wrong passwords from one address lock that address out of the account; the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'faults_0001'
-down_revision = 'newuser_0001'
+down_revision = 'cs_0002'
 branch_labels = None
 depends_on = None
 
