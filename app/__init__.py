@@ -33,6 +33,7 @@ from app.outbox.routes import bp as outbox_bp
 from app.respond.routes import bp as respond_bp
 from app.surveys.routes import bp as surveys_bp
 from app.timefmt import localtime, zone_name
+from app.trends.routes import bp as trends_bp
 
 BLUEPRINTS = (
     auth_bp,
@@ -45,6 +46,7 @@ BLUEPRINTS = (
     explorer_bp,
     insights_bp,
     followups_bp,
+    trends_bp,
 )
 
 
