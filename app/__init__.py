@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import api as rest_api
 from app import (
     cli,
     errors,
+    inputs,
     queue,
     security,
     tasks,  # noqa: F401  (declares every job, so app.queue knows each name's queue and retries)
@@ -24,11 +26,14 @@ from app.config import load_config
 from app.database import configure_engine
 from app.explorer.routes import bp as explorer_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.followups.routes import bp as followups_bp
 from app.insights.routes import bp as insights_bp
 from app.main.routes import bp as main_bp
 from app.outbox.routes import bp as outbox_bp
 from app.respond.routes import bp as respond_bp
 from app.surveys.routes import bp as surveys_bp
+from app.timefmt import localtime, zone_name
+from app.trends.routes import bp as trends_bp
 
 BLUEPRINTS = (
     auth_bp,
@@ -40,6 +45,8 @@ BLUEPRINTS = (
     analysis_bp,
     explorer_bp,
     insights_bp,
+    followups_bp,
+    trends_bp,
 )
 
 
@@ -52,16 +59,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind N proxies (a load balancer, ...): the client's address, scheme and host come from the
+        # X-Forwarded-* headers the last N hops set, so rate limits and sign-in locks key on the real client.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _init_extensions(app)
     queue.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their <int:> parts use its converter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     rest_api.init_app(app)
     cli.register(app)
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.filters["one_stop"] = one_stop
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.globals["zone_name"] = zone_name
     return app
 
 

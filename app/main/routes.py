@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -9,12 +11,13 @@ from flask_login import current_user
 
 from app.access import public, roles_required, staff_required
 from app.extensions import db
+from app.inputs import parse_int
 from app.main import bp
 from app.main import queries as overview
 from app.main.forms import SettingsForm
 from app.main.services import save_settings
 from app.models import Role
-from app.workspace_settings import all_settings
+from app.workspace_settings import all_settings, workspace_timezone
 
 PERIODS = {30: "30 days", 90: "90 days", 180: "6 months", 365: "12 months"}
 
@@ -23,7 +26,7 @@ PERIODS = {30: "30 days", 90: "90 days", 180: "6 months", 365: "12 months"}
 @staff_required
 def index() -> ResponseReturnValue:
     """The overview dashboard."""
-    days = request.args.get("days", type=int)
+    days = parse_int(request.args.get("days"), 1, 3650)
     days = days if days in PERIODS else 90
     return render_template(
         "main/index.html",
@@ -34,6 +37,7 @@ def index() -> ResponseReturnValue:
         topics=overview.top_topics(days),
         comments=overview.recent_comments(),
         backlog=overview.analysis_backlog(),
+        since=(datetime.now(workspace_timezone()).date() - timedelta(days=days)).isoformat(),
     )
 
 
@@ -43,7 +47,8 @@ def settings() -> ResponseReturnValue:
     """Workspace settings."""
     form = SettingsForm(data=all_settings())
     if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in all_settings()}
+        # only this page's fields: features keep further settings on their own pages (follow-up SLA calendar)
+        values = {name: getattr(form, name).data for name in all_settings() if name in form}
         save_settings(values, current_user.id)
         flash("Settings saved.", "success")
         return redirect(url_for("main.settings")), 303

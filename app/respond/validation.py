@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
@@ -20,6 +22,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 
+from app.inputs import FORBIDDEN_TEXT
 from app.models import SCORE_RANGES, FormCategory, SurveyKind
 from app.respond.services import Answer
 
@@ -28,7 +31,7 @@ EMAIL_MAX = 254
 HINT_MAX = 200
 SCORE_RE = re.compile(r"^(?:0|[1-9][0-9]?)$")
 # C0 controls except tab and newline, DEL, and NUL: nothing a person types, and PostgreSQL refuses NUL.
-STRIP_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+STRIP_CHARS = FORBIDDEN_TEXT  # app.inputs: the one definition of what text may not hold
 KEY_MAX_AGE = 40 * 24 * 3600  # longer than any invitation lives; expiry itself is checked on the row
 
 
@@ -153,6 +156,7 @@ class FormKey:
 
     target: str
     submission: str | None
+    opened_at: datetime | None = None  # when the page was rendered: edits are changes from a later visit
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -161,7 +165,11 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def make_form_key(target: str, anonymous: bool = False) -> str:
     """A key for a page about ``target`` (``inv:<id>`` or ``survey:<id>``)."""
-    payload = {"t": target, "s": secrets.token_urlsafe(24) if anonymous else None}
+    payload = {
+        "t": target,
+        "s": secrets.token_urlsafe(24) if anonymous else None,
+        "at": round(time.time(), 3),
+    }
     return _serializer().dumps(payload)
 
 
@@ -177,4 +185,6 @@ def check_form_key(form: MultiDict, target: str) -> FormKey:
         raise InvalidInput(message, "key", 400) from None
     if not isinstance(payload, dict) or payload.get("t") != target:
         raise InvalidInput(message, "key", 400)
-    return FormKey(target, payload.get("s"))
+    at = payload.get("at")
+    opened = datetime.fromtimestamp(at, UTC) if isinstance(at, int | float) else None
+    return FormKey(target, payload.get("s"), opened)

@@ -74,7 +74,7 @@ def test_the_response_page_shows_intents_with_their_evidence(app, viewer_client)
         ensure_taxonomy()
         (rid,) = add_responses(CHURN)
         services.enqueue_tagging([rid])
-    html = viewer_client.get(f"/tagging/responses/{rid}").get_data(as_text=True)
+    html = viewer_client.get(f"/responses/{rid}").get_data(as_text=True)
     assert "churn risk" in html
     assert "“looking at alternatives”" in html
 

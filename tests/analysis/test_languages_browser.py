@@ -25,11 +25,11 @@ def test_foreign_comments_show_sentiment_intent_and_topics(app, staff_page):
         services.enqueue_tagging(list(ids.values()))
     page = staff_page("viewer")
     for lang, rid in ids.items():
-        page.goto(f"/tagging/responses/{rid}")
+        page.goto(f"/responses/{rid}")
         facts = page.locator("dl.facts").inner_text()
         assert f"Language\n{lang}" in facts or f"Language {lang}" in facts, facts
         assert "not analysed" not in facts
         assert "negative" in facts.lower(), (lang, facts)  # sentiment
-        assert "Intents" in facts and ("bug report" in facts or "complaint" in facts), (lang, facts)
+        assert "Intent evidence" in facts and ("bug report" in facts or "complaint" in facts), (lang, facts)
         topics = page.locator("#tags-h + table tbody tr")
         assert topics.count() >= 1, lang  # topics from the taxonomy's phrases in that language

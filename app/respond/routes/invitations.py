@@ -32,7 +32,13 @@ from app.respond.validation import (
     make_form_key,
     parse_answer,
 )
-from app.surveys.queries import find_invitation, followup_text, is_expired, survey_texts
+from app.surveys.queries import (
+    find_invitation,
+    find_invitation_ref,
+    is_expired,
+    survey_snapshot,
+    survey_texts,
+)
 
 csrf.exempt(bp)  # public forms carry a signed per-page form key instead (see validation.py)
 
@@ -72,8 +78,14 @@ def _score_from_path(raw: str, survey: Survey) -> int | None:
     return score if lo <= score <= hi else None
 
 
-def _page(invitation: Invitation, token: str, status: int = 200, **ctx) -> ResponseReturnValue:
-    existing = svc.invitation_response(invitation)
+_UNKNOWN = object()
+
+
+def _page(
+    invitation: Invitation, token: str, status: int = 200, existing=_UNKNOWN, **ctx
+) -> ResponseReturnValue:
+    if existing is _UNKNOWN:
+        existing = svc.invitation_response(invitation)
     ctx.setdefault("selected", existing.score if existing else None)
     ctx.setdefault("comment", (existing.comment or "") if existing else "")
     ctx.setdefault("category", existing.form_category.value if existing and existing.form_category else None)
@@ -92,11 +104,15 @@ def _page(invitation: Invitation, token: str, status: int = 200, **ctx) -> Respo
 @limiter.limit(limit)
 @public
 def score_link(token: str, score: str) -> ResponseReturnValue:
-    """A score button of the email: the page with that score selected, saved by the page itself."""
+    """A score button of the email: the page with that score selected, saved by the page itself. Once an
+    answer exists the page shows the stored answer instead: a link opened again never overwrites it."""
     invitation = _invitation(token)
     value = _score_from_path(score, invitation.survey)
     svc.record_click(invitation, "score" if value is not None else "open", value, request.user_agent.string)
-    return _page(invitation, token, selected=value, autosave=value is not None)
+    existing = svc.invitation_response(invitation)
+    if existing is not None:
+        return _page(invitation, token, existing=existing)
+    return _page(invitation, token, existing=None, selected=value, autosave=value is not None)
 
 
 @bp.get("/r/<token>")
@@ -113,23 +129,32 @@ def open_link(token: str) -> ResponseReturnValue:
 @limiter.limit(limit)
 @public
 def answer(token: str) -> ResponseReturnValue:
-    """Record or edit the answer: JSON for the page's script, a redirect to the thank-you page otherwise."""
-    invitation = _invitation(token)
+    """Record or edit the answer: JSON for the page's script, a redirect to the thank-you page otherwise.
+
+    The fast path of every email click: the invitation's few columns in one query, the survey from the
+    per-process cache, the answer in one short write transaction (see ``svc.answer_invitation``).
+    """
+    invitation = find_invitation_ref(token)
+    if invitation is None:
+        set_locale(None)
+        gone(404)
+    set_locale(invitation.locale)
+    survey = survey_snapshot(invitation.survey_id, invitation.survey_updated_at)
+    if survey is None or invitation.expired:
+        gone(410)
     form = request.form
     try:
         require_form_body()
-        check_form_key(form, f"inv:{invitation.id}")
-        answer = parse_answer(form, invitation.survey.kind, _current_locale())
+        key = check_form_key(form, f"inv:{invitation.id}")
+        answer = svc.with_opened_at(parse_answer(form, survey.kind, _current_locale()), key.opened_at)
     except InvalidInput as exc:
-        return error_reply(exc, lambda e: _page(invitation, token, e.status, **echo_answer(form, e)))
+        return error_reply(exc, lambda e: _page(_invitation(token), token, e.status, **echo_answer(form, e)))
     if form.get("auto") == "1" and svc.scanner_hold(invitation):
         message = _("Please press Save to record your answer.")
         return jsonify(error={"field": "confirm", "message": message}), 409
-    # Worded before the commit, which expires the rows (the stored score is the posted one).
-    followup = followup_text(invitation.survey, _current_locale(), answer.score) if wants_json() else None
-    outcome = svc.submit_invitation_answer(invitation, answer)
-    if followup is not None:
-        return answer_reply(outcome, followup)
+    outcome = svc.answer_invitation(invitation, survey.kind, answer)
+    if wants_json():
+        return answer_reply(outcome, survey.followup(_current_locale(), answer.score))
     return redirect(url_for("respond.thanks", token=token), 303)
 
 
@@ -195,7 +220,7 @@ def _unsub_page(
 def one_click(token: str) -> ResponseReturnValue:
     """RFC 8058: the mail client POSTs ``List-Unsubscribe=One-Click``; a GET only shows the page."""
     invitation = _invitation(token, allow_expired=True)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # a HEAD (link checkers) is a GET without the body: no change
         return _unsub_page(
             invitation,
             token,
