@@ -4,7 +4,7 @@ PostgreSQL: the band's CHECK replaced and the column widened in place. SQLite: t
 batch mode (it does not reflect CHECK constraints, so both are declared again here).
 
 Revision ID: cs_0003
-Revises: cs_0002
+Revises: faults_0001
 Create Date: 2026-12-06 15:10:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "cs_0003"
-down_revision = "cs_0002"
+down_revision = "faults_0001"
 branch_labels = None
 depends_on = None
 
