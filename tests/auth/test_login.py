@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.auth.passwords import password_problem
 from app.extensions import db
-from app.models import AuditEvent, User
+from app.models import AuditEvent, LoginThrottle, User
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_user
 
@@ -53,7 +53,12 @@ def test_account_locks_after_repeated_failures(app, client):
     assert b"locked" in resp.data
     with app.app_context():
         user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one()
-        assert user.locked_until is not None
+        throttle = db.session.execute(
+            sa.select(LoginThrottle).where(LoginThrottle.user_id == user.id)
+        ).scalar_one()
+        assert (
+            throttle.locked_until is not None
+        )  # this address is locked out; the account is not (issue 17 §8)
         actions = db.session.execute(
             sa.select(AuditEvent.action).where(AuditEvent.target_id == str(user.id))
         ).scalars()
