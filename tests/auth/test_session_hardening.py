@@ -51,7 +51,7 @@ def test_next_keeps_a_same_site_path(app):
 def test_sign_in_with_a_hostile_next_never_redirects_off_site(app, client, query):
     with app.app_context():
         email = make_user(password=TEST_PASSWORD).email
-    resp = client.post(f"/login?{query}", data={"email": email, "password": TEST_PASSWORD}, page="/login")
+    resp = client.post(f"/login?{query}", data={"email": email, "password": TEST_PASSWORD}, csrf="session")
     assert resp.status_code in (302, 400)
     location = resp.headers.get("Location", "")
     assert "evil" not in location and not location.startswith("//")
