@@ -50,7 +50,7 @@ def test_next_keeps_a_same_site_path(app):
 def test_sign_in_with_a_hostile_next_never_redirects_off_site(app, client, query):
     with app.app_context():
         email = make_user(password=TEST_PASSWORD).email
-    resp = client.post(f"/login?{query}", data={"email": email, "password": TEST_PASSWORD})
+    resp = client.post(f"/login?{query}", data={"email": email, "password": TEST_PASSWORD}, csrf="session")
     assert resp.status_code in (302, 400)
     location = resp.headers.get("Location", "")
     assert "evil" not in location and not location.startswith("//")
@@ -139,4 +139,4 @@ def test_the_account_wide_lock_needs_many_more_failures_and_an_admin_can_lift_it
 def test_only_admins_unlock(app, cs_client):
     with app.app_context():
         user_id = make_user(role="pm").id
-    assert cs_client.post(f"/admin/users/{user_id}/unlock").status_code == 403
+    assert cs_client.post(f"/admin/users/{user_id}/unlock", csrf="session").status_code == 403
