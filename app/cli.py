@@ -51,7 +51,11 @@ def tick() -> None:
 @jobs_cli.command("scheduler")
 @click.option("--once", is_flag=True, help="Run the due jobs once and exit.")
 def scheduler(once: bool) -> None:
-    """Run periodic jobs on their intervals in this process (use ``rq cron app.cron`` with Redis)."""
+    """Run periodic jobs on their intervals in this process (or ``rq cron app.cron`` with Redis).
+
+    With Redis down, a due job is retried every second until it is enqueued (the outage is logged once,
+    by the queue); the scheduler never exits for it.
+    """
     periodic = queue.periodic_tasks()
     last: dict[str, float] = {}
     click.echo(f"scheduler: {len(periodic)} periodic jobs; inline={queue.jobs_inline()}")
@@ -59,8 +63,8 @@ def scheduler(once: bool) -> None:
         now = time.monotonic()
         for job in periodic:
             if now - last.get(job.name, -1e9) >= (job.every or 0):
-                last[job.name] = now
-                queue.enqueue(job.name)
+                if queue.enqueue(job.name) or queue.jobs_inline():
+                    last[job.name] = now  # else Redis is down: due again at the next tick
                 db.session.remove()  # inline jobs ran here: start the next tick with a fresh session
         if once:
             return
