@@ -15,7 +15,8 @@ from app.access import public
 from app.auth.routes import _safe_next
 from app.extensions import db
 from app.models import AuditEvent, LoginThrottle, User
-from tests.conftest import TEST_PASSWORD, test_config
+from tests.conftest import TEST_PASSWORD
+from tests.conftest import test_config as config_for
 from tests.factories import make_user
 from tests.helpers import text
 
@@ -88,7 +89,7 @@ def test_trusted_proxies_give_the_client_address_to_limits_and_audit(database_ur
     from app import create_app
 
     for hops, expected in ((0, "10.0.0.1"), (1, "203.0.113.9")):
-        proxied = create_app({**test_config(database_uri), "TRUSTED_PROXIES": hops})
+        proxied = create_app({**config_for(database_uri), "TRUSTED_PROXIES": hops})
         proxied.add_url_rule("/_whoami", "whoami", public(lambda: request.remote_addr))
         resp = proxied.test_client().get(
             "/_whoami",
