@@ -12,8 +12,11 @@ back on the same server, so both see the same load; the summary line gives the m
 
 Prints JSON lines: the machine, one per (round, endpoint) with requests/s and p50/p99 latency, and one
 summary per database with the median ratio.
+Pass ``--redis-url`` (a Redis database of its own, emptied before and after) so the jobs an answer
+triggers are queued as in production; without it they run inline inside the request and the figure is
+not the answer path's.
 Run: .venv/bin/python benchmarks/submit_load.py [--seconds 10] [--connections 16] [--runs 3]
-     [--pg-url URL] [--no-pg]
+     [--redis-url redis://127.0.0.1:6379/N] [--pg-url URL] [--no-pg]
 """
 
 from __future__ import annotations
@@ -64,6 +67,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+REDIS = {"url": ""}  # --redis-url: the server queues its jobs there, as in production (no worker runs)
+
+
 def env_for(url: str, instance: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -71,7 +77,7 @@ def env_for(url: str, instance: str) -> dict[str, str]:
             "DATABASE_URL": url,
             "SECRET_KEY": SECRET,
             "CLEARLOOP_INSTANCE": instance,
-            "REDIS_URL": "",
+            "REDIS_URL": REDIS["url"],
             "RATELIMIT_ENABLED": "0",
             "SMTP_HOST": "",
             "PYTHONPATH": str(ROOT),
@@ -363,16 +369,33 @@ def main() -> None:
     parser.add_argument(
         "--python-client", action="store_true", help="use the Python load generator even if wrk exists"
     )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", ""),
+        help="a Redis database the server enqueues its jobs into (emptied before and after); without it the "
+        "jobs an answer triggers (follow-up rules) run inline inside the request, unlike production",
+    )
     parser.add_argument("--seed-into", help=argparse.SUPPRESS)  # internal: run in the server's environment
     args = parser.parse_args()
     if args.seed_into:
         seed(args.invitations, args.seed_into)
         return
-    print_machine("submit_load", vars(args))
+    print_machine("submit_load", {**vars(args), "jobs": "queued in Redis" if args.redis_url else "INLINE"})
+    REDIS["url"] = args.redis_url
+    _flush_redis()
     with tempfile.TemporaryDirectory(prefix="clearloop-submit-bench-") as tmp:
         bench("sqlite", f"sqlite:///{tmp}/bench.db", args, tmp)
         if not args.no_pg:
             pg_bench(args, tmp)
+    _flush_redis()
+
+
+def _flush_redis() -> None:
+    """Empty the benchmark's own Redis database (the jobs its answers queued; no worker ran them)."""
+    if REDIS["url"]:
+        import redis
+
+        redis.Redis.from_url(REDIS["url"]).flushdb()
 
 
 def pg_bench(args: argparse.Namespace, tmp: str) -> None:
