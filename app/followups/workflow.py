@@ -144,7 +144,7 @@ def resolve(
     return followup
 
 
-def reopen(followup_id: int, actor_id: int | None, note: str | None) -> FollowUp:
+def reopen(followup_id: int, actor_id: int | None, note: str | None, notify: bool = True) -> FollowUp:
     """Open a resolved follow-up again: a new due time, escalation starts over, the assignee is told."""
     followup = lock(followup_id)
     if followup.state != FollowUpState.RESOLVED:
@@ -155,7 +155,8 @@ def reopen(followup_id: int, actor_id: int | None, note: str | None) -> FollowUp
     followup.reopen_count += 1
     followup.due_at = due_from(now)
     followup.escalation_level = 0
-    notify_assignee(followup, event.id, "reopened")
+    if notify:
+        notify_assignee(followup, event.id, "reopened")
     return followup
 
 
