@@ -29,6 +29,7 @@ from app.main.routes import bp as main_bp
 from app.outbox.routes import bp as outbox_bp
 from app.respond.routes import bp as respond_bp
 from app.surveys.routes import bp as surveys_bp
+from app.webhooks.routes import bp as webhooks_bp
 
 BLUEPRINTS = (
     auth_bp,
@@ -40,6 +41,7 @@ BLUEPRINTS = (
     analysis_bp,
     explorer_bp,
     insights_bp,
+    webhooks_bp,
 )
 
 

@@ -360,3 +360,31 @@ class SendPage(PageSchema):
     """A page of sends."""
 
     items = fields.List(fields.Nested(SendSchema), required=True)
+
+
+class EndpointInSchema(Strict):
+    """A webhook receiver: its URL and the events it wants (none: every event)."""
+
+    url = fields.String(required=True, validate=validate.Length(1, 2000))
+    events = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list)
+    description = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class EndpointSchema(Schema):
+    """A webhook endpoint (its secret only in the answer that creates it)."""
+
+    id = fields.Integer(required=True)
+    url = fields.String()
+    events = fields.List(fields.String())
+    description = fields.String()
+    state = fields.String(attribute="state.value")
+    secret = fields.String(
+        metadata={"description": "whsec_ secret; returned only when the endpoint is created"}
+    )
+    created_at = fields.AwareDateTime()
+
+
+class EndpointList(Schema):
+    """Every webhook endpoint."""
+
+    items = fields.List(fields.Nested(EndpointSchema), required=True)
