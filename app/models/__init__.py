@@ -16,6 +16,7 @@ from app.models.followups import (
 )
 from app.models.health import HealthBand, HealthSnapshot
 from app.models.responses import AnalysisState, Channel, FormCategory, Response, score_band
+from app.models.rollups import NO_ACCOUNT, SCORE_VALUES, ResponseRollup, RollupTzOffset
 from app.models.surveys import (
     SCORE_RANGES,
     DeliveryState,
@@ -41,8 +42,10 @@ from app.models.workspace import AuditEvent, ImportBatch, OutboxMessage, Setting
 
 __all__ = [
     "INTENTS",
+    "NO_ACCOUNT",
     "OPEN_STATES",
     "SCORE_RANGES",
+    "SCORE_VALUES",
     "Account",
     "Alert",
     "AnalysisState",
@@ -74,9 +77,11 @@ __all__ = [
     "OutboxMessage",
     "Response",
     "ResponseIntent",
+    "ResponseRollup",
     "RetagRun",
     "RetagState",
     "Role",
+    "RollupTzOffset",
     "SavedView",
     "Send",
     "SendStatus",

@@ -1,0 +1,56 @@
+"""Response rollups: counts per local day × survey × account × kind, one column per score value.
+
+Kept current by database triggers on ``responses`` (migration cs_0001), so every write path — the ORM,
+Core inserts, bulk loads, cascades from deleted accounts and surveys — updates them in the same
+transaction as the answer. ``account_key`` is 0 for responses with no account: a real key, because
+SQLite (and PostgreSQL by default) treat NULLs as distinct in unique indexes.
+
+The local day is the response's UTC time shifted by the workspace time zone's offset in force then,
+read from ``rollup_tz_offsets`` (one row per offset change; no rows means UTC). Changing the workspace
+time zone rewrites that table and rebuilds the rollups (``app.trends.services.timezone_changed``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+
+SCORE_VALUES = tuple(range(11))  # NPS 0–10 covers CSAT 1–5 and CES 1–7 too
+NO_ACCOUNT = 0
+
+
+class ResponseRollup(Base):
+    """How many responses (``n``) and how many of each score (``s0``…``s10``) in one cell of the grain."""
+
+    __tablename__ = "response_rollups"
+    __table_args__ = (sa.Index("ix_response_rollups_account_day", "account_key", "day"),)
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    account_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+    s0: Mapped[int] = mapped_column(default=0)
+    s1: Mapped[int] = mapped_column(default=0)
+    s2: Mapped[int] = mapped_column(default=0)
+    s3: Mapped[int] = mapped_column(default=0)
+    s4: Mapped[int] = mapped_column(default=0)
+    s5: Mapped[int] = mapped_column(default=0)
+    s6: Mapped[int] = mapped_column(default=0)
+    s7: Mapped[int] = mapped_column(default=0)
+    s8: Mapped[int] = mapped_column(default=0)
+    s9: Mapped[int] = mapped_column(default=0)
+    s10: Mapped[int] = mapped_column(default=0)
+
+
+class RollupTzOffset(Base):
+    """From ``since`` (UTC) on, local time is UTC + ``minutes``: the workspace zone's offset history."""
+
+    __tablename__ = "rollup_tz_offsets"
+
+    since: Mapped[datetime] = mapped_column(primary_key=True)
+    minutes: Mapped[int]

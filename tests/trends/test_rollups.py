@@ -1,0 +1,151 @@
+"""The response rollups: kept by triggers on every write path, equal to a full recomputation (hypothesis),
+local days in the workspace time zone (DST included), a real key for no account, and the rebuild command."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.extensions import db
+from app.models import Account, Response, ResponseRollup, SurveyKind
+from app.trends import rollup_sql
+from app.trends.services import rebuild_rollups, timezone_changed
+from tests.factories import make_account, make_response, make_survey
+
+COLUMNS = ["n", *[f"s{k}" for k in range(11)]]
+START = datetime(2026, 3, 27, 20, 0, tzinfo=UTC)  # spans Europe's spring-forward night (29 March)
+
+
+def stored() -> dict[tuple, tuple]:
+    """Rollup rows as {(day, survey, account key, kind): (n, s0..s10)}."""
+    rows = db.session.execute(sa.select(ResponseRollup)).scalars()
+    return {(r.day, r.survey_id, r.account_key, r.kind): tuple(getattr(r, c) for c in COLUMNS) for r in rows}
+
+
+def recomputed(zone: str) -> dict[tuple, tuple]:
+    """The same figures from the responses, by Python and zoneinfo (independent of the SQL)."""
+    tz = ZoneInfo(zone)
+    cells: dict[tuple, Counter] = {}
+    for r in db.session.execute(sa.select(Response)).scalars():
+        key = (r.created_at.astimezone(tz).date(), r.survey_id, r.account_id or 0, r.kind.value)
+        cell = cells.setdefault(key, Counter())
+        cell["n"] += 1
+        if r.score is not None:
+            cell[f"s{r.score}"] += 1
+    return {key: tuple(c[col] for col in COLUMNS) for key, c in cells.items()}
+
+
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["insert", "insert", "insert", "score", "move", "delete", "drop_account"]),
+        st.integers(0, 10_000),
+        st.integers(0, 10),
+        st.integers(0, 6 * 24 * 60),  # minutes after START
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ops=OPS, zone=st.sampled_from(["UTC", "Europe/Berlin", "America/St_Johns", "Pacific/Kiritimati"]))
+def test_rollups_equal_a_full_recomputation(db_session, ops, zone):
+    """After random inserts, score edits, account moves, deletes and deleted accounts: equal."""
+    savepoint = db.session.begin_nested()
+    try:
+        timezone_changed(zone)
+        surveys = [make_survey("nps"), make_survey("csat"), make_survey("form")]
+        accounts: list[Account | None] = [None, make_account(), make_account()]
+        live: list[Response] = []
+        for op, pick, score, minutes in ops:
+            if op == "insert" or not live:
+                survey = surveys[pick % 3]
+                score = max(1, min(score, 5)) if survey.kind == SurveyKind.CSAT else score
+                account = accounts[pick % len(accounts)]
+                live.append(
+                    make_response(
+                        survey, score=score, account=account, created_at=START + timedelta(minutes=minutes)
+                    )
+                )
+            elif op == "score":
+                target = live[pick % len(live)]
+                if target.kind == SurveyKind.NPS:
+                    target.score = score
+            elif op == "move":
+                live[pick % len(live)].account = accounts[(pick // 7) % len(accounts)]
+            elif op == "delete":
+                db.session.delete(live.pop(pick % len(live)))
+            elif op == "drop_account" and accounts[-1] is not None:
+                gone = accounts.pop()
+                db.session.flush()
+                db.session.execute(sa.delete(Account).where(Account.id == gone.id))  # responses: SET NULL
+                db.session.expire_all()
+            db.session.flush()
+        db.session.expire_all()
+        assert stored() == recomputed(zone)
+        before = stored()
+        rebuild_rollups()
+        assert stored() == before
+    finally:
+        savepoint.rollback()
+
+
+def test_local_day_follows_the_workspace_zone_and_dst(db_session):
+    """23:30 UTC is the next day in Berlin; a zone change through the settings page rebuilds the days."""
+    from app.main.services import save_settings
+
+    survey = make_survey("nps")
+    make_response(
+        survey, score=10, created_at=datetime(2026, 7, 1, 23, 30, tzinfo=UTC)
+    )  # CEST: 01:30 on 2 July
+    make_response(survey, score=0, created_at=datetime(2026, 1, 1, 22, 59, tzinfo=UTC))  # CET: 23:59 on 1 Jan
+    days = {key[0] for key in stored()}
+    assert days == {date(2026, 7, 1), date(2026, 1, 1)}
+    save_settings({"timezone": "Europe/Berlin"}, None)
+    assert {key[0] for key in stored()} == {date(2026, 7, 2), date(2026, 1, 1)}
+    make_response(
+        survey, score=9, created_at=datetime(2026, 7, 1, 22, 0, tzinfo=UTC)
+    )  # the trigger, 00:00 local
+    assert stored()[(date(2026, 7, 2), survey.id, 0, "nps")][0] == 2
+    save_settings({"timezone": "UTC"}, None)
+    assert stored() == recomputed("UTC")
+
+
+def test_no_account_responses_share_one_real_key(db_session):
+    """Responses without an account add up in one row (account key 0), not one row each."""
+    survey = make_survey("nps")
+    at = datetime(2026, 5, 5, 12, tzinfo=UTC)
+    for score in (10, 10, 3):
+        make_response(survey, score=score, created_at=at)
+    assert stored() == {(date(2026, 5, 5), survey.id, 0, "nps"): (3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2)}
+
+
+def test_rebuild_command_recomputes_damaged_rollups(app):
+    """`flask rollups rebuild` repairs rollups that drifted (e.g. triggers dropped during a bulk load)."""
+    with app.app_context():
+        survey = make_survey("nps")
+        make_response(survey, score=7, created_at=datetime(2026, 5, 5, 12, tzinfo=UTC))
+        db.session.execute(sa.update(ResponseRollup).values(n=99))
+        result = app.test_cli_runner().invoke(args=["rollups", "rebuild"])
+        assert result.exit_code == 0, result.output
+        assert "rebuilt 1 rollup rows" in result.output
+        assert stored() == recomputed("UTC")
+
+
+def test_migration_holds_the_same_sql_as_the_app():
+    """The frozen copy in migration cs_0001 produces exactly the app's statements."""
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "cs_0001_response_rollups.py"
+    spec = importlib.util.spec_from_file_location("cs_0001", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    assert module.sqlite_triggers() == rollup_sql.sqlite_triggers()
+    assert module.postgresql_statements() == rollup_sql.postgresql_statements()
+    for dialect in ("sqlite", "postgresql"):
+        assert module.rebuild_statements(dialect) == rollup_sql.rebuild_statements(dialect)
+    assert tuple(module.offset_history("Europe/Berlin")) == rollup_sql.offset_history("Europe/Berlin")
