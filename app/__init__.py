@@ -22,6 +22,7 @@ from app.auth.routes import bp as auth_bp
 from app.auth.services import load_user
 from app.config import load_config
 from app.database import configure_engine
+from app.dataprotection.routes import bp as dataprotection_bp
 from app.explorer.routes import bp as explorer_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.insights.routes import bp as insights_bp
@@ -42,6 +43,7 @@ BLUEPRINTS = (
     explorer_bp,
     insights_bp,
     webhooks_bp,
+    dataprotection_bp,
 )
 
 

@@ -191,8 +191,8 @@ def write_results(
                 mention_rows(snap.id, result, vetoes, known_topics, now), redirects, vetoes
             )
             outcome.done.append(snap.id)
+    _announce(done_rows, mentions)  # before _apply, which consumes the rows' ids
     _apply(outcome, done_rows, mentions, now)
-    _announce(done_rows, mentions)
     db.session.commit()
     return outcome
 

@@ -388,3 +388,13 @@ class EndpointList(Schema):
     """Every webhook endpoint."""
 
     items = fields.List(fields.Nested(EndpointSchema), required=True)
+
+
+class ContactExportSchema(Schema):
+    """Everything stored about a contact."""
+
+    contact = fields.Dict(required=True)
+    account = fields.Dict(allow_none=True)
+    responses = fields.List(fields.Dict())
+    invitations = fields.List(fields.Dict())
+    exported_at = fields.String()
