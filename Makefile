@@ -9,11 +9,35 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Where this machine reaches the server (0.0.0.0 listens everywhere, including 127.0.0.1).
+LOCAL_HOST = $(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST))
+SCHEDULER ?= 1
+# Every command sees HOST/PORT: links in emails (BASE_URL) then point at the port actually served.
+export HOST PORT
 
-.PHONY: run test install install-dev lint fmt migrate seed worker cron browser clean help
+.PHONY: run serve test install install-dev lint fmt migrate seed worker cron browser clean help
+
+# Exit 0 once HOST:PORT accepts connections, 1 if the server process (pid) died first or 120 s passed.
+define WAIT_FOR_PORT
+import os, socket, sys, time
+host, port, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        sys.exit(1)
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.settimeout(0.5)
+        if s.connect_ex((host.strip("[]"), port)) == 0:
+            sys.exit(0)
+    time.sleep(0.2)
+sys.exit(1)
+endef
+export WAIT_FOR_PORT
 
 help:
-	@echo "make run    install, migrate, seed demo data, serve http://$(HOST):$(PORT)"
+	@echo "make run    install, migrate, seed demo data, serve http://$(HOST):$(PORT) (PORT=5101 HOST=0.0.0.0 make run)"
 	@echo "make test   install and run the whole test suite"
 	@echo "make lint | make worker | make cron | make browser | make clean"
 
@@ -39,10 +63,19 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
 	@$(FLASK) demo login
-	@echo "Serving Clearloop on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	@$(FLASK) jobs scheduler >>instance/scheduler.log 2>&1 & sched=$$!; \
-	  trap "kill $$sched 2>/dev/null" EXIT INT TERM; \
-	  $(FLASK) run --host $(HOST) --port $(PORT)
+	@$(MAKE) --no-print-directory serve
+
+# Serve (and run the scheduler) on HOST:PORT; "Serving on" is printed only once the port accepts.
+serve:
+	@if $(BIN)/python -c "import socket,sys; s=socket.socket(); s.settimeout(1); sys.exit(s.connect_ex(('$(LOCAL_HOST)', $(PORT))) != 0)" 2>/dev/null; then \
+	  echo "Port $(PORT) on $(LOCAL_HOST) is already in use: stop what runs there, or choose another port, e.g. PORT=$$(( $(PORT) + 1 )) make run" >&2; exit 1; fi
+	@sched=; if [ "$(SCHEDULER)" = 1 ]; then mkdir -p "$${CLEARLOOP_INSTANCE:-instance}"; \
+	  $(FLASK) jobs scheduler >>"$${CLEARLOOP_INSTANCE:-instance}/scheduler.log" 2>&1 & sched=$$!; fi; \
+	  $(FLASK) run --host $(HOST) --port $(PORT) & web=$$!; \
+	  trap 'kill $$sched $$web 2>/dev/null' EXIT INT TERM; \
+	  if $(BIN)/python -c "$$WAIT_FOR_PORT" $(LOCAL_HOST) $(PORT) $$web; then \
+	    echo "Serving Clearloop on http://$(LOCAL_HOST):$(PORT)  (Ctrl-C to stop)"; fi; \
+	  wait $$web
 
 test: install-dev
 	@$(BIN)/python -c "import shutil,sys; shutil.which('chromium') or print('note: Debian chromium is not installed (apt-get install -y chromium); browser tests will skip', file=sys.stderr)"

@@ -25,11 +25,13 @@ from app.database import configure_engine
 from app.dataprotection.routes import bp as dataprotection_bp
 from app.explorer.routes import bp as explorer_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.followups.routes import bp as followups_bp
 from app.insights.routes import bp as insights_bp
 from app.main.routes import bp as main_bp
 from app.outbox.routes import bp as outbox_bp
 from app.respond.routes import bp as respond_bp
 from app.surveys.routes import bp as surveys_bp
+from app.timefmt import localtime, zone_name
 from app.webhooks.routes import bp as webhooks_bp
 
 BLUEPRINTS = (
@@ -44,6 +46,7 @@ BLUEPRINTS = (
     insights_bp,
     webhooks_bp,
     dataprotection_bp,
+    followups_bp,
 )
 
 
@@ -66,6 +69,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.register(app)
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
     app.jinja_env.filters["one_stop"] = one_stop
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.globals["zone_name"] = zone_name
     return app
 
 

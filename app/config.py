@@ -54,6 +54,22 @@ def _database_url(env: dict[str, str], instance: Path) -> str:
     return url
 
 
+def _base_url(env: dict[str, str], app_env: str) -> str:
+    """Where links in emails, public links and embed codes point. Unset in development: the host and
+    port ``make run`` serves on (``HOST``/``PORT``), so ``PORT=5101 make run`` mails working links."""
+    explicit = env.get("BASE_URL", "").strip()
+    if explicit:
+        return explicit.rstrip("/")
+    port = _int(env, "PORT", 5000) if app_env != "production" else 5000
+    host = env.get("HOST", "").strip() if app_env != "production" else ""
+    # every interface (a wildcard address): this machine's loopback answers too
+    if host in ("", "0.0.0.0", "::", "[::]"):  # noqa: S104
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment (or a given mapping, for tests)."""
     env = dict(os.environ if env is None else env)
@@ -72,7 +88,7 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": _database_url(env, instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL", ""),
-        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "BASE_URL": _base_url(env, app_env),
         "MAIL_TRANSPORT": "smtp" if smtp_host else "outbox",
         "SMTP_HOST": smtp_host,
         "SMTP_PORT": _int(env, "SMTP_PORT", 587),

@@ -15,7 +15,12 @@ DEFAULTS: dict[str, Any] = {
     "quarantine_days": 90,  # a contact surveyed more recently than this is skipped
     "reminder_delay_days": 3,
     "invitation_expiry_days": 30,
-    "followup_sla_business_days": 2,
+    "followup_sla_business_days": 2,  # a follow-up is due this many business days after the answer
+    "followup_holiday_country": "",  # ISO code for the `holidays` package ("" = weekends only)
+    "followup_day_start_hour": 9,  # an answer on a weekend or holiday starts its clock at this local hour
+    "followup_default_owner_id": None,  # follow-ups of accounts without a CSM (None: the first admin)
+    "followup_admin_escalation_days": 1,  # business days overdue before the admins are told too
+    "followup_rules_seeded": False,  # the default rules were created once (admins may delete them)
     "timezone": "UTC",  # IANA name; days, weeks and SLAs are counted in this zone
     "alert_arr_threshold": 100_000,  # a detractor at an account with this ARR or more alerts; 0 = off
     "retention_months": 0,  # responses older than this are anonymised or deleted daily; 0 = keep forever
@@ -29,6 +34,11 @@ def get_setting(key: str) -> Any:
         raise KeyError(f"unknown setting {key!r}")
     row = db.session.get(Setting, key)
     return DEFAULTS[key] if row is None else row.value
+
+
+def setting_is_set(key: str) -> bool:
+    """Whether an admin ever stored this setting (False: its default is in use)."""
+    return db.session.get(Setting, key) is not None
 
 
 def all_settings() -> dict[str, Any]:

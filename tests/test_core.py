@@ -173,3 +173,20 @@ def test_rq_cron_registers_every_periodic_job():
     queues = {p.queue for p in periodic}
     queued = {name: Queue(name, connection=conn).count for name in queues}
     assert queued == {name: sum(p.queue == name for p in periodic) for name in queues}
+
+
+def test_links_point_at_the_served_port_in_development(tmp_path):
+    # Issue 12 item 3: `PORT=5101 make run` serves on 5101, so emails and public links must point there.
+    base = {"CLEARLOOP_INSTANCE": str(tmp_path)}
+    assert load_config(base)["BASE_URL"] == "http://127.0.0.1:5000"
+    assert load_config(base | {"PORT": "5101"})["BASE_URL"] == "http://127.0.0.1:5101"
+    wildcard = {"PORT": "5101", "HOST": "0.0.0.0"}  # noqa: S104
+    assert load_config(base | wildcard)["BASE_URL"] == "http://127.0.0.1:5101"
+    assert (
+        load_config(base | {"PORT": "8000", "HOST": "devbox.local"})["BASE_URL"] == "http://devbox.local:8000"
+    )
+    assert load_config(base | {"PORT": "5101", "BASE_URL": "https://nps.acme.example/"})["BASE_URL"] == (
+        "https://nps.acme.example"
+    )
+    with pytest.raises(RuntimeError, match="PORT"):
+        load_config(base | {"PORT": "fifty"})

@@ -24,8 +24,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.accounts.services import MAX_ARR, MAX_ATTRIBUTE_KEY, MAX_ATTRIBUTE_VALUE
 from app.models import Lifecycle, Tier
 
-TIER_LABELS = {Tier.ENTERPRISE: "Enterprise", Tier.MID_MARKET: "Mid-market", Tier.SMB: "SMB"}
-LIFECYCLE_LABELS = {stage: stage.value.replace("_", " ").capitalize() for stage in Lifecycle}
+TIER_LABELS = {tier: tier.label for tier in Tier}
+LIFECYCLE_LABELS = {stage: stage.label for stage in Lifecycle}
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish"}
 BLANK_ATTRIBUTE_ROWS = 3
 

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 TAG_JOB = "analysis.analyze_responses"
 JOB_TIMEOUT = 300  # seconds; a batch of 64 comments takes well under one
 RETRY_INTERVALS = (10, 60)  # two retries: with the first run, MAX_ATTEMPTS tries in all
+FOLLOWUP_JOB = "followups.apply_rules"
 SWEEP_LIMIT = 10_000  # pending responses one sweep re-enqueues at most
 
 
@@ -108,6 +109,9 @@ def tag_ids(response_ids: list[int]) -> BatchResult:
 def tag_responses(response_ids: list[int]) -> dict[str, int]:
     """Tag the pending responses among these; raise PoisonComments (so the job retries) if some raised."""
     result = tag_ids(response_ids)
+    settled = result.done + result.skipped + list(result.failed)
+    if settled:  # closing the loop: follow-up rules read the analysis (committed by now)
+        queue.enqueue(FOLLOWUP_JOB, sorted(settled))
     if result.retry:
         raise PoisonComments(f"analysis raised for responses {sorted(result.retry)}; will retry")
     return result.counts()

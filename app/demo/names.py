@@ -209,7 +209,7 @@ STAFF = [
     ("daniel.okafor", "Daniel Okafor", "pm"),
     ("sam.taylor", "Sam Taylor", "viewer"),
 ]
-STAFF_DOMAIN = "clearloop.localhost"
+STAFF_DOMAIN = "clearloop.example"  # reserved for examples (RFC 2606) yet a valid sign-in name
 
 SUPPORT_AGENTS = ["Maya", "Tom", "Lena", "Carlos", "Aisha", "Ben", "Priscilla", "Kenji", "Rosa", "Dev"]
 

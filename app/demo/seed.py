@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.analysis import services as analysis
-from app.auth.services import hash_password
+from app.auth.services import hash_password, normalise_email
 from app.demo import world
 from app.demo.login import write_login
 from app.demo.names import STAFF, STAFF_DOMAIN, VENDOR
@@ -78,7 +78,7 @@ def seed_demo(seed: int, as_of: datetime | None = None) -> SeedResult:
             "The database already has accounts, contacts, surveys or responses; the demo data "
             "only goes into an empty database."
         )
-    emails = [f"{local}@{STAFF_DOMAIN}" for local, _, _ in STAFF]
+    emails = [normalise_email(f"{local}@{STAFF_DOMAIN}") for local, _, _ in STAFF]  # the users' own rule
     if db.session.execute(sa.select(User.email).where(User.email.in_(emails))).first():
         raise SeedRefused("The demo staff users already exist in this database.")
     as_of = (as_of or utcnow()).astimezone(UTC).replace(minute=0, second=0, microsecond=0)

@@ -43,7 +43,8 @@ def settings() -> ResponseReturnValue:
     """Workspace settings."""
     form = SettingsForm(data=all_settings())
     if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in all_settings()}
+        # only this page's fields: features keep further settings on their own pages (follow-up SLA calendar)
+        values = {name: getattr(form, name).data for name in all_settings() if name in form}
         save_settings(values, current_user.id)
         flash("Settings saved.", "success")
         return redirect(url_for("main.settings")), 303

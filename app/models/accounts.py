@@ -22,6 +22,11 @@ class Tier(enum.StrEnum):
     MID_MARKET = "mid_market"
     SMB = "smb"
 
+    @property
+    def label(self) -> str:
+        """How the tier is written everywhere in the product ("Mid-market", "SMB")."""
+        return {"enterprise": "Enterprise", "mid_market": "Mid-market", "smb": "SMB"}[self.value]
+
 
 class Lifecycle(enum.StrEnum):
     """Where an account stands in its customer journey."""
@@ -33,6 +38,11 @@ class Lifecycle(enum.StrEnum):
     EXPANSION = "expansion"
     AT_RISK = "at_risk"
     CHURNED = "churned"
+
+    @property
+    def label(self) -> str:
+        """How the stage is written everywhere in the product ("At risk")."""
+        return self.value.replace("_", " ").capitalize()
 
 
 class Account(TimestampMixin, Base):

@@ -95,6 +95,8 @@ class Send(TimestampMixin, Base):
     reminder_delay_days: Mapped[int | None]  # None: no reminder
     expires_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # An admin's override: people surveyed within the quarantine are mailed by this send (audited).
+    ignore_quarantine: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     survey: Mapped[Survey] = relationship(back_populates="sends")
     invitations: Mapped[list[Invitation]] = relationship(back_populates="send")

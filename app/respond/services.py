@@ -9,14 +9,15 @@ values changes nothing; a different score or comment is an intended edit (``edit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from app.analysis import services as analysis
 from app.database import is_unique_violation
 from app.extensions import db
+from app.followups import services as followups
 from app.mail import services as mail
 from app.models import (
     AnalysisState,
@@ -45,6 +46,7 @@ class Answer:
     email: str | None = None
     account_hint: str | None = None
     locale: str = "en"
+    opened_at: datetime | None = None  # when the answering page was rendered (from its form key)
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,25 @@ def _apply(response: Response, answer: Answer) -> tuple[bool, bool]:
     if answer.category is not None and response.form_category != answer.category:
         response.form_category = answer.category
         changed = True
-    if changed:
+    if changed and _is_edit(response, answer):
         response.edit_count = (response.edit_count or 0) + 1
     return changed, comment_changed
+
+
+def _is_edit(response: Response, answer: Answer) -> bool:
+    """A change counts as an edit only from a page opened after the answer existed: completing the first
+    answer on the page that created it (auto-saved score, then comment, then Save) is no edit."""
+    created = response.created_at
+    if answer.opened_at is None or created is None:
+        return True
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=answer.opened_at.tzinfo)
+    return answer.opened_at > created
+
+
+def with_opened_at(answer: Answer, opened_at: datetime | None) -> Answer:
+    """The answer, stamped with when its page was rendered."""
+    return replace(answer, opened_at=opened_at)
 
 
 def _existing(invitation_id: int | None, submission_id: str | None) -> Response | None:
@@ -168,7 +186,9 @@ def _finish(outcome: Submission, analyse: bool) -> Submission:
         webhooks.emit(event, webhooks.response_data(response), response.contact_id, response_id)
     db.session.commit()
     if analyse and pending:
-        analysis.enqueue_tagging([response_id])
+        analysis.enqueue_tagging([response_id])  # follow-up rules run once it is analysed
+    elif analyse:
+        followups.enqueue_rules([response_id])  # no comment to wait for: score rules now
     return Submission(response, outcome.created, outcome.changed, score)
 
 

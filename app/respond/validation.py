@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
@@ -153,6 +155,7 @@ class FormKey:
 
     target: str
     submission: str | None
+    opened_at: datetime | None = None  # when the page was rendered: edits are changes from a later visit
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -161,7 +164,11 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def make_form_key(target: str, anonymous: bool = False) -> str:
     """A key for a page about ``target`` (``inv:<id>`` or ``survey:<id>``)."""
-    payload = {"t": target, "s": secrets.token_urlsafe(24) if anonymous else None}
+    payload = {
+        "t": target,
+        "s": secrets.token_urlsafe(24) if anonymous else None,
+        "at": round(time.time(), 3),
+    }
     return _serializer().dumps(payload)
 
 
@@ -177,4 +184,6 @@ def check_form_key(form: MultiDict, target: str) -> FormKey:
         raise InvalidInput(message, "key", 400) from None
     if not isinstance(payload, dict) or payload.get("t") != target:
         raise InvalidInput(message, "key", 400)
-    return FormKey(target, payload.get("s"))
+    at = payload.get("at")
+    opened = datetime.fromtimestamp(at, UTC) if isinstance(at, int | float) else None
+    return FormKey(target, payload.get("s"), opened)

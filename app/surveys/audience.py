@@ -123,34 +123,61 @@ def unknown_emails(spec: dict[str, Any]) -> list[str]:
     return [e for e in emails if e not in known]
 
 
-def skip_reasons(contacts: list[Contact], send_id: int | None) -> dict[int, str]:
-    """Contact id → why it must not get this send (absent: it may be mailed)."""
-    cutoff = utcnow() - timedelta(days=int(get_setting("quarantine_days")))
+def skip_reasons(
+    contacts: list[Contact], send_id: int | None, ignore_quarantine: bool = False
+) -> dict[int, str]:
+    """Contact id → why it must not get this send (absent: it may be mailed), the most specific reason
+    first (an unsubscribe or a bounce also puts the address on the suppression list).
+
+    ``ignore_quarantine`` (an admin's per-send override) mails people surveyed recently, but never anyone
+    whose invitation of another send is still being delivered."""
+    days = int(get_setting("quarantine_days"))
+    cutoff = utcnow() - timedelta(days=days)
     hashes = {c.id: email_hash(c.email) for c in contacts}
     suppressed = suppressed_hashes(list(hashes.values()))
-    pending = _pending_elsewhere([c.id for c in contacts], send_id, cutoff)
-    quarantine = int(get_setting("quarantine_days")) > 0
+    pending = _pending_elsewhere([c.id for c in contacts], send_id, cutoff, in_flight_only=ignore_quarantine)
+    quarantine = days > 0 and not ignore_quarantine
     reasons: dict[int, str] = {}
     for c in contacts:
-        if hashes[c.id] in suppressed:
-            reasons[c.id] = "suppressed"
-        elif c.unsubscribed_at is not None:
+        if c.unsubscribed_at is not None:
             reasons[c.id] = "unsubscribed"
         elif c.bounced_at is not None:
             reasons[c.id] = "bounced"
-        elif quarantine and ((c.last_surveyed_at and c.last_surveyed_at >= cutoff) or c.id in pending):
+        elif hashes[c.id] in suppressed:
+            reasons[c.id] = "suppressed"
+        elif _held(c, pending, cutoff if quarantine else None, ignore_quarantine):
             reasons[c.id] = "quarantined"
         elif not EMAIL_RE.match(c.email or "") or not c.email.isascii():
             reasons[c.id] = "invalid_email"
     return reasons
 
 
-def _pending_elsewhere(contact_ids: list[int], send_id: int | None, cutoff) -> set[int]:
+def _held(contact: Contact, pending: set[int], cutoff, ignore_quarantine: bool) -> bool:
+    """In quarantine: surveyed since ``cutoff`` (None: no quarantine) or in another send's delivery."""
+    if ignore_quarantine:
+        return contact.id in pending  # still being mailed by another send
+    if cutoff is None:
+        return False
+    recent = contact.last_surveyed_at is not None and contact.last_surveyed_at >= cutoff
+    return recent or contact.id in pending
+
+
+def _pending_elsewhere(
+    contact_ids: list[int], send_id: int | None, cutoff, in_flight_only: bool = False
+) -> set[int]:
     """Contacts already queued in another recent send (two sends at once must not both mail them)."""
-    states = [DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.SENT, DeliveryState.UNCERTAIN]
-    query = sa.select(Invitation.contact_id).where(
-        Invitation.contact_id.in_(contact_ids), Invitation.state.in_(states), Invitation.created_at >= cutoff
-    )
+    if in_flight_only:
+        query = sa.select(Invitation.contact_id).where(
+            Invitation.contact_id.in_(contact_ids),
+            Invitation.state.in_([DeliveryState.QUEUED, DeliveryState.SENDING]),
+        )
+    else:
+        states = [DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.SENT, DeliveryState.UNCERTAIN]
+        query = sa.select(Invitation.contact_id).where(
+            Invitation.contact_id.in_(contact_ids),
+            Invitation.state.in_(states),
+            Invitation.created_at >= cutoff,
+        )
     if send_id is not None:
         query = query.where(Invitation.send_id != send_id)
     return set(db.session.execute(query).scalars())

@@ -104,13 +104,11 @@ class SendForm(FlaskForm):
     """Send a survey now or later to an audience."""
 
     audience = RadioField("Who", choices=AUDIENCE_CHOICES, default="all")
-    tiers = SelectMultipleField(
-        "Tiers", choices=[SelectChoice(t.value, t.value.replace("_", " ").title()) for t in Tier]
-    )
+    tiers = SelectMultipleField("Tiers", choices=[SelectChoice(t.value, t.label) for t in Tier])
     plans = SelectMultipleField("Plans", choices=[])
     lifecycle = SelectMultipleField(
         "Lifecycle stages",
-        choices=[SelectChoice(s.value, s.value.replace("_", " ").capitalize()) for s in Lifecycle],
+        choices=[SelectChoice(s.value, s.label) for s in Lifecycle],
     )
     accounts = SelectMultipleField("Accounts", choices=[], coerce=int)
     emails = TextAreaField("Email addresses", validators=[Optional(), Length(max=2_000_000)])
@@ -120,7 +118,10 @@ class SendForm(FlaskForm):
     when = RadioField(
         "When", choices=[SelectChoice("now", "Now"), SelectChoice("later", "Later")], default="now"
     )
-    scheduled_at = DateTimeLocalField("Send at (UTC)", validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    scheduled_at = DateTimeLocalField("Send at", validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    ignore_quarantine = BooleanField(
+        "Override the quarantine for this send (admins; recorded in the audit log)"
+    )
     reminder = BooleanField("Send one reminder to those who have not answered", default=True)
     reminder_days = IntegerField("Reminder after (days)", validators=[Optional(), NumberRange(min=1, max=30)])
     expiry_days = IntegerField(

@@ -21,6 +21,7 @@ from app.models import (
 from app.surveys.audience import SKIP_REASONS, describe
 from app.surveys.texts import SurveyTexts, followup_text, normalize_locale, survey_texts
 from app.surveys.tokens import find_invitation, find_public_survey, is_expired, token_for
+from nlp.types import LABELS as SENTIMENT_LABELS
 
 __all__ = [
     "BANDS",
@@ -109,7 +110,8 @@ BANDS = {
     "easy": lambda: sa.and_(Response.kind == SurveyKind.CES, Response.score >= 5),
     "difficult": lambda: sa.and_(Response.kind == SurveyKind.CES, Response.score <= 3),
 }
-SENTIMENTS = ("positive", "neutral", "negative", "mixed")
+# Exactly the labels the analyser gives a comment: a filter value it never produces would never match.
+SENTIMENTS = tuple(SENTIMENT_LABELS)
 
 
 def state_counts(send_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -11,20 +11,29 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import ngettext
 
 from app import queue
+from app.audit import audit
 from app.extensions import db
 from app.mail import services as mail
 from app.models import DeliveryState, Invitation, Send, SendStatus, Survey, SurveyStatus, utcnow
 from app.surveys import audience as aud
 from app.surveys.tokens import new_token
-from app.workspace_settings import get_setting
+from app.workspace_settings import get_setting, setting_is_set
 
 log = logging.getLogger(__name__)
 
 
 class SendError(ValueError):
-    """A send that cannot be made; the message says why."""
+    """A send that cannot be made; the message says why and ``field`` where the form shows it."""
+
+    def __init__(self, message: str, field: str = "audience") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+SCHEDULE_SKEW = timedelta(minutes=5)  # a time this little in the past is clock skew: send now
 
 
 @dataclass
@@ -37,12 +46,12 @@ class AudiencePreview:
     unknown: list[str] = field(default_factory=list)
 
 
-def preview_audience(spec: dict[str, Any]) -> AudiencePreview:
+def preview_audience(spec: dict[str, Any], ignore_quarantine: bool = False) -> AudiencePreview:
     """Count an audience and its skips without creating anything."""
     spec = aud.validate(spec)
     result = AudiencePreview(unknown=aud.unknown_emails(spec))
     for chunk in aud.audience_contacts(spec):
-        reasons = aud.skip_reasons(chunk, None)
+        reasons = aud.skip_reasons(chunk, None, ignore_quarantine)
         result.total += len(chunk)
         for reason in reasons.values():
             result.skipped[reason] = result.skipped.get(reason, 0) + 1
@@ -57,13 +66,30 @@ def create_send(
     reminder_days: int | None = None,
     expiry_days: int | None = None,
     user_id: int | None = None,
+    *,
+    ignore_quarantine: bool = False,
+    require_recipients: bool = False,
 ) -> Send:
-    """Record a send, commit it, and start it now when it is due (else the sweeper starts it on time)."""
+    """Record a send, commit it, and start it now when it is due (else the sweeper starts it on time).
+
+    Refused: an archived survey, a time in the past, a production workspace whose company name was never
+    set, and (``require_recipients``, as the form and CLI ask) a send due now that would reach nobody.
+    ``ignore_quarantine`` is an admin's override of the quarantine for this one send (audited)."""
     if survey.status != SurveyStatus.ACTIVE:
         raise SendError("This survey is archived; make it active before sending it.")
+    if current_app.config.get("ENV_NAME") == "production" and not setting_is_set("company_name"):
+        raise SendError(
+            "Set your company name in Settings before the first send: every email shows it.", "company"
+        )
     spec = aud.validate(spec)
     now = utcnow()
+    if scheduled_at is not None and scheduled_at < now - SCHEDULE_SKEW:
+        raise SendError("That time is in the past. Choose a time from now on, or send now.", "scheduled_at")
     when = max(scheduled_at or now, now)
+    if require_recipients and when <= now + timedelta(seconds=5):
+        check = preview_audience(spec, ignore_quarantine)
+        if check.to_send == 0:
+            raise SendError(nobody_reached(check, ignore_quarantine))
     expiry = expiry_days or survey.expiry_days or int(get_setting("invitation_expiry_days"))
     unknown = aud.unknown_emails(spec)
     if unknown:
@@ -76,12 +102,64 @@ def create_send(
         reminder_delay_days=reminder_days,
         expires_at=when + timedelta(days=expiry),
         created_by_id=user_id,
+        ignore_quarantine=ignore_quarantine,
     )
     db.session.add(send)
+    if ignore_quarantine:
+        db.session.flush()
+        audit(user_id, "send.quarantine_override", "send", send.id, survey_id=survey.id)
     db.session.commit()
     if when <= now + timedelta(seconds=5):
         queue.enqueue("mail.start_send", send.id, job_id=f"start-send-{send.id}")
     return send
+
+
+def nobody_reached(check: AudiencePreview, ignore_quarantine: bool = False) -> str:
+    """Why an audience reaches no one, in a sentence (with the override to offer when it is quarantine)."""
+    if check.total == 0:
+        if check.unknown:
+            return ngettext(
+                "No one to send to: the %(num)d address is not a contact (import it first).",
+                "No one to send to: none of the %(num)d addresses is a contact (import them first).",
+                len(check.unknown),
+            )
+        return "No one to send to: this audience has no contacts."
+    days = int(get_setting("quarantine_days"))
+    ranked = sorted(check.skipped.items(), key=lambda item: -item[1])
+    parts = [_reason_words(reason, n, days) for reason, n in ranked]
+    if len(parts) == 1:
+        lead = "all " if check.total > 1 else ""
+        text = f"No one would receive this survey: {lead}{parts[0]}."
+    else:
+        text = ngettext(
+            "No one would receive this survey. Of %(num)d contact, ",
+            "No one would receive this survey. Of %(num)d contacts, ",
+            check.total,
+        )
+        text += "; ".join(parts) + "."
+    if check.skipped.get("quarantined") and not ignore_quarantine:
+        text += " An admin may override the quarantine for this one send (below)."
+    return text
+
+
+def _reason_words(reason: str, n: int, days: int) -> str:
+    """'12 are within the 90-day quarantine' and the like, the count first."""
+    if reason == "quarantined":
+        return ngettext(
+            "%(num)d is within the %(days)d-day quarantine",
+            "%(num)d are within the %(days)d-day quarantine",
+            n,
+            days=days,
+        )
+    if reason == "suppressed":
+        return ngettext("%(num)d is on the suppression list", "%(num)d are on the suppression list", n)
+    if reason == "invalid_email":
+        return ngettext(
+            "%(num)d has an address that cannot be mailed", "%(num)d have addresses that cannot be mailed", n
+        )
+    if reason == "bounced":
+        return ngettext("%(num)d bounced", "%(num)d bounced", n)
+    return ngettext("%(num)d unsubscribed", "%(num)d unsubscribed", n)
 
 
 def launch_send(send_id: int) -> int:
@@ -109,7 +187,7 @@ def _make_invitations(send: Send, now: datetime) -> int:
     queued = 0
     expires = max(send.expires_at or now, now)
     for chunk in aud.audience_contacts(send.audience):
-        reasons = aud.skip_reasons(chunk, send.id)
+        reasons = aud.skip_reasons(chunk, send.id, bool(send.ignore_quarantine))
         rows = []
         for contact in chunk:
             token = new_token()

@@ -72,7 +72,7 @@ def test_the_settings_page_sets_retention(app, admin_client):
     with app.app_context():
         from app.workspace_settings import all_settings
 
-        values = {k: v for k, v in all_settings().items()}
+        values = dict(all_settings())
     values.update(retention_months="-3")
     assert admin_client.post("/settings", data=values).status_code == 422
     values.update(retention_months="18", retention_mode="delete")

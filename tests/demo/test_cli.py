@@ -31,11 +31,11 @@ def test_seed_then_login_then_if_empty(fresh_app, monkeypatch):
 
     path = Path(app.instance_path) / "demo-login.txt"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert path.read_text() == f"email: admin@clearloop.localhost\npassword: {password}\n"
+    assert path.read_text() == f"email: admin@clearloop.example\npassword: {password}\n"
     login = run(app, "demo", "login")
     assert (
         login.exit_code == 0
-        and login.output.strip() == f"Demo admin login: admin@clearloop.localhost / {password}"
+        and login.output.strip() == f"Demo admin login: admin@clearloop.example / {password}"
     )
 
     with app.app_context():

@@ -72,8 +72,14 @@ def _score_from_path(raw: str, survey: Survey) -> int | None:
     return score if lo <= score <= hi else None
 
 
-def _page(invitation: Invitation, token: str, status: int = 200, **ctx) -> ResponseReturnValue:
-    existing = svc.invitation_response(invitation)
+_UNKNOWN = object()
+
+
+def _page(
+    invitation: Invitation, token: str, status: int = 200, existing=_UNKNOWN, **ctx
+) -> ResponseReturnValue:
+    if existing is _UNKNOWN:
+        existing = svc.invitation_response(invitation)
     ctx.setdefault("selected", existing.score if existing else None)
     ctx.setdefault("comment", (existing.comment or "") if existing else "")
     ctx.setdefault("category", existing.form_category.value if existing and existing.form_category else None)
@@ -92,11 +98,15 @@ def _page(invitation: Invitation, token: str, status: int = 200, **ctx) -> Respo
 @limiter.limit(limit)
 @public
 def score_link(token: str, score: str) -> ResponseReturnValue:
-    """A score button of the email: the page with that score selected, saved by the page itself."""
+    """A score button of the email: the page with that score selected, saved by the page itself. Once an
+    answer exists the page shows the stored answer instead: a link opened again never overwrites it."""
     invitation = _invitation(token)
     value = _score_from_path(score, invitation.survey)
     svc.record_click(invitation, "score" if value is not None else "open", value, request.user_agent.string)
-    return _page(invitation, token, selected=value, autosave=value is not None)
+    existing = svc.invitation_response(invitation)
+    if existing is not None:
+        return _page(invitation, token, existing=existing)
+    return _page(invitation, token, existing=None, selected=value, autosave=value is not None)
 
 
 @bp.get("/r/<token>")
@@ -118,8 +128,10 @@ def answer(token: str) -> ResponseReturnValue:
     form = request.form
     try:
         require_form_body()
-        check_form_key(form, f"inv:{invitation.id}")
-        answer = parse_answer(form, invitation.survey.kind, _current_locale())
+        key = check_form_key(form, f"inv:{invitation.id}")
+        answer = svc.with_opened_at(
+            parse_answer(form, invitation.survey.kind, _current_locale()), key.opened_at
+        )
     except InvalidInput as exc:
         return error_reply(exc, lambda e: _page(invitation, token, e.status, **echo_answer(form, e)))
     if form.get("auto") == "1" and svc.scanner_hold(invitation):

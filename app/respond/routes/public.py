@@ -93,7 +93,9 @@ def public_link(ptoken: str, embed: bool) -> ResponseReturnValue:
     try:
         require_form_body()
         key = check_form_key(form, f"survey:{survey.id}")
-        answer = parse_answer(form, survey.kind, g.get("locale") or "en", anonymous=True)
+        answer = svc.with_opened_at(
+            parse_answer(form, survey.kind, g.get("locale") or "en", anonymous=True), key.opened_at
+        )
     except InvalidInput as exc:
         return error_reply(exc, lambda e: _render(survey, ptoken, embed, e.status, **_echo(form, e)))
     channel = Channel.FORM if survey.kind == SurveyKind.FORM else Channel.LINK

@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 
 from app.access import roles_required, staff_required
 from app.extensions import db
-from app.models import Account, Contact, DeliveryState, Invitation, Role, Send, Survey
+from app.models import Account, Contact, DeliveryState, Invitation, Role, Send, Survey, User
 from app.surveys import bp
 from app.surveys.forms import SendForm
 from app.surveys.queries import SKIP_REASONS, describe, state_counts
@@ -26,7 +26,7 @@ from app.surveys.services import (
     emails_from_csv,
     preview_audience,
 )
-from app.workspace_settings import get_setting
+from app.workspace_settings import get_setting, workspace_timezone
 
 ACCOUNT_CHOICES_MAX = 2000
 PAGE_SIZE = 50
@@ -59,11 +59,12 @@ def _spec(form: SendForm) -> dict:
 
 
 def _schedule(form: SendForm) -> datetime | None:
+    """The chosen time, read in the workspace's time zone."""
     if form.when.data != "later":
         return None
     if form.scheduled_at.data is None:
-        raise SendError("Choose the date and time to send at.")
-    return form.scheduled_at.data.replace(tzinfo=UTC)
+        raise SendError("Choose the date and time to send at.", "scheduled_at")
+    return form.scheduled_at.data.replace(tzinfo=workspace_timezone()).astimezone(UTC)
 
 
 @bp.route("/surveys/<int:survey_id>/send", methods=["GET", "POST"])
@@ -77,12 +78,13 @@ def new_send(survey_id: int) -> ResponseReturnValue:
     }
     form = SendForm(data=defaults)
     _choices(form)
-    check, status = None, 200
+    check, status, company_error = None, 200, None
     if form.validate_on_submit():
+        override = bool(form.ignore_quarantine.data)
         try:
             spec = _spec(form)
             if form.check.data:
-                check = preview_audience(spec)
+                check = preview_audience(spec, override)
             else:
                 send = create_send(
                     survey,
@@ -91,16 +93,31 @@ def new_send(survey_id: int) -> ResponseReturnValue:
                     form.reminder_days.data if form.reminder.data else None,
                     form.expiry_days.data,
                     current_user.id,
+                    ignore_quarantine=override,
+                    require_recipients=True,
                 )
                 flash("Send scheduled." if send.status.value == "scheduled" else "Send started.", "success")
                 return redirect(url_for("surveys.send_detail", send_id=send.id), 303)
-        except (AudienceError, SendError) as exc:
+        except AudienceError as exc:
             form.audience.errors = [*form.audience.errors, str(exc)]
+            status = 422
+        except SendError as exc:
+            if exc.field == "company":
+                company_error = str(exc)
+            else:
+                target = form.scheduled_at if exc.field == "scheduled_at" else form.audience
+                target.errors = [*target.errors, str(exc)]
             status = 422
     elif request.method == "POST":
         status = 422
     return render_template(
-        "surveys/send_form.html", survey=survey, form=form, check=check, reasons=SKIP_REASONS
+        "surveys/send_form.html",
+        survey=survey,
+        form=form,
+        check=check,
+        reasons=SKIP_REASONS,
+        company_error=company_error,
+        zone=workspace_timezone().key,
     ), status
 
 
@@ -146,7 +163,16 @@ def send_detail(send_id: int) -> ResponseReturnValue:
         page=_invitations(send.id, state),
         state=state if state in {s.value for s in DeliveryState} else None,
         describe=describe,
+        creator_name=_creator_name(send),
     )
+
+
+def _creator_name(send: Send) -> str | None:
+    """Who made the send (shown next to an overridden quarantine)."""
+    if send.created_by_id is None:
+        return None
+    user = db.session.get(User, send.created_by_id)
+    return (user.name or user.email) if user else None
 
 
 @bp.get("/sends/<int:send_id>/progress")
