@@ -12,6 +12,7 @@ from app import api as rest_api
 from app import (
     cli,
     errors,
+    inputs,
     queue,
     security,
     tasks,  # noqa: F401  (declares every job, so app.queue knows each name's queue and retries)
@@ -32,6 +33,7 @@ from app.outbox.routes import bp as outbox_bp
 from app.respond.routes import bp as respond_bp
 from app.surveys.routes import bp as surveys_bp
 from app.timefmt import localtime, zone_name
+from app.trends.routes import bp as trends_bp
 from app.webhooks.routes import bp as webhooks_bp
 
 BLUEPRINTS = (
@@ -47,6 +49,7 @@ BLUEPRINTS = (
     webhooks_bp,
     dataprotection_bp,
     followups_bp,
+    trends_bp,
 )
 
 
@@ -63,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     queue.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    inputs.init_app(app)  # before the blueprints: their <int:> parts use its converter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     rest_api.init_app(app)

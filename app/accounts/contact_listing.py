@@ -23,6 +23,7 @@ from app.accounts.listing import (
     int_arg,
 )
 from app.extensions import db
+from app.inputs import MAX_ID
 from app.models import Account, Contact, utcnow
 
 
@@ -50,7 +51,7 @@ class ContactFilters(ListFilters):
             raise QueryError(f"Unknown status {status!r}; use one of {', '.join(CONTACT_STATUSES)}.")
         return cls(
             **cls.common_args(args),
-            account=int_arg(args, "account", "Account", 1, 2**63 - 1),
+            account=int_arg(args, "account", "Account", 1, MAX_ID),
             locale=locale,
             status=status,
             surveyed_days=int_arg(args, "surveyed_days", "Surveyed within (days)", 0, 3650),

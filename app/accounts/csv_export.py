@@ -16,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.accounts.contact_listing import ContactFilters
-from app.accounts.imports.csv_format import neutralise
 from app.accounts.listing import AccountFilters
 from app.extensions import db
 from app.models import Account, Contact, User
+from app.spreadsheet import neutralise
 
 CHUNK = 1000
 ACCOUNT_HEADER = [

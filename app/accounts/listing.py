@@ -15,7 +15,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.models import Account, Contact, Lifecycle, Response, SurveyKind, Tier, User, utcnow
+from app.inputs import parse_int
+from app.models import Account, Contact, Lifecycle, Tier, User, utcnow
 
 PER_PAGE = 50
 MAX_SEARCH = 200
@@ -44,24 +45,13 @@ def count_rows(stmt: sa.Select, capped: bool = False) -> tuple[int, bool]:
     return min(n, COUNT_CAP) if capped else n, capped and n > COUNT_CAP
 
 
-def latest_nps_column() -> sa.ScalarSelect:
-    """The score of an account's newest NPS answer (uses the (account_id, created_at) index)."""
-    return (
-        sa.select(Response.score)
-        .where(Response.account_id == Account.id, Response.kind == SurveyKind.NPS)
-        .order_by(Response.created_at.desc(), Response.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
 ACCOUNT_SORTS: dict[str, Any] = {
     "name": lambda: Account.name,
     "arr": lambda: Account.arr,
     "renewal": lambda: Account.renewal_date,
     "tier": lambda: Account.tier,
     "lifecycle": lambda: Account.lifecycle_stage,
-    "nps": latest_nps_column,
+    "nps": lambda: Account.nps_shrunk,
     "updated": lambda: Account.updated_at,
 }
 CONTACT_SORTS: dict[str, Any] = {
@@ -82,9 +72,10 @@ def int_arg(args: MultiDict, name: str, label: str, low: int, high: int) -> int 
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = parse_int(raw, low, high)
+    if value is None:
         raise QueryError(f"{label} must be a whole number from {low} to {high}.")
-    return int(raw)
+    return value
 
 
 def enum_arg(args: MultiDict, name: str, enum_cls: type, label: str) -> Any:
@@ -128,6 +119,7 @@ class ListFilters:
     SORTS: ClassVar[dict[str, Any]] = {}
     ID_COLUMN: ClassVar[Any] = None
     PAGING: ClassVar[frozenset[str]] = frozenset({"q", "sort", "desc", "page"})
+    INDEXED_NULLS_LAST: ClassVar[frozenset[str]] = frozenset()  # sort keys with nulls-last indexes
 
     q: str = ""
     sort: str = ""
@@ -151,7 +143,11 @@ class ListFilters:
         column = self.SORTS[self.sort]()
         ordered = column.desc() if self.desc else column.asc()
         tie = type(self).ID_COLUMN  # read on the class: an ORM attribute read through an instance is a value
-        return [ordered.nulls_last(), tie.desc() if self.desc else tie.asc()]
+        tie = tie.desc() if self.desc else tie.asc()
+        if db.engine.dialect.name == "sqlite" and self.sort in self.INDEXED_NULLS_LAST:
+            # SQLite sorts NULLs first: DESC already ends with them, ASC matches an (x IS NULL, x) index.
+            return [ordered, tie] if self.desc else [column.is_(None), ordered, tie]
+        return [ordered.nulls_last(), tie]
 
     @property
     def active(self) -> bool:
@@ -167,6 +163,7 @@ class AccountFilters(ListFilters):
 
     SORTS: ClassVar[dict[str, Any]] = ACCOUNT_SORTS
     ID_COLUMN: ClassVar[Any] = Account.id
+    INDEXED_NULLS_LAST: ClassVar[frozenset[str]] = frozenset({"nps"})  # migration cs_0002
 
     tier: Tier | None = None
     plan: str | None = None
@@ -223,7 +220,6 @@ class AccountRow:
 
     account: Account
     contacts: int = 0
-    latest_nps: int | None = None
 
 
 @dataclass
@@ -264,7 +260,7 @@ class Page:
 
 
 def list_accounts(filters: AccountFilters, per_page: int = PER_PAGE) -> Page:
-    """One page of accounts with their contact count and latest NPS score, in four queries."""
+    """One page of accounts with their contact count (the 12-month NPS is on the row), in three queries."""
     where = filters.where()
     total, capped = count_rows(sa.select(Account.id).where(*where), capped=bool(filters.q))
     stmt = (
@@ -278,8 +274,7 @@ def list_accounts(filters: AccountFilters, per_page: int = PER_PAGE) -> Page:
     accounts = db.session.execute(stmt).scalars().all()
     ids = [a.id for a in accounts]
     counts = contact_counts(ids)
-    latest = latest_nps_scores(ids)
-    rows = [AccountRow(a, counts.get(a.id, 0), latest.get(a.id)) for a in accounts]
+    rows = [AccountRow(a, counts.get(a.id, 0)) for a in accounts]
     return Page(rows, filters.page, per_page, total, capped=capped)
 
 
@@ -292,25 +287,6 @@ def contact_counts(account_ids: list[int]) -> dict[int, int]:
         .where(Contact.account_id.in_(account_ids))
         .group_by(Contact.account_id)
     )
-    return {row[0]: row[1] for row in rows}
-
-
-def latest_nps_scores(account_ids: list[int]) -> dict[int, int]:
-    """The newest NPS score of each given account."""
-    if not account_ids:
-        return {}
-    ranked = (
-        sa.select(
-            Response.account_id,
-            Response.score,
-            sa.func.row_number()
-            .over(partition_by=Response.account_id, order_by=(Response.created_at.desc(), Response.id.desc()))
-            .label("rn"),
-        )
-        .where(Response.account_id.in_(account_ids), Response.kind == SurveyKind.NPS)
-        .subquery()
-    )
-    rows = db.session.execute(sa.select(ranked.c.account_id, ranked.c.score).where(ranked.c.rn == 1))
     return {row[0]: row[1] for row in rows}
 
 

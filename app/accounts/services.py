@@ -41,6 +41,7 @@ from app.accounts.imports.rules import ACCOUNT_SPEC, CONTACT_SPEC, SPECS
 from app.audit import audit
 from app.database import is_unique_violation
 from app.extensions import db
+from app.inputs import parse_id
 from app.mail.services import suppress
 from app.models import Account, Contact, Lifecycle, Tier, User, utcnow
 from app.webhooks import services as webhooks
@@ -206,8 +207,8 @@ def find_account_ref(text: str | None) -> int | None:
     text = (text or "").strip()
     if not text:
         return None
-    if text.startswith("#") and text[1:].isdigit():
-        found = db.session.get(Account, int(text[1:]))
+    if text.startswith("#") and parse_id(text[1:]) is not None:
+        found = db.session.get(Account, parse_id(text[1:]))
         if found is not None:
             return found.id
     by_ext = db.session.execute(sa.select(Account.id).where(Account.external_id == text)).scalar()

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.analysis.editing import TopicInput, split_terms
+from app.inputs import MAX_ID, parse_int
 
 TOP_LEVEL = 0  # the parent select's "no parent" value
 
 
 def _parent_or_none(value: object) -> int:
     """Coerce the parent select; anything not a number is refused as an invalid choice."""
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return -1
+    number = parse_int(value, 0, MAX_ID)
+    return -1 if number is None else number
 
 
 class TopicForm(FlaskForm):
@@ -73,7 +72,7 @@ class ActionForm(FlaskForm):
 class RetryForm(FlaskForm):
     """Retry one failed response, or all of them when empty."""
 
-    response_id = IntegerField(validators=[Optional()])
+    response_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
 
 class MentionForm(FlaskForm):

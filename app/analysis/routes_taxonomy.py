@@ -12,6 +12,7 @@ from app.analysis.forms import ActionForm, MergeForm, TopicForm
 from app.analysis.pages import merge_form, topics_page
 from app.analysis.services import TopicError, merge_topics, preview_edit, preview_merge
 from app.extensions import db
+from app.inputs import parse_id
 from app.models import Role, Topic
 
 EDITORS = (Role.PM, Role.ADMIN)
@@ -84,7 +85,7 @@ def topic_merge(topic_id: int):
         target = form.into.data
         status = 422
     else:
-        target = request.args.get("into", type=int)
+        target = parse_id(request.args.get("into"))
         form, status = merge_form(topic, target), 200
     preview = preview_merge(topic.id, target) if target else None
     return render_template("analysis/topic_merge.html", topic=topic, form=form, preview=preview), status

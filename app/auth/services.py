@@ -12,6 +12,7 @@ from flask import current_app
 from app.audit import audit
 from app.auth.passwords import burn_time, hash_password, password_problem, verify_password
 from app.extensions import db
+from app.inputs import parse_id, parse_int
 from app.models import Role, User, utcnow
 
 
@@ -48,10 +49,11 @@ def create_user(email: str, password: str, role: Role | str = Role.VIEWER, name:
 def load_user(session_id: str) -> User | None:
     """Flask-Login loader: ``"<id>:<session_version>"``; a bumped version ends older sessions."""
     user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    uid, ver = parse_id(user_id), parse_int(version, 0, 2**31 - 1)
+    if uid is None or ver is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or user.session_version != int(version):
+    user = db.session.get(User, uid)
+    if user is None or not user.is_active or user.session_version != ver:
         return None
     return user
 

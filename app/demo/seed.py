@@ -22,6 +22,7 @@ from app.demo.login import write_login
 from app.demo.names import STAFF, STAFF_DOMAIN, VENDOR
 from app.demo.timeline import Timeline
 from app.extensions import db
+from app.health.services import refresh_account_nps
 from app.mail.queries import email_hash
 from app.models import (
     Account,
@@ -102,6 +103,7 @@ def seed_demo(seed: int, as_of: datetime | None = None) -> SeedResult:
     _insert(Response, [_response_row(r, surveys, refs) for r in plan.responses], returning=False)
     _suppressions(contacts, plan, start)
     set_settings({"company_name": VENDOR})
+    refresh_account_nps()  # the accounts list's 12-month NPS, from the rollups the triggers just filled
     db.session.commit()
     counts = {
         "users": len(staff),

@@ -20,9 +20,9 @@ from app.explorer.queries import conditions, followups_for, rows_for
 from app.extensions import db
 from app.models import Response
 from app.privacy import redact_text
+from app.spreadsheet import neutralise
 
 CHUNK = 500
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run (as in the accounts export)
 HEADER = [
     "response_id",
     "created_at",
@@ -48,13 +48,6 @@ HEADER = [
     "lifecycle_stage",
     "url",
 ]
-
-
-def neutralise(value: object) -> object:
-    """Prefix a text cell a spreadsheet would run as a formula with an apostrophe (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _line(values: list[Any]) -> str:

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from app.explorer.fulltext import parse_query
+from app.inputs import MAX_ID, parse_day, parse_id
 from app.models import INTENTS, Channel, Lifecycle, SurveyKind, Tier
 from app.surveys.queries import BANDS, SENTIMENTS
 
@@ -29,14 +30,12 @@ SORTS = {
 DEFAULT_SORT = "newest"
 LANG_RE = re.compile(r"^[a-z]{2,3}$")
 MAX_TEXT = 200
-MAX_ID = 2**31 - 1
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 
 
 def _id(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and 0 < int(value) <= MAX_ID else None
+    return parse_id(value)
 
 
 def _choice(value: str | None, allowed: Any) -> str | None:
@@ -45,10 +44,7 @@ def _choice(value: str | None, allowed: Any) -> str | None:
 
 
 def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat((value or "").strip()) if value else None
-    except ValueError:
-        return None
+    return parse_day(value)
 
 
 @dataclass(frozen=True)
@@ -70,7 +66,7 @@ class Cursor:
         """Parse a cursor made for ``sort``; None when it is malformed or made for another sort."""
         parts = (text or "").split("~")
         want = 3 if sort.startswith("score") else 2
-        if len(parts) != want or not all(re.fullmatch(r"-?\d{1,20}", p) for p in parts):
+        if len(parts) != want or not all(re.fullmatch(r"-?[0-9]{1,20}", p) for p in parts):
             return None
         numbers = [int(p) for p in parts]
         score = numbers.pop(0) if want == 3 else None

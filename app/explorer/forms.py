@@ -6,13 +6,12 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from app.inputs import parse_id
+
 
 def _int_or_none(value: object) -> int | None:
     """Coerce a select's value; anything not a number becomes None (refused by the service)."""
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)
 
 
 class SaveViewForm(FlaskForm):

@@ -30,6 +30,7 @@ from app.models import (
     SurveyKind,
     Topic,
     User,
+    followup_responses,
     utcnow,
 )
 from app.surveys.queries import BANDS
@@ -92,7 +93,13 @@ def _mention_condition(filters: ExplorerFilters) -> sa.ColumnElement[bool] | Non
 
 
 def _followup_condition(value: str) -> sa.ColumnElement[bool]:
-    linked = FollowUp.response_id == Response.id
+    # every response of a follow-up: the one that opened it, and those that joined it (the link table)
+    linked = sa.or_(
+        FollowUp.response_id == Response.id,
+        FollowUp.id.in_(
+            sa.select(followup_responses.c.followup_id).where(followup_responses.c.response_id == Response.id)
+        ),
+    )
     if value == "none":
         return ~sa.exists(sa.select(FollowUp.id).where(linked))
     where = [linked, FollowUp.state.in_(FOLLOWUP_STATES[value])]

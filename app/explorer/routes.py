@@ -28,6 +28,7 @@ from app.explorer.services import (
     tag_selection,
 )
 from app.extensions import db
+from app.inputs import parse_ids
 from app.models import Role, utcnow
 from app.surveys import bp as surveys_bp
 from app.workspace_settings import workspace_timezone
@@ -133,7 +134,7 @@ def tag():
     back = _explorer_url(_posted_filters())
     if not form.validate_on_submit():
         abort(400, "The form expired; reload the page and try again.")
-    ids = [int(v) for v in request.form.getlist("response_id") if v.isdigit()]
+    ids = parse_ids(request.form.getlist("response_id"))
     try:
         added = tag_selection(ids, form.topic_id.data, current_user.id)
     except ExplorerError as exc:

@@ -70,7 +70,7 @@ def _take_step(followup_id: int, step: int) -> bool:
     followup = db.session.execute(
         sa.select(FollowUp).where(FollowUp.id == followup_id).execution_options(populate_existing=True)
     ).scalar_one()
-    recipients = _recipients(followup, step)
+    recipients, audience = _recipients(followup, step)
     workflow.record(
         followup,
         "escalated",
@@ -79,21 +79,21 @@ def _take_step(followup_id: int, step: int) -> bool:
         str(step),
         "to " + (", ".join(u.email for u in recipients) or "nobody (no active recipient)"),
     )
-    subject, body = escalation_email(followup, step)
+    subject, body = escalation_email(followup, audience)
     for user in recipients:
         key = f"escalation:{followup.id}:{followup.reopen_count}:{step}:{user.id}"
         delivery.add_message(followup.id, "escalation", key, user.email, subject, body, user.id)
     return True
 
 
-def _recipients(followup: FollowUp, step: int) -> list[User]:
+def _recipients(followup: FollowUp, step: int) -> tuple[list[User], int]:
+    """Who hears at this step, and as which audience (1: the owner, 2: the admins)."""
     if step == 1:
         user = db.session.get(User, followup.assignee_id) if followup.assignee_id else None
         if user is not None and user.is_active_user:
-            return [user]
-        step = 2  # nobody to tell first: the admins hear at once
-    return list(
-        db.session.execute(
-            sa.select(User).where(User.role == Role.ADMIN, User.is_active_user.is_(True)).order_by(User.id)
-        ).scalars()
-    )
+            return [user], 1
+        # nobody to tell first: the admins hear at once
+    admins = db.session.execute(
+        sa.select(User).where(User.role == Role.ADMIN, User.is_active_user.is_(True)).order_by(User.id)
+    ).scalars()
+    return list(admins), 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -11,6 +10,8 @@ from zoneinfo import available_timezones
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.inputs import parse_day, parse_id, parse_int
 
 PERIOD_DAYS = {7: "7 days", 28: "4 weeks", 91: "13 weeks"}
 SORTS = {
@@ -42,23 +43,11 @@ class AnalyticsFilters:
 
 def parse_filters(args: dict[str, str], today: date) -> AnalyticsFilters:
     """Clean the page's arguments. The default end is yesterday, the last complete local day."""
-    try:
-        days = int(args.get("days", ""))
-    except ValueError:
-        days = 28
+    days = parse_int(args.get("days"), 1, 366)
     days = days if days in PERIOD_DAYS else 28
-    end = today - timedelta(days=1)
-    with contextlib.suppress(ValueError):
-        end = min(date.fromisoformat(args.get("end", "")), today)
-    end = max(end, date(2000, 1, 1))
-    survey = args.get("survey", "")
+    end = parse_day(args.get("end"), date(2000, 1, 1), today) or today - timedelta(days=1)
     sort = args.get("sort", "tree")
-    return AnalyticsFilters(
-        days,
-        end,
-        int(survey) if survey.isdigit() and len(survey) < 10 else None,
-        sort if sort in SORTS else "tree",
-    )
+    return AnalyticsFilters(days, end, parse_id(args.get("survey")), sort if sort in SORTS else "tree")
 
 
 def _int_or_none(value: object) -> int | None:

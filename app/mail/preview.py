@@ -11,6 +11,7 @@ from email.policy import default
 from flask import Response
 
 LINK_RE = re.compile(r"https?://[^\s<>\"')]+")
+HREF_RE = re.compile(r"(<a\b[^>]*?)\s+href=(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.IGNORECASE)
 SANDBOX_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'; "
     "frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox"
@@ -33,9 +34,15 @@ def links(text: str | None) -> list[str]:
     return list(dict.fromkeys(LINK_RE.findall(text or "")))
 
 
-def sandboxed_html(html: str) -> Response:
+def inert_links(html: str) -> str:
+    """The email's HTML with every link's target removed: a copy to look at, whose score and unsubscribe
+    buttons cannot answer or unsubscribe for a customer."""
+    return HREF_RE.sub(r'\1 aria-disabled="true" title="Links are inactive in this copy"', html)
+
+
+def sandboxed_html(html: str, inert: bool = False) -> Response:
     """A response carrying an email's HTML for a sandboxed iframe of our own pages only."""
-    response = Response(html, mimetype="text/html")
+    response = Response(inert_links(html) if inert else html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = SANDBOX_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Referrer-Policy"] = "no-referrer"

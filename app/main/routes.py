@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.access import public, roles_required, staff_required
 from app.extensions import db
+from app.inputs import parse_int
 from app.main import bp
 from app.main import queries as overview
 from app.main.forms import SettingsForm
@@ -23,7 +24,7 @@ PERIODS = {30: "30 days", 90: "90 days", 180: "6 months", 365: "12 months"}
 @staff_required
 def index() -> ResponseReturnValue:
     """The overview dashboard."""
-    days = request.args.get("days", type=int)
+    days = parse_int(request.args.get("days"), 1, 3650)
     days = days if days in PERIODS else 90
     return render_template(
         "main/index.html",

@@ -68,6 +68,11 @@ class Account(TimestampMixin, Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     churned_on: Mapped[date | None]
     churn_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # NPS of the last 12 months from the rollups (app.health.services.refresh_account_nps): the answers,
+    # the raw figure and the figure shrunk toward the tier, stored so the list sorts by it on an index.
+    nps_n: Mapped[int] = mapped_column(default=0, server_default="0")
+    nps_raw: Mapped[float | None] = mapped_column(sa.Float)
+    nps_shrunk: Mapped[float | None] = mapped_column(sa.Float)
 
     csm_owner: Mapped[User | None] = relationship()
     contacts: Mapped[list[Contact]] = relationship(back_populates="account")

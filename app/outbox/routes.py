@@ -1,4 +1,6 @@
-"""The local outbox: every email the app would have sent, readable by staff when no SMTP relay is set.
+"""The local outbox: every email the app would have sent, readable by admins when no SMTP relay is set.
+
+Admins only: its score links are live (they answer as the customer), so no other role may see them.
 
 Only when MAIL_TRANSPORT is ``outbox``: with a real relay these pages do not exist (404). The HTML part
 is served on its own URL into a sandboxed iframe with a strict CSP (see app/mail/preview.py).
@@ -10,10 +12,10 @@ import sqlalchemy as sa
 from flask import abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
-from app.access import staff_required
+from app.access import roles_required
 from app.extensions import db
 from app.mail import queries as preview
-from app.models import OutboxMessage
+from app.models import OutboxMessage, Role
 from app.outbox import bp
 
 PAGE_SIZE = 50
@@ -26,7 +28,7 @@ def _only_with_the_outbox_transport() -> None:
 
 
 @bp.get("/outbox")
-@staff_required
+@roles_required(Role.ADMIN)
 def index() -> ResponseReturnValue:
     """Kept emails, newest first; ``?to=`` narrows to one recipient."""
     query = sa.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
@@ -38,7 +40,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.get("/outbox/<int:message_id>")
-@staff_required
+@roles_required(Role.ADMIN)
 def message(message_id: int) -> ResponseReturnValue:
     """One email: headers, the HTML part in a sandboxed frame, the text part, and its links."""
     row = db.get_or_404(OutboxMessage, message_id)
@@ -56,7 +58,7 @@ def message(message_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/outbox/<int:message_id>/html")
-@staff_required
+@roles_required(Role.ADMIN)
 def html(message_id: int) -> ResponseReturnValue:
     """The HTML part alone, for the sandboxed iframe of the message page."""
     row = db.get_or_404(OutboxMessage, message_id)

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 
+from app.inputs import FORBIDDEN_TEXT
 from app.models import SCORE_RANGES, FormCategory, SurveyKind
 from app.respond.services import Answer
 
@@ -30,7 +31,7 @@ EMAIL_MAX = 254
 HINT_MAX = 200
 SCORE_RE = re.compile(r"^(?:0|[1-9][0-9]?)$")
 # C0 controls except tab and newline, DEL, and NUL: nothing a person types, and PostgreSQL refuses NUL.
-STRIP_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+STRIP_CHARS = FORBIDDEN_TEXT  # app.inputs: the one definition of what text may not hold
 KEY_MAX_AGE = 40 * 24 * 3600  # longer than any invitation lives; expiry itself is checked on the row
 
 

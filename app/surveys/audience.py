@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.inputs import parse_ids
 from app.mail.queries import email_hash, suppressed_hashes
 from app.models import Account, Contact, DeliveryState, Invitation, Lifecycle, Tier, utcnow
 from app.workspace_settings import get_setting
@@ -40,13 +41,16 @@ class AudienceError(ValueError):
 def emails_from_csv(text: str) -> list[str]:
     """Every distinct address found in a CSV (any column), lower-cased, in order of appearance."""
     seen: dict[str, None] = {}
-    for row in csv.reader(io.StringIO(text)):
-        for cell in row:
-            value = cell.strip().strip("<>").lower()
-            if "@" in value and EMAIL_RE.match(value):
-                seen.setdefault(value, None)
-        if len(seen) > MAX_EMAILS:
-            raise AudienceError(f"At most {MAX_EMAILS:,} addresses per send.")
+    try:
+        for row in csv.reader(io.StringIO(text)):
+            for cell in row:
+                value = cell.strip().strip("<>").lower()
+                if "@" in value and EMAIL_RE.match(value):
+                    seen.setdefault(value, None)
+            if len(seen) > MAX_EMAILS:
+                raise AudienceError(f"At most {MAX_EMAILS:,} addresses per send.")
+    except csv.Error as exc:  # e.g. one cell past the csv module's 128 KB field limit
+        raise AudienceError(f"The list is not readable CSV ({exc}); paste one address per line.") from None
     return list(seen)
 
 
@@ -64,7 +68,7 @@ def validate(spec: dict[str, Any]) -> dict[str, Any]:
             raise AudienceError(f"Choose at least one {kind.replace('lifecycle', 'lifecycle stage')}.")
         return {"type": kind, "values": values}
     if kind == "accounts":
-        ids = sorted({int(v) for v in spec.get("ids") or [] if str(v).isdigit()})
+        ids = parse_ids(spec.get("ids") or [])
         if not ids:
             raise AudienceError("Choose at least one account.")
         return {"type": "accounts", "ids": ids}

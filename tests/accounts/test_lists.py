@@ -110,18 +110,31 @@ def test_filter_by_csm_owner(viewer_client, accounts, app):
     assert "Casey Owner" in text(resp)
 
 
-def test_sort_by_latest_nps_puts_accounts_without_answers_last(viewer_client, rows):
+def test_sort_by_nps_uses_the_shrunk_12_month_figure_with_accounts_without_answers_last(viewer_client, rows):
+    """Issue 14 §1/§4: the list shows the 12-month NPS shrunk toward the tier, with the raw figure and n."""
+    from app.health.services import refresh_account_nps
+
     def build():
         survey = make_survey("nps")
-        low, high, none = (make_account(name=n) for n in ("Low", "High", "None"))
-        make_response(survey, score=10, account=low, created_at=utcnow() - timedelta(days=30))
-        make_response(survey, score=2, account=low)  # the newest answer counts
-        make_response(survey, score=9, account=high)
-        return [low, high, none]
+        low, high, none, one = (make_account(name=n) for n in ("Low", "High", "None", "One"))
+        for score in (10, 2, 3):
+            make_response(survey, score=score, account=low, created_at=utcnow() - timedelta(days=30))
+        make_response(survey, score=10, account=low)  # the newest answer no longer decides
+        for _ in range(4):
+            make_response(survey, score=9, account=high)
+        make_response(survey, score=0, account=one)  # one detractor: shrunk, not -100
+        make_response(survey, score=0, account=none, created_at=utcnow() - timedelta(days=400))  # too old
+        refresh_account_nps()
+        return [low, high, none, one]
 
     rows(build)
-    assert names_in(viewer_client.get("/accounts?sort=-nps")) == ["High", "Low", "None"]
-    assert names_in(viewer_client.get("/accounts?sort=nps")) == ["Low", "High", "None"]
+    page = viewer_client.get("/accounts?sort=-nps")
+    assert names_in(page) == ["High", "Low", "One", "None"]
+    assert names_in(viewer_client.get("/accounts?sort=nps")) == ["One", "Low", "High", "None"]
+    # prior (every account, no tiers): 9 answers, 6 promoters, 3 detractors;
+    # One: (0 + 10·6/9 − 1 − 10·3/9) / (1 + 10) · 100 = +21; Low: (2 + 6.67 − 2 − 3.33) / 14 = +24
+    body = text(page)
+    assert "+21 raw -100 · n=1 · few" in body and "+24 raw +0 · n=4" in body
 
 
 @pytest.mark.parametrize(

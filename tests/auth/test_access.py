@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter
 
 from app.access import view_access
 
@@ -36,8 +37,7 @@ def concrete_url(rule: Rule) -> str:
     """Fill a rule's arguments with placeholder values."""
     values = {}
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        values[arg] = 1 if converter in ("IntegerConverter", "NumberConverter") else "x"
+        values[arg] = 1 if isinstance(rule._converters[arg], NumberConverter) else "x"
     return rule.build(values, append_unknown=False)[1]
 
 

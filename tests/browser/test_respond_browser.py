@@ -102,7 +102,8 @@ def test_a_phone_screen_fits_and_answers(app, browser, live_server):
         phone.get_by_role("status").filter(has_text="Gespeichert").wait_for()
         assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         box = phone.locator("label[for=score-0]").bounding_box()
-        assert box["height"] >= 40 and box["width"] >= 40  # a comfortable touch target
+        # 0–10 in one row (issue 12): tall buttons, at least WCAG 2.5.8's 24 px wide
+        assert box["height"] >= 40 and box["width"] >= 24
         assert "Wie wahrscheinlich" in phone.get_by_role("heading", level=1).inner_text()
         phone.locator("label[for=score-6]").tap()
         phone.get_by_role("status").filter(has_text="6").wait_for()

@@ -104,7 +104,7 @@ def test_dates_are_workspace_local_days(app, viewer_client, world):
     [
         "band=everything&kind=' OR 1=1&survey=x&start=yesterday&sort=id;drop",
         "topic=-1&intent=angry&mention_sentiment=furious&followup=someday&lang=english123",
-        "survey=99999999999999999999&account=0&contact=1e3&csm=%00&tier=platinum&stage=dead",
+        "survey=99999999999999999999&account=0&contact=1e3&csm=-1&tier=platinum&stage=dead",
         "after=not-a-cursor&after=1~2~3~4&q=%22%22&q=-only-negative",
         "topic=999999&survey=999999&account=999999",  # unknown ids are dropped like malformed ones
         "plan=" + "x" * 300,

@@ -98,7 +98,7 @@ BAD_QUERIES = [
     "survey=99999999999999999999",
     "sort=drop%20table",
     "days=7&days=28",
-    "end=%00",
+    "end=%ff",
     "days=%F0%9F%92%A9",
 ]
 

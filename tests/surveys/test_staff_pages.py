@@ -159,7 +159,7 @@ def test_previews_of_the_page_and_the_email(app, viewer_client):
     assert "Was it &lt;easy&gt;?" in html.get_data(as_text=True)
 
 
-def test_the_outbox_lists_and_shows_kept_emails(app, viewer_client):
+def test_the_outbox_lists_and_shows_kept_emails(app, admin_client, viewer_client):
     with app.app_context():
         inv, token = make_invitation()
         from app.mail.message import build_invitation
@@ -168,11 +168,13 @@ def test_the_outbox_lists_and_shows_kept_emails(app, viewer_client):
         OutboxTransport().send(build_invitation(inv), "invitation")
         db.session.commit()
         message_id = db.session.execute(sa.select(OutboxMessage.id)).scalar_one()
-    listing = viewer_client.get("/outbox").get_data(as_text=True)
+    listing = admin_client.get("/outbox").get_data(as_text=True)
     assert "How likely are you to recommend" in listing
-    shown = viewer_client.get(f"/outbox/{message_id}").get_data(as_text=True)
+    shown = admin_client.get(f"/outbox/{message_id}").get_data(as_text=True)
     assert f"http://localhost/r/{token}/s/10" in shown and "List-Unsubscribe-Post" in shown
-    frame = viewer_client.get(f"/outbox/{message_id}/html")
+    # its score links answer as the customer: only admins see the outbox (issue 12 item 6)
+    assert viewer_client.get(f"/outbox/{message_id}").status_code == 403
+    frame = admin_client.get(f"/outbox/{message_id}/html")
     assert frame.headers["Content-Security-Policy"].startswith("default-src 'none'")
     assert frame.headers["X-Frame-Options"] == "SAMEORIGIN" and f"/r/{token}/s/0" in frame.get_data(
         as_text=True

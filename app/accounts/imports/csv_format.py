@@ -15,10 +15,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from app.spreadsheet import FORMULA_START, neutralise, unneutralise  # noqa: F401  (re-exported for imports)
+
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_CELL = 10_000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ImportFileError(ValueError):
@@ -133,20 +134,6 @@ def read_table(text: str) -> Table:
     if not header or not any(header):
         raise ImportFileError("The first line must name the columns (for example: external_id,name,arr).")
     return Table(header, records, delimiter)
-
-
-def unneutralise(value: str) -> str:
-    """Undo the apostrophe our export puts before formula-like cells, so a round trip is lossless."""
-    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
-        return value[1:]
-    return value
-
-
-def neutralise(value: object) -> object:
-    """Prefix text cells a spreadsheet would run as a formula with an apostrophe (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 _CURRENCY = re.compile(r"^(?:us\$|usd|eur|gbp|[$€£])|(?:usd|eur|gbp|[$€£])$", re.IGNORECASE)

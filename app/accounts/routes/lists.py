@@ -38,6 +38,7 @@ from app.accounts.services import (
     save_contact,
 )
 from app.extensions import db
+from app.inputs import parse_id
 from app.models import Account, Contact, Role
 
 LABELS = {"tiers": TIER_LABELS, "lifecycles": LIFECYCLE_LABELS, "languages": LANGUAGE_NAMES}
@@ -188,7 +189,7 @@ def new_contact() -> ResponseReturnValue:
     """Create a contact (``?account=<id>`` preselects the account)."""
     form = ContactForm()
     if request.method == "GET":
-        preset = request.args.get("account", type=int)
+        preset = parse_id(request.args.get("account"))
         account = db.session.get(Account, preset) if preset else None
         form.account.data = account_ref(account) if account else ""
     return _contact_form(form, None)

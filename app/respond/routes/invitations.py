@@ -207,7 +207,7 @@ def _unsub_page(
 def one_click(token: str) -> ResponseReturnValue:
     """RFC 8058: the mail client POSTs ``List-Unsubscribe=One-Click``; a GET only shows the page."""
     invitation = _invitation(token, allow_expired=True)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # a HEAD (link checkers) is a GET without the body: no change
         return _unsub_page(
             invitation,
             token,

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app.access import roles_required, staff_required
 from app.extensions import db
+from app.inputs import parse_int
 from app.mail import queries as mail_queries
 from app.mail import services as mail
 from app.models import Role, Send, Survey
@@ -111,7 +112,7 @@ def preview(survey_id: int) -> ResponseReturnValue:
     with force_locale(g.locale):
         return respond_queries.answer_page(
             survey,
-            selected=int(raw) if raw.isdigit() else None,
+            selected=parse_int(raw, 0, 10),
             key="",
             action="",
             preview=True,
@@ -146,4 +147,4 @@ def email_preview_html(survey_id: int) -> ResponseReturnValue:
     rendered = mail.render_survey_email(
         survey, _lang(), PREVIEW_TOKEN, "Alex Example", request.args.get("reminder") == "1"
     )
-    return mail_queries.sandboxed_html(rendered.html)
+    return mail_queries.sandboxed_html(rendered.html, inert=True)  # a preview's links lead nowhere

@@ -1,0 +1,93 @@
+"""Read models over the response rollups: score counts by any grouping, turned into the standard metrics.
+
+Every figure is derived from the counts per score value (``n``, ``s0``…``s10``) through app.metrics, so a
+dashboard reads thousands of rollup rows instead of millions of responses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.metrics import NpsCounts, Score, mean, nps, share
+from app.models import ResponseRollup, SurveyKind
+
+R = ResponseRollup
+SCORE_COLUMNS = [getattr(R, f"s{k}") for k in range(11)]
+
+
+def count_columns() -> list[sa.ColumnElement]:
+    """SUM of n and of each score column, labelled n, s0…s10."""
+    return [
+        sa.func.sum(R.n).label("n"),
+        *[sa.func.sum(c).label(f"s{k}") for k, c in enumerate(SCORE_COLUMNS)],
+    ]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many answers of each score value (index 0–10) and responses in all."""
+
+    n: int
+    scores: tuple[int, ...]
+
+    @classmethod
+    def of(cls, row: Any) -> Counts:
+        """From a row carrying n and s0…s10 (None counts as 0)."""
+        return cls(int(row.n or 0), tuple(int(getattr(row, f"s{k}") or 0) for k in range(11)))
+
+    @classmethod
+    def empty(cls) -> Counts:
+        """No answers."""
+        return cls(0, (0,) * 11)
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.n + other.n, tuple(a + b for a, b in zip(self.scores, other.scores, strict=True)))
+
+    @property
+    def scored(self) -> int:
+        """Answers with a score."""
+        return sum(self.scores)
+
+    def nps_counts(self) -> NpsCounts:
+        """Promoters (9–10), passives (7–8), detractors (0–6)."""
+        s = self.scores
+        return NpsCounts(s[9] + s[10], s[7] + s[8], sum(s[:7]))
+
+    def metric(self, kind: SurveyKind | str) -> Score:
+        """The kind's headline figure: NPS, CSAT share of 4–5, CES mean."""
+        kind = SurveyKind(kind)
+        if kind == SurveyKind.NPS:
+            c = self.nps_counts()
+            return nps(c.promoters, c.passives, c.detractors)
+        if kind == SurveyKind.CSAT:
+            return share(self.scores[4] + self.scores[5], self.scored)
+        if kind == SurveyKind.CES:
+            total = sum(k * v for k, v in enumerate(self.scores))
+            return mean(float(total), float(sum(k * k * v for k, v in enumerate(self.scores))), self.scored)
+        return Score(None, self.n)
+
+    def ces_easy(self) -> Score:
+        """CES share of 5–7."""
+        return share(sum(self.scores[5:8]), self.scored)
+
+
+def kind_counts(kind: SurveyKind | str, start: date, end: date, *where: Any) -> Counts:
+    """All answers of ``kind`` on local days start..end (inclusive)."""
+    row = db.session.execute(
+        sa.select(*count_columns()).where(R.kind == SurveyKind(kind).value, R.day.between(start, end), *where)
+    ).one()
+    return Counts.of(row)
+
+
+def grouped_counts(kind: SurveyKind | str, start: date, end: date, group: list[Any], *where: Any, joins=()):
+    """{group key tuple: Counts} of ``kind`` over start..end, grouped by the given columns."""
+    stmt = sa.select(*group, *count_columns()).select_from(R)
+    for target, on in joins:
+        stmt = stmt.join(target, on, isouter=True)
+    stmt = stmt.where(R.kind == SurveyKind(kind).value, R.day.between(start, end), *where).group_by(*group)
+    return {tuple(row[: len(group)]): Counts.of(row) for row in db.session.execute(stmt)}

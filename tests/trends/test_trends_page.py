@@ -1,0 +1,124 @@
+"""The Trends page: buckets, segments, intervals, response rates, CSV, links to the explorer, bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+
+from app.models import DeliveryState, Tier
+from tests.factories import make_account, make_contact, make_invitation, make_response, make_survey
+
+
+@pytest.fixture
+def data(rows):
+    """Jan 2026: 3 promoters + 1 detractor at an enterprise; Feb: 2 detractors at an SMB; 2 invitations."""
+
+    def build():
+        nps = make_survey("nps", name="Relationship NPS")
+        big = make_account(name="Bigco", tier=Tier.ENTERPRISE)
+        small = make_account(name="Smallco", tier=Tier.SMB)
+        for day, score in ((5, 10), (6, 9), (7, 9), (8, 3)):
+            make_response(nps, score=score, account=big, created_at=datetime(2026, 1, day, 12, tzinfo=UTC))
+        for day in (3, 4):
+            make_response(nps, score=0, account=small, created_at=datetime(2026, 2, day, 12, tzinfo=UTC))
+        contact = make_contact(small)
+        for answered in (True, False):
+            inv, _ = make_invitation(
+                nps, contact=contact, state=DeliveryState.SENT, sent_at=datetime(2026, 2, 1, 9, tzinfo=UTC)
+            )
+            if answered:
+                inv.responded_at = datetime(2026, 2, 3, 12, tzinfo=UTC)
+        return [nps]
+
+    return rows(build)
+
+
+RANGE = "start=2026-01-01&end=2026-02-28"
+
+
+def test_monthly_nps_with_interval_counts_links_and_response_rate(viewer_client, data):
+    resp = viewer_client.get(f"/trends?kind=nps&grain=month&{RANGE}")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert "Jan 2026" in html and "Feb 2026" in html
+    assert ">50.0" in html  # January: 3 promoters, 1 detractor
+    assert "/responses?kind=nps&amp;start=2026-01-01&amp;end=2026-01-31" in html
+    assert "50 %" in html  # February: 2 invitations delivered, 1 answered
+    assert '<svg class="trendchart"' in html and "style=" not in html.split("<svg", 1)[1].split("</svg>")[0]
+
+
+def test_known_interval_of_a_bucket(viewer_client, data):
+    html = viewer_client.get(f"/trends?kind=nps&grain=month&{RANGE}").get_data(as_text=True)
+    from app.metrics import nps
+
+    jan = nps(3, 0, 1)
+    assert f"{jan.low:.1f} to {jan.high:.1f}" in html
+    feb = nps(0, 0, 2)
+    assert f"{feb.low:.1f} to {feb.high:.1f}" in html and "-100.0" in html
+
+
+def test_split_by_tier_names_each_segment_and_links_with_its_filter(viewer_client, data):
+    html = viewer_client.get(f"/trends?kind=nps&grain=month&segment=tier&{RANGE}").get_data(as_text=True)
+    assert "Enterprise" in html and "Smb" in html
+    assert "tier=enterprise" in html and "tier=smb" in html
+
+
+def test_split_by_account_uses_account_names(viewer_client, data):
+    html = viewer_client.get(f"/trends?kind=nps&segment=account&{RANGE}").get_data(as_text=True)
+    assert "Bigco" in html and "Smallco" in html and "account=" in html
+
+
+def test_csv_has_the_numbers_behind_the_chart(viewer_client, data):
+    resp = viewer_client.get(f"/trends.csv?kind=nps&grain=month&{RANGE}")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    table = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert [(r["bucket"], r["answers"], r["value"], r["promoters"], r["detractors"]) for r in table] == [
+        ("2026-01-01", "4", "50.0", "3", "1"),
+        ("2026-02-01", "2", "-100.0", "0", "2"),
+    ]
+    assert table[1]["delivered"] == "2" and table[1]["answered"] == "1"
+
+
+def test_weekly_buckets_start_on_monday(viewer_client, data):
+    html = viewer_client.get(f"/trends?kind=nps&grain=week&{RANGE}").get_data(as_text=True)
+    assert "Week of 2026-01-05" in html and "Week of 2026-02-02" in html
+
+
+def test_many_day_buckets_coarsen(viewer_client, data):
+    html = viewer_client.get("/trends?kind=nps&grain=day&start=2025-01-01&end=2026-02-28").get_data(
+        as_text=True
+    )
+    assert "more than 400 points" in html and "Week of 2026-01-05" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("start=2026-03-01&end=2026-01-01", "The end date is before the start date"),
+        ("start=yesterday", "is not a date like 2026-01-31"),
+        ("end=2026-02-30", "is not a date like 2026-01-31"),
+        ("kind=<script>", "There is no score called"),
+        ("grain=decade", "is not a bucket size"),
+        ("start=1900-01-01", "out of range"),
+    ],
+)
+def test_bad_input_gets_a_message_not_a_500(viewer_client, data, query, message):
+    resp = viewer_client.get(f"/trends?{query}")
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    assert message in html and "<script>" not in html
+
+
+def test_unknown_segment_is_an_empty_state(viewer_client, data):
+    resp = viewer_client.get(f"/trends?segment=galaxy&{RANGE}")
+    assert resp.status_code == 200
+    assert "No such segment" in resp.get_data(as_text=True)
+    assert viewer_client.get(f"/trends.csv?segment=galaxy&{RANGE}").get_data(as_text=True).count("\n") == 1
+
+
+def test_empty_range_says_so(viewer_client, data):
+    html = viewer_client.get("/trends?kind=csat&start=2026-01-01&end=2026-02-28").get_data(as_text=True)
+    assert "No answers in this range" in html
