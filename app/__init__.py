@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import api as rest_api
 from app import (
@@ -62,6 +63,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind N proxies (a load balancer, ...): the client's address, scheme and host come from the
+        # X-Forwarded-* headers the last N hops set, so rate limits and sign-in locks key on the real client.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _init_extensions(app)
     queue.init_app(app)
     security.init_app(app)

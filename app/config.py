@@ -123,6 +123,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "clearloop-rl",
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
+        "LOGIN_ACCOUNT_MAX_FAILURES": _int(env, "LOGIN_ACCOUNT_MAX_FAILURES", 100),
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=app_env == "production"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,11 +1,18 @@
-"""Engine tuning per backend: SQLite gets WAL, a busy timeout and immediate write transactions."""
+"""Engine tuning per backend: SQLite gets WAL, a busy timeout and immediate write transactions; reads
+that are known to be reads (``read_only``) run in a deferred transaction that takes no write lock."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.orm import Session, scoped_session
+
+_DEFERRED: ContextVar[bool] = ContextVar("clearloop_sqlite_deferred", default=False)
 
 
 def configure_engine(engine: sa.Engine) -> None:
@@ -31,8 +38,34 @@ def configure_engine(engine: sa.Engine) -> None:
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: sa.Connection) -> None:
         # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of
-        # failing with "database is locked" when a read transaction tries to upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # failing with "database is locked" when a read transaction tries to upgrade. Only a transaction
+        # opened inside ``read_only`` (which ends it before anything could write) is deferred.
+        conn.exec_driver_sql("BEGIN" if _DEFERRED.get() else "BEGIN IMMEDIATE")
+
+
+@contextmanager
+def read_only(session: Session | scoped_session) -> Iterator[None]:
+    """Run a few reads without SQLite's write lock: when no transaction is open, the reads get a deferred
+    transaction of their own, ended on leaving the block, so a later write begins IMMEDIATE as usual.
+
+    A deferred transaction that later writes could fail with "database is locked" (it cannot upgrade
+    past a writer that committed since it began), hence the block closes it. On PostgreSQL, or inside an
+    open transaction, this does nothing: the reads simply join the current (or next) transaction.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.get_bind().dialect.name != "sqlite" or session.in_transaction():
+        yield
+        return
+    flag = _DEFERRED.set(True)
+    try:
+        yield
+    except BaseException:
+        _DEFERRED.reset(flag)
+        session.rollback()
+        raise
+    _DEFERRED.reset(flag)
+    session.commit()  # nothing to flush: it only ends the read transaction
 
 
 def is_unique_violation(exc: BaseException) -> bool:
@@ -50,3 +83,13 @@ def is_unavailable(exc: BaseException) -> bool:
         text = str(getattr(exc, "orig", exc)).lower()
         return not any(s in text for s in ("no such table", "no such column", "syntax error"))
     return isinstance(exc, sa.exc.DisconnectionError | sa.exc.TimeoutError)
+
+
+def insert_ignoring_conflict(dialect: str, table: sa.Table, *conflict_columns: str) -> Any:
+    """``INSERT … ON CONFLICT (columns) DO NOTHING`` for SQLite (≥ 3.35) or PostgreSQL: a duplicate is
+    skipped by the statement itself, with no savepoint and no error to catch."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))

@@ -39,14 +39,21 @@ def pytest_configure(config: pytest.Config) -> None:
     instance = tempfile.mkdtemp(prefix="clearloop-test-instance-")
     os.environ["CLEARLOOP_INSTANCE"] = instance
     os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+    # Every app made in the tests hands out the browser-like client (tests/helpers.py: BrowserClient).
+    from tests.helpers import BrowserClient
+
+    Flask.test_client_class = BrowserClient
 
 
 def test_config(database_uri: str) -> dict:
-    """Config for apps made in tests: inline jobs, outbox mail, cheap password hashing, no rate limits."""
+    """Config for apps made in tests: inline jobs, outbox mail, cheap password hashing, no rate limits.
+
+    CSRF protection is ON, as in production: the test client posts the token of the rendered form
+    (tests/helpers.py: BrowserClient), and ``client.post(..., csrf=False)`` tests the refusal."""
     return {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_uri,
-        "WTF_CSRF_ENABLED": False,
+        "WTF_CSRF_ENABLED": True,
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "REDIS_URL": "",
@@ -127,6 +134,7 @@ def _isolate(request: pytest.FixtureRequest) -> Iterator[None]:
     try:
         yield
     finally:
+        app.config["WTF_CSRF_ENABLED"] = True  # a test that switched CSRF off does not leak it
         # Sessions are removed as each app context ends; restore the engine, then undo everything.
         db.session = original_session
         engines[None] = engine

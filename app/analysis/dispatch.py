@@ -9,7 +9,7 @@ results. Failures are retried with backoff; a comment that keeps failing is coun
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,6 +60,23 @@ def request_analysis(response: Response) -> None:
     else:
         response.analysis_state = AnalysisState.SKIPPED
         response.analysis_requested_at = None
+
+
+def analysis_columns(comment: str | None, now: datetime) -> dict[str, Any]:
+    """``request_analysis`` as column values, for a response inserted by a Core statement."""
+    if comment:
+        return {
+            "analysis_state": AnalysisState.PENDING,
+            "analysis_requested_at": now,
+            "analysis_attempts": 0,
+            "analysis_error": None,
+        }
+    return {
+        "analysis_state": AnalysisState.SKIPPED,
+        "analysis_requested_at": None,
+        "analysis_attempts": 0,
+        "analysis_error": None,
+    }
 
 
 def initial_state(comment: str | None) -> AnalysisState:

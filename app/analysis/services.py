@@ -15,6 +15,7 @@ from app import queue
 from app.analysis.dispatch import (
     JOB_TIMEOUT,
     RETRY_INTERVALS,
+    analysis_columns,
     catch_up_tagging,
     charge_tagging_failure,
     enqueue_tagging,
@@ -69,6 +70,7 @@ __all__ = [
     "TopicInput",
     "accept_suggestion",
     "add_manual_topic",
+    "analysis_columns",
     "bulk_add_manual_topic",
     "catch_up_tagging",
     "charge_retag_failure",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -19,35 +20,53 @@ from app.auth.services import (
     create_user,
     end_all_sessions,
     set_role,
+    sign_out,
+    unlock_user,
 )
 from app.extensions import db, limiter
-from app.models import Role, User
+from app.inputs import FORBIDDEN_ARG
+from app.models import LoginThrottle, Role, User
 
 bp.before_app_request(enforce)
 
 
 @bp.before_app_request
-def _idle_timeout() -> ResponseReturnValue:
-    """End a staff session after SESSION_IDLE_MINUTES without a request."""
+def _session_timeouts() -> ResponseReturnValue:
+    """End a staff session after SESSION_IDLE_MINUTES without a request, and in any case
+    PERMANENT_SESSION_LIFETIME after sign-in (the absolute limit: activity does not extend it)."""
     if not current_user.is_authenticated:
         return None
     now = int(time.time())
     idle = current_app.config.get("SESSION_IDLE_MINUTES", 60) * 60
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
     seen = session.get("seen", now)
-    if now - seen > idle:
+    signed_in = session.get("signed_in")
+    expired = not isinstance(signed_in, int) or now - signed_in > lifetime
+    if expired or now - seen > idle:
         logout_user()
         session.clear()
-        flash("You were signed out after a period of inactivity.", "info")
+        if expired:
+            flash("Your session reached its time limit; please sign in again.", "info")
+        else:
+            flash("You were signed out after a period of inactivity.", "info")
         return redirect(url_for("auth.login", next=request.path))
     session["seen"] = now
     return None
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes to the dashboard."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.index")
+    """Only same-site relative paths; anything else goes to the dashboard.
+
+    Browsers drop tab, CR and LF inside URLs (``/\t/evil.example`` becomes ``//evil.example``), so a
+    target holding any control character or backslash is refused before it is parsed, and the parsed
+    result must have neither scheme nor host.
+    """
+    if not target or FORBIDDEN_ARG.search(target) or "\\" in target:
+        return url_for("main.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.index")
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -65,7 +84,7 @@ def login() -> ResponseReturnValue:
             session.clear()  # a fresh session at sign-in (no fixation)
             login_user(result.user)
             session.permanent = True
-            session["seen"] = int(time.time())
+            session["seen"] = session["signed_in"] = int(time.time())
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(result.error)
         status = 401
@@ -77,7 +96,8 @@ def login() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 @staff_required
 def logout() -> ResponseReturnValue:
-    """Sign out of this browser."""
+    """Sign out: the session ends server-side too (a copied cookie stops working)."""
+    sign_out(current_user)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -122,7 +142,12 @@ def users() -> ResponseReturnValue:
         status = 422
     rows = db.session.execute(sa.select(User).order_by(User.email)).scalars().all()
     labels = {role.value: label for role, label in ROLE_LABELS.items()}
-    return render_template("auth/users.html", users=rows, form=form, role_labels=labels), status
+    locked = set(
+        db.session.execute(sa.select(LoginThrottle.user_id).where(LoginThrottle.failures > 0)).scalars()
+    )
+    return render_template(
+        "auth/users.html", users=rows, form=form, role_labels=labels, locked_ids=locked
+    ), status
 
 
 @bp.route("/admin/users/<int:user_id>/role", methods=["POST"])
@@ -151,4 +176,14 @@ def user_sessions(user_id: int) -> ResponseReturnValue:
     flash(f"Signed {user.email} out of every session.", "success")
     if user.id == current_user.id:
         return redirect(url_for("auth.login")), 303
+    return redirect(url_for("auth.users")), 303
+
+
+@bp.route("/admin/users/<int:user_id>/unlock", methods=["POST"])
+@roles_required(Role.ADMIN)
+def user_unlock(user_id: int) -> ResponseReturnValue:
+    """Lift a user's sign-in locks (after failed passwords, from every address)."""
+    user = db.get_or_404(User, user_id)
+    unlock_user(current_user, user)
+    flash(f"{user.email} can sign in again.", "success")
     return redirect(url_for("auth.users")), 303

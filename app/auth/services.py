@@ -13,7 +13,7 @@ from app.audit import audit
 from app.auth.passwords import burn_time, hash_password, password_problem, verify_password
 from app.extensions import db
 from app.inputs import parse_id, parse_int
-from app.models import Role, User, utcnow
+from app.models import LoginThrottle, Role, User, utcnow
 
 
 class UserError(ValueError):
@@ -70,16 +70,19 @@ GENERIC_FAILURE = "Email or password is not right."
 
 
 def authenticate(email: str, password: str, ip: str | None = None) -> LoginResult:
-    """Check credentials. After N failures the account is locked for a while, whoever is trying.
+    """Check credentials. LOGIN_MAX_FAILURES wrong passwords from one IP address lock that address out of
+    the account for a while; the whole account locks only at LOGIN_ACCOUNT_MAX_FAILURES (much higher), so
+    a guesser elsewhere cannot lock its owner out at will. An admin can unlock (``unlock_user``).
 
     An attempt first claims a slot with one atomic UPDATE, so concurrent guesses cannot exceed the limit.
     """
     email = email.strip().lower()
+    ip = (ip or "unknown")[:45]
     user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
     if user is None or not user.is_active:
         burn_time(password)
         return LoginResult(None, GENERIC_FAILURE)
-    if not _claim_attempt(user):
+    if not _claim_ip_attempt(user, ip) or not _claim_attempt(user):
         audit(user.id, "login.locked", "user", user.id, ip=ip)
         db.session.commit()
         minutes = current_app.config["LOGIN_LOCK_MINUTES"]
@@ -87,7 +90,7 @@ def authenticate(email: str, password: str, ip: str | None = None) -> LoginResul
             None, f"Too many failed sign-ins. This account is locked for up to {minutes} minutes."
         )
     if not verify_password(user.password_hash, password):
-        _lock_if_exhausted(user)
+        _lock_if_exhausted(user, ip)
         audit(user.id, "login.failed", "user", user.id, ip=ip)
         db.session.commit()
         return LoginResult(None, GENERIC_FAILURE)
@@ -96,16 +99,45 @@ def authenticate(email: str, password: str, ip: str | None = None) -> LoginResul
         .where(User.id == user.id)
         .values(failed_logins=0, locked_until=None, last_login_at=utcnow())
     )
+    db.session.execute(
+        sa.delete(LoginThrottle).where(LoginThrottle.user_id == user.id, LoginThrottle.ip == ip)
+    )
     audit(user.id, "login", "user", user.id, ip=ip)
     db.session.commit()
     db.session.refresh(user)
     return LoginResult(user)
 
 
-def _claim_attempt(user: User) -> bool:
-    """Count this attempt up front; False when the account is locked or out of attempts."""
+def _claim_ip_attempt(user: User, ip: str) -> bool:
+    """Count this attempt against (account, IP) up front; False when the pair is locked or out of tries."""
     now = utcnow()
     limit = current_app.config["LOGIN_MAX_FAILURES"]
+    key = (LoginThrottle.user_id == user.id, LoginThrottle.ip == ip)
+    if db.session.get(LoginThrottle, (user.id, ip)) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(LoginThrottle(user_id=user.id, ip=ip, failures=0))
+        except sa.exc.IntegrityError:
+            pass  # a concurrent attempt made the row: count against it
+    db.session.execute(
+        sa.update(LoginThrottle)
+        .where(*key, LoginThrottle.locked_until.is_not(None), LoginThrottle.locked_until <= now)
+        .values(failures=0, locked_until=None)
+    )
+    claimed = db.session.execute(
+        sa.update(LoginThrottle)
+        .where(*key, LoginThrottle.failures < limit, LoginThrottle.locked_until.is_(None))
+        .values(failures=LoginThrottle.failures + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return claimed == 1
+
+
+def _claim_attempt(user: User) -> bool:
+    """Count this attempt against the whole account; False when it is locked or out of attempts."""
+    now = utcnow()
+    limit = current_app.config["LOGIN_ACCOUNT_MAX_FAILURES"]
     # An expired lock starts a fresh count.
     db.session.execute(
         sa.update(User)
@@ -121,14 +153,37 @@ def _claim_attempt(user: User) -> bool:
     return claimed == 1
 
 
-def _lock_if_exhausted(user: User) -> None:
-    """Lock the account once its failed attempts reach the limit."""
+def _lock_if_exhausted(user: User, ip: str) -> None:
+    """Lock the (account, IP) pair, or the whole account, once its failed attempts reach its limit."""
     until = utcnow() + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
     db.session.execute(
+        sa.update(LoginThrottle)
+        .where(
+            LoginThrottle.user_id == user.id,
+            LoginThrottle.ip == ip,
+            LoginThrottle.failures >= current_app.config["LOGIN_MAX_FAILURES"],
+        )
+        .values(locked_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
         sa.update(User)
-        .where(User.id == user.id, User.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"])
+        .where(User.id == user.id, User.failed_logins >= current_app.config["LOGIN_ACCOUNT_MAX_FAILURES"])
         .values(locked_until=until)
     )
+
+
+def unlock_user(actor: User, user: User) -> None:
+    """Lift every sign-in lock of a user (the account-wide one and each address's); audited."""
+    db.session.execute(sa.update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None))
+    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.user_id == user.id))
+    audit(actor.id, "user.unlock", "user", user.id)
+    db.session.commit()
+
+
+def sign_out(user: User) -> None:
+    """End this sign-in server-side: the session version moves on, so a copied cookie stops working."""
+    end_all_sessions(user)
 
 
 def change_password(user: User, current: str, new: str) -> None:

@@ -29,7 +29,7 @@ from app.models.surveys import (
     SurveyStatus,
 )
 from app.models.topics import INTENTS, Mention, MentionSource, ResponseIntent, RetagRun, RetagState, Topic
-from app.models.users import Role, User
+from app.models.users import LoginThrottle, Role, User
 from app.models.webhooks import (
     DeliveryStatus,
     EndpointState,
@@ -72,6 +72,7 @@ __all__ = [
     "Invitation",
     "Lifecycle",
     "LinkClick",
+    "LoginThrottle",
     "Mention",
     "MentionSource",
     "OutboxMessage",

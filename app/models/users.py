@@ -53,3 +53,14 @@ class User(UserMixin, TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins of one account from one IP address: the lock a guesser earns is theirs alone."""
+
+    __tablename__ = "login_throttles"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    ip: Mapped[str] = mapped_column(sa.String(45), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]

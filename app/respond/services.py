@@ -5,17 +5,23 @@ Idempotency (RELIABILITY 2): one response per invitation (unique constraint) and
 id (unique). A concurrent duplicate insert hits the constraint, is rolled back to its savepoint, and
 turns into an update of the row that won: never a second row, never a 500. A replay with the same
 values changes nothing; a different score or comment is an intended edit (``edit_count`` + 1).
+
+An invitation's first answer, the path every email click takes, is two Core statements in one
+transaction: ``INSERT … ON CONFLICT (invitation_id) DO NOTHING RETURNING id`` and the invitation's
+``responded_at``; no ORM object, no savepoint. When the insert finds the row already there (a replay, a
+double click, a concurrent post), the answer becomes an edit of that row, as above.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 
 from app.analysis import services as analysis
-from app.database import is_unique_violation
+from app.database import insert_ignoring_conflict, is_unique_violation
 from app.extensions import db
 from app.followups import services as followups
 from app.mail import services as mail
@@ -27,8 +33,10 @@ from app.models import (
     LinkClick,
     Response,
     Survey,
+    SurveyKind,
     utcnow,
 )
+from app.surveys.queries import InvitationRef, invitation_ref
 from app.webhooks import services as webhooks
 
 SCANNER_WINDOW = timedelta(seconds=10)  # two different score links within this: not a person
@@ -51,12 +59,15 @@ class Answer:
 
 @dataclass(frozen=True)
 class Submission:
-    """The stored response and what the call did to it (``score`` read before commit expired the row)."""
+    """The stored response and what the call did to it (``score`` read before commit expired the row).
 
-    response: Response
+    ``response`` is None when the answer was inserted by the Core path (no ORM object was made)."""
+
+    response: Response | None
     created: bool
     changed: bool
     score: int | None = None
+    response_id: int | None = None
 
 
 def record_click(invitation: Invitation, kind: str, score: int | None, user_agent: str | None) -> bool:
@@ -97,7 +108,7 @@ def record_click(invitation: Invitation, kind: str, score: int | None, user_agen
     return suspected
 
 
-def scanner_hold(invitation: Invitation) -> bool:
+def scanner_hold(invitation: Invitation | InvitationRef) -> bool:
     """True right after a scanner pattern: an automatic save must then be confirmed by a press."""
     flagged = invitation.scanner_flagged_at
     return flagged is not None and utcnow() - flagged < SCANNER_HOLD
@@ -189,29 +200,127 @@ def _finish(outcome: Submission, analyse: bool) -> Submission:
         analysis.enqueue_tagging([response_id])  # follow-up rules run once it is analysed
     elif analyse:
         followups.enqueue_rules([response_id])  # no comment to wait for: score rules now
-    return Submission(response, outcome.created, outcome.changed, score)
+    return Submission(response, outcome.created, outcome.changed, score, response_id)
+
+
+_FIRST_COLUMNS = (
+    "survey_id",
+    "kind",
+    "channel",
+    "invitation_id",
+    "contact_id",
+    "account_id",
+    "score",
+    "comment",
+    "form_category",
+    "locale",
+    "edit_count",
+    "created_at",
+    "updated_at",
+    "analysis_state",
+    "analysis_requested_at",
+    "analysis_attempts",
+    "analysis_error",
+    "analysis",
+)
+
+
+@cache
+def _statements(dialect: str) -> tuple[sa.Executable, sa.Executable | None]:
+    """The answer path's statements, built once per backend (only their parameters change).
+
+    PostgreSQL: one statement, the insert and the invitation's ``responded_at`` in data-modifying CTEs
+    (one round trip). SQLite, which has no such CTEs and no round trips: the insert, then the update.
+    """
+    responses = Response.__table__
+    values = {name: sa.bindparam(f"p_{name}", type_=responses.c[name].type) for name in _FIRST_COLUMNS}
+    insert = insert_ignoring_conflict(dialect, responses, "invitation_id").values(values)
+    insert = insert.returning(responses.c.id)
+    now = sa.bindparam("p_created_at", type_=Invitation.__table__.c.responded_at.type)
+    invitation_id = sa.bindparam("p_invitation_id", type_=sa.Integer())
+    responded = sa.update(Invitation).where(Invitation.id == invitation_id, Invitation.responded_at.is_(None))
+    if dialect != "postgresql":
+        return insert, responded.values(responded_at=now, updated_at=now)
+    answered = insert.cte("answered")
+    responded = responded.where(sa.exists(sa.select(answered.c.id))).values(responded_at=now, updated_at=now)
+    return sa.select(answered.c.id).add_cte(responded.cte("responded")), None
+
+
+def _mark_responded(invitation_id: int, now: datetime) -> None:
+    db.session.connection().execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation_id, Invitation.responded_at.is_(None))
+        .values(responded_at=now, updated_at=now)
+    )
+
+
+def _insert_first(invitation: InvitationRef, kind: SurveyKind, answer: Answer) -> int | None:
+    """Insert an invitation's first answer and set its ``responded_at``; None when it already has an
+    answer (nothing is written then)."""
+    now = utcnow()
+    conn = db.session.connection()
+    insert, responded = _statements(conn.dialect.name)
+    values = {
+        "p_survey_id": invitation.survey_id,
+        "p_kind": kind,
+        "p_channel": Channel.EMAIL,
+        "p_invitation_id": invitation.id,
+        "p_contact_id": invitation.contact_id,
+        "p_account_id": invitation.account_id,
+        "p_score": answer.score,
+        "p_comment": answer.comment,
+        "p_form_category": answer.category,
+        "p_locale": answer.locale,
+        "p_edit_count": 0,
+        "p_created_at": now,
+        "p_updated_at": now,
+        **{f"p_{k}": v for k, v in analysis.analysis_columns(answer.comment, now).items()},
+        "p_analysis": {},
+    }
+    response_id = conn.execute(insert, values).scalar()
+    if response_id is not None and responded is not None:
+        conn.execute(responded, values)
+    return response_id
 
 
 def submit_invitation_answer(invitation: Invitation, answer: Answer) -> Submission:
-    """Record (or edit) the answer of an invitation's contact."""
-    survey = invitation.survey
-    contact = invitation.contact
+    """Record (or edit) the answer of an invitation's contact, loaded as an ORM object (commands, tests,
+    other features); the returned submission carries the stored response."""
+    outcome = answer_invitation(invitation_ref(invitation), invitation.survey.kind, answer)
+    if outcome.response is not None:
+        return outcome
+    response = db.session.get(Response, outcome.response_id)
+    return Submission(response, outcome.created, outcome.changed, outcome.score, outcome.response_id)
+
+
+def answer_invitation(invitation: InvitationRef, kind: SurveyKind, answer: Answer) -> Submission:
+    """Record (or edit) the answer of an invitation's contact: the first answer by the Core path, a later
+    one (or one that lost a race) as an edit of the stored row. The answer endpoint's way: the submission
+    of a first answer carries only the response's id (``response`` is None)."""
+    if invitation.responded_at is None:
+        response_id = _insert_first(invitation, kind, answer)
+        if response_id is not None:
+            db.session.commit()
+            if answer.comment:
+                analysis.enqueue_tagging([response_id])  # follow-up rules run once it is analysed
+            else:
+                followups.enqueue_rules([response_id])  # no comment to wait for: score rules now
+            return Submission(None, True, True, answer.score, response_id)
     new = Response(
-        survey_id=survey.id,
-        kind=survey.kind,
+        survey_id=invitation.survey_id,
+        kind=kind,
         channel=Channel.EMAIL,
         invitation_id=invitation.id,
         contact_id=invitation.contact_id,
-        account_id=contact.account_id if contact else None,
+        account_id=invitation.account_id,
         score=answer.score,
         comment=answer.comment,
         form_category=answer.category,
         respondent_email=None,
         locale=answer.locale,
     )
-    outcome = _store(new, answer, first=invitation.responded_at is None)
-    if invitation.responded_at is None:
-        invitation.responded_at = utcnow()
+    outcome = _store(new, answer)
+    _mark_responded(invitation.id, utcnow())
     return _finish(outcome, outcome.created or outcome.changed)
 
 

@@ -19,24 +19,38 @@ from app.models import (
     SurveyStatus,
 )
 from app.surveys.audience import SKIP_REASONS, describe
+from app.surveys.cache import SurveySnapshot, survey_snapshot
 from app.surveys.texts import SurveyTexts, followup_text, normalize_locale, survey_texts
-from app.surveys.tokens import find_invitation, find_public_survey, is_expired, token_for
+from app.surveys.tokens import (
+    InvitationRef,
+    find_invitation,
+    find_invitation_ref,
+    find_public_survey,
+    invitation_ref,
+    is_expired,
+    token_for,
+)
 from nlp.types import LABELS as SENTIMENT_LABELS
 
 __all__ = [
     "BANDS",
     "SENTIMENTS",
     "SKIP_REASONS",
+    "InvitationRef",
     "SurveyRow",
+    "SurveySnapshot",
     "SurveyTexts",
     "describe",
     "find_invitation",
+    "find_invitation_ref",
     "find_public_survey",
     "followup_text",
+    "invitation_ref",
     "is_expired",
     "normalize_locale",
     "state_counts",
     "survey_rows",
+    "survey_snapshot",
     "survey_texts",
     "token_for",
 ]

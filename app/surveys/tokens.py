@@ -13,13 +13,16 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from app.database import read_only
 from app.extensions import db
-from app.models import Invitation, Survey, utcnow
+from app.models import Contact, Invitation, Survey, SurveyStatus, utcnow
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 PUBLIC_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -69,6 +72,96 @@ def find_invitation(token: str) -> Invitation | None:
     if invitation is None or not hmac.compare_digest(_mac(invitation.token_salt), token):
         return None
     return invitation
+
+
+@dataclass(frozen=True)
+class InvitationRef:
+    """Only what answering an invitation needs: its ids, its dates, its contact's locale and account,
+    and its survey's status and version (``survey_updated_at`` keys the per-process survey cache)."""
+
+    id: int
+    survey_id: int
+    contact_id: int | None
+    account_id: int | None
+    locale: str | None
+    expires_at: datetime | None
+    responded_at: datetime | None
+    scanner_flagged_at: datetime | None
+    survey_status: SurveyStatus
+    survey_updated_at: datetime
+
+    @property
+    def expired(self) -> bool:
+        """True once the invitation can no longer be answered (as ``is_expired``)."""
+        if self.survey_status != SurveyStatus.ACTIVE:
+            return True
+        return self.expires_at is not None and self.expires_at <= utcnow()
+
+
+_REF_COLUMNS = (
+    Invitation.id,
+    Invitation.token_salt,
+    Invitation.survey_id,
+    Invitation.contact_id,
+    Contact.account_id,
+    Contact.locale,
+    Invitation.expires_at,
+    Invitation.responded_at,
+    Invitation.scanner_flagged_at,
+    Survey.status,
+    Survey.updated_at,
+)
+
+
+@cache
+def _ref_query() -> sa.Select:
+    return (
+        sa.select(*_REF_COLUMNS)
+        .select_from(Invitation)
+        .join(Survey, Survey.id == Invitation.survey_id)
+        .outerjoin(Contact, Contact.id == Invitation.contact_id)
+        .where(Invitation.token_hash == sa.bindparam("token_hash"))
+    )
+
+
+def find_invitation_ref(token: str) -> InvitationRef | None:
+    """``find_invitation`` for the answer path: one query for the few columns it needs, no ORM objects,
+    and on SQLite no write lock (the read ends before the answer's write transaction begins)."""
+    if not isinstance(token, str) or not TOKEN_RE.match(token):
+        return None
+    with read_only(db.session):
+        row = db.session.connection().execute(_ref_query(), {"token_hash": hash_token(token)}).first()
+    if row is None or not hmac.compare_digest(_mac(row.token_salt), token):
+        return None
+    return InvitationRef(
+        row.id,
+        row.survey_id,
+        row.contact_id,
+        row.account_id,
+        row.locale,
+        row.expires_at,
+        row.responded_at,
+        row.scanner_flagged_at,
+        row.status,
+        row.updated_at,
+    )
+
+
+def invitation_ref(invitation: Invitation) -> InvitationRef:
+    """The ``InvitationRef`` of an invitation already loaded as an ORM object."""
+    contact, survey = invitation.contact, invitation.survey
+    return InvitationRef(
+        invitation.id,
+        invitation.survey_id,
+        invitation.contact_id,
+        contact.account_id if contact else None,
+        contact.locale if contact else None,
+        invitation.expires_at,
+        invitation.responded_at,
+        invitation.scanner_flagged_at,
+        survey.status,
+        survey.updated_at,
+    )
 
 
 def is_expired(invitation: Invitation) -> bool:

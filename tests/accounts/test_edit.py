@@ -127,8 +127,10 @@ def test_viewers_and_pms_cannot_edit(viewer_client, pm_client, rows, counts):
     account_id = rows(lambda: make_account(name="Locked"))
     before = counts()
     for client in (viewer_client, pm_client):
-        assert client.post(f"/accounts/{account_id}/edit", data=GOOD_ACCOUNT).status_code == 403
-        assert client.post("/contacts/new", data={"email": "a@b.example"}).status_code == 403
+        assert (
+            client.post(f"/accounts/{account_id}/edit", data=GOOD_ACCOUNT, csrf="session").status_code == 403
+        )
+        assert client.post("/contacts/new", data={"email": "a@b.example"}, csrf="session").status_code == 403
     assert counts() == before
 
 

@@ -82,7 +82,7 @@ def test_accounts_create_and_update_with_preview_then_confirm(cs_client, rows, c
             sa.select(AuditEvent).where(AuditEvent.action == "accounts.import")
         ).scalar_one()
         assert audit.details["update"] == 1 and audit.details["filename"] == "data.csv"
-    again = cs_client.post(f"/imports/{bid}/confirm", follow_redirects=True)
+    again = cs_client.post(f"/imports/{bid}/confirm", follow_redirects=True, csrf="session")  # a stale page
     assert "already applied or discarded" in text(again)
 
 
@@ -316,14 +316,16 @@ def test_discard_and_expiry(cs_client, app):
     assert "discarded" in text(cs_client.post(f"/imports/{bid}/discard", follow_redirects=True))
     assert account(app, "D-1") is None
     assert "already applied or discarded" in text(
-        cs_client.post(f"/imports/{bid}/confirm", follow_redirects=True)
+        cs_client.post(f"/imports/{bid}/confirm", follow_redirects=True, csrf="session")
     )
     old = batch_id(upload(cs_client, "accounts", "external_id,name\nD-2,Too late\n"))
     with app.app_context():
         batch = db.session.get(ImportBatch, old)
         batch.created_at = batch.created_at - timedelta(days=2)
         db.session.commit()
-    assert "more than a day old" in text(cs_client.post(f"/imports/{old}/confirm", follow_redirects=True))
+    assert "more than a day old" in text(
+        cs_client.post(f"/imports/{old}/confirm", follow_redirects=True, csrf="session")
+    )
     assert account(app, "D-2") is None
 
 
@@ -342,7 +344,7 @@ def test_the_hourly_job_expires_unconfirmed_previews_and_drops_their_files(cs_cl
         assert new.state == "preview" and "bo@customer.example" in new.content
     page = text(cs_client.get(f"/imports/{stale}"))
     assert "This preview expired after a day unconfirmed" in page and "Confirm" not in page
-    confirm = text(cs_client.post(f"/imports/{stale}/confirm", follow_redirects=True))
+    confirm = text(cs_client.post(f"/imports/{stale}/confirm", follow_redirects=True, csrf="session"))
     assert "more than a day old. Upload the file again." in confirm
 
 

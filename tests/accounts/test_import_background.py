@@ -36,7 +36,7 @@ def test_a_big_file_is_confirmed_in_the_background_and_the_page_shows_the_result
     # jobs run inline here, so the worker's part is already done
     assert "This import was applied" in page and "3 created, 0 updated, 0 unchanged" in page
     assert account(app, "B-2").name == "Two"
-    again = cs_client.post(f"/imports/{bid}/confirm", follow_redirects=True)
+    again = cs_client.post(f"/imports/{bid}/confirm", follow_redirects=True, csrf="session")
     assert "already applied or discarded" in text(again)
 
 

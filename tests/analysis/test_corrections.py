@@ -144,7 +144,12 @@ def test_the_pages_preview_and_merge(app, pm_client, viewer_client):
             topic_id("billing"),
         )
     form = {"name": "Invoices", "parent_id": billing, "phrases": "kanban", "patterns": ""}
-    fragment = pm_client.post(f"/topics/{invoices}/preview", data=form, headers={"X-Requested-With": "fetch"})
+    fragment = pm_client.post(
+        f"/topics/{invoices}/preview",
+        data=form,
+        headers={"X-Requested-With": "fetch"},
+        page=f"/topics/{invoices}",
+    )
     assert (
         fragment.status_code == 200
         and "1 start matching" in text(fragment)
@@ -157,6 +162,7 @@ def test_the_pages_preview_and_merge(app, pm_client, viewer_client):
         "/topics/preview",
         data={"name": "Kanban", "phrases": "kanban", "parent_id": "0"},
         headers={"X-Requested-With": "fetch"},
+        page="/topics",
     )
     assert "1 start matching" in text(new)
     page = pm_client.get(f"/topics/{refunds}/merge?into={invoices}")
@@ -166,7 +172,7 @@ def test_the_pages_preview_and_merge(app, pm_client, viewer_client):
     with app.app_context():
         assert db.session.get(Topic, refunds).merged_into_id == invoices
     for path in (f"/topics/{invoices}/preview", "/topics/preview", f"/topics/{invoices}/merge"):
-        assert viewer_client.post(path, data=form).status_code == 403
+        assert viewer_client.post(path, data=form, csrf="session").status_code == 403
     assert viewer_client.get(f"/topics/{invoices}/merge").status_code == 403
 
 

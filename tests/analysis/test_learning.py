@@ -39,8 +39,8 @@ def test_editors_refresh_suggestions_and_viewers_cannot(app, pm_client, viewer_c
     with app.app_context():
         ensure_taxonomy()
         jobs.analyze_responses(add_responses(*GARDEN))
-    assert viewer_client.post("/topics/suggestions/refresh").status_code == 403
-    page = pm_client.post("/topics/suggestions/refresh", follow_redirects=True)
+    assert viewer_client.post("/topics/suggestions/refresh", csrf="session").status_code == 403
+    page = pm_client.post("/topics/suggestions/refresh", follow_redirects=True, page="/topics")
     assert page.status_code == 200 and "quokka garden" in page.get_data(as_text=True)
 
 

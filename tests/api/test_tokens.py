@@ -117,7 +117,7 @@ def test_others_cannot_revoke_my_token_but_an_admin_can(app, cs_client, viewer_c
     assert made.status_code == 303
     with app.app_context():
         token_id = db.session.execute(sa.select(ApiToken.id).where(ApiToken.name == "mine")).scalar_one()
-    assert viewer_client.post(f"/account/api-tokens/{token_id}/revoke").status_code == 404
+    assert viewer_client.post(f"/account/api-tokens/{token_id}/revoke", csrf="session").status_code == 404
     assert "mine" in admin_client.get("/account/api-tokens").get_data(as_text=True)
     assert admin_client.post(f"/account/api-tokens/{token_id}/revoke").status_code == 302
     with app.app_context():

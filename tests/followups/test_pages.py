@@ -45,6 +45,7 @@ def test_contact_then_resolve_then_reopen_records_every_change(app, cs_client):
     with app.app_context():
         topic_id = make_topic("Billing").id
         db.session.commit()
+    cs_client.get(f"/followups/{fid}")  # the page with the forms, as a browser opens it
     resp = cs_client.post(f"/followups/{fid}/contacted", data={"channel": "call", "note": "Left a voicemail"})
     assert resp.status_code == 302
     resp = cs_client.post(f"/followups/{fid}/resolve", data={"code": "fixed", "note": "", "loop": "inner"})
@@ -60,9 +61,14 @@ def test_contact_then_resolve_then_reopen_records_every_change(app, cs_client):
         "root_topic_id": str(topic_id),
     }
     assert cs_client.post(f"/followups/{fid}/resolve", data=data).status_code == 302
-    again = cs_client.post(f"/followups/{fid}/resolve", data=data)
+    again = cs_client.post(f"/followups/{fid}/resolve", data=data, csrf="session")  # a stale tab
     assert again.status_code == 422 and "already resolved" in text(again)
-    assert cs_client.post(f"/followups/{fid}/reopen", data={"note": "They wrote back"}).status_code == 302
+    assert (
+        cs_client.post(
+            f"/followups/{fid}/reopen", data={"note": "They wrote back"}, page=f"/followups/{fid}"
+        ).status_code
+        == 302
+    )
     with app.app_context():
         followup = db.session.get(FollowUp, fid)
         assert followup.state == FollowUpState.REOPENED and followup.reopen_count == 1
@@ -79,8 +85,9 @@ def test_contact_then_resolve_then_reopen_records_every_change(app, cs_client):
 
 def test_bad_actions_are_refused_with_a_message(app, cs_client):
     fid = _open(app)
-    assert cs_client.post(f"/followups/{fid}/explode").status_code == 404
-    assert cs_client.post("/followups/999999/note", data={"note": "x"}).status_code == 404
+    assert cs_client.post(f"/followups/{fid}/explode", csrf="session").status_code == 404
+    assert cs_client.post("/followups/999999/note", data={"note": "x"}, csrf="session").status_code == 404
+    cs_client.get(f"/followups/{fid}")
     bad = cs_client.post(f"/followups/{fid}/assign", data={"assignee_id": "abc"})
     assert bad.status_code == 422 and "not valid" in text(bad)
     viewer = cs_client.post(f"/followups/{fid}/assign", data={"assignee_id": str(_viewer_id(app))})
@@ -88,7 +95,7 @@ def test_bad_actions_are_refused_with_a_message(app, cs_client):
     assert cs_client.post(f"/followups/{fid}/contacted", data={"channel": "pigeon"}).status_code == 422
     assert cs_client.post(f"/followups/{fid}/note", data={"note": "   "}).status_code == 422
     assert cs_client.post(f"/followups/{fid}/note", data={"note": "x" * 5001}).status_code == 422
-    assert cs_client.post(f"/followups/{fid}/reopen", data={"note": "no"}).status_code == 422
+    assert cs_client.post(f"/followups/{fid}/reopen", data={"note": "no"}, csrf="session").status_code == 422
     with app.app_context():
         kinds = list(
             db.session.execute(
@@ -108,7 +115,12 @@ def test_reassigning_emails_the_new_owner(app, cs_client):
     with app.app_context():
         other = make_user(Role.CS, email="otto@clearloop.example")
         other_id = other.id
-    assert cs_client.post(f"/followups/{fid}/assign", data={"assignee_id": str(other_id)}).status_code == 302
+    assert (
+        cs_client.post(
+            f"/followups/{fid}/assign", data={"assignee_id": str(other_id)}, page=f"/followups/{fid}"
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert db.session.get(FollowUp, fid).assignee_id == other_id
         assert [m.to_addr for m in mails()][-1] == "otto@clearloop.example"
@@ -116,6 +128,7 @@ def test_reassigning_emails_the_new_owner(app, cs_client):
 
 def test_reply_to_the_respondent_is_emailed_once_and_counts_as_contact(app, cs_client):
     fid = _open(app, email="dana@customer.example")
+    cs_client.get(f"/followups/{fid}")
     resp = cs_client.post(
         f"/followups/{fid}/reply",
         data={"subject": "Sorry about the invoices", "body": "Hi Dana,\n\n<b>We fixed it</b>.\n\nCleo"},
@@ -135,7 +148,7 @@ def test_no_reply_to_an_unsubscribed_respondent(app, cs_client):
     from app.models import utcnow
 
     fid = _open(app, unsubscribed_at=utcnow())
-    resp = cs_client.post(f"/followups/{fid}/reply", data={"body": "Hello"})
+    resp = cs_client.post(f"/followups/{fid}/reply", data={"body": "Hello"}, page=f"/followups/{fid}")
     assert resp.status_code == 422 and "unsubscribed" in text(resp)
     with app.app_context():
         assert (
@@ -152,7 +165,7 @@ def test_viewers_read_but_cannot_act(app, login):
     login(client, "viewer")
     page = client.get(f"/followups/{fid}")
     assert page.status_code == 200 and "Mark contacted" not in text(page)
-    assert client.post(f"/followups/{fid}/note", data={"note": "hi"}).status_code == 403
+    assert client.post(f"/followups/{fid}/note", data={"note": "hi"}, csrf="session").status_code == 403
 
 
 def test_rules_page_previews_each_rule_on_the_last_30_days(app, admin_client):
@@ -209,7 +222,7 @@ def test_preview_counts_without_saving_and_save_audits(app, admin_client):
         rule_id = rule.id
     edit = admin_client.get(f"/followups/rules/{rule_id}")
     assert edit.status_code == 200 and "Big unhappy" in text(edit)
-    assert admin_client.post(f"/followups/rules/{rule_id}/delete").status_code == 302
+    assert admin_client.post(f"/followups/rules/{rule_id}/delete", page="/followups/rules").status_code == 302
     assert admin_client.get(f"/followups/rules/{rule_id}").status_code == 404
 
 

@@ -62,7 +62,9 @@ def test_typed_text_keeps_its_lines_and_tabs(app, cs_client):
         },
     )
     assert resp.status_code in (303, 422), text(resp)
-    resp = cs_client.post("/topics", data={"name": "Billing", "phrases": "invoice\r\nrefund\tcredit"})
+    resp = cs_client.post(
+        "/topics", data={"name": "Billing", "phrases": "invoice\r\nrefund\tcredit"}, csrf="session"
+    )
     assert resp.status_code != 400
 
 
@@ -116,11 +118,18 @@ def test_list_filters_explain_a_bad_number(viewer_client, url):
 
 def test_bulk_tagging_and_retry_refuse_out_of_range_ids(pm_client, admin_client):
     resp = pm_client.post(
-        "/responses/tag", data={"response_id": ["-9223372036854775809", "²"], "topic_id": "1"}
+        "/responses/tag",
+        data={"response_id": ["-9223372036854775809", "²"], "topic_id": "1"},
+        csrf="session",  # hand-built: no rendered form posts these
     )
     assert resp.status_code in (302, 303, 400)
-    assert admin_client.post("/tagging/retry", data={"response_id": "9223372036854775808"}).status_code < 500
-    resp = admin_client.post("/topics", data={"name": "Sub", "parent_id": "2147483648"})
+    assert (
+        admin_client.post(
+            "/tagging/retry", data={"response_id": "9223372036854775808"}, csrf="session"
+        ).status_code
+        < 500
+    )
+    resp = admin_client.post("/topics", data={"name": "Sub", "parent_id": "2147483648"}, csrf="session")
     assert 400 <= resp.status_code < 500
 
 
@@ -158,7 +167,7 @@ def test_accounts_export_neutralises_full_width_and_pipe_formulas(app, cs_client
         make_account(name="＝1+1", external_id="F-1")
         make_account(name="|calc", external_id="F-2")
         db.session.commit()
-    body = cs_client.post("/accounts/export.csv", data={}).get_data(as_text=True)
+    body = cs_client.post("/accounts/export.csv", data={}, page="/accounts").get_data(as_text=True)
     names = {row["name"] for row in csv.DictReader(io.StringIO(body.lstrip("\ufeff")))}
     assert names == {"'＝1+1", "'|calc"}
 

@@ -231,16 +231,18 @@ def test_preview_and_send_now_are_for_admins(app, week_ids, pm_client, admin_cli
     team_id = week_ids["team"]
     for client in (pm_client, viewer_client):
         assert client.get(f"/teams/{team_id}/digest/preview").status_code == 403
-        assert client.post(f"/teams/{team_id}/digest/send").status_code == 403
+        assert client.post(f"/teams/{team_id}/digest/send", csrf="session").status_code == 403
     preview = admin_client.get(f"/teams/{team_id}/digest/preview")
     assert preview.status_code == 200 and "stored nowhere" in text(preview)
     html = admin_client.get(f"/teams/{team_id}/digest/preview.html")
     assert "sandbox" in html.headers["Content-Security-Policy"]
     with app.app_context():
         assert db.session.execute(sa.select(sa.func.count()).select_from(Digest)).scalar() == 0
-    sent = admin_client.post(f"/teams/{team_id}/digest/send")
+    sent = admin_client.post(f"/teams/{team_id}/digest/send", page=f"/teams/{team_id}/digest/preview")
     assert sent.status_code == 303 and "/digests/" in sent.headers["Location"]
-    again = admin_client.post(f"/teams/{team_id}/digest/send", follow_redirects=True)
+    again = admin_client.post(
+        f"/teams/{team_id}/digest/send", follow_redirects=True, page=f"/teams/{team_id}/digest/preview"
+    )
     assert "already sent" in text(again)
     page = viewer_client.get(sent.headers["Location"])
     # "Now" is today: the feedback above is from March 2026, so the last complete week has none.

@@ -113,9 +113,12 @@ def test_viewers_and_cs_read_teams_but_cannot_change_them(app, viewer_client, cs
         assert client.get("/teams").status_code == 200
         assert client.get(f"/teams/{team_id}").status_code == 200
         assert "Edit" not in text(client.get(f"/teams/{team_id}"))
-        assert client.post("/teams/new", data=_form(all_topics="y")).status_code == 403
-        assert client.post(f"/teams/{team_id}/edit", data=_form(all_topics="y")).status_code == 403
-        assert client.post(f"/teams/{team_id}/delete").status_code == 403
+        assert client.post("/teams/new", data=_form(all_topics="y"), csrf="session").status_code == 403
+        assert (
+            client.post(f"/teams/{team_id}/edit", data=_form(all_topics="y"), csrf="session").status_code
+            == 403
+        )
+        assert client.post(f"/teams/{team_id}/delete", csrf="session").status_code == 403
     assert [t.name for t in _teams(app)] == ["Platform"]
 
 

@@ -66,7 +66,7 @@ def test_schedule_a_send_then_cancel_it(app, admin_client):
         assert states <= {DeliveryState.SKIPPED}
         assert db.session.execute(sa.select(sa.func.count(OutboxMessage.id))).scalar_one() == 0
     # a second cancel explains instead of failing
-    again = admin_client.post(f"/sends/{send_id}/cancel")
+    again = admin_client.post(f"/sends/{send_id}/cancel", csrf="session")  # a stale page
     assert again.status_code == 303
     assert "Only a scheduled or running send can be cancelled." in text(admin_client.get(detail))
 
@@ -75,6 +75,6 @@ def test_cancel_is_for_admins_and_unknown_sends_are_404(app, cs_client, admin_cl
     with app.app_context():
         survey_id = make_survey().id
         db.session.commit()
-    assert admin_client.post("/sends/999999/cancel").status_code == 404
-    assert cs_client.post("/sends/1/cancel").status_code == 403
+    assert admin_client.post("/sends/999999/cancel", csrf="session").status_code == 404
+    assert cs_client.post("/sends/1/cancel", csrf="session").status_code == 403
     assert admin_client.get(f"/surveys/{survey_id}/send").status_code == 200

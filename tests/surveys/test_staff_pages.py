@@ -193,7 +193,10 @@ def test_only_admins_create_edit_send_and_cancel(app, cs_client, viewer_client):
         survey_id = survey.id
     for client in (cs_client, viewer_client):
         assert client.get("/surveys/new").status_code == 403
-        assert client.post(f"/surveys/{survey_id}/send", data={"audience": "all"}).status_code == 403
+        assert (
+            client.post(f"/surveys/{survey_id}/send", data={"audience": "all"}, csrf="session").status_code
+            == 403
+        )
         assert client.get(f"/surveys/{survey_id}").status_code == 200
     with app.app_context():
         assert db.session.execute(sa.select(sa.func.count(Response.id))).scalar_one() == 0

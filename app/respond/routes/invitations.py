@@ -32,7 +32,13 @@ from app.respond.validation import (
     make_form_key,
     parse_answer,
 )
-from app.surveys.queries import find_invitation, followup_text, is_expired, survey_texts
+from app.surveys.queries import (
+    find_invitation,
+    find_invitation_ref,
+    is_expired,
+    survey_snapshot,
+    survey_texts,
+)
 
 csrf.exempt(bp)  # public forms carry a signed per-page form key instead (see validation.py)
 
@@ -123,25 +129,32 @@ def open_link(token: str) -> ResponseReturnValue:
 @limiter.limit(limit)
 @public
 def answer(token: str) -> ResponseReturnValue:
-    """Record or edit the answer: JSON for the page's script, a redirect to the thank-you page otherwise."""
-    invitation = _invitation(token)
+    """Record or edit the answer: JSON for the page's script, a redirect to the thank-you page otherwise.
+
+    The fast path of every email click: the invitation's few columns in one query, the survey from the
+    per-process cache, the answer in one short write transaction (see ``svc.answer_invitation``).
+    """
+    invitation = find_invitation_ref(token)
+    if invitation is None:
+        set_locale(None)
+        gone(404)
+    set_locale(invitation.locale)
+    survey = survey_snapshot(invitation.survey_id, invitation.survey_updated_at)
+    if survey is None or invitation.expired:
+        gone(410)
     form = request.form
     try:
         require_form_body()
         key = check_form_key(form, f"inv:{invitation.id}")
-        answer = svc.with_opened_at(
-            parse_answer(form, invitation.survey.kind, _current_locale()), key.opened_at
-        )
+        answer = svc.with_opened_at(parse_answer(form, survey.kind, _current_locale()), key.opened_at)
     except InvalidInput as exc:
-        return error_reply(exc, lambda e: _page(invitation, token, e.status, **echo_answer(form, e)))
+        return error_reply(exc, lambda e: _page(_invitation(token), token, e.status, **echo_answer(form, e)))
     if form.get("auto") == "1" and svc.scanner_hold(invitation):
         message = _("Please press Save to record your answer.")
         return jsonify(error={"field": "confirm", "message": message}), 409
-    # Worded before the commit, which expires the rows (the stored score is the posted one).
-    followup = followup_text(invitation.survey, _current_locale(), answer.score) if wants_json() else None
-    outcome = svc.submit_invitation_answer(invitation, answer)
-    if followup is not None:
-        return answer_reply(outcome, followup)
+    outcome = svc.answer_invitation(invitation, survey.kind, answer)
+    if wants_json():
+        return answer_reply(outcome, survey.followup(_current_locale(), answer.score))
     return redirect(url_for("respond.thanks", token=token), 303)
 
 

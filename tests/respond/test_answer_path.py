@@ -1,0 +1,131 @@
+"""The answer path of an email click (issue 18): the survey cached per process but never stale after an
+edit, the invitation read without SQLite's write lock, a first answer written by Core statements that
+keep every guarantee of the ORM path (one row, ``responded_at``, replays, a re-answer after erasure)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AnalysisState, Response, SurveyStatus
+from app.surveys.queries import find_invitation_ref, survey_snapshot
+from tests.factories import make_invitation, make_survey
+from tests.surveys.util import JSON, answer
+
+
+def _rows():
+    return list(db.session.execute(sa.select(Response).execution_options(populate_existing=True)).scalars())
+
+
+def test_a_first_answer_is_one_row_and_stamps_the_invitation(app, client, monkeypatch):
+    handed = []
+    monkeypatch.setattr("app.analysis.services.enqueue_tagging", handed.append)
+    with app.app_context():
+        inv, token = make_invitation(make_survey("nps"))
+        db.session.commit()
+        reply = answer(client, token, 8, comment="Fast support")
+        assert reply.status_code == 200
+        assert reply.get_json() == {
+            "ok": True,
+            "created": True,
+            "changed": True,
+            "score": 8,
+            "followup": "What would make it a 9 or a 10?",
+        }
+        [row] = _rows()
+        assert (row.invitation_id, row.contact_id, row.account_id) == (
+            inv.id,
+            inv.contact_id,
+            inv.contact.account_id,
+        )
+        assert (row.score, row.comment, row.kind.value, row.channel.value, row.edit_count) == (
+            8,
+            "Fast support",
+            "nps",
+            "email",
+            0,
+        )
+        assert row.analysis_state == AnalysisState.PENDING and row.analysis_attempts == 0
+        assert handed == [[row.id]]  # after the commit
+        assert row.analysis == {} and row.created_at is not None
+        db.session.refresh(inv)
+        assert inv.responded_at is not None
+
+
+def test_an_edited_survey_is_never_answered_from_a_stale_cache(app, client):
+    with app.app_context():
+        survey = make_survey("nps")
+        _, first = make_invitation(survey)
+        _, second = make_invitation(survey)
+        db.session.commit()
+        assert answer(client, first, 3).get_json()["followup"] == "What should we fix first?"
+        survey.followup_by_band = {"detractor": "What broke for you?"}
+        db.session.commit()
+        assert answer(client, second, 3).get_json()["followup"] == "What broke for you?"
+        survey.status = SurveyStatus.ARCHIVED
+        db.session.commit()
+        closed = client.post(f"/r/{second}", data={"key": "x", "score": "3"}, headers=JSON)
+        assert closed.status_code == 410
+
+
+def test_the_cache_keeps_one_snapshot_per_survey_version(app):
+    with app.app_context():
+        survey = make_survey("csat")
+        db.session.commit()
+        snap = survey_snapshot(survey.id, survey.updated_at)
+        assert survey_snapshot(survey.id, survey.updated_at) is snap
+        survey.question = "How was it?"
+        db.session.commit()
+        fresh = survey_snapshot(survey.id, survey.updated_at)
+        assert fresh is not snap and fresh.question == "How was it?"
+
+
+def test_an_erased_answer_can_be_given_again(app, client):
+    """``responded_at`` stays after the response is deleted; the next answer still makes a row."""
+    with app.app_context():
+        inv, token = make_invitation(make_survey("nps"))
+        db.session.commit()
+        answer(client, token, 9)
+        db.session.execute(sa.delete(Response))
+        db.session.commit()
+        again = answer(client, token, 10)
+        assert again.status_code == 200 and again.get_json()["created"] is True
+        [row] = _rows()
+        assert row.score == 10 and row.invitation_id == inv.id
+
+
+def test_unknown_tokens_get_the_same_page_as_before(app, client):
+    with app.app_context():
+        _, token = make_invitation(make_survey("nps"))
+        db.session.commit()
+        forged = token[:-1] + ("a" if token[-1] != "a" else "b")
+        for bad in (forged, "short", token + "x"):
+            reply = client.post(f"/r/{bad}", data={"score": "3"})
+            assert reply.status_code == 404
+        assert _rows() == []
+
+
+@pytest.mark.committed
+def test_the_invitation_is_read_while_another_writer_holds_the_sqlite_lock(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's write lock")
+        inv, token = make_invitation(make_survey("nps"))
+        db.session.commit()
+        invitation_id = inv.id
+        db.session.remove()
+        writer = sqlite3.connect(db.engine.url.database, isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")  # holds the write lock until the end of the block
+            writer.execute("UPDATE invitations SET click_count = click_count + 1")
+            # With BEGIN IMMEDIATE for this read too, it would wait on the lock and fail "database is locked".
+            ref = find_invitation_ref(token)
+            assert ref is not None and ref.id == invitation_id
+            assert not db.session().in_transaction()  # the read's transaction is already over
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+            db.session.remove()
