@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.inputs import parse_day, parse_id
 from app.models import AuditEvent, Contact, Response, User
 
 PAGE = 100
@@ -31,14 +32,10 @@ class AuditFilters:
         """From query arguments; malformed values are dropped."""
 
         def day(name: str) -> date | None:
-            try:
-                return date.fromisoformat(args.get(name, "").strip()) if args.get(name) else None
-            except ValueError:
-                return None
+            return parse_day(args.get(name))
 
         def number(name: str) -> int | None:
-            value = (args.get(name) or "").strip()
-            return int(value) if value.isdigit() and 0 < int(value) < 2**31 else None
+            return parse_id(args.get(name))
 
         text = {k: (args.get(k) or "").strip()[:64] or None for k in ("action", "target_type", "target_id")}
         return cls(

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app.access import roles_required
 from app.extensions import db
+from app.inputs import parse_id
 from app.models import Role, WebhookDelivery, WebhookEndpoint
 from app.webhooks import queries
 from app.webhooks import services as webhooks
@@ -62,7 +63,7 @@ def endpoint(endpoint_id: int) -> ResponseReturnValue:
     """One endpoint: its secret, state and deliveries with every attempt."""
     ep = _endpoint(endpoint_id)
     status = request.args.get("status")
-    before = request.args.get("before", type=int)
+    before = parse_id(request.args.get("before"))
     rows = queries.deliveries(ep.id, status, before)
     return render_template(
         "webhooks/endpoint.html", ep=ep, rows=rows, status=status, local=local, page=queries.PAGE
