@@ -14,7 +14,18 @@ from app.analysis.suggestions import stored_suggestions
 from app.analysis.taxonomy_store import current_taxonomy
 from app.analysis.training import model_info
 from app.extensions import db
-from app.models import AnalysisState, Mention, Response, RetagRun, RetagState, Topic, utcnow
+from app.models import (
+    AnalysisState,
+    FollowUp,
+    FollowUpEvent,
+    Mention,
+    Response,
+    RetagRun,
+    RetagState,
+    Topic,
+    followup_responses,
+    utcnow,
+)
 
 # Read models of private modules, offered here so pages find every read in one place.
 __all__ = [
@@ -176,12 +187,36 @@ def nlp_queue_length() -> int | None:
 
 
 def response_with_mentions(response_id: int) -> Response | None:
-    """A response with its mentions and their topics loaded."""
+    """A response with its mentions and their topics, intents, survey, contact and account loaded."""
     return db.session.execute(
         sa.select(Response)
         .where(Response.id == response_id)
-        .options(selectinload(Response.mentions).selectinload(Mention.topic))
+        .options(
+            selectinload(Response.mentions).selectinload(Mention.topic),
+            selectinload(Response.intents),
+            selectinload(Response.survey),
+            selectinload(Response.contact),
+            selectinload(Response.account),
+        )
     ).scalar_one_or_none()
+
+
+def response_followups(response_id: int) -> list[FollowUp]:
+    """The follow-ups this response opened or joined, with their history (newest event last)."""
+    joined = sa.select(followup_responses.c.followup_id).where(
+        followup_responses.c.response_id == response_id
+    )
+    return list(
+        db.session.execute(
+            sa.select(FollowUp)
+            .where(sa.or_(FollowUp.response_id == response_id, FollowUp.id.in_(joined)))
+            .options(
+                selectinload(FollowUp.events).selectinload(FollowUpEvent.actor),
+                selectinload(FollowUp.assignee),
+            )
+            .order_by(FollowUp.id)
+        ).scalars()
+    )
 
 
 def topic_examples(topic_id: int, limit: int = 5) -> list[Response]:

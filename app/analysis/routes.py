@@ -29,7 +29,7 @@ from app.analysis.services import (
     update_topic,
 )
 from app.extensions import db
-from app.models import RetagRun, Role, Topic
+from app.models import RetagRun, Role, Topic, score_band
 
 EDITORS = (Role.PM, Role.ADMIN)
 
@@ -216,10 +216,11 @@ def retag_status(run_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/tagging/responses/<int:response_id>")
+@bp.route("/responses/<int:response_id>")
 @staff_required
 def response(response_id: int) -> ResponseReturnValue:
-    """One response's comment, its tags with their evidence, and the manual tagging controls."""
+    """One response: who answered (contact, account), the survey and score, the comment with its topic
+    evidence highlighted, tags, intents, the follow-up with its history, and (PM/admin) tag corrections."""
     row = q.response_with_mentions(response_id)
     if row is None:
         abort(404)
@@ -227,8 +228,23 @@ def response(response_id: int) -> ResponseReturnValue:
     form.topic_id.choices = q.parent_choices()
     mentions = sorted(row.mentions, key=lambda m: (m.start is None, m.start or 0, m.topic.name))
     return render_template(
-        "analysis/response.html", r=row, mentions=mentions, form=form, action_form=ActionForm(formdata=None)
+        "analysis/response.html",
+        r=row,
+        mentions=mentions,
+        form=form,
+        action_form=ActionForm(formdata=None),
+        followups=q.response_followups(row.id),
+        band=score_band(row.kind, row.score),
     )
+
+
+@bp.route("/tagging/responses/<int:response_id>")
+@staff_required
+def response_legacy(response_id: int) -> ResponseReturnValue:
+    """The response page's former address, kept working for old links and bookmarks."""
+    if q.response_with_mentions(response_id) is None:
+        abort(404)
+    return redirect(url_for("analysis.response", response_id=response_id), 301)
 
 
 def _tag_action(response_id: int, func, topic_id: int, success: str) -> ResponseReturnValue:

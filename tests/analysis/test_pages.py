@@ -193,7 +193,7 @@ def test_manual_tagging_from_the_response_page(app, pm_client, viewer_client, se
         (rid,) = add_responses("The invoices are wrong <img src=x onerror=alert(1)>")
         jobs.analyze_responses([rid])
         invoices, security = topic_id("billing.invoices"), topic_id("security")
-    html = viewer_client.get(f"/tagging/responses/{rid}").get_data(as_text=True)
+    html = viewer_client.get(f"/responses/{rid}").get_data(as_text=True)
     assert '<mark class="topic negative" title="Invoices · negative">invoices</mark>' in html
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "Add tag" not in html
@@ -219,7 +219,7 @@ def test_manual_tagging_from_the_response_page(app, pm_client, viewer_client, se
         assert (invoices, "manual", True, None, None) in mentions_of(rid)
     gone = pm_client.post(f"/tagging/responses/{rid}/topics/{security}/remove", follow_redirects=True)
     assert "Manual tag removed" in gone.get_data(as_text=True)
-    assert pm_client.get("/tagging/responses/999999").status_code == 404
+    assert pm_client.get("/responses/999999").status_code == 404
 
 
 MACRO = '{% from "analysis/_macros.html" import highlight %}{{ highlight(comment, mentions) }}'

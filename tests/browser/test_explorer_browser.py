@@ -59,7 +59,7 @@ def test_filter_search_open_and_bulk_tag(staff_page, app):
         assert sorted(tagged) == sorted([world.r6, world.r7, world.r8])
 
     page.get_by_role("link", name=f"#{world.r1}", exact=True).click()
-    page.wait_for_url(f"**/tagging/responses/{world.r1}")
+    page.wait_for_url(f"**/responses/{world.r1}")
     expect(page.get_by_role("heading", name=f"Response #{world.r1}")).to_be_visible()
     assert errors == [], errors
 

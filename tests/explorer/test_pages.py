@@ -22,7 +22,7 @@ def test_a_row_shows_score_evidence_intent_contact_account_survey_and_follow_up(
     )
     row = re.search(rf'<tr data-id="{world.r1}">.*?</tr>', html, re.S).group(0)
     assert '<mark class="topic negative" title="Invoices · negative">invoices</mark>' in row
-    assert f'href="/tagging/responses/{world.r1}"' in row  # the row opens the response page
+    assert f'href="/responses/{world.r1}"' in row  # the row opens the response page
     assert "complaint" in row and "badge-bad" in row  # intent and sentiment
     assert f'href="/contacts/{world.alice}"' in row and "Alice Doe" in row
     assert f'href="/accounts/{world.big}"' in row and "ARR 120,000" in row and "Pro" in row
