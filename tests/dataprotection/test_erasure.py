@@ -303,7 +303,7 @@ def test_admin_pages_export_and_erase_with_confirmation(app, admin_client, viewe
         assert db.session.get(Contact, contact_id) is None
     assert (
         admin_client.post(
-            f"/settings/privacy/contacts/{contact_id}/erase", data={"confirm": EMAIL}
+            f"/settings/privacy/contacts/{contact_id}/erase", data={"confirm": EMAIL}, csrf="session"
         ).status_code
         == 404
     )

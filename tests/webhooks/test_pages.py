@@ -36,8 +36,11 @@ def test_admin_adds_an_endpoint_sees_attempts_and_replays(app, admin_client, loo
     with app.app_context():
         ep = db.session.get(WebhookEndpoint, eid)
         assert ep.state == EndpointState.ACTIVE and ep.previous_secret == secret and ep.secret != secret
-    assert admin_client.post(f"/settings/webhooks/{eid}/explode").status_code == 404
-    assert admin_client.post(f"/settings/webhooks/{eid}/delete").status_code == 302
+    assert admin_client.post(f"/settings/webhooks/{eid}/explode", csrf="session").status_code == 404
+    assert (
+        admin_client.post(f"/settings/webhooks/{eid}/delete", page=f"/settings/webhooks/{eid}").status_code
+        == 302
+    )
     with app.app_context():
         assert db.session.get(WebhookEndpoint, eid) is None
     assert admin_client.get(f"/settings/webhooks/{eid}").status_code == 404
