@@ -14,12 +14,13 @@ from app.api.cli import tokens_cli
 from app.auth.cli import users_cli
 from app.demo.cli import demo_cli
 from app.extensions import db
+from app.health.cli import health_cli
 from app.surveys.cli import surveys_cli
 from app.trends.cli import rollups_cli
 
 jobs_cli = AppGroup("jobs", help="Background jobs: periodic runs and queue state.")
 
-COMMANDS = (users_cli, jobs_cli, demo_cli, surveys_cli, topics_cli, tokens_cli, rollups_cli)
+COMMANDS = (users_cli, jobs_cli, demo_cli, surveys_cli, topics_cli, tokens_cli, rollups_cli, health_cli)
 
 
 def register(app: Flask) -> None:

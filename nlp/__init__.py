@@ -3,7 +3,7 @@
 Public API::
 
     from nlp import Analyzer, Taxonomy, TopicSpec, TextAnalysis, TopicMention, Sentiment, SentenceAnalysis
-    from nlp import redact, suggest_topics
+    from nlp import Intent, redact, suggest_topics
 """
 
 from __future__ import annotations
@@ -12,11 +12,20 @@ from nlp.analyzer import Analyzer, build_pipeline
 from nlp.redact import redact
 from nlp.suggest import suggest_topics
 from nlp.taxonomy import Taxonomy, TaxonomyError, TopicSpec
-from nlp.types import Evidence, SentenceAnalysis, Sentiment, TextAnalysis, TopicMention, TopicSuggestion
+from nlp.types import (
+    Evidence,
+    Intent,
+    SentenceAnalysis,
+    Sentiment,
+    TextAnalysis,
+    TopicMention,
+    TopicSuggestion,
+)
 
 __all__ = [
     "Analyzer",
     "Evidence",
+    "Intent",
     "SentenceAnalysis",
     "Sentiment",
     "Taxonomy",

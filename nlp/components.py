@@ -16,10 +16,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
+from nlp import intent as intents_mod
 from nlp import keyphrases as kp
+from nlp import multilingual
 from nlp.decide import ARGMAX
-from nlp.flags import F_FOREIGN, F_FUZZY, F_NONASCII
-from nlp.language import detect_from_profiles
+from nlp.flags import F_ALPHA, F_FOREIGN, F_FUZZY, F_NONASCII
+from nlp.language import detect_language_nb
 from nlp.lexicon import Lexicon, known_english_words
 from nlp.matcher import Match, TopicMatcher
 from nlp.sentiment import Scored, score
@@ -52,6 +54,7 @@ class DocState:
     keyphrases: list[str] = field(default_factory=list)
     model_topics: dict[str, float] = field(default_factory=dict)
     memo: dict | None = None  # per-doc values shared by several topics (nlp.polarity)
+    intents: list[tuple] = field(default_factory=list)  # (label, score, sentence, first token, end token)
 
 
 class AnalysisComponent:
@@ -70,6 +73,13 @@ class AnalysisComponent:
             known = known_english_words() if fuzzy else frozenset()
             self.matcher = TopicMatcher(taxonomy, lambda s: [t.text for t in tokenizer(s)], known)
         self.table = TokenTable(self.lexicon, self.matcher)
+        self.intent_model = intents_mod.default_model()
+        # de/fr/es: the taxonomy's phrases on Snowball stems, built at construction (no first-call cost)
+        self._stem_matchers = (
+            {lang: multilingual.StemMatcher(lang, list(taxonomy.topics)) for lang in multilingual.LANGS}
+            if taxonomy is not None
+            else {}
+        )
         self.parsed = "parser" in nlp.pipe_names
 
     def __call__(self, doc: Doc) -> Doc:
@@ -77,15 +87,29 @@ class AnalysisComponent:
         infos = self.table.infos(orths, self.strings)
         flags = [x[4] for x in infos]
         scored = score(infos, self.lexicon, flags)
-        if scored.anyflags & (F_NONASCII | F_FOREIGN):
-            # doc.text joins every token: only build it when a non-ASCII token needs a script check.
-            text = doc.text if scored.anyflags & F_NONASCII else ""
-            language = detect_from_profiles(text, [x[8] for x in infos])
-        else:
-            language = "en"
+        check = bool(scored.anyflags & (F_NONASCII | F_FOREIGN))
+        # doc.text joins every token: only build it when a non-ASCII token needs a script check.
+        text = doc.text if scored.anyflags & F_NONASCII else ""
+        words = [x[0] for x, f in zip(infos, flags, strict=True) if f & F_ALPHA]
+        language = detect_language_nb(text, [x[8] for x in infos] if check else [], words, check)
         state = DocState(infos, idx, language)
-        if language == "en":
+        if language in multilingual.LANGS:
+            text = doc.text
             state.scored = scored
+            rows = multilingual.analyze(scored, infos, idx, text, language)
+            state.intents = [r[:5] for r in intents_mod.supported(scored, rows)]
+            matcher = self._stem_matchers.get(language)
+            if matcher is not None:
+                state.matches = matcher.match(infos)
+        elif language == "en":
+            state.scored = scored
+            if scored.sentences:
+                text = doc.text
+                rows = intents_mod.detect(self.intent_model, infos, idx, scored.sentences, text)
+                if rows:
+                    rows = intents_mod.supported(scored, rows)
+                    intents_mod.make_problems_negative(scored, infos, idx, rows, text)
+                    state.intents = [r[:5] for r in rows]
             if self.matcher is not None and scored.hooks:
                 state.matches = self.matcher.match(infos, scored.hooks, bool(scored.anyflags & F_FUZZY))
             state.keyphrases = kp.from_noun_chunks(doc) if self.parsed else kp.extract(infos, flags)

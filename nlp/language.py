@@ -103,6 +103,22 @@ def detect_language(text: str, lowers: list[str]) -> str:
     return detect_from_profiles(text, [PROFILE_WORDS.get(w) for w in lowers])
 
 
+def detect_language_nb(
+    text: str, profiles: list[tuple[str, ...] | None], words: list[str], check: bool
+) -> str:
+    """The analyser's guess: a non-Latin script or an Italian/Portuguese/Dutch stop-word profile wins;
+    otherwise English, German, French or Spanish by naive Bayes over the words (``check``: the doc has
+    a non-ASCII letter or a foreign function word, else only naive Bayes runs)."""
+    if check:
+        guess = detect_from_profiles(text, profiles)
+        if guess not in ("en", "de", "fr", "es"):
+            return guess
+    nb = naive_bayes()
+    if nb is None:
+        return detect_from_profiles(text, profiles) if check else "en"
+    return nb.guess(words)
+
+
 def detect_from_profiles(text: str, profiles: list[tuple[str, ...] | None]) -> str:
     """Like :func:`detect_language`, given each token's profile languages (precomputed per token)."""
     ascii_text = text.isascii()
@@ -126,3 +142,68 @@ def detect_from_profiles(text: str, profiles: list[tuple[str, ...] | None]) -> s
     if scores[best] <= scores["en"] or scores[best] < 1.0:
         return "en"
     return best
+
+
+class NaiveBayes:
+    """Word + character-n-gram naive Bayes over English, German, French and Spanish (see nlp.langid_train).
+
+    A word's score vector is computed once and cached; a text's is the sum over its words. A guess other
+    than English must beat English by ``margin`` nats per word (short comments default to English, the
+    survey default, unless they clearly are not).
+    """
+
+    def __init__(self, tables: dict) -> None:
+        self.langs = tuple(tables["languages"])
+        self.words = tables["words"]
+        self.grams = tables["grams"]
+        self.unseen_word = tables["unseen_word"]
+        self.unseen_gram = tables["unseen_gram"]
+        self.margin = float(tables.get("margin", 1.0))
+        self._cache: dict[str, tuple[float, ...]] = {}
+
+    def word_scores(self, word: str) -> tuple[float, ...]:
+        """Log-likelihood of one lower-case word under each language (cached)."""
+        v = self._cache.get(word)
+        if v is None:
+            if len(self._cache) > 200_000:
+                self._cache.clear()
+            s = f"<{word}>"
+            gs = [s[i : i + n] for n in (1, 2, 3, 4) for i in range(len(s) - n + 1)]
+            out = []
+            for lang in self.langs:
+                table, unseen = self.grams[lang], self.unseen_gram[lang]
+                g = sum(table.get(x, unseen) for x in gs) / max(1, len(gs)) * 4
+                w = self.words[lang].get(word, self.unseen_word[lang])
+                out.append(g + w)
+            v = self._cache[word] = tuple(out)
+        return v
+
+    def guess(self, words: list[str]) -> str:
+        """The language of a list of lower-case words ("en" without words)."""
+        if not words or (len(words) == 1 and words[0].isascii()):
+            return "en"  # one plain word ("Super!", "ok") is no evidence against the survey default
+        totals = [0.0] * len(self.langs)
+        for w in words:
+            for k, x in enumerate(self.word_scores(w)):
+                totals[k] += x
+        best = max(range(len(totals)), key=totals.__getitem__)
+        if best == 0 or (totals[best] - totals[0]) / len(words) < self.margin:
+            return "en"
+        return self.langs[best]
+
+
+_NB: list[NaiveBayes | None] = []
+
+
+def naive_bayes() -> NaiveBayes | None:
+    """The shipped profiles (``nlp/data/langid.json.gz``), loaded once; None when absent."""
+    if not _NB:
+        import gzip
+        import json
+        from importlib import resources
+
+        ref = resources.files("nlp.data").joinpath("langid.json.gz")
+        _NB.append(json.loads(gzip.decompress(ref.read_bytes())) if ref.is_file() else None)
+        if _NB[0] is not None:
+            _NB[0] = NaiveBayes(_NB[0])
+    return _NB[0]

@@ -16,7 +16,7 @@ from bisect import bisect_right
 from typing import TYPE_CHECKING, Any
 
 from nlp.sentiment import normalize
-from nlp.types import Evidence, SentenceAnalysis, Sentiment, TextAnalysis, TopicMention, label_for
+from nlp.types import Evidence, Intent, SentenceAnalysis, Sentiment, TextAnalysis, TopicMention, label_for
 
 if TYPE_CHECKING:
     from nlp.components import DocState
@@ -51,6 +51,11 @@ class CompactAnalysis(TextAnalysis):
         """The words that carried the sentiment."""
         return [Evidence(*row) for row in self._get(2)]
 
+    @property
+    def intents(self) -> list[Intent]:  # type: ignore[override]
+        """What each sentence is doing (bug report, question, churn risk, ...)."""
+        return [Intent(*row) for row in self._get(3)]
+
     def _get(self, k: int) -> tuple:
         return self._rows[k]
 
@@ -78,6 +83,10 @@ class CompactAnalysis(TextAnalysis):
             "language": self.language,
             "explanation": [{"text": x, "start": a, "end": b, "weight": w} for x, a, b, w in self._get(2)],
             "truncated": self.truncated,
+            "intents": [
+                {"label": lab, "score": p, "sentence": s, "start": a, "end": b}
+                for lab, p, s, a, b in self._get(3)
+            ],
         }
 
     def __eq__(self, other: object) -> bool:
@@ -91,18 +100,19 @@ class CompactAnalysis(TextAnalysis):
     def __reduce__(self):
         """Pickle as a plain TextAnalysis (the doc state is not needed once the rows exist)."""
         fields = (self.sentiment, self.mentions, self.sentences, self.keyphrases)
-        return (TextAnalysis, (*fields, self.language, self.explanation, self.truncated, self.text))
+        rest = (self.language, self.explanation, self.truncated, self.text, self.intents)
+        return (TextAnalysis, (*fields, *rest))
 
 
 def compact_result(
     builder: Builder, text: str, truncated: bool, state: DocState, total: float
 ) -> CompactAnalysis:
-    """The result of an English doc (``total``: its normalised score)."""
+    """The result of an analysed doc (``total``: its normalised score)."""
     r = object.__new__(CompactAnalysis)
     put = object.__setattr__
     put(r, "sentiment", builder.sentiment(total))
     put(r, "keyphrases", state.keyphrases)
-    put(r, "language", "en")
+    put(r, "language", state.language)
     put(r, "truncated", truncated)
     put(r, "text", text)
     put(r, "_rows", builder.rows(text, state))
@@ -125,11 +135,11 @@ class Builder:
             return self._neutral
         return Sentiment(label_for(score, self.band), r4(score))
 
-    def rows(self, text: str, state: DocState) -> tuple[tuple, tuple, tuple]:
-        """(mention rows, sentence rows, evidence rows) of a doc, as tuples."""
+    def rows(self, text: str, state: DocState) -> tuple[tuple, tuple, tuple, tuple]:
+        """(mention rows, sentence rows, evidence rows, intent rows) of a doc, as tuples."""
         mentions = tuple(self.mention_rows(state, text)) if state.matches or state.model_topics else ()
         explanation = tuple(_evidence_rows(text, state)) if state.scored.hits else ()
-        return mentions, tuple(self.sentence_rows(state)), explanation
+        return mentions, tuple(self.sentence_rows(state)), explanation, intent_rows(state)
 
     def sentence_rows(self, state: DocState) -> list[tuple]:
         """(start, end, label, score) of each sentence."""
@@ -147,7 +157,11 @@ class Builder:
         clause; the topic model's guesses for topics no phrase found come last."""
         sc, idx, infos = state.scored, state.idx, state.infos
         tm = self.topic_model
-        pol = tm.polarity.topics if tm is not None and tm.polarity is not None else ()
+        pol = (
+            tm.polarity.topics
+            if tm is not None and tm.polarity is not None and state.language == "en"
+            else ()
+        )
         out: list[tuple] = []
         seen: set[tuple[int, int]] = set()
         cstarts = sc.clause_starts
@@ -202,3 +216,11 @@ def _evidence_rows(text: str, state: DocState) -> list[tuple]:
         b = a + infos[i][LENGTH]
         out.append((text[a:b], a, b, math.floor(w[i] * 1000.0 + 0.5) / 1000.0))
     return out
+
+
+def intent_rows(state: DocState) -> tuple:
+    """(label, score, sentence, start, end) of each intent, with character offsets."""
+    if not state.intents:
+        return ()
+    idx, infos = state.idx, state.infos
+    return tuple((lab, p, s, idx[a], idx[b - 1] + infos[b - 1][LENGTH]) for lab, p, s, a, b in state.intents)

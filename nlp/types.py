@@ -81,6 +81,28 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class Intent:
+    """What a sentence is doing: a label from :data:`LABELS`, its calibrated score, the sentence's index
+    and the evidence span (character offsets in the analysed text)."""
+
+    label: str
+    score: float
+    sentence: int
+    start: int
+    end: int
+
+    def to_dict(self) -> dict:
+        """Return a JSON-able dict."""
+        return {
+            "label": self.label,
+            "score": self.score,
+            "sentence": self.sentence,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class TextAnalysis:
     """Everything the analyser says about one text."""
 
@@ -92,6 +114,7 @@ class TextAnalysis:
     explanation: list[Evidence] = field(default_factory=list)
     truncated: bool = False
     text: str = ""  # the analysed text (already truncated); kept for suggest_topics examples
+    intents: list[Intent] = field(default_factory=list)  # per sentence, in sentence order
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able dict (without the text itself, which the caller already has)."""
@@ -103,7 +126,14 @@ class TextAnalysis:
             "language": self.language,
             "explanation": [e.to_dict() for e in self.explanation],
             "truncated": self.truncated,
+            "intents": [i.to_dict() for i in self.intents],
         }
+
+    @property
+    def intent_labels(self) -> list[str]:
+        """The comment's intents: distinct labels, strongest first."""
+        ranked = sorted(self.intents, key=lambda i: -i.score)
+        return list(dict.fromkeys(i.label for i in ranked))
 
     @property
     def topic_ids(self) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from app.models import AnalysisState, MentionSource
+from app.models import INTENTS, AnalysisState, MentionSource
 from nlp import TextAnalysis
 
 
@@ -30,11 +30,46 @@ def done_values(response_id: int, result: TextAnalysis, version: str, now: datet
     }
 
 
+def intent_rows(response_id: int, result: TextAnalysis, now: datetime) -> list[dict[str, Any]]:
+    """``response_intents`` rows of one result: each sentence's intents with their evidence."""
+    return [
+        {
+            "response_id": response_id,
+            "label": i.label,
+            "score": min(1.0, max(0.0, float(i.score))),
+            "sentence_index": i.sentence,
+            "start": i.start,
+            "end": i.end,
+            "created_at": now,
+        }
+        for i in result.intents
+        if i.label in INTENTS
+    ]
+
+
+def sentence_intents(result: TextAnalysis) -> dict[int, str]:
+    """The strongest intent of each sentence (by sentence index)."""
+    best: dict[int, tuple[float, str]] = {}
+    for i in result.intents:
+        if i.label in INTENTS and (i.sentence not in best or i.score > best[i.sentence][0]):
+            best[i.sentence] = (i.score, i.label)
+    return {s: label for s, (_, label) in best.items()}
+
+
+def _sentence_of(result: TextAnalysis, start: int) -> int | None:
+    for k, s in enumerate(result.sentences):
+        if s.start <= start < s.end:
+            return k
+    return None
+
+
 def mention_rows(
     response_id: int, result: TextAnalysis, vetoes: set[tuple[int, int]], known: set[int], now: datetime
 ) -> list[dict[str, Any]]:
-    """Automatic mention rows of one result, without vetoed or unknown topics."""
+    """Automatic mention rows of one result, without vetoed or unknown topics; each carries the strongest
+    intent of its sentence."""
     rows = []
+    by_sentence = sentence_intents(result) if result.intents else {}
     for m in result.mentions:
         try:
             topic_id = int(m.topic_id)
@@ -53,6 +88,7 @@ def mention_rows(
                 "start": m.start,
                 "end": m.end,
                 "confidence": min(1.0, max(0.0, float(m.confidence))),
+                "intent": by_sentence.get(_sentence_of(result, m.start)) if by_sentence else None,
                 "created_at": now,
             }
         )

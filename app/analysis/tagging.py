@@ -17,10 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 from rq.timeouts import JobTimeoutException
 
-from app.analysis.convert import done_values, mention_rows
+from app.analysis.convert import done_values, intent_rows, mention_rows
 from app.analysis.taxonomy_store import merge_redirects
 from app.extensions import db
-from app.models import AnalysisState, Mention, MentionSource, Response, Topic, utcnow
+from app.models import AnalysisState, Mention, MentionSource, Response, ResponseIntent, Topic, utcnow
 from app.webhooks import services as webhooks
 from nlp import Analyzer, TextAnalysis
 
@@ -173,6 +173,7 @@ def write_results(
     now = utcnow()
     done_rows: list[dict[str, Any]] = []
     mentions: list[dict[str, Any]] = []
+    intents: list[dict[str, Any]] = []
     for snap in snapshots:
         row = locked.get(snap.id)
         if row is None:
@@ -190,9 +191,10 @@ def write_results(
             mentions += _redirected(
                 mention_rows(snap.id, result, vetoes, known_topics, now), redirects, vetoes
             )
+            intents += intent_rows(snap.id, result, now)
             outcome.done.append(snap.id)
     _announce(done_rows, mentions)  # before _apply, which consumes the rows' ids
-    _apply(outcome, done_rows, mentions, now)
+    _apply(outcome, done_rows, mentions, intents, now)
     db.session.commit()
     return outcome
 
@@ -241,13 +243,16 @@ def _record_failure(outcome: BatchResult, row: Snapshot, exc: Exception, retag: 
         outcome.retry[row.id] = error_text(exc)
 
 
-def _apply(outcome: BatchResult, done_rows: list[dict], mentions: list[dict], now: datetime) -> None:
-    """The batch's statements: replace automatic mentions, update the rows, record failures."""
+def _apply(
+    outcome: BatchResult, done_rows: list[dict], mentions: list[dict], intents: list[dict], now: datetime
+) -> None:
+    """The batch's statements: replace automatic mentions and intents, update the rows, record failures."""
     cleared = outcome.done + outcome.skipped
     if cleared:
         db.session.execute(
             sa.delete(Mention).where(Mention.response_id.in_(cleared), Mention.source.in_(AUTO_SOURCES))
         )
+        db.session.execute(sa.delete(ResponseIntent).where(ResponseIntent.response_id.in_(cleared)))
     if done_rows:
         # Core executemany keyed by id: the ORM bulk path costs more per row than the statement itself.
         table = Response.__table__
@@ -269,6 +274,8 @@ def _apply(outcome: BatchResult, done_rows: list[dict], mentions: list[dict], no
         )
     if mentions:
         db.session.execute(Mention.__table__.insert(), mentions)  # Core executemany: no ORM bookkeeping
+    if intents:
+        db.session.execute(ResponseIntent.__table__.insert(), intents)
     for ids, state in ((outcome.failed, AnalysisState.FAILED), (outcome.retry, AnalysisState.PENDING)):
         for response_id, error in ids.items():
             db.session.execute(

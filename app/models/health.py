@@ -18,6 +18,7 @@ class HealthBand(enum.StrEnum):
     HEALTHY = "healthy"
     WATCH = "watch"
     AT_RISK = "at_risk"
+    INSUFFICIENT = "insufficient"  # under 50 % of the model's weight measured: never "healthy"
 
 
 class HealthSnapshot(Base):
@@ -37,4 +38,5 @@ class HealthSnapshot(Base):
     components: Mapped[dict[str, Any]] = mapped_column(default=dict)
     drivers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     model_version: Mapped[str] = mapped_column(sa.String(40), default="1")
+    coverage: Mapped[float | None] = mapped_column(sa.Float)  # share of the model's weight measured
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -27,8 +27,9 @@ def test_language_codes(analyzer, text, lang):
     assert analyzer.analyze_one(text).language == lang
 
 
-def test_non_english_is_flagged_neutral_and_not_tagged_with_english_rules(analyzer):
+def test_german_is_analysed_with_its_own_model_and_phrases_not_english_rules(analyzer):
     r = analyzer.analyze_one("Die Rechnungen sind immer falsch und der Support ist schlecht, kein API")
     assert r.language == "de"
-    assert r.sentiment.label == "neutral"
-    assert r.mentions == [] and r.keyphrases == []
+    assert r.sentiment.label == "negative"
+    assert {"billing.invoices", "support", "integrations.api"} <= set(r.topic_ids)
+    assert r.keyphrases == []  # English noun phrases only

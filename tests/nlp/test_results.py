@@ -17,7 +17,15 @@ def test_compact_result_is_a_text_analysis_with_the_same_dict(analyzer):
     r = analyzer.analyze_one(TEXT)
     assert isinstance(r, TextAnalysis) and isinstance(r, CompactAnalysis)
     eager = TextAnalysis(
-        r.sentiment, r.mentions, r.sentences, r.keyphrases, r.language, r.explanation, r.truncated, r.text
+        r.sentiment,
+        r.mentions,
+        r.sentences,
+        r.keyphrases,
+        r.language,
+        r.explanation,
+        r.truncated,
+        r.text,
+        r.intents,
     )
     assert r.to_dict() == eager.to_dict()
     assert dataclasses.asdict(r) == dataclasses.asdict(eager)
@@ -35,6 +43,7 @@ def test_to_dict_is_plain_json(analyzer):
         "language",
         "explanation",
         "truncated",
+        "intents",
     }
     assert d["mentions"][0].keys() == {
         "topic_id",

@@ -1,0 +1,191 @@
+"""Churn risk as patterns: a customer says they will (or may) cancel, not renew, or leave for someone else.
+
+There is no public labelled data for this, so it is rules, in three kinds:
+- a direct threat or decision ("we'll cancel our subscription", "we won't renew", "switching to X") - 0.9;
+- a softer signal ("looking at alternatives", "not sure we'll renew", "hard to justify the cost") - 0.75;
+- a conditional threat ("if this isn't fixed by March we'll cancel", "unless ... we'll leave") - 0.7.
+Not churn: the same words negated ("we'd never switch", "no plans to cancel", "not looking at other
+tools"), hypotheticals that threaten nothing ("if we ever had to switch, would we keep our data?"),
+the past that ended well ("we nearly left last year, now ..."), and cancelling things that are not the
+relationship ("cancel an invitation"). The scores are the share of matches of that kind that were churn
+risk in ``nlp/tests/churn_test.tsv`` (a labelled set written separately from these patterns), rounded.
+
+Works on languages with their own phrase lists (en, de, fr, es); the text is matched lower-cased, with
+typographic apostrophes made plain.
+"""
+
+from __future__ import annotations
+
+import re
+
+DIRECT, SOFT, CONDITIONAL = 0.9, 0.75, 0.7
+
+_OBJ = (
+    r"(?:(?:our|my|the|this|your|whole|entire|annual|yearly|monthly|team|company)\s+){0,3}"
+    r"(?:subscription|account|plan|contract|membership|licen[cs]es?|service|seats|renewal|deal|workspace)"
+)
+_EN_DIRECT = [
+    rf"\bcancel(?:l?ing|l?ed)?\s+{_OBJ}",
+    r"\b(?:we|i|we'll|i'll|we're|i'm|will|going to|gonna|about to|plan(?:ning)? to|decided to|have to)\s+"
+    r"(?:\w+\s+){0,2}cancel(?:l?ing)?(?=\s*(?:$|[.,!;]|(?:it|everything|all|if|unless|at|by|in|next|this|"
+    r"when|now|soon|today|then|too|as)\b))",
+    r"\b(?:won't|will not|wont|not going to|don't plan to|do not plan to|unlikely to|cannot|can't)\s+"
+    r"(?:\w+\s+){0,2}renew",
+    r"\bnot\s+(?:be\s+)?renewing\b",
+    r"\b(?:switch(?:ing|ed)?|mov(?:e|ing)|migrat(?:e|ing)|go(?:ing)?)\s+(?:over\s+)?to\s+(?:a\s+|an\s+)?"
+    r"(?:another|different|competitor|competing|alternative|other|cheaper|new)\s+"
+    r"(?:\w+\s+)?(?:tool|vendor|provider|platform|solution|product|service|app|system|company)",
+    r"\b(?:switch(?:ing)?|mov(?:e|ing)|migrat(?:e|ing))\s+(?:away\s+from|off)\s+(?:you|your|this|the)",
+    r"\bswitch(?:ing)?\s+(?:providers|vendors|tools|platforms|products)",
+    r"\b(?:leav(?:e|ing)|quit(?:ting)?|drop(?:ping)?|ditch(?:ing)?|dump(?:ing)?)\s+(?:you\b|your\s|this\s+"
+    r"(?:product|tool|platform|service|app))",
+    r"\bleav(?:e|ing)\s+for\s+(?:a\s+|an\s+)?(?:competitor|another|different|cheaper|\w+)",
+    r"\b(?:last|final)\s+(?:month|year|quarter|renewal|term)\s+(?:with|on|of)\s+(?:you|your|this)",
+    r"\b(?:we(?:'re| are)|i(?:'m| am))\s+(?:leaving|churning|out)(?=\s*(?:$|[.,!;]|(?:at|by|after|in|next|"
+    r"soon|for)\b))",
+    r"\bfind\s+(?:another|a\s+different|a\s+new|a\s+cheaper)\s+(?:provider|vendor|tool|solution|platform)",
+    r"\blet\s+(?:the|our|my)\s+(?:contract|subscription|licen[cs]e)\s+(?:lapse|expire|run\s+out)",
+    r"\bgiven\s+notice\b|\bnotice\s+of\s+(?:cancellation|termination|non-renewal)",
+    r"\bterminat(?:e|ing)\s+(?:the\s+|our\s+|my\s+)?(?:contract|subscription|agreement|account)",
+]
+_EN_SOFT = [
+    r"\b(?:looking|look|shopping|searching|search)\s+(?:at|for|around\s+for|into)\s+(?:other|alternative|"
+    r"alternatives|another|competitors?|a\s+replacement|replacements|other\s+options)",
+    r"\b(?:evaluat(?:e|ing)|trial(?:l?ing)|testing|considering|compar(?:e|ing))\s+(?:other|alternative|"
+    r"alternatives|competitors?|competing|another)",
+    r"\bnot\s+sure\s+(?:if\s+|whether\s+)?(?:we|i)(?:'ll|\s+will|\s+would|'d)?\s+(?:renew|stay|continue|keep)",
+    r"\b(?:reconsider(?:ing)?|rethink(?:ing)?|re-evaluat(?:e|ing)|questioning)\s+(?:our|the|my)\s+"
+    r"(?:subscription|contract|renewal|plan|investment|decision)",
+    r"\bhard\s+to\s+justify\s+(?:the\s+)?(?:cost|price|renewal|renewing|spend|paying)",
+    r"\bthinking\s+(?:about|of)\s+(?:cancel|leav|switch|mov|drop|churn)",
+    r"\b(?:might|may|could|will\s+probably|would)\s+(?:have\s+to\s+)?(?:cancel|leave|switch|churn|not\s+renew)",
+    r"\bdowngrad(?:e|ing)\s+(?:to\s+)?(?:the\s+)?free",
+    r"\btrial(?:l?ing)\s+(?:a\s+)?competitor",
+    r"\b(?:renewal|renewing)\s+(?:is|looks|seems)\s+(?:\w+\s+)?unlikely",
+    r"\bcompetitors?\s+(?:is|are|offers?|has|have)\s+(?:\w+\s+){0,2}(?:cheaper|better)",
+]
+# negators in front of a match (within the same clause) that cancel it
+_EN_NEG = re.compile(
+    r"(?:\bnot|\bnever|n't|\bno\s+(?:plans?|intention|reason|need|desire)\s+to|\bno\s+way|"
+    r"\bwouldn't|\bwould\s+never|\bdon't\s+want\s+to|\bcan't\s+imagine|\bcannot\s+imagine|"
+    r"\balmost|\bnearly|\bstopped|\binstead\s+of)\W+(?:\w+\W+){0,3}$"
+)
+_EN_EVER = re.compile(r"\bif\s+(?:\w+\s+){0,2}(?:ever|had\s+to|were\s+to)\b|\bwere\s+we\s+to\b")
+_EN_IF = re.compile(r"\b(?:if|unless|or\s+else|otherwise)\b")
+_EN_THREAT_IF = re.compile(
+    r"\bunless\b|\bor\s+else\b|\botherwise\b|\bif\b[^.?!]*(?:n't|\bnot\b|\bno\b|\bdon't\b|"
+    r"\bkeeps?\s+\w+ing\b|\bagain\b|\bcontinues?\b|\bstill\b|\bdoesn't\b|\bgoes\s+up\b|"
+    r"\braise|\bincrease|\bnothing\b|\bhappens\b)"
+)
+
+_PATTERNS: dict[str, tuple[list[re.Pattern], list[re.Pattern]]] = {
+    "en": ([re.compile(p) for p in _EN_DIRECT], [re.compile(p) for p in _EN_SOFT]),
+    "de": (
+        [
+            re.compile(p)
+            for p in (
+                r"\bkündig(?:en|e|t|ung)\b",
+                r"\b(?:nicht|kaum)\s+(?:mehr\s+)?verlängern\b",
+                r"\bwechseln\s+(?:zu|zur|zum)\s+(?:einem?\s+)?(?:anderen|konkurren)",
+                r"\b(?:anbieter|tool|plattform)\s+wechseln\b",
+                r"\bverlassen\s+(?:euch|sie)\b",
+            )
+        ],
+        [
+            re.compile(p)
+            for p in (
+                r"\b(?:suchen|schauen|sehen)\s+(?:uns\s+)?(?:nach\s+)?(?:alternativen|anderen\s+anbietern)",
+                r"\bnicht\s+sicher,?\s+ob\s+wir\s+verlängern",
+                r"\balternativen\b",
+            )
+        ],
+    ),
+    "fr": (
+        [
+            re.compile(p)
+            for p in (
+                r"\brésili(?:er|ons|é|ation)\b",
+                r"\bannuler\s+(?:notre|mon|l')\s*abonnement",
+                r"\b(?:ne\s+)?(?:pas|plus)\s+renouveler\b",
+                r"\bpasser\s+(?:chez|à)\s+(?:un\s+)?(?:autre|concurrent)",
+                r"\bchanger\s+de\s+(?:fournisseur|prestataire|solution|outil)",
+            )
+        ],
+        [
+            re.compile(p)
+            for p in (
+                r"\b(?:cherch|regard)\w*\s+(?:d')?(?:autres\s+solutions|alternatives|ailleurs)",
+                r"\bpas\s+sûrs?\s+de\s+renouveler",
+                r"\balternatives?\b",
+            )
+        ],
+    ),
+    "es": (
+        [
+            re.compile(p)
+            for p in (
+                r"\bcancel(?:ar|aremos|aré|amos|ación)\s+(?:la\s+|nuestra\s+|mi\s+)?(?:suscripción|cuenta|contrato)",
+                r"\bno\s+(?:vamos\s+a\s+|voy\s+a\s+)?renovar",
+                r"\bcambiar(?:nos)?\s+(?:a|de)\s+(?:otro|otra|proveedor|herramienta|la\s+competencia)",
+                r"\bdar\s+de\s+baja\b",
+            )
+        ],
+        [
+            re.compile(p)
+            for p in (
+                r"\bbuscando\s+(?:otras\s+)?(?:alternativas|otras\s+opciones|otro\s+proveedor)",
+                r"\bno\s+(?:estamos\s+)?seguros?\s+de\s+renovar",
+                r"\balternativas\b",
+            )
+        ],
+    ),
+}
+_NEG = {
+    "en": _EN_NEG,
+    "de": re.compile(r"(?:\bnicht|\bkein\w*|\bnie)\W+(?:\w+\W+){0,2}$"),
+    "fr": re.compile(r"(?:\bne|\bn'|\bjamais|\bpas)\W+(?:\w+\W+){0,2}$"),
+    "es": re.compile(r"(?:\bno|\bnunca|\bjamás)\W+(?:\w+\W+){0,2}$"),
+}
+_CLAUSE = re.compile(r"[,;:]|\bbut\b|\bhowever\b|\baber\b|\bmais\b|\bpero\b")
+_HAS_NEG_INSIDE = re.compile(r"n't|\bnot\b|\bwon't|\bcannot\b|\bnicht\b|\bpas\b|\bplus\b|\bno\b|\bkaum\b")
+
+
+def normalise(text: str) -> str:
+    """Lower case with plain apostrophes (the form the patterns are written for)."""
+    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
+
+
+def churn_risk(sentence: str, lang: str = "en") -> tuple[float, int, int] | None:
+    """(score, start, end) of the strongest churn-risk evidence in one sentence, or None."""
+    patterns = _PATTERNS.get(lang)
+    if patterns is None:
+        return None
+    low = normalise(sentence)
+    best: tuple[float, int, int] | None = None
+    for score, group in ((DIRECT, patterns[0]), (SOFT, patterns[1])):
+        for pat in group:
+            for m in pat.finditer(low):
+                s = _judge(low, m, score, lang)
+                if s is not None and (best is None or s > best[0]):
+                    best = (s, m.start(), m.end())
+        if best is not None and best[0] >= DIRECT:
+            break
+    return best
+
+
+def _judge(low: str, m: re.Match, score: float, lang: str) -> float | None:
+    """The match's score after negation, hypothetical and conditional checks (None: not churn)."""
+    before = low[: m.start()]
+    cut = max((c.end() for c in _CLAUSE.finditer(before)), default=0)
+    clause_before = before[cut:]
+    neg = _NEG[lang]
+    if not _HAS_NEG_INSIDE.search(m.group(0)) and neg.search(clause_before):
+        return None
+    if lang != "en":
+        return score
+    if _EN_IF.search(before) or _EN_IF.search(low[m.end() :]):
+        # a condition: a threat when it names a failure ("if this isn't fixed", "unless"), else hypothetical
+        if _EN_EVER.search(low):
+            return None  # "if we ever ...": a hypothetical
+        return min(score, CONDITIONAL) if _EN_THREAT_IF.search(low) else None
+    return score

@@ -1,0 +1,442 @@
+"""German, French and Spanish: sentiment, intents and topics of comments guessed to be in these languages.
+
+- **Sentiment**: one multinomial logistic regression per language (negative/neutral/positive) over words
+  (negation-marked: ``n=gut`` after "nicht"), Snowball stems, character 3-5-grams, emoji/emoticon valence
+  from the English lexicon (emoji are language-independent) and a small hand-written polarity word list
+  per language. Trained on the UMSAB tweets' *train* split, L2 chosen on its *val* split, test read once
+  (``python -m nlp.multilingual_train``); the shipped files ``nlp/data/sentiment_{de,fr,es}.npz`` are its
+  output. A doc's label comes from the whole doc; each sentence gets its own, and the word that
+  contributed most carries the sentence's valence in the explanation.
+- **Intents**: per-language rules (question, malfunction, request) and churn-risk patterns
+  (:mod:`nlp.churn`); praise and complaint from the sentence's sentiment.
+- **Topics**: the taxonomy's phrases, stemmed with the language's Snowball stemmer (``pystemmer``), so
+  the default taxonomy's German, French and Spanish phrases (and shared words such as "API", "Dashboard")
+  match inflected forms. French elisions (``l'export``) are split before stemming.
+
+Tokens come from the analyser's (English) tokenizer; everything here works on its cached token infos.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import Stemmer
+
+from nlp.churn import churn_risk, normalise
+from nlp.flags import F_ALPHA, F_END, F_EXCL, F_QUEST, F_SPACE, FLAGS, LOWER, SCOPE_STOP, VAL
+from nlp.matcher import Match
+
+LANGS = ("de", "fr", "es")
+CLASSES = ("negative", "neutral", "positive")
+LENGTH = 7
+STEMMERS = {"de": "german", "fr": "french", "es": "spanish"}
+LEXICON_WEIGHT = 1.5  # valence per word of the hand-written list, when the model is unsure
+SCALE = 3.0  # valence of a sentence the model is sure about (a strong lexicon word is ~3)
+NEGATORS = {
+    "de": frozenset(
+        ["nicht", "kein", "keine", "keinen", "keinem", "keiner", "nie", "niemals", "nichts", "weder", "ohne"]
+    ),
+    "fr": frozenset(["ne", "pas", "jamais", "plus", "rien", "aucun", "aucune", "ni", "sans", "n'"]),
+    "es": frozenset(["no", "nunca", "jamás", "nada", "ningún", "ninguna", "ninguno", "ni", "sin", "tampoco"]),
+}
+# A small polarity word list per language (stems via the language's stemmer): common feedback vocabulary.
+_POLARITY = {
+    "de": (
+        "gut super toll klasse prima perfekt hervorragend ausgezeichnet zufrieden begeistert schnell einfach "
+        "intuitiv zuverlässig stabil hilfreich freundlich kompetent empfehlen empfehlung danke lieben liebe "
+        "großartig genial spitze top übersichtlich praktisch angenehm reibungslos problemlos einwandfrei",
+        "schlecht langsam teuer umständlich kompliziert enttäuscht enttäuschend enttäuschung fehler "
+        "fehlerhaft kaputt absturz abstürze stürzt ärgerlich nervig frustrierend unzufrieden katastrophe "
+        "katastrophal "
+        "mangelhaft unbrauchbar problem probleme leider schade ewig nie unübersichtlich veraltet chaos "
+        "verwirrend schrecklich furchtbar mies lahm",
+    ),
+    "fr": (
+        "bien bon bonne super génial excellent parfait top rapide simple facile intuitif intuitive fiable "
+        "stable efficace satisfait satisfaite ravi ravie merci recommande aime adore formidable pratique "
+        "agréable clair claire utile réactif réactive impeccable bravo",
+        "mauvais mauvaise lent lente cher chère compliqué compliquée déçu déçue décevant décevante bug bugs "
+        "erreur erreurs plante planté panne problème problèmes frustrant insatisfait insatisfaite nul nulle "
+        "catastrophe inutilisable malheureusement dommage horrible pénible confus confuse difficile cassé",
+    ),
+    "es": (
+        "bien bueno buena excelente genial perfecto perfecta rápido rápida fácil sencillo intuitivo "
+        "intuitiva "
+        "fiable estable útil satisfecho satisfecha contento contenta gracias recomiendo encanta increíble "
+        "maravilloso práctico claro agradable eficiente fantástico",
+        "mal malo mala lento lenta caro cara complicado complicada decepcionado decepcionante error errores "
+        "fallo fallos falla problema problemas frustrante insatisfecho horrible inútil lamentablemente "
+        "pésimo pésima desastre confuso difícil roto cuelga terrible",
+    ),
+}
+_ELISION = re.compile(r"^(?:l|d|j|qu|n|s|c|m|t)['\u2019](?=\w)")
+
+
+@lru_cache(maxsize=8)
+def stemmer(lang: str) -> Stemmer.Stemmer:
+    """The Snowball stemmer of a language (one per process)."""
+    return Stemmer.Stemmer(STEMMERS[lang])
+
+
+def split_elision(lower: str) -> str:
+    """``l'export`` -> ``export`` (French elisions; the English tokenizer keeps them on the word)."""
+    return _ELISION.sub("", lower)
+
+
+@lru_cache(maxsize=4)
+def polarity_stems(lang: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(positive stems, negative stems) of a language's word list."""
+    st = stemmer(lang)
+    pos, neg = _POLARITY[lang]
+    return frozenset(st.stemWords(pos.split())), frozenset(st.stemWords(neg.split()))
+
+
+def token_features(lang: str, info: tuple, negated: bool) -> list[str]:
+    """Features of one token in a language (the same for every occurrence in that negation state)."""
+    lower = split_elision(info[LOWER])
+    stem = stemmer(lang).stemWord(lower)
+    out = [("n=" if negated else "u=") + lower, "k=" + stem]
+    if info[FLAGS] & F_ALPHA or lower.isalpha():
+        if len(lower) > 3:
+            s = f"<{lower}>"
+            out += ["c=" + s[i : i + n] for n in (3, 4, 5) for i in range(len(s) - n + 1)]
+        pos, neg = polarity_stems(lang)
+        if stem in pos:
+            out.append("l=neg" if negated else "l=pos")
+        elif stem in neg:
+            out.append("l=pos" if negated else "l=neg")
+    elif info[VAL]:  # emoji and emoticons: valence from the (language-independent) lexicon
+        out.append("e=pos" if info[VAL] > 0 else "e=neg")
+    return out
+
+
+def _tokens(lang: str, infos: list[tuple], a: int, b: int) -> list[tuple[int, bool]]:
+    negators = NEGATORS[lang]
+    out = []
+    neg = False
+    for i in range(a, b):
+        x = infos[i]
+        f = x[FLAGS]
+        if f & F_SPACE:
+            continue
+        out.append((i, neg))
+        if f & (SCOPE_STOP | F_END):
+            neg = False
+        elif x[LOWER] in negators:
+            neg = True
+    return out
+
+
+def doc_features(lang: str, infos: list[tuple]) -> list[str]:
+    """All features of a span's token infos, with repeats (training)."""
+    out = ["bias"]
+    for i, neg in _tokens(lang, infos, 0, len(infos)):
+        out += token_features(lang, infos[i], neg)
+        f = infos[i][FLAGS]
+        if f & F_EXCL:
+            out.append("p=!")
+        if f & F_QUEST:
+            out.append("p=?")
+    return out
+
+
+class ForeignSentiment:
+    """One language's sentiment model; scores are sums of cached per-token vectors."""
+
+    def __init__(self, lang: str, vocab: dict[str, int], weights: np.ndarray) -> None:
+        self.lang = lang
+        self.vocab = vocab
+        self.weights = weights.astype(np.float64)
+        self._cache: dict[tuple[str, bool], tuple[float, float, float]] = {}
+        self._lex: dict[tuple[str, bool], float] = {}
+        self._bias = self._vec(["bias"])
+        self._excl = self._vec(["p=!"])
+        self._quest = self._vec(["p=?"])
+
+    def _vec(self, names: list[str]) -> tuple[float, float, float]:
+        ids = [j for j in map(self.vocab.get, names) if j is not None]
+        if not ids:
+            return (0.0, 0.0, 0.0)
+        a, b, c = self.weights[ids].sum(axis=0).tolist()
+        return (a, b, c)
+
+    def token_vec(self, info: tuple, negated: bool) -> tuple[float, float, float]:
+        """Summed class weights of a token's features (cached)."""
+        key = (info[LOWER], negated)
+        v = self._cache.get(key)
+        if v is None:
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            v = self._cache[key] = self._vec(token_features(self.lang, info, negated))
+        return v
+
+    def lexicon(self, infos: list[tuple], a: int, b: int) -> tuple[float, int | None]:
+        """Net polarity of the hand-written word list in tokens [a, b) (negation flips a word) and the
+        token of the last word on the winning side."""
+        net = 0.0
+        last: dict[int, int] = {}
+        for i, neg in _tokens(self.lang, infos, a, b):
+            key = (infos[i][LOWER], neg)
+            v = self._lex.get(key)
+            if v is None:
+                feats = token_features(self.lang, infos[i], neg)
+                v = self._lex[key] = 1.0 if "l=pos" in feats else -1.0 if "l=neg" in feats else 0.0
+            if v:
+                net += v
+                last[1 if v > 0 else -1] = i
+        return net, last.get(1 if net > 0 else -1) if net else None
+
+    def scores(self, infos: list[tuple], a: int, b: int) -> tuple[list[float], int | None]:
+        """Class probabilities (negative, neutral, positive) of tokens [a, b) and the token contributing
+        most to the winning class over the others (None without tokens)."""
+        z0, z1, z2 = self._bias
+        best, best_c = None, -math.inf
+        toks = _tokens(self.lang, infos, a, b)
+        contrib = []
+        for i, neg in toks:
+            v0, v1, v2 = self.token_vec(infos[i], neg)
+            z0 += v0
+            z1 += v1
+            z2 += v2
+            f = infos[i][FLAGS]
+            if f & F_EXCL:
+                z0, z1, z2 = z0 + self._excl[0], z1 + self._excl[1], z2 + self._excl[2]
+            if f & F_QUEST:
+                z0, z1, z2 = z0 + self._quest[0], z1 + self._quest[1], z2 + self._quest[2]
+            contrib.append((i, v0, v2))
+        m = max(z0, z1, z2)
+        e = [math.exp(z0 - m), math.exp(z1 - m), math.exp(z2 - m)]
+        t = sum(e)
+        p = [x / t for x in e]
+        k = p.index(max(p))
+        if k != 1:
+            for i, v0, v2 in contrib:
+                c = (v2 - v0) if k == 2 else (v0 - v2)
+                if infos[i][FLAGS] & F_ALPHA and c > best_c:
+                    best, best_c = i, c
+            if best is None and contrib:
+                best = max(contrib, key=lambda r: (r[2] - r[1]) if k == 2 else (r[1] - r[2]))[0]
+        return p, best
+
+    def save(self, path) -> None:
+        """Write the model (float16 weights)."""
+        names = sorted(self.vocab, key=self.vocab.__getitem__)
+        np.savez_compressed(path, names=np.array(names), weights=self.weights.astype(np.float16))
+
+    @classmethod
+    def load(cls, lang: str, path) -> ForeignSentiment:
+        """Read a model written by :meth:`save`."""
+        d = np.load(path, allow_pickle=False)
+        return cls(lang, {str(n): i for i, n in enumerate(d["names"])}, d["weights"])
+
+
+def valence(p: list[float]) -> float:
+    """A sentence's valence from class probabilities: 0 when neutral wins, else signed, scaled."""
+    k = p.index(max(p))
+    if k == 1:
+        return 0.0
+    return SCALE * (p[2] - p[0])
+
+
+@lru_cache(maxsize=4)
+def sentiment_model(lang: str) -> ForeignSentiment | None:
+    """The shipped model of a language (None when absent)."""
+    ref = resources.files("nlp.data").joinpath(f"sentiment_{lang}.npz")
+    if not ref.is_file():
+        return None
+    with resources.as_file(ref) as p:
+        return ForeignSentiment.load(lang, p)
+
+
+# --- intents --------------------------------------------------------------------------------------------
+_RULES = {
+    "de": [
+        (
+            "bug_report",
+            0.75,
+            r"\b(?:funktionier\w*\s+nicht|geht\s+nicht|klappt\s+nicht|stürzt\s+\w*\s*ab|abst(?:u|ü)rz\w*|fehler\w*|"
+            r"bricht\s+\w*\s*ab|hängt\s+sich\s+auf|lädt\s+nicht|nicht\s+(?:mehr\s+)?(?:laden|speichern|"
+            r"funktionieren)|werde\s+\w*\s*ausgeloggt|dubletten|kaputt)",
+        ),
+        (
+            "feature_request",
+            0.8,
+            r"\b(?:wäre\s+(?:schön|toll|super|gut|hilfreich|praktisch)|bitte\s+(?:\w+\s+)?(?:hinzufügen|einbauen|"
+            r"ergänzen)|wir\s+(?:wünschen|bräuchten|brauchen)|ich\s+wünsche|es\s+fehlt|fehlt\s+(?:uns|noch|eine?)|"
+            r"würden\s+uns\s+\w+\s+wünschen|könntet\s+ihr|könnten\s+sie\s+\w+\s+(?:einbauen|hinzufügen))",
+        ),
+    ],
+    "fr": [
+        (
+            "bug_report",
+            0.75,
+            r"\b(?:ne\s+(?:\w+\s+)?(?:fonctionne|marche|charge|s'affiche)\s+pas|plante|bug\w*|erreurs?|"
+            r"bloqué\w*|se\s+déconnecte|déconnecté|doublons|cassé\w*|en\s+panne|échou\w*|erron\w*)",
+        ),
+        (
+            "feature_request",
+            0.8,
+            r"(?:\bce\s+serait\s+(?:bien|super|génial|utile|pratique)|\bil\s+(?:manque|faudrait)|"
+            r"\bpourriez-vous|\bpouvez-vous\s+ajouter|\bmerci\s+d'ajouter|\bnous\s+aimerions|\bj'aimerais|"
+            r"\bajouter\s+(?:un|une|la|le|des)\b|\bnous\s+avons\s+besoin)",
+        ),
+    ],
+    "es": [
+        (
+            "bug_report",
+            0.75,
+            r"\b(?:no\s+(?:\w+\s+)?(?:funciona|carga|guarda|sincroniza|abre)|se\s+cuelga|falla\w*|errore?s?|"
+            r"fallo\w*|se\s+bloquea|duplicad\w*|roto|caíd\w*|me\s+(?:desconecta|saca))",
+        ),
+        (
+            "feature_request",
+            0.8,
+            r"\b(?:sería\s+(?:genial|bueno|útil|ideal|estupendo)|por\s+favor\s+(?:añadan|agreguen|incluyan)|"
+            r"nos\s+gustaría|me\s+gustaría|echamos\s+de\s+menos|falta\s+(?:un|una|la|el)|necesitamos|"
+            r"(?:podrían|pueden|podéis)\s+(?:añadir|agregar|incluir))",
+        ),
+    ],
+}
+_COMPILED = {lang: [(lab, s, re.compile(p)) for lab, s, p in rules] for lang, rules in _RULES.items()}
+_RULE_NEG = {
+    "de": re.compile(r"(?:\bkein\w*|\bnie|\bohne)\W+(?:\w+\W+){0,1}$"),
+    "fr": re.compile(r"(?:\baucun\w*|\bsans|\bjamais|\bplus\s+de|\bpas\s+de)\W+(?:\w+\W+){0,1}$"),
+    "es": re.compile(r"(?:\bningún|\bninguna|\bsin|\bnunca|\bcero)\W+(?:\w+\W+){0,1}$"),
+}
+_QUESTION_START = {
+    "de": re.compile(
+        r"^(?:wie|was|wann|wo|warum|wieso|weshalb|gibt\s+es|kann\s+man|können\s+wir|ist\s+es)\b"
+    ),
+    "fr": re.compile(r"^(?:comment|pourquoi|quand|où|est-ce|y\s+a-t-il|peut-on|quel|quelle)\b"),
+    "es": re.compile(r"^(?:¿|cómo|cuándo|dónde|por\s+qué|hay\s+(?:alguna|forma|manera)|se\s+puede|qué)\b"),
+}
+_SOLVED = {
+    "de": re.compile(r"\b(?:behoben|gelöst|repariert|funktioniert\s+(?:jetzt|wieder))\b"),
+    "fr": re.compile(r"\b(?:résolu\w*|corrigé\w*|réparé\w*|fonctionne\s+(?:maintenant|à\s+nouveau))\b"),
+    "es": re.compile(r"\b(?:resuelto|resuelta|solucionad\w*|arreglad\w*|funciona\s+(?:ya|de\s+nuevo))\b"),
+}
+
+
+def rule_intents(lang: str, sentence: str) -> list[tuple[str, float, int, int]]:
+    """(label, score, start, end) of the question, malfunction, request and churn rules in a sentence."""
+    low = normalise(sentence).strip()
+    out = []
+    solved = bool(_SOLVED[lang].search(low))
+    for label, score, pat in _COMPILED[lang]:
+        for m in pat.finditer(low):
+            if _RULE_NEG[lang].search(low[: m.start()]) or (label == "bug_report" and solved):
+                continue
+            out.append((label, score, m.start(), m.end()))
+            break
+    q = low.rfind("?")
+    if q >= 0:
+        out.append(("question", 0.9, q, q + 1))
+    else:
+        m = _QUESTION_START[lang].match(low)
+        if m:
+            out.append(("question", 0.6, m.start(), m.end()))
+    churn = churn_risk(sentence, lang)
+    if churn is not None:
+        out.append(("churn_risk", *churn))
+    return out
+
+
+def is_solved(lang: str, sentence: str) -> bool:
+    """Whether a sentence says its problem was solved."""
+    return bool(_SOLVED[lang].search(normalise(sentence)))
+
+
+# --- topics ---------------------------------------------------------------------------------------------
+class StemMatcher:
+    """Taxonomy phrases matched on Snowball stems of one language (longest phrase first at each token)."""
+
+    def __init__(self, lang: str, topics: list) -> None:
+        st = stemmer(lang)
+        self.lang = lang
+        self.index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for k, topic in enumerate(topics):
+            for phrase in topic.phrases:
+                words = [split_elision(w) for w in re.findall(r"[\w'’-]+", phrase.lower())]
+                if not words:
+                    continue
+                stems = tuple(st.stemWords(words))
+                self.index.setdefault(stems[0], []).append((stems, k))
+        for entries in self.index.values():
+            entries.sort(key=lambda e: (-len(e[0]), -e[1]))  # longest, then the more specific (child) topic
+        self._stem_cache: dict[str, str] = {}
+
+    def _stem(self, lower: str) -> str:
+        s = self._stem_cache.get(lower)
+        if s is None:
+            if len(self._stem_cache) > 100_000:
+                self._stem_cache.clear()
+            s = self._stem_cache[lower] = stemmer(self.lang).stemWord(split_elision(lower))
+        return s
+
+    def match(self, infos: list[tuple]) -> list[Match]:
+        """Matches over a doc's token infos (one per topic and position, non-overlapping)."""
+        toks = [i for i, x in enumerate(infos) if not x[FLAGS] & F_SPACE]
+        stems = [self._stem(infos[i][LOWER]) for i in toks]
+        out: list[Match] = []
+        j = 0
+        while j < len(toks):
+            hit = None
+            for phrase, k in self.index.get(stems[j], ()):
+                n = len(phrase)
+                if tuple(stems[j : j + n]) == phrase:
+                    hit = (k, n)
+                    break
+            if hit is None:
+                j += 1
+                continue
+            k, n = hit
+            out.append(Match(k, toks[j], toks[j + n - 1] + 1, 1.0))
+            j += n
+        return out
+
+
+def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str) -> list[tuple]:
+    """Replace the English lexicon's weights of a de/fr/es doc by its language model's: each sentence's
+    valence on the word that contributed most, the doc's total from the whole doc; return intent rows
+    (label, score, sentence, first token, end token, from a rule?)."""
+    from nlp.intent import make_problems_negative
+
+    model = sentiment_model(lang)
+    n = len(infos)
+    w = scored.weights
+    for i in scored.hits:
+        w[i] = 0.0
+    scored.hits = []
+    scored.emphasis = [0.0] * len(scored.sentences)
+    scored.total = 0.0
+    rows: list[tuple] = []
+    for s, (a, b) in enumerate(scored.sentences):
+        p = None
+        if model is not None:
+            p, best = model.scores(infos, a, b)
+            v = valence(p)
+            if not v:  # the model (trained on tweets) is unsure: the word list decides
+                net, tok = model.lexicon(infos, a, b)
+                if tok is not None:
+                    v, best = max(-SCALE, min(SCALE, LEXICON_WEIGHT * net)), tok
+                    p = [0.0, 0.5, 0.5] if v > 0 else [0.5, 0.5, 0.0]
+            if v and best is not None:
+                w[best] = v
+                scored.hits.append(best)
+                label = "praise" if v > 0 else "complaint"
+                rows.append((label, round(max(p[0], p[2]), 4), s, best, best + 1, False))
+        c0 = idx[a]
+        sent = text[c0 : idx[b - 1] + infos[b - 1][LENGTH]]
+        for label, score, x, y in rule_intents(lang, sent):
+            toks = [i for i in range(a, b) if idx[i] < c0 + y and idx[i] + infos[i][LENGTH] > c0 + x]
+            if toks:
+                rows.append((label, score, s, toks[0], toks[-1] + 1, True))
+    if model is not None and n:
+        v = valence(model.scores(infos, 0, n)[0])
+        scored.total = v if v else sum(w)  # the whole doc's label, else the sentences' (word list)
+    make_problems_negative(scored, infos, idx, rows, text, solved=lambda low: is_solved(lang, low))
+    return rows

@@ -1,0 +1,111 @@
+"""Health from the database: as-of inputs (later data ignored), silence as missing, follow-ups read,
+one snapshot per account and day, and the backtest command's JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.health.inputs import measure
+from app.health.services import backtest, recompute_health
+from app.models import DeliveryState, FollowUp, HealthSnapshot, Lifecycle
+from tests.factories import make_account, make_contact, make_invitation, make_response, make_survey
+
+AS_OF = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def test_inputs_ignore_data_created_after_the_as_of_date(db_session):
+    nps = make_survey("nps")
+    acct = make_account(lifecycle_stage=Lifecycle.AT_RISK)  # a stage is never an input
+    contact = make_contact(acct)
+    make_response(nps, score=10, account=acct, contact=contact, created_at=AS_OF - timedelta(days=10))
+    before = measure([acct.id], AS_OF)[acct.id]
+    make_response(nps, score=0, account=acct, contact=contact, created_at=AS_OF + timedelta(days=1))
+    make_response(make_survey("csat"), score=1, account=acct, created_at=AS_OF + timedelta(hours=1))
+    assert measure([acct.id], AS_OF)[acct.id] == before
+    assert before["csat"] is None and before["nps"] > 0
+    later = measure([acct.id], AS_OF + timedelta(days=2))[acct.id]
+    assert later["nps"] < before["nps"] and later["csat"] == 0  # the contact's latest answer now counts
+
+
+def test_nothing_sent_is_missing_not_zero_and_follow_ups_count(db_session):
+    nps = make_survey("nps")
+    quiet, asked = make_account(), make_account()
+    contact = make_contact(asked)
+    for answered in (True, False, False, False):
+        inv, _ = make_invitation(
+            nps, contact=contact, state=DeliveryState.SENT, sent_at=AS_OF - timedelta(days=20)
+        )
+        inv.responded_at = AS_OF - timedelta(days=19) if answered else None
+    response = make_response(
+        nps, score=2, account=asked, contact=contact, created_at=AS_OF - timedelta(days=19)
+    )
+    db.session.add(
+        FollowUp(
+            response_id=response.id,
+            account_id=asked.id,
+            reason="detractor",
+            due_at=AS_OF - timedelta(days=1),
+            created_at=AS_OF - timedelta(days=19),
+        )
+    )
+    db.session.flush()
+    raw = measure([quiet.id, asked.id], AS_OF)
+    assert raw[quiet.id]["silence"] is None and raw[asked.id]["silence"] == 0.25
+    assert raw[quiet.id]["followups"] == 0 and raw[asked.id]["followups"] == 2  # one open, overdue: twice
+
+
+def test_one_snapshot_per_account_and_day_with_coverage_and_why(db_session):
+    nps = make_survey("nps")
+    acct = make_account(renewal_date=date(2026, 7, 1))
+    make_response(nps, score=9, account=acct, created_at=AS_OF - timedelta(days=40))
+    recompute_health(AS_OF - timedelta(days=30), [acct.id])
+    make_response(nps, score=0, account=acct, created_at=AS_OF - timedelta(days=2))
+    recompute_health(AS_OF, [acct.id])
+    recompute_health(AS_OF, [acct.id])  # idempotent: today's snapshot replaced, not doubled
+    snaps = (
+        db.session.execute(
+            sa.select(HealthSnapshot)
+            .where(HealthSnapshot.account_id == acct.id)
+            .order_by(HealthSnapshot.as_of)
+        )
+        .scalars()
+        .all()
+    )
+    assert [s.as_of for s in snaps] == [date(2026, 5, 2), date(2026, 6, 1)]
+    latest = snaps[-1]
+    assert 0 < latest.coverage < 1 and latest.model_version == "2"
+    assert latest.band.value == "insufficient"  # NPS, follow-ups and renewal are under half the weight
+    assert "since last month" in latest.drivers["why"] and "renewal in 30 days" in latest.drivers["why"]
+
+
+def test_backtest_command_prints_the_agreed_keys(app):
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["health", "backtest", "--json", "--months", "2"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {"auc", "auc_low", "auc_high", "baseline_auc", "n_accounts", "n_churned"} <= set(data)
+
+
+def test_backtest_sees_foreseeable_churn(db_session):
+    """Accounts whose people turned detractors churn; the quiet happy ones do not: AUC 1 on this toy."""
+    nps = make_survey("nps")
+    today = date(2026, 6, 15)
+    for i in range(6):
+        churns = i < 2
+        acct = make_account(churned_on=date(2026, 5, 20) if churns else None)
+        acct.created_at = datetime(2025, 1, 1, tzinfo=UTC)
+        for k in range(3):
+            make_response(
+                nps,
+                score=1 if churns else 10,
+                account=acct,
+                contact=make_contact(acct),
+                created_at=datetime(2026, 2, 1 + k, tzinfo=UTC),
+            )
+    db.session.flush()
+    result = backtest(months=3, horizon_days=90, boot=50, today=today)
+    assert result["auc"] == 1.0 and result["n_churned"] == 2 and result["n_accounts"] == 6

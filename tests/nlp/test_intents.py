@@ -1,0 +1,185 @@
+"""Intents per sentence (learned labels + rules + churn patterns) and sentiment that sees problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlp.churn import churn_risk
+from nlp.intent import LABELS, default_model
+
+CHURN_SET = Path(__file__).resolve().parents[2] / "nlp" / "tests" / "churn_test.tsv"
+
+
+def intents(analyzer, text):
+    return {(i.label, text[i.start : i.end]) for i in analyzer.analyze_one(text).intents}
+
+
+def labels(analyzer, text):
+    return set(analyzer.analyze_one(text).intent_labels)
+
+
+def test_the_shipped_model_is_small_and_has_the_learned_labels():
+    model = default_model()
+    assert model is not None
+    assert set(model.labels) == set(LABELS) - {"churn_risk"}
+    size = (Path(__file__).resolve().parents[2] / "nlp" / "data" / "intent_model.npz").stat().st_size
+    assert size < 3_000_000
+
+
+def test_every_intent_has_a_known_label_a_calibrated_score_a_sentence_and_evidence(analyzer):
+    text = "Love the dashboards! The CSV export keeps failing. Can you add dark mode? We may cancel our plan."
+    r = analyzer.analyze_one(text)
+    assert r.intents
+    for i in r.intents:
+        assert i.label in LABELS
+        assert 0.0 <= i.score <= 1.0
+        assert 0 <= i.sentence < len(r.sentences)
+        s = r.sentences[i.sentence]
+        assert s.start <= i.start < i.end <= s.end  # the evidence lies in its sentence
+    assert {"praise", "bug_report", "feature_request", "churn_risk"} <= set(r.intent_labels)
+    d = r.to_dict()["intents"]
+    assert {x["label"] for x in d} == set(r.intent_labels)
+    assert set(d[0]) == {"label", "score", "sentence", "start", "end"}
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("When I upload a CSV, the spinner never stops.", "bug_report"),
+        ("When I change the date range on a chart, I'm logged out.", "bug_report"),
+        ("The Salesforce sync doesn't work since Monday.", "bug_report"),
+        ("Please add dark mode.", "feature_request"),
+        ("It would be great to have an API for surveys.", "feature_request"),
+        ("How do I export my data?", "question"),
+        ("Is there a way to schedule reports", "question"),
+        ("Love the new dashboards, great job!", "praise"),
+        ("Support takes days to answer and nobody follows up, really frustrating.", "complaint"),
+        ("We're looking at alternatives.", "churn_risk"),
+        ("Not sure we'll renew.", "churn_risk"),
+    ],
+)
+def test_typical_comments_get_their_intent(analyzer, text, label):
+    assert label in labels(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("It would be great to have an API.", "praise"),  # a request, not praise
+        ("Could not be happier with the product.", "bug_report"),
+        ("No bugs since the last update, great work.", "bug_report"),
+        ("We'd never switch, this tool is essential.", "churn_risk"),
+        ("How do I cancel a survey invitation?", "churn_risk"),
+        ("The dashboard is great.", "question"),
+        ("Support is slow.", "feature_request"),
+    ],
+)
+def test_lookalikes_do_not_get_the_intent(analyzer, text, absent):
+    assert absent not in labels(analyzer, text)
+
+
+def test_evidence_points_at_the_words_that_carry_the_intent(analyzer):
+    text = "Great tool overall. Honestly though, we're looking at alternatives."
+    found = intents(analyzer, text)
+    assert ("churn_risk", "looking at alternatives") in found
+    r = analyzer.analyze_one(text)
+    churn = next(i for i in r.intents if i.label == "churn_risk")
+    assert churn.sentence == 1
+
+
+def _churn_rows():
+    rows = []
+    for line in CHURN_SET.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            label, text = line.split("\t", 1)
+            rows.append((label == "1", text))
+    return rows
+
+
+def test_the_churn_test_set_is_big_and_balanced_enough():
+    rows = _churn_rows()
+    assert len(rows) >= 150
+    assert 50 <= sum(y for y, _ in rows) <= len(rows) - 50
+
+
+def test_churn_risk_on_its_own_labelled_test_set(analyzer):
+    """Precision and recall of churn_risk through the whole analyser (language detection included)."""
+    rows = _churn_rows()
+    results = analyzer.analyze([t for _, t in rows])
+    pred = ["churn_risk" in r.intent_labels for r in results]
+    tp = sum(p and y for p, (y, _) in zip(pred, rows, strict=True))
+    fp = sum(p and not y for p, (y, _) in zip(pred, rows, strict=True))
+    fn = sum(y and not p for p, (y, _) in zip(pred, rows, strict=True))
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert precision >= 0.9, precision
+    assert recall >= 0.75, recall
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We will cancel our subscription.", True),
+        ("We will not cancel our subscription.", False),
+        ("No plans to cancel our subscription.", False),
+        ("If this isn't fixed by March, we'll cancel.", True),
+        ("If we ever cancel, do we keep our data?", False),
+        ("We nearly left last year, now it's great.", False),
+        ("We won't renew at this price.", True),
+    ],
+)
+def test_churn_patterns_handle_negation_and_hypotheticals(text, expected):
+    assert (churn_risk(text) is not None) == expected
+
+
+def test_a_conditional_threat_scores_below_a_direct_one():
+    direct = churn_risk("We will cancel our subscription.")
+    conditional = churn_risk("If the sync keeps failing we will cancel our subscription.")
+    assert direct and conditional and conditional[0] < direct[0]
+
+
+# --- sentiment that sees problems ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "When I upload a CSV, the spinner never stops.",
+        "When I change the date range on a chart, I'm logged out.",
+        "Honestly, not happy… Not sure we'll renew.",
+        "Every release seems to break something. We're looking at alternatives.",
+        "The export to Excel doesn't work.",
+        "We're looking at alternatives.",
+        "Invoices are sent twice and we get logged out every hour.",
+        "Our reports keep timing out.",
+    ],
+)
+def test_problem_reports_are_negative_without_sentiment_words(analyzer, text):
+    r = analyzer.analyze_one(text)
+    assert r.sentiment.label == "negative", (text, r.sentiment)
+    assert any(e.weight < 0 for e in r.explanation)  # the explanation says what made it negative
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The export crashed but support fixed it the same day.",
+        "We had a sync error last week, resolved within the hour, thanks!",
+    ],
+)
+def test_a_problem_solved_in_the_same_sentence_is_not_negative(analyzer, text):
+    assert analyzer.analyze_one(text).sentiment.label != "negative"
+
+
+def test_a_polite_feature_request_is_not_made_negative(analyzer):
+    assert analyzer.analyze_one("Would love a dark mode.").sentiment.label != "negative"
+
+
+def test_an_unmet_need_is_negative(analyzer):
+    assert analyzer.analyze_one("There is no way to export to PDF.").sentiment.label == "negative"
+
+
+def test_praise_stays_positive(analyzer):
+    for text in ("Could not be happier.", "No issues at all.", "Billing is a mess but the UI is great."):
+        assert analyzer.analyze_one(text).sentiment.label == "positive", text

@@ -1,0 +1,95 @@
+"""German, French and Spanish: language detection on short comments, sentiment, intents and topics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlp import Analyzer, Taxonomy
+from nlp.multilingual import LANGS, StemMatcher, sentiment_model
+
+DATA = Path(__file__).parent / "data" / "language_test.tsv"
+
+
+def _rows() -> list[tuple[str, str]]:
+    out = []
+    for line in DATA.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            lang, text = line.split("\t", 1)
+            out.append((lang, text))
+    return out
+
+
+def test_language_detection_is_right_on_97_percent_of_short_comments():
+    rows = _rows()
+    assert len(rows) >= 200 and {lang for lang, _ in rows} == {"en", "de", "fr", "es"}
+    results = Analyzer(taxonomy=Taxonomy([])).analyze([t for _, t in rows])
+    right = sum(r.language == lang for (lang, _), r in zip(rows, results, strict=True))
+    assert right / len(rows) >= 0.97, right / len(rows)
+
+
+def test_each_language_has_a_small_shipped_sentiment_model():
+    for lang in LANGS:
+        model = sentiment_model(lang)
+        assert model is not None and len(model.vocab) > 1000
+        size = (Path(__file__).resolve().parents[2] / "nlp" / "data" / f"sentiment_{lang}.npz").stat().st_size
+        assert size < 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "label", "intent", "topic"),
+    [
+        (
+            "Die Rechnungen sind jeden Monat falsch, sehr ärgerlich.",
+            "de",
+            "negative",
+            "complaint",
+            "billing.invoices",
+        ),
+        ("Der Support ist super, vielen Dank!", "de", "positive", "praise", "support"),
+        ("Der Export funktioniert nicht.", "de", "negative", "bug_report", "data"),
+        ("Wir werden kündigen, wenn sich nichts ändert.", "de", "negative", "churn_risk", None),
+        (
+            "Les factures sont fausses chaque mois, c'est vraiment décevant.",
+            "fr",
+            "negative",
+            "complaint",
+            "billing.invoices",
+        ),
+        ("L'export ne fonctionne pas depuis lundi.", "fr", "negative", "bug_report", "data"),
+        ("Ce serait bien d'avoir un mode sombre.", "fr", None, "feature_request", None),
+        ("Le support est excellent, merci !", "fr", "positive", "praise", "support"),
+        ("La exportación a Excel no funciona.", "es", "negative", "bug_report", "data"),
+        ("¿Cómo puedo cambiar los permisos?", "es", None, "question", "security.permissions"),
+        ("Estamos buscando alternativas.", "es", "negative", "churn_risk", None),
+        ("El soporte es excelente, gracias.", "es", "positive", "praise", "support"),
+    ],
+)
+def test_foreign_comments_get_sentiment_intent_and_topics(analyzer, text, lang, label, intent, topic):
+    r = analyzer.analyze_one(text)
+    assert r.language == lang
+    if label is not None:
+        assert r.sentiment.label == label, r.sentiment
+    assert intent in r.intent_labels, r.intent_labels
+    if topic is not None:
+        assert topic in r.topic_ids, r.topic_ids
+    for i in r.intents:
+        assert 0 <= i.start < i.end <= len(text)
+    assert all(s.sentiment.label in ("positive", "neutral", "negative") for s in r.sentences)
+
+
+def test_a_solved_problem_is_not_negative_in_german(analyzer):
+    r = analyzer.analyze_one("Der Export funktionierte nicht, wurde aber am selben Tag behoben.")
+    assert r.sentiment.label != "negative" or "bug_report" not in r.intent_labels
+
+
+def test_stems_match_inflected_forms_and_prefer_the_specific_topic():
+    tax = Taxonomy.default()
+    m = StemMatcher("fr", list(tax.topics))
+    from nlp.analyzer import build_pipeline
+    from nlp.components import state_of
+
+    doc = build_pipeline(None)("Nos factures arrivent en retard")
+    topics = [tax.topics[x.topic].id for x in m.match(state_of(doc).infos)]
+    assert "billing.invoices" in topics and "billing" not in topics
