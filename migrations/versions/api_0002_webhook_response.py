@@ -1,7 +1,7 @@
 """webhook message response id
 
 Revision ID: api_0002
-Revises: faults_0001
+Revises: cs_0003
 Create Date: 2026-12-06 14:24:27.818773
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'api_0002'
-down_revision = 'faults_0001'
+down_revision = 'cs_0003'
 branch_labels = None
 depends_on = None
 
