@@ -16,7 +16,7 @@ from rq import Queue
 from app import create_app
 from app.extensions import db
 from app.queue import QUEUES, check_redis_durability
-from app.workers import PreloadingWorker, preload
+from app.workers import PreloadingWorker, preload, work_through_outages
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -45,8 +45,13 @@ def main(argv: list[str] | None = None) -> None:
         check_redis_durability(connection)
         names = args.queues or list(QUEUES)
         queues = [Queue(name, connection=connection) for name in names]
-        worker = PreloadingWorker(queues, connection=connection, name=args.name)
-        worker.work(burst=args.burst, with_scheduler=not args.no_scheduler)
+        # A Redis outage ends RQ's work loop; a new worker takes over when Redis is back (issue 17 §1).
+        work_through_outages(
+            lambda: PreloadingWorker(queues, connection=connection, name=args.name),
+            connection,
+            burst=args.burst,
+            with_scheduler=not args.no_scheduler,
+        )
 
 
 if __name__ == "__main__":

@@ -14,13 +14,24 @@ from app.api.cli import tokens_cli
 from app.auth.cli import users_cli
 from app.demo.cli import demo_cli
 from app.extensions import db
+from app.followups.cli import followups_cli
 from app.health.cli import health_cli
 from app.surveys.cli import surveys_cli
 from app.trends.cli import rollups_cli
 
 jobs_cli = AppGroup("jobs", help="Background jobs: periodic runs and queue state.")
 
-COMMANDS = (users_cli, jobs_cli, demo_cli, surveys_cli, topics_cli, tokens_cli, rollups_cli, health_cli)
+COMMANDS = (
+    users_cli,
+    jobs_cli,
+    demo_cli,
+    surveys_cli,
+    topics_cli,
+    tokens_cli,
+    rollups_cli,
+    health_cli,
+    followups_cli,
+)
 
 
 def register(app: Flask) -> None:
@@ -40,7 +51,11 @@ def tick() -> None:
 @jobs_cli.command("scheduler")
 @click.option("--once", is_flag=True, help="Run the due jobs once and exit.")
 def scheduler(once: bool) -> None:
-    """Run periodic jobs on their intervals in this process (use ``rq cron app.cron`` with Redis)."""
+    """Run periodic jobs on their intervals in this process (or ``rq cron app.cron`` with Redis).
+
+    With Redis down, a due job is retried every second until it is enqueued (the outage is logged once,
+    by the queue); the scheduler never exits for it.
+    """
     periodic = queue.periodic_tasks()
     last: dict[str, float] = {}
     click.echo(f"scheduler: {len(periodic)} periodic jobs; inline={queue.jobs_inline()}")
@@ -48,8 +63,8 @@ def scheduler(once: bool) -> None:
         now = time.monotonic()
         for job in periodic:
             if now - last.get(job.name, -1e9) >= (job.every or 0):
-                last[job.name] = now
-                queue.enqueue(job.name)
+                if queue.enqueue(job.name) or queue.jobs_inline():
+                    last[job.name] = now  # else Redis is down: due again at the next tick
                 db.session.remove()  # inline jobs ran here: start the next tick with a fresh session
         if once:
             return

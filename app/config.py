@@ -117,6 +117,11 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SWEEP_AFTER_SECONDS": _int(env, "SWEEP_AFTER_SECONDS", 120),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        # A frozen Redis costs one short wait, then limits count in memory until it answers again.
+        "RATELIMIT_STORAGE_OPTIONS": {
+            "socket_timeout": float(env.get("REDIS_WEB_TIMEOUT") or 0.2),
+            "socket_connect_timeout": float(env.get("REDIS_WEB_TIMEOUT") or 0.2),
+        },
         # When Redis is down, limits keep working per process rather than failing the request:
         # answers must never be lost to a limiter outage, and sign-in stays limited (plus the DB lock).
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
@@ -125,6 +130,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_ACCOUNT_MAX_FAILURES": _int(env, "LOGIN_ACCOUNT_MAX_FAILURES", 100),
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+        # Seconds a web process waits on Redis (queue and rate limits) before going on without it.
+        "REDIS_WEB_TIMEOUT": float(env.get("REDIS_WEB_TIMEOUT") or 0.2),
         "LOGIN_LOCK_MINUTES": _int(env, "LOGIN_LOCK_MINUTES", 15),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=app_env == "production"),
         "SESSION_COOKIE_HTTPONLY": True,

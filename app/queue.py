@@ -31,9 +31,9 @@ from rq.job import Job, JobStatus
 
 from app.extensions import db
 from app.models import utcnow
+from app.resilience import Breaker
 
 log = logging.getLogger(__name__)
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 TASKS_PACKAGE = "app.tasks"
@@ -149,14 +149,30 @@ def periodic_tasks() -> list[TaskSpec]:
 
 
 def init_app(app: Flask) -> None:
-    """Create the Redis connection (real, or an in-process fake with inline jobs when REDIS_URL is unset)."""
+    """Create the Redis connection (real, or an in-process fake with inline jobs when REDIS_URL is unset).
+
+    Web processes use short socket timeouts (REDIS_WEB_TIMEOUT, 0.2 s): a frozen Redis must not hold an
+    answer; what could not be enqueued waits for the sweeper. Workers wait longer (5 s) for their own calls.
+    """
     url = app.config.get("REDIS_URL")
     if url:
-        conn = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
+        timeout = 5.0 if app.config.get("IS_WORKER") else float(app.config["REDIS_WEB_TIMEOUT"])
+        conn = redis.Redis.from_url(
+            url, socket_connect_timeout=min(timeout, 2.0), socket_timeout=timeout, health_check_interval=30
+        )
     else:
         conn = fakeredis.FakeRedis()
     app.extensions["clearloop.redis"] = conn
+    # After a Redis failure, enqueueing is skipped for a few seconds (the rows wait for the sweeper), so a
+    # frozen Redis costs one short timeout, not one per answer; logged once per outage.
+    app.extensions["clearloop.redis_breaker"] = Breaker(
+        "enqueue", cool_down=5.0, hint="the sweeper will pick it up from the database"
+    )
     app.config["JOBS_INLINE"] = not url
+
+
+def _breaker() -> Breaker:
+    return current_app.extensions["clearloop.redis_breaker"]
 
 
 def redis_connection() -> redis.Redis:
@@ -185,6 +201,8 @@ def enqueue(name: str, *args: Any, job_id: str | None = None) -> bool:
     """
     task_spec = spec(name)
     retry = Retry(max=len(task_spec.retry), interval=list(task_spec.retry)) if task_spec.retry else None
+    if not _breaker().allows() and not jobs_inline():
+        return False  # Redis failed moments ago: do not wait on it again; the sweeper catches up
     try:
         get_queue(task_spec.queue).enqueue(
             task_spec.path,
@@ -196,9 +214,10 @@ def enqueue(name: str, *args: Any, job_id: str | None = None) -> bool:
             failure_ttl=FAILURE_TTL,
             result_ttl=RESULT_TTL,
         )
+        _breaker().success()
         return True
     except (redis.RedisError, OSError) as exc:  # Redis unreachable: the row waits for the sweeper
-        log.warning("enqueue of %s failed (%s); the sweeper will pick it up", name, exc)
+        _breaker().failure(exc)  # logged once per outage, not once per answer
     except Exception:
         if not jobs_inline():
             raise
@@ -208,12 +227,14 @@ def enqueue(name: str, *args: Any, job_id: str | None = None) -> bool:
 
 def enqueue_once(name: str, *args: Any, job_id: str) -> bool:
     """Enqueue under a deterministic ``job_id`` unless a job with that id still waits or runs."""
+    if not _breaker().allows() and not jobs_inline():
+        return False
     try:
         if job_is_live(job_id, spec(name).timeout):
             return False
         _discard(job_id)
-    except redis.RedisError as exc:
-        log.warning("could not look up job %s (%s); the sweeper will pick it up", job_id, exc)
+    except (redis.RedisError, OSError) as exc:
+        _breaker().failure(exc)
         return False
     return enqueue(name, *args, job_id=job_id)
 
@@ -227,6 +248,8 @@ def enqueue_coalesced(name: str, *args: Any, key: str) -> bool:
     """
     slots = [f"{key}-{slot}" for slot in ("a", "b")]
     timeout = spec(name).timeout
+    if not _breaker().allows() and not jobs_inline():
+        return False
     try:
         if any(_status(job_id) in WAITING for job_id in slots):
             return False
@@ -234,8 +257,8 @@ def enqueue_coalesced(name: str, *args: Any, key: str) -> bool:
             if not job_is_live(job_id, timeout):
                 _discard(job_id)
                 return enqueue(name, *args, job_id=job_id)
-    except redis.RedisError as exc:
-        log.warning("could not look up jobs of %s (%s); the sweeper will pick it up", key, exc)
+    except (redis.RedisError, OSError) as exc:
+        _breaker().failure(exc)
         return False
     return enqueue(name, *args)
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
+from collections.abc import Callable
 
+import redis
 from rq import Worker
 from rq.exceptions import StopRequested
 from rq.job import Job
 from rq.queue import Queue
 
 from app.analysis import services as analysis
+from app.resilience import REDIS_ERRORS, Outage
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +43,49 @@ class PreloadingWorker(Worker):
             except Exception:
                 log.exception("could not refresh the analyzer; jobs will retry the build")
         super().execute_job(job, queue)
+
+
+def work_through_outages(
+    make_worker: Callable[[], Worker],
+    connection: redis.Redis,
+    burst: bool = False,
+    with_scheduler: bool = True,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Run workers until asked to stop, outliving Redis outages (issue 17 §1).
+
+    RQ's ``Worker.work`` returns ("found an unhandled exception, quitting") or raises when Redis goes away
+    outside its dequeue loop. Here a worker that ended that way is replaced, once Redis answers again, by a
+    fresh one in this same process (the preloaded pipeline stays warm). The outage is logged once when it
+    starts and once when it ends; attempts back off from 0.5 s to 30 s. A SIGTERM ends the wait.
+    """
+    outage = Outage("worker")
+    worker: Worker | None = None
+    try:
+        while True:
+            if worker is not None:
+                with contextlib.suppress(*REDIS_ERRORS):
+                    worker.register_death()  # a named worker's old registration must not block the new one
+            worker = make_worker()
+            try:
+                worker.work(burst=burst, with_scheduler=with_scheduler)
+            except REDIS_ERRORS as exc:
+                outage.failed(exc)
+            if worker._stop_requested:
+                return
+            try:
+                connection.ping()
+                pending = any(queue.count for queue in worker.queues)
+            except REDIS_ERRORS as exc:
+                outage.failed(exc)
+                if not outage.wait_until_up(connection.ping, sleep=sleep):
+                    return
+                continue
+            outage.recovered()
+            if burst and not pending:
+                return  # a burst worker is done when the queues are empty
+            if not burst:
+                log.warning("worker: the work loop ended unexpectedly; starting a new worker")
+                sleep(outage.next_delay())
+    except StopRequested:
+        log.info("worker: stopping on request")

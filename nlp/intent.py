@@ -518,6 +518,21 @@ _RULES: list[tuple[str, float, re.Pattern]] = [
         ),
     ),
 ]
+# Delays, overcharges and effort said without sentiment words ("support takes days to answer").
+_RULES.append(
+    (
+        "complaint",
+        0.7,
+        re.compile(
+            r"\b(?:takes?|took|taking)\s+(?:\w+\s+)?(?:forever|ages|days|weeks|months|hours)\b|"
+            r"\b(?:billed|charged|invoiced)\s+(?:us\s+|me\s+)?(?:twice|double|two\s+times)|double[- ]charged|"
+            r"\bpay(?:ing)?\s+for\s+(?:\w+\s+){0,2}(?:we|i)\s+(?:can't|cannot|don't|do\s+not)\s+use|"
+            r"\btoo\s+(?:many|much)\s+\w+|\bway\s+too\s+(?:many|much|long|slow|expensive)|\bway\s+higher|"
+            r"\blocked\s+behind|\bneeds\s+(?:urgent\s+)?attention|\bwaste\s+of\s+(?:time|money)|"
+            r"\bnot\s+worth\s+the|\b(?:no\s+one|nobody)\s+(?:ever\s+)?(?:answers|replies|responds|follows\s+up)"
+        ),
+    )
+)
 _RULE_NEG = re.compile(
     r"(?:\bno|\bnever|\bwithout|\bzero|\bnot\s+a|\bnot\s+any|\bfewer|\bless)\W+(?:\w+\W+){0,1}$"
 )

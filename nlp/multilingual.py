@@ -34,7 +34,7 @@ LANGS = ("de", "fr", "es")
 CLASSES = ("negative", "neutral", "positive")
 LENGTH = 7
 STEMMERS = {"de": "german", "fr": "french", "es": "spanish"}
-LEXICON_WEIGHT = 1.5  # valence per word of the hand-written list, when the model is unsure
+LEXICON_WEIGHT = 1.5  # valence per (net) word of the hand-written list, added to the model's
 SCALE = 3.0  # valence of a sentence the model is sure about (a strong lexicon word is ~3)
 NEGATORS = {
     "de": frozenset(
@@ -301,6 +301,17 @@ _RULES = {
         ),
     ],
 }
+_COMPLAINTS = {
+    "de": r"\b(?:tagelang|wochenlang|ewig|zu\s+(?:teuer|langsam|viele\s+klicks|kompliziert|umständlich)|"
+    r"nicht\s+nachvollziehbar|warten\s+\w*\s*(?:tage|wochen))",
+    "fr": r"(?:\bmet(?:tent)?\s+des\s+(?:jours|semaines|heures)|"
+    r"\btrop\s+(?:cher|chère|élevé|lent|lente|compliqué\w*)|"
+    r"\bune\s+éternité|\bcompliqué\w*|\bsans\s+(?:réponse|solution)|\bpas\s+satisfaits?)",
+    "es": r"\b(?:tarda(?:n)?\s+(?:días|semanas|muchísimo|una\s+eternidad|mucho)|muy\s+caro|demasiado\s+\w+|"
+    r"poco\s+flexibles?|no\s+tiene\s+sentido|cuesta\s+mucho|sin\s+resolver|no\s+estamos\s+contentos)",
+}
+for _lang, _pat in _COMPLAINTS.items():
+    _RULES[_lang].append(("complaint", 0.7, _pat))
 _COMPILED = {lang: [(lab, s, re.compile(p)) for lab, s, p in rules] for lang, rules in _RULES.items()}
 _RULE_NEG = {
     "de": re.compile(r"(?:\bkein\w*|\bnie|\bohne)\W+(?:\w+\W+){0,1}$"),
@@ -406,7 +417,6 @@ def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str) ->
     from nlp.intent import make_problems_negative
 
     model = sentiment_model(lang)
-    n = len(infos)
     w = scored.weights
     for i in scored.hits:
         w[i] = 0.0
@@ -419,11 +429,12 @@ def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str) ->
         if model is not None:
             p, best = model.scores(infos, a, b)
             v = valence(p)
-            if not v:  # the model (trained on tweets) is unsure: the word list decides
-                net, tok = model.lexicon(infos, a, b)
-                if tok is not None:
-                    v, best = max(-SCALE, min(SCALE, LEXICON_WEIGHT * net)), tok
-                    p = [0.0, 0.5, 0.5] if v > 0 else [0.5, 0.5, 0.0]
+            net, tok = model.lexicon(infos, a, b)
+            if tok is not None:  # the word list (negation-aware) is added to the tweet-trained model
+                v = max(-SCALE, min(SCALE, v + LEXICON_WEIGHT * net))
+                if v and (best is None or (v > 0) == (net > 0)):
+                    best = tok if (v > 0) == (net > 0) else best
+                p = [0.0, 0.5, 0.5] if v > 0 else [0.5, 0.5, 0.0] if v < 0 else [0.0, 1.0, 0.0]
             if v and best is not None:
                 w[best] = v
                 scored.hits.append(best)
@@ -435,8 +446,12 @@ def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str) ->
             toks = [i for i in range(a, b) if idx[i] < c0 + y and idx[i] + infos[i][LENGTH] > c0 + x]
             if toks:
                 rows.append((label, score, s, toks[0], toks[-1] + 1, True))
-    if model is not None and n:
-        v = valence(model.scores(infos, 0, n)[0])
-        scored.total = v if v else sum(w)  # the whole doc's label, else the sentences' (word list)
+    scored.total = sum(w)  # the sentences' valences: what the explanation shows
+    best_rows: dict[tuple[str, int], tuple] = {}
+    for row in rows:  # one row per label and sentence: the rule's or the model's, whichever is surer
+        key = (row[0], row[2])
+        if key not in best_rows or row[1] > best_rows[key][1]:
+            best_rows[key] = row
+    rows = sorted(best_rows.values(), key=lambda r: (r[2], r[3]))
     make_problems_negative(scored, infos, idx, rows, text, solved=lambda low: is_solved(lang, low))
     return rows

@@ -160,12 +160,32 @@ def _stale_pending(after: int) -> list[int]:
     return ids
 
 
+def _hand_off_again(ids: list[int]) -> bool:
+    """Enqueue a fresh job for these stale rows, whatever Redis says about an earlier job, and restart their
+    clock only if that worked: the database decides (a job hash can say ``queued`` for a job that is in no
+    queue after a SIGKILL). Tagging only takes rows still pending, under a row lock, so a second job for a
+    row is harmless (no double tags)."""
+    if not queue.enqueue(TAG_JOB, ids):
+        return False
+    db.session.execute(
+        sa.update(Response)
+        .where(Response.id.in_(ids), Response.analysis_state == AnalysisState.PENDING)
+        .values(analysis_requested_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return True
+
+
 def catch_up_tagging() -> dict[str, Any]:
     """Re-enqueue responses pending longer than SWEEP_AFTER_SECONDS, and resume stalled re-tags."""
     after = int(current_app.config["SWEEP_AFTER_SECONDS"])
     ids = _stale_pending(after)
     size = _batch_size()
-    enqueued = sum(_enqueue_bucket(bucket, size) for bucket in sorted({i // size for i in ids}))
+    buckets: dict[int, list[int]] = {}
+    for i in ids:
+        buckets.setdefault(i // size, []).append(i)
+    enqueued = sum(_hand_off_again(bucket_ids) for _, bucket_ids in sorted(buckets.items()))
     resumed = 0
     for run in retag.stale_runs(after):
         resumed += retag.enqueue_retag(run.id, run.last_response_id)

@@ -13,6 +13,7 @@ from app.analysis import services as analysis
 from app.demo.login import login_path, read_login
 from app.demo.seed import SeedRefused, database_is_empty, seed_demo
 from app.extensions import db
+from app.followups import services as followups
 from app.insights import services as insights
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -46,6 +47,10 @@ def seed(if_empty: bool, seed_value: int | None, skip_analysis: bool) -> None:
         teams, digests = insights.seed_demo_teams()
         if teams:
             click.echo(f"{teams} product teams created; {digests} weekly digests sent to the demo's PMs.")
+        loop = followups.seed_demo()
+        click.echo(
+            f"{loop['opened']:,} follow-ups opened by the default rules, {loop['resolved']:,} resolved."
+        )
     click.echo(f"Sign in as {result.email} with password {result.password}")
     click.echo(f"(saved in {login_path()}, readable only by you; `flask demo login` shows it again)")
 

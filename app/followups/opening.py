@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -37,6 +37,9 @@ from app.workspace_settings import get_setting
 log = logging.getLogger(__name__)
 
 REOPEN_DAYS = 14  # a new matching answer within this many days of a resolution reopens it
+# Answers older than this open nothing on their own (an imported or re-analysed history would otherwise
+# open hundreds of follow-ups already overdue); `flask followups apply --days N` backfills on purpose.
+RECENT_DAYS = 14
 
 
 @dataclass
@@ -53,20 +56,18 @@ class Outcome:
         return {"opened": len(self.opened), "attached": len(self.attached), "reopened": len(self.reopened)}
 
 
-def _unlinked(ids: list[int]) -> list[int]:
+def _unlinked(ids: list[int], since: datetime | None = None) -> list[int]:
+    """Those of ``ids`` in no follow-up yet (and answered since ``since``)."""
     linked = sa.select(followup_responses.c.response_id).where(followup_responses.c.response_id.in_(ids))
-    return list(
-        db.session.execute(
-            sa.select(Response.id)
-            .where(Response.id.in_(ids), Response.id.not_in(linked))
-            .order_by(Response.id)
-        ).scalars()
-    )
+    query = sa.select(Response.id).where(Response.id.in_(ids), Response.id.not_in(linked))
+    if since is not None:
+        query = query.where(Response.created_at >= since)
+    return list(db.session.execute(query.order_by(Response.id)).scalars())
 
 
-def matches(response_ids: list[int]) -> dict[int, FollowUpRule]:
-    """The first rule (in order) each response matches; rules reading the analysis wait for it."""
-    candidates = _unlinked(response_ids)
+def matches(response_ids: list[int], recent_days: int = RECENT_DAYS) -> dict[int, FollowUpRule]:
+    """The first rule (in order) each recent response matches; rules reading the analysis wait for it."""
+    candidates = _unlinked(response_ids, utcnow() - timedelta(days=recent_days))
     if not candidates:
         return {}
     pending = set(
@@ -89,13 +90,15 @@ def matches(response_ids: list[int]) -> dict[int, FollowUpRule]:
     return found
 
 
-def apply_rules(response_ids: list[int]) -> Outcome:
-    """Open, join or reopen follow-ups for these responses (each in its own transaction)."""
+def apply_rules(response_ids: list[int], notify: bool = True, recent_days: int = RECENT_DAYS) -> Outcome:
+    """Open, join or reopen follow-ups for these responses (each in its own transaction).
+
+    ``notify`` False (a backfill over history) opens them without emailing the assignees."""
     outcome = Outcome()
-    for response_id, rule in sorted(matches(response_ids).items()):
+    for response_id, rule in sorted(matches(response_ids, recent_days).items()):
         for attempt in range(2):
             try:
-                _place(response_id, rule.id, rule.name, outcome)
+                _place(response_id, rule.id, rule.name, outcome, notify)
                 db.session.commit()
                 break
             except sa.exc.IntegrityError:
@@ -105,7 +108,7 @@ def apply_rules(response_ids: list[int]) -> Outcome:
     return outcome
 
 
-def _place(response_id: int, rule_id: int, rule_name: str, outcome: Outcome) -> None:
+def _place(response_id: int, rule_id: int, rule_name: str, outcome: Outcome, notify: bool) -> None:
     response = db.session.get(Response, response_id)
     if response is None or _unlinked([response_id]) == []:
         return
@@ -114,10 +117,10 @@ def _place(response_id: int, rule_id: int, rule_name: str, outcome: Outcome) -> 
         workflow.record(current, "attached", None, to_value=str(response_id), note=f"matched “{rule_name}”")
         outcome.attached.append(response_id)
     elif (recent := _recently_resolved(response.contact_id)) is not None:
-        current = workflow.reopen(recent.id, None, f"A new answer matched “{rule_name}”.")
+        current = workflow.reopen(recent.id, None, f"A new answer matched “{rule_name}”.", notify=notify)
         outcome.reopened.append(response_id)
     else:
-        current = _open(response, rule_id, rule_name)
+        current = _open(response, rule_id, rule_name, notify)
         outcome.opened.append(response_id)
     db.session.execute(
         followup_responses.insert().values(
@@ -151,7 +154,7 @@ def _recently_resolved(contact_id: int | None) -> FollowUp | None:
     ).scalar_one_or_none()
 
 
-def _open(response: Response, rule_id: int, rule_name: str) -> FollowUp:
+def _open(response: Response, rule_id: int, rule_name: str, notify: bool) -> FollowUp:
     owner = owner_for(response)
     followup = FollowUp(
         response_id=response.id,
@@ -162,11 +165,13 @@ def _open(response: Response, rule_id: int, rule_name: str) -> FollowUp:
         state=FollowUpState.OPEN,
         reason=rule_name[:50],
         due_at=workflow.due_from(response.created_at),
+        created_at=response.created_at,  # the customer's clock starts with the answer, as the SLA does
     )
     with db.session.begin_nested():
         db.session.add(followup)
     event = workflow.record(followup, "opened", None, to_value=owner.email if owner else None, note=rule_name)
-    workflow.notify_assignee(followup, event.id, "opened")
+    if notify:
+        workflow.notify_assignee(followup, event.id, "opened")
     webhooks.emit("followup.opened", workflow.event_data(followup), followup.contact_id, followup.response_id)
     return followup
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from app import queue
 from app.extensions import db
-from app.followups import delivery, escalation, opening, workflow
+from app.followups import delivery, demo, escalation, opening, workflow
 from app.followups.queries import FollowUpStatus, counts_by_account, is_overdue, state_for_response
 from app.followups.rules import Conditions, Preview, RuleError, ensure_default_rules, preview
 from app.followups.workflow import FollowUpError
@@ -25,6 +25,7 @@ __all__ = [
     "Preview",
     "RuleError",
     "apply_rules",
+    "backfill",
     "counts_by_account",
     "deliver_messages",
     "enqueue_rules",
@@ -32,6 +33,7 @@ __all__ = [
     "escalate_overdue",
     "is_overdue",
     "preview",
+    "seed_demo",
     "state_for_response",
     "sweep",
     "utcnow",
@@ -58,6 +60,19 @@ def apply_rules(response_ids: list[int]) -> dict[str, int]:
     outcome = opening.apply_rules(response_ids)
     enqueue_delivery(outcome.followups)
     return outcome.counts()
+
+
+def backfill(days: int, notify: bool = False) -> dict[str, int]:
+    """Run the rules over the last ``days`` days of answers (after adding a rule); emails only if asked."""
+    outcome = demo.backfill(days, notify)
+    if notify:
+        enqueue_delivery(outcome.followups)
+    return outcome.counts()
+
+
+def seed_demo(days: int = 60) -> dict[str, int]:
+    """Demo data: follow-ups over the seeded history, most of them worked through (no emails)."""
+    return demo.seed_demo_followups(days)
 
 
 def deliver_messages(followup_id: int) -> dict[str, int]:

@@ -160,7 +160,7 @@ def event_data(followup: FollowUp) -> dict:
     }
 
 
-def reopen(followup_id: int, actor_id: int | None, note: str | None) -> FollowUp:
+def reopen(followup_id: int, actor_id: int | None, note: str | None, notify: bool = True) -> FollowUp:
     """Open a resolved follow-up again: a new due time, escalation starts over, the assignee is told."""
     followup = lock(followup_id)
     if followup.state != FollowUpState.RESOLVED:
@@ -171,7 +171,8 @@ def reopen(followup_id: int, actor_id: int | None, note: str | None) -> FollowUp
     followup.reopen_count += 1
     followup.due_at = due_from(now)
     followup.escalation_level = 0
-    notify_assignee(followup, event.id, "reopened")
+    if notify:
+        notify_assignee(followup, event.id, "reopened")
     return followup
 
 

@@ -1,4 +1,5 @@
-"""The sweeper re-enqueues what was never tagged (once per bucket); re-tags show progress and resume."""
+"""The sweeper re-enqueues what was never tagged (decided from the database, once per sweep age); re-tags
+show progress and resume."""
 
 from __future__ import annotations
 
@@ -34,22 +35,44 @@ def test_the_sweeper_takes_stale_pending_not_fresh_nor_failed(ctx, monkeypatch):
     assert state_of(failed).analysis_state == AnalysisState.FAILED
 
 
-def test_a_sweep_adds_nothing_while_its_job_still_waits(ctx, monkeypatch):
+def test_a_sweep_trusts_the_database_not_a_stranded_job_hash(ctx):
+    """Issue 17 §2: after a SIGKILL a job hash can say ``queued`` while the job is in no queue; the sweeper
+    must re-enqueue stale pending rows whatever Redis says."""
+    from rq.job import Job, JobStatus
+
     ids = add_responses("Invoices are wrong", "Support is slow")
     backdate(ids)
     size = ctx.config["NLP_BATCH_SIZE"]
     bucket = ids[0] // size
-    assert ids[-1] // size == bucket
-    # A job with the bucket's id waits in Redis (a real queue, not run inline).
-    waiting_queue = Queue("nlp", connection=ctx.extensions["clearloop.redis"], is_async=True)
-    waiting_queue.enqueue(jobs.analyze_responses, ids, job_id=f"analysis-{size}-{bucket}-a")
-    assert jobs.sweep_pending_analysis() == {
-        "pending": 2,
-        "enqueued": 0,
-        "retags_resumed": 0,
-        "retag_started": False,
-    }
+    conn = ctx.extensions["clearloop.redis"]
+    for slot in ("a", "b"):
+        stranded = Job.create(
+            jobs.analyze_responses, args=(ids,), id=f"analysis-{size}-{bucket}-{slot}", connection=conn
+        )
+        stranded.set_status(JobStatus.QUEUED)
+        stranded.save()
+    result = jobs.sweep_pending_analysis()
+    assert result["pending"] == 2 and result["enqueued"] == 1
+    assert all(state_of(i).analysis_state == AnalysisState.DONE for i in ids)
+
+
+def test_a_sweep_hands_off_once_per_sweep_age_not_once_per_sweep(ctx, monkeypatch):
+    ids = add_responses("Invoices are wrong", "Support is slow")
+    backdate(ids)
+    handed: list[list[int]] = []
+    monkeypatch.setattr(queue, "enqueue", lambda name, *args, **kw: handed.append(args[0]) or True)
+    assert jobs.sweep_pending_analysis()["enqueued"] == 1
+    assert jobs.sweep_pending_analysis()["pending"] == 0  # its clock restarted: the new job has time to run
+    assert handed == [ids]
     assert all(state_of(i).analysis_state == AnalysisState.PENDING for i in ids)
+
+
+def test_a_sweep_that_cannot_enqueue_leaves_the_rows_stale_for_the_next(ctx, monkeypatch):
+    ids = add_responses("Invoices are wrong")
+    backdate(ids)
+    monkeypatch.setattr(queue, "enqueue", lambda *args, **kw: False)  # Redis down
+    assert jobs.sweep_pending_analysis()["enqueued"] == 0
+    assert jobs.sweep_pending_analysis()["pending"] == 1
 
 
 def test_job_liveness_follows_the_job_status(ctx):

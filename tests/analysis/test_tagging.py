@@ -21,8 +21,8 @@ def test_a_comment_gets_sentiment_topics_and_evidence(ctx):
     services.enqueue_tagging([rid])  # inline in the embedded default
     response = state_of(rid)
     assert response.analysis_state == AnalysisState.DONE
-    assert response.sentiment_label in ("positive", "neutral", "negative")
-    assert -1 <= response.sentiment_score <= 1
+    # "but" weighs what follows: the complaint about invoices decides the whole comment
+    assert response.sentiment_label == "negative" and -0.7 < response.sentiment_score < -0.3
     assert response.language == "en"
     assert response.analyzer_version == get_analyzer().version
     assert response.analyzed_at is not None
@@ -34,6 +34,14 @@ def test_a_comment_gets_sentiment_topics_and_evidence(ctx):
     invoices = by_topic["billing.invoices"]
     assert MIXED[invoices.start : invoices.end].lower().startswith("invoice")
     assert all(m.source == MentionSource.PHRASE for m in response.mentions)
+
+
+def test_the_clause_after_but_decides_the_stored_sentiment_in_both_orders(ctx):
+    praise_last = "Invoices are wrong every month but onboarding was smooth"
+    rid_neg, rid_pos = add_responses(MIXED, praise_last)
+    services.enqueue_tagging([rid_neg, rid_pos])
+    assert state_of(rid_neg).sentiment_label == "negative" and state_of(rid_neg).sentiment_score < 0
+    assert state_of(rid_pos).sentiment_label == "positive" and state_of(rid_pos).sentiment_score > 0
 
 
 def test_a_response_without_a_comment_is_skipped(ctx):

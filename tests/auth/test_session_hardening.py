@@ -15,7 +15,8 @@ from app.access import public
 from app.auth.routes import _safe_next
 from app.extensions import db
 from app.models import AuditEvent, LoginThrottle, User
-from tests.conftest import TEST_PASSWORD, test_config
+from tests.conftest import TEST_PASSWORD
+from tests.conftest import test_config as config_for
 from tests.factories import make_user
 from tests.helpers import text
 
@@ -50,7 +51,7 @@ def test_next_keeps_a_same_site_path(app):
 def test_sign_in_with_a_hostile_next_never_redirects_off_site(app, client, query):
     with app.app_context():
         email = make_user(password=TEST_PASSWORD).email
-    resp = client.post(f"/login?{query}", data={"email": email, "password": TEST_PASSWORD})
+    resp = client.post(f"/login?{query}", data={"email": email, "password": TEST_PASSWORD}, csrf="session")
     assert resp.status_code in (302, 400)
     location = resp.headers.get("Location", "")
     assert "evil" not in location and not location.startswith("//")
@@ -88,7 +89,7 @@ def test_trusted_proxies_give_the_client_address_to_limits_and_audit(database_ur
     from app import create_app
 
     for hops, expected in ((0, "10.0.0.1"), (1, "203.0.113.9")):
-        proxied = create_app({**test_config(database_uri), "TRUSTED_PROXIES": hops})
+        proxied = create_app({**config_for(database_uri), "TRUSTED_PROXIES": hops})
         proxied.add_url_rule("/_whoami", "whoami", public(lambda: request.remote_addr))
         resp = proxied.test_client().get(
             "/_whoami",
@@ -139,4 +140,4 @@ def test_the_account_wide_lock_needs_many_more_failures_and_an_admin_can_lift_it
 def test_only_admins_unlock(app, cs_client):
     with app.app_context():
         user_id = make_user(role="pm").id
-    assert cs_client.post(f"/admin/users/{user_id}/unlock").status_code == 403
+    assert cs_client.post(f"/admin/users/{user_id}/unlock", csrf="session").status_code == 403

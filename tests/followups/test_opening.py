@@ -141,3 +141,29 @@ def test_the_sweeper_places_answers_a_lost_job_missed(admin, monkeypatch):
     result = services.sweep()
     assert result["opened"] == 1 and followups()[0].response_id == response.id
     assert db.session.execute(sa.select(sa.func.count()).select_from(FollowUpEvent)).scalar() == 1
+
+
+def test_old_answers_open_nothing_unless_backfilled_on_purpose(admin, app):
+    old = make_response(score=1, analysis_state="skipped", created_at=utcnow() - timedelta(days=40))
+    db.session.commit()
+    assert services.apply_rules([old.id])["opened"] == 0  # an imported history opens nothing by itself
+    result = app.test_cli_runner().invoke(args=["followups", "apply", "--days", "60"])
+    assert result.exit_code == 0 and "1 opened" in result.output
+    [followup] = followups()
+    assert followup.created_at == old.created_at and mails() == []  # a backfill emails nobody
+    assert app.test_cli_runner().invoke(args=["followups", "apply", "--days", "0"]).exit_code != 0
+
+
+def test_demo_followups_are_worked_through(admin):
+    contact = make_contact()
+    for days_ago in range(3, 40, 3):
+        make_response(score=2, analysis_state="skipped", created_at=utcnow() - timedelta(days=days_ago))
+    make_response(
+        score=3, contact_id=contact.id, analysis_state="skipped", created_at=utcnow() - timedelta(days=1)
+    )
+    db.session.commit()
+    result = services.seed_demo(60)
+    assert result["total"] == 14 and 0 < result["resolved"] < 14
+    resolved = [f for f in followups() if f.resolved_at]
+    assert all(f.created_at < f.contacted_at <= f.resolved_at for f in resolved)
+    assert mails() == []

@@ -109,3 +109,24 @@ def test_backtest_sees_foreseeable_churn(db_session):
     db.session.flush()
     result = backtest(months=3, horizon_days=90, boot=50, today=today)
     assert result["auc"] == 1.0 and result["n_churned"] == 2 and result["n_accounts"] == 6
+
+
+def test_account_page_shows_health_with_its_why_and_components(viewer_client, rows):
+    def build():
+        nps = make_survey("nps")
+        acct = make_account(name="Beacon Energy")
+        make_response(nps, score=9, account=acct, created_at=AS_OF - timedelta(days=40))
+        recompute_health(AS_OF - timedelta(days=30), [acct.id])
+        make_response(nps, score=0, account=acct, created_at=AS_OF - timedelta(days=2))
+        recompute_health(AS_OF, [acct.id])
+        return [acct]
+
+    (account_id,) = rows(build)
+    html = viewer_client.get(f"/accounts/{account_id}").get_data(as_text=True)
+    assert "Insufficient data" in html and "since last month" in html
+    assert "Response rate (180 days)" in html and "missing" in html and 'class="spark"' in html
+
+
+def test_account_page_without_snapshots_says_how_they_come(viewer_client, rows):
+    (account_id,) = rows(lambda: [make_account()])
+    assert "No health snapshot yet" in viewer_client.get(f"/accounts/{account_id}").get_data(as_text=True)

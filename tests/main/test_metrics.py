@@ -109,3 +109,47 @@ def test_sql_aggregates_count_the_bands(db_session):
     assert (row.n, row.promoters, row.passives, row.detractors) == (7, 3, 2, 2)
     assert row.total == 50 and row.total_sq == 0 + 36 + 49 + 64 + 81 + 100 + 100
     assert nps(row.promoters, row.passives, row.detractors).value == pytest.approx(100 * 1 / 7)
+
+
+def test_sql_aggregates_count_csat_satisfied_as_4_and_5_only(db_session):
+    survey = make_survey("csat")
+    for score in (1, 2, 3, 3, 4, 5):
+        make_response(survey, score=score)
+    row = db.session.execute(
+        sa.select(*score_aggregates(Response.score)).where(Response.survey_id == survey.id)
+    ).one()
+    assert (row.n, row.csat_hits) == (6, 2)  # a neutral 3 is not satisfied; a 4 is
+    assert share(row.csat_hits, row.n).value == pytest.approx(100 * 2 / 6)
+
+
+def test_sql_aggregates_count_ces_easy_as_5_to_7_only(db_session):
+    survey = make_survey("ces")
+    for score in (1, 3, 4, 4, 5, 6, 7):
+        make_response(survey, score=score)
+    row = db.session.execute(
+        sa.select(*score_aggregates(Response.score)).where(Response.survey_id == survey.id)
+    ).one()
+    assert (row.n, row.ces_hits) == (7, 3)  # 4 is neutral; 5, 6, 7 are easy
+    assert row.total == 30 and row.total_sq == 1 + 9 + 16 + 16 + 25 + 36 + 49
+
+
+@pytest.mark.parametrize(
+    ("kind", "score", "band"),
+    [
+        ("nps", 6, "detractor"),
+        ("nps", 7, "passive"),
+        ("nps", 8, "passive"),
+        ("nps", 9, "promoter"),
+        ("csat", 2, "negative"),
+        ("csat", 3, "neutral"),
+        ("csat", 4, "positive"),
+        ("ces", 3, "negative"),
+        ("ces", 4, "neutral"),
+        ("ces", 5, "positive"),
+        ("nps", None, None),
+    ],
+)
+def test_score_bands_at_each_edge(kind, score, band):
+    from app.models.responses import score_band
+
+    assert score_band(kind, score) == band

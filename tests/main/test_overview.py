@@ -25,8 +25,12 @@ def _seed() -> None:
         created_at=now - timedelta(days=1),
     )
     make_response(nps, score=0, created_at=now - timedelta(days=120))
-    make_response(make_survey("csat"), score=5, created_at=now - timedelta(days=2))
-    make_response(make_survey("ces"), score=6, created_at=now - timedelta(days=2))
+    csat = make_survey("csat")
+    for score in (5, 4, 3, 1):  # 2 of 4 satisfied: a neutral 3 is not satisfied -> 50%
+        make_response(csat, score=score, created_at=now - timedelta(days=2))
+    ces = make_survey("ces")
+    for score in (7, 6, 5):  # mean 6.00
+        make_response(ces, score=score, created_at=now - timedelta(days=2))
     topic = make_topic("Performance")
     db.session.add(
         Mention(
@@ -51,7 +55,7 @@ def test_overview_shows_the_period_against_the_one_before(viewer_client, rows):
     assert "4 answers" in page
     assert "▲ 125 vs before" in page  # +25 against -100
     assert "2 promoters · 1 passives · 1 detractors" in page
-    assert "CSAT (share of 4–5) 100%" in page
+    assert "CSAT (share of 4–5) 50%" in page
     assert "Customer Effort (mean of 1–7) 6.00" in page
     assert "Response rate 25% of 4 delivered invitations" in page
     assert "Performance 1 100% negative" in page

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from nlp.evaluate import main
 
 
@@ -44,7 +46,10 @@ def test_jsonl_topics_and_topic_sentiment(tmp_path, capsys):
     )
 
 
-def test_semeval_format_trains_and_reports(tmp_path, capsys):
+@pytest.mark.parametrize("swapped", [False, True])
+def test_semeval_format_trains_and_reports(tmp_path, capsys, swapped):
+    """Known answers both ways: scored against its own gold every category and polarity is right; against
+    a gold file with the categories swapped and the polarities flipped, none is."""
     sent = (
         '<sentence id="{i}"><text>{t}</text><aspectCategories><aspectCategory category="{c}" polarity="{p}"/>'
         "</aspectCategories></sentence>"
@@ -55,13 +60,20 @@ def test_semeval_format_trains_and_reports(tmp_path, capsys):
         ("Pasta was bland", "food", "negative"),
         ("Staff were friendly", "service", "positive"),
     ] * 4
-    xml = (
-        "<sentences>"
-        + "".join(sent.format(i=i, t=t, c=c, p=p) for i, (t, c, p) in enumerate(data))
-        + "</sentences>"
-    )
-    (tmp_path / "Restaurants_Train.xml").write_text(xml)
-    (tmp_path / "Restaurants_Test_Gold.xml").write_text(xml)
+
+    def xml(rows) -> str:
+        return (
+            "<sentences>"
+            + "".join(sent.format(i=i, t=t, c=c, p=p) for i, (t, c, p) in enumerate(rows))
+            + "</sentences>"
+        )
+
+    other = {"food": "service", "service": "food", "positive": "negative", "negative": "positive"}
+    gold = [(t, other[c], other[p]) for t, c, p in data] if swapped else data
+    (tmp_path / "Restaurants_Train.xml").write_text(xml(data))
+    (tmp_path / "Restaurants_Test_Gold.xml").write_text(xml(gold))
     main([str(tmp_path / "Restaurants_Test_Gold.xml"), "--arch", "bow", "--epochs", "3", "--json"])
     d = json.loads(capsys.readouterr().out)
-    assert 0.0 <= d["category"]["micro_f1"] <= 1.0 and d["polarity"]["n"] == len(data)
+    assert d["polarity"]["n"] == len(data)
+    expected = 0.0 if swapped else 1.0
+    assert (d["category"]["micro_f1"], d["polarity"]["accuracy"]) == (expected, expected)

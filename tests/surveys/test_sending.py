@@ -64,13 +64,15 @@ def test_consent_and_fatigue_skip_contacts_with_the_reason(app):
         }
 
 
-def test_quarantine_follows_the_workspace_setting(app):
+@pytest.mark.parametrize(("days", "expected"), [(7, "mailed"), (14, "quarantined")])
+def test_quarantine_follows_the_workspace_setting(app, days, expected):
     with app.app_context():
         contact = make_contact(last_surveyed_at=utcnow() - timedelta(days=10))
-        set_settings({"quarantine_days": 7})
+        set_settings({"quarantine_days": days})
         db.session.commit()
         send = create_send(make_survey(), {"type": "emails", "emails": [contact.email]})
-        assert _invitations(send.id)[contact.id].state == DeliveryState.SENT
+        invitation = _invitations(send.id)[contact.id]
+        assert (invitation.skip_reason or "mailed") == expected
 
 
 def test_audiences_by_tier_plan_lifecycle_accounts_and_email_list(app):

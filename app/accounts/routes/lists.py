@@ -38,6 +38,7 @@ from app.accounts.services import (
     save_contact,
 )
 from app.extensions import db
+from app.health.queries import account_health
 from app.inputs import parse_id
 from app.models import Account, Contact, Role
 
@@ -76,7 +77,12 @@ def index() -> ResponseReturnValue:
 def account(account_id: int) -> ResponseReturnValue:
     """An account: its facts, contacts, recent responses and NPS over 12 months."""
     detail = account_detail(db.get_or_404(Account, account_id))
-    return render_template("accounts/account.html", d=detail, renewal_in=renewal_in_days(detail.account))
+    return render_template(
+        "accounts/account.html",
+        d=detail,
+        renewal_in=renewal_in_days(detail.account),
+        health=account_health(account_id),
+    )
 
 
 def _account_form(form: AccountForm, account: Account | None) -> tuple[Any, int] | Any:
