@@ -15,7 +15,7 @@ SCHEDULER ?= 1
 # Every command sees HOST/PORT: links in emails (BASE_URL) then point at the port actually served.
 export HOST PORT
 
-.PHONY: run serve test install install-dev lint fmt migrate seed worker cron browser clean help
+.PHONY: run serve test install install-dev lint fmt migrate seed worker cron browser clean help mutation
 
 # Exit 0 once HOST:PORT accepts connections, 1 if the server process (pid) died first or 120 s passed.
 define WAIT_FOR_PORT
@@ -103,3 +103,11 @@ browser:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Mutation testing, on demand (never in CI: it takes hours on two cores). MODULE narrows a run to one
+# module's mutants, e.g. make mutation MODULE=app.metrics; results accumulate in mutants/ between runs.
+MODULE ?=
+mutation: install-dev
+	$(BIN)/pip install -q -r requirements-mutation.txt $(PIP_QUIET)
+	$(BIN)/mutmut run $(if $(MODULE),"$(MODULE)*") --max-children 2 || true
+	$(BIN)/mutmut results --all true | $(BIN)/python -m tests.tools.mutation_report

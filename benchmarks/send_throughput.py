@@ -4,8 +4,10 @@ message) to an aiosmtpd server on loopback, next to raw ``smtplib`` sending the 
 reused connection.
 
 The SMTP server runs in its own process (aiosmtpd's Sink handler: accepts and discards), so it does not
-share the sender's interpreter. Prints JSON lines: messages/s of each, and their ratio.
-Run: .venv/bin/python benchmarks/send_throughput.py [--n 10000] [--batch 100] [--pg-url URL]
+share the sender's interpreter. Each database gets ``--runs`` rounds (a fresh database each), the
+Clearloop send and the raw baseline back to back; the summary line gives the medians.
+Prints JSON lines: the machine and settings first, messages/s of each per round, and the median ratio.
+Run: .venv/bin/python benchmarks/send_throughput.py [--n 10000] [--batch 100] [--runs 3] [--pg-url URL]
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.machine import median, print_machine  # noqa: E402
 
 
 def free_port() -> int:
@@ -144,7 +147,7 @@ def raw_smtplib(port: int, messages: list[tuple[str, str, bytes]]) -> float:
     return time.perf_counter() - t0
 
 
-def run(db_name: str, database_url: str, args: argparse.Namespace) -> None:
+def run(db_name: str, database_url: str, args: argparse.Namespace) -> tuple[float, float, float]:
     from flask_migrate import upgrade
 
     port = free_port()
@@ -186,27 +189,53 @@ def run(db_name: str, database_url: str, args: argparse.Namespace) -> None:
         ),
         flush=True,
     )
-    print(json.dumps({**common, "ratio_clearloop_to_raw": round(app_rate / (args.n / raw), 3)}), flush=True)
+    ratio = round(app_rate / (args.n / raw), 3)
+    print(json.dumps({**common, "ratio_clearloop_to_raw": ratio}), flush=True)
+    return app_rate, args.n / raw, ratio
+
+
+def summarize(db_name: str, args: argparse.Namespace, rounds: list[tuple[float, float, float]]) -> None:
+    """The medians of a database's rounds."""
+    print(
+        json.dumps(
+            {
+                "bench": "send_throughput",
+                "db": db_name,
+                "messages": args.n,
+                "runs": len(rounds),
+                "median_clearloop_msgs_per_s": median([r[0] for r in rounds]),
+                "median_raw_msgs_per_s": median([r[1] for r in rounds]),
+                "ratio_clearloop_to_raw": median([r[2] for r in rounds]),
+                "goal": 0.5,
+            }
+        ),
+        flush=True,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=3, help="rounds per database (medians are reported)")
     parser.add_argument(
         "--pg-url",
         default=os.environ.get("BENCH_PG_URL", ""),
         help="also run on a throwaway database of this PostgreSQL server",
     )
     args = parser.parse_args()
+    print_machine("send_throughput", vars(args))
     os.environ.setdefault("SECRET_KEY", "benchmark")
-    with tempfile.TemporaryDirectory(prefix="clearloop-send-bench-") as tmp:
-        run("sqlite", f"sqlite:///{tmp}/send.db", args)
+    rounds = []
+    for turn in range(args.runs):
+        with tempfile.TemporaryDirectory(prefix="clearloop-send-bench-") as tmp:
+            rounds.append(run("sqlite", f"sqlite:///{tmp}/send-{turn}.db", args))
+    summarize("sqlite", args, rounds)
     if args.pg_url:
-        run_pg(args)
+        summarize("postgresql", args, [run_pg(args) for _ in range(args.runs)])
 
 
-def run_pg(args: argparse.Namespace) -> None:
+def run_pg(args: argparse.Namespace) -> tuple[float, float, float]:
     import sqlalchemy as sa
 
     name = f"clearloop_send_bench_{os.getpid()}"
@@ -215,7 +244,7 @@ def run_pg(args: argparse.Namespace) -> None:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
-        run("postgresql", base.set(database=name).render_as_string(hide_password=False), args)
+        return run("postgresql", base.set(database=name).render_as_string(hide_password=False), args)
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

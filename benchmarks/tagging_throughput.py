@@ -26,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.machine import median, print_machine  # noqa: E402
 
 FEATURES = [
     "dashboard",
@@ -195,6 +196,7 @@ def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str, s
         "REDIS_URL": redis_url,
         "SECRET_KEY": "bench",
         "CLEARLOOP_INSTANCE": instance,
+        "NLP_BATCH_SIZE": str(app.config["NLP_BATCH_SIZE"]),
     }
     start = time.perf_counter()
     proc = subprocess.run(
@@ -231,7 +233,7 @@ def _working_seconds(log: str) -> float | None:
     return round((datetime.strptime(end[0], fmt) - datetime.strptime(start[0], fmt)).total_seconds(), 2)
 
 
-def run(backend: str, database_url: str | None, args: argparse.Namespace) -> None:
+def run(backend: str, database_url: str | None, args: argparse.Namespace) -> dict:
     """Measure one backend and print its JSON line."""
     instance = tempfile.mkdtemp(prefix=f"clearloop-bench-{backend}-")
     app, url = make_app(database_url, args.redis or "", instance)
@@ -254,7 +256,22 @@ def run(backend: str, database_url: str | None, args: argparse.Namespace) -> Non
         line.update(bench_worker(app, url, args.redis, ids, instance))
         line.update(bench_worker(app, url, args.redis, ids[: args.single], instance, single=True))
         line["answers_handed_over_one_by_one"] = min(args.single, len(ids))
+        working = line.get("worker_batched_calls_per_s_while_working")
+        line["ratio_worker_vs_analyze"] = round(working / analyze_rate, 3) if working else None
     print(json.dumps(line), flush=True)
+    return line
+
+
+def summarize(backend: str, lines: list[dict]) -> None:
+    """Medians over a backend's rounds."""
+    keys = ("analyze_texts_per_s", "end_to_end_responses_per_s", "ratio_end_to_end_vs_analyze")
+    keys += ("worker_batched_calls_per_s_while_working", "ratio_worker_vs_analyze")
+    out = {"bench": "tagging_throughput", "backend": backend, "runs": len(lines), "goal_worker_ratio": 0.5}
+    for key in keys:
+        values = [line[key] for line in lines if line.get(key) is not None]
+        if values:
+            out[f"median_{key}"] = median(values)
+    print(json.dumps(out), flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -263,6 +280,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=5000, help="responses to tag")
     parser.add_argument("--batch", type=int, default=64, help="NLP_BATCH_SIZE")
     parser.add_argument("--postgres", help="a throwaway PostgreSQL database URL")
+    parser.add_argument("--runs", type=int, default=3, help="rounds per backend (medians are reported)")
     parser.add_argument("--redis", help="also time a real worker.py over this Redis URL (its db is flushed)")
     parser.add_argument(
         "--single", type=int, default=300, help="responses tagged one job each (with --redis)"
@@ -271,9 +289,10 @@ def main(argv: list[str] | None = None) -> None:
     import logging
 
     logging.disable(logging.INFO)
-    run("sqlite", None, args)
+    print_machine("tagging_throughput", vars(args))
+    summarize("sqlite", [run("sqlite", None, args) for _ in range(args.runs)])
     if args.postgres:
-        run("postgresql", args.postgres, args)
+        summarize("postgresql", [run("postgresql", args.postgres, args) for _ in range(args.runs)])
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ class Form:
     fields: list[tuple[str, str]] = field(default_factory=list)
     submits: list[tuple[str, str]] = field(default_factory=list)
     formactions: list[str] = field(default_factory=list)  # submit buttons that post elsewhere
+    files: list[str] = field(default_factory=list)  # names of file inputs (a browser needs a file for them)
 
     def posts_to(self, url: str) -> bool:
         """True when this form, or one of its buttons (``formaction``), posts to ``url``'s path."""
@@ -96,7 +97,9 @@ class _FormParser(HTMLParser):
                     form.fields.append((a["name"], a.get("value", "on")))
             elif kind in ("submit", "image"):
                 form.submits.append((a["name"], a.get("value", "")))
-            elif kind not in ("button", "reset", "file"):
+            elif kind == "file":
+                form.files.append(a["name"])
+            elif kind not in ("button", "reset"):
                 form.fields.append((a["name"], a.get("value", "")))
         elif tag == "button" and a.get("type", "submit").lower() == "submit":
             form.submits.append((a["name"], a.get("value", "")))
