@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -67,7 +68,8 @@ def test_migrations_upgrade_an_empty_sqlite_database_and_match_the_models(tmp_pa
 
 def test_migrations_upgrade_an_empty_postgresql_database(postgres_url, tmp_path):
     base = sa.make_url(postgres_url.replace("postgres://", "postgresql://"))
-    name = f"clearloop_migration_test_{tmp_path.name[-8:].lower().replace('-', '_')}"
+    # A fresh database per run: concurrent runs against one server (other checkouts) never drop each other's.
+    name = f"clearloop_migration_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(base.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
