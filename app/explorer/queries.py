@@ -97,15 +97,17 @@ def _followup_condition(value: str) -> sa.ColumnElement[bool]:
     linked = sa.or_(
         FollowUp.response_id == Response.id,
         FollowUp.id.in_(
-            sa.select(followup_responses.c.followup_id).where(followup_responses.c.response_id == Response.id)
+            sa.select(followup_responses.c.followup_id)
+            .where(followup_responses.c.response_id == Response.id)
+            .correlate(Response)  # two levels down: named, or SQLAlchemy adds `responses` to this FROM
         ),
     )
     if value == "none":
-        return ~sa.exists(sa.select(FollowUp.id).where(linked))
+        return ~sa.exists(sa.select(FollowUp.id).where(linked).correlate(Response))
     where = [linked, FollowUp.state.in_(FOLLOWUP_STATES[value])]
     if value == "overdue":
         where.append(FollowUp.due_at < utcnow())
-    return sa.exists(sa.select(FollowUp.id).where(*where))
+    return sa.exists(sa.select(FollowUp.id).where(*where).correlate(Response))
 
 
 def _account_condition(filters: ExplorerFilters) -> sa.ColumnElement[bool] | None:
@@ -254,8 +256,21 @@ def followups_for(ids: list[int]) -> dict[int, FollowUp]:
     """The follow-up of each of these responses that has one."""
     if not ids:
         return {}
-    rows = db.session.execute(sa.select(FollowUp).where(FollowUp.response_id.in_(ids))).scalars()
-    return {f.response_id: f for f in rows}
+    # the response that opened a follow-up, and every response that joined it later (the link table)
+    joined = sa.select(followup_responses.c.response_id, followup_responses.c.followup_id).where(
+        followup_responses.c.response_id.in_(ids)
+    )
+    opened = db.session.execute(
+        sa.select(FollowUp.response_id, FollowUp.id).where(FollowUp.response_id.in_(ids))
+    )
+    pairs = {(rid, fid) for rid, fid in opened} | {(rid, fid) for rid, fid in db.session.execute(joined)}
+    by_id = {
+        f.id: f
+        for f in db.session.execute(
+            sa.select(FollowUp).where(FollowUp.id.in_({fid for _, fid in pairs}))
+        ).scalars()
+    }
+    return {rid: by_id[fid] for rid, fid in sorted(pairs, key=lambda p: p[1]) if fid in by_id}
 
 
 def explorer_page(filters: ExplorerFilters, size: int = PAGE_SIZE) -> ExplorerPage:

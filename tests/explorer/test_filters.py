@@ -120,3 +120,26 @@ def test_the_filters_survive_in_every_link(viewer_client, world):
     )
     assert f"topic={world.billing}" in html and "Billing" in html  # the chip names the topic
     assert f'name="topic" value="{world.billing}"' in html  # export, save and tag forms carry them
+
+
+def test_a_response_that_joined_a_follow_up_is_filtered_and_shown_with_it(viewer_client, world, app):
+    from app.explorer.queries import followups_for
+    from app.models import FollowUp, followup_responses, utcnow
+
+    with app.app_context():
+        opened_by_r1 = db.session.execute(
+            db.select(FollowUp.id).where(FollowUp.response_id == world.r1)
+        ).scalar()
+        db.session.execute(
+            followup_responses.insert().values(
+                followup_id=opened_by_r1, response_id=world.r3, attached_at=utcnow()
+            )
+        )
+        db.session.commit()
+        shown_with = followups_for([world.r1, world.r3, world.r4])
+        assert {rid: f.id for rid, f in shown_with.items()} == {
+            world.r1: opened_by_r1,
+            world.r3: opened_by_r1,
+        }
+    assert shown(viewer_client, world, "followup=open") == ["r3", "r1"]
+    assert "r3" not in shown(viewer_client, world, "followup=none")
