@@ -24,6 +24,7 @@ from app.auth.routes import bp as auth_bp
 from app.auth.services import load_user
 from app.config import load_config
 from app.database import configure_engine
+from app.dataprotection.routes import bp as dataprotection_bp
 from app.explorer.routes import bp as explorer_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.followups.routes import bp as followups_bp
@@ -34,6 +35,7 @@ from app.respond.routes import bp as respond_bp
 from app.surveys.routes import bp as surveys_bp
 from app.timefmt import localtime, zone_name
 from app.trends.routes import bp as trends_bp
+from app.webhooks.routes import bp as webhooks_bp
 
 BLUEPRINTS = (
     auth_bp,
@@ -45,6 +47,8 @@ BLUEPRINTS = (
     analysis_bp,
     explorer_bp,
     insights_bp,
+    webhooks_bp,
+    dataprotection_bp,
     followups_bp,
     trends_bp,
 )

@@ -23,6 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "followup_rules_seeded": False,  # the default rules were created once (admins may delete them)
     "timezone": "UTC",  # IANA name; days, weeks and SLAs are counted in this zone
     "alert_arr_threshold": 100_000,  # a detractor at an account with this ARR or more alerts; 0 = off
+    "retention_months": 0,  # responses older than this are anonymised or deleted daily; 0 = keep forever
+    "retention_mode": "anonymise",  # or "delete"
 }
 
 

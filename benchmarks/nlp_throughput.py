@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
 import resource
 import statistics
@@ -157,8 +158,21 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--topic-model", default=None, help="a directory written by python -m nlp.train")
+    ap.add_argument(
+        "--corpus",
+        default="varied",
+        choices=["varied", "templates"],
+        help="varied: real sentences of the shared data sets and the demo's comments in four languages "
+        "(default); templates: the generated SaaS comments",
+    )
+    ap.add_argument("--datasets", default="/work/shared/datasets")
     args = ap.parse_args()
-    texts = comments(args.n)
+    print(json.dumps({"machine": {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg()}}))
+    texts = varied(args.n, args.datasets) if args.corpus == "varied" else comments(args.n)
+    print(
+        json.dumps({"settings": {"n": len(texts), "repeat": args.repeat, "corpus": args.corpus}}), flush=True
+    )
+    _cold_start(texts)
     blank = spacy.blank("en")
     tokenizer = "spacy.blank('en') tokenizer"
     phases = [("Analyzer.analyze + to_dict in batches of 64 (default taxonomy, no trained model)", {})]
@@ -178,6 +192,69 @@ def main() -> None:
         del an, cases
         gc.collect()
     _memory(texts)
+
+
+def varied(n: int, root: str, seed: int = 7) -> list[str]:
+    """``n`` texts drawn from real sentences: app reviews, forum posts, complaint tweets, restaurant
+    reviews, German/French/Spanish tweets and the demo's comments (not warmed on a few templates)."""
+    import csv
+
+    texts: list[str] = []
+    base = Path(root)
+    for name, col in (
+        ("armine-chen2014-app-review-informativeness", "text"),
+        ("tizard2019-forum-feedback-sentences", "text"),
+        ("complaints-twitter-preotiuc2019", "text"),
+        ("dabrowski2023-app-review-feature-opinions", "text"),
+        ("umsab-tweet-sentiment-de-fr-es", "text"),
+    ):
+        path = base / name / "data.csv"
+        if path.is_file():
+            with path.open(encoding="utf-8", newline="") as fh:
+                texts += [r[col] for r in csv.DictReader(fh) if r[col].strip()]
+    try:
+        from app.demo.comments import CommentWriter
+
+        rng = random.Random(seed)
+        w = CommentWriter(rng, __import__("datetime").date(2026, 1, 1))
+        weights = dict.fromkeys(("performance", "support", "integrations", "reporting", "pricing"), 1.0)
+        for k in range(3000):
+            tone = ("positive", "mixed", "negative")[k % 3]
+            texts.append(
+                w.nps(tone, weights, weights, 100 + k % 200, ("en", "de", "fr", "es")[k % 4], None, k % 11)
+            )
+    except ImportError:
+        pass
+    if not texts:
+        return comments(n, seed)
+    random.Random(seed).shuffle(texts)
+    return [texts[k % len(texts)] for k in range(n)]
+
+
+def _cold_start(texts: list[str]) -> None:
+    """A fresh Analyzer(): construction time, then its first call on 3,700 short texts vs a warm call."""
+    short = [t for t in texts if len(t) < 200][:3700]
+    t0 = time.perf_counter()
+    an = Analyzer()
+    built = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    an.analyze(short)
+    first = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    an.analyze(short)
+    warm = time.perf_counter() - t2
+    line = {
+        "what": "cold start: Analyzer() + first call",
+        "texts": len(short),
+        "construction_s": round(built, 3),
+        "first_call_texts_per_s": round(len(short) / first),
+        "cold_texts_per_s_incl_construction": round(len(short) / (built + first)),
+        "warm_texts_per_s": round(len(short) / warm),
+        "first_call_share_of_warm": round(warm / first, 3),
+    }
+    print(json.dumps(line), flush=True)
+    del an
+    gc.collect()
 
 
 def _summary(rs: list[tuple[float, float]], base: list[tuple[float, float]], is_base: bool) -> dict:

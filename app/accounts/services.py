@@ -44,6 +44,7 @@ from app.extensions import db
 from app.inputs import parse_id
 from app.mail.services import suppress
 from app.models import Account, Contact, Lifecycle, Tier, User, utcnow
+from app.webhooks import services as webhooks
 
 R = TypeVar("R", Account, Contact)
 
@@ -239,6 +240,7 @@ def mark_unsubscribed(contact: Contact, actor_id: int | None) -> None:
     if contact.unsubscribed_at is None:
         contact.unsubscribed_at = utcnow()
         suppress(contact.email, "unsubscribe")  # kept even if the contact is erased later (rule 7)
+        webhooks.emit("contact.unsubscribed", webhooks.contact_data(contact), contact.id)
         audit(actor_id, "contact.unsubscribe", "contact", contact.id)
         db.session.commit()
 

@@ -21,6 +21,7 @@ from app.analysis.convert import done_values, intent_rows, mention_rows
 from app.analysis.taxonomy_store import merge_redirects
 from app.extensions import db
 from app.models import AnalysisState, Mention, MentionSource, Response, ResponseIntent, Topic, utcnow
+from app.webhooks import services as webhooks
 from nlp import Analyzer, TextAnalysis
 
 log = logging.getLogger(__name__)
@@ -192,9 +193,33 @@ def write_results(
             )
             intents += intent_rows(snap.id, result, now)
             outcome.done.append(snap.id)
+    _announce(done_rows, mentions)  # before _apply, which consumes the rows' ids
     _apply(outcome, done_rows, mentions, intents, now)
     db.session.commit()
     return outcome
+
+
+def _announce(done_rows: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> None:
+    """``response.analyzed`` for each tagged response, in the transaction that stores its tags."""
+    topics: dict[int, list[int]] = {}
+    for m in mentions:
+        topics.setdefault(m["response_id"], []).append(m["topic_id"])
+    webhooks.emit_many(
+        "response.analyzed",
+        [
+            (
+                {
+                    "id": r["id"],
+                    "sentiment": r["sentiment_label"],
+                    "sentiment_score": r["sentiment_score"],
+                    "topic_ids": sorted(set(topics.get(r["id"], []))),
+                },
+                None,
+                r["id"],
+            )
+            for r in done_rows
+        ],
+    )
 
 
 def _redirected(rows: list[dict], redirects: dict[int, int], vetoes: set[tuple[int, int]]) -> list[dict]:

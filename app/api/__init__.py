@@ -9,10 +9,10 @@ from app.access import public
 from app.api import idempotency
 from app.api.core import API_PREFIX, api
 from app.api.pages import bp as pages_bp
-from app.api.routes import catalog, people, responses
+from app.api.routes import catalog, hooks, loop, people, responses
 from app.extensions import csrf
 
-RESOURCES = (people.bp, responses.bp, catalog.bp)
+RESOURCES = (people.bp, responses.bp, catalog.bp, loop.bp, hooks.bp)
 docs_bp = Blueprint("api_docs", __name__, url_prefix=API_PREFIX)
 
 

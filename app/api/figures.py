@@ -1,29 +1,24 @@
 """NPS / CSAT / CES by time bucket and segment, with the 95% intervals of app/metrics.py.
 
-SQL groups by UTC day and segment (a few thousand rows at most); days are folded into weeks or months
-here, so one query serves every bucket size on SQLite and PostgreSQL alike.
+Read from the response rollups (local day × survey × account × kind, a count per score; kept by triggers
+in each answer's transaction), so the figures cost the same at a million responses as at a thousand, and
+days are the workspace's local days. Days are folded into weeks (Monday) or months here.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.metrics import mean, nps, score_aggregates, share
-from app.models import Account, Response, SurveyKind
+from app.metrics import mean, nps, share
+from app.models import SCORE_VALUES, Account, ResponseRollup, SurveyKind
+from app.workspace_settings import workspace_timezone
 
 SEGMENTS = {"tier": Account.tier, "plan": Account.plan, "lifecycle_stage": Account.lifecycle_stage}
-MAX_DAYS = 3 * 366
-
-
-def _day_column() -> sa.ColumnElement[Any]:
-    if db.engine.dialect.name == "sqlite":
-        return sa.func.date(Response.created_at)
-    return sa.cast(sa.func.timezone("UTC", Response.created_at), sa.Date)
 
 
 def _bucket(day: date, size: str) -> date:
@@ -34,54 +29,53 @@ def _bucket(day: date, size: str) -> date:
     return day
 
 
-def _score(kind: SurveyKind, c: dict[str, float]) -> dict[str, Any]:
-    n = int(c["n"])
+def _score(kind: SurveyKind, counts: list[int]) -> dict[str, Any]:
+    """The metric of one cell from its count per score (index = score)."""
+    n = sum(counts)
     if kind == SurveyKind.NPS:
-        s = nps(int(c["promoters"]), int(c["passives"]), int(c["detractors"]))
+        p, pa, d = sum(counts[9:11]), sum(counts[7:9]), sum(counts[0:7])
+        s = nps(p, pa, d)
+        extra: dict[str, Any] = {"promoters": p, "passives": pa, "detractors": d}
     elif kind == SurveyKind.CSAT:
-        s = share(int(c["csat_hits"]), n)
+        s, extra = share(sum(counts[4:6]), n), {}
     else:
-        s = mean(float(c["total"]), float(c["total_sq"]), n)
-    out = {"value": s.value, "n": s.n, "low": s.low, "high": s.high, "flagged": s.flagged}
-    if kind == SurveyKind.NPS:
-        out.update(
-            promoters=int(c["promoters"]), passives=int(c["passives"]), detractors=int(c["detractors"])
-        )
-    if kind == SurveyKind.CES:
-        out["easy_share"] = share(int(c["ces_hits"]), n).value
-    return out
+        total = sum(i * c for i, c in enumerate(counts))
+        total_sq = sum(i * i * c for i, c in enumerate(counts))
+        s, extra = mean(float(total), float(total_sq), n), {"easy_share": share(sum(counts[5:8]), n).value}
+    return {"value": s.value, "n": s.n, "low": s.low, "high": s.high, "flagged": s.flagged, **extra}
 
 
 def metrics(
     kind: str, bucket: str, segment: str | None, start: date, end: date, survey: int | None
 ) -> dict[str, Any]:
-    """The metric of ``kind`` per bucket (and per segment value) over [start, end]."""
+    """The metric of ``kind`` per bucket (and per segment value) over the local days [start, end]."""
     kind_enum = SurveyKind(kind)
-    day = _day_column().label("day")
-    seg = SEGMENTS.get(segment or "", Response.account_id if segment == "account" else None)
-    cols: list[Any] = [day, *score_aggregates(Response.score)]
-    stmt = sa.select(*cols, *([seg.label("segment")] if seg is not None else [])).where(
-        Response.kind == kind_enum,
-        Response.score.is_not(None),
-        Response.created_at >= datetime.combine(start, time(), UTC),
-        Response.created_at < datetime.combine(end + timedelta(days=1), time(), UTC),
+    r = ResponseRollup
+    seg: Any = SEGMENTS.get(segment or "")
+    if segment == "account":
+        seg = sa.case((r.account_key == 0, None), else_=r.account_key)
+    columns = [getattr(r, f"s{v}") for v in SCORE_VALUES]
+    stmt = sa.select(
+        r.day, *([seg.label("segment")] if seg is not None else []), *[sa.func.sum(c) for c in columns]
     )
+    stmt = stmt.where(r.kind == kind_enum.value, r.day >= start, r.day <= end)
     if survey is not None:
-        stmt = stmt.where(Response.survey_id == survey)
+        stmt = stmt.where(r.survey_id == survey)
     if segment in SEGMENTS:
-        stmt = stmt.join(Account, Account.id == Response.account_id, isouter=True)
-    stmt = stmt.group_by(day, *([seg] if seg is not None else []))
-    sums: dict[tuple[date, Any], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    keys = ("n", "promoters", "passives", "detractors", "csat_hits", "ces_hits", "total", "total_sq")
+        stmt = stmt.join(Account, Account.id == r.account_key, isouter=True)
+    stmt = stmt.group_by(r.day, *([seg] if seg is not None else []))
+    cells: dict[tuple[date, Any], list[int]] = defaultdict(lambda: [0] * len(SCORE_VALUES))
     for row in db.session.execute(stmt):
-        d = row.day if isinstance(row.day, date) else date.fromisoformat(str(row.day))
-        value = getattr(row, "segment", None)
+        day = row[0] if isinstance(row[0], date) else date.fromisoformat(str(row[0]))
+        value = row[1] if seg is not None else None
         value = getattr(value, "value", value)
-        target = sums[(_bucket(d, bucket), value)]
-        for k in keys:
-            target[k] += float(getattr(row, k) or 0)
+        counts = row[2:] if seg is not None else row[1:]
+        target = cells[(_bucket(day, bucket), value)]
+        for i, c in enumerate(counts):
+            target[i] += int(c or 0)
     rows = [
         {"bucket": b.isoformat(), "segment": s, **_score(kind_enum, c)}
-        for (b, s), c in sorted(sums.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))
+        for (b, s), c in sorted(cells.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))
     ]
-    return {"kind": kind, "bucket": bucket, "segment": segment, "timezone": "UTC", "rows": rows}
+    zone = workspace_timezone().key
+    return {"kind": kind, "bucket": bucket, "segment": segment, "timezone": zone, "rows": rows}

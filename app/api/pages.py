@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -34,21 +34,19 @@ def index() -> ResponseReturnValue:
     form.scopes.choices = [
         (s, f"{s}: {tokens.SCOPES[s][0]}") for s in tokens.allowed_scopes(current_user.role)
     ]
-    secret = None
+    # Post/redirect/get: the new secret rides in the session to the next page view only, so a reload
+    # neither makes a second token nor shows the secret again.
+    secret = session.pop("new_api_token", None) if request.method == "GET" else None
     status = 200
     if form.validate_on_submit():
         try:
-            secret = tokens.create_token(
-                current_user, form.name.data, form.scopes.data, current_user.id
-            ).secret
+            made = tokens.create_token(current_user, form.name.data, form.scopes.data, current_user.id)
         except tokens.TokenError as exc:
             form.scopes.errors = [*form.scopes.errors, str(exc)]
             status = 422
         else:
-            form = TokenForm(formdata=None)
-            form.scopes.choices = [
-                (s, f"{s}: {tokens.SCOPES[s][0]}") for s in tokens.allowed_scopes(current_user.role)
-            ]
+            session["new_api_token"] = made.secret
+            return redirect(url_for("api_tokens.index")), 303
     elif request.method == "POST":
         status = 422
     mine = tokens.user_tokens(current_user.id)

@@ -281,8 +281,8 @@ class MetricsArgs(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(["nps", "csat", "ces"]))
     bucket = fields.String(load_default="week", validate=validate.OneOf(["day", "week", "month"]))
     segment = fields.String(validate=validate.OneOf(["tier", "plan", "lifecycle_stage", "account"]))
-    start = fields.Date(metadata={"description": "First day (UTC); default 90 days ago"})
-    end = fields.Date(metadata={"description": "Last day (UTC); default today"})
+    start = fields.Date(metadata={"description": "First local day (workspace zone); default 90 days ago"})
+    end = fields.Date(metadata={"description": "Last local day; default today"})
     survey = fields.Integer(validate=validate.Range(1, 2**31 - 1))
 
 
@@ -360,3 +360,106 @@ class SendPage(PageSchema):
     """A page of sends."""
 
     items = fields.List(fields.Nested(SendSchema), required=True)
+
+
+class EndpointInSchema(Strict):
+    """A webhook receiver: its URL and the events it wants (none: every event)."""
+
+    url = fields.String(required=True, validate=validate.Length(1, 2000))
+    events = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list)
+    description = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class EndpointSchema(Schema):
+    """A webhook endpoint (its secret only in the answer that creates it)."""
+
+    id = fields.Integer(required=True)
+    url = fields.String()
+    events = fields.List(fields.String())
+    description = fields.String()
+    state = fields.String(attribute="state.value")
+    secret = fields.String(
+        metadata={"description": "whsec_ secret; returned only when the endpoint is created"}
+    )
+    created_at = fields.AwareDateTime()
+
+
+class EndpointList(Schema):
+    """Every webhook endpoint."""
+
+    items = fields.List(fields.Nested(EndpointSchema), required=True)
+
+
+class ContactExportSchema(Schema):
+    """Everything stored about a contact."""
+
+    contact = fields.Dict(required=True)
+    account = fields.Dict(allow_none=True)
+    responses = fields.List(fields.Dict())
+    invitations = fields.List(fields.Dict())
+    exported_at = fields.String()
+
+
+class FollowUpArgs(PageArgs):
+    """Filter follow-ups by state."""
+
+    state = fields.String(validate=validate.OneOf(["open", "contacted", "resolved", "reopened", "overdue"]))
+
+
+class FollowUpSchema(Schema):
+    """A follow-up (closing the loop on a response)."""
+
+    id = fields.Integer(required=True)
+    response_id = fields.Integer()
+    contact_id = fields.Integer(allow_none=True)
+    account_id = fields.Integer(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
+    state = fields.String(attribute="state.value")
+    reason = fields.String()
+    due_at = fields.AwareDateTime(allow_none=True)
+    contacted_at = fields.AwareDateTime(allow_none=True)
+    resolved_at = fields.AwareDateTime(allow_none=True)
+    resolution_code = fields.String(allow_none=True)
+    escalation_level = fields.Integer()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class FollowUpPage(PageSchema):
+    """A page of follow-ups, oldest change first."""
+
+    items = fields.List(fields.Nested(FollowUpSchema), required=True)
+
+
+class FollowUpActionSchema(Strict):
+    """One action on a follow-up, as in the app: contacted, resolve, reopen, assign or note."""
+
+    action = fields.String(
+        required=True, validate=validate.OneOf(["contacted", "resolve", "reopen", "assign", "note"])
+    )
+    note = fields.String(validate=validate.Length(max=5000))
+    channel = fields.String(validate=validate.Length(max=30))
+    code = fields.String(
+        validate=validate.Length(max=30), metadata={"description": "resolution code (resolve)"}
+    )
+    loop = fields.String(validate=validate.OneOf(["inner", "outer"]))
+    root_topic_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
+    assignee_id = fields.Integer(validate=validate.Range(1, 2**31 - 1))
+
+
+class HealthPointSchema(Schema):
+    """One health snapshot of an account."""
+
+    as_of = fields.Date()
+    score = fields.Integer()
+    band = fields.String(attribute="band.value")
+    drivers = fields.Dict()
+    components = fields.Dict()
+
+
+class HealthSchema(Schema):
+    """An account's latest health and its history (newest first)."""
+
+    account_id = fields.Integer(required=True)
+    latest = fields.Nested(HealthPointSchema, allow_none=True)
+    history = fields.List(fields.Nested(HealthPointSchema), required=True)

@@ -31,6 +31,7 @@ from app.models import (
     followup_responses,
     utcnow,
 )
+from app.webhooks import services as webhooks
 from app.workspace_settings import get_setting
 
 log = logging.getLogger(__name__)
@@ -171,6 +172,7 @@ def _open(response: Response, rule_id: int, rule_name: str, notify: bool) -> Fol
     event = workflow.record(followup, "opened", None, to_value=owner.email if owner else None, note=rule_name)
     if notify:
         workflow.notify_assignee(followup, event.id, "opened")
+    webhooks.emit("followup.opened", workflow.event_data(followup), followup.contact_id, followup.response_id)
     return followup
 
 

@@ -17,6 +17,7 @@ from app.followups.emails import alert_email
 from app.followups.sla import Calendar
 from app.mail.queries import is_suppressed
 from app.models import OPEN_STATES, FollowUp, FollowUpEvent, FollowUpState, Role, Topic, User, utcnow
+from app.webhooks import services as webhooks
 from app.workspace_settings import get_setting, workspace_timezone
 
 RESOLUTION_CODES: dict[str, str] = {
@@ -141,7 +142,22 @@ def resolve(
     followup.contacted_at = followup.contacted_at or followup.resolved_at  # resolving implies contact
     followup.resolution_code, followup.resolution_note = code, note
     followup.loop, followup.root_topic_id = loop, root_topic_id
+    webhooks.emit("followup.resolved", event_data(followup), followup.contact_id, followup.response_id)
     return followup
+
+
+def event_data(followup: FollowUp) -> dict:
+    """What a follow-up webhook event carries (no notes: they are staff words about a person)."""
+    return {
+        "id": followup.id,
+        "response_id": followup.response_id,
+        "contact_id": followup.contact_id,
+        "account_id": followup.account_id,
+        "state": followup.state,
+        "reason": followup.reason,
+        "resolution_code": followup.resolution_code,
+        "due_at": followup.due_at,
+    }
 
 
 def reopen(followup_id: int, actor_id: int | None, note: str | None, notify: bool = True) -> FollowUp:

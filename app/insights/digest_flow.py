@@ -21,6 +21,7 @@ from app.insights.emails import render_digest
 from app.insights.periods import Period
 from app.insights.teams import followed_topic_ids, team_zone
 from app.models import DeliveryState, Digest, DigestState, Team, utcnow
+from app.webhooks import services as webhooks
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,17 @@ def settle(digest_id: int) -> DigestState | None:
     else:
         digest.state = DigestState.SENT
     digest.sent_at = utcnow()
+    if digest.state == DigestState.SENT:
+        webhooks.emit(
+            "digest.sent",
+            {
+                "id": digest.id,
+                "team_id": digest.team_id,
+                "period_start": digest.period_start,
+                "period_end": digest.period_end,
+                "sent_at": digest.sent_at,
+            },
+        )
     db.session.commit()
     return digest.state
 

@@ -37,6 +37,19 @@ class SettingsForm(FlaskForm):
         description="A detractor (NPS 0–6) at an account with at least this ARR emails the teams following "
         "its topics, once per account and day. 0 turns these alerts off.",
     )
+    retention_months = IntegerField(
+        "Keep responses for (months)",
+        validators=[NumberRange(min=0, max=240)],
+        description="Older responses are anonymised or deleted every night; the count goes to the audit log. "
+        "0 keeps them forever.",
+    )
+    retention_mode = SelectField(
+        "After that",
+        choices=[
+            ("anonymise", "Anonymise (keep scores, drop comments and who answered)"),
+            ("delete", "Delete"),
+        ],
+    )
     timezone = SelectField(
         "Time zone",
         choices=sorted(available_timezones() - {"localtime", "Factory"}),

@@ -58,6 +58,7 @@ class WebhookMessage(Base):
     event_type: Mapped[str] = mapped_column(sa.String(40), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     contact_id: Mapped[int | None] = mapped_column(index=True)  # whose data it carries, for erasure
+    response_id: Mapped[int | None] = mapped_column(index=True)  # the response it carries, for erasure
     fanned_out: Mapped[bool] = mapped_column(default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

@@ -37,6 +37,7 @@ from app.models import (
     utcnow,
 )
 from app.surveys.queries import InvitationRef, invitation_ref
+from app.webhooks import services as webhooks
 
 SCANNER_WINDOW = timedelta(seconds=10)  # two different score links within this: not a person
 SCANNER_HOLD = timedelta(seconds=60)  # after a flag, the page's automatic save waits for a real press
@@ -191,6 +192,9 @@ def _finish(outcome: Submission, analyse: bool) -> Submission:
         response.score,
         response.analysis_state == AnalysisState.PENDING,
     )
+    if outcome.created or outcome.changed:  # in this transaction: the outbox row commits with the answer
+        event = "response.created" if outcome.created else "response.updated"
+        webhooks.emit(event, webhooks.response_data(response), response.contact_id, response_id)
     db.session.commit()
     if analyse and pending:
         analysis.enqueue_tagging([response_id])  # follow-up rules run once it is analysed
@@ -373,6 +377,7 @@ def unsubscribe(invitation: Invitation) -> bool:
     changed = contact.unsubscribed_at is None
     if changed:
         contact.unsubscribed_at = utcnow()
+        webhooks.emit("contact.unsubscribed", webhooks.contact_data(contact), contact.id)
     mail.suppress(contact.email, "unsubscribe")
     db.session.commit()
     return changed

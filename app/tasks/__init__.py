@@ -5,6 +5,16 @@ that name through ``app.queue`` and never import this package. Importing it decl
 ``create_app`` does so that ``app.queue`` knows each job's queue, timeout and retries.
 """
 
-from app.tasks import accounts, analysis, followups, health, insights, mail
+from app.tasks import accounts, analysis, api, dataprotection, followups, health, insights, mail, webhooks
 
-__all__ = ["accounts", "analysis", "followups", "health", "insights", "mail"]
+__all__ = [
+    "accounts",
+    "analysis",
+    "api",
+    "dataprotection",
+    "followups",
+    "health",
+    "insights",
+    "mail",
+    "webhooks",
+]

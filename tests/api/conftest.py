@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 
 from app.extensions import db
+from tests.webhooks.conftest import loopback_allowed, receiver  # noqa: F401  (fixtures for test_hooks)
 
 
 class ApiClient:

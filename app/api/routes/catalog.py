@@ -30,6 +30,7 @@ from app.api.schemas import (
 from app.extensions import db
 from app.models import Contact, Send, Survey, Tombstone, Topic, utcnow
 from app.surveys import services as surveys
+from app.workspace_settings import workspace_timezone
 
 bp = blueprint("catalog", "Surveys, sends, topics, metrics, unsubscribes, bounces and tombstones")
 
@@ -110,7 +111,7 @@ def list_topics():
 @bp.response(200, MetricsSchema)
 def get_metrics(args: dict[str, Any]):
     """NPS, CSAT or CES per day, week or month, optionally per segment, with 95% intervals."""
-    end = args.get("end") or utcnow().date()
+    end = args.get("end") or utcnow().astimezone(workspace_timezone()).date()
     start = args.get("start") or end - timedelta(days=90)
     if start > end:
         fail(422, "start must be on or before end.")

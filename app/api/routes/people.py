@@ -15,11 +15,13 @@ from app.api.schemas import (
     AccountSchema,
     BulkContactsSchema,
     BulkResultSchema,
+    ContactExportSchema,
     ContactInSchema,
     ContactPage,
     ContactSchema,
     PageArgs,
 )
+from app.dataprotection import services as dataprotection
 from app.extensions import db
 from app.models import Account, Contact
 
@@ -139,3 +141,26 @@ def get_contact(contact_id: int):
 def update_contact(data: dict[str, Any], contact_id: int):
     """Change some fields of a contact."""
     return people.save_contact(_get(Contact, contact_id, "contact"), data, actor_id())
+
+
+@bp.route("/contacts/<int:contact_id>/export", methods=["GET"])
+@scoped("privacy")
+@bp.response(200, ContactExportSchema)
+def export_contact(contact_id: int):
+    """Everything stored about a contact (a data-subject access request); audited."""
+    try:
+        return dataprotection.export_contact(contact_id, actor_id())
+    except dataprotection.NotFound:
+        fail(404, f"No contact with id {contact_id}.")
+
+
+@bp.route("/contacts/<int:contact_id>", methods=["DELETE"])
+@scoped("privacy")
+@bp.response(204)
+def erase_contact(contact_id: int):
+    """Erase a contact and every trace of them (responses anonymised, the address kept only as a suppression
+    hash); a tombstone appears in /tombstones. Erasing again is a no-op; an unknown id is 404."""
+    try:
+        dataprotection.erase_contact(contact_id, actor_id())
+    except dataprotection.NotFound:
+        fail(404, f"No contact with id {contact_id}.")

@@ -1,0 +1,1 @@
+"""Data protection: contact export and erasure, retention, and the audit log page."""
