@@ -115,7 +115,7 @@ def test_a_detractor_at_a_large_account_alerts_its_teams_with_the_evidence(big_d
     assert (
         "jane@globex.example" not in e["comment"] and "Jane" not in e["comment"] and "[EMAIL]" in e["comment"]
     )
-    assert e["url"] == f"/tagging/responses/{big_detractor['response'].id}"
+    assert e["url"] == f"/responses/{big_detractor['response'].id}"
     msg = parse(db.session.execute(sa.select(OutboxMessage.raw)).scalars().first())
     for subtype in ("plain", "html"):
         body = part(msg, subtype)

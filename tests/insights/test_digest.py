@@ -128,7 +128,7 @@ def test_the_scheduled_digest_covers_the_local_dst_week_and_says_what_happened(w
     assert len(accounts) == len(set(accounts)) and 2 <= len(theme["verbatims"]) <= 3  # one per account
     quoted = " ".join(v["text"] for v in theme["verbatims"])
     assert "[NAME] [NAME] here: the invoice export is broken again, call me at [EMAIL]" in quoted
-    assert all(v["url"].startswith("/tagging/responses/") for v in theme["verbatims"])
+    assert all(v["url"].startswith("/responses/") for v in theme["verbatims"])
     assert c["revenue"]["total"] == 340_000 and c["revenue"]["accounts"][0]["name"] == "Globex"
     assert c["closed"]["count"] == 1  # resolved this week; not last week's, not the open one
 
