@@ -14,6 +14,7 @@ from app.health import inputs, model
 from app.metrics import NpsCounts, shrunk_nps
 from app.models import Account, HealthBand, HealthSnapshot, Response, ResponseRollup, SurveyKind, utcnow
 from app.trends.queries import Counts, grouped_counts
+from app.webhooks import services as webhooks
 from app.workspace_settings import workspace_timezone
 
 NPS_WINDOW_DAYS = 365
@@ -127,6 +128,8 @@ def recompute_health(as_of: datetime | None = None, account_ids: list[int] | Non
     month_ago = _snapshots_before(ids, day - timedelta(days=29))
     weights = {c.key: c.weight for c in model.COMPONENTS}
     bands: dict[str, int] = {}
+    today = _bands_on(ids, day)  # a second run today compares with today's first, so a change is told once
+    changes: list[tuple[dict[str, Any], None, None]] = []
     if ids:
         db.session.execute(
             sa.delete(HealthSnapshot).where(HealthSnapshot.account_id.in_(ids), HealthSnapshot.as_of == day)
@@ -150,8 +153,38 @@ def recompute_health(as_of: datetime | None = None, account_ids: list[int] | Non
             )
         )
         bands[band] = bands.get(band, 0) + 1
+        was = today.get(account_id) or (prior.band.value if prior else None)
+        if was is not None and was != band:
+            changes.append((_band_change(account_id, day, was, band, health), None, None))
+    if changes:
+        webhooks.emit_many("health.changed", changes)  # in this transaction: the outbox rule
     db.session.flush()
     return bands
+
+
+def _bands_on(ids: list[int], day: date) -> dict[int, str]:
+    """The band of each account's snapshot of ``day``, where one exists."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(HealthSnapshot.account_id, HealthSnapshot.band).where(
+            HealthSnapshot.account_id.in_(ids), HealthSnapshot.as_of == day
+        )
+    )
+    return {account_id: band.value for account_id, band in rows}
+
+
+def _band_change(account_id: int, day: date, was: str, band: str, health: model.Health) -> dict[str, Any]:
+    """The ``health.changed`` event's data: the account, the day and the band it left and entered."""
+    return {
+        "account_id": account_id,
+        "as_of": day.isoformat(),
+        "previous_band": was,
+        "band": band,
+        "score": None if health.score is None else round(health.score),
+        "coverage": health.coverage,
+        "model_version": model.VERSION,
+    }
 
 
 def _snapshots_before(ids: list[int], day: date) -> dict[int, HealthSnapshot]:

@@ -130,3 +130,50 @@ def test_account_page_shows_health_with_its_why_and_components(viewer_client, ro
 def test_account_page_without_snapshots_says_how_they_come(viewer_client, rows):
     (account_id,) = rows(lambda: [make_account()])
     assert "No health snapshot yet" in viewer_client.get(f"/accounts/{account_id}").get_data(as_text=True)
+
+
+def test_a_band_change_is_told_to_webhooks_once(db_session):
+    from app.models import WebhookEndpoint, WebhookMessage
+    from app.webhooks.signing import new_secret
+
+    db.session.add(
+        WebhookEndpoint(url="https://hooks.example.com/x", events=["health.changed"], secret=new_secret())
+    )
+    # NPS, CSAT, follow-ups and renewal measured: over half the weight, so a real band
+    nps, csat = make_survey("nps"), make_survey("csat")
+    acct = make_account(renewal_date=date(2026, 9, 1))
+    for k in range(6):
+        make_response(
+            nps, score=10, account=acct, contact=make_contact(acct), created_at=AS_OF - timedelta(days=60 + k)
+        )
+        make_response(csat, score=5, account=acct, created_at=AS_OF - timedelta(days=60 + k))
+    recompute_health(AS_OF - timedelta(days=30), [acct.id])
+    first = db.session.execute(
+        sa.select(HealthSnapshot.band).where(HealthSnapshot.account_id == acct.id)
+    ).scalar()
+    for k in range(12):
+        make_response(
+            nps,
+            score=0,
+            account=acct,
+            contact=make_contact(acct),
+            created_at=AS_OF - timedelta(days=2, hours=k),
+        )
+        make_response(csat, score=1, account=acct, created_at=AS_OF - timedelta(days=2, hours=k))
+    recompute_health(AS_OF, [acct.id])
+    recompute_health(AS_OF, [acct.id])  # the day's second run: same band, nothing more to tell
+    latest = db.session.execute(
+        sa.select(HealthSnapshot.band).where(
+            HealthSnapshot.account_id == acct.id, HealthSnapshot.as_of == date(2026, 6, 1)
+        )
+    ).scalar()
+    told = (
+        db.session.execute(sa.select(WebhookMessage).where(WebhookMessage.event_type == "health.changed"))
+        .scalars()
+        .all()
+    )
+    assert first != latest
+    assert [(m.payload["data"]["previous_band"], m.payload["data"]["band"]) for m in told] == [
+        (first.value, latest.value)
+    ]
+    assert told[0].payload["data"]["account_id"] == acct.id
