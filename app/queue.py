@@ -26,7 +26,7 @@ import fakeredis
 import redis
 from flask import Flask, current_app, has_app_context
 from rq import Callback, Queue, Retry
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from app.extensions import db
@@ -268,7 +268,7 @@ def job_is_live(job_id: str, timeout: int) -> bool:
     try:
         job = Job.fetch(job_id, connection=redis_connection())
         status = job.get_status()
-    except NoSuchJobError:
+    except (NoSuchJobError, InvalidJobOperation):  # gone, or deleted between the fetch and the status read
         return False
     if status in WAITING:
         return True
@@ -279,10 +279,14 @@ def job_is_live(job_id: str, timeout: int) -> bool:
 
 
 def _status(job_id: str) -> JobStatus | None:
-    """A job's status, or None when it does not exist."""
+    """A job's status, or None when it does not exist.
+
+    Another process may delete the job between the fetch and the status read (``_discard`` of a finished
+    slot, or its result expiring): RQ then raises InvalidJobOperation, which means "gone" here too.
+    """
     try:
         return Job.fetch(job_id, connection=redis_connection()).get_status()
-    except NoSuchJobError:
+    except (NoSuchJobError, InvalidJobOperation):
         return None
 
 

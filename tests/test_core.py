@@ -190,3 +190,21 @@ def test_links_point_at_the_served_port_in_development(tmp_path):
     )
     with pytest.raises(RuntimeError, match="PORT"):
         load_config(base | {"PORT": "fifty"})
+
+
+def test_a_job_deleted_between_its_fetch_and_its_status_read_counts_as_gone(app, monkeypatch):
+    """Two web workers share a coalesced slot: one may delete a finished job while the other reads its
+    status. RQ then raises InvalidJobOperation; the queue must treat the job as gone (a CI run had a 500)."""
+    from rq.job import Job
+
+    from app import queue
+
+    with app.app_context():
+        conn = queue.redis_connection()
+        job = Job.create(func=print, id="gone-between-reads", connection=conn)
+        job.save()
+        fetched = Job.fetch("gone-between-reads", connection=conn)
+        job.delete()  # the other worker's _discard, after this one's fetch
+        monkeypatch.setattr(Job, "fetch", classmethod(lambda cls, job_id, connection=None: fetched))
+        assert queue._status("gone-between-reads") is None
+        assert queue.job_is_live("gone-between-reads", 60) is False
