@@ -4,6 +4,8 @@ topic list link to what they show, for every role."""
 
 from __future__ import annotations
 
+import re
+
 from app.extensions import db
 from app.insights import links
 from app.models import FollowUp, FollowUpEvent, FollowUpState, Mention, MentionSource, ResponseIntent, utcnow
@@ -75,6 +77,8 @@ def test_the_response_page_shows_the_whole_story_to_every_role(app, viewer_clien
         assert "complaint" in page and "intent=complaint" in page
         assert f'href="/followups/{w["f"]}"' in page and "Called Dana" in page and "Fox Mulder" in page
         assert "band=detractor" in page  # the score opens its band
+        assert page.count("Follow-up history") == 1  # once, in the page body: not in the title or heading
+        assert re.search(r"<title>Response #\d+ · Clearloop</title>", page)
 
 
 def test_the_old_response_url_redirects_and_links_point_at_the_new_one(app, viewer_client):
