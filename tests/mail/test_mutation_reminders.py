@@ -1,5 +1,7 @@
-"""Reminder edges the mutation run (docs/mutation.md) showed unguarded: a claimed reminder another worker
-already settled, expiry at the very instant of sending, and the stored reason of each failure kind."""
+"""Reminder edges the mutation run (docs/mutation.md) showed unguarded: which sends and contacts are
+claimed, each cut-off at its exact instant, the claim limit across sends and the default batch, a claimed
+reminder another worker already settled, expiry at the very instant of sending, and the stored reason of
+each failure kind."""
 
 from __future__ import annotations
 
@@ -15,12 +17,14 @@ from app.models import DeliveryState, Invitation, OutboxMessage, SendStatus, utc
 from tests.factories import make_invitation, make_send, make_survey
 
 
-def _due(**kw) -> Invitation:
+def _due(n: int = 1, send_kw: dict | None = None, **kw) -> Invitation:
     survey = make_survey()
-    send = make_send(survey, reminder_delay_days=3, status=SendStatus.COMPLETED)
-    inv, _ = make_invitation(survey, send=send, sent_at=utcnow() - timedelta(days=4), **kw)
+    send_kw = {"reminder_delay_days": 3, "status": SendStatus.COMPLETED, **(send_kw or {})}
+    send = make_send(survey, **send_kw)
+    kw.setdefault("sent_at", utcnow() - timedelta(days=4))
+    invs = [make_invitation(survey, send=send, **kw)[0] for _ in range(n)]
     db.session.commit()
-    return inv
+    return invs[0] if n == 1 else invs
 
 
 def _reminders() -> list[OutboxMessage]:
@@ -84,3 +88,57 @@ def test_a_failed_reminder_keeps_its_reason_cut_at_500_characters(app, monkeypat
         inv = _fresh(inv)
         assert inv.reminder_state == DeliveryState(state) and inv.reminder_sent_at is None
         assert inv.error == f"reminder: {exc}"[:500] and len(inv.error) == 500
+
+
+@pytest.mark.parametrize("status", [SendStatus.SCHEDULED, SendStatus.CANCELLED])
+def test_no_reminders_for_a_cancelled_or_not_started_send(app, status):
+    with app.app_context():
+        _due(send_kw={"status": status})
+        running = _due(send_kw={"status": SendStatus.SENDING})
+        assert reminders.claim_due_reminders(10) == [running.id]
+
+
+def test_a_send_past_its_own_expiry_gets_no_reminders_even_if_invitations_run_later(app):
+    with app.app_context():
+        _due(send_kw={"expires_at": utcnow() - timedelta(minutes=1)})
+        assert reminders.claim_due_reminders(10) == []
+
+
+def test_a_bounced_or_unsubscribed_contact_is_not_even_claimed(app):
+    with app.app_context():
+        bounced, unsubscribed, fine = _due(), _due(), _due()
+        bounced.contact.bounced_at = utcnow()
+        unsubscribed.contact.unsubscribed_at = utcnow()
+        db.session.commit()
+        assert reminders.claim_due_reminders(10) == [fine.id]
+        assert _fresh(bounced).reminder_state is None and _fresh(unsubscribed).reminder_state is None
+
+
+def test_each_cut_off_at_its_exact_instant(app, monkeypatch):
+    """Due at exactly the delay; not once the invitation or the send expires at this very instant."""
+    with app.app_context():
+        now = utcnow()
+        monkeypatch.setattr(reminders, "utcnow", lambda: now)
+        due = _due(sent_at=now - timedelta(days=3))
+        _due(sent_at=now - timedelta(days=3) + timedelta(microseconds=1))  # a microsecond short
+        _due(expires_at=now)
+        _due(send_kw={"expires_at": now})
+        assert reminders.claim_due_reminders(10) == [due.id]
+
+
+def test_the_claim_stops_at_its_limit_within_and_across_sends(app):
+    with app.app_context():
+        first = _due()
+        second = _due(n=3)
+        assert reminders.claim_due_reminders(2) == [first.id, second[0].id]
+        assert reminders.claim_due_reminders(1) == [second[1].id]
+        assert reminders.claim_due_reminders(5) == [second[2].id]
+
+
+def test_one_run_sends_at_most_ten_batches_of_reminders(app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_BATCH_SIZE", 1)
+    with app.app_context():
+        _due(n=11)
+        assert reminders.send_reminders() == {"sent": 10}
+        assert len(_reminders()) == 10
+        assert reminders.send_reminders() == {"sent": 1}
