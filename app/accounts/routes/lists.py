@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 
 from app.access import roles_required, staff_required
 from app.accounts import bp
+from app.accounts.arr import arr_history
 from app.accounts.forms import LANGUAGE_NAMES, LIFECYCLE_LABELS, TIER_LABELS, AccountForm, ContactForm
 from app.accounts.queries import (
     CONTACT_STATUSES,
@@ -82,6 +83,7 @@ def account(account_id: int) -> ResponseReturnValue:
         d=detail,
         renewal_in=renewal_in_days(detail.account),
         health=account_health(account_id),
+        arr_changes=arr_history(account_id),
     )
 
 
