@@ -1,7 +1,7 @@
 """health model versions and overrides
 
 Revision ID: cs1_0001
-Revises: api_0002
+Revises: cs2_0001
 Create Date: 2026-12-06 17:22:05.043406
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'cs1_0001'
-down_revision = 'api_0002'
+down_revision = 'cs2_0001'
 branch_labels = None
 depends_on = None
 
