@@ -16,6 +16,7 @@ from app.access import roles_required, staff_required
 from app.accounts import bp
 from app.accounts.arr import arr_history
 from app.accounts.forms import LANGUAGE_NAMES, LIFECYCLE_LABELS, TIER_LABELS, AccountForm, ContactForm
+from app.accounts.listing import HEALTH_BANDS
 from app.accounts.queries import (
     CONTACT_STATUSES,
     AccountFilters,
@@ -70,7 +71,13 @@ def index() -> ResponseReturnValue:
     """The accounts list."""
     filters = _filters(AccountFilters)
     page = list_accounts(filters)
-    return render_template("accounts/index.html", page=page, f=filters, choices=account_filter_choices())
+    return render_template(
+        "accounts/index.html",
+        page=page,
+        f=filters,
+        choices=account_filter_choices(),
+        health_bands=HEALTH_BANDS,
+    )
 
 
 @bp.route("/accounts/<int:account_id>")
