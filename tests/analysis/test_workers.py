@@ -116,7 +116,7 @@ def test_a_real_worker_tags_200_responses(app, redis_app, worker_process, clean_
         assert_tagged_exactly_once(ids)
 
 
-def _wait_for_started(conn, timeout: float = 30) -> str:
+def _wait_for_started(conn, timeout: float = 90) -> str:  # a worker starts in 20 s at load 12
     registry = StartedJobRegistry(queue=Queue("nlp", connection=conn))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
