@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 
 from app.access import staff_required
 from app.accounts import bp
+from app.accounts import portfolio as views
 from app.accounts.arr import retention_report
 
 RETENTION_MONTHS = {3: "3 months", 6: "6 months", 12: "12 months", 24: "24 months"}
@@ -26,6 +27,7 @@ def portfolio() -> ResponseReturnValue:
             months=12,
             periods=RETENTION_MONTHS,
             retention=None,
+            bands=None,
         ), 400
     return render_template(
         "accounts/portfolio.html",
@@ -33,4 +35,9 @@ def portfolio() -> ResponseReturnValue:
         months=months,
         periods=RETENTION_MONTHS,
         retention=retention_report(months),
+        bands=views.arr_by_band(),
+        renewals=views.renewals_at_risk(),
+        renewal_days=views.RENEWAL_DAYS,
+        stages=views.by_lifecycle(),
+        tiers=views.by_tier(),
     )
