@@ -91,8 +91,7 @@ def _bulk(table, rows: list[dict], chunk: int = 10_000, copy: bool = False) -> N
 
 def build(n: int, seed: int = 7) -> None:
     """Accounts, contacts, surveys, the default taxonomy, n responses, ~2n mentions and some intents."""
-    from app.analysis.taxonomy import seed_default_taxonomy
-
+    from app.analysis.taxonomy_store import seed_default_taxonomy
     from app.extensions import db
     from app.models import Account, Contact, Mention, Response, ResponseIntent, Survey, SurveyKind, Topic
 
@@ -202,7 +201,7 @@ def _without_indexes(conn) -> list[str]:
         "ix_responses_comment_search",
         "ix_responses_created_id",
         "ix_mentions_topic_response",
-        "ix_mentions_response_id",
+        "ix_mentions_response_topic",
     ]
     defs = [
         d

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from app.explorer.filters import Cursor, ExplorerFilters
 from app.explorer.fulltext import matches, parse_query
@@ -50,6 +50,16 @@ FOLLOWUP_STATES: dict[str, tuple[Any, ...]] = {
 }
 
 
+def subtree_ids(topic_id: int) -> sa.Select:
+    """The ids of a topic and every topic below it, as a recursive subquery: the database walks the (small)
+    tree inside the page's own statement, so a topic filter costs no extra round trip. UNION, not UNION
+    ALL: a cycle (refused by the editor) still could not loop."""
+    tree = sa.select(Topic.id).where(Topic.id == topic_id).cte("topic_subtree", recursive=True)
+    child = aliased(Topic)
+    tree = tree.union(sa.select(child.id).join(tree, child.parent_id == tree.c.id))
+    return sa.select(tree.c.id)
+
+
 def topic_subtree(topic_id: int) -> set[int]:
     """A topic and every topic below it (a parent includes its children)."""
     children: dict[int | None, list[int]] = {}
@@ -75,9 +85,9 @@ def resolve(filters: ExplorerFilters) -> ExplorerFilters:
     return replace(filters, **dict.fromkeys(gone)) if gone else filters
 
 
-def _local_midnight(day: Any) -> datetime:
+def _local_midnight(day: Any, zone: Any = None) -> datetime:
     """The UTC instant a workspace-local day starts."""
-    return datetime.combine(day, time(), workspace_timezone()).astimezone(UTC)
+    return datetime.combine(day, time(), zone or workspace_timezone()).astimezone(UTC)
 
 
 def _mention_condition(filters: ExplorerFilters) -> sa.ColumnElement[bool] | None:
@@ -86,7 +96,7 @@ def _mention_condition(filters: ExplorerFilters) -> sa.ColumnElement[bool] | Non
         return None
     where = [Mention.response_id == Response.id, Mention.rejected.is_(False)]
     if filters.topic is not None:
-        where.append(Mention.topic_id.in_(sorted(topic_subtree(filters.topic))))
+        where.append(Mention.topic_id.in_(subtree_ids(filters.topic)))
     if filters.mention_sentiment is not None:
         where.append(Mention.sentiment_label == filters.mention_sentiment)
     return sa.exists(sa.select(Mention.id).where(*where))
@@ -146,10 +156,11 @@ def _simple_conditions(f: ExplorerFilters) -> list[sa.ColumnElement[bool]]:
         out.append(Response.contact_id == f.contact)
     if f.lang is not None:
         out.append(Response.language == f.lang)
+    zone = workspace_timezone() if f.start is not None or f.end is not None else None  # read once
     if f.start is not None:
-        out.append(Response.created_at >= _local_midnight(f.start))
+        out.append(Response.created_at >= _local_midnight(f.start, zone))
     if f.end is not None:
-        out.append(Response.created_at < _local_midnight(f.end + timedelta(days=1)))
+        out.append(Response.created_at < _local_midnight(f.end + timedelta(days=1), zone))
     return out
 
 
