@@ -317,6 +317,10 @@ def main() -> None:
     args = parser.parse_args()
     from flask_migrate import upgrade
 
+    from benchmarks.machine import print_machine
+
+    print_machine("explorer", vars(args))
+
     from app import create_app
     from app.extensions import db
     from tests.conftest import reset_schema, test_config
