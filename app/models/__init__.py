@@ -14,7 +14,7 @@ from app.models.followups import (
     FollowUpState,
     followup_responses,
 )
-from app.models.health import HealthBand, HealthSnapshot
+from app.models.health import HealthBand, HealthModelVersion, HealthOverride, HealthSnapshot
 from app.models.responses import AnalysisState, Channel, FormCategory, Response, score_band
 from app.models.rollups import NO_ACCOUNT, SCORE_VALUES, ResponseRollup, RollupTzOffset
 from app.models.surveys import (
@@ -69,6 +69,8 @@ __all__ = [
     "FollowUpState",
     "FormCategory",
     "HealthBand",
+    "HealthModelVersion",
+    "HealthOverride",
     "HealthSnapshot",
     "IdempotencyKey",
     "ImportBatch",
