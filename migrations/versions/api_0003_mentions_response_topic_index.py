@@ -7,13 +7,13 @@ cost at a million responses). The new index leads with response_id, so every loo
 it serves too. Built and dropped CONCURRENTLY on PostgreSQL (mentions is the biggest table).
 
 Revision ID: api_0003
-Revises: cs2_0001
+Revises: cs1_0001
 """
 
 from alembic import op
 
 revision = "api_0003"
-down_revision = "cs2_0001"
+down_revision = "cs1_0001"
 branch_labels = None
 depends_on = None
 
