@@ -244,21 +244,39 @@ def page_ids(
     return list(db.session.execute(stmt).scalars())
 
 
+RELATED = (
+    selectinload(Response.contact),
+    selectinload(Response.account),
+    selectinload(Response.survey),
+    selectinload(Response.mentions).selectinload(Mention.topic),
+    selectinload(Response.intents),
+)
+
+
+def page_rows(
+    filters: ExplorerFilters,
+    size: int = PAGE_SIZE,
+    where: list[sa.ColumnElement[bool]] | None = None,
+    related: bool = True,
+) -> list[Response]:
+    """One page of responses (one more than ``size``, to know whether a next page exists) in one
+    statement: the page's ids found by the filters from the indexes, joined back to their rows (a deferred
+    join: only the page's rows are read from the table), with what a row shows loaded when ``related``."""
+    where = list(conditions(filters) if where is None else where)
+    if filters.after is not None:
+        where.append(after_cursor(filters.sort, filters.after))
+    page = sa.select(Response.id).where(*where).order_by(*order_by(filters.sort)).limit(size + 1).subquery()
+    stmt = sa.select(Response).join(page, page.c.id == Response.id).order_by(*order_by(filters.sort))
+    if related:
+        stmt = stmt.options(*RELATED)
+    return list(db.session.execute(stmt).scalars())
+
+
 def rows_for(ids: list[int]) -> list[Response]:
     """Responses by id (in that order) with what a row shows loaded: contact, account, survey, tags."""
     if not ids:
         return []
-    rows = db.session.execute(
-        sa.select(Response)
-        .where(Response.id.in_(ids))
-        .options(
-            selectinload(Response.contact),
-            selectinload(Response.account),
-            selectinload(Response.survey),
-            selectinload(Response.mentions).selectinload(Mention.topic),
-            selectinload(Response.intents),
-        )
-    ).scalars()
+    rows = db.session.execute(sa.select(Response).where(Response.id.in_(ids)).options(*RELATED)).scalars()
     by_id = {r.id: r for r in rows}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -287,8 +305,8 @@ def followups_for(ids: list[int]) -> dict[int, FollowUp]:
 def explorer_page(filters: ExplorerFilters, size: int = PAGE_SIZE) -> ExplorerPage:
     """The page the filters ask for, its next cursor and the (capped) number of matches."""
     where = conditions(filters)  # once: the topic tree and a search's readings are read for both queries
-    ids = page_ids(filters, size, where)
-    items = rows_for(ids[:size])
-    nxt = cursor_of(filters.sort, items[-1]) if len(ids) > size and items else None
+    rows = page_rows(filters, size, where)
+    items = rows[:size]
+    nxt = cursor_of(filters.sort, items[-1]) if len(rows) > size and items else None
     total, capped = count(where)
     return ExplorerPage(filters, items, nxt, total, capped, followups_for([r.id for r in items]))
