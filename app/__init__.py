@@ -28,6 +28,7 @@ from app.dataprotection.routes import bp as dataprotection_bp
 from app.explorer.routes import bp as explorer_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.followups.routes import bp as followups_bp
+from app.health.routes import bp as health_bp
 from app.insights.routes import bp as insights_bp
 from app.main.routes import bp as main_bp
 from app.outbox.routes import bp as outbox_bp
@@ -51,6 +52,7 @@ BLUEPRINTS = (
     dataprotection_bp,
     followups_bp,
     trends_bp,
+    health_bp,
 )
 
 

@@ -107,6 +107,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "MAIL_SENDING_TIMEOUT": _int(env, "MAIL_SENDING_TIMEOUT", 1800),
         # Per client IP, on every public respondent page and answer endpoint.
         "RESPOND_RATE_LIMIT": env.get("RESPOND_RATE_LIMIT", "60 per minute"),
+        # Per API token (one budget across the API); requests without a valid token, per client IP.
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "300 per minute"),
         # Webhooks: an endpoint failing without one success for this long is paused and admins emailed.
         "WEBHOOK_PAUSE_AFTER_HOURS": _int(env, "WEBHOOK_PAUSE_AFTER_HOURS", 72),
         # Test-only: webhooks may reach 127.0.0.1 (never read from the environment: never on in production).

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from app.accounts import portfolio
 from app.extensions import db
 from app.inputs import parse_int
 from app.models import Account, Contact, Lifecycle, Tier, User, utcnow
@@ -53,6 +54,17 @@ ACCOUNT_SORTS: dict[str, Any] = {
     "lifecycle": lambda: Account.lifecycle_stage,
     "nps": lambda: Account.nps_shrunk,
     "updated": lambda: Account.updated_at,
+    "health": lambda: portfolio.latest_score(),
+    "health30": lambda: portfolio.health_change(30),
+    "health90": lambda: portfolio.health_change(90),
+}
+HEALTH_BANDS = {
+    "healthy": "Healthy",
+    "watch": "Watch",
+    "at_risk": "At risk",
+    "risky": "Watch or at risk",
+    "insufficient": "Insufficient data",
+    "none": "No health yet",
 }
 CONTACT_SORTS: dict[str, Any] = {
     "email": lambda: Contact.email,
@@ -170,6 +182,7 @@ class AccountFilters(ListFilters):
     lifecycle: Lifecycle | None = None
     csm: int | None = None  # a staff user id; 0 means "no CSM"
     renewal_days: int | None = None
+    band: str | None = None  # a key of HEALTH_BANDS
     sort: str = "name"
 
     @classmethod
@@ -178,6 +191,9 @@ class AccountFilters(ListFilters):
         plan = (args.get("plan") or "").strip() or None
         if plan and len(plan) > 50:
             raise QueryError("Plan names are at most 50 characters.")
+        band = (args.get("band") or "").strip() or None
+        if band is not None and band not in HEALTH_BANDS:
+            raise QueryError(f"Unknown health band {band[:30]!r}; use one of {', '.join(HEALTH_BANDS)}.")
         return cls(
             **cls.common_args(args),
             tier=enum_arg(args, "tier", Tier, "tier"),
@@ -185,6 +201,7 @@ class AccountFilters(ListFilters):
             lifecycle=enum_arg(args, "lifecycle", Lifecycle, "lifecycle stage"),
             csm=int_arg(args, "csm", "CSM owner", 0, 2**31 - 1),
             renewal_days=int_arg(args, "renewal_days", "Renewal within (days)", 0, 3650),
+            band=band,
         )
 
     def where(self) -> list[sa.ColumnElement[bool]]:
@@ -211,6 +228,12 @@ class AccountFilters(ListFilters):
         if self.renewal_days is not None:
             today = utcnow().date()
             clauses.append(Account.renewal_date.between(today, today + timedelta(days=self.renewal_days)))
+        if self.band == "none":
+            clauses.append(portfolio.latest_snapshot_id().is_(None))
+        elif self.band == "risky":
+            clauses.append(portfolio.latest_band().in_(portfolio.RISKY))
+        elif self.band:
+            clauses.append(portfolio.latest_band() == self.band)
         return clauses
 
 
@@ -220,6 +243,7 @@ class AccountRow:
 
     account: Account
     contacts: int = 0
+    health: portfolio.RowHealth | None = None
 
 
 @dataclass
@@ -274,8 +298,13 @@ def list_accounts(filters: AccountFilters, per_page: int = PER_PAGE) -> Page:
     accounts = db.session.execute(stmt).scalars().all()
     ids = [a.id for a in accounts]
     counts = contact_counts(ids)
-    rows = [AccountRow(a, counts.get(a.id, 0)) for a in accounts]
-    return Page(rows, filters.page, per_page, total, capped=capped)
+    health = portfolio.health_for(ids)
+    rows = [AccountRow(a, counts.get(a.id, 0), health.get(a.id)) for a in accounts]
+    extra = {}
+    if filters.band or filters.renewal_days is not None:  # what is at stake in a health or renewal view
+        arr_sum = sa.select(sa.func.coalesce(sa.func.sum(Account.arr), 0)).where(*where)
+        extra["arr"] = int(db.session.execute(arr_sum).scalar_one())
+    return Page(rows, filters.page, per_page, total, capped=capped, extra=extra)
 
 
 def contact_counts(account_ids: list[int]) -> dict[int, int]:

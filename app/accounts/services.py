@@ -6,6 +6,7 @@ id and email, ARR not negative, known locale, custom attribute keys that do not 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app import queue
+from app.accounts.arr import record_arr_changes
 from app.accounts.fields import (
     ACCOUNT_FIELDS,
     CONTACT_FIELDS,
@@ -43,7 +45,7 @@ from app.database import is_unique_violation
 from app.extensions import db
 from app.inputs import parse_id
 from app.mail.services import suppress
-from app.models import Account, Contact, Lifecycle, Tier, User, utcnow
+from app.models import Account, ArrSource, Contact, Lifecycle, Tier, User, utcnow
 from app.webhooks import services as webhooks
 
 R = TypeVar("R", Account, Contact)
@@ -141,8 +143,14 @@ def _check_account(values: dict[str, Any], account_id: int | None) -> None:
         raise RecordError("csm_owner_id", "That CSM owner does not exist.")
 
 
-def save_account(account: Account | None, values: dict[str, Any], actor_id: int | None) -> Account:
-    """Create (``account`` None) or update an account from allow-listed values; commits."""
+def save_account(
+    account: Account | None,
+    values: dict[str, Any],
+    actor_id: int | None,
+    source: ArrSource | str = ArrSource.EDIT,
+) -> Account:
+    """Create (``account`` None) or update an account from allow-listed values; commits. A change of ARR
+    (or a new account's ARR) is recorded as an ArrChange from ``source`` in the same transaction."""
     values = {k: v for k, v in values.items() if k in ACCOUNT_FIELDS}
     if "domain" in values:
         try:
@@ -152,7 +160,13 @@ def save_account(account: Account | None, values: dict[str, Any], actor_id: int 
     if "external_id" in values:
         values["external_id"] = (values["external_id"] or "").strip() or None
     _check_account(values, account.id if account else None)
-    return _save(account, Account, "account", "external_id", values, actor_id)
+    old_arr = account.arr if account is not None else None
+
+    def arr_change(row: Account) -> None:
+        if account is None or "arr" in values:
+            record_arr_changes([(row.id, old_arr, row.arr or 0)], source, actor_id)
+
+    return _save(account, Account, "account", "external_id", values, actor_id, arr_change)
 
 
 def save_contact(contact: Contact | None, values: dict[str, Any], actor_id: int | None) -> Contact:
@@ -178,10 +192,17 @@ def save_contact(contact: Contact | None, values: dict[str, Any], actor_id: int 
 
 
 def _save(
-    row: R | None, model: type[R], kind: str, unique: str, values: dict[str, Any], actor: int | None
+    row: R | None,
+    model: type[R],
+    kind: str,
+    unique: str,
+    values: dict[str, Any],
+    actor: int | None,
+    also: Callable[[Any], None] | None = None,
 ) -> R:
     """The one save of an account or contact: custom attributes checked (stored types kept), allow-listed
-    values applied, committed (a unique clash on ``unique`` becomes a RecordError), then audited."""
+    values applied, flushed (a unique clash on ``unique`` becomes a RecordError), ``also(row)`` run in the
+    same transaction, then audited and committed."""
     if "attributes" in values:
         values["attributes"] = keep_types(
             clean_attributes(values["attributes"] or {}), row and row.attributes
@@ -192,6 +213,8 @@ def _save(
     if created:
         db.session.add(row)
     _commit(unique)
+    if also is not None:
+        also(row)
     audit(actor, f"{kind}.create" if created else f"{kind}.update", kind, row.id, fields=changed)
     db.session.commit()
     return row

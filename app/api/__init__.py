@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify, render_template
 
 from app.access import public
-from app.api import idempotency
+from app.api import idempotency, ratelimit
 from app.api.core import API_PREFIX, api
 from app.api.pages import bp as pages_bp
 from app.api.routes import catalog, hooks, loop, people, responses
@@ -42,14 +42,22 @@ def init_app(app: Flask) -> None:
             "security": [{"bearerAuth": []}],
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
             "info": {
-                "description": "Accounts, contacts, surveys, sends, responses and metrics of Clearloop."
+                "description": (
+                    "Accounts, contacts, surveys, sends, responses and metrics of Clearloop.\n\n"
+                    f"Rate limit: {app.config['API_RATE_LIMIT']} per token, one budget across the API "
+                    "(requests without a valid token: per client address). Every answer carries the "
+                    "IETF `RateLimit-Policy` and `RateLimit` fields (and `RateLimit-Limit`, "
+                    "`-Remaining`, `-Reset`); past the limit the answer is `429` with `Retry-After` "
+                    "in seconds."
+                )
             },
         },
     )
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [ratelimit.RateLimitPlugin()]})
     for bp in RESOURCES:
         api.register_blueprint(bp)
         csrf.exempt(bp)
     app.register_blueprint(docs_bp)
     app.register_blueprint(pages_bp)
+    ratelimit.init_app(app, [bp.name for bp in RESOURCES])
     idempotency.init_app(app)

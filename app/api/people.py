@@ -33,7 +33,7 @@ def _account_id(data: dict[str, Any]) -> dict[str, Any]:
 def save_account(row: Account | None, data: dict[str, Any], actor: int) -> Account:
     """Create or update an account; a value the service refuses is a 422 naming the field."""
     try:
-        return accounts.save_account(row, data, actor)
+        return accounts.save_account(row, data, actor, source="api")
     except accounts.RecordError as exc:
         db.session.rollback()
         raise_field(exc)

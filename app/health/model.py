@@ -26,9 +26,11 @@ class Component:
     anchors: tuple[tuple[float, float], ...]
     unit: str = ""
 
-    def points(self, raw: float) -> float:
-        """The raw value on the 0–100 scale; flat beyond the first and last anchors (no cliffs)."""
-        xs = self.anchors
+    def points(self, raw: float, anchors: Sequence[Sequence[float]] | None = None) -> float:
+        """The raw value on the 0–100 scale; flat beyond the first and last anchors (no cliffs).
+
+        ``anchors`` replaces the built-in ones (an admin-edited model version)."""
+        xs = anchors or self.anchors
         if raw <= xs[0][0]:
             return xs[0][1]
         for (x0, y0), (x1, y1) in pairwise(xs):
@@ -72,6 +74,75 @@ def validate_weights(weights: Mapping[str, float]) -> list[str]:
     return problems
 
 
+def validate_anchors(key: str, anchors: Sequence[Sequence[float]]) -> list[str]:
+    """Problems with one component's anchors: at least two, raw values strictly increasing, points 0–100."""
+    label = BY_KEY[key].label.split(" (")[0]
+    if len(anchors) < 2:
+        return [f"{label}: give at least two anchors (raw value: points)."]
+    problems = []
+    xs = [x for x, _ in anchors]
+    if any(b <= a for a, b in pairwise(xs)):
+        problems.append(f"{label}: the raw values of the anchors must increase from left to right.")
+    if any(not 0 <= y <= 100 for _, y in anchors):
+        problems.append(f"{label}: points must lie between 0 and 100.")
+    return problems
+
+
+def parse_anchors(text: str) -> list[tuple[float, float]]:
+    """ "-60: 0, 0: 45, 60: 100" → [(-60, 0), (0, 45), (60, 100)]; ValueError with a message otherwise."""
+    out = []
+    for part in text.replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        x, sep, y = part.partition(":")
+        if not sep:
+            raise ValueError(f"“{part.strip()}” is not of the form raw value: points.")
+        try:
+            pair = (float(x), float(y))
+        except ValueError:
+            raise ValueError(f"“{part.strip()}” is not two numbers (raw value: points).") from None
+        if any(v != v or v in (float("inf"), float("-inf")) for v in pair):
+            raise ValueError(f"“{part.strip()}” is not two finite numbers.")
+        out.append(pair)
+    return out
+
+
+def format_anchors(anchors: Sequence[Sequence[float]]) -> str:
+    """The text form of anchors, as the settings page edits them."""
+    return ", ".join(f"{x:g}: {y:g}" for x, y in anchors)
+
+
+# Stages a profile may weigh differently. At risk and churned are outcomes, never inputs of health.
+PROFILE_STAGES = ("onboarding", "adoption", "growth", "renewal", "expansion")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One version of the health model: base weights, anchors, and optional weights per lifecycle stage."""
+
+    version: str
+    weights: dict[str, float]
+    anchors: dict[str, list[tuple[float, float]]]
+    profiles: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def weights_for(self, stage: str | None) -> dict[str, float]:
+        """The weights an account in ``stage`` is scored with (its stage's profile, else the base)."""
+        return dict(self.profiles.get(stage or "", self.weights))
+
+    def score(self, raw: Mapping[str, float | None], stage: str | None = None) -> Health:
+        """Health of raw values under this version (the stage's profile when there is one)."""
+        return score(raw, self.weights_for(stage), self.anchors)
+
+
+def default_spec() -> Spec:
+    """The built-in model (version 2), in force until an admin saves a version of their own."""
+    return Spec(
+        VERSION,
+        {c.key: float(c.weight) for c in COMPONENTS},
+        {c.key: [tuple(a) for a in c.anchors] for c in COMPONENTS},
+    )
+
+
 @dataclass(frozen=True)
 class Health:
     """A score with the per-component points and weights it came from."""
@@ -88,11 +159,16 @@ class Health:
         return self.weights[key] * self.points[key] / present if key in self.points and present else 0.0
 
 
-def score(raw: Mapping[str, float | None], weights: Mapping[str, float] | None = None) -> Health:
+def score(
+    raw: Mapping[str, float | None],
+    weights: Mapping[str, float] | None = None,
+    anchors: Mapping[str, Sequence[Sequence[float]]] | None = None,
+) -> Health:
     """Weighted mean of the measured components' points; missing ones left out, the rest renormalised."""
     weights = dict(weights or {c.key: c.weight for c in COMPONENTS})
+    anchors = anchors or {}
     measured = {k: float(v) for k, v in raw.items() if v is not None and k in weights and weights[k] > 0}
-    points = {k: BY_KEY[k].points(v) for k, v in measured.items()}
+    points = {k: BY_KEY[k].points(v, anchors.get(k)) for k, v in measured.items()}
     present = sum(weights[k] for k in points)
     total = sum(weights.values()) or 1.0
     value = sum(weights[k] * points[k] for k in points) / present if present else None
@@ -179,11 +255,19 @@ def why(before: Health, after: Health, since: str = "since last month", limit: i
 
 
 def mann_whitney_auc(scores_pos: Sequence[float], scores_neg: Sequence[float]) -> float | None:
-    """ROC AUC as the Mann–Whitney probability that a positive outranks a negative (ties count half)."""
+    """ROC AUC as the Mann–Whitney probability that a positive outranks a negative (ties count half).
+
+    By ranks (ties get their mean rank): U = R₊ − n₊(n₊ + 1)/2, AUC = U / (n₊ n₋); O(n log n)."""
     if not scores_pos or not scores_neg:
         return None
-    wins = 0.0
-    for p in scores_pos:
-        for n in scores_neg:
-            wins += 1.0 if p > n else 0.5 if p == n else 0.0
-    return wins / (len(scores_pos) * len(scores_neg))
+    values = sorted([(v, 1) for v in scores_pos] + [(v, 0) for v in scores_neg])
+    rank_sum, i = 0.0, 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and values[j + 1][0] == values[i][0]:
+            j += 1
+        mean_rank = (i + j) / 2 + 1
+        rank_sum += mean_rank * sum(flag for _, flag in values[i : j + 1])
+        i = j + 1
+    n_pos, n_neg = len(scores_pos), len(scores_neg)
+    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)

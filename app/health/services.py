@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.health import inputs, model
+from app.health import inputs, model, overrides, versions
 from app.metrics import NpsCounts, shrunk_nps
 from app.models import Account, HealthBand, HealthSnapshot, Response, ResponseRollup, SurveyKind, utcnow
 from app.trends.queries import Counts, grouped_counts
@@ -100,8 +100,9 @@ def refresh_all() -> dict[str, int]:
     """Daily: refresh every account (the 12-month window moves with the days)."""
     changed = refresh_account_nps()
     bands = recompute_health()
+    expired = overrides.expire_overrides()
     db.session.commit()
-    return {"changed": changed, **bands}
+    return {"changed": changed, "overrides_expired": expired, **bands}
 
 
 def _local_day(at: datetime) -> date:
@@ -112,21 +113,26 @@ def _stored_health(snapshot: HealthSnapshot | None) -> model.Health | None:
     """The Health a snapshot recorded (raw values and weights), to explain a later one against it."""
     if snapshot is None or not snapshot.components.get("raw"):
         return None
-    return model.score(snapshot.components["raw"], snapshot.components.get("weights"))
+    comps = snapshot.components
+    return model.score(comps["raw"], comps.get("weights"), comps.get("anchors"))
 
 
 def recompute_health(as_of: datetime | None = None, account_ids: list[int] | None = None) -> dict[str, int]:
     """Score every live account (or the given ones) as of now and keep one snapshot per account and day."""
     as_of = as_of or utcnow()
     day = _local_day(as_of)
-    stmt = sa.select(Account.id).where(sa.or_(Account.churned_on.is_(None), Account.churned_on > day))
+    stmt = sa.select(Account.id, Account.lifecycle_stage).where(
+        sa.or_(Account.churned_on.is_(None), Account.churned_on > day)
+    )
     if account_ids is not None:
         stmt = stmt.where(Account.id.in_(account_ids))
-    ids = list(db.session.execute(stmt).scalars())
+    stages = {a: (stage.value if stage else None) for a, stage in db.session.execute(stmt)}
+    ids = list(stages)
     raw = inputs.measure(ids, as_of)
     previous = _snapshots_before(ids, day)
     month_ago = _snapshots_before(ids, day - timedelta(days=29))
-    weights = {c.key: c.weight for c in model.COMPONENTS}
+    spec = versions.active_spec()
+    anchors = {k: [list(a) for a in v] for k, v in spec.anchors.items()}
     bands: dict[str, int] = {}
     today = _bands_on(ids, day)  # a second run today compares with today's first, so a change is told once
     changes: list[tuple[dict[str, Any], None, None]] = []
@@ -135,7 +141,8 @@ def recompute_health(as_of: datetime | None = None, account_ids: list[int] | Non
             sa.delete(HealthSnapshot).where(HealthSnapshot.account_id.in_(ids), HealthSnapshot.as_of == day)
         )
     for account_id in ids:
-        health = model.score(raw[account_id], weights)
+        weights = spec.weights_for(stages[account_id])  # the stage's profile, else the base weights
+        health = model.score(raw[account_id], weights, spec.anchors)
         prior = previous.get(account_id)
         band = model.band(health, prior.band.value if prior else None)
         before = _stored_health(month_ago.get(account_id))
@@ -147,15 +154,21 @@ def recompute_health(as_of: datetime | None = None, account_ids: list[int] | Non
                 score=round(health.score or 0),
                 band=HealthBand(band),
                 coverage=health.coverage,
-                components={"raw": health.raw, "points": health.points, "weights": weights},
+                components={
+                    "raw": health.raw,
+                    "points": health.points,
+                    "weights": weights,
+                    "anchors": anchors,
+                    "profile": stages[account_id] if stages[account_id] in spec.profiles else None,
+                },
                 drivers={"why": sentence},
-                model_version=model.VERSION,
+                model_version=spec.version,
             )
         )
         bands[band] = bands.get(band, 0) + 1
         was = today.get(account_id) or (prior.band.value if prior else None)
         if was is not None and was != band:
-            changes.append((_band_change(account_id, day, was, band, health), None, None))
+            changes.append((_band_change(account_id, day, was, band, health, spec.version), None, None))
     if changes:
         webhooks.emit_many("health.changed", changes)  # in this transaction: the outbox rule
     db.session.flush()
@@ -174,7 +187,9 @@ def _bands_on(ids: list[int], day: date) -> dict[int, str]:
     return {account_id: band.value for account_id, band in rows}
 
 
-def _band_change(account_id: int, day: date, was: str, band: str, health: model.Health) -> dict[str, Any]:
+def _band_change(
+    account_id: int, day: date, was: str, band: str, health: model.Health, version: str
+) -> dict[str, Any]:
     """The ``health.changed`` event's data: the account, the day and the band it left and entered."""
     return {
         "account_id": account_id,
@@ -183,7 +198,7 @@ def _band_change(account_id: int, day: date, was: str, band: str, health: model.
         "band": band,
         "score": None if health.score is None else round(health.score),
         "coverage": health.coverage,
-        "model_version": model.VERSION,
+        "model_version": version,
     }
 
 
@@ -207,12 +222,20 @@ def _snapshots_before(ids: list[int], day: date) -> dict[int, HealthSnapshot]:
 
 
 def backtest(
-    months: int = 12, horizon_days: int = 90, boot: int = 500, today: date | None = None
+    months: int = 12,
+    horizon_days: int = 90,
+    boot: int = 500,
+    today: date | None = None,
+    spec: model.Spec | None = None,
 ) -> dict[str, Any]:
     """Health at monthly as-of dates (only data created by then; no lifecycle stage, no renewal date, which
     is today's value) against churn in the next ``horizon_days``: ROC AUC with a bootstrap 95 % interval,
-    churn rates of at-risk vs healthy, and the same AUC for NPS alone."""
+    churn rates of at-risk vs healthy, and the same AUC for NPS alone.
+
+    ``spec`` is the model version to test (default: the one in force); its base weights and anchors are
+    used, never a stage profile, since an account's stage is today's value, not the as-of date's."""
     today = today or _local_day(utcnow())
+    spec = spec or versions.active_spec()
     tz = workspace_timezone()
     first = today.replace(day=1)
     dates = []
@@ -224,11 +247,13 @@ def backtest(
             break
     obs: list[tuple[int, bool, float, float, str]] = []  # account, churned, health, nps, band
     for day in sorted(dates):
-        obs += _observations(day, datetime.combine(day, datetime.min.time(), tz), horizon_days)
-    return _summarise(obs, boot, len(dates), horizon_days)
+        obs += _observations(day, datetime.combine(day, datetime.min.time(), tz), horizon_days, spec)
+    return _summarise(obs, boot, len(dates), horizon_days) | {"model_version": spec.version}
 
 
-def _observations(day: date, as_of: datetime, horizon: int) -> list[tuple[int, bool, float, float, str]]:
+def _observations(
+    day: date, as_of: datetime, horizon: int, spec: model.Spec
+) -> list[tuple[int, bool, float, float, str]]:
     """(account, churned within the horizon, health, NPS alone, band) of every account live on ``day``."""
     live = sa.or_(Account.churned_on.is_(None), Account.churned_on > day)
     rows = db.session.execute(
@@ -237,7 +262,7 @@ def _observations(day: date, as_of: datetime, horizon: int) -> list[tuple[int, b
     churn = dict(rows.all())
     out = []
     for account_id, raw in inputs.measure(list(churn), as_of, with_renewal=False).items():
-        health = model.score(raw)
+        health = model.score(raw, spec.weights, spec.anchors)
         churned = churn[account_id] is not None and churn[account_id] <= day + timedelta(days=horizon)
         value = health.score if health.score is not None else 50.0
         nps = raw.get("nps")
@@ -284,5 +309,5 @@ def _summarise(obs: list[tuple], boot: int, n_dates: int, horizon: int) -> dict[
         "churn_rate_at_risk": rate("at_risk"),
         "churn_rate_watch": rate("watch"),
         "churn_rate_healthy": rate("healthy"),
-        "model_version": model.VERSION,
+        "churn_rate_insufficient": rate("insufficient"),
     }

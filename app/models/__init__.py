@@ -1,6 +1,6 @@
 """All models, importable from one place (Alembic autogenerate reads the metadata from here)."""
 
-from app.models.accounts import Account, Contact, Lifecycle, Suppression, Tier
+from app.models.accounts import Account, ArrChange, ArrSource, Contact, Lifecycle, Suppression, Tier
 from app.models.api import ApiToken, IdempotencyKey, Tombstone
 from app.models.base import Base, utcnow
 from app.models.digests import Alert, Digest, DigestState, Team, TeamMessage, team_members, team_topics
@@ -14,7 +14,7 @@ from app.models.followups import (
     FollowUpState,
     followup_responses,
 )
-from app.models.health import HealthBand, HealthSnapshot
+from app.models.health import HealthBand, HealthModelVersion, HealthOverride, HealthSnapshot
 from app.models.responses import AnalysisState, Channel, FormCategory, Response, score_band
 from app.models.rollups import NO_ACCOUNT, SCORE_VALUES, ResponseRollup, RollupTzOffset
 from app.models.surveys import (
@@ -29,6 +29,7 @@ from app.models.surveys import (
     SurveyStatus,
 )
 from app.models.topics import INTENTS, Mention, MentionSource, ResponseIntent, RetagRun, RetagState, Topic
+from app.models.trends import TrendAnnotation
 from app.models.users import LoginThrottle, Role, User
 from app.models.webhooks import (
     DeliveryStatus,
@@ -50,6 +51,8 @@ __all__ = [
     "Alert",
     "AnalysisState",
     "ApiToken",
+    "ArrChange",
+    "ArrSource",
     "AuditEvent",
     "Base",
     "Channel",
@@ -66,6 +69,8 @@ __all__ = [
     "FollowUpState",
     "FormCategory",
     "HealthBand",
+    "HealthModelVersion",
+    "HealthOverride",
     "HealthSnapshot",
     "IdempotencyKey",
     "ImportBatch",
@@ -96,6 +101,7 @@ __all__ = [
     "Tier",
     "Tombstone",
     "Topic",
+    "TrendAnnotation",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -126,3 +126,30 @@ class Suppression(Base):
     email_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     reason: Mapped[str] = mapped_column(sa.String(30))  # unsubscribe, bounce, complaint, manual
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ArrSource(enum.StrEnum):
+    """Where an ARR change came from."""
+
+    IMPORT = "import"
+    EDIT = "edit"
+    API = "api"
+
+
+class ArrChange(Base):
+    """One change of an account's ARR: before (None when the account was created) and after, the day it
+    takes effect, where it came from and who made it. Revenue retention is computed from these rows."""
+
+    __tablename__ = "arr_changes"
+    __table_args__ = (sa.Index("ix_arr_changes_account_effective", "account_id", "effective_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"))
+    old_arr: Mapped[int | None] = mapped_column(sa.BigInteger)
+    new_arr: Mapped[int] = mapped_column(sa.BigInteger)
+    effective_on: Mapped[date] = mapped_column(index=True)
+    source: Mapped[ArrSource] = mapped_column(str_enum(ArrSource, "arr_source"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship()

@@ -32,10 +32,15 @@ log = logging.getLogger(__name__)
 # 20 h, 24 h. Each wait gets ±10% jitter so a recovering receiver is not hit by every retry at once.
 SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
 JITTER = 0.1
-TIMEOUT = 15
+TIMEOUT = 15  # seconds for the whole attempt: DNS, connect, TLS, sending, the answer's status, headers, body
 CLAIM = timedelta(seconds=TIMEOUT * 4)
 BATCH = 500
 MAX_RETRY_AFTER = 86400
+
+
+def timeout() -> float:
+    """Seconds one attempt may take in all (tests shorten it with WEBHOOK_TIMEOUT; never above TIMEOUT)."""
+    return min(float(current_app.config.get("WEBHOOK_TIMEOUT") or TIMEOUT), TIMEOUT)
 
 
 def schedule() -> tuple[int, ...]:
@@ -112,11 +117,13 @@ def deliver(delivery_id: int) -> str:
         live.append(endpoint.previous_secret)
     headers = signing.headers(live, message.msg_id, int(time.time()), body)
     started = time.monotonic()
+    deadline = targets.Deadline(timeout())
     status, error, text, reply_headers = None, None, None, {}
     try:
-        target = targets.resolve(endpoint.url)  # again at delivery: DNS may have changed since creation
-        status, reply_headers, text = targets.post(target, body, headers, TIMEOUT)
-    except targets.TargetError as exc:
+        # Resolved again at delivery (DNS may have changed since creation), within the attempt's deadline.
+        target = targets.resolve(endpoint.url, deadline)
+        status, reply_headers, text = targets.post(target, body, headers, deadline)
+    except (targets.TargetError, targets.DeliveryTimeout) as exc:
         error = str(exc)
     except (OSError, Exception) as exc:
         error = f"{exc.__class__.__name__}: {exc}"[:500]

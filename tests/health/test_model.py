@@ -91,3 +91,14 @@ def test_mann_whitney_auc_known_answers():
     assert model.mann_whitney_auc([1], [1]) == 0.5
     assert model.mann_whitney_auc([2], [1, 3]) == 0.5
     assert model.mann_whitney_auc([], [1]) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pos=st.lists(st.integers(0, 6), min_size=1, max_size=12),
+    neg=st.lists(st.integers(0, 6), min_size=1, max_size=12),
+)
+def test_rank_auc_equals_the_pairwise_count(pos, neg):
+    """The O(n log n) rank form gives the pairwise Mann–Whitney count, ties counting half."""
+    pairs = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in pos for n in neg)
+    assert abs(model.mann_whitney_auc(pos, neg) - pairs / (len(pos) * len(neg))) < 1e-12

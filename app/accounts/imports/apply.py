@@ -13,12 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from app.accounts.arr import record_arr_changes
 from app.accounts.imports.plan import plan_text
 from app.accounts.imports.rows import ImportPlan, PlannedRow
 from app.audit import audit
 from app.extensions import db
 from app.mail.queries import email_hash, suppressed_hashes
-from app.models import Account, Contact, ImportBatch, Suppression, utcnow
+from app.models import Account, ArrSource, Contact, ImportBatch, Suppression, utcnow
 
 PREVIEW_TTL = timedelta(hours=24)
 # Files with more rows than this are applied by a worker, not inside the confirming request (a 50k-row
@@ -73,7 +74,7 @@ def apply_batch(
     if plan.error_count or plan.digest() != batch.summary.get("digest"):
         _replan(batch_id, plan)
     try:
-        _write(plan)
+        _write(plan, actor_id)
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
@@ -168,8 +169,9 @@ def expire_stale_previews() -> int:
     return expired
 
 
-def _write(plan: ImportPlan) -> None:
-    """Insert the new rows and update the changed ones, in bulk, in the caller's transaction."""
+def _write(plan: ImportPlan, actor_id: int | None = None) -> None:
+    """Insert the new rows and update the changed ones, in bulk, in the caller's transaction; ARR
+    changes of accounts are recorded as ArrChange rows (source ``import``) in the same transaction."""
     model = MODELS[plan.kind]
     now = utcnow()
     creates = [
@@ -184,11 +186,39 @@ def _write(plan: ImportPlan) -> None:
             if row.attributes:  # merged into what the plan read, in this same transaction
                 values["attributes"] = {**row.stored_attributes, **row.attributes}
             updates.append(values)
+    old_arr = _stored_arr([u["id"] for u in updates if "arr" in u]) if plan.kind == "accounts" else {}
     for start in range(0, len(creates), 1000):
         db.session.execute(sa.insert(model), creates[start : start + 1000])
     for start in range(0, len(updates), 1000):  # ORM bulk UPDATE by primary key: one executemany per chunk
         db.session.execute(sa.update(model), updates[start : start + 1000])
+    if plan.kind == "accounts":
+        _record_arr(creates, updates, old_arr, actor_id)
     _suppress_unsubscribed(plan)
+
+
+def _stored_arr(ids: list[int]) -> dict[int, int]:
+    """The ARR the given accounts have before the import writes."""
+    out: dict[int, int] = {}
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        out |= dict(db.session.execute(sa.select(Account.id, Account.arr).where(Account.id.in_(chunk))).all())
+    return out
+
+
+def _record_arr(
+    creates: list[dict[str, Any]], updates: list[dict[str, Any]], old: dict[int, int], actor_id: int | None
+) -> None:
+    """ArrChange rows for the accounts the import created with an ARR and those whose ARR it changed."""
+    created = [c for c in creates if c.get("arr")]
+    ids: dict[str, int] = {}
+    keys = [c["external_id"] for c in created]
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        stmt = sa.select(Account.external_id, Account.id).where(Account.external_id.in_(chunk))
+        ids |= dict(db.session.execute(stmt).all())
+    changes = [(ids[c["external_id"]], None, c["arr"]) for c in created if c["external_id"] in ids]
+    changes += [(u["id"], old.get(u["id"]), u["arr"]) for u in updates if "arr" in u]
+    record_arr_changes(changes, ArrSource.IMPORT, actor_id)
 
 
 def _suppress_unsubscribed(plan: ImportPlan) -> None:

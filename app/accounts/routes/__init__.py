@@ -2,6 +2,6 @@
 (``io``)."""
 
 from app.accounts import bp
-from app.accounts.routes import io, lists
+from app.accounts.routes import io, lists, portfolio
 
-__all__ = ["bp", "io", "lists"]
+__all__ = ["bp", "io", "lists", "portfolio"]

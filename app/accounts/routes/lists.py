@@ -13,8 +13,10 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from app.access import roles_required, staff_required
-from app.accounts import bp
+from app.accounts import bp, timeline
+from app.accounts.arr import arr_history
 from app.accounts.forms import LANGUAGE_NAMES, LIFECYCLE_LABELS, TIER_LABELS, AccountForm, ContactForm
+from app.accounts.listing import HEALTH_BANDS
 from app.accounts.queries import (
     CONTACT_STATUSES,
     AccountFilters,
@@ -69,7 +71,13 @@ def index() -> ResponseReturnValue:
     """The accounts list."""
     filters = _filters(AccountFilters)
     page = list_accounts(filters)
-    return render_template("accounts/index.html", page=page, f=filters, choices=account_filter_choices())
+    return render_template(
+        "accounts/index.html",
+        page=page,
+        f=filters,
+        choices=account_filter_choices(),
+        health_bands=HEALTH_BANDS,
+    )
 
 
 @bp.route("/accounts/<int:account_id>")
@@ -77,11 +85,21 @@ def index() -> ResponseReturnValue:
 def account(account_id: int) -> ResponseReturnValue:
     """An account: its facts, contacts, recent responses and NPS over 12 months."""
     detail = account_detail(db.get_or_404(Account, account_id))
+    health = account_health(account_id)
+    followups, open_followups = timeline.account_followups(account_id)
     return render_template(
         "accounts/account.html",
         d=detail,
         renewal_in=renewal_in_days(detail.account),
-        health=account_health(account_id),
+        health=health,
+        health_chart=timeline.health_chart(health.history) if health else None,
+        answers=timeline.contact_answers(
+            account_id, lambda rid: url_for("analysis.response", response_id=rid)
+        ),
+        topics=timeline.account_topics(account_id),
+        followups=followups,
+        open_followups=open_followups,
+        arr_changes=arr_history(account_id),
     )
 
 
