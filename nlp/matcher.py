@@ -26,8 +26,8 @@ from nlp.patterns import (
     PREFIX_MARK,
     Element,
     anchor,
-    can_start,
     compile_pattern,
+    first_tokens,
     match_at,
     requirements,
     words_of,
@@ -83,6 +83,16 @@ class TopicMatcher:
         for req in self.requires:
             self.need.append(sum(1 << (bit + k) for k in range(len(req))))
             bit += len(req)
+        # pattern starts indexed by key and by prefix (starts() runs once per new token type)
+        self._start_words: dict[str, list[int]] = {}
+        start_prefixes: dict[str, list[int]] = {}
+        for pid, (elems, _) in enumerate(self.patterns):
+            words, prefixes = first_tokens(elems)
+            for w in words:
+                self._start_words.setdefault(w, []).append(pid)
+            for pre in prefixes:
+                start_prefixes.setdefault(pre, []).append(pid)
+        self._start_prefixes = tuple((pre, tuple(pids)) for pre, pids in start_prefixes.items())
         # requirement groups indexed by word and by prefix (reqs() runs once per new token type)
         self._word_bits: dict[str, int] = {}
         prefix_bits: dict[str, int] = {}
@@ -161,7 +171,11 @@ class TopicMatcher:
 
     def starts(self, lower: str, key: str) -> tuple[int, ...]:
         """Ids of the patterns a token type can be the first token of (cached per type by nlp.tokens)."""
-        return tuple(pid for pid, (elems, _) in enumerate(self.patterns) if can_start(elems, lower, key))
+        pids = set(self._start_words.get(key, ()))
+        for pre, ps in self._start_prefixes:
+            if lower.startswith(pre):
+                pids.update(ps)
+        return tuple(sorted(pids))
 
     def match(self, infos: list[tuple], hooked: list[int], fuzzy_doc: bool = True) -> list[Match]:
         """Non-overlapping matches (longest first, then most specific) given the hooked token indices;
