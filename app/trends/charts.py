@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from app.trends.series import CHART_SERIES, Trend, bucket_label
+from app.trends.series import CHART_SERIES, SEGMENTS, Trend, bucket_label, bucket_of, next_bucket
 
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 12, 30
 Y_RANGES = {"nps": (-100.0, 100.0), "csat": (0.0, 100.0), "ces": (1.0, 7.0)}
@@ -136,3 +137,31 @@ def _band(kind: str, value: int) -> str:
     if kind == "csat":
         return "good" if value >= 4 else "warn" if value == 3 else "bad"
     return "good" if value >= 5 else "warn" if value == 4 else "bad"
+
+
+@dataclass
+class Mark:
+    """An annotation on the chart: a numbered vertical line at its day (``x`` None: listed only)."""
+
+    number: int
+    x: float | None
+    day: date
+    label: str
+    scope: str  # "" for everything, else e.g. "Tier: enterprise"
+
+
+def annotation_marks(trend: Trend, notes: list[Any], width: int = 760) -> list[Mark]:
+    """Marks for the annotations in the range. One about a segment is drawn only when the chart is split by
+    that segment (the table lists it either way)."""
+    index = {b: i for i, b in enumerate(trend.buckets)}
+    step = (width - LEFT - RIGHT) / max(len(trend.buckets), 1)
+    marks = []
+    for number, note in enumerate(notes, start=1):
+        first = bucket_of(note.day, trend.grain)
+        scope = f"{SEGMENTS.get(note.segment, note.segment)}: {note.segment_value}" if note.segment else ""
+        x = None
+        if first in index and (not note.segment or note.segment == trend.filters.segment):
+            length = (next_bucket(first, trend.grain) - first).days
+            x = LEFT + step * (index[first] + (note.day - first).days / length)
+        marks.append(Mark(number, x, note.day, note.label, scope))
+    return marks

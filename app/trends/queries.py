@@ -11,10 +11,11 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.metrics import NpsCounts, Score, mean, nps, share
-from app.models import ResponseRollup, SurveyKind
+from app.models import ResponseRollup, SurveyKind, TrendAnnotation
 
 R = ResponseRollup
 SCORE_COLUMNS = [getattr(R, f"s{k}") for k in range(11)]
@@ -91,3 +92,28 @@ def grouped_counts(kind: SurveyKind | str, start: date, end: date, group: list[A
         stmt = stmt.join(target, on, isouter=True)
     stmt = stmt.where(R.kind == SurveyKind(kind).value, R.day.between(start, end), *where).group_by(*group)
     return {tuple(row[: len(group)]): Counts.of(row) for row in db.session.execute(stmt)}
+
+
+def annotations_between(start: date, end: date, limit: int = 200) -> list[TrendAnnotation]:
+    """Annotations dated start..end, oldest first (with who added them)."""
+    return list(
+        db.session.execute(
+            sa.select(TrendAnnotation)
+            .options(selectinload(TrendAnnotation.created_by))
+            .where(TrendAnnotation.day.between(start, end))
+            .order_by(TrendAnnotation.day, TrendAnnotation.id)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def all_annotations(limit: int = 500) -> list[TrendAnnotation]:
+    """Every annotation, newest first."""
+    return list(
+        db.session.execute(
+            sa.select(TrendAnnotation)
+            .options(selectinload(TrendAnnotation.created_by))
+            .order_by(TrendAnnotation.day.desc(), TrendAnnotation.id.desc())
+            .limit(limit)
+        ).scalars()
+    )

@@ -6,13 +6,18 @@ import csv
 import io
 from datetime import date, datetime
 
-from flask import Response, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
 
-from app.access import staff_required
+from app.access import roles_required, staff_required
+from app.models import Role
 from app.spreadsheet import neutralise
-from app.trends import bp
-from app.trends.charts import distribution, trend_chart
+from app.trends import bp, services
+from app.trends.charts import annotation_marks, distribution, trend_chart
+from app.trends.forms import AnnotationForm
+from app.trends.queries import all_annotations, annotations_between
 from app.trends.series import (
     GRAINS,
     KINDS,
@@ -49,10 +54,13 @@ def index() -> ResponseReturnValue:
     filters = _filters()
     trend = None if filters.unknown_segment else build_trend(filters)
     link = _explorer_link(filters, trend.grain if trend else filters.grain)
+    notes = annotations_between(filters.start, filters.end)
     return render_template(
         "trends/index.html",
         f=filters,
         trend=trend,
+        marks=annotation_marks(trend, notes) if trend else [],
+        can_annotate=current_user.has_role(Role.ADMIN),
         chart=trend_chart(trend, link) if trend else None,
         bars=distribution(trend) if trend else [],
         link=link,
@@ -107,3 +115,33 @@ def export() -> ResponseReturnValue:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@bp.route("/trends/annotations", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def annotations() -> ResponseReturnValue:
+    """Admins add the dated labels drawn on the Trends charts (a release, an incident, a price change)."""
+    form = AnnotationForm()
+    if form.validate_on_submit():
+        note = services.add_annotation(
+            form.day.data, form.label.data, form.segment.data, form.segment_value.data, current_user.id
+        )
+        flash(f"Annotation “{note.label}” added on {note.day.isoformat()}.", "success")
+        return redirect(url_for("trends.annotations"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "trends/annotations.html", form=form, notes=all_annotations(), delete_form=FlaskForm()
+    ), status
+
+
+@bp.post("/trends/annotations/<int:annotation_id>/delete")
+@roles_required(Role.ADMIN)
+def delete_annotation(annotation_id: int) -> ResponseReturnValue:
+    """Remove an annotation."""
+    if not FlaskForm().validate_on_submit():
+        abort(400, "The form expired; open the annotations page again.")
+    if services.delete_annotation(annotation_id, current_user.id):
+        flash("Annotation removed.", "success")
+    else:
+        flash("That annotation was already removed.", "error")
+    return redirect(url_for("trends.annotations"), 303)

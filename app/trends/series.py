@@ -132,6 +132,11 @@ def _next(first: date, grain: str) -> date:
     return date(first.year + year, month + 1, 1)
 
 
+def next_bucket(first: date, grain: str) -> date:
+    """The first day of the bucket after the one starting on ``first``."""
+    return _next(first, grain)
+
+
 def bucket_label(first: date, grain: str) -> str:
     """How a bucket is named in the table and the chart."""
     if grain == "day":

@@ -1,11 +1,15 @@
-"""Use cases of the trends feature: rebuilding the rollups and following a change of time zone."""
+"""Use cases of the trends feature: rebuilding the rollups, following a change of time zone, and the
+annotations admins put on the charts."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
+from app.audit import audit
 from app.extensions import db
-from app.models import ResponseRollup, RollupTzOffset
+from app.models import ResponseRollup, RollupTzOffset, TrendAnnotation
 from app.trends.rollup_sql import offset_history, rebuild_statements
 
 
@@ -22,3 +26,48 @@ def timezone_changed(zone: str) -> int:
     db.session.add_all(RollupTzOffset(since=at, minutes=m) for at, m in offset_history(zone))
     db.session.flush()
     return rebuild_rollups()
+
+
+def add_annotation(
+    day: date, label: str, segment: str | None, segment_value: str | None, actor_id: int | None
+) -> TrendAnnotation:
+    """Put a dated label on the Trends charts; audited; commits."""
+    note = TrendAnnotation(
+        day=day,
+        label=label.strip(),
+        segment=segment or None,
+        segment_value=segment_value if segment else None,
+        created_by_id=actor_id,
+    )
+    db.session.add(note)
+    db.session.flush()
+    audit(
+        actor_id,
+        "trend_annotation.create",
+        "trend_annotation",
+        note.id,
+        day=day.isoformat(),
+        label=note.label,
+        segment=note.segment,
+        segment_value=note.segment_value,
+    )
+    db.session.commit()
+    return note
+
+
+def delete_annotation(annotation_id: int, actor_id: int | None) -> bool:
+    """Remove an annotation; audited with what it said; False when it no longer exists. Commits."""
+    note = db.session.get(TrendAnnotation, annotation_id)
+    if note is None:
+        return False
+    audit(
+        actor_id,
+        "trend_annotation.delete",
+        "trend_annotation",
+        note.id,
+        day=note.day.isoformat(),
+        label=note.label,
+    )
+    db.session.delete(note)
+    db.session.commit()
+    return True

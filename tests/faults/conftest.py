@@ -8,6 +8,7 @@ the reason (and fails in CI, where CLEARLOOP_REQUIRE forbids skipping).
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import os
 import re
@@ -24,7 +25,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.conftest import need_service, worker_env
+from tests.conftest import SmtpRecorder, need_service, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY_RE = re.compile(r'name="key" value="([^"]+)"')
@@ -148,9 +149,9 @@ class Processes:
         self.procs.append((proc, log))
         return proc
 
-    def worker(self, wait: bool = True, **env: str) -> subprocess.Popen:
-        """``python worker.py`` on every queue (not burst), by default once it listens."""
-        proc = self.start("worker", [sys.executable, "worker.py"], **env)
+    def worker(self, *queues: str, wait: bool = True, **env: str) -> subprocess.Popen:
+        """``python worker.py`` on ``queues`` (default: all; not burst), by default once it listens."""
+        proc = self.start("worker", [sys.executable, "worker.py", *queues], **env)
         if wait:
             self.wait_log(proc, "Listening on", 90)
         return proc
@@ -222,6 +223,28 @@ class Processes:
                 with _quiet():
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
+
+
+def work_horses(worker_pid: int) -> list[int]:
+    """The work horses of an RQ worker process: the children that made their own process group.
+
+    RQ forks a horse per job and the horse calls ``setpgrp()``; the worker's other child, RQ's scheduler
+    process, stays in the worker's group. Killing "every child" would kill the scheduler (and with it the
+    delayed retries of every killed job) rather than the job.
+    """
+    path = Path(f"/proc/{worker_pid}/task/{worker_pid}/children")
+    try:
+        children = [int(p) for p in path.read_text().split()]
+    except OSError:
+        return []
+    horses = []
+    for pid in children:
+        try:
+            if os.getpgid(pid) == pid:
+                horses.append(pid)
+        except ProcessLookupError:
+            continue
+    return horses
 
 
 class _quiet:
@@ -361,3 +384,43 @@ class _quiet_os:
 
     def __exit__(self, *exc):
         return exc[0] is not None and issubclass(exc[0], OSError)
+
+
+class SlowSmtpRecorder(SmtpRecorder):
+    """A loopback SMTP sink that takes ``delay`` seconds over each message's DATA before it keeps it.
+
+    So an email batch lasts long enough to be killed at any point of it, including the one that makes a
+    message's fate uncertain: the sink has kept the message, the sender never saw the reply.
+    """
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+class SlowSmtpServer:
+    """A running :class:`SlowSmtpRecorder` on a free loopback port: ``host``, ``port``, ``recorder``."""
+
+    def __init__(self, delay: float) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.host, self.port = "127.0.0.1", free_port()
+        self.recorder = SlowSmtpRecorder(delay)
+        self.controller = Controller(self.recorder, hostname=self.host, port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        """Stop the server."""
+        self.controller.stop()
+
+
+@pytest.fixture
+def slow_smtp() -> Iterator[SlowSmtpServer]:
+    """A loopback SMTP sink taking 30 ms per message."""
+    server = SlowSmtpServer(0.03)
+    yield server
+    server.stop()
