@@ -40,8 +40,14 @@ def test_a_list_that_is_not_csv_is_refused_with_a_way_forward():
             {1: "A", 2: "B", 3: "C", 4: "D"},
             "Accounts: A, B, C, D, #5 and 2 more",
         ),
+        ({"type": "accounts", "ids": [1, 2, 3, 4, 5]}, {}, "Accounts: #1, #2, #3, #4, #5"),
+        ({"type": "accounts", "ids": [1, 2, 3, 4, 5, 6]}, {}, "Accounts: #1, #2, #3, #4, #5 and 1 more"),
         ({"type": "emails", "emails": ["a@b.example"] * 1234}, None, "Email list (1,234 addresses)"),
         ({"type": "segment"}, None, "Unknown audience"),
+        # a stored spec missing its list (older rows) is still described, never a 500
+        ({"type": "plan"}, None, "Plan: "),
+        ({"type": "accounts"}, {}, "Accounts: "),
+        ({"type": "emails"}, None, "Email list (0 addresses)"),
     ],
 )
 def test_an_audience_is_described_in_words(spec, names, words):
