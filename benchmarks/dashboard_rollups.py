@@ -8,10 +8,16 @@ Bulk-generates responses (NPS, CSAT, CES) over two years and many accounts into 
 - overview: NPS, CSAT and CES of the last 90 days,
 
 once from ``response_rollups`` and once by grouping ``responses``, checking both give the same counts.
-Then the write cost of keeping the rollups: p95 of single-answer transactions (insert + commit) with the
-triggers and without them. Prints the machine first, then one JSON line per measure:
+``--responses 100000,1000000`` measures the growth: the database is filled to each size in turn.
 
-    .venv/bin/python benchmarks/dashboard_rollups.py --responses 100000 --accounts 2000 [--repeat 5]
+Then the write cost of keeping the rollups, at the largest size: p95 of single-answer transactions
+(insert + commit) and p95 of the answer endpoint itself (``POST /r/<token>``, a one-click score on a
+fresh invitation, in-process through the test client), each with the triggers and without them, in
+alternating blocks so both sides see the same machine. ``--redis-url`` queues the answer's jobs as in
+production (else they run inline in the request). Prints the machine first, then one JSON line per measure:
+
+    .venv/bin/python benchmarks/dashboard_rollups.py --responses 100000,1000000 --accounts 2000 [--repeat 5]
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test_x .venv/bin/python benchmarks/dash...
 """
 
 from __future__ import annotations
@@ -34,13 +40,11 @@ import sqlalchemy as sa
 SCORES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
 
-def build(n: int, n_accounts: int) -> dict[str, int]:
-    """Accounts, three surveys and ``n`` responses over two years (rollups rebuilt in one pass after)."""
+def setup(n_accounts: int) -> tuple[dict[str, int], list[int]]:
+    """Accounts and the three surveys; returns (survey ids by kind, account ids)."""
     from app.extensions import db
-    from app.models import Account, Response, Survey, SurveyKind
-    from app.trends.services import rebuild_rollups
+    from app.models import Account, Survey, SurveyKind
 
-    rng = random.Random(11)
     surveys = {}
     for kind in SCORES:
         survey = Survey(name=kind, kind=SurveyKind(kind), public_token=f"bench-{kind}-" + "0" * 30)
@@ -52,12 +56,24 @@ def build(n: int, n_accounts: int) -> dict[str, int]:
     ]
     db.session.execute(sa.insert(Account), rows)
     ids = db.session.execute(sa.select(Account.id)).scalars().all()
+    db.session.commit()
+    return surveys, list(ids)
+
+
+def grow(have: int, n: int, surveys: dict[str, int], ids: list[int]) -> dict[str, float]:
+    """Add responses until there are ``n`` (random kinds, scores, accounts, times over two years). On
+    PostgreSQL the trigger is off during the bulk load and the rollups rebuilt in one pass after."""
+    from app.extensions import db
+    from app.models import Response
+    from app.trends.services import rebuild_rollups
+
+    rng = random.Random(11 + have)
     dialect = db.engine.dialect.name
     if dialect == "postgresql":
         db.session.execute(sa.text("ALTER TABLE responses DISABLE TRIGGER response_rollups"))
     now = datetime.now(UTC)
     began = time.perf_counter()
-    for start in range(0, n, 20_000):
+    for start in range(have, n, 20_000):
         batch = []
         for _ in range(min(20_000, n - start)):
             kind = rng.choice(("nps", "nps", "csat", "ces"))
@@ -84,6 +100,9 @@ def build(n: int, n_accounts: int) -> dict[str, int]:
     if dialect == "postgresql":
         with db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    else:
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
     return {
         "load_s": round(load, 1),
         "rebuild_s": round(time.perf_counter() - began, 1),
@@ -139,32 +158,56 @@ def overview_rollups(start, end) -> list:
     return [kind_counts(k, start, end).metric(k).value for k in SCORES]
 
 
-def answer_p95(with_triggers: bool, n: int) -> float:
-    """p95 milliseconds of one-answer transactions (insert + commit), with or without rollup upkeep."""
+def set_triggers(on: bool) -> None:
+    """Switch the rollup upkeep on or off (PostgreSQL: the trigger; SQLite: drop / recreate the three)."""
     from app.extensions import db
-    from app.models import Response, Survey
+    from app.trends.rollup_sql import sqlite_triggers
 
-    survey_id = db.session.execute(sa.select(Survey.id).where(Survey.kind == "nps")).scalar_one()
-    dialect = db.engine.dialect.name
-    toggle = "ENABLE" if with_triggers else "DISABLE"
-    if dialect == "postgresql":
-        db.session.execute(sa.text(f"ALTER TABLE responses {toggle} TRIGGER response_rollups"))
-        db.session.commit()
-    elif not with_triggers:
-        saved = (
-            db.session.execute(
-                sa.text(
-                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'response_rollups_%'"
-                )
-            )
-            .scalars()
-            .all()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            sa.text(f"ALTER TABLE responses {'ENABLE' if on else 'DISABLE'} TRIGGER response_rollups")
         )
+    else:
         for name in ("insert", "delete", "update"):
-            db.session.execute(sa.text(f"DROP TRIGGER response_rollups_{name}"))
-        db.session.commit()
-    runs = []
-    for i in range(n):
+            db.session.execute(sa.text(f"DROP TRIGGER IF EXISTS response_rollups_{name}"))
+        for statement in sqlite_triggers() if on else []:
+            db.session.execute(sa.text(statement))
+    db.session.commit()
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile."""
+    return statistics.quantiles(values, n=20)[18]
+
+
+def interleaved(measure, n: int, block: int = 25) -> tuple[list[float], list[float]]:
+    """``measure(i)`` (milliseconds) n times with the triggers and n times without, in alternating blocks;
+    the triggers end switched on and the rollups rebuilt (the untracked answers are counted again)."""
+    from app.trends.services import rebuild_rollups
+
+    with_ms: list[float] = []
+    without_ms: list[float] = []
+    i = 0
+    while len(with_ms) < n or len(without_ms) < n:
+        for on, out in ((True, with_ms), (False, without_ms)):
+            set_triggers(on)
+            for _ in range(min(block, n - len(out))):
+                out.append(measure(i))
+                i += 1
+    set_triggers(True)
+    from app.extensions import db
+
+    rebuild_rollups()
+    db.session.commit()
+    return with_ms, without_ms
+
+
+def insert_measure(survey_id: int):
+    """One-answer transactions: a Core insert and a commit."""
+    from app.extensions import db
+    from app.models import Response
+
+    def one(i: int) -> float:
         began = time.perf_counter()
         db.session.execute(
             sa.insert(Response),
@@ -178,31 +221,105 @@ def answer_p95(with_triggers: bool, n: int) -> float:
             },
         )
         db.session.commit()
-        runs.append((time.perf_counter() - began) * 1000)
-    if dialect == "postgresql":
-        db.session.execute(sa.text("ALTER TABLE responses ENABLE TRIGGER response_rollups"))
-    elif not with_triggers:
-        for statement in saved:
-            db.session.execute(sa.text(statement))
-        from app.trends.services import rebuild_rollups
+        return (time.perf_counter() - began) * 1000
 
-        rebuild_rollups()
+    return one
+
+
+def seed_invitations(n: int, survey_id: int, account_id: int) -> list[tuple[str, dict[str, str]]]:
+    """``n`` delivered invitations of the NPS survey, each with the POST a one-click answer sends."""
+    from app.extensions import db
+    from app.models import Contact, DeliveryState, Invitation, Send, SendStatus, utcnow
+    from app.respond.validation import make_form_key
+    from app.surveys.tokens import hash_token, new_token
+
+    send = Send(survey_id=survey_id, status=SendStatus.COMPLETED, audience={"type": "all"})
+    db.session.add(send)
+    db.session.flush()
+    now = utcnow()
+    tag = random.Random().randrange(10**9)
+    db.session.execute(
+        sa.insert(Contact),
+        [
+            {
+                "email": f"c{tag}-{i}@bench.example",
+                "name": f"C{i}",
+                "account_id": account_id,
+                "locale": "en",
+                "bounce_count": 0,
+                "attributes": {},
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(n)
+        ],
+    )
+    contact_ids = db.session.execute(
+        sa.select(Contact.id).where(Contact.email.like(f"c{tag}-%")).order_by(Contact.id)
+    ).scalars()
+    tokens, rows = [], []
+    for contact_id in contact_ids:
+        token = new_token()
+        tokens.append(token.token)
+        rows.append(
+            {
+                "send_id": send.id,
+                "survey_id": survey_id,
+                "contact_id": contact_id,
+                "token_salt": token.salt,
+                "token_hash": token.token_hash,
+                "state": DeliveryState.SENT,
+                "attempts": 1,
+                "click_count": 0,
+                "expires_at": now + timedelta(days=30),
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    db.session.execute(sa.insert(Invitation), rows)
     db.session.commit()
-    return statistics.quantiles(runs, n=20)[18]
+    ids = dict(
+        db.session.execute(
+            sa.select(Invitation.token_hash, Invitation.id).where(Invitation.send_id == send.id)
+        ).all()
+    )
+    return [
+        (f"/r/{t}", {"key": make_form_key(f"inv:{ids[hash_token(t)]}"), "score": str(i % 11)})
+        for i, t in enumerate(tokens)
+    ]
+
+
+def endpoint_measure(app, requests: list[tuple[str, dict[str, str]]]):
+    """The answer endpoint through the test client (a fresh invitation each time)."""
+    from app.extensions import db
+
+    client = app.test_client()
+
+    def one(i: int) -> float:
+        path, data = requests[i]
+        db.session.remove()  # the request uses its own session, as under gunicorn
+        began = time.perf_counter()
+        resp = client.post(path, data=data, headers={"Accept": "application/json"})
+        elapsed = (time.perf_counter() - began) * 1000
+        if resp.status_code >= 400:
+            raise SystemExit(f"answer refused: {resp.status_code} {resp.get_data(as_text=True)[:300]}")
+        return elapsed
+
+    return one
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--responses", type=int, default=100_000)
+    parser.add_argument("--responses", default="100000", help="sizes, comma-separated (growth)")
     parser.add_argument("--accounts", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--answers", type=int, default=300, help="single-answer transactions per p95 side")
+    parser.add_argument("--answers", type=int, default=300, help="answers per side for each p95")
+    parser.add_argument("--redis-url", default="", help="queue the answer's jobs in this Redis database")
     args = parser.parse_args()
-    print(
-        json.dumps(
-            {"machine": {"cores": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()]}}
-        )
-    )
+    sizes = sorted({int(x.replace("_", "")) for x in args.responses.split(",")})
+    from benchmarks.machine import print_machine
+
+    print_machine("dashboard_rollups", vars(args))
     from flask_migrate import upgrade
 
     from app import create_app
@@ -214,65 +331,101 @@ def main() -> None:
     if url:
         from app.config import load_config
 
+        if "test" not in url.rsplit("/", 1)[-1]:
+            raise SystemExit("BENCH_DATABASE_URL must name a database with 'test' in its name (it is reset)")
         uri = load_config({"DATABASE_URL": url, "SECRET_KEY": "x"})["SQLALCHEMY_DATABASE_URI"]
     else:
         uri = f"sqlite:///{folder}/bench.db"
-    app = create_app(test_config(uri) | {"INSTANCE_PATH": folder})
+    config = test_config(uri) | {"INSTANCE_PATH": folder, "WTF_CSRF_ENABLED": False}
+    if args.redis_url:
+        config["REDIS_URL"] = args.redis_url
+    app = create_app(config)
     with app.app_context():
         reset_schema(db.engine)
         upgrade()
         dbname = db.engine.dialect.name
-        built = build(args.responses, args.accounts)
-        print(
-            json.dumps(
-                {"bench": "dashboard_rollups", "case": "build", "db": dbname, "rows": args.responses, **built}
-            )
-        )
-        today = datetime.now(UTC).date()
-        two_years, ninety = today - timedelta(days=729), today - timedelta(days=89)
-        cases = {
-            "trends: NPS by day, 2 years": (
-                lambda: rollup_by_day("nps", two_years, today),
-                lambda: scan_by_day("nps", two_years, today),
-            ),
-            "overview: NPS, CSAT, CES of 90 days": (
-                lambda: overview_rollups(ninety, today),
-                lambda: [scan_by_day(k, ninety, today) for k in SCORES],
-            ),
-        }
-        for case, (rollup, scan) in cases.items():
-            rollup_ms, rolled = timed(rollup, args.repeat)
-            scan_ms, scanned = timed(scan, args.repeat)
-            same = rolled == scanned if case.startswith("trends") else None
+        surveys, ids = setup(args.accounts)
+        have = 0
+        for size in sizes:
+            built = grow(have, size, surveys, ids)
+            have = size
             print(
                 json.dumps(
-                    {
-                        "bench": "dashboard_rollups",
-                        "case": case,
-                        "db": dbname,
-                        "rows": args.responses,
-                        "rollup_ms": round(rollup_ms, 1),
-                        "scan_ms": round(scan_ms, 1),
-                        "ratio": round(scan_ms / rollup_ms, 1) if rollup_ms else None,
-                        "same_counts": same,
-                    }
+                    {"bench": "dashboard_rollups", "case": "build", "db": dbname, "rows": size, **built}
                 )
             )
-        with_p95 = answer_p95(True, args.answers)
-        without_p95 = answer_p95(False, args.answers)
+            measure_reads(dbname, size, args.repeat)
+        survey_id = surveys["nps"]
+        with_ms, without_ms = interleaved(insert_measure(survey_id), args.answers)
+        report_write("insert + commit p95", dbname, have, with_ms, without_ms)
+        requests = seed_invitations(2 * args.answers, survey_id, ids[0])
+        db.session.remove()
+        with_ms, without_ms = interleaved(endpoint_measure(app, requests), args.answers)
+        report_write("answer endpoint p95", dbname, have, with_ms, without_ms, redis=bool(args.redis_url))
+    if args.redis_url:
+        import redis
+
+        redis.Redis.from_url(args.redis_url).flushdb()
+
+
+def measure_reads(dbname: str, size: int, repeat: int) -> None:
+    """The Trends and overview reads, from the rollups and by a scan, side by side."""
+    today = datetime.now(UTC).date()
+    two_years, ninety = today - timedelta(days=729), today - timedelta(days=89)
+    cases = {
+        "trends: NPS by day, 2 years": (
+            lambda: rollup_by_day("nps", two_years, today),
+            lambda: scan_by_day("nps", two_years, today),
+        ),
+        "overview: NPS, CSAT, CES of 90 days": (
+            lambda: overview_rollups(ninety, today),
+            lambda: [scan_by_day(k, ninety, today) for k in SCORES],
+        ),
+    }
+    for case, (rollup, scan) in cases.items():
+        rollup_ms, rolled = timed(rollup, repeat)
+        scan_ms, scanned = timed(scan, repeat)
+        same = rolled == scanned if case.startswith("trends") else None
         print(
             json.dumps(
                 {
                     "bench": "dashboard_rollups",
-                    "case": "answer transaction p95",
+                    "case": case,
                     "db": dbname,
-                    "rows": args.responses,
-                    "with_rollups_ms": round(with_p95, 2),
-                    "without_ms": round(without_p95, 2),
-                    "overhead": round(with_p95 / without_p95 - 1, 3) if without_p95 else None,
+                    "rows": size,
+                    "rollup_ms": round(rollup_ms, 1),
+                    "scan_ms": round(scan_ms, 1),
+                    "ratio": round(scan_ms / rollup_ms, 1) if rollup_ms else None,
+                    "same_counts": same,
                 }
-            )
+            ),
+            flush=True,
         )
+
+
+def report_write(
+    case: str, dbname: str, rows: int, with_ms: list[float], without_ms: list[float], **extra
+) -> None:
+    """One JSON line: p95 and median with and without the rollup upkeep, and the p95 overhead."""
+    w, wo = p95(with_ms), p95(without_ms)
+    print(
+        json.dumps(
+            {
+                "bench": "dashboard_rollups",
+                "case": case,
+                "db": dbname,
+                "rows": rows,
+                "n": len(with_ms),
+                "with_rollups_p95_ms": round(w, 2),
+                "without_p95_ms": round(wo, 2),
+                "with_median_ms": round(statistics.median(with_ms), 2),
+                "without_median_ms": round(statistics.median(without_ms), 2),
+                "overhead_p95": round(w / wo - 1, 3) if wo else None,
+                **extra,
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

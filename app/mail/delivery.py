@@ -3,12 +3,17 @@
 claim → mark in flight → send → mark result:
 1. A batch of ``queued`` rows is claimed atomically (``UPDATE … RETURNING``; ``FOR UPDATE SKIP LOCKED``
    on PostgreSQL so parallel workers take disjoint rows) and committed as ``sending``; ``attempts`` is
-   bumped, so it names this claim.
+   bumped, so it names this claim. The batch's invitations, contacts, survey and send are then read in
+   one query, and each survey × language's email is rendered once (``message.InvitationTemplate``).
 2. Right before its message goes out, a row gets its deterministic Message-ID by a conditional UPDATE
-   (still ``sending``, same ``attempts``, no Message-ID yet) that is committed: the "in flight" mark,
-   and proof that this worker still owns the row.
-3. The result is committed right after the relay answers (on PostgreSQL without waiting for the disk: a
-   result lost in a database crash leaves the in-flight mark, so the row ends ``uncertain``, not resent).
+   (still ``sending``, same ``attempts``, no Message-ID yet, and — the last-moment consent check — the
+   contact still has that address and has not unsubscribed or bounced, the address is not suppressed,
+   the send is not cancelled) that is committed durably: the "in flight" mark, and proof that this worker
+   still owns the row. A row that fails the check is skipped with the reason.
+3. The result is written right after the relay answers and committed with the next row's in-flight mark
+   (one commit per message); the batch's last result is committed on its own, on PostgreSQL without
+   waiting for the disk (a result lost in a database crash leaves the in-flight mark, so the row ends
+   ``uncertain``, not resent).
 
 A crash leaves rows ``sending``. After MAIL_SENDING_TIMEOUT the sweeper gives rows without the in-flight
 mark back to ``queued`` (no byte of them was sent) and turns rows with it ``uncertain``; nothing ever
@@ -17,7 +22,10 @@ resends an ``uncertain`` row automatically. So a kill costs at most one uncertai
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -26,9 +34,9 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.mail.message import build_invitation, message_id
-from app.mail.suppression import is_suppressed, suppress
+from app.mail.suppression import email_hash, is_suppressed, suppress
 from app.mail.transport import PermanentMailError, TemporaryMailError, UncertainMailError, get_transport
-from app.models import Contact, DeliveryState, Invitation, Send, SendStatus, utcnow
+from app.models import Contact, DeliveryState, Invitation, Send, SendStatus, Suppression, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -90,17 +98,47 @@ def deliver_batch(send_id: int) -> dict[str, int]:
     """Claim one batch of a send and deliver it over one transport connection; returns outcome counts."""
     claimed = claim_invitations(send_id, current_app.config["MAIL_BATCH_SIZE"])
     counts: dict[str, int] = {}
+    if not claimed:
+        return counts
     temporary_in_a_row = 0
-    texts_cache: dict = {}  # a survey's wording per language, worked out once per batch
-    with get_transport() as transport:
+    texts_cache: dict = {}  # a survey's wording and prebuilt email per language, made once per batch
+    with _batch_objects_kept(), get_transport() as transport:
+        invitations = _load_batch([invitation_id for invitation_id, _ in claimed])
         for position, (invitation_id, attempts) in enumerate(claimed):
-            state = _deliver_one(transport, invitation_id, attempts, texts_cache)
+            invitation = invitations.get(invitation_id)
+            state = _deliver_one(transport, invitation, attempts, texts_cache) if invitation else "gone"
             counts[state] = counts.get(state, 0) + 1
             temporary_in_a_row = temporary_in_a_row + 1 if state == "retry" else 0
             if temporary_in_a_row >= MAX_TEMPORARY_IN_A_ROW:
                 counts["released"] = _release([i for i, _ in claimed[position + 1 :]])
                 break
+        _commit_result()  # the last row's result (the others rode with the next row's in-flight mark)
     return counts
+
+
+@contextmanager
+def _batch_objects_kept() -> Iterator[None]:
+    """Keep the batch's loaded rows across its commits (each one re-checked by SQL where it matters);
+    everything is expired again afterwards, as a commit would."""
+    session = db.session()
+    expire_on_commit = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = expire_on_commit
+        session.expire_all()
+
+
+def _load_batch(ids: list[int]) -> dict[int, Invitation]:
+    """The claimed invitations with their contacts, survey and send, in one query."""
+    rows = db.session.execute(
+        sa.select(Invitation)
+        .options(joinedload(Invitation.contact), joinedload(Invitation.survey), joinedload(Invitation.send))
+        .where(Invitation.id.in_(ids))
+        .execution_options(populate_existing=True)
+    ).scalars()
+    return {invitation.id: invitation for invitation in rows}
 
 
 def skip_queued(send_id: int, reason: str) -> None:
@@ -129,88 +167,145 @@ def _release(ids: list[int]) -> int:
     return len(ids)
 
 
-def _mark_in_flight(invitation_id: int, attempts: int) -> bool:
-    """Commit the row's Message-ID before sending, if this claim still owns the row."""
+_INVITATIONS, _CONTACTS = Invitation.__table__, Contact.__table__
+# Built once: each message runs them with its own parameters (no statement building per message).
+_MARK = (
+    sa.update(_INVITATIONS)
+    .where(
+        _INVITATIONS.c.id == sa.bindparam("b_id"),
+        _INVITATIONS.c.state == DeliveryState.SENDING,
+        _INVITATIONS.c.attempts == sa.bindparam("b_attempts"),
+        _INVITATIONS.c.message_id.is_(None),
+        sa.exists().where(
+            Contact.id == _INVITATIONS.c.contact_id,
+            Contact.email == sa.bindparam("b_email"),
+            Contact.unsubscribed_at.is_(None),
+            Contact.bounced_at.is_(None),
+        ),
+        ~sa.exists().where(Suppression.email_hash == sa.bindparam("b_hash")),
+        sa.exists().where(Send.id == _INVITATIONS.c.send_id, Send.status != SendStatus.CANCELLED),
+    )
+    .values(message_id=sa.bindparam("b_message_id"))
+)
+_SURVEYED = (
+    sa.update(_CONTACTS)
+    .where(_CONTACTS.c.id == sa.bindparam("b_id"))
+    .values(last_surveyed_at=sa.bindparam("b_at"))
+)
+
+
+def _mark_in_flight(invitation: Invitation, attempts: int) -> bool:
+    """Commit the row's Message-ID before sending, if this claim still owns the row and its contact may
+    still be mailed at this address (checked in the same statement: the last moment). The commit also
+    carries the previous row's result."""
+    contact = invitation.contact
+    if contact is None:
+        return False
+    db.session.flush()  # changes made meanwhile (a cancelled send, a bounce) count for this check
     won = db.session.execute(
-        sa.update(Invitation)
-        .where(
-            Invitation.id == invitation_id,
-            Invitation.state == DeliveryState.SENDING,
-            Invitation.attempts == attempts,
-            Invitation.message_id.is_(None),
-        )
-        .values(message_id=message_id(invitation_id, "invitation")),
-        execution_options={"synchronize_session": False},
+        _MARK,
+        {
+            "b_id": invitation.id,
+            "b_attempts": attempts,
+            "b_email": contact.email,
+            "b_hash": email_hash(contact.email),
+            "b_message_id": message_id(invitation.id, "invitation"),
+        },
     ).rowcount
     db.session.commit()
     return won == 1
 
 
-def _deliver_one(transport, invitation_id: int, attempts: int, texts_cache: dict) -> str:
-    if not _mark_in_flight(invitation_id, attempts):
-        return "gone"  # released by the sweeper or taken by another claim meanwhile
-    invitation = db.session.execute(
+def _not_marked(invitation: Invitation, attempts: int) -> str:
+    """Why a row could not be marked in flight: taken by someone else ("gone"), or skipped with its reason
+    (written now, committed with the next row's mark)."""
+    fresh = db.session.execute(
         sa.select(Invitation)
         .options(joinedload(Invitation.contact))
-        .where(Invitation.id == invitation_id)
+        .where(Invitation.id == invitation.id)
         .execution_options(populate_existing=True)
-    ).scalar_one()
-    reason = last_minute_skip(invitation)
-    if reason or invitation.send.status == SendStatus.CANCELLED:
-        invitation.state, invitation.skip_reason = DeliveryState.SKIPPED, reason or "cancelled"
-        invitation.message_id = None
-        db.session.commit()
-        return "skipped"
+    ).scalar_one_or_none()
+    ours = fresh is not None and (fresh.state, fresh.attempts) == (DeliveryState.SENDING, attempts)
+    if not ours or fresh.message_id is not None:
+        return "gone"  # released by the sweeper or taken by another claim meanwhile
+    cancelled = db.session.execute(sa.select(Send.status).where(Send.id == fresh.send_id)).scalar_one()
+    reason = last_minute_skip(fresh) or ("cancelled" if cancelled == SendStatus.CANCELLED else None)
+    if reason is None:
+        return "retry_mark"  # the contact's address changed since the batch was read: try with the new one
+    _write_result(fresh.id, state=DeliveryState.SKIPPED, skip_reason=reason, message_id=None)
+    return "skipped"
+
+
+def _deliver_one(transport, invitation: Invitation, attempts: int, texts_cache: dict) -> str:
+    if not _mark_in_flight(invitation, attempts):
+        outcome = _not_marked(invitation, attempts)
+        if outcome != "retry_mark":
+            return outcome
+        if not _mark_in_flight(invitation, attempts):
+            return "gone"  # changing under us: left for the sweeper to hand back (nothing was sent)
     try:
         msg = build_invitation(invitation, texts_cache=texts_cache)
     except Exception as exc:  # a template or data problem fails this row, not the batch
-        log.exception("could not build invitation %s", invitation_id)
-        invitation.state, invitation.error = DeliveryState.FAILED, f"could not build the message: {exc}"[:500]
-        invitation.message_id = None
-        db.session.commit()
+        log.exception("could not build invitation %s", invitation.id)
+        error = f"could not build the message: {exc}"[:500]
+        _write_result(invitation.id, state=DeliveryState.FAILED, error=error, message_id=None)
         return "failed"
-    outcome = _send(transport, msg, invitation)
-    _commit_result()
-    return outcome
+    return _send(transport, msg, invitation, attempts)
+
+
+def _write_result(invitation_id: int, **values) -> None:
+    """Write a row's delivery result; the next row's in-flight mark (or the batch's end) commits it."""
+    params = {f"b_{key}": value for key, value in values.items()}
+    db.session.execute(_result_statement(tuple(values)), {"b_id": invitation_id, **params})
+
+
+@functools.cache
+def _result_statement(columns: tuple[str, ...]) -> sa.Update:
+    return (
+        sa.update(_INVITATIONS)
+        .where(_INVITATIONS.c.id == sa.bindparam("b_id"))
+        .values({column: sa.bindparam(f"b_{column}") for column in columns})
+    )
 
 
 def _commit_result() -> None:
-    """Commit a delivery result without waiting for the disk on PostgreSQL.
+    """Commit a delivery result that no in-flight mark rides with, without waiting for the disk on
+    PostgreSQL.
 
     Only the in-flight mark must be durable before a message goes out. If a database crash loses a result
     committed this way, the row is back to "sending with a Message-ID", which recovery makes ``uncertain``:
-    never resent. Halves the WAL flushes per message.
+    never resent.
     """
     if db.engine.dialect.name == "postgresql":  # as claim_rows decides SKIP LOCKED
         db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
     db.session.commit()
 
 
-def _send(transport, msg, invitation: Invitation) -> str:
-    """Send and set the row's state from the outcome (the caller commits)."""
+def _send(transport, msg, invitation: Invitation, attempts: int) -> str:
+    """Send and write the row's state from the outcome (committed with the next row's mark)."""
     try:
         transport.send(msg, "invitation")
     except TemporaryMailError as exc:
-        invitation.error = str(exc)[:500]
-        invitation.message_id = None  # certainly not delivered: the row may be claimed again
-        if invitation.attempts >= MAX_ATTEMPTS:
-            invitation.state = DeliveryState.FAILED
+        # certainly not delivered: the row may be claimed again
+        if attempts >= MAX_ATTEMPTS:
+            _write_result(invitation.id, state=DeliveryState.FAILED, error=str(exc)[:500], message_id=None)
             return "failed"
-        invitation.state = DeliveryState.QUEUED
+        _write_result(invitation.id, state=DeliveryState.QUEUED, error=str(exc)[:500], message_id=None)
         return "retry"
     except PermanentMailError as exc:
-        invitation.error = str(exc)[:500]
-        invitation.state = DeliveryState.BOUNCED if exc.hard_bounce else DeliveryState.FAILED
-        if exc.hard_bounce:
+        state = DeliveryState.BOUNCED if exc.hard_bounce else DeliveryState.FAILED
+        _write_result(invitation.id, state=state, error=str(exc)[:500])
+        if exc.hard_bounce and invitation.contact is not None:
+            db.session.refresh(invitation.contact)  # the batch read it a while ago: count from the row
             record_bounce(invitation.contact)
-        return invitation.state.value
+        return state.value
     except UncertainMailError as exc:
-        invitation.state, invitation.error = DeliveryState.UNCERTAIN, str(exc)[:500]
+        _write_result(invitation.id, state=DeliveryState.UNCERTAIN, error=str(exc)[:500])
         return "uncertain"
     now = utcnow()
-    invitation.state, invitation.sent_at, invitation.error = DeliveryState.SENT, now, None
-    if invitation.contact is not None:
-        invitation.contact.last_surveyed_at = now
+    _write_result(invitation.id, state=DeliveryState.SENT, sent_at=now, error=None)
+    if invitation.contact_id is not None:
+        db.session.execute(_SURVEYED, {"b_id": invitation.contact_id, "b_at": now})
     return "sent"
 
 

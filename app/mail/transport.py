@@ -15,14 +15,13 @@ import smtplib
 import ssl
 import time
 from email.message import EmailMessage
-from email.utils import getaddresses, parseaddr
 from types import TracebackType
 from typing import Protocol
 
 from flask import current_app
 
 from app.extensions import db
-from app.mail.message import to_wire
+from app.mail.message import WireMessage
 from app.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ class Transport(Protocol):
 
     def __exit__(self, *exc: object) -> None: ...
 
-    def send(self, msg: EmailMessage, kind: str) -> None:
+    def send(self, msg: EmailMessage | WireMessage, kind: str) -> None:
         """Deliver one message or raise a MailError."""
 
 
@@ -127,8 +126,9 @@ class SmtpTransport:
         self.connections += 1
         return conn
 
-    def send(self, msg: EmailMessage, kind: str = "invitation") -> None:
+    def send(self, msg: EmailMessage | WireMessage, kind: str = "invitation") -> None:
         """Deliver one message, retrying temporary failures with backoff before giving up."""
+        msg = WireMessage.of(msg)
         for attempt in range(len(self.delays) + 1):
             try:
                 self._send_once(msg)
@@ -139,17 +139,14 @@ class SmtpTransport:
                 log.info("temporary SMTP failure (%s); retrying in %ss", exc, self.delays[attempt])
                 time.sleep(self.delays[attempt])
 
-    def _send_once(self, msg: EmailMessage) -> None:
+    def _send_once(self, msg: WireMessage) -> None:
         conn = self._connect()
-        sender = parseaddr(msg["From"])[1]
-        recipients = [addr for _, addr in getaddresses(msg.get_all("To", []))]
-        data = to_wire(msg)
         try:
-            code, resp = conn.mail(sender)
+            code, resp = conn.mail(msg.sender)
             if code != 250:
                 conn.rset()
                 _raise_for(code, resp, "MAIL")
-            for rcpt in recipients:
+            for rcpt in msg.recipients:
                 code, resp = conn.rcpt(rcpt)
                 if code not in (250, 251):
                     conn.rset()
@@ -158,7 +155,7 @@ class SmtpTransport:
             # Before DATA nothing can have been delivered: reconnect and try again.
             self._drop()
             raise TemporaryMailError(f"connection lost before DATA: {exc}") from exc
-        self._data(conn, data)
+        self._data(conn, msg.data)
 
     def _data(self, conn: smtplib.SMTP, data: bytes) -> None:
         try:
@@ -187,15 +184,16 @@ class OutboxTransport:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def send(self, msg: EmailMessage, kind: str = "invitation") -> None:
+    def send(self, msg: EmailMessage | WireMessage, kind: str = "invitation") -> None:
         """Store the whole RFC 5322 message, as an SMTP server would have received it."""
+        msg = WireMessage.of(msg)
         db.session.add(
             OutboxMessage(
-                message_id=msg["Message-ID"],
+                message_id=msg.message_id,
                 kind=kind,
-                to_addr=parseaddr(msg["To"])[1],
-                subject=str(msg["Subject"])[:500],
-                raw=to_wire(msg).decode("utf-8", "replace"),
+                to_addr=msg.recipients[0] if msg.recipients else "",
+                subject=msg.subject[:500],
+                raw=msg.data.decode("utf-8", "replace"),
             )
         )
 

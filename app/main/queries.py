@@ -1,15 +1,16 @@
-"""The overview: the headline numbers of a period next to the previous one, and what needs attention."""
+"""The overview: the headline numbers of a period next to the previous one (from the response rollups, in
+local days of the workspace), and what needs attention."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.metrics import Score, mean, nps, score_aggregates, share
+from app.metrics import Change, NpsCounts, Score, nps_change, share
 from app.models import (
     AnalysisState,
     DeliveryState,
@@ -20,6 +21,8 @@ from app.models import (
     Topic,
     utcnow,
 )
+from app.trends.queries import kind_counts
+from app.workspace_settings import workspace_timezone
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class KindSummary:
     current: Score
     previous: Score
     bands: dict[str, int]
+    noise: Change | None = None  # NPS: the change tested against sampling noise
 
     @property
     def change(self) -> float | None:
@@ -39,34 +43,36 @@ class KindSummary:
         return self.current.value - self.previous.value
 
 
-def _kind_scores(kind: SurveyKind, start: datetime, end: datetime) -> tuple[Score, dict[str, int]]:
-    row = db.session.execute(
-        sa.select(*score_aggregates(Response.score)).where(
-            Response.kind == kind, Response.created_at >= start, Response.created_at < end
-        )
-    ).one()
-    n = row.n or 0
+def _kind_scores(kind: SurveyKind, start: date, end: date) -> tuple[Score, dict[str, int], NpsCounts]:
+    """The kind's figure over local days start..end from the rollups, its band counts, its NPS counts."""
+    counts = kind_counts(kind, start, end)
+    c = counts.nps_counts()
     if kind == SurveyKind.NPS:
-        bands = {
-            "promoters": row.promoters or 0,
-            "passives": row.passives or 0,
-            "detractors": row.detractors or 0,
-        }
-        return nps(bands["promoters"], bands["passives"], bands["detractors"]), bands
-    if kind == SurveyKind.CSAT:
-        return share(row.csat_hits or 0, n), {"satisfied": row.csat_hits or 0, "total": n}
-    return mean(float(row.total or 0), float(row.total_sq or 0), n), {"easy": row.ces_hits or 0, "total": n}
+        bands = {"promoters": c.promoters, "passives": c.passives, "detractors": c.detractors}
+    elif kind == SurveyKind.CSAT:
+        bands = {"satisfied": counts.scores[4] + counts.scores[5], "total": counts.scored}
+    else:
+        bands = {"easy": sum(counts.scores[5:8]), "total": counts.scored}
+    return counts.metric(kind), bands, c
+
+
+def period(days: int, today: date | None = None) -> tuple[date, date, date]:
+    """(first day of the period, today, first day of the period before), in local days."""
+    today = today or datetime.now(workspace_timezone()).date()
+    start = today - timedelta(days=days - 1)
+    return start, today, start - timedelta(days=days)
 
 
 def kind_summaries(days: int) -> list[KindSummary]:
-    """NPS, CSAT and CES for the last ``days`` days and the ``days`` before them."""
-    now = utcnow()
-    start, prev_start = now - timedelta(days=days), now - timedelta(days=2 * days)
+    """NPS, CSAT and CES of the last ``days`` local days and the ``days`` before them, from the rollups
+    (hundreds of rollup rows instead of every response)."""
+    start, today, prev_start = period(days)
     out = []
     for kind in (SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CES):
-        current, bands = _kind_scores(kind, start, now)
-        previous, _ = _kind_scores(kind, prev_start, start)
-        out.append(KindSummary(kind, current, previous, bands))
+        current, bands, now_counts = _kind_scores(kind, start, today)
+        previous, _, before_counts = _kind_scores(kind, prev_start, start - timedelta(days=1))
+        noise = nps_change(before_counts, now_counts) if kind == SurveyKind.NPS else None
+        out.append(KindSummary(kind, current, previous, bands, noise))
     return out
 
 

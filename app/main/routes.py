@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import sqlalchemy as sa
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,7 +15,7 @@ from app.main import queries as overview
 from app.main.forms import SettingsForm
 from app.main.services import save_settings
 from app.models import Role
-from app.workspace_settings import all_settings, workspace_timezone
+from app.workspace_settings import all_settings
 
 PERIODS = {30: "30 days", 90: "90 days", 180: "6 months", 365: "12 months"}
 
@@ -37,7 +35,7 @@ def index() -> ResponseReturnValue:
         topics=overview.top_topics(days),
         comments=overview.recent_comments(),
         backlog=overview.analysis_backlog(),
-        since=(datetime.now(workspace_timezone()).date() - timedelta(days=days)).isoformat(),
+        since=overview.period(days)[0].isoformat(),
     )
 
 

@@ -145,7 +145,8 @@ def test_a_message_that_cannot_be_built_fails_that_row_only(smtp_app, smtp_serve
 
 
 def test_only_the_in_flight_mark_waits_for_the_disk(smtp_app, smtp_server):
-    """The mark committed before DATA is durable; results are committed without waiting (PostgreSQL)."""
+    """Each in-flight mark is committed durably before its message goes out, carrying the previous
+    message's result; only the batch's last result, which no mark rides with, skips the wait (PostgreSQL)."""
     statements: list[str] = []
 
     def record(conn, cursor, statement, *args):
@@ -162,11 +163,17 @@ def test_only_the_in_flight_mark_waits_for_the_disk(smtp_app, smtp_server):
     finally:
         sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
     marks = [i for i, s in enumerate(statements) if s.startswith("UPDATE INVITATIONS SET MESSAGE_ID")]
+    results = [i for i, s in enumerate(statements) if s.startswith("UPDATE INVITATIONS SET STATE")]
     relaxed = [i for i, s in enumerate(statements) if "SYNCHRONOUS_COMMIT" in s]
-    assert len(marks) == 3
-    assert len(relaxed) == (3 if postgres else 0)
     ends = [i for i, s in enumerate(statements) if s.startswith(("RELEASE SAVEPOINT", "COMMIT"))]
-    for mark, relax in zip(marks, relaxed, strict=False):
-        # the mark's transaction ended (durably) before its result relaxed the next one
-        assert any(mark < end < relax for end in ends)
+    assert len(marks) == 3 and len(results) == 3
+    assert len(relaxed) == (1 if postgres else 0)
+    for mark in marks:
+        end = min(i for i in ends if i > mark)  # the mark's transaction ends before anything else
+        assert not any(mark < i < end for i in relaxed), "an in-flight mark did not wait for the disk"
+    for result, mark in zip(results, marks[1:], strict=False):
+        assert result < mark and not any(result < end < mark for end in ends)  # one commit for both
+    last_mark_end = min(i for i in ends if i > marks[-1])
+    assert last_mark_end < results[-1]  # the last result in a transaction of its own
+    assert all(last_mark_end < i for i in relaxed)
     assert len(smtp_server.recorder.messages) == 3
