@@ -25,7 +25,7 @@ from nlp.text import MAX_CHARS, clean, truncate
 from nlp.types import NEUTRAL, TextAnalysis
 
 log = logging.getLogger(__name__)
-CODE_VERSION = "1.2.0"  # bump when analysis rules change, so stored results can be recomputed
+CODE_VERSION = "1.3.0"  # bump when analysis rules change, so stored results can be recomputed
 
 
 def calibration() -> dict:
@@ -129,7 +129,11 @@ class Analyzer:
 
     def _docs(self, texts: list[str]) -> Iterator[Doc | None]:
         try:
-            docs = list(self.nlp.pipe(texts, batch_size=self.batch_size))  # all or none: order is kept
+            # (text, text) tuples: spaCy hands each component the context as ``doc._context``, so the
+            # analysis component reads the text instead of rebuilding it from the tokens (all or none:
+            # order is kept)
+            pairs = self.nlp.pipe(zip(texts, texts, strict=True), batch_size=self.batch_size, as_tuples=True)
+            docs = [d for d, _ in pairs]
         except Exception:  # one bad text must not sink the batch: redo one by one
             log.exception("batch analysis failed; retrying texts one by one")
         else:

@@ -21,7 +21,7 @@ from nlp import keyphrases as kp
 from nlp import multilingual
 from nlp.decide import ARGMAX
 from nlp.flags import F_ALPHA, F_FOREIGN, F_FUZZY, F_NONASCII
-from nlp.language import detect_language_nb
+from nlp.language import detect_language_nb, naive_bayes
 from nlp.lexicon import Lexicon, known_english_words
 from nlp.matcher import Match, TopicMatcher
 from nlp.sentiment import Scored, score
@@ -57,6 +57,21 @@ class DocState:
     intents: list[tuple] = field(default_factory=list)  # (label, score, sentence, first token, end token)
 
 
+def _text(orths: list[int], idx: list[int], strings) -> str:
+    """The doc's text up to its last token, from its token strings and offsets (the tokenizer keeps
+    every character; the gap between two tokens is at most the one space it records as whitespace):
+    several times cheaper than ``doc.text``, which builds a Token object per token."""
+    parts = []
+    end = 0
+    for o, i in zip(orths, idx, strict=True):
+        if i > end:
+            parts.append(" " * (i - end))
+        t = strings[o]
+        parts.append(t)
+        end = i + len(t)
+    return "".join(parts)
+
+
 class AnalysisComponent:
     """Token infos, language, sentiment, taxonomy topics and keyphrases in one pass.
 
@@ -81,6 +96,12 @@ class AnalysisComponent:
             else {}
         )
         self.parsed = "parser" in nlp.pipe_names
+        # everything loaded lazily elsewhere is loaded now, so a worker's first call pays none of it
+        self.lexicon.build_typo_index()
+        naive_bayes()
+        for lang in multilingual.LANGS:
+            multilingual.sentiment_model(lang)
+            multilingual.polarity_stems(lang)
 
     def __call__(self, doc: Doc) -> Doc:
         orths, idx = doc.to_array(_ATTRS).T.tolist() if len(doc) else ([], [])
@@ -88,13 +109,16 @@ class AnalysisComponent:
         flags = [x[4] for x in infos]
         scored = score(infos, self.lexicon, flags)
         check = bool(scored.anyflags & (F_NONASCII | F_FOREIGN))
-        # doc.text joins every token: only build it when a non-ASCII token needs a script check.
-        text = doc.text if scored.anyflags & F_NONASCII else ""
+        # doc.text builds a Token per token: the text comes as the context, else is rebuilt when needed
+        given = doc._context  # the text itself when the Analyzer piped (text, text) tuples
+        text = given if type(given) is str else ""
+        if not text and scored.anyflags & F_NONASCII:
+            text = _text(orths, idx, self.strings)
         words = [x[0] for x, f in zip(infos, flags, strict=True) if f & F_ALPHA]
         language = detect_language_nb(text, [x[8] for x in infos] if check else [], words, check)
         state = DocState(infos, idx, language)
         if language in multilingual.LANGS:
-            text = doc.text
+            text = text or _text(orths, idx, self.strings)
             state.scored = scored
             rows = multilingual.analyze(scored, infos, idx, text, language)
             state.intents = [r[:5] for r in intents_mod.supported(scored, rows)]
@@ -104,7 +128,7 @@ class AnalysisComponent:
         elif language == "en":
             state.scored = scored
             if scored.sentences:
-                text = doc.text
+                text = text or _text(orths, idx, self.strings)
                 rows = intents_mod.detect(self.intent_model, infos, idx, scored.sentences, text)
                 if rows:
                     rows = intents_mod.supported(scored, rows)

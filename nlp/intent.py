@@ -179,6 +179,10 @@ class IntentModel:
         self._tok: dict[tuple[str, bool], tuple[float, ...]] = {}
         self._rows = [tuple(r) for r in self.weights.tolist()]
         self._bias = self._vec(["bias"])
+        # the raw logit below which label k's calibrated probability cannot reach its threshold
+        self._zcut = [
+            _raw_cut(float(a), float(b), float(t)) for (a, b), t in zip(platt, thresholds, strict=True)
+        ]
         self._quest = self._vec(["q=?"])
 
     def _vec(self, names: list[str]) -> tuple[float, ...]:
@@ -198,34 +202,50 @@ class IntentModel:
         return v
 
     def logits(self, infos: list[tuple], a: int, b: int) -> tuple[list[float], list[tuple[int, tuple]]]:
-        """Label logits of the sentence ``infos[a:b]`` and each token's contribution (for evidence)."""
-        z = list(self._bias)
+        """Label logits of the sentence ``infos[a:b]`` and the contributions (token index, weights) of its
+        tokens and bigrams (for evidence; a token may have two). The logits are summed column-wise over the
+        cached vectors in one pass (``zip``), not label by label per token."""
+        span = infos[a:b]
+        toks = _tokens(span)
+        if not toks:
+            return list(self._bias), []
+        vocab, rows, cache = self.vocab, self._rows, self._tok
+        vecs = [self._bias]
         contrib = []
-        vocab, rows = self.vocab, self._rows
         prev = "<s>"
-        first = None
         quest = False
-        for i, neg in _tokens(infos[a:b]):
-            x = infos[a + i]
+        for i, neg in toks:
+            x = span[i]
             lower = x[LOWER]
-            v = self.token_vec(x, neg)
-            j = vocab.get(f"b={prev} {lower}")
-            if j is not None:
-                v = tuple(p + q for p, q in zip(v, rows[j], strict=True))
+            v = cache.get((lower, neg)) or self.token_vec(x, neg)
+            vecs.append(v)
             contrib.append((a + i, v))
-            z = [p + q for p, q in zip(z, v, strict=True)]
-            if first is None:
-                first = lower
+            j = vocab.get("b=" + prev + " " + lower)
+            if j is not None:
+                vecs.append(rows[j])
+                contrib.append((a + i, rows[j]))
             if x[FLAGS] & F_QUEST:
                 quest = True
             prev = lower
-        if first is not None:
-            j = vocab.get("f=" + first)
-            if j is not None:
-                z = [p + q for p, q in zip(z, rows[j], strict=True)]
+        j = vocab.get("f=" + span[toks[0][0]][LOWER])
+        if j is not None:
+            vecs.append(rows[j])
         if quest:
-            z = [p + q for p, q in zip(z, self._quest, strict=True)]
-        return z, contrib
+            vecs.append(self._quest)
+        return [sum(col) for col in zip(*vecs, strict=True)], contrib
+
+    def passing(self, z: list[float]) -> list[tuple[int, float]]:
+        """(label index, calibrated probability) of the labels whose probability reaches its threshold;
+        a raw-logit cut-off per label (Platt scaling is monotonic) skips the others' sigmoids."""
+        out = []
+        th = self.thresholds
+        for k, x in enumerate(z):
+            if x >= self._zcut[k]:
+                a, b = self.platt[k]
+                p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, a * x + b))))
+                if p >= th[k]:
+                    out.append((k, p))
+        return out
 
     def calibrated(self, z: list[float]) -> list[float]:
         """Calibrated probabilities of raw logits."""
@@ -261,6 +281,15 @@ class IntentModel:
         )
 
 
+def _raw_cut(a: float, b: float, th: float) -> float:
+    """Lowest raw logit z with sigmoid(a * z + b) >= th, less a margin (-inf when it cannot be said)."""
+    if a <= 0 or th <= 0:
+        return -math.inf
+    if th >= 1:
+        return math.inf
+    return (math.log(th / (1 - th)) - b) / a - 1e-6
+
+
 @lru_cache(maxsize=1)
 def default_model() -> IntentModel | None:
     """The shipped model (``nlp/data/intent_model.npz``), loaded once per process; None if absent."""
@@ -272,16 +301,21 @@ def default_model() -> IntentModel | None:
 
 
 def evidence_span(contrib: list[tuple[int, tuple]], k: int) -> tuple[int, int]:
-    """Token range [start, end) of the strongest evidence for label ``k``: the token that contributes most,
-    widened over neighbours that contribute at least half as much (at most four tokens)."""
-    best = max(range(len(contrib)), key=lambda t: contrib[t][1][k])
-    top = contrib[best][1][k]
+    """Token range [start, end) of the strongest evidence for label ``k``: the token that contributes most
+    (its word and the bigram ending at it), widened over neighbours that contribute at least half as much
+    (at most four tokens)."""
+    per: dict[int, float] = {}
+    for i, v in contrib:
+        per[i] = per.get(i, 0.0) + v[k]
+    items = list(per.items())
+    best = max(range(len(items)), key=lambda t: items[t][1])
+    top = items[best][1]
     lo = hi = best
-    while lo > 0 and hi - lo < 3 and contrib[lo - 1][1][k] >= top / 2 > 0:
+    while lo > 0 and hi - lo < 3 and items[lo - 1][1] >= top / 2 > 0:
         lo -= 1
-    while hi + 1 < len(contrib) and hi - lo < 3 and contrib[hi + 1][1][k] >= top / 2 > 0:
+    while hi + 1 < len(items) and hi - lo < 3 and items[hi + 1][1] >= top / 2 > 0:
         hi += 1
-    return contrib[lo][0], contrib[hi][0] + 1
+    return items[lo][0], items[hi][0] + 1
 
 
 CHURN_TRIGGERS = frozenset(
@@ -381,12 +415,9 @@ def detect(
         if model is not None and lang == "en":
             z, contrib = model.logits(infos, a, b)
             if contrib:
-                probs = model.calibrated(z)
-                th = model.thresholds
-                for k, p in enumerate(probs):
-                    if p >= th[k]:
-                        x, y = evidence_span(contrib, k)
-                        found[model.labels[k]] = (model.labels[k], round(p, 4), s, x, y, False)
+                for k, p in model.passing(z):
+                    x, y = evidence_span(contrib, k)
+                    found[model.labels[k]] = (model.labels[k], round(p, 4), s, x, y, False)
         c0 = idx[a]
         sent = text[c0 : idx[b - 1] + infos[b - 1][LENGTH]]
         hits = rule_intents(normalise(sent)) if lang == "en" else []

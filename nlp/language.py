@@ -9,6 +9,7 @@ all (emoji only, "ok", numbers) are reported as English, the survey default.
 from __future__ import annotations
 
 import unicodedata
+from itertools import repeat
 
 _PROFILES = {
     "en": "the a an and or but is are was were be been it this that these those of to in on for with "
@@ -169,10 +170,11 @@ class NaiveBayes:
                 self._cache.clear()
             s = f"<{word}>"
             gs = [s[i : i + n] for n in (1, 2, 3, 4) for i in range(len(s) - n + 1)]
+            k = len(gs)
             out = []
             for lang in self.langs:
                 table, unseen = self.grams[lang], self.unseen_gram[lang]
-                g = sum(table.get(x, unseen) for x in gs) / max(1, len(gs)) * 4
+                g = sum(map(table.get, gs, repeat(unseen, k))) / max(1, k) * 4
                 w = self.words[lang].get(word, self.unseen_word[lang])
                 out.append(g + w)
             v = self._cache[word] = tuple(out)
@@ -182,10 +184,8 @@ class NaiveBayes:
         """The language of a list of lower-case words ("en" without words)."""
         if not words or (len(words) == 1 and words[0].isascii()):
             return "en"  # one plain word ("Super!", "ok") is no evidence against the survey default
-        totals = [0.0] * len(self.langs)
-        for w in words:
-            for k, x in enumerate(self.word_scores(w)):
-                totals[k] += x
+        get, score = self._cache.get, self.word_scores
+        totals = [sum(col) for col in zip(*[get(w) or score(w) for w in words], strict=True)]
         best = max(range(len(totals)), key=totals.__getitem__)
         if best == 0 or (totals[best] - totals[0]) / len(words) < self.margin:
             return "en"

@@ -173,15 +173,22 @@ class Lexicon:
         return self._morph_valence(lower) or self._typo_valence(lower)
 
     @cached_property
-    def _deletes(self) -> dict[str, list[str]]:
-        """Single-letter deletions of lexicon words -> the words (for typo lookups)."""
+    def _deletes(self) -> dict[str, tuple[str, ...]]:
+        """Single-letter deletions of lexicon words -> the words (for typo lookups). Built once at the
+        analyser's construction (``build_typo_index``); tuples, not lists, so the cyclic GC untracks them
+        and full collections do not walk ~90k lists on every batch."""
         idx: dict[str, list[str]] = {}
         for w, v in self.valence.items():
             if v and w.isalpha() and len(w) >= 4:
                 idx.setdefault(w, []).append(w)
                 for d in _deletions(w):
                     idx.setdefault(d, []).append(w)
-        return idx
+        return {k: tuple(v) for k, v in idx.items()}
+
+    def build_typo_index(self) -> None:
+        """Build the typo index and load the English word list now (construction), not on first use."""
+        self._deletes  # noqa: B018 - builds the cached property
+        known_english_words()
 
     def _typo_valence(self, w: str) -> float:
         """Valence of a misspelt sentiment word ("delicous", "amazin", "overated"): a lexicon word at edit

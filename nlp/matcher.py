@@ -26,11 +26,10 @@ from nlp.patterns import (
     PREFIX_MARK,
     Element,
     anchor,
-    can_start,
     compile_pattern,
+    first_tokens,
     match_at,
     requirements,
-    satisfied,
     words_of,
 )
 from nlp.taxonomy import Taxonomy
@@ -84,11 +83,32 @@ class TopicMatcher:
         for req in self.requires:
             self.need.append(sum(1 << (bit + k) for k in range(len(req))))
             bit += len(req)
-        self._deletes: dict[str, list[str]] = {}
+        # pattern starts indexed by key and by prefix (starts() runs once per new token type)
+        self._start_words: dict[str, list[int]] = {}
+        start_prefixes: dict[str, list[int]] = {}
+        for pid, (elems, _) in enumerate(self.patterns):
+            words, prefixes = first_tokens(elems)
+            for w in words:
+                self._start_words.setdefault(w, []).append(pid)
+            for pre in prefixes:
+                start_prefixes.setdefault(pre, []).append(pid)
+        self._start_prefixes = tuple((pre, tuple(pids)) for pre, pids in start_prefixes.items())
+        # requirement groups indexed by word and by prefix (reqs() runs once per new token type)
+        self._word_bits: dict[str, int] = {}
+        prefix_bits: dict[str, int] = {}
+        for bit, (words, prefixes) in enumerate(self._groups):
+            for w in words:
+                self._word_bits[w] = self._word_bits.get(w, 0) | (1 << bit)
+            for pre in prefixes:
+                prefix_bits[pre] = prefix_bits.get(pre, 0) | (1 << bit)
+        self._prefix_bits = tuple(prefix_bits.items())
+        deletes: dict[str, list[str]] = {}
         for key in self.vocab:
             if len(key) >= FUZZY_MIN_LEN - 1 and key.isalpha():
                 for d in _deletions(key):
-                    self._deletes.setdefault(d, []).append(key)
+                    deletes.setdefault(d, []).append(key)
+        # tuples: untracked by the cyclic GC (see _frozen)
+        self._deletes: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in deletes.items()}
 
     def keys_of(self, text: str) -> list[str]:
         """Match keys of the tokens of ``text`` (punctuation other than hyphens/apostrophes kept)."""
@@ -151,7 +171,11 @@ class TopicMatcher:
 
     def starts(self, lower: str, key: str) -> tuple[int, ...]:
         """Ids of the patterns a token type can be the first token of (cached per type by nlp.tokens)."""
-        return tuple(pid for pid, (elems, _) in enumerate(self.patterns) if can_start(elems, lower, key))
+        pids = set(self._start_words.get(key, ()))
+        for pre, ps in self._start_prefixes:
+            if lower.startswith(pre):
+                pids.update(ps)
+        return tuple(sorted(pids))
 
     def match(self, infos: list[tuple], hooked: list[int], fuzzy_doc: bool = True) -> list[Match]:
         """Non-overlapping matches (longest first, then most specific) given the hooked token indices;
@@ -190,10 +214,10 @@ class TopicMatcher:
 
     def reqs(self, lower: str, key: str) -> int:
         """Bit mask of the pattern requirement groups a token type satisfies (cached per type)."""
-        mask = 0
-        for bit, group in enumerate(self._groups):
-            if satisfied(group, {key}, [lower]):
-                mask |= 1 << bit
+        mask = self._word_bits.get(key, 0)
+        for pre, bits in self._prefix_bits:
+            if lower.startswith(pre):
+                mask |= bits
         return mask
 
     def _match_patterns(self, infos: list[tuple], live: set[int], found: list) -> None:

@@ -129,6 +129,33 @@ def can_start(elems: list[Element] | tuple, lower: str, key: str) -> bool:
     return False
 
 
+def first_tokens(elems: list[Element] | tuple) -> tuple[set[str], set[str]]:
+    """(keys, prefixes) a token must have (key equal, or lower-case text starting with a prefix) to start
+    a match of ``elems``: exactly the tokens :func:`can_start` accepts, as sets to index by."""
+    words: set[str] = set()
+    prefixes: set[str] = set()
+    if not elems:
+        return words, prefixes
+    head = elems[0]
+    kind = head[0]
+    if kind == "w":
+        words.add(head[1])
+    elif kind == "ws":
+        words.update(head[1])
+    elif kind == "p":
+        prefixes.add(head[1])
+    elif kind == "alt":
+        for alt in head[1]:
+            w, p = first_tokens(alt)
+            words |= w
+            prefixes |= p
+        if head[2]:
+            w, p = first_tokens(elems[1:])
+            words |= w
+            prefixes |= p
+    return words, prefixes
+
+
 def anchor(elems: list[Element]) -> set[str] | None:
     """Keys of which at least one must occur in a doc for the pattern to match (the rarest required
     group; prefixes as ``PREFIX_MARK + prefix``), so a pattern starting with "is" or "they" is only

@@ -245,6 +245,9 @@ def _modifiers(infos: list[tuple], flags: list[int], i: int, valence: float, cap
         if f & (F_CLITIC | F_SPACE):
             j -= 1
             continue
+        if j > 0 and infos[j][LOWER] == "all" and infos[j - 1][LOWER] == "at":
+            j -= 2  # "not at all (very) helpful": "at all" only strengthens the negation before it
+            continue
         b = infos[j][BOOST]
         if b:
             scalar = b if valence > 0 else -b

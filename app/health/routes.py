@@ -78,6 +78,7 @@ def model_settings() -> ResponseReturnValue:
             history=versions.history(),
             components=model.COMPONENTS,
             stages=model.PROFILE_STAGES,
+            builtin=model.VERSION,
         ),
         status,
     )

@@ -123,3 +123,20 @@ def test_phrase_confidence_is_lower_for_fuzzy_matches(mention):
     assert mention("the invoice is late", "billing.invoices").confidence == 1.0
     assert mention("the invoce is late", "billing.invoices").confidence < 1.0
     assert mention("the invoce is late", "billing.invoices").source == "phrase"
+
+
+def test_indexed_pattern_starts_and_requirements_equal_the_brute_force_check(analyzer):
+    """The per-token-type pattern facts built from indexes (starts, requirement bits) are exactly what
+    checking every pattern and requirement group gives."""
+    from nlp.lemmatize import match_key
+    from nlp.patterns import can_start, satisfied
+
+    m = analyzer.nlp.get_pipe("clearloop_analysis").matcher
+    words = {w for elems, _ in m.patterns for e in elems for w in ([e[1]] if e[0] in ("w", "p") else [])}
+    words |= {"slow", "slowly", "loading", "takes", "took", "days", "the", "is", "respond", "replies", "x"}
+    for lower in sorted(w for w in words if isinstance(w, str)):
+        key = match_key(lower)
+        brute = tuple(pid for pid, (elems, _) in enumerate(m.patterns) if can_start(elems, lower, key))
+        assert m.starts(lower, key) == brute, lower
+        mask = sum(1 << b for b, g in enumerate(m._groups) if satisfied(g, {key}, [lower]))
+        assert m.reqs(lower, key) == mask, lower

@@ -93,3 +93,42 @@ def test_stems_match_inflected_forms_and_prefer_the_specific_topic():
     doc = build_pipeline(None)("Nos factures arrivent en retard")
     topics = [tax.topics[x.topic].id for x in m.match(state_of(doc).infos)]
     assert "billing.invoices" in topics and "billing" not in topics
+
+
+def test_tfidf_model_round_trips_and_scores_like_training(tmp_path):
+    """A TF-IDF model scores a span as its training design does (binary features, idf, L2 norm)."""
+    import math
+
+    import numpy as np
+
+    from nlp.analyzer import build_pipeline
+    from nlp.components import state_of
+    from nlp.multilingual import ForeignSentiment, doc_features
+    from nlp.multilingual_train import _design, _idf, _vocab
+
+    texts = ["Das ist nicht gut!", "Sehr gut, danke", "Der Export ist langsam", "gut gut gut"]
+    nlp = build_pipeline(None)
+    infos = [state_of(d).infos for d in nlp.pipe(texts)]
+    feats = [doc_features("de", x, True) for x in infos] * 2
+    vocab = _vocab(feats)
+    idf = _idf(feats, vocab)
+    w = np.random.default_rng(1).normal(size=(len(vocab), 3))
+    model = ForeignSentiment("de", vocab, w, idf, True)
+    model.save(tmp_path / "m.npz")
+    loaded = ForeignSentiment.load("de", tmp_path / "m.npz")
+    assert loaded.bigrams and loaded.idf is not None
+    for x, row in zip(infos, _design(feats[: len(texts)], vocab, idf), strict=True):
+        z = np.zeros(3)
+        for j, v in row:
+            z += model.weights[j] * v
+        p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+        got, _ = model.scores(x, 0, len(x))
+        assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(got, p, strict=True))
+        got16, _ = loaded.scores(x, 0, len(x))  # float16 weights on disk: close, not equal
+        assert max(abs(a - b) for a, b in zip(got16, p, strict=True)) < 0.01
+
+
+def test_a_several_sentence_doc_is_labelled_from_the_whole_doc():
+    an = Analyzer(taxonomy=Taxonomy([]))
+    r = an.analyze_one("Der Support ist furchtbar langsam. Wir warten seit Tagen. Sehr ärgerlich.")
+    assert r.language == "de" and r.sentiment.label == "negative"

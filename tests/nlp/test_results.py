@@ -93,3 +93,17 @@ def test_batch_failure_falls_back_one_by_one_without_losing_order(monkeypatch):
     monkeypatch.setattr(an.nlp, "pipe", flaky)
     labels = [r.sentiment.label for r in an.analyze(["great", "terrible", "ok"])]
     assert labels == ["positive", "negative", "positive"] and calls["n"] == 1
+
+
+def test_text_rebuilt_from_tokens_equals_the_doc_text():
+    """The analysis component rebuilds a doc's text from token strings and offsets when it is not given."""
+    import spacy
+
+    from nlp.components import _text
+
+    nlp = spacy.blank("en")
+    odd = ["  a  b\t\tc \n\n d   ", " x", "a\u00a0b  \u2003 c", "\t", "l'export  n'a pas", "emoji 👍🏽  ok"]
+    for t in odd:
+        d = nlp(t)
+        orths, idx = d.to_array(["ORTH", "IDX"]).T.tolist()
+        assert _text(orths, idx, nlp.vocab.strings) == d.text[: d[-1].idx + len(d[-1].text)]

@@ -117,3 +117,20 @@ def test_result_is_json_serialisable(analyzer):
     d = analyzer.analyze_one("The invoices are wrong :(").to_dict()
     assert json.loads(json.dumps(d))["mentions"][0]["topic_id"] == "billing.invoices"
     assert "text" not in d
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Support is not at all very helpful.",
+        "Support is not at all helpful.",
+        "The new editor is not at all really intuitive",
+    ],
+)
+def test_negation_reaches_past_at_all_and_an_intensifier(analyzer, text):
+    # "at all" strengthens the negation before it; it must not push "not" out of the three-word window
+    assert label(analyzer, text) == "negative"
+
+
+def test_at_all_without_a_negator_does_not_negate(analyzer):
+    assert label(analyzer, "It was at all times very helpful.") == "positive"
