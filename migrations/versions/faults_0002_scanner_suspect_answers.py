@@ -2,7 +2,7 @@
 """Responses: answers suspected to come from a mail scanner, counted nowhere until a person confirms them
 
 Revision ID: faults_0002
-Revises: cs1_0001
+Revises: api_0003
 Create Date: 2026-12-06 17:40:00
 
 Expand only: two columns with defaults (no table rewrite, so SQLite keeps its triggers), then the rollup
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "faults_0002"
-down_revision = "cs1_0001"
+down_revision = "api_0003"
 branch_labels = None
 depends_on = None
 
