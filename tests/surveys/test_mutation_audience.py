@@ -1,6 +1,7 @@
 """Audience edges the mutation run (docs/mutation.md) showed unguarded: addresses in angle brackets, the
 per-send limit at exactly its size, the reasons a refused list is given, an audience in words, the
-quarantine at its exact cut-off, and the admin's quarantine override."""
+quarantine at its exact cut-off, the admin's quarantine override, a send's own invitations, and audiences
+past one chunk of 500."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import pytest
 
 import app.surveys.audience as audience
 from app.extensions import db
-from app.models import DeliveryState, utcnow
+from app.models import DeliveryState, Lifecycle, utcnow
 from app.surveys.audience import AudienceError, emails_from_csv
 from app.workspace_settings import set_settings
-from tests.factories import make_contact, make_invitation
+from tests.factories import make_account, make_contact, make_invitation
 
 
 def test_addresses_lose_their_angle_brackets_and_case_but_keep_their_letters():
@@ -129,3 +130,53 @@ def test_the_quarantine_override_mails_the_recently_surveyed_but_not_those_still
         db.session.commit()
         assert _reasons([recent, in_flight], ignore_quarantine=True) == {in_flight.id: "quarantined"}
         assert _reasons([recent, in_flight]) == {recent.id: "quarantined", in_flight.id: "quarantined"}
+
+
+def test_the_override_ignores_past_sends_and_no_quarantine_mails_even_this_instant(app, monkeypatch):
+    with app.app_context():
+        now = utcnow()
+        monkeypatch.setattr(audience, "utcnow", lambda: now)
+        set_settings({"quarantine_days": 30})
+        mailed_earlier = make_contact(last_surveyed_at=now - timedelta(days=1))
+        make_invitation(contact=mailed_earlier, state=DeliveryState.SENT)  # another send's, delivered
+        db.session.commit()
+        assert _reasons([mailed_earlier], ignore_quarantine=True) == {}
+        assert _reasons([mailed_earlier]) == {mailed_earlier.id: "quarantined"}
+        set_settings({"quarantine_days": 0})
+        surveyed_now = make_contact(last_surveyed_at=now)
+        db.session.commit()
+        assert _reasons([surveyed_now]) == {}
+
+
+def test_a_sends_own_invitations_do_not_hold_its_contacts(app):
+    with app.app_context():
+        set_settings({"quarantine_days": 30})
+        contact = make_contact()
+        invitation, _ = make_invitation(contact=contact, state=DeliveryState.QUEUED, sent_at=None)
+        db.session.commit()
+        assert audience.skip_reasons([contact], invitation.send_id) == {}
+        assert audience.skip_reasons([contact], None) == {contact.id: "quarantined"}
+
+
+def test_a_lifecycle_audience_leaves_out_the_other_stages(app):
+    with app.app_context():
+        renewal = make_contact(make_account(lifecycle_stage=Lifecycle.RENEWAL))
+        make_contact(make_account(lifecycle_stage=Lifecycle.ONBOARDING))
+        db.session.commit()
+        spec = {"type": "lifecycle", "values": ["renewal"]}
+        assert [c.id for chunk in audience.audience_contacts(spec) for c in chunk] == [renewal.id]
+
+
+def test_audiences_past_one_chunk_yield_every_contact_once_in_order(app):
+    with app.app_context():
+        account = make_account(plan="Chunky")
+        contacts = [make_contact(account) for _ in range(1001)]
+        db.session.commit()
+        expected = [c.id for c in contacts]
+        for spec in (
+            {"type": "plan", "values": ["Chunky"]},
+            {"type": "emails", "emails": [c.email for c in contacts]},
+        ):
+            chunks = list(audience.audience_contacts(spec))
+            assert [len(chunk) for chunk in chunks] == [500, 500, 1]
+            assert [c.id for chunk in chunks for c in chunk] == expected
