@@ -180,3 +180,12 @@ def test_audiences_past_one_chunk_yield_every_contact_once_in_order(app):
             chunks = list(audience.audience_contacts(spec))
             assert [len(chunk) for chunk in chunks] == [500, 500, 1]
             assert [c.id for chunk in chunks for c in chunk] == expected
+
+
+def test_a_one_day_quarantine_still_holds(app):
+    with app.app_context():
+        set_settings({"quarantine_days": 1})
+        this_morning = make_contact(last_surveyed_at=utcnow() - timedelta(hours=12))
+        yesterday = make_contact(last_surveyed_at=utcnow() - timedelta(hours=25))
+        db.session.commit()
+        assert _reasons([this_morning, yesterday]) == {this_morning.id: "quarantined"}
