@@ -189,3 +189,47 @@ def test_a_one_day_quarantine_still_holds(app):
         yesterday = make_contact(last_surveyed_at=utcnow() - timedelta(hours=25))
         db.session.commit()
         assert _reasons([this_morning, yesterday]) == {this_morning.id: "quarantined"}
+
+
+def test_a_contact_whose_address_cannot_be_mailed_is_skipped_as_invalid(app):
+    with app.app_context():
+        set_settings({"quarantine_days": 0})
+        broken, accented, fine = (
+            make_contact(email="pat at example.com"),
+            make_contact(email="josé@example.com"),
+            make_contact(),
+        )
+        db.session.commit()
+        assert _reasons([broken, accented, fine]) == {
+            broken.id: "invalid_email",
+            accented.id: "invalid_email",
+        }
+        assert audience.SKIP_REASONS["invalid_email"] == "Address cannot be mailed"
+
+
+def test_another_sends_invitation_holds_a_contact_only_while_recent_and_live(app, monkeypatch):
+    with app.app_context():
+        now = utcnow()
+        monkeypatch.setattr(audience, "utcnow", lambda: now)
+        set_settings({"quarantine_days": 30})
+        cut_off = now - timedelta(days=30)
+        cases = {
+            "queued at the cut-off": (DeliveryState.QUEUED, cut_off, "quarantined"),
+            "queued a microsecond before it": (
+                DeliveryState.QUEUED,
+                cut_off - timedelta(microseconds=1),
+                None,
+            ),
+            "sent 40 days ago": (DeliveryState.SENT, now - timedelta(days=40), None),
+            "skipped yesterday": (DeliveryState.SKIPPED, now - timedelta(days=1), None),
+            "uncertain yesterday": (DeliveryState.UNCERTAIN, now - timedelta(days=1), "quarantined"),
+        }
+        contacts = {}
+        for name, (state, created_at, _) in cases.items():
+            contacts[name] = make_contact()
+            make_invitation(contact=contacts[name], state=state, created_at=created_at)
+        db.session.commit()
+        reasons = _reasons(list(contacts.values()))
+        assert {name: reasons.get(c.id) for name, c in contacts.items()} == {
+            name: expected for name, (_, _, expected) in cases.items()
+        }
