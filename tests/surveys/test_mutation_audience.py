@@ -180,6 +180,9 @@ def test_audiences_past_one_chunk_yield_every_contact_once_in_order(app):
             chunks = list(audience.audience_contacts(spec))
             assert [len(chunk) for chunk in chunks] == [500, 500, 1]
             assert [c.id for chunk in chunks for c in chunk] == expected
+        emails = [c.email for c in contacts]
+        spec = {"type": "emails", "emails": ["nobody@else.example", *emails, "late@else.example"]}
+        assert audience.unknown_emails(spec) == ["nobody@else.example", "late@else.example"]
 
 
 def test_a_one_day_quarantine_still_holds(app):
