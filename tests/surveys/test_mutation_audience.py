@@ -72,6 +72,10 @@ def test_an_audience_is_described_in_words(spec, names, words):
         ),
         ({"type": "plan", "values": ["Scale", "Starter"]}, {"type": "plan", "values": ["Scale", "Starter"]}),
         ({"type": "lifecycle", "values": ["renewal"]}, {"type": "lifecycle", "values": ["renewal"]}),
+        (
+            {"type": "tier", "values": ["smb", "mid_market", "enterprise"]},
+            {"type": "tier", "values": ["enterprise", "mid_market", "smb"]},
+        ),
         ({"type": "accounts", "ids": ["7", 3, "x", 7]}, {"type": "accounts", "ids": [3, 7]}),
         (
             {"type": "emails", "emails": ["a@b.example", 5, "nope", "c@d.example"]},
@@ -89,6 +93,7 @@ def test_a_valid_audience_comes_back_clean(spec, clean):
         ({"type": "everyone"}, "Choose who should receive the survey."),
         ({"type": "tier", "values": ["enterprise", "galactic"]}, "Choose at least one tier."),
         ({"type": "lifecycle", "values": []}, "Choose at least one lifecycle stage."),
+        ({"type": "lifecycle", "values": ["renewal", "galactic"]}, "Choose at least one lifecycle stage."),
         ({"type": "plan", "values": [" "]}, "Choose at least one plan."),
         ({"type": "accounts", "ids": ["x"]}, "Choose at least one account."),
         ({"type": "emails", "emails": []}, "The list has no email addresses."),
@@ -156,6 +161,11 @@ def test_a_sends_own_invitations_do_not_hold_its_contacts(app):
         db.session.commit()
         assert audience.skip_reasons([contact], invitation.send_id) == {}
         assert audience.skip_reasons([contact], None) == {contact.id: "quarantined"}
+        elsewhere = make_contact()
+        make_invitation(contact=elsewhere, state=DeliveryState.QUEUED, sent_at=None)  # another send's
+        db.session.commit()
+        reasons = audience.skip_reasons([contact, elsewhere], invitation.send_id)
+        assert reasons == {elsewhere.id: "quarantined"}
 
 
 def test_a_lifecycle_audience_leaves_out_the_other_stages(app):
