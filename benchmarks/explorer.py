@@ -4,8 +4,9 @@ Builds a throwaway database (SQLite in a temp folder, or the PostgreSQL database
 whose name must contain "test"; it is reset), then runs each explorer query 50 times with varying values
 and, in the same run, a plain indexed SELECT of the same page size (newest first, by the same cursor).
 Prints JSON lines with ``query``, ``p50_ms``, ``p95_ms``, ``baseline_p50_ms``, ``ratio`` (p50 / baseline
-p50), plus what rendering the page also costs (its rows with contact, account, survey, tags and intents;
-the capped count):
+p50; the two alternate query by query), plus what rendering the page also costs (its rows with contact,
+account, survey, tags and intents; the capped count). The explorer's page is one statement (its ids by
+the filters, joined back to their rows), returning the same full rows as the plain SELECT:
 
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/bench_test .venv/bin/python benchmarks/explorer.py
     .venv/bin/python benchmarks/explorer.py --responses 100000          # SQLite, smaller
@@ -91,8 +92,7 @@ def _bulk(table, rows: list[dict], chunk: int = 10_000, copy: bool = False) -> N
 
 def build(n: int, seed: int = 7) -> None:
     """Accounts, contacts, surveys, the default taxonomy, n responses, ~2n mentions and some intents."""
-    from app.analysis.taxonomy import seed_default_taxonomy
-
+    from app.analysis.taxonomy_store import seed_default_taxonomy
     from app.extensions import db
     from app.models import Account, Contact, Mention, Response, ResponseIntent, Survey, SurveyKind, Topic
 
@@ -202,7 +202,7 @@ def _without_indexes(conn) -> list[str]:
         "ix_responses_comment_search",
         "ix_responses_created_id",
         "ix_mentions_topic_response",
-        "ix_mentions_response_id",
+        "ix_mentions_response_topic",
     ]
     defs = [
         d
@@ -224,6 +224,20 @@ def timed(fn, values: list) -> list[float]:
         fn(v)
         out.append((time.perf_counter() - began) * 1000)
     return out
+
+
+def timed_side_by_side(fn, base, values: list) -> tuple[list[float], list[float]]:
+    """Milliseconds of ``fn(v)`` and ``base(v)`` for each value, alternating (so a change in the
+    machine's load falls on both sides alike), after one warm-up of each."""
+    fn(values[0])
+    base(values[0])
+    runs, bases = [], []
+    for v in values:
+        for f, out in ((fn, runs), (base, bases)):
+            began = time.perf_counter()
+            f(v)
+            out.append((time.perf_counter() - began) * 1000)
+    return runs, bases
 
 
 def p95(runs: list[float]) -> float:
@@ -269,7 +283,7 @@ def cases(rng: random.Random) -> dict[str, list]:
 
 def measure(name: str, pairs: list) -> dict:
     """The explorer's page query vs the plain SELECT of one page, plus rows and count of the page."""
-    from app.explorer.queries import after_cursor, conditions, count, page_ids, rows_for
+    from app.explorer.queries import after_cursor, conditions, count, page_rows
     from app.extensions import db
     from app.models import Response
 
@@ -282,20 +296,19 @@ def measure(name: str, pairs: list) -> dict:
         return out
 
     def explorer(pair) -> list[Response]:
-        ids = page_ids(pair[0])
-        out = list(db.session.execute(sa.select(Response).where(Response.id.in_(ids))).scalars())
+        out = page_rows(pair[0], related=False)  # the page's rows, as the plain SELECT returns them
         db.session.rollback()
         return out
 
     def rows(pair) -> None:
-        rows_for(page_ids(pair[0])[:PAGE])
+        page_rows(pair[0])  # and what a row shows: contact, account, survey, tags, intents
         db.session.rollback()
 
     def counted(pair) -> None:
         count(conditions(pair[0]))
         db.session.rollback()
 
-    runs, base = timed(explorer, pairs), timed(plain, pairs)
+    runs, base = timed_side_by_side(explorer, plain, pairs)
     shown = [len(explorer(p)) for p in pairs[:5]]
     return {
         "bench": "explorer",
@@ -317,6 +330,10 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=1_000_000)
     args = parser.parse_args()
     from flask_migrate import upgrade
+
+    from benchmarks.machine import print_machine
+
+    print_machine("explorer", vars(args))
 
     from app import create_app
     from app.extensions import db

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.accounts import services as accounts
 from app.api.core import fail, read_cursor, sign_cursor
-from app.explorer.queries import ExplorerFilters, conditions, cursor_of, page_ids, resolve, rows_for
+from app.explorer.queries import ExplorerFilters, conditions, cursor_of, page_rows, resolve, rows_for
 from app.extensions import db
 from app.models import SCORE_RANGES, Channel, Contact, FormCategory, Response, Survey, SurveyKind
 from app.respond import services as respond
@@ -97,11 +97,11 @@ def page(args: dict[str, Any]) -> dict[str, Any]:
         if filters.after is None:
             fail(400, "That cursor is not valid.")
         del Cursor
-    ids = page_ids(filters, limit, where)
-    items = rows_for(ids[:limit])
+    rows = page_rows(filters, limit, where)
+    items = rows[:limit]
     nxt = (
         sign_cursor(kind, [cursor_of(filters.sort, items[-1]).encode()])
-        if len(ids) > limit and items
+        if len(rows) > limit and items
         else None
     )
     return {"items": [as_dict(r) for r in items], "next_cursor": nxt}

@@ -26,6 +26,7 @@ from app.health.services import refresh_account_nps
 from app.mail.queries import email_hash
 from app.models import (
     Account,
+    ArrChange,
     Contact,
     Invitation,
     Response,
@@ -86,13 +87,14 @@ def seed_demo(seed: int, as_of: datetime | None = None) -> SeedResult:
     start = as_of.date() - timedelta(days=world.DAYS)
     password = secrets.token_urlsafe(15)
     staff = _staff(emails, password, start)
-    accounts = world.build_accounts(random.Random(f"{seed}:accounts"))
+    accounts = world.build_accounts(random.Random(f"{seed}:accounts"), random.Random(f"{seed}:churn"))
     cs_staff = [u for u in staff if u.role.value == "cs"]
     world.assign_owners(random.Random(f"{seed}:owners"), accounts, len(cs_staff))
     contacts = world.build_contacts(random.Random(f"{seed}:contacts"), accounts)
     csm_names = {a.index: cs_staff[a.csm].name.split()[0] for a in accounts if a.csm is not None}
     plan = Timeline(random.Random(f"{seed}:timeline"), start, as_of, csm_names).build(contacts)
     account_ids = _insert(Account, [_account_row(a, start, as_of.date(), cs_staff) for a in accounts])
+    _insert(ArrChange, _arr_rows(accounts, account_ids, start, cs_staff), returning=False)
     contact_ids = _insert(Contact, [_contact_row(c, start, plan, account_ids) for c in contacts])
     surveys = _surveys(start, staff[0].id)
     send_ids = _insert(Send, [_send_row(s, surveys) for s in plan.sends])
@@ -188,6 +190,41 @@ def _account_row(a: world.DemoAccount, start: date, today: date, cs_staff: list[
         "created_at": created,
         "updated_at": created,
     }
+
+
+def _arr_rows(
+    accounts: list[world.DemoAccount], account_ids: list[int], start: date, cs_staff: list[User]
+) -> list[dict[str, Any]]:
+    """Each account's ARR history: its creation (from the CRM import), then the seat changes its CSM
+    entered, each recorded the day it took effect."""
+    rows = []
+    for a, account_id in zip(accounts, account_ids, strict=True):
+        rows.append(
+            {
+                "account_id": account_id,
+                "old_arr": None,
+                "new_arr": a.start_arr,
+                "effective_on": a.since(start),
+                "source": "import",
+                "actor_id": None,
+                "created_at": _moment(start, a.since_day),
+            }
+        )
+        before = a.start_arr
+        for day, arr in a.arr_changes:
+            rows.append(
+                {
+                    "account_id": account_id,
+                    "old_arr": before,
+                    "new_arr": arr,
+                    "effective_on": start + timedelta(days=day),
+                    "source": "edit",
+                    "actor_id": cs_staff[a.csm].id if a.csm is not None else None,
+                    "created_at": _moment(start, day, 11),
+                }
+            )
+            before = arr
+    return rows
 
 
 def _contact_row(c: world.DemoContact, start: date, plan: Any, account_ids: list[int]) -> dict[str, Any]:

@@ -170,6 +170,7 @@ class Timeline:
         rng = self.rng
         health = contact.account.health(day) + contact.mood
         chance = {"nps": 0.5 + 0.08 * health, "csat": 0.55, "ces": 0.5}[kind]
+        chance *= 1 - 0.8 * contact.account.drift(day)  # a drifting account goes quiet
         delay = timedelta(hours=min(rng.expovariate(1 / 12), 150))
         answered = rng.random() < chance and sent + delay < self.as_of
         reminder_at = sent + timedelta(days=reminder_days) if reminder_days else None
@@ -205,7 +206,7 @@ class Timeline:
         comment = None
         if self.rng.random() < comment_p:
             if kind == "nps":
-                pain, love = self._topic_weights(account, day)
+                pain, love = self._topic_weights(account, day, tone)
                 csm = self.csm_names.get(account.index)
                 comment = self.writer.nps(tone, pain, love, day, contact.locale, csm, score)
             else:
@@ -241,6 +242,7 @@ class Timeline:
         rng = self.rng
         quality = 0.45 + 0.35 * day / DAYS - (0.7 if in_outage(day) else 0)
         latent = 0.6 * quality + 0.35 * (account.health(day) + contact.mood) + rng.gauss(0, 0.9)
+        latent -= 1.2 * account.drift(day)  # tickets of a drifting account go badly, and they say so
         roll = rng.random()
         if kind == "csat":
             score = clamp(4.0 + 1.1 * latent, 1, 5)
@@ -250,7 +252,9 @@ class Timeline:
         tone = _tone(score, high=6, good=5, middle=4, roll=roll)
         return score, tone, 0.7 if score <= 3 else 0.5
 
-    def _topic_weights(self, account: DemoAccount, day: int) -> tuple[dict[str, float], dict[str, float]]:
+    def _topic_weights(
+        self, account: DemoAccount, day: int, tone: str = "mixed"
+    ) -> tuple[dict[str, float], dict[str, float]]:
         """The account's pain and love topics, bent by what the product went through that month."""
         pain, love = dict(account.pain), dict(account.love)
         if in_outage(day):
@@ -259,6 +263,10 @@ class Timeline:
             pain["pricing"] *= 3.5 if account.tier == "smb" else 2
         if day >= REPORTS_DAY:
             love["reporting"] *= 2.5
+        drift = account.drift(day) if tone != "positive" else 0.0
+        if drift:  # a drifting account's complaints turn to support and bugs
+            pain["support"] *= 1 + 4 * drift
+            pain["bugs"] *= 1 + 4 * drift
         if account.since_day > day - 120:
             pain["onboarding"] *= 2
             love["onboarding"] *= 2

@@ -31,7 +31,16 @@ ARCHETYPES = [
     ("lukewarm", 10),
     ("recovering", 4),
     ("declining", 5),
-    ("churned", 4),
+    ("churned", 4),  # drift for months before leaving: health can foresee it
+]
+# More churn, drawn from its own random stream so the accounts above keep their names and stories: two
+# lukewarm accounts drift and leave too, and two steady ones leave without warning ("blindsided").
+EXTRA_CHURN = {"lukewarm": ("churned", 2), "steady": ("blindsided", 2)}
+# Why the blindsided ones left: nothing in their answers said so beforehand.
+SUDDEN_CHURN_REASONS = [
+    "Acquired; the new parent company standardised on its own feedback tool",
+    "Company-wide freeze on software spend after missing its funding round",
+    "Business unit closed in a restructuring",
 ]
 PAIN_BY_REASON = {
     "pricing": "pricing",
@@ -79,10 +88,12 @@ class DemoAccount:
     churn_day: int | None = None
     churn_reason: str | None = None
     email_style: str = "first.last"
+    arr_changes: list[tuple[int, int]] = field(default_factory=list)  # (day, new ARR), in day order
+    start_arr: int = 0  # ARR when the account became a customer (``arr`` is today's, after the changes)
 
     def health(self, day: int) -> float:
         """How happy the account is on a day, about -1.3 (leaving) to 1 (delighted)."""
-        base = {"champion": 0.95, "steady": 0.5, "lukewarm": 0.0}.get(self.archetype)
+        base = {"champion": 0.95, "steady": 0.5, "lukewarm": 0.0, "blindsided": 0.5}.get(self.archetype)
         if base is not None:
             return base
         span = max(1, (self.churn_day or DAYS) - self.turn_day)
@@ -90,6 +101,16 @@ class DemoAccount:
         if self.archetype == "recovering":
             return -0.75 + 1.3 * progress
         return 0.45 - 1.75 * progress  # declining and churned
+
+    def drift(self, day: int) -> float:
+        """How far a decline toward leaving has gone on a day: 0 (none) to 1 (about to leave).
+
+        Drifting accounts answer fewer of the invitations they are sent, complain about support and bugs,
+        and cut seats; accounts that churn without warning (blindsided) never drift."""
+        if self.archetype not in ("churned", "declining"):
+            return 0.0
+        span = max(1, (self.churn_day or DAYS) - self.turn_day)
+        return min(1.0, max(0.0, (day - self.turn_day) / span))
 
     def active_on(self, day: int) -> bool:
         """A customer on that day (joined, not yet churned)."""
@@ -128,8 +149,9 @@ def _spread(rng: random.Random, counts: list[tuple[str, int]]) -> list[str]:
     return items
 
 
-def build_accounts(rng: random.Random) -> list[DemoAccount]:
-    """Fifty accounts across tiers, regions and archetypes."""
+def build_accounts(rng: random.Random, churn_rng: random.Random | None = None) -> list[DemoAccount]:
+    """Fifty accounts across tiers, regions and archetypes; ``churn_rng`` draws the extra churn and the
+    ARR histories (its own stream, so adding them left the rest of the demo as it was)."""
     tiers, archetypes = _spread(rng, TIERS), _spread(rng, ARCHETYPES)
     reasons = rng.sample(sorted(CHURN_REASONS), len(CHURN_REASONS))  # varied stories, not one reason
     stems = {lang: rng.sample(names, len(names)) for lang, names in COMPANY_STEMS.items()}
@@ -153,7 +175,27 @@ def build_accounts(rng: random.Random) -> list[DemoAccount]:
         _commercials(rng, account)
         _story(rng, account, reasons[index % len(reasons)])
         accounts.append(account)
+    churn_rng = churn_rng or random.Random(rng.random())
+    _extra_churn(churn_rng, accounts, reasons)
+    for account in accounts:
+        _arr_story(churn_rng, account)
     return accounts
+
+
+def _extra_churn(rng: random.Random, accounts: list[DemoAccount], reasons: list[str]) -> None:
+    """Turn a few established accounts into churners: drifting ones (like ``churned``) and sudden ones."""
+    for archetype, (becomes, count) in EXTRA_CHURN.items():
+        pool = [a for a in accounts if a.archetype == archetype and a.since_day < DAYS - 400]
+        for account in rng.sample(pool, min(count, len(pool))):
+            account.archetype = becomes
+            account.churn_day = rng.randint(DAYS - 300, DAYS - 45)
+            if becomes == "blindsided":
+                account.churn_reason = rng.choice(SUDDEN_CHURN_REASONS)
+                continue
+            reason = rng.choice(reasons)
+            account.pain[PAIN_BY_REASON[reason]] *= 4
+            account.turn_day = account.churn_day - rng.randint(150, 260)
+            account.churn_reason = CHURN_REASONS[reason]
 
 
 def _since_day(rng: random.Random, archetype: str) -> int:
@@ -206,6 +248,30 @@ def _story(rng: random.Random, account: DemoAccount, reason: str) -> None:
     if account.since_day > DAYS - 120:
         account.pain["onboarding"] *= 2.5
         account.love["onboarding"] *= 2.5
+
+
+def _arr_story(rng: random.Random, account: DemoAccount) -> None:
+    """Seat changes over the window: drifting accounts contract (a seat cut or two on the way out),
+    happy ones sometimes expand, the rest now and then trim or add a few seats (so ARR is no label)."""
+    arr, changes = account.arr, []
+    first = max(account.since_day, 0) + 60
+    last = (account.churn_day or DAYS) - 10
+    if account.archetype in ("churned", "declining"):
+        cuts = 2 if rng.random() < 0.5 else 1
+        span = (account.churn_day or DAYS) - account.turn_day
+        for k in range(cuts):
+            day = account.turn_day + int((k + 1) * span / (cuts + 1))
+            if first <= day <= last:
+                arr = round(arr * rng.uniform(0.65, 0.85) / 100) * 100
+                changes.append((day, arr))
+    else:
+        chance = {"champion": 0.6, "steady": 0.35, "recovering": 0.3}.get(account.archetype, 0.2)
+        if rng.random() < chance and first < last:
+            up = account.archetype in ("champion", "steady", "recovering") or rng.random() < 0.4
+            factor = rng.uniform(1.1, 1.35) if up else rng.uniform(0.8, 0.95)
+            arr = round(arr * factor / 100) * 100
+            changes.append((rng.randint(first, last), arr))
+    account.start_arr, account.arr, account.arr_changes = account.arr, arr, sorted(changes)
 
 
 def assign_owners(rng: random.Random, accounts: list[DemoAccount], cs_count: int) -> None:

@@ -16,6 +16,7 @@ from app.metrics import SHRINK_PSEUDO_ANSWERS
 from app.models import (
     Account,
     AnalysisState,
+    ArrChange,
     Contact,
     DeliveryState,
     FollowUp,
@@ -28,6 +29,7 @@ from app.models import (
 HALF_LIFE_DAYS = 90.0
 NPS_LOOKBACK = timedelta(days=365)
 SCORE_WINDOW = timedelta(days=180)
+ARR_WINDOW = timedelta(days=180)
 COMMENT_WINDOW = timedelta(days=90)
 Raw = dict[str, float | None]
 
@@ -44,6 +46,7 @@ def measure(account_ids: list[int], as_of: datetime, with_renewal: bool = True) 
         *_comments(account_ids, as_of),
         ("silence", _response_rate(account_ids, as_of)),
         ("followups", _followups(account_ids, as_of)),
+        ("arr_trend", _arr_trend(account_ids, as_of)),
     ):
         for account_id in account_ids:
             out[account_id][key] = values.get(account_id)
@@ -165,3 +168,32 @@ def _followups(account_ids: list[int], as_of: datetime) -> dict[int, float]:
     )
     counts = {a: float(n + (late or 0)) for a, n, late in rows}
     return {a: counts.get(a, 0.0) for a in account_ids}
+
+
+def _arr_trend(account_ids: list[int], as_of: datetime) -> dict[int, float]:
+    """Relative ARR change over 180 days, (ARR now − ARR then) / ARR then, from the ARR history recorded by
+    then. Missing for accounts without ARR history, or without ARR 180 days ago (too new to have a trend).
+
+    ARR on a day: the ``new_arr`` of the last change effective on or before it; before the first change,
+    that change's ``old_arr`` (None for a creation: not a customer yet)."""
+    then = (as_of - ARR_WINDOW).date()
+    rows = db.session.execute(
+        sa.select(ArrChange.account_id, ArrChange.effective_on, ArrChange.old_arr, ArrChange.new_arr)
+        .where(
+            ArrChange.account_id.in_(account_ids),
+            ArrChange.created_at <= as_of,
+            ArrChange.effective_on <= as_of.date(),
+        )
+        .order_by(ArrChange.account_id, ArrChange.effective_on, ArrChange.id)
+    )
+    history: dict[int, list[tuple]] = defaultdict(list)
+    for account_id, effective, old, new in rows:
+        history[account_id].append((effective, old, new))
+    out = {}
+    for account_id, changes in history.items():
+        now = changes[-1][2]
+        past = [new for effective, _, new in changes if effective <= then]
+        arr_then = past[-1] if past else changes[0][1]
+        if arr_then:
+            out[account_id] = (now - arr_then) / arr_then
+    return out

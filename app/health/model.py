@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-VERSION = "2"
+VERSION = "3"  # 3: ARR trend added (NPS 25 → 20, sentiment 15 → 10)
 INSUFFICIENT_COVERAGE = 0.5
 AT_RISK_BELOW, AT_RISK_LEAVE = 40.0, 45.0  # hysteresis: enter below 40, leave at 45 or more
 HEALTHY_FROM, HEALTHY_KEEP = 70.0, 65.0  # enter at 70, stay down to 65
@@ -43,19 +43,20 @@ COMPONENTS: tuple[Component, ...] = (
     Component(
         "nps",
         "NPS (latest answer per contact, 90-day half-life, shrunk)",
-        25,
+        20,
         ((-60, 0), (-20, 25), (0, 45), (30, 75), (60, 100)),
         " pts",
     ),
     Component("csat", "CSAT (180 days)", 10, ((40, 0), (70, 50), (90, 100)), " %"),
     Component("ces", "CES (180 days)", 5, ((3, 0), (5, 60), (6.5, 100))),
-    Component("sentiment", "Sentiment of recent comments", 15, ((-0.5, 0), (0, 55), (0.5, 100))),
+    Component("sentiment", "Sentiment of recent comments", 10, ((-0.5, 0), (0, 55), (0.5, 100))),
     Component(
         "negative_topics", "Comments with a negative topic mention", 10, ((0, 100), (0.3, 50), (0.7, 0)), " %"
     ),
     Component("silence", "Response rate (180 days)", 15, ((0, 0), (0.15, 40), (0.4, 100)), " %"),
     Component("followups", "Open and overdue follow-ups", 10, ((0, 100), (2, 60), (6, 0))),
     Component("renewal", "Days to renewal", 10, ((0, 40), (90, 70), (365, 100)), " days"),
+    Component("arr_trend", "ARR trend (180 days)", 10, ((-0.3, 0), (-0.1, 35), (0, 70), (0.2, 100)), " %"),
 )
 BY_KEY = {c.key: c for c in COMPONENTS}
 
@@ -219,6 +220,8 @@ def movement(before: Health, after: Health) -> Movement | None:
 def _fmt_raw(key: str, value: float) -> str:
     if key in ("silence", "negative_topics"):
         return f"{100 * value:.0f} %"
+    if key == "arr_trend":
+        return f"{100 * value:+.0f} %"
     if key == "csat":
         return f"{value:.0f} %"
     if key in ("ces", "sentiment"):

@@ -37,7 +37,7 @@ def health_panel(account: Account) -> dict[str, Any]:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"health_panel": health_panel}
+    return {"health_panel": health_panel, "health_overrides_for": ov.active_overrides}
 
 
 @bp.route("/health/model", methods=["GET", "POST"])
@@ -78,6 +78,7 @@ def model_settings() -> ResponseReturnValue:
             history=versions.history(),
             components=model.COMPONENTS,
             stages=model.PROFILE_STAGES,
+            builtin=model.VERSION,
         ),
         status,
     )

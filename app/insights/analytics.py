@@ -6,6 +6,7 @@ take their numbers from here, so a figure means the same everywhere.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.insights import queries as q
-from app.insights import stats
+from app.insights import sharing, stats
 from app.insights.periods import Period, days_ending, weekly_buckets
 from app.metrics import Change, NpsCounts, Score, nps, nps_change, share
 from app.models import RetagRun
@@ -97,7 +98,28 @@ def topic_analytics(
     trend_weeks: int = 12,
     with_driver: bool = True,
 ) -> Analytics:
-    """Figures for every active topic (or the subtrees of ``only``) in ``period`` and the one before."""
+    """Figures for every active topic (or the subtrees of ``only``) in ``period`` and the one before.
+
+    Without the driver fit a topic's figures do not depend on which other topics are asked for, so inside
+    ``sharing()`` (every team's digest of a run) the workspace-wide figures are computed once and each
+    team reads its subtrees from them."""
+    if not with_driver and sharing.active():
+        key = ("topic_analytics", period, survey_id, trend_weeks)
+        full = sharing.shared(key, lambda: _topic_analytics(period, survey_id, None, trend_weeks, False))
+        return full if only is None else restricted(full, only)
+    return _topic_analytics(period, survey_id, only, trend_weeks, with_driver)
+
+
+def restricted(full: Analytics, only: Iterable[int]) -> Analytics:
+    """Workspace-wide figures cut to the subtrees of ``only`` (what asking for ``only`` computes)."""
+    wanted = set(only)
+    topics = [t for t in full.topics if t.node.id in wanted or wanted.intersection(t.node.ancestors)]
+    return dataclasses.replace(full, topics=topics)
+
+
+def _topic_analytics(
+    period: Period, survey_id: int | None, only: Iterable[int] | None, trend_weeks: int, with_driver: bool
+) -> Analytics:
     tree = q.topic_tree()
     if only is not None:
         wanted = set(only)

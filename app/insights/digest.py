@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from app.insights import digest_queries as dq
-from app.insights import links, stats
+from app.insights import links, sharing, stats
 from app.insights.analytics import Analytics, TopicFigures, topic_analytics
 from app.insights.periods import Period
 from app.metrics import Change, NpsCounts, Score, nps, nps_change
@@ -29,7 +29,7 @@ def build_content(
 ) -> dict[str, Any]:
     """The digest of ``period`` for a team following ``followed`` topics (None: all), as JSON-able data."""
     data = topic_analytics(period, only=followed, trend_weeks=0, with_driver=False)
-    scope = dq.scope_counts(period, followed)
+    scope = _scope_counts(period, followed)
     head = {
         "version": CONTENT_VERSION,
         "team": team_name,
@@ -41,7 +41,7 @@ def build_content(
     if scope.responses == 0:
         about = "" if followed is None else f" about {head['scope']}"
         return {**head, "empty": True, "line": f"No new feedback{about} in the week of {period.label()}."}
-    prev_scope = dq.scope_counts(period.previous(), followed)
+    prev_scope = _scope_counts(period.previous(), followed)
     rows = _headline_rows(data, followed)
     return {
         **head,
@@ -55,6 +55,20 @@ def build_content(
         "revenue": _revenue(period, followed),
         "closed": _closed(since, period.end, followed),
     }
+
+
+def _key(topic_ids: list[int] | None) -> tuple[int, ...] | None:
+    return None if topic_ids is None else tuple(sorted(topic_ids))
+
+
+def _scope_counts(period: Period, followed: list[int] | None) -> dq.ScopeCounts:
+    key = ("scope_counts", period, _key(followed))
+    return sharing.shared(key, lambda: dq.scope_counts(period, followed))
+
+
+def _verbatims(period: Period, ids: list[int]) -> list[dict[str, Any]]:
+    key = ("verbatims", period, _key(ids))
+    return sharing.shared(key, lambda: pick_verbatims(dq.mention_candidates(period, ids)))
 
 
 def _scope_names(data: Analytics, followed: list[int]) -> str:
@@ -167,7 +181,7 @@ def _themes(rows: list[TopicFigures], every: list[TopicFigures], period: Period)
                 "name": t.node.name,
                 "negative": t.now.negative,
                 "mentions": t.now.mentions,
-                "verbatims": pick_verbatims(dq.mention_candidates(period, ids)),
+                "verbatims": _verbatims(period, ids),
                 "url": links.explorer_url(
                     topic=t.node.id, mention_sentiment="negative", start=period.first, end=period.last
                 ),
@@ -218,7 +232,8 @@ def excerpt(text: str, start: int | None, end: int | None, size: int = EXCERPT) 
 
 
 def _revenue(period: Period, followed: list[int] | None) -> dict[str, Any]:
-    accounts = dq.negative_revenue(period, followed)
+    key = ("negative_revenue", period, _key(followed))
+    accounts = sharing.shared(key, lambda: dq.negative_revenue(period, followed))
     return {
         "total": sum(a[2] for a in accounts),
         "count": len(accounts),
@@ -230,7 +245,8 @@ def _revenue(period: Period, followed: list[int] | None) -> dict[str, Any]:
 
 
 def _closed(since: datetime, until: datetime, followed: list[int] | None) -> dict[str, Any]:
-    items = dq.closed_followups(since, until, followed)
+    key = ("closed_followups", since, until, _key(followed))
+    items = sharing.shared(key, lambda: dq.closed_followups(since, until, followed))
     return {
         "since": since.isoformat(),
         "count": len(items),

@@ -7,6 +7,7 @@ table (a recursive CTE over the tree), so one grouped query answers for every to
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -71,6 +72,13 @@ def topic_tree() -> list[TopicNode]:
 def _pairs(only: Iterable[int] | None = None) -> sa.CTE:
     """(d, a): every active topic d with itself and each of its ancestors a (a recursive CTE over the
     tree: plain SQL, so the statement is compiled once and cached). ``only`` keeps those ancestors."""
+    return _pairs_cte(None if only is None else tuple(sorted(set(only))))
+
+
+@functools.lru_cache(maxsize=128)
+def _pairs_cte(only: tuple[int, ...] | None) -> sa.CTE:
+    """The construct of ``_pairs``: it holds no data (the tree is read by the database at each
+    execution), so one object per ``only`` serves every query; building it costs more than running it."""
     anchor = sa.select(Topic.id.label("d"), Topic.id.label("a")).where(Topic.is_active.is_(True))
     tree = anchor.cte("topic_tree", recursive=True)
     parent = sa.orm.aliased(Topic)

@@ -20,6 +20,7 @@ from app.insights.demo import seed_demo_teams
 from app.insights.digest import build_content
 from app.insights.emails import RenderedMail, render_alert, render_digest
 from app.insights.periods import Period, due_digest_week, last_complete_week
+from app.insights.sharing import sharing
 from app.insights.teams import (
     TeamError,
     TeamInput,
@@ -101,16 +102,19 @@ def schedule_digests(now: datetime | None = None) -> dict[str, int]:
     teams = db.session.execute(
         sa.select(Team).where(Team.digest_enabled.is_(True)).order_by(Team.id)
     ).scalars()
-    for team in list(teams):
-        period, due = due_digest_week(now, team_zone(team), team.digest_weekday, team.digest_hour)
-        if team.created_at > due:
-            continue  # the team did not exist when this week's digest fell due
-        digest, fresh = digest_flow.ensure_digest(team, period)
-        if fresh:
-            created += 1
-            queue.enqueue_once(
-                "insights.build_digest", digest.id, job_id=f"insights-digest-build-{digest.id}"
-            )
+    # Builds run here when jobs run inline (embedded mode): the teams then share one computation of
+    # the week's workspace-wide figures (app.insights.sharing).
+    with sharing():
+        for team in list(teams):
+            period, due = due_digest_week(now, team_zone(team), team.digest_weekday, team.digest_hour)
+            if team.created_at > due:
+                continue  # the team did not exist when this week's digest fell due
+            digest, fresh = digest_flow.ensure_digest(team, period)
+            if fresh:
+                created += 1
+                queue.enqueue_once(
+                    "insights.build_digest", digest.id, job_id=f"insights-digest-build-{digest.id}"
+                )
     return {"created": created}
 
 

@@ -28,15 +28,15 @@ def test_default_weights_sum_to_100_and_bad_weights_are_refused():
 
 
 def test_a_missing_component_is_left_out_and_the_rest_renormalised():
-    only_nps = model.score({"nps": 0.0})  # 45 points; NPS weighs 25 of 100
-    assert only_nps.score == 45 and only_nps.coverage == 0.25
+    only_nps = model.score({"nps": 0.0})  # 45 points; NPS weighs 20 of 100
+    assert only_nps.score == 45 and only_nps.coverage == 0.2
     assert model.band(only_nps) == "insufficient"  # under 50 % coverage: never healthy
     nothing = model.score({})
     assert nothing.score is None and model.band(nothing) == "insufficient"
     silence_missing = model.score(
         {"nps": 60.0, "csat": 90.0, "sentiment": 0.5, "followups": 0.0, "silence": None}
     )
-    assert silence_missing.score == 100 and silence_missing.coverage == 0.6
+    assert silence_missing.score == 100 and silence_missing.coverage == 0.5
 
 
 def test_bands_have_hysteresis():

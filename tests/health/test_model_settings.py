@@ -40,7 +40,7 @@ def _versions(app):
 
 def test_the_page_shows_the_built_in_model(admin_client):
     html = admin_client.get("/health/model").get_data(as_text=True)
-    assert 'name="w_nps"' in html and 'value="25"' in html
+    assert 'name="w_nps"' in html and 'value="20"' in html
     assert "-60: 0, -20: 25, 0: 45, 30: 75, 60: 100" in html
     assert "No version saved yet" in html
 
@@ -49,7 +49,7 @@ def test_weights_not_adding_up_to_100_are_a_form_error_naming_the_sum(app, admin
     admin_client.get("/health/model")
     resp = admin_client.post("/health/model", data=_form(w_nps=30))
     assert resp.status_code == 422
-    assert "Weights must add up to 100; these add up to 105." in resp.get_data(as_text=True)
+    assert "Weights must add up to 100; these add up to 110." in resp.get_data(as_text=True)
     assert _versions(app) == []
 
 
@@ -70,7 +70,7 @@ def test_bad_anchors_and_profiles_are_refused_with_reasons(app, admin_client):
 
 def test_saving_makes_a_new_version_each_time_with_history_and_audit(app, admin_client):
     admin_client.get("/health/model")
-    resp = admin_client.post("/health/model", data=_form(w_nps=35, w_csat=0, a_silence="0: 0, 0.5: 100"))
+    resp = admin_client.post("/health/model", data=_form(w_nps=30, w_csat=0, a_silence="0: 0, 0.5: 100"))
     assert resp.status_code == 303
     profile = {f"p_onboarding_{c.key}": 0 for c in model.COMPONENTS} | {
         "p_onboarding_silence": 60,
@@ -79,19 +79,19 @@ def test_saving_makes_a_new_version_each_time_with_history_and_audit(app, admin_
     admin_client.get("/health/model")
     assert (
         admin_client.post(
-            "/health/model", data=_form(w_nps=35, w_csat=0, a_silence="0: 0, 0.5: 100", **profile)
+            "/health/model", data=_form(w_nps=30, w_csat=0, a_silence="0: 0, 0.5: 100", **profile)
         ).status_code
         == 303
     )
     first, second = _versions(app)
-    assert (first.version, second.version) == (3, 4)
-    assert first.weights["nps"] == 35 and first.weights["csat"] == 0  # the old row is untouched
+    assert (first.version, second.version) == (4, 5)
+    assert first.weights["nps"] == 30 and first.weights["csat"] == 0  # the old row is untouched
     assert first.anchors["silence"] == [[0, 0], [0.5, 100]] and first.profiles == {}
-    assert "NPS weight 25 → 35" in first.changes and "CSAT weight 10 → 0" in first.changes
+    assert "NPS weight 20 → 30" in first.changes and "CSAT weight 10 → 0" in first.changes
     assert second.profiles["onboarding"]["silence"] == 60 and second.changes == ["Onboarding profile added"]
     html = admin_client.get("/health/model").get_data(as_text=True)
     assert (
-        "In force: version 4" in html and "NPS weight 25 → 35" in html and "Onboarding profile added" in html
+        "In force: version 5" in html and "NPS weight 20 → 30" in html and "Onboarding profile added" in html
     )
     assert 'name="p_onboarding_silence"' in html and 'value="60"' in html
     with app.app_context():
@@ -102,7 +102,7 @@ def test_saving_makes_a_new_version_each_time_with_history_and_audit(app, admin_
             .scalars()
             .all()
         )
-        assert [e.details["version"] for e in events] == [3, 4]
+        assert [e.details["version"] for e in events] == [4, 5]
         assert events[0].actor_id == admin_client.user_id
 
 
@@ -133,7 +133,7 @@ def test_preview_counts_band_changes_without_saving(app, admin_client, rows):
     assert resp.status_code == 200 and "Preview: 1 account of 1 would change band" in html
     assert f"{band.value.replace('_', ' ')} → at risk: 1" in html and _versions(app) == []
     resp = admin_client.post("/health/model", data=_form(**weights), follow_redirects=True)
-    assert "Version 3 saved; from the next recompute, 1 account of 1 would change band." in resp.get_data(
+    assert "Version 4 saved; from the next recompute, 1 account of 1 would change band." in resp.get_data(
         as_text=True
     )
 
@@ -152,12 +152,12 @@ def test_snapshots_record_the_version_and_use_the_stage_profile(db_session):
     versions.save_version(spec, None)
     recompute_health(AS_OF, [onboarding.id, growing.id])
     snaps = {s.account_id: s for s in db.session.execute(sa.select(HealthSnapshot)).scalars()}
-    assert {s.model_version for s in snaps.values()} == {"3"}
+    assert {s.model_version for s in snaps.values()} == {"4"}
     assert snaps[onboarding.id].components["weights"] == only_followups
     assert snaps[onboarding.id].components["profile"] == "onboarding"
     assert snaps[onboarding.id].score == 100 and snaps[onboarding.id].coverage == 1.0
     assert (
-        snaps[growing.id].components["weights"]["nps"] == 25
+        snaps[growing.id].components["weights"]["nps"] == 20
         and snaps[growing.id].components["profile"] is None
     )
 

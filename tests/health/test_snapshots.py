@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.health import model
 from app.health.inputs import measure
 from app.health.services import backtest, recompute_health
 from app.models import DeliveryState, FollowUp, HealthSnapshot, Lifecycle
@@ -77,7 +78,7 @@ def test_one_snapshot_per_account_and_day_with_coverage_and_why(db_session):
     )
     assert [s.as_of for s in snaps] == [date(2026, 5, 2), date(2026, 6, 1)]
     latest = snaps[-1]
-    assert 0 < latest.coverage < 1 and latest.model_version == "2"
+    assert 0 < latest.coverage < 1 and latest.model_version == model.VERSION
     assert latest.band.value == "insufficient"  # NPS, follow-ups and renewal are under half the weight
     assert "since last month" in latest.drivers["why"] and "renewal in 30 days" in latest.drivers["why"]
 
@@ -177,3 +178,77 @@ def test_a_band_change_is_told_to_webhooks_once(db_session):
         (first.value, latest.value)
     ]
     assert told[0].payload["data"]["account_id"] == acct.id
+
+
+def test_arr_trend_reads_the_history_recorded_by_then(db_session):
+    from app.models import ArrChange
+
+    grew, shrank, new, unknown = (make_account() for _ in range(4))
+
+    def change(acct, old, new_arr, day, created=None):
+        db.session.add(
+            ArrChange(
+                account_id=acct.id,
+                old_arr=old,
+                new_arr=new_arr,
+                effective_on=day,
+                source="edit",
+                created_at=created or datetime.combine(day, datetime.min.time(), tzinfo=UTC),
+            )
+        )
+
+    change(grew, None, 1000, date(2024, 1, 1))
+    change(grew, 1000, 1200, date(2026, 3, 1))
+    change(shrank, None, 1000, date(2024, 1, 1))
+    change(shrank, 1000, 700, date(2026, 5, 1))
+    change(shrank, 700, 100, date(2026, 5, 20), created=AS_OF + timedelta(days=3))  # recorded later: unseen
+    change(new, None, 500, date(2026, 4, 1))  # a customer for under 180 days: no trend yet
+    db.session.flush()
+    raw = measure([grew.id, shrank.id, new.id, unknown.id], AS_OF)
+    assert abs(raw[grew.id]["arr_trend"] - 0.2) < 1e-9 and abs(raw[shrank.id]["arr_trend"] + 0.3) < 1e-9
+    assert raw[new.id]["arr_trend"] is None and raw[unknown.id]["arr_trend"] is None
+
+
+def test_backtest_ignores_later_data_and_lifecycle_stages(db_session):
+    """The same result whatever happens after the as-of dates' horizon, and whatever the stages say."""
+    nps = make_survey("nps")
+    today = date(2026, 6, 15)
+    accounts = []
+    for i in range(8):
+        churns = i < 3
+        acct = make_account(churned_on=date(2026, 4, 10 + i) if churns else None)
+        acct.created_at = datetime(2025, 1, 1, tzinfo=UTC)
+        accounts.append(acct)
+        for k in range(2):
+            make_response(
+                nps,
+                score=(2 + i) if churns else (6 + i % 5),
+                account=acct,
+                contact=make_contact(acct),
+                created_at=datetime(2026, 1, 5 + k + i, tzinfo=UTC),
+            )
+    db.session.flush()
+    before = backtest(months=4, horizon_days=60, boot=50, today=today)
+    for acct in accounts:  # a stage saying exactly who churned changes nothing: it is never an input
+        acct.lifecycle_stage = Lifecycle.CHURNED if acct.churned_on else Lifecycle.AT_RISK
+    for acct in accounts[3:]:  # answers after the last as-of date: unseen
+        make_response(
+            nps,
+            score=0,
+            account=acct,
+            contact=make_contact(acct),
+            created_at=datetime(2026, 6, 10, tzinfo=UTC),
+        )
+    db.session.flush()
+    assert backtest(months=4, horizon_days=60, boot=50, today=today) == before
+    assert before["n_churned"] == 3 and before["auc"] is not None
+
+
+def test_backtest_page_for_admins(admin_client, cs_client):
+    html = admin_client.get("/health/backtest").get_data(as_text=True)
+    assert "Run the backtest" in html and "Health AUC" not in html
+    resp = admin_client.get("/health/backtest?run=1&months=2&horizon=90")
+    assert resp.status_code == 200 and "Churn rate by band" in resp.get_data(as_text=True)
+    assert admin_client.get("/health/backtest?run=1&months=99").status_code == 400
+    assert admin_client.get("/health/backtest?version=77").status_code == 404
+    assert cs_client.get("/health/backtest").status_code == 403
