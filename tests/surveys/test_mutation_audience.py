@@ -1,12 +1,19 @@
 """Audience edges the mutation run (docs/mutation.md) showed unguarded: addresses in angle brackets, the
-per-send limit at exactly its size, and the reasons a refused list is given."""
+per-send limit at exactly its size, the reasons a refused list is given, an audience in words, the
+quarantine at its exact cut-off, and the admin's quarantine override."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
 import app.surveys.audience as audience
+from app.extensions import db
+from app.models import DeliveryState, utcnow
 from app.surveys.audience import AudienceError, emails_from_csv
+from app.workspace_settings import set_settings
+from tests.factories import make_contact, make_invitation
 
 
 def test_addresses_lose_their_angle_brackets_and_case_but_keep_their_letters():
@@ -40,8 +47,14 @@ def test_a_list_that_is_not_csv_is_refused_with_a_way_forward():
             {1: "A", 2: "B", 3: "C", 4: "D"},
             "Accounts: A, B, C, D, #5 and 2 more",
         ),
+        ({"type": "accounts", "ids": [1, 2, 3, 4, 5]}, {}, "Accounts: #1, #2, #3, #4, #5"),
+        ({"type": "accounts", "ids": [1, 2, 3, 4, 5, 6]}, {}, "Accounts: #1, #2, #3, #4, #5 and 1 more"),
         ({"type": "emails", "emails": ["a@b.example"] * 1234}, None, "Email list (1,234 addresses)"),
         ({"type": "segment"}, None, "Unknown audience"),
+        # a stored spec missing its list (older rows) is still described, never a 500
+        ({"type": "plan"}, None, "Plan: "),
+        ({"type": "accounts"}, {}, "Accounts: "),
+        ({"type": "emails"}, None, "Email list (0 addresses)"),
     ],
 )
 def test_an_audience_is_described_in_words(spec, names, words):
@@ -90,3 +103,29 @@ def test_an_email_list_is_cut_at_the_limit(monkeypatch):
     monkeypatch.setattr(audience, "MAX_EMAILS", 2)
     spec = {"type": "emails", "emails": ["a@b.example", "c@d.example", "e@f.example"]}
     assert audience.validate(spec)["emails"] == ["a@b.example", "c@d.example"]
+
+
+def _reasons(contacts, **kw):
+    return audience.skip_reasons(contacts, None, **kw)
+
+
+def test_the_quarantine_holds_at_exactly_its_cut_off_and_not_a_microsecond_before(app, monkeypatch):
+    with app.app_context():
+        now = utcnow()
+        monkeypatch.setattr(audience, "utcnow", lambda: now)
+        set_settings({"quarantine_days": 7})
+        at_cut_off = make_contact(last_surveyed_at=now - timedelta(days=7))
+        just_before = make_contact(last_surveyed_at=now - timedelta(days=7, microseconds=1))
+        db.session.commit()
+        assert _reasons([at_cut_off, just_before]) == {at_cut_off.id: "quarantined"}
+
+
+def test_the_quarantine_override_mails_the_recently_surveyed_but_not_those_still_being_mailed(app):
+    with app.app_context():
+        set_settings({"quarantine_days": 30})
+        recent = make_contact(last_surveyed_at=utcnow() - timedelta(days=2))
+        in_flight = make_contact()
+        make_invitation(contact=in_flight, state=DeliveryState.QUEUED, sent_at=None)
+        db.session.commit()
+        assert _reasons([recent, in_flight], ignore_quarantine=True) == {in_flight.id: "quarantined"}
+        assert _reasons([recent, in_flight]) == {recent.id: "quarantined", in_flight.id: "quarantined"}
