@@ -115,7 +115,10 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "WEBHOOKS_ALLOW_LOOPBACK": False,
         "NLP_MODEL": env.get("NLP_MODEL", ""),
         "NLP_TOPIC_MODEL_PATH": env.get("NLP_TOPIC_MODEL_PATH", str(instance / "topic_model")),
-        "NLP_BATCH_SIZE": _int(env, "NLP_BATCH_SIZE", 64),
+        "NLP_BATCH_SIZE": _int(env, "NLP_BATCH_SIZE", 64),  # texts per analyse call and per transaction
+        # Response ids per tagging job (its coalescing bucket): a job's fork and queue cost stay a small
+        # share of its analysis (issue 18 §3); a job tags its bucket in NLP_BATCH_SIZE transactions.
+        "NLP_JOB_SIZE": _int(env, "NLP_JOB_SIZE", 512),
         "SWEEP_AFTER_SECONDS": _int(env, "SWEEP_AFTER_SECONDS", 120),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),

@@ -197,6 +197,7 @@ def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str, s
         "SECRET_KEY": "bench",
         "CLEARLOOP_INSTANCE": instance,
         "NLP_BATCH_SIZE": str(app.config["NLP_BATCH_SIZE"]),
+        "NLP_JOB_SIZE": str(app.config["NLP_JOB_SIZE"]),
     }
     start = time.perf_counter()
     proc = subprocess.run(
@@ -238,6 +239,7 @@ def run(backend: str, database_url: str | None, args: argparse.Namespace) -> dic
     instance = tempfile.mkdtemp(prefix=f"clearloop-bench-{backend}-")
     app, url = make_app(database_url, args.redis or "", instance)
     app.config["NLP_BATCH_SIZE"] = args.batch
+    app.config["NLP_JOB_SIZE"] = args.job_size
     texts = comments(args.n)
     ids = seed(app, texts)
     analyze_rate = bench_analyzer(app, texts, args.batch)
@@ -247,6 +249,7 @@ def run(backend: str, database_url: str | None, args: argparse.Namespace) -> dic
         "backend": backend,
         "n": args.n,
         "batch": args.batch,
+        "job_size": args.job_size,
         "analyze_texts_per_s": round(analyze_rate, 1),
         "end_to_end_responses_per_s": round(e2e_rate, 1),
         "ratio_end_to_end_vs_analyze": round(e2e_rate / analyze_rate, 3),
@@ -278,7 +281,8 @@ def main(argv: list[str] | None = None) -> None:
     """Parse arguments and run SQLite (always) and PostgreSQL (when given)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="responses to tag")
-    parser.add_argument("--batch", type=int, default=64, help="NLP_BATCH_SIZE")
+    parser.add_argument("--batch", type=int, default=64, help="NLP_BATCH_SIZE (texts per transaction)")
+    parser.add_argument("--job-size", type=int, default=512, help="NLP_JOB_SIZE (response ids per job)")
     parser.add_argument("--postgres", help="a throwaway PostgreSQL database URL")
     parser.add_argument("--runs", type=int, default=3, help="rounds per backend (medians are reported)")
     parser.add_argument("--redis", help="also time a real worker.py over this Redis URL (its db is flushed)")

@@ -24,6 +24,7 @@ def done_values(response_id: int, result: TextAnalysis, version: str, now: datet
             "truncated": bool(result.truncated),
         },
         "analyzed_at": now,
+        "updated_at": now,  # written explicitly: the batch's update statements bypass the ORM's onupdate
         "analysis_state": AnalysisState.DONE,
         "analysis_error": None,
         "analysis_attempts": 0,

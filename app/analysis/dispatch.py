@@ -31,7 +31,7 @@ from app.models import AnalysisState, Response, utcnow
 log = logging.getLogger(__name__)
 
 TAG_JOB = "analysis.analyze_responses"
-JOB_TIMEOUT = 300  # seconds; a batch of 64 comments takes well under one
+JOB_TIMEOUT = 300  # seconds; a job of NLP_JOB_SIZE (512) comments takes about a second
 RETRY_INTERVALS = (10, 60)  # two retries: with the first run, MAX_ATTEMPTS tries in all
 FOLLOWUP_JOB = "followups.apply_rules"
 SWEEP_LIMIT = 10_000  # pending responses one sweep re-enqueues at most
@@ -42,7 +42,13 @@ class PoisonComments(RuntimeError):
 
 
 def _batch_size() -> int:
+    """Texts per analyse call and per write transaction."""
     return int(current_app.config["NLP_BATCH_SIZE"])
+
+
+def job_size() -> int:
+    """Response ids per tagging job: the coalescing bucket of ``enqueue_tagging`` and of the sweeper."""
+    return int(current_app.config["NLP_JOB_SIZE"])
 
 
 def mark_pending(response: Response) -> None:
@@ -87,10 +93,10 @@ def initial_state(comment: str | None) -> AnalysisState:
 def enqueue_tagging(response_ids: list[int]) -> None:
     """Enqueue tagging of committed responses, best effort: if Redis is down they wait for the sweeper.
 
-    One job per bucket of NLP_BATCH_SIZE ids, shared with any job of that bucket still waiting in the
+    One job per bucket of NLP_JOB_SIZE ids, shared with any job of that bucket still waiting in the
     queue: a burst of answers becomes a few batched jobs, not one forked job per answer.
     """
-    size = _batch_size()
+    size = job_size()
     for bucket in sorted({int(i) // size for i in response_ids}):
         _enqueue_bucket(bucket, size)
 
@@ -181,7 +187,7 @@ def catch_up_tagging() -> dict[str, Any]:
     """Re-enqueue responses pending longer than SWEEP_AFTER_SECONDS, and resume stalled re-tags."""
     after = int(current_app.config["SWEEP_AFTER_SECONDS"])
     ids = _stale_pending(after)
-    size = _batch_size()
+    size = job_size()
     buckets: dict[int, list[int]] = {}
     for i in ids:
         buckets.setdefault(i // size, []).append(i)

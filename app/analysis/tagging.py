@@ -9,6 +9,8 @@ and a manual rejection vetoes that topic.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from rq.timeouts import JobTimeoutException
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.analysis.convert import done_values, intent_rows, mention_rows
 from app.analysis.taxonomy_store import merge_redirects
@@ -253,11 +256,12 @@ def _apply(
             sa.delete(Mention).where(Mention.response_id.in_(cleared), Mention.source.in_(AUTO_SOURCES))
         )
         db.session.execute(sa.delete(ResponseIntent).where(ResponseIntent.response_id.in_(cleared)))
+    postgres = db.session.get_bind().dialect.name == "postgresql"
     if done_rows:
-        # Core executemany keyed by id: the ORM bulk path costs more per row than the statement itself.
-        table = Response.__table__
-        stmt = table.update().where(table.c.id == sa.bindparam("_id"))
-        db.session.execute(stmt, [{"_id": row.pop("id"), **row} for row in done_rows])
+        if postgres:
+            _update_done_unnest(done_rows)
+        else:
+            _executemany(Response.__table__, done_rows, update=True)
     if outcome.skipped:
         db.session.execute(
             sa.update(Response)
@@ -272,10 +276,11 @@ def _apply(
                 analysis_attempts=0,
             )
         )
-    if mentions:
-        db.session.execute(Mention.__table__.insert(), mentions)  # Core executemany: no ORM bookkeeping
-    if intents:
-        db.session.execute(ResponseIntent.__table__.insert(), intents)
+    for table, rows in ((Mention.__table__, mentions), (ResponseIntent.__table__, intents)):
+        if rows and postgres:
+            _insert_unnest(table, rows)
+        elif rows:
+            _executemany(table, rows)
     for ids, state in ((outcome.failed, AnalysisState.FAILED), (outcome.retry, AnalysisState.PENDING)):
         for response_id, error in ids.items():
             db.session.execute(
@@ -287,6 +292,93 @@ def _apply(
                     analysis_attempts=Response.analysis_attempts + 1,
                 )
             )
+
+
+_COMPILED: dict[tuple[str, tuple[str, ...], bool], tuple[str, list[str]]] = {}
+
+
+def _executemany(table: sa.Table, rows: list[dict[str, Any]], update: bool = False) -> None:
+    """SQLite: the driver's executemany (a loop in C) on values converted here, each distinct value once.
+
+    Through SQLAlchemy every row's every value goes through its type's converter (a batch's shared time,
+    state and version included), which cost as much as SQLite's own work. The statement is compiled once
+    by SQLAlchemy (quoting, parameter order) and the converters are the columns' own for this dialect, so
+    the stored values are the ones ``session.execute`` would store. ``update``: rows are keyed by ``id``.
+    """
+    conn = db.session.connection()
+    dialect = conn.dialect
+    names = tuple(n for n in rows[0] if not (update and n == "id"))
+    key = (table.name, names, update)
+    if key not in _COMPILED:
+        values = {n: sa.bindparam(n) for n in names}
+        stmt = (
+            table.update().where(table.c.id == sa.bindparam("_id")).values(values)
+            if update
+            else table.insert().values(values)
+        )
+        compiled = stmt.compile(dialect=dialect)
+        _COMPILED[key] = (compiled.string, list(compiled.positiontup or ()))
+    sql, order = _COMPILED[key]
+    columns = ["id" if name == "_id" else name for name in order]
+    converters = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    cache: list[dict[Any, Any]] = [{} for _ in columns]
+    params = []
+    for row in rows:
+        values = []
+        for k, column in enumerate(columns):
+            value = row[column]
+            convert = converters[k]
+            if convert is not None:
+                try:
+                    value = cache[k][value]
+                except (KeyError, TypeError):  # unseen, or unhashable (a JSON dict): convert it
+                    raw, value = value, convert(value)
+                    with contextlib.suppress(TypeError):
+                        cache[k][raw] = value
+            values.append(value)
+        params.append(tuple(values))
+    conn.exec_driver_sql(sql, params)
+
+
+# PostgreSQL write path: one statement per batch and table, whatever the number of rows. psycopg's
+# executemany sends one Bind/Execute per row (pipelined, but with per-row Python work on both sides); here
+# each column travels as one array parameter and the server unnests them: ``INSERT … SELECT … FROM
+# unnest(:a, :b, …)`` and ``UPDATE responses … FROM unnest(…) WHERE responses.id = v.id``.
+DONE_VARYING = ("id", "sentiment_label", "sentiment_score", "language", "analysis")
+
+
+def _unnest(columns: list[tuple[str, sa.types.TypeEngine, list[Any]]]) -> Any:
+    """``unnest(CAST(:c1 AS t1[]), …) AS v(c1, …)``: one array parameter per column, rows zipped."""
+    arrays = [
+        sa.cast(sa.bindparam(f"v_{name}", values, type_=ARRAY(kind)), ARRAY(kind))
+        for name, kind, values in columns
+    ]
+    return sa.func.unnest(*arrays).table_valued(*(name for name, _, _ in columns)).render_derived(name="v")
+
+
+def _insert_unnest(table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (all with the same keys) in one ``INSERT … SELECT FROM unnest(…)`` statement."""
+    names = list(rows[0])
+    source = _unnest([(n, table.c[n].type, [r[n] for r in rows]) for n in names])
+    db.session.execute(table.insert().from_select(names, sa.select(*(source.c[n] for n in names))))
+
+
+def _update_done_unnest(done_rows: list[dict[str, Any]]) -> None:
+    """Mark a batch's tagged responses done in one ``UPDATE … FROM unnest(…)``; what is the same for every
+    row of the batch (analyser version, time, state) is a plain parameter. The JSON analysis travels as
+    text and is cast back, so psycopg never has to guess an array-of-json type."""
+    table = Response.__table__
+    shared = {k: v for k, v in done_rows[0].items() if k not in DONE_VARYING}
+    if any({k: r[k] for k in shared} != shared for r in done_rows):
+        raise ValueError("done rows of one batch must share version, time and state")
+    columns: list[tuple[str, sa.types.TypeEngine, list[Any]]] = [
+        (n, table.c[n].type, [r[n] for r in done_rows]) for n in DONE_VARYING if n != "analysis"
+    ]
+    columns.append(("analysis", sa.Text(), [json.dumps(r["analysis"]) for r in done_rows]))
+    source = _unnest(columns)
+    values = {n: source.c[n] for n in DONE_VARYING if n not in ("id", "analysis")}
+    values["analysis"] = sa.cast(source.c.analysis, table.c.analysis.type)
+    db.session.execute(table.update().where(table.c.id == source.c.id).values(**values, **shared))
 
 
 def charge_failure(ids: list[int], error: str) -> None:

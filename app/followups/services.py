@@ -41,12 +41,22 @@ __all__ = [
 
 APPLY_JOB = "followups.apply_rules"
 DELIVER_JOB = "followups.deliver_messages"
+RULES_BUCKET = 64  # response ids per coalesced rules job (as tagging's buckets)
 SWEEP_HOURS = 48  # answers this recent that no job placed are checked again by the sweeper
 
 
 def enqueue_rules(response_ids: list[int]) -> bool:
-    """After the caller's commit: run the follow-up rules on these responses (best effort; swept later)."""
-    return bool(response_ids) and queue.enqueue(APPLY_JOB, [int(i) for i in response_ids])
+    """After the caller's commit: run the follow-up rules on these responses (best effort; swept later).
+
+    One job per bucket of RULES_BUCKET ids, shared with any job of that bucket still waiting in the queue
+    (it reads its rows when it starts, and placing a response is idempotent): a burst of score-only answers
+    becomes a few jobs, not one per answer. False when no new job was enqueued (one waiting covers them,
+    or Redis refused: the sweeper catches up)."""
+    enqueued = False
+    for bucket in sorted({int(i) // RULES_BUCKET for i in response_ids}):
+        ids = list(range(bucket * RULES_BUCKET, (bucket + 1) * RULES_BUCKET))
+        enqueued |= queue.enqueue_coalesced(APPLY_JOB, ids, key=f"followup-rules-{RULES_BUCKET}-{bucket}")
+    return enqueued
 
 
 def enqueue_delivery(followup_ids: set[int] | list[int]) -> None:

@@ -102,6 +102,11 @@ class Response(TimestampMixin, Base):
     sentiment_score: Mapped[float | None]
     language: Mapped[str | None] = mapped_column(sa.String(8))
     analysis: Mapped[dict[str, Any]] = mapped_column(default=dict)  # sentences, keyphrases, explanation
+    # Mail scanners (RELIABILITY 3): an automatic save the scanner rule suspects is kept but counted nowhere
+    # (app/respond/suspect.py hides it from every read, the rollup triggers skip it) until a person's action
+    # confirms it. ``auto_saved_at``: an automatic save no person's action has confirmed yet.
+    scanner_suspect: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    auto_saved_at: Mapped[datetime | None]
 
     survey: Mapped[Survey] = relationship()
     invitation: Mapped[Invitation | None] = relationship()

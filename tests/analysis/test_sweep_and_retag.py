@@ -21,7 +21,7 @@ from tests.analysis.conftest import add_responses, backdate, mentions_of, state_
 
 
 def test_the_sweeper_takes_stale_pending_not_fresh_nor_failed(ctx, monkeypatch):
-    monkeypatch.setitem(ctx.config, "NLP_BATCH_SIZE", 1)  # one bucket per response: each is judged alone
+    monkeypatch.setitem(ctx.config, "NLP_JOB_SIZE", 1)  # one bucket per response: each is judged alone
     stale, fresh, failed = add_responses("Invoices are wrong", "Support is slow", "Billing is fine")
     backdate([stale, failed])
     db.session.execute(
@@ -42,7 +42,7 @@ def test_a_sweep_trusts_the_database_not_a_stranded_job_hash(ctx):
 
     ids = add_responses("Invoices are wrong", "Support is slow")
     backdate(ids)
-    size = ctx.config["NLP_BATCH_SIZE"]
+    size = ctx.config["NLP_JOB_SIZE"]
     bucket = ids[0] // size
     conn = ctx.extensions["clearloop.redis"]
     for slot in ("a", "b"):

@@ -238,3 +238,36 @@ def test_the_hand_off_never_fails_when_redis_is_down(app, database_uri, caplog):
     with down.app_context():
         services.enqueue_tagging([1, 2, 3])  # nothing raised: the rows stay pending for the sweeper
     assert "the sweeper will pick it up" in caplog.text
+
+
+def test_a_batch_is_written_in_one_statement_per_table_with_the_orm_s_values(ctx):
+    """Issue 18 §3: each table of a batch gets one statement (PostgreSQL: one multi-row statement, never a
+    row-by-row executemany); the values read back are the ones the ORM would have written."""
+    from sqlalchemy import event
+
+    ids = add_responses(*[f"{MIXED} Ticket {i}." for i in range(12)])
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, cursor, statement, params, context, executemany):
+        words = statement.split()
+        if words[0] in ("INSERT", "UPDATE"):
+            seen.append((" ".join(words[:3]), executemany))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        jobs.analyze_responses(ids)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    tables = ("INSERT INTO mentions", "INSERT INTO response_intents", "UPDATE responses SET")
+    writes = [(s, many) for s, many in seen if s in tables]
+    assert sorted(s for s, _ in writes) == sorted({s for s, _ in writes}), seen  # one per table and batch
+    assert {"INSERT INTO mentions", "UPDATE responses SET"} <= {s for s, _ in writes}
+    if db.engine.dialect.name == "postgresql":
+        assert not any(many for _, many in writes), "PostgreSQL: multi-row statements, not executemany"
+    for rid in ids:
+        response = state_of(rid)
+        assert response.analysis_state == AnalysisState.DONE and response.language == "en"
+        assert response.analyzed_at.tzinfo is not None and response.updated_at >= response.analyzed_at
+        assert response.analysis["sentences"] and isinstance(response.analysis["truncated"], bool)
+        assert {m.topic.key for m in response.mentions} >= {"onboarding", "billing.invoices"}
+        assert all(m.created_at == response.analyzed_at and not m.rejected for m in response.mentions)

@@ -20,6 +20,7 @@ from rq.job import Job
 from rq.registry import StartedJobRegistry
 
 from app import queue
+from app.analysis.dispatch import job_size
 from app.analysis.pipeline import get_analyzer
 from app.analysis.services import enqueue_tagging
 from app.analysis.taxonomy_store import ensure_taxonomy
@@ -108,14 +109,14 @@ def test_a_real_worker_tags_200_responses(app, redis_app, worker_process, clean_
         ensure_taxonomy()
         ids = add_responses(*comments(200))
         enqueue_tagging(ids)
-        buckets = {i // 64 for i in ids}
+        buckets = {i // job_size() for i in ids}
         assert Queue("nlp", connection=redis_app.extensions["clearloop.redis"]).count == len(buckets)
     run_worker(worker_process)
     with app.app_context():
         assert_tagged_exactly_once(ids)
 
 
-def _wait_for_started(conn, timeout: float = 30) -> str:
+def _wait_for_started(conn, timeout: float = 90) -> str:  # a worker starts in 20 s at load 12
     registry = StartedJobRegistry(queue=Queue("nlp", connection=conn))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -195,7 +196,7 @@ def test_redis_flushed_with_jobs_queued_then_the_sweeper_re_enqueues_them_all(
         ids = add_responses(*comments(500))
         for rid in ids:
             enqueue_tagging([rid])  # one call per answer, as the submit service does
-        assert queue.count == len({i // 64 for i in ids}), "answers in a bucket share its waiting job"
+        assert queue.count == len({i // job_size() for i in ids}), "answers in a bucket share its waiting job"
         conn.flushdb()  # FLUSHALL would also empty other databases of this shared server
         assert queue.count == 0
         backdate(ids)
