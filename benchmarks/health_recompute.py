@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dashboard_rollups import build
+from dashboard_rollups import grow, setup
 
 
 def main() -> None:
@@ -55,7 +55,8 @@ def main() -> None:
     with app.app_context():
         reset_schema(db.engine)
         upgrade()
-        built = build(args.responses, args.accounts)
+        surveys, ids = setup(args.accounts)
+        built = grow(0, args.responses, surveys, ids)
         dbname = db.engine.dialect.name
         print(json.dumps({"bench": "health_recompute", "case": "build", "db": dbname, **built}))
         for case, fn in (

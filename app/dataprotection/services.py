@@ -90,6 +90,7 @@ def _responses(contact: Contact) -> list[Response]:
                 )
             )
             .order_by(Response.id)
+            .execution_options(include_scanner_suspects=True)  # erasure and export cover them too
         ).scalars()
     )
 
@@ -262,7 +263,13 @@ def apply_retention(batch: int = 1000) -> int:
                 )
             )
         rows = list(
-            db.session.execute(sa.select(Response).where(*where).order_by(Response.id).limit(batch)).scalars()
+            db.session.execute(
+                sa.select(Response)
+                .where(*where)
+                .order_by(Response.id)
+                .limit(batch)
+                .execution_options(include_scanner_suspects=True)  # retention covers them too
+            ).scalars()
         )
         if not rows:
             break

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import has_request_context
 
+from app import timefmt
 from app.audit import audit
 from app.extensions import db
 from app.models import Account, HealthBand, HealthOverride, Lifecycle, utcnow
@@ -17,8 +19,10 @@ from app.workspace_settings import workspace_timezone
 
 
 def local_today() -> date:
-    """Today in the workspace time zone (expiries and churn dates are local days)."""
-    return datetime.now(workspace_timezone()).date()
+    """Today in the workspace time zone (expiries and churn dates are local days); in a request the zone
+    is read once (app.timefmt keeps it for the request)."""
+    zone = timefmt._zone() if has_request_context() else workspace_timezone()
+    return datetime.now(zone).date()
 
 
 def _active(today: date) -> list[sa.ColumnElement[bool]]:

@@ -37,7 +37,7 @@ def health_panel(account: Account) -> dict[str, Any]:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    return {"health_panel": health_panel}
+    return {"health_panel": health_panel, "health_overrides_for": ov.active_overrides}
 
 
 @bp.route("/health/model", methods=["GET", "POST"])

@@ -64,8 +64,16 @@ class Response(TimestampMixin, Base):
         sa.CheckConstraint(SCORE_CHECK, name="score_in_range"),
         sa.Index("ix_responses_survey_created", "survey_id", "created_at"),
         sa.Index("ix_responses_account_created", "account_id", "created_at"),
-        # Covers "latest score of each account by kind" lookups (account lists, health) without the table.
-        sa.Index("ix_responses_account_kind_created", "account_id", "kind", "created_at", "score"),
+        # Covers "latest score of each account by kind" lookups (account lists, health) without the table,
+        # the scanner-suspect filter every read carries included (migration faults_0003).
+        sa.Index(
+            "ix_responses_account_kind_counted",
+            "account_id",
+            "kind",
+            "created_at",
+            "score",
+            "scanner_suspect",
+        ),
         sa.Index("ix_responses_analysis_pending", "analysis_state", "analysis_requested_at"),
         # Keyset paging of the explorer, newest first (full-text search indexes: migration explorer_0001).
         sa.Index("ix_responses_created_id", "created_at", "id"),
@@ -102,6 +110,11 @@ class Response(TimestampMixin, Base):
     sentiment_score: Mapped[float | None]
     language: Mapped[str | None] = mapped_column(sa.String(8))
     analysis: Mapped[dict[str, Any]] = mapped_column(default=dict)  # sentences, keyphrases, explanation
+    # Mail scanners (RELIABILITY 3): an automatic save the scanner rule suspects is kept but counted nowhere
+    # (app/respond/suspect.py hides it from every read, the rollup triggers skip it) until a person's action
+    # confirms it. ``auto_saved_at``: an automatic save no person's action has confirmed yet.
+    scanner_suspect: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    auto_saved_at: Mapped[datetime | None]
 
     survey: Mapped[Survey] = relationship()
     invitation: Mapped[Invitation | None] = relationship()

@@ -15,7 +15,7 @@ double click, a concurrent post), the answer becomes an edit of that row, as abo
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 
 import sqlalchemy as sa
@@ -36,11 +36,17 @@ from app.models import (
     SurveyKind,
     utcnow,
 )
+from app.respond.suspect import (
+    INCLUDE_SUSPECTS,
+    SCANNER_HOLD,
+    SCANNER_WINDOW,
+    Verdict,
+    suspect_recent_auto_saves,
+)
 from app.surveys.queries import InvitationRef, invitation_ref
 from app.webhooks import services as webhooks
 
-SCANNER_WINDOW = timedelta(seconds=10)  # two different score links within this: not a person
-SCANNER_HOLD = timedelta(seconds=60)  # after a flag, the page's automatic save waits for a real press
+__all__ = ["SCANNER_HOLD", "SCANNER_WINDOW", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -104,14 +110,11 @@ def record_click(invitation: Invitation, kind: str, score: int | None, user_agen
             .where(LinkClick.invitation_id == invitation.id, LinkClick.created_at >= now - SCANNER_WINDOW)
             .values(suspected_scanner=True)
         )
+        # An automatic save just before this, with no person's action since, was the scanner's page too.
+        if suspect_recent_auto_saves(invitation.id, now):
+            invitation.responded_at = None
     db.session.commit()
     return suspected
-
-
-def scanner_hold(invitation: Invitation | InvitationRef) -> bool:
-    """True right after a scanner pattern: an automatic save must then be confirmed by a press."""
-    flagged = invitation.scanner_flagged_at
-    return flagged is not None and utcnow() - flagged < SCANNER_HOLD
 
 
 def _apply(response: Response, answer: Answer) -> tuple[bool, bool]:
@@ -148,22 +151,33 @@ def with_opened_at(answer: Answer, opened_at: datetime | None) -> Answer:
 
 
 def _existing(invitation_id: int | None, submission_id: str | None) -> Response | None:
+    """The stored answer of an invitation or submission, a suspect one included (the answer path edits or
+    confirms it: a second row would break the one-answer rule)."""
     column, value = (
         (Response.invitation_id, invitation_id) if invitation_id else (Response.submission_id, submission_id)
     )
-    return db.session.execute(sa.select(Response).where(column == value)).scalar_one_or_none()
+    return db.session.execute(
+        sa.select(Response).where(column == value).execution_options(**{INCLUDE_SUSPECTS: True})
+    ).scalar_one_or_none()
 
 
 def invitation_response(invitation: Invitation) -> Response | None:
-    """The response an invitation already has, if any."""
-    return _existing(invitation.id, None)
+    """The counted response an invitation already has, if any (a suspect one is not shown as the answer)."""
+    return db.session.execute(
+        sa.select(Response).where(Response.invitation_id == invitation.id)
+    ).scalar_one_or_none()
 
 
-def _store(new: Response, answer: Answer, first: bool = False) -> Submission:
+def _store(
+    new: Response, answer: Answer, first: bool = False, verdict: Verdict = Verdict.HUMAN
+) -> Submission:
     """Insert ``new`` or, when its invitation/submission already answered, edit that row instead.
 
     ``first`` says no answer is known yet (the invitation has no ``responded_at``): the insert is tried
     straight away and the unique constraint catches a concurrent one, saving a query on the common path.
+    By ``verdict`` (app/respond/suspect.py): a suspect save never changes a stored answer; a person's action
+    confirms it, and a suspect answer that a person's action or page saves counts from now on (reported as
+    created: it is the first answer that counts).
     """
     existing = None if first else _existing(new.invitation_id, new.submission_id)
     if existing is None:
@@ -178,10 +192,19 @@ def _store(new: Response, answer: Answer, first: bool = False) -> Submission:
             existing = _existing(new.invitation_id, new.submission_id)
             if existing is None:  # pragma: no cover - the winner's row must be visible after the conflict
                 raise
+    if verdict == Verdict.SUSPECT:
+        return Submission(existing, False, False)
+    counted_now = existing.scanner_suspect
     changed, comment_changed = _apply(existing, answer)
+    if verdict == Verdict.HUMAN:
+        existing.auto_saved_at = None  # confirmed: a later scanner signal no longer touches it
+    if counted_now:  # it counts from now on; unconfirmed still if only the page saved it
+        existing.scanner_suspect = False
+        if verdict == Verdict.AUTO:
+            existing.auto_saved_at = utcnow()
     if comment_changed:
         analysis.request_analysis(existing)
-    return Submission(existing, False, changed)
+    return Submission(existing, counted_now, changed or counted_now)
 
 
 def _finish(outcome: Submission, analyse: bool) -> Submission:
@@ -192,6 +215,9 @@ def _finish(outcome: Submission, analyse: bool) -> Submission:
         response.score,
         response.analysis_state == AnalysisState.PENDING,
     )
+    if response.scanner_suspect:  # counted nowhere: no webhook, no tagging, no follow-up rule
+        db.session.commit()
+        return Submission(response, outcome.created, outcome.changed, score, response_id)
     if outcome.created or outcome.changed:  # in this transaction: the outbox row commits with the answer
         event = "response.created" if outcome.created else "response.updated"
         webhooks.emit(event, webhooks.response_data(response), response.contact_id, response_id)
@@ -222,6 +248,7 @@ _FIRST_COLUMNS = (
     "analysis_attempts",
     "analysis_error",
     "analysis",
+    "auto_saved_at",
 )
 
 
@@ -254,9 +281,11 @@ def _mark_responded(invitation_id: int, now: datetime) -> None:
     )
 
 
-def _insert_first(invitation: InvitationRef, kind: SurveyKind, answer: Answer) -> int | None:
+def _insert_first(
+    invitation: InvitationRef, kind: SurveyKind, answer: Answer, auto: bool = False
+) -> int | None:
     """Insert an invitation's first answer and set its ``responded_at``; None when it already has an
-    answer (nothing is written then)."""
+    answer (nothing is written then). ``auto``: the page's automatic save (counted, unconfirmed)."""
     now = utcnow()
     conn = db.session.connection()
     insert, responded = _statements(conn.dialect.name)
@@ -276,6 +305,7 @@ def _insert_first(invitation: InvitationRef, kind: SurveyKind, answer: Answer) -
         "p_updated_at": now,
         **{f"p_{k}": v for k, v in analysis.analysis_columns(answer.comment, now).items()},
         "p_analysis": {},
+        "p_auto_saved_at": now if auto else None,
     }
     response_id = conn.execute(insert, values).scalar()
     if response_id is not None and responded is not None:
@@ -283,22 +313,34 @@ def _insert_first(invitation: InvitationRef, kind: SurveyKind, answer: Answer) -
     return response_id
 
 
-def submit_invitation_answer(invitation: Invitation, answer: Answer) -> Submission:
+def submit_invitation_answer(
+    invitation: Invitation, answer: Answer, verdict: Verdict = Verdict.HUMAN
+) -> Submission:
     """Record (or edit) the answer of an invitation's contact, loaded as an ORM object (commands, tests,
     other features); the returned submission carries the stored response."""
-    outcome = answer_invitation(invitation_ref(invitation), invitation.survey.kind, answer)
+    outcome = answer_invitation(invitation_ref(invitation), invitation.survey.kind, answer, verdict)
     if outcome.response is not None:
         return outcome
-    response = db.session.get(Response, outcome.response_id)
+    response = db.session.execute(
+        sa.select(Response)
+        .where(Response.id == outcome.response_id)
+        .execution_options(**{INCLUDE_SUSPECTS: True})
+    ).scalar_one()
     return Submission(response, outcome.created, outcome.changed, outcome.score, outcome.response_id)
 
 
-def answer_invitation(invitation: InvitationRef, kind: SurveyKind, answer: Answer) -> Submission:
+def answer_invitation(
+    invitation: InvitationRef, kind: SurveyKind, answer: Answer, verdict: Verdict = Verdict.HUMAN
+) -> Submission:
     """Record (or edit) the answer of an invitation's contact: the first answer by the Core path, a later
     one (or one that lost a race) as an edit of the stored row. The answer endpoint's way: the submission
-    of a first answer carries only the response's id (``response`` is None)."""
-    if invitation.responded_at is None:
-        response_id = _insert_first(invitation, kind, answer)
+    of a first answer carries only the response's id (``response`` is None). A suspect save
+    (``verdict``) is stored apart from the counts and leaves the invitation unanswered."""
+    if verdict == Verdict.HOLD:
+        raise ValueError("a held automatic save is not stored")
+    suspect = verdict == Verdict.SUSPECT
+    if invitation.responded_at is None and not suspect:
+        response_id = _insert_first(invitation, kind, answer, auto=verdict == Verdict.AUTO)
         if response_id is not None:
             db.session.commit()
             if answer.comment:
@@ -318,14 +360,20 @@ def answer_invitation(invitation: InvitationRef, kind: SurveyKind, answer: Answe
         form_category=answer.category,
         respondent_email=None,
         locale=answer.locale,
+        scanner_suspect=suspect,
+        auto_saved_at=utcnow() if verdict != Verdict.HUMAN else None,
     )
-    outcome = _store(new, answer)
-    _mark_responded(invitation.id, utcnow())
+    outcome = _store(new, answer, verdict=verdict)
+    if not outcome.response.scanner_suspect:
+        _mark_responded(invitation.id, utcnow())
     return _finish(outcome, outcome.created or outcome.changed)
 
 
-def submit_anonymous(survey: Survey, submission_id: str, answer: Answer, channel: Channel) -> Submission:
-    """Record (or edit) an answer given through a survey's public link or feedback form."""
+def submit_anonymous(
+    survey: Survey, submission_id: str, answer: Answer, channel: Channel, verdict: Verdict = Verdict.HUMAN
+) -> Submission:
+    """Record (or edit) an answer given through a survey's public link or feedback form (``verdict``: see
+    app/respond/suspect.py; an automated browser's automatic save is kept apart from the counts)."""
     new = Response(
         survey_id=survey.id,
         kind=survey.kind,
@@ -337,8 +385,10 @@ def submit_anonymous(survey: Survey, submission_id: str, answer: Answer, channel
         respondent_email=answer.email,
         account_hint=answer.account_hint,
         locale=answer.locale,
+        scanner_suspect=verdict == Verdict.SUSPECT,
+        auto_saved_at=utcnow() if verdict != Verdict.HUMAN else None,
     )
-    outcome = _store(new, answer)
+    outcome = _store(new, answer, verdict=verdict)
     return _finish(outcome, outcome.created or outcome.changed)
 
 

@@ -1,8 +1,10 @@
 # ruff: noqa: S608  (every statement here is built from constants of this module, never from input)
 """The SQL that keeps ``response_rollups`` current: triggers on ``responses`` and the full rebuild.
 
-Migration cs_0001 holds a frozen copy of the trigger text (migrations never import the app);
-tests/trends/test_rollups.py checks the two agree.
+Migration faults_0002 holds a frozen copy of the trigger text (migrations never import the app; cs_0001
+the first version); tests/trends/test_rollups.py checks the two agree. Answers suspected to come from a
+mail scanner (``scanner_suspect``, app/respond/suspect.py) are counted nowhere: the triggers skip them, and
+a change of the flag moves the answer in or out of the counts.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ SCORES = range(11)
 KEY = ("day", "survey_id", "account_key", "kind")
 COUNT_COLUMNS = ["n", *[f"s{k}" for k in SCORES]]
 TRIGGERS_SQLITE = ("response_rollups_insert", "response_rollups_delete", "response_rollups_update")
-WATCHED = ("score", "survey_id", "account_id", "kind", "created_at")
+WATCHED = ("score", "survey_id", "account_id", "kind", "created_at", "scanner_suspect")
 
 
 def sqlite_day(ts: str) -> str:
@@ -43,8 +45,8 @@ def _add(row: str, day: str, target: str) -> str:
     values += ", " + ", ".join(_increments(row))
     sets = ", ".join(f"{c} = {target}{c} + excluded.{c}" for c in COUNT_COLUMNS)
     return (
-        f"INSERT INTO response_rollups ({', '.join([*KEY, *COUNT_COLUMNS])}) VALUES ({values})"
-        f" ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {sets};"
+        f"INSERT INTO response_rollups ({', '.join([*KEY, *COUNT_COLUMNS])}) SELECT {values}"
+        f" WHERE NOT {row}.scanner_suspect ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {sets};"
     )
 
 
@@ -52,7 +54,7 @@ def _remove(row: str, day: str) -> str:
     sets = ", ".join(f"{c} = {c} - {inc}" for c, inc in zip(COUNT_COLUMNS, _increments(row), strict=True))
     match = _key_match(row, day)
     return (
-        f"UPDATE response_rollups SET {sets} WHERE {match};"
+        f"UPDATE response_rollups SET {sets} WHERE {match} AND NOT {row}.scanner_suspect;"
         f" DELETE FROM response_rollups WHERE {match} AND n <= 0;"
     )
 
@@ -112,7 +114,7 @@ def rebuild_statements(dialect: str) -> list[str]:
         "DELETE FROM response_rollups",
         f"INSERT INTO response_rollups ({', '.join([*KEY, *COUNT_COLUMNS])})"
         f" SELECT {day}, survey_id, coalesce(account_id, 0), kind, {counts}"
-        " FROM responses GROUP BY 1, 2, 3, 4",
+        " FROM responses WHERE NOT scanner_suspect GROUP BY 1, 2, 3, 4",
     ]
 
 

@@ -190,7 +190,8 @@ def test_list_queries_do_not_grow_with_the_page(viewer_client, rows, app):
         event.remove(sa.engine.Engine, "before_cursor_execute", count)
     assert len(names_in(resp)) == 50
     selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
-    assert len(selects) <= 10, f"{len(selects)} SELECTs for one page: {selects}"
+    # 12: the health overrides in force (app/health) and the zone of their local day, whatever the page size
+    assert len(selects) <= 12, f"{len(selects)} SELECTs for one page: {selects}"
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Response
+from tests.browser.test_scanner_browser import HIDE_WEBDRIVER
 from tests.factories import make_contact, make_invitation, make_survey
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
@@ -39,6 +40,8 @@ def _watch(page) -> list[str]:
 def test_the_score_from_the_email_link_is_saved_after_the_page_loads(app, page):
     token = _invitation(app)
     problems = _watch(page)
+    # a person's ordinary browser (an automated one's save is kept apart: see test_scanner_browser.py)
+    page.context.add_init_script(HIDE_WEBDRIVER)
     page.goto(f"/r/{token}/s/8")
     page.get_by_role("status").filter(has_text="Saved: your answer is 8.").wait_for()
     row = _response(app)

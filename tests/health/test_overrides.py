@@ -73,6 +73,8 @@ def test_an_override_shows_with_reason_author_expiry_and_can_be_removed(app, cs_
     assert f"until {until.isoformat()}" in html and "Remove override now" not in html  # viewers only read
     listing = viewer_client.get("/health/overrides").get_data(as_text=True)
     assert "Beacon Energy" in listing and "At risk (override)" in listing
+    accounts = viewer_client.get("/accounts").get_data(as_text=True)  # the accounts list shows it too
+    assert "At risk (override)" in accounts and f"until {until.isoformat()}" in accounts
     cs_client.get(page)
     assert cs_client.post(f"/health/accounts/{account_id}/override/remove").status_code == 303
     assert "(override)" not in viewer_client.get(page).get_data(as_text=True)

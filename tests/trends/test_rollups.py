@@ -138,14 +138,21 @@ def test_rebuild_command_recomputes_damaged_rollups(app):
         assert stored() == recomputed("UTC")
 
 
-def test_migration_holds_the_same_sql_as_the_app():
-    """The frozen copy in migration cs_0001 produces exactly the app's statements."""
-    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "cs_0001_response_rollups.py"
-    spec = importlib.util.spec_from_file_location("cs_0001", path)
+def _migration(name: str):
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def test_migration_holds_the_same_sql_as_the_app():
+    """The frozen copy in the migration that last replaced the triggers (faults_0002: scanner-suspect
+    answers skipped) produces exactly the app's statements; cs_0001's offset history is the app's."""
+    module = _migration("faults_0002_scanner_suspect_answers")
     assert module.sqlite_triggers() == rollup_sql.sqlite_triggers()
     assert module.postgresql_statements() == rollup_sql.postgresql_statements()
     for dialect in ("sqlite", "postgresql"):
         assert module.rebuild_statements(dialect) == rollup_sql.rebuild_statements(dialect)
-    assert tuple(module.offset_history("Europe/Berlin")) == rollup_sql.offset_history("Europe/Berlin")
+    first = _migration("cs_0001_response_rollups")
+    assert tuple(first.offset_history("Europe/Berlin")) == rollup_sql.offset_history("Europe/Berlin")

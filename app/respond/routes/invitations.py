@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from app.access import public
 from app.errors import wants_json
 from app.extensions import csrf, limiter
-from app.models import SCORE_RANGES, Invitation, Survey, SurveyKind
-from app.respond import bp
+from app.models import SCORE_RANGES, Invitation, Survey, SurveyKind, utcnow
+from app.respond import bp, suspect
 from app.respond import services as svc
 from app.respond.pages import (
     MAX_BODY,
@@ -149,10 +149,13 @@ def answer(token: str) -> ResponseReturnValue:
         answer = svc.with_opened_at(parse_answer(form, survey.kind, _current_locale()), key.opened_at)
     except InvalidInput as exc:
         return error_reply(exc, lambda e: _page(_invitation(token), token, e.status, **echo_answer(form, e)))
-    if form.get("auto") == "1" and svc.scanner_hold(invitation):
+    verdict = suspect.verdict(
+        form.get("auto") == "1", form.get("webdriver") == "1", invitation.scanner_flagged_at, utcnow()
+    )
+    if verdict == suspect.Verdict.HOLD:
         message = _("Please press Save to record your answer.")
         return jsonify(error={"field": "confirm", "message": message}), 409
-    outcome = svc.answer_invitation(invitation, survey.kind, answer)
+    outcome = svc.answer_invitation(invitation, survey.kind, answer, verdict)
     if wants_json():
         return answer_reply(outcome, survey.followup(_current_locale(), answer.score))
     return redirect(url_for("respond.thanks", token=token), 303)

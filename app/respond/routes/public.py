@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from app.access import public
 from app.errors import wants_json
 from app.extensions import limiter
-from app.models import Channel, Survey, SurveyKind, SurveyStatus
-from app.respond import bp
+from app.models import Channel, Survey, SurveyKind, SurveyStatus, utcnow
+from app.respond import bp, suspect
 from app.respond import services as svc
 from app.respond.pages import (
     answer_page,
@@ -100,7 +100,8 @@ def public_link(ptoken: str, embed: bool) -> ResponseReturnValue:
         return error_reply(exc, lambda e: _render(survey, ptoken, embed, e.status, **_echo(form, e)))
     channel = Channel.FORM if survey.kind == SurveyKind.FORM else Channel.LINK
     followup = followup_text(survey, g.locale, answer.score) if wants_json() else None  # before the commit
-    outcome = svc.submit_anonymous(survey, key.submission or "", answer, channel)
+    verdict = suspect.verdict(form.get("auto") == "1", form.get("webdriver") == "1", None, utcnow())
+    outcome = svc.submit_anonymous(survey, key.submission or "", answer, channel, verdict)
     if followup is not None:
         return _embed_headers(answer_reply(outcome, followup), embed)
     target = url_for(
