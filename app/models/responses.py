@@ -64,8 +64,16 @@ class Response(TimestampMixin, Base):
         sa.CheckConstraint(SCORE_CHECK, name="score_in_range"),
         sa.Index("ix_responses_survey_created", "survey_id", "created_at"),
         sa.Index("ix_responses_account_created", "account_id", "created_at"),
-        # Covers "latest score of each account by kind" lookups (account lists, health) without the table.
-        sa.Index("ix_responses_account_kind_created", "account_id", "kind", "created_at", "score"),
+        # Covers "latest score of each account by kind" lookups (account lists, health) without the table,
+        # the scanner-suspect filter every read carries included (migration faults_0003).
+        sa.Index(
+            "ix_responses_account_kind_counted",
+            "account_id",
+            "kind",
+            "created_at",
+            "score",
+            "scanner_suspect",
+        ),
         sa.Index("ix_responses_analysis_pending", "analysis_state", "analysis_requested_at"),
         # Keyset paging of the explorer, newest first (full-text search indexes: migration explorer_0001).
         sa.Index("ix_responses_created_id", "created_at", "id"),

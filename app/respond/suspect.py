@@ -79,6 +79,10 @@ def suspect_recent_auto_saves(invitation_id: int, now: datetime) -> int:
     return marked
 
 
+# Made once (options are immutable): the criterion every SELECT of responses gets.
+_COUNTED_ONLY = with_loader_criteria(Response, Response.scanner_suspect == sa.false(), include_aliases=True)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _hide_suspect_answers(state: ORMExecuteState) -> None:
     """Every ORM SELECT sees only answers that count, unless it asks for suspect ones too."""
@@ -88,6 +92,4 @@ def _hide_suspect_answers(state: ORMExecuteState) -> None:
         and not state.is_relationship_load
         and not state.execution_options.get(INCLUDE_SUSPECTS, False)
     ):
-        state.statement = state.statement.options(
-            with_loader_criteria(Response, Response.scanner_suspect == sa.false(), include_aliases=True)
-        )
+        state.statement = state.statement.options(_COUNTED_ONLY)
