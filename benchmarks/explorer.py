@@ -324,20 +324,63 @@ def measure(name: str, pairs: list) -> dict:
     }
 
 
+def quarters(rng: random.Random) -> list:
+    """50 quarters (91 local days) inside the data, each with its previous quarter and 26 weeks of trend
+    (what the Topics page asks for), in UTC."""
+    from app.insights.periods import days_ending
+
+    today = datetime.now(UTC).date()
+    return [days_ending(today - timedelta(days=rng.randint(1, DAYS - 182)), 91, "UTC") for _ in range(50)]
+
+
+def measure_analytics(periods: list) -> dict:
+    """The Topics page's figures for a quarter (``topic_analytics``, as the page calls it: every topic's
+    counts, sentiment, NPS impact with intervals, negative accounts, 26-week trend, the emerging test and
+    the driver fit) vs the plain SELECT of one page, alternating. The emerging test's few-minute cache is
+    emptied before each call, so every call computes everything."""
+    from app.extensions import db
+    from app.insights import analytics
+    from app.models import Response
+
+    def plain(period) -> None:
+        stmt = sa.select(Response).order_by(Response.created_at.desc(), Response.id.desc()).limit(PAGE + 1)
+        list(db.session.execute(stmt).scalars())
+        db.session.rollback()
+
+    def figures(period) -> None:
+        analytics._EMERGING.clear()
+        analytics.topic_analytics(period, None, trend_weeks=26)
+        db.session.rollback()
+
+    runs, base = timed_side_by_side(figures, plain, periods)
+    return {
+        "bench": "explorer",
+        "query": "topic analytics, quarter (Topics page)",
+        "p50_ms": round(statistics.median(runs), 1),
+        "p95_ms": round(p95(runs), 1),
+        "baseline_p50_ms": round(statistics.median(base), 1),
+        "ratio": round(statistics.median(runs) / statistics.median(base), 2),
+        "db": db.engine.dialect.name,
+    }
+
+
 def main() -> None:
     """Build the data set, then print one JSON line per explorer query."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--responses", type=int, default=1_000_000)
+    parser.add_argument("--build-only", action="store_true", help="build the data set and stop")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure on the data set a previous run built (PostgreSQL)"
+    )
+    parser.add_argument("--only", choices=["explorer", "analytics"], help="measure one kind of query")
     args = parser.parse_args()
-    from flask_migrate import upgrade
-
     from benchmarks.machine import print_machine
 
     print_machine("explorer", vars(args))
 
     from app import create_app
     from app.extensions import db
-    from tests.conftest import reset_schema, test_config
+    from tests.conftest import test_config
 
     url = os.environ.get("BENCH_DATABASE_URL")
     folder = tempfile.mkdtemp(prefix="clearloop-bench-")
@@ -349,40 +392,56 @@ def main() -> None:
         uri = f"sqlite:///{folder}/bench.db"
     app = create_app(test_config(uri) | {"INSTANCE_PATH": folder})
     with app.app_context():
-        reset_schema(db.engine)
-        upgrade()
-        began = time.perf_counter()
-        postgres = db.engine.dialect.name == "postgresql"
-        if postgres:
-            with db.engine.connect() as conn:
-                indexes = _without_indexes(conn.execution_options(isolation_level="AUTOCOMMIT"))
-        build(args.responses)
-        if postgres:
-            with db.engine.connect() as conn:
-                auto = conn.execution_options(isolation_level="AUTOCOMMIT")
-                auto.exec_driver_sql("SET maintenance_work_mem = '512MB'")
-                for statement in indexes:
-                    auto.exec_driver_sql(statement)
-                auto.exec_driver_sql("VACUUM ANALYZE")
-        mentions = db.session.execute(sa.text("SELECT count(*) FROM mentions")).scalar_one()
-        print(
-            json.dumps(
-                {
-                    "bench": "explorer",
-                    "case": "build",
-                    "responses": args.responses,
-                    "mentions": mentions,
-                    "seconds": round(time.perf_counter() - began, 1),
-                    "db": db.engine.dialect.name,
-                }
-            )
-        )
-        db.session.rollback()
+        if not (args.reuse and url):
+            _build(args.responses)
+    if args.build_only:
+        return
     with app.test_request_context("/"):
-        for name, pairs in cases(random.Random(11)).items():
-            print(json.dumps(measure(name, pairs)), flush=True)
+        if args.only != "analytics":
+            for name, pairs in cases(random.Random(11)).items():
+                print(json.dumps(measure(name, pairs)), flush=True)
+        if args.only != "explorer":
+            print(json.dumps(measure_analytics(quarters(random.Random(13)))), flush=True)
     with app.app_context():
         db.engine.dispose()
+
+
+def _build(n: int) -> None:
+    """Reset the database and build the data set (PostgreSQL: indexes after the load)."""
+    from flask_migrate import upgrade
+
+    from app.extensions import db
+    from tests.conftest import reset_schema
+
+    reset_schema(db.engine)
+    upgrade()
+    began = time.perf_counter()
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        with db.engine.connect() as conn:
+            indexes = _without_indexes(conn.execution_options(isolation_level="AUTOCOMMIT"))
+    build(n)
+    if postgres:
+        with db.engine.connect() as conn:
+            auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+            auto.exec_driver_sql("SET maintenance_work_mem = '512MB'")
+            for statement in indexes:
+                auto.exec_driver_sql(statement)
+            auto.exec_driver_sql("VACUUM ANALYZE")
+    mentions = db.session.execute(sa.text("SELECT count(*) FROM mentions")).scalar_one()
+    print(
+        json.dumps(
+            {
+                "bench": "explorer",
+                "case": "build",
+                "responses": n,
+                "mentions": mentions,
+                "seconds": round(time.perf_counter() - began, 1),
+                "db": db.engine.dialect.name,
+            }
+        )
+    )
+    db.session.rollback()
 
 
 if __name__ == "__main__":

@@ -160,40 +160,45 @@ def topic_counts(
     only: Iterable[int] | None = None,
     sentiment: bool = True,
 ) -> dict[int, TopicCounts]:
-    """Responses, accounts, NPS bands and (with ``sentiment``) mention sentiment per topic, subtopics in."""
+    """Responses, accounts, NPS bands and (with ``sentiment``) mention sentiment per topic, subtopics in.
+
+    One statement, one pass over the period's mentions: the inner query groups them to one row per
+    (topic, response) carrying that response's mention counts by sentiment label, and the outer one sums
+    those rows per topic (a response counts once per topic, its mentions each count)."""
     pairs = _pairs(only)
     r = period_responses(period.start, period.end, survey_id)
-    base = _mention_join(pairs, r)
-    # One row per (topic, response): responses, accounts and bands come from one grouped pass over it.
+    labels: list[sa.ColumnElement] = []
+    if sentiment:
+        # a mention without a label counts as neutral; any other label counts nowhere
+        label = sa.func.coalesce(Mention.sentiment_label, "neutral")
+        labels = [
+            sa.func.sum(sa.case((label == lab, 1), else_=0)).label(lab)
+            for lab in ("positive", "neutral", "negative")
+        ]
     per_response = (
-        base.add_columns(pairs.c.a.label("a"), r.c.id.label("rid"), r.c.account_id.label("acc"), r.c.nps)
-        .distinct()
+        _mention_join(pairs, r)
+        .add_columns(pairs.c.a.label("a"), r.c.id.label("rid"), r.c.account_id.label("acc"), r.c.nps, *labels)
+        .group_by(pairs.c.a, r.c.id, r.c.account_id, r.c.nps)
         .subquery()
     )
+    sums = [sa.func.sum(per_response.c[lab]) for lab in ("positive", "neutral", "negative") if sentiment]
     out: dict[int, TopicCounts] = {}
-    for a, n, accounts, p, m, d in db.session.execute(
+    for a, n, accounts, p, m, d, *mentions in db.session.execute(
         sa.select(
             per_response.c.a,
             sa.func.count(),
             sa.func.count(sa.distinct(per_response.c.acc)),
             *_bands(per_response.c.nps),
+            *sums,
         ).group_by(per_response.c.a)
     ):
-        out[a] = TopicCounts(
+        counts = TopicCounts(
             responses=n, accounts=accounts, promoters=p or 0, passives=m or 0, detractors=d or 0
         )
-    if sentiment:
-        _add_sentiment(out, base, pairs)
+        if sentiment:
+            counts.positive, counts.neutral, counts.negative = (int(v or 0) for v in mentions)
+        out[a] = counts
     return out
-
-
-def _add_sentiment(out: dict[int, TopicCounts], base: sa.Select, pairs: sa.CTE) -> None:
-    """Mentions per topic and sentiment label (a mention without a label counts as neutral)."""
-    label = sa.func.coalesce(Mention.sentiment_label, "neutral")
-    rows = db.session.execute(base.add_columns(pairs.c.a, label, sa.func.count()).group_by(pairs.c.a, label))
-    for a, lab, n in rows:
-        if lab in ("positive", "negative", "neutral"):
-            setattr(out.setdefault(a, TopicCounts()), lab, n)
 
 
 def _bands(score: sa.ColumnElement) -> list[sa.ColumnElement]:
