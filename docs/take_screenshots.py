@@ -51,7 +51,7 @@ def main(base: str, email: str, password: str) -> None:
             ("tagging", "/tagging"),
             ("portfolio", "/accounts/portfolio"),
             ("health-model", "/health/model"),
-            ("backtest", "/health/backtest"),
+            ("backtest", "/health/backtest?months=12&horizon=90&run=1"),
         ]:
             page.goto(path)
             page.wait_for_load_state("networkidle")

@@ -254,3 +254,40 @@ def test_admin_annotates_the_trends_chart(staff_page, app):
     assert note.locator("title").text_content() == "2026-02-15: Billing outage"
     assert "Billing outage" in page.get_by_role("region", name="Annotations").inner_text()
     assert errors == []
+
+
+def test_overrides_list_and_backtest_pages(staff_page, app):
+    from app.health.overrides import local_today, set_override
+    from app.models import Account, User
+
+    ids = _book(app)
+    page = staff_page("admin")
+    with app.app_context():
+        admin = db.session.execute(db.select(User).order_by(User.id.desc())).scalars().first()
+        risky = db.session.get(Account, ids["risky"])
+        set_override(
+            risky, "watch", "Signed a renewal term sheet", local_today() + timedelta(days=30), admin.id
+        )
+        db.session.commit()
+    errors = _errors(page)
+    page.goto("/health/overrides")
+    rows = page.get_by_role("region", name="Overrides").locator("tbody tr")
+    assert rows.count() == 1 and "Signed a renewal term sheet" in rows.first.inner_text()
+    with page.expect_navigation():
+        rows.first.get_by_role("link", name="Risky Co").click()
+    assert page.url.endswith(f"/accounts/{ids['risky']}")
+    assert (
+        "Reason: Signed a renewal term sheet"
+        in page.get_by_role("region", name="Health override and churn").inner_text()
+    )
+
+    page.goto("/health/backtest")
+    page.get_by_label("Monthly as-of dates").fill("3")
+    page.get_by_role("button", name="Run the backtest").click()
+    page.wait_for_load_state("networkidle")
+    result = page.get_by_role("region", name="Backtest result")
+    assert "3 monthly dates, churn within 90 days" in result.inner_text()
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        assert _fits(page, width), f"the backtest page is wider than {width} px"
+    assert errors == []
