@@ -3,10 +3,8 @@
 Usage: .venv/bin/python docs/take_screenshots.py http://127.0.0.1:5000 EMAIL PASSWORD
 Needs Debian's chromium (apt-get install -y chromium). Writes docs/screenshots/*.png.
 
-The demo seed makes no health snapshots (the scheduler computes one a day); for the portfolio, health and
-account screenshots first backfill some weekly history on the demo database, e.g. in `flask shell`:
-`for w in range(26, -1, -1): recompute_health(utcnow() - timedelta(weeks=w)); db.session.commit()`
-(``from app.health.services import recompute_health``). Each page is captured at the window's size, except
+`flask demo seed` writes 26 weeks of health snapshots, so the portfolio, health and account pages have a
+history. Each page is captured at the window's size, except
 the account page, captured down to its health card (history chart, override and churn panel), and its topics
 and follow-ups (account-cs.png).
 """
