@@ -202,6 +202,13 @@ def test_account_page_new_parts(staff_page, app):
     chart = health.locator("svg.healthchart")
     assert chart.is_visible() and chart.locator("circle").count() == 4  # four snapshots
     assert "Health history (4 daily snapshots)" in health.inner_text()
+    # every date label is drawn inside the chart (centred first/last labels were cut at its edges)
+    inside = chart.evaluate(
+        """svg => { const box = svg.getBoundingClientRect();
+            return [...svg.querySelectorAll('text.bucket')].map(t => t.getBoundingClientRect())
+                .every(r => r.left >= box.left - 0.5 && r.right <= box.right + 0.5); }"""
+    )
+    assert inside, "a date label of the health chart sticks out of the chart"
     panel = page.get_by_role("region", name="Health override and churn")
     assert panel.get_by_text("No override: the computed health stands.").is_visible()
     assert panel.locator("summary").all_inner_texts() == ["Override health", "Record churn"]
