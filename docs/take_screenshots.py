@@ -2,6 +2,11 @@
 
 Usage: .venv/bin/python docs/take_screenshots.py http://127.0.0.1:5000 EMAIL PASSWORD
 Needs Debian's chromium (apt-get install -y chromium). Writes docs/screenshots/*.png.
+
+`flask demo seed` writes 26 weeks of health snapshots, so the portfolio, health and account pages have a
+history. Each page is captured at the window's size, except
+the account page, captured down to its health card (history chart, override and churn panel), and its topics
+and follow-ups (account-cs.png).
 """
 
 from __future__ import annotations
@@ -42,14 +47,22 @@ def main(base: str, email: str, password: str) -> None:
             ("accounts", "/accounts"),
             ("topics", "/topics"),
             ("tagging", "/tagging"),
+            ("portfolio", "/accounts/portfolio"),
+            ("health-model", "/health/model"),
+            ("backtest", "/health/backtest?months=12&horizon=90&run=1"),
         ]:
             page.goto(path)
             page.wait_for_load_state("networkidle")
             page.screenshot(path=OUT / f"{name}.png", full_page=False)
-        page.goto("/accounts")
+        page.goto("/accounts?sort=health")  # the least healthy account: a health story, follow-ups, topics
         page.locator("tbody a").first.click()
         page.wait_for_load_state("networkidle")
-        page.screenshot(path=OUT / "account.png")
+        bottom = page.locator("section[aria-label='Health']").bounding_box()
+        clip = {"x": 0, "y": 0, "width": 1360, "height": int(bottom["y"] + bottom["height"] + 20)}
+        page.screenshot(path=OUT / "account.png", full_page=True, clip=clip)
+        page.locator("div.grid-2:has(section[aria-label='Follow-ups'])").screenshot(
+            path=OUT / "account-cs.png"
+        )
         page.goto("/outbox")
         link = page.locator("tbody a").first
         if link.count():

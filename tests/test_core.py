@@ -208,3 +208,31 @@ def test_a_job_deleted_between_its_fetch_and_its_status_read_counts_as_gone(app,
         monkeypatch.setattr(Job, "fetch", classmethod(lambda cls, job_id, connection=None: fetched))
         assert queue._status("gone-between-reads") is None
         assert queue.job_is_live("gone-between-reads", 60) is False
+
+
+def test_job_statuses_read_in_one_round_trip_agree_with_rq(app):
+    """``enqueue_coalesced`` asks whether a slot's job waits on every answer: one pipelined read of the
+    status fields must say what RQ's own ``get_status`` says, and None for a job that does not exist."""
+    from rq.job import Job, JobStatus
+
+    from app import queue
+
+    with app.app_context():
+        conn = queue.redis_connection()
+        waiting = Job.create(func=print, id="statuses-waiting", connection=conn)
+        waiting.save()
+        waiting.set_status(JobStatus.QUEUED)
+        started = Job.create(func=print, id="statuses-started", connection=conn)
+        started.save()
+        started.set_status(JobStatus.STARTED)
+        ids = ["statuses-waiting", "statuses-started", "statuses-missing"]
+        try:
+            assert queue._statuses(ids) == [JobStatus.QUEUED, JobStatus.STARTED, None]
+            assert [queue._status(i) for i in ids] == [JobStatus.QUEUED, JobStatus.STARTED, None]
+            assert Job.fetch("statuses-started", connection=conn).get_status() == JobStatus.STARTED
+            conn.hset(Job.key_for("statuses-odd"), "status", "not-an-rq-status")
+            assert queue._statuses(["statuses-odd"]) == [None]
+        finally:
+            waiting.delete()
+            started.delete()
+            conn.delete(Job.key_for("statuses-odd"))

@@ -14,7 +14,10 @@ from app.demo.login import login_path, read_login
 from app.demo.seed import SeedRefused, database_is_empty, seed_demo
 from app.extensions import db
 from app.followups import services as followups
+from app.health import services as health
 from app.insights import services as insights
+
+HEALTH_HISTORY_WEEKS = 26  # the health pages (sparkline, 30/90-day change, history) have a story at once
 
 demo_cli = AppGroup("demo", help="Demo data.")
 
@@ -50,6 +53,12 @@ def seed(if_empty: bool, seed_value: int | None, skip_analysis: bool) -> None:
         loop = followups.seed_demo()
         click.echo(
             f"{loop['opened']:,} follow-ups opened by the default rules, {loop['resolved']:,} resolved."
+        )
+        began = time.perf_counter()
+        snapshots = health.recompute_history(weeks=HEALTH_HISTORY_WEEKS)
+        click.echo(
+            f"Account health: {snapshots:,} weekly snapshots over {HEALTH_HISTORY_WEEKS} weeks "
+            f"in {time.perf_counter() - began:.1f} s."
         )
     click.echo(f"Sign in as {result.email} with password {result.password}")
     click.echo(f"(saved in {login_path()}, readable only by you; `flask demo login` shows it again)")

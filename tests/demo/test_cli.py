@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Account, Response
+from app.models import Account, HealthSnapshot, Response
 
 
 def run(app, *args: str):
@@ -28,6 +28,18 @@ def test_seed_then_login_then_if_empty(fresh_app, monkeypatch):
         ("analysis.sweep_pending_analysis", "nlp")
     ]  # the tagger is asked to pick the comments up
     password = result.output.split("with password ")[1].split()[0]
+    # the health pages have a history at once: a snapshot per live account each week for 26 weeks and today
+    assert "Account health:" in result.output and "over 26 weeks" in result.output
+    with app.app_context():
+        days = db.session.execute(sa.select(sa.func.count(sa.distinct(HealthSnapshot.as_of)))).scalar_one()
+        live = db.session.execute(
+            sa.select(sa.func.count()).select_from(Account).where(Account.churned_on.is_(None))
+        ).scalar_one()
+        latest = db.session.execute(sa.select(sa.func.max(HealthSnapshot.as_of))).scalar_one()
+        today = db.session.execute(
+            sa.select(sa.func.count()).select_from(HealthSnapshot).where(HealthSnapshot.as_of == latest)
+        ).scalar_one()
+    assert days == 27 and today == live
 
     path = Path(app.instance_path) / "demo-login.txt"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -252,3 +252,29 @@ def test_backtest_page_for_admins(admin_client, cs_client):
     assert admin_client.get("/health/backtest?run=1&months=99").status_code == 400
     assert admin_client.get("/health/backtest?version=77").status_code == 404
     assert cs_client.get("/health/backtest").status_code == 403
+
+
+def test_history_writes_a_snapshot_a_week_from_each_days_own_data_and_reruns_in_place(db_session):
+    from app.health.services import recompute_history
+
+    nps = make_survey("nps")
+    acct = make_account()
+    make_response(nps, score=10, account=acct, created_at=AS_OF - timedelta(days=20))
+    make_response(nps, score=0, account=acct, created_at=AS_OF - timedelta(days=3))
+
+    assert recompute_history(weeks=4, now=AS_OF) == 5
+    assert recompute_history(weeks=4, now=AS_OF) == 5  # the same days again: replaced, not doubled
+    snaps = (
+        db.session.execute(
+            sa.select(HealthSnapshot)
+            .where(HealthSnapshot.account_id == acct.id)
+            .order_by(HealthSnapshot.as_of)
+        )
+        .scalars()
+        .all()
+    )
+    assert [s.as_of for s in snaps] == [(AS_OF - timedelta(weeks=w)).date() for w in range(4, -1, -1)]
+    # each week saw only the answers made by then: none four weeks ago, the promoter two weeks ago,
+    # the detractor only in the last
+    raws = [s.components["raw"].get("nps") for s in snaps]
+    assert raws[0] is None and raws[2] is not None and raws[2] != raws[4]
