@@ -211,6 +211,11 @@ def test_redis_flushed_with_jobs_queued_then_the_sweeper_re_enqueues_them_all(
         assert_tagged_exactly_once(ids)
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason="open (issue 18): 1 PostgreSQL CI run in 3 saw a forked work horse leave RQ's job and run "
+    "the worker's restart loop ('the work loop ended unexpectedly'); the parent's warm shutdown never ends",
+)
 def test_a_running_worker_rebuilds_its_analyser_once_after_a_taxonomy_edit(
     app, redis_app, worker_process, clean_redis
 ):
