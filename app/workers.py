@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
 import time
 from collections.abc import Callable
+from types import FrameType
 
 import redis
 from rq import Worker
@@ -30,6 +33,48 @@ class PreloadingWorker(Worker):
     Work horses are forked from the parent, so a taxonomy edit or a new topic model must reach the parent's
     analyser; otherwise every horse would rebuild it, once per job, until the worker restarts.
     """
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        """A SIGTERM/SIGINT stops this worker for good, whenever it comes (a warm shutdown).
+
+        RQ marks the stop only when the signal finds the worker busy; an idle worker gets StopRequested
+        raised in its loop, which RQ swallows, and ``work()`` returns as if the loop had simply ended.
+        ``work_through_outages`` then started a new worker and the signal was lost: the process never
+        stopped (the flaky taxonomy-edit test, issue 18). The mark set here tells the two apart.
+        """
+        self._stop_requested = True
+        super().request_stop(signum, frame)
+
+    def fork_work_horse(self, job: Job, queue: Queue) -> None:
+        """Fork a work horse as RQ does, but a horse can never return into the parent's loop.
+
+        Between RQ's ``os.fork()`` and the horse's own signal set-up the child still runs the parent's
+        handlers: a SIGTERM there (a supervisor signalling the whole group) raised StopRequested in the
+        child, outside RQ's ``try``, and the child went on as a second worker. Here the stop signals are
+        blocked across the fork until the horse has its handlers, and any way out of the horse ends it.
+        """
+        stops = {signal.SIGINT, signal.SIGTERM}
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        try:
+            child_pid = os.fork()
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+            raise
+        if child_pid == 0:  # the work horse
+            try:
+                os.environ["RQ_WORKER_ID"] = self.name
+                os.environ["RQ_JOB_ID"] = job.id
+                os.setpgrp()
+                self.setup_work_horse_signals()
+                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+                self.main_work_horse(job, queue)  # ends the process itself (os._exit)
+            finally:
+                os._exit(1)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        os.environ["RQ_WORKER_ID"] = self.name
+        os.environ["RQ_JOB_ID"] = job.id
+        self._horse_pid = child_pid
+        self.procline(f"Forked {child_pid} at {time.time()}")
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         """Refresh the analyser (a cheap check when nothing changed), then run the job as RQ does."""

@@ -211,11 +211,6 @@ def test_redis_flushed_with_jobs_queued_then_the_sweeper_re_enqueues_them_all(
         assert_tagged_exactly_once(ids)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open (issue 18): 1 PostgreSQL CI run in 3 saw a forked work horse leave RQ's job and run "
-    "the worker's restart loop ('the work loop ended unexpectedly'); the parent's warm shutdown never ends",
-)
 def test_a_running_worker_rebuilds_its_analyser_once_after_a_taxonomy_edit(
     app, redis_app, worker_process, clean_redis
 ):
@@ -237,9 +232,12 @@ def test_a_running_worker_rebuilds_its_analyser_once_after_a_taxonomy_edit(
         _wait_until(lambda: _done(ids))
         _wait_until(lambda: _retag_done())
         db.session.remove()
+    # Stop it once it is idle again: a SIGTERM to an idle worker was once lost (RQ swallowed the stop and
+    # the restart loop started a new worker), which made this test hang now and then (issue 18).
+    _wait_until(lambda: _idle(redis_app.extensions["clearloop.redis"]), worker=worker)
     worker.send_signal(signal.SIGTERM)
-    # a warm shutdown lets a job already taken finish; on a loaded CI machine that took over 30 s once
     out, _ = worker.communicate(timeout=120)
+    assert "ended unexpectedly" not in out, out[-3000:]
     with app.app_context():
         topic = db.session.execute(sa.text("SELECT id FROM topics WHERE key = 'quokka-mode'")).scalar_one()
         tagged = db.session.execute(
@@ -249,6 +247,29 @@ def test_a_running_worker_rebuilds_its_analyser_once_after_a_taxonomy_edit(
         assert_tagged_exactly_once(ids)
     # Built at start, rebuilt once in the parent after the edit; never once per forked job.
     assert out.count("analyzer built") == 2, out[-3000:]
+
+
+def test_a_sigterm_stops_an_idle_worker(redis_app, worker_process, clean_redis):
+    """A stop signal that finds the worker waiting for jobs ends the process (it used to start a new
+    worker in the same process and run on)."""
+    worker = worker_process("nlp", burst=False)
+    _wait_until(lambda: _idle(redis_app.extensions["clearloop.redis"]), timeout=120, worker=worker)
+    time.sleep(0.5)  # into its blocking wait for a job
+    worker.send_signal(signal.SIGTERM)
+    try:
+        out, _ = worker.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        raise AssertionError("the worker ran on after SIGTERM: " + worker.communicate()[0][-3000:]) from None
+    assert worker.returncode == 0, out[-3000:]
+    assert "ended unexpectedly" not in out, out[-3000:]
+
+
+def _idle(conn) -> bool:
+    """True when a registered worker waits for jobs."""
+    from rq import Worker
+
+    return any(w.get_state() == "idle" for w in Worker.all(connection=conn))
 
 
 def _wait_until(predicate, timeout: float = 60, worker: subprocess.Popen | None = None) -> None:
