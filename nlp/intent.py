@@ -24,6 +24,7 @@ import numpy as np
 
 from nlp.churn import churn_risk, normalise
 from nlp.flags import F_ALPHA, F_CONTENT, F_END, F_NEG, F_NO, F_QUEST, F_SPACE, FLAGS, LOWER, SCOPE_STOP, VAL
+from nlp.prefilter import may_match, needs
 from nlp.types import Intent  # noqa: F401  (re-exported)
 
 LABELS = ("bug_report", "feature_request", "question", "praise", "complaint", "churn_risk")
@@ -593,87 +594,14 @@ _RULE_NEG = re.compile(
 )
 
 
-# Words one of which every match of a rule contains (each alternative of its pattern has one): a sentence
-# without any skips that rule's (slow, many-alternative) regex; ``^``-anchored alternatives are checked by
-# their own starts. tests/nlp/test_intents.py checks the filters against the bare patterns.
-_RULE_NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "feature_request": (
-        (
-            "please",
-            "would",
-            "'d",
-            "wish",
-            "love",
-            "like",
-            "you",
-            "need",
-            "should",
-            "must",
-            "missing",
-            "there",
-            "feature",
-            "forward",
-        ),
-        ("add", "allow", "include", "give", "let", "make"),
-    ),
-    "bug_report": (
-        (
-            "n't",
-            "not",
-            "unable",
-            "fail",
-            "stop",
-            "refuses",
-            "crash",
-            "error",
-            "bug",
-            "glitch",
-            "never",
-            "keep",
-            "out",
-            "broken",
-            "stuck",
-            "lost",
-            "duplicated",
-            "corrupted",
-            "wiped",
-            "blank",
-            "spinner",
-            "freez",
-            "break",
-        ),
-        (),
-    ),
-    "complaint": (
-        (
-            "forever",
-            "ages",
-            "days",
-            "weeks",
-            "months",
-            "hours",
-            "billed",
-            "charged",
-            "invoiced",
-            "pay",
-            "too",
-            "way",
-            "locked",
-            "attention",
-            "waste",
-            "worth",
-            "one",
-            "nobody",
-        ),
-        (),
-    ),
-}
+# Words one of which every match of a rule contains (nlp.prefilter): a sentence without any skips that
+# rule's (slow, many-alternative) regex.
+_RULE_NEEDS = {label: needs(pat) for label, _, pat in _RULES}
 
 
 def rule_may_match(label: str, sentence: str) -> bool:
     """False when the rule's pattern cannot match the (lower-cased) sentence: none of its words is in it."""
-    words, starts = _RULE_NEEDS[label]
-    return any(map(sentence.__contains__, words)) or (bool(starts) and sentence.startswith(starts))
+    return may_match(_RULE_NEEDS[label], sentence)
 
 
 def rule_intents(sentence: str) -> list[tuple[str, float, int, int]]:
