@@ -172,7 +172,7 @@ class Analyzer:
             return
         for text, context in zip(texts, contexts, strict=True):
             try:
-                yield next(self.nlp.pipe([(text, context)], as_tuples=True))[0]
+                yield self.nlp(self.nlp._ensure_doc_with_context(text, context))
             except Exception:
                 log.exception("analysis failed for one text (%d chars)", len(text))
                 yield None
