@@ -246,65 +246,11 @@ def insert_measure(survey_id: int):
 
 def seed_invitations(n: int, survey_id: int, account_id: int) -> list[tuple[str, dict[str, str]]]:
     """``n`` delivered invitations of the NPS survey, each with the POST a one-click answer sends."""
-    from app.extensions import db
-    from app.models import Contact, DeliveryState, Invitation, Send, SendStatus, utcnow
-    from app.respond.validation import make_form_key
-    from app.surveys.tokens import hash_token, new_token
+    from benchmarks.fixtures import answer_post
+    from benchmarks.fixtures import seed_invitations as seed
 
-    send = Send(survey_id=survey_id, status=SendStatus.COMPLETED, audience={"type": "all"})
-    db.session.add(send)
-    db.session.flush()
-    now = utcnow()
-    tag = random.Random().randrange(10**9)
-    db.session.execute(
-        sa.insert(Contact),
-        [
-            {
-                "email": f"c{tag}-{i}@bench.example",
-                "name": f"C{i}",
-                "account_id": account_id,
-                "locale": "en",
-                "bounce_count": 0,
-                "attributes": {},
-                "created_at": now,
-                "updated_at": now,
-            }
-            for i in range(n)
-        ],
-    )
-    contact_ids = db.session.execute(
-        sa.select(Contact.id).where(Contact.email.like(f"c{tag}-%")).order_by(Contact.id)
-    ).scalars()
-    tokens, rows = [], []
-    for contact_id in contact_ids:
-        token = new_token()
-        tokens.append(token.token)
-        rows.append(
-            {
-                "send_id": send.id,
-                "survey_id": survey_id,
-                "contact_id": contact_id,
-                "token_salt": token.salt,
-                "token_hash": token.token_hash,
-                "state": DeliveryState.SENT,
-                "attempts": 1,
-                "click_count": 0,
-                "expires_at": now + timedelta(days=30),
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-    db.session.execute(sa.insert(Invitation), rows)
-    db.session.commit()
-    ids = dict(
-        db.session.execute(
-            sa.select(Invitation.token_hash, Invitation.id).where(Invitation.send_id == send.id)
-        ).all()
-    )
-    return [
-        (f"/r/{t}", {"key": make_form_key(f"inv:{ids[hash_token(t)]}"), "score": str(i % 11)})
-        for i, t in enumerate(tokens)
-    ]
+    pairs = seed(n, survey_id=survey_id, account_id=account_id)
+    return [answer_post(token, inv_id, i % 11) for i, (token, inv_id) in enumerate(pairs)]
 
 
 def endpoint_measure(app, requests: list[tuple[str, dict[str, str]]]):
