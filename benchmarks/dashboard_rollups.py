@@ -4,17 +4,23 @@ Bulk-generates responses (NPS, CSAT, CES) over two years and many accounts into 
 (SQLite in a temp folder, or the PostgreSQL database in BENCH_DATABASE_URL, whose name must contain
 "test"; it is reset), then times, side by side:
 
-- trends: NPS by day over the two years (what the Trends page reads), and
-- overview: NPS, CSAT and CES of the last 90 days,
+- trends: NPS by day over the two years (what the Trends page reads, overall or by survey), from the day
+  rollup ``response_day_rollups`` (day × survey × kind);
+- the same from the fine rollup ``response_rollups`` (day × survey × account × kind), for reference;
+- trends by tier: NPS by day and account tier over the two years (what a chart split by an account
+  attribute reads: the fine rollup joined to the accounts);
+- overview: NPS, CSAT and CES of the last 90 days (the day rollup),
 
-once from ``response_rollups`` and once by grouping ``responses``, checking both give the same counts.
+once from the rollup and once by grouping ``responses``, checking both give the same counts.
 ``--responses 100000,1000000`` measures the growth: the database is filled to each size in turn.
 
-Then the write cost of keeping the rollups, at the largest size: p95 of single-answer transactions
-(insert + commit) and p95 of the answer endpoint itself (``POST /r/<token>``, a one-click score on a
-fresh invitation, in-process through the test client), each with the triggers and without them, in
-alternating blocks so both sides see the same machine. ``--redis-url`` queues the answer's jobs as in
-production (else they run inline in the request). Prints the machine first, then one JSON line per measure:
+Then the write cost of keeping both rollups, at the largest size: the triggers' cost per row (a batch
+of single-row inserts in one transaction, rolled back, with and without the triggers), p95 of
+single-answer transactions (insert + commit) and p95 of the answer endpoint itself (``POST /r/<token>``,
+a one-click score on a fresh invitation, in-process through the test client), each with the triggers
+and without them, in alternating blocks so both sides see the same machine. ``--redis-url`` queues the
+answer's jobs as in production (else they run inline in the request). Prints the machine first, then one
+JSON line per measure:
 
     .venv/bin/python benchmarks/dashboard_rollups.py --responses 100000,1000000 --accounts 2000 [--repeat 5]
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test_x .venv/bin/python benchmarks/dash...
@@ -51,8 +57,10 @@ def setup(n_accounts: int) -> tuple[dict[str, int], list[int]]:
         db.session.add(survey)
         db.session.flush()
         surveys[kind] = survey.id
+    tiers = ["enterprise", "mid_market", "smb", None]
     rows = [
-        {"name": f"A{i}", "external_id": f"A{i}", "arr": 1000, "attributes": {}} for i in range(n_accounts)
+        {"name": f"A{i}", "external_id": f"A{i}", "arr": 1000, "attributes": {}, "tier": tiers[i % 4]}
+        for i in range(n_accounts)
     ]
     db.session.execute(sa.insert(Account), rows)
     ids = db.session.execute(sa.select(Account.id)).scalars().all()
@@ -160,20 +168,72 @@ def scan_by_day(kind: str, start, end) -> dict:
     return {str(r[0]): tuple(int(x) for x in r[1:]) for r in rows if str(r[0]) <= str(end)}
 
 
-def rollup_by_day(kind: str, start, end) -> dict:
-    """Per-day counts from the rollups (what the Trends page reads)."""
-    from app.models import ResponseRollup as R
+def rollup_by_day(kind: str, start, end, fine: bool = False) -> dict:
+    """Per-day counts from the day rollup (what the Trends page reads) or, ``fine``, the fine one."""
+    from app.models import ResponseDayRollup, ResponseRollup
     from app.trends.queries import grouped_counts
 
-    cells = grouped_counts(kind, start, end, [R.day])
+    table = ResponseRollup if fine else ResponseDayRollup
+    cells = grouped_counts(kind, start, end, [table.day], table=table)
     return {str(k[0]): (c.n, *c.scores) for k, c in cells.items()}
 
 
+def rollup_by_tier(kind: str, start, end) -> dict:
+    """Per-day and tier counts from the fine rollup joined to the accounts (the Trends page by tier)."""
+    from app.models import Account
+    from app.models import ResponseRollup as R
+    from app.trends.queries import grouped_counts
+
+    join = [(Account, Account.id == R.account_key)]
+    cells = grouped_counts(kind, start, end, [R.day, Account.tier], joins=join)
+    return {(str(k[0]), getattr(k[1], "value", k[1])): (c.n, *c.scores) for k, c in cells.items()}
+
+
+def scan_by_tier(kind: str, start, end) -> dict:
+    """The same by grouping the responses joined to the accounts (UTC workspace)."""
+    from app.extensions import db
+    from app.models import Account, Response
+
+    day = (
+        sa.func.date(Response.created_at)
+        if db.engine.dialect.name == "sqlite"
+        else sa.cast(sa.func.timezone("UTC", Response.created_at), sa.Date)
+    )
+    counts = [sa.func.sum(sa.case((Response.score == k, 1), else_=0)) for k in range(11)]
+    rows = db.session.execute(
+        sa.select(day, Account.tier, sa.func.count(), *counts)
+        .select_from(Response)
+        .join(Account, Account.id == Response.account_id, isouter=True)
+        .where(
+            Response.kind == kind, Response.created_at >= datetime.combine(start, datetime.min.time(), UTC)
+        )
+        .group_by(day, Account.tier)
+    ).all()
+    return {
+        (str(r[0]), getattr(r[1], "value", r[1])): tuple(int(x) for x in r[2:])
+        for r in rows
+        if str(r[0]) <= str(end)
+    }
+
+
 def overview_rollups(start, end) -> list:
-    """NPS, CSAT and CES of the period from the rollups."""
+    """NPS, CSAT and CES of the period from the day rollup."""
     from app.trends.queries import kind_counts
 
-    return [kind_counts(k, start, end).metric(k).value for k in SCORES]
+    return [kind_counts(k, start, end).metric(k) for k in SCORES]
+
+
+def overview_scan(start, end) -> list:
+    """The same figures from the responses: per-day counts summed."""
+    from app.trends.queries import Counts
+
+    out = []
+    for kind in SCORES:
+        total = Counts.empty()
+        for n, *scores in scan_by_day(kind, start, end).values():
+            total = total + Counts(n, tuple(scores))
+        out.append(total.metric(kind))
+    return out
 
 
 def set_triggers(on: bool) -> None:
@@ -218,6 +278,42 @@ def interleaved(measure, n: int, block: int = 25) -> tuple[list[float], list[flo
     rebuild_rollups()
     db.session.commit()
     return with_ms, without_ms
+
+
+def per_row_cost(survey_id: int, n: int, rounds: int = 3) -> dict:
+    """Microseconds per single-row insert (one statement each, one transaction, rolled back) with both
+    rollups' triggers and without them, in alternating rounds: the triggers' own cost, without the
+    noise of commits and requests. Medians of ``rounds``."""
+    from app.extensions import db
+    from app.models import Response
+
+    def batch() -> float:
+        began = time.perf_counter()
+        for i in range(n):
+            db.session.execute(
+                sa.insert(Response),
+                {
+                    "survey_id": survey_id,
+                    "kind": "nps",
+                    "score": i % 11,
+                    "account_id": 1 + i % 50,
+                    "created_at": datetime.now(UTC),
+                    "analysis_state": "skipped",
+                },
+            )
+        elapsed = (time.perf_counter() - began) * 1e6 / n
+        db.session.rollback()
+        return elapsed
+
+    with_us: list[float] = []
+    without_us: list[float] = []
+    for _ in range(rounds):
+        for on, out in ((True, with_us), (False, without_us)):
+            set_triggers(on)
+            out.append(batch())
+    set_triggers(True)
+    w, wo = statistics.median(with_us), statistics.median(without_us)
+    return {"with_us": round(w, 1), "without_us": round(wo, 1), "trigger_us": round(w - wo, 1)}
 
 
 def insert_measure(survey_id: int):
@@ -320,6 +416,19 @@ def main() -> None:
             )
             measure_reads(dbname, size, args.repeat)
         survey_id = surveys["nps"]
+        cost = per_row_cost(survey_id, 2_000)
+        print(
+            json.dumps(
+                {
+                    "bench": "dashboard_rollups",
+                    "case": "trigger cost per row",
+                    "db": dbname,
+                    "rows": have,
+                    **cost,
+                }
+            ),
+            flush=True,
+        )
         with_ms, without_ms = interleaved(insert_measure(survey_id), args.answers)
         report_write("insert + commit p95", dbname, have, with_ms, without_ms)
         requests = seed_invitations(2 * args.answers, survey_id, ids[0])
@@ -341,15 +450,23 @@ def measure_reads(dbname: str, size: int, repeat: int) -> None:
             lambda: rollup_by_day("nps", two_years, today),
             lambda: scan_by_day("nps", two_years, today),
         ),
+        "trends: NPS by day, 2 years, account grain": (
+            lambda: rollup_by_day("nps", two_years, today, fine=True),
+            lambda: scan_by_day("nps", two_years, today),
+        ),
+        "trends: NPS by day and tier, 2 years": (
+            lambda: rollup_by_tier("nps", two_years, today),
+            lambda: scan_by_tier("nps", two_years, today),
+        ),
         "overview: NPS, CSAT, CES of 90 days": (
             lambda: overview_rollups(ninety, today),
-            lambda: [scan_by_day(k, ninety, today) for k in SCORES],
+            lambda: overview_scan(ninety, today),
         ),
     }
     for case, (rollup, scan) in cases.items():
         rollup_ms, rolled = timed(rollup, repeat)
         scan_ms, scanned = timed(scan, repeat)
-        same = rolled == scanned if case.startswith("trends") else None
+        same = rolled == scanned
         print(
             json.dumps(
                 {

@@ -54,7 +54,7 @@ class ResponseDayRollup(Base):
     (migration rollup_0001); on SQLite a WITHOUT ROWID table (one b-tree to write, not two)."""
 
     __tablename__ = "response_day_rollups"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     day: Mapped[date] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
