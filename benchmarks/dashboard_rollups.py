@@ -258,13 +258,14 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[18]
 
 
-def interleaved(measure, n: int, block: int = 25) -> tuple[list[float], list[float]]:
-    """``measure(i)`` (milliseconds) n times with the triggers and n times without, in alternating blocks;
-    the triggers end switched on and the rollups rebuilt (the untracked answers are counted again)."""
+def interleaved(measure, n: int, block: int = 25) -> tuple[list, list]:
+    """``measure(i)`` ((wall, cpu) milliseconds) n times with the triggers and n times without, in
+    alternating blocks; the triggers end switched on and the rollups rebuilt (the untracked answers are
+    counted again)."""
     from app.trends.services import rebuild_rollups
 
-    with_ms: list[float] = []
-    without_ms: list[float] = []
+    with_ms: list[tuple[float, float]] = []
+    without_ms: list[tuple[float, float]] = []
     i = 0
     while len(with_ms) < n or len(without_ms) < n:
         for on, out in ((True, with_ms), (False, without_ms)):
@@ -283,12 +284,15 @@ def interleaved(measure, n: int, block: int = 25) -> tuple[list[float], list[flo
 def per_row_cost(survey_id: int, n: int, rounds: int = 3) -> dict:
     """Microseconds per single-row insert (one statement each, one transaction, rolled back) with both
     rollups' triggers and without them, in alternating rounds: the triggers' own cost, without the
-    noise of commits and requests. Medians of ``rounds``."""
+    noise of commits and requests. Medians of ``rounds``; SQLite (in this process) by CPU time, which a
+    busy machine disturbs far less than the wall clock."""
     from app.extensions import db
     from app.models import Response
 
+    clock = time.process_time if db.engine.dialect.name == "sqlite" else time.perf_counter
+
     def batch() -> float:
-        began = time.perf_counter()
+        began = clock()
         for i in range(n):
             db.session.execute(
                 sa.insert(Response),
@@ -301,7 +305,7 @@ def per_row_cost(survey_id: int, n: int, rounds: int = 3) -> dict:
                     "analysis_state": "skipped",
                 },
             )
-        elapsed = (time.perf_counter() - began) * 1e6 / n
+        elapsed = (clock() - began) * 1e6 / n
         db.session.rollback()
         return elapsed
 
@@ -313,7 +317,45 @@ def per_row_cost(survey_id: int, n: int, rounds: int = 3) -> dict:
             out.append(batch())
     set_triggers(True)
     w, wo = statistics.median(with_us), statistics.median(without_us)
-    return {"with_us": round(w, 1), "without_us": round(wo, 1), "trigger_us": round(w - wo, 1)}
+    clock_name = "cpu (in-process SQLite)" if clock is time.process_time else "wall"
+    return {
+        "with_us": round(w, 1),
+        "without_us": round(wo, 1),
+        "trigger_us": round(w - wo, 1),
+        "clock": clock_name,
+    }
+
+
+def trigger_function_stats(dbname: str) -> dict:
+    """PostgreSQL: calls and mean milliseconds of the trigger function on the server (``track_functions``,
+    switched on for this database by the run), since the last reset: its own cost per answer, which the
+    client's clock and a busy machine blur. Connections are closed first so their counts are flushed."""
+    from app.extensions import db
+
+    if dbname != "postgresql":
+        return {}
+    db.session.remove()
+    db.engine.dispose()
+    time.sleep(1.5)
+    row = db.session.execute(
+        sa.text(
+            "SELECT calls, total_time, self_time FROM pg_stat_user_functions"
+            " WHERE funcname = 'response_rollups_apply'"
+        )
+    ).first()
+    db.session.commit()
+    if row is None or not row.calls:
+        return {"trigger_calls": 0}
+    return {"trigger_calls": row.calls, "trigger_mean_ms": round(row.total_time / row.calls, 4)}
+
+
+def reset_function_stats(dbname: str) -> None:
+    """PostgreSQL: start counting the trigger function's calls and time afresh."""
+    from app.extensions import db
+
+    if dbname == "postgresql":
+        db.session.execute(sa.text("SELECT pg_stat_reset()"))
+        db.session.commit()
 
 
 def insert_measure(survey_id: int):
@@ -321,8 +363,8 @@ def insert_measure(survey_id: int):
     from app.extensions import db
     from app.models import Response
 
-    def one(i: int) -> float:
-        began = time.perf_counter()
+    def one(i: int) -> tuple[float, float]:
+        began, cpu = time.perf_counter(), time.process_time()
         db.session.execute(
             sa.insert(Response),
             {
@@ -335,7 +377,7 @@ def insert_measure(survey_id: int):
             },
         )
         db.session.commit()
-        return (time.perf_counter() - began) * 1000
+        return (time.perf_counter() - began) * 1000, (time.process_time() - cpu) * 1000
 
     return one
 
@@ -355,12 +397,12 @@ def endpoint_measure(app, requests: list[tuple[str, dict[str, str]]]):
 
     client = app.test_client()
 
-    def one(i: int) -> float:
+    def one(i: int) -> tuple[float, float]:
         path, data = requests[i]
         db.session.remove()  # the request uses its own session, as under gunicorn
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         resp = client.post(path, data=data, headers={"Accept": "application/json"})
-        elapsed = (time.perf_counter() - began) * 1000
+        elapsed = (time.perf_counter() - began) * 1000, (time.process_time() - cpu) * 1000
         if resp.status_code >= 400:
             raise SystemExit(f"answer refused: {resp.status_code} {resp.get_data(as_text=True)[:300]}")
         return elapsed
@@ -402,6 +444,13 @@ def main() -> None:
     app = create_app(config)
     with app.app_context():
         reset_schema(db.engine)
+        if db.engine.dialect.name == "postgresql":  # the trigger function's own time (pg_stat_user_functions)
+            with db.engine.connect() as conn:
+                name = db.engine.url.database
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    f"ALTER DATABASE \"{name}\" SET track_functions = 'pl'"
+                )
+            db.engine.dispose()
         upgrade()
         dbname = db.engine.dialect.name
         surveys, ids = setup(args.accounts)
@@ -433,8 +482,12 @@ def main() -> None:
         report_write("insert + commit p95", dbname, have, with_ms, without_ms)
         requests = seed_invitations(2 * args.answers, survey_id, ids[0])
         db.session.remove()
+        reset_function_stats(dbname)
         with_ms, without_ms = interleaved(endpoint_measure(app, requests), args.answers)
-        report_write("answer endpoint p95", dbname, have, with_ms, without_ms, redis=bool(args.redis_url))
+        stats = trigger_function_stats(dbname)
+        report_write(
+            "answer endpoint p95", dbname, have, with_ms, without_ms, redis=bool(args.redis_url), **stats
+        )
     if args.redis_url:
         import redis
 
@@ -487,7 +540,10 @@ def measure_reads(dbname: str, size: int, repeat: int) -> None:
 def report_write(
     case: str, dbname: str, rows: int, with_ms: list[float], without_ms: list[float], **extra
 ) -> None:
-    """One JSON line: p95 and median with and without the rollup upkeep, and the p95 overhead."""
+    """One JSON line: p95 and median with and without the rollup upkeep, and the p95 overhead; the CPU
+    medians too (this process's: the app, and SQLite's work, not PostgreSQL's server)."""
+    with_cpu, without_cpu = [c for _, c in with_ms], [c for _, c in without_ms]
+    with_ms, without_ms = [w for w, _ in with_ms], [w for w, _ in without_ms]
     w, wo = p95(with_ms), p95(without_ms)
     print(
         json.dumps(
@@ -502,6 +558,9 @@ def report_write(
                 "with_median_ms": round(statistics.median(with_ms), 2),
                 "without_median_ms": round(statistics.median(without_ms), 2),
                 "overhead_p95": round(w / wo - 1, 3) if wo else None,
+                "overhead_median": round(statistics.median(with_ms) / statistics.median(without_ms) - 1, 3),
+                "with_cpu_median_ms": round(statistics.median(with_cpu), 2),
+                "without_cpu_median_ms": round(statistics.median(without_cpu), 2),
                 **extra,
             }
         ),
