@@ -416,6 +416,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--answers", type=int, default=300, help="answers per side for each p95")
+    parser.add_argument("--block", type=int, default=25, help="answers per side before switching")
     parser.add_argument("--redis-url", default="", help="queue the answer's jobs in this Redis database")
     args = parser.parse_args()
     sizes = sorted({int(x.replace("_", "")) for x in args.responses.split(",")})
@@ -478,12 +479,12 @@ def main() -> None:
             ),
             flush=True,
         )
-        with_ms, without_ms = interleaved(insert_measure(survey_id), args.answers)
+        with_ms, without_ms = interleaved(insert_measure(survey_id), args.answers, args.block)
         report_write("insert + commit p95", dbname, have, with_ms, without_ms)
         requests = seed_invitations(2 * args.answers, survey_id, ids[0])
         db.session.remove()
         reset_function_stats(dbname)
-        with_ms, without_ms = interleaved(endpoint_measure(app, requests), args.answers)
+        with_ms, without_ms = interleaved(endpoint_measure(app, requests), args.answers, args.block)
         stats = trigger_function_stats(dbname)
         report_write(
             "answer endpoint p95", dbname, have, with_ms, without_ms, redis=bool(args.redis_url), **stats
