@@ -118,6 +118,9 @@ def grow(have: int, n: int, surveys: dict[str, int], ids: list[int]) -> dict[str
         "load_s": round(load, 1),
         "rebuild_s": round(time.perf_counter() - began, 1),
         "rollup_rows": rollup_rows,
+        "day_rollup_rows": db.session.execute(
+            sa.text("SELECT count(*) FROM response_day_rollups")
+        ).scalar_one(),
     }
 
 
