@@ -192,6 +192,14 @@ class ForeignSentiment:
         self._quest = self._vec(["p=?"])
         self._excl_id = vocab.get("p=!")
         self._quest_id = vocab.get("p=?")
+        # bigram feature ids keyed by their two words (no feature string per token); French elisions split
+        # once per token text
+        self._bigram_ids: dict[tuple[str, str], int] = {}
+        for name, j in vocab.items():
+            if name.startswith("b="):
+                prev, _, low = name[2:].partition(" ")
+                self._bigram_ids[(prev, low)] = j
+        self._elided: dict[str, str] = {}
 
     def _vec(self, names: list[str]) -> tuple[float, float, float]:
         ids = [j for j in map(self.vocab.get, names) if j is not None]
@@ -244,24 +252,30 @@ class ForeignSentiment:
 
     def _logits_tfidf(self, infos: list[tuple], toks: list[tuple[int, bool]]) -> tuple[float, float, float]:
         ids: set[int] = set()
-        vocab = self.vocab
+        bigram_ids, elided, token_ids = self._bigram_ids, self._elided, self.token_ids
+        excl, quest, bigrams = self._excl_id, self._quest_id, self.bigrams
         prev = "<s>"
         for i, neg in toks:
             x = infos[i]
-            ids.update(self.token_ids(x, neg))
+            ids.update(token_ids(x, neg))
             f = x[FLAGS]
-            if f & F_EXCL and self._excl_id is not None:
-                ids.add(self._excl_id)
-            if f & F_QUEST and self._quest_id is not None:
-                ids.add(self._quest_id)
-            if self.bigrams:
-                low = split_elision(x[LOWER])
-                j = vocab.get(f"b={prev} {low}")
+            if f & F_EXCL and excl is not None:
+                ids.add(excl)
+            if f & F_QUEST and quest is not None:
+                ids.add(quest)
+            if bigrams:
+                lower = x[LOWER]
+                low = elided.get(lower)
+                if low is None:
+                    if len(elided) > 100_000:
+                        elided.clear()
+                    low = elided[lower] = split_elision(lower)
+                j = bigram_ids.get((prev, low))
                 if j is not None:
                     ids.add(j)
                 prev = low
-        if self.bigrams and toks:
-            j = vocab.get(f"b={prev} </s>")
+        if bigrams and toks:
+            j = bigram_ids.get((prev, "</s>"))
             if j is not None:
                 ids.add(j)
         z0, z1, z2 = self._bias
