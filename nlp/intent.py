@@ -609,8 +609,9 @@ def rule_intents(sentence: str) -> list[tuple[str, float, int, int]]:
     """(label, score, start, end) of the request and malfunction rules in one sentence (lower-cased)."""
     out = []
     for label, score, pat in _RULES:
-        if not rule_may_match(label, sentence):
-            continue
+        words = _RULE_NEEDS[label]
+        if words is not None and not any(map(sentence.__contains__, words)):
+            continue  # rule_may_match, inlined
         for m in pat.finditer(sentence):
             if _RULE_NEG.search(sentence[: m.start()]):
                 continue  # "no bugs since", "never had an error"

@@ -29,7 +29,7 @@ import Stemmer
 from nlp.churn import churn_risk, normalise
 from nlp.flags import F_ALPHA, F_END, F_EXCL, F_QUEST, F_SPACE, FLAGS, LOWER, SCOPE_STOP, VAL
 from nlp.matcher import Match
-from nlp.prefilter import may_match, needs
+from nlp.prefilter import needs
 
 _add = np.add.reduce  # what ndarray.sum calls, without its Python wrapper (same result)
 LANGS = ("de", "fr", "es")
@@ -446,8 +446,8 @@ def rule_intents(lang: str, sentence: str) -> list[tuple[str, float, int, int]]:
     out = []
     solved = bool(_SOLVED[lang].search(low))
     for (label, score, pat), words in zip(_COMPILED[lang], _NEEDS[lang], strict=True):
-        if not may_match(words, low):
-            continue
+        if words is not None and not any(map(low.__contains__, words)):
+            continue  # nlp.prefilter.may_match, inlined
         for m in pat.finditer(low):
             if _RULE_NEG[lang].search(low[: m.start()]) or (label == "bug_report" and solved):
                 continue
