@@ -186,7 +186,8 @@ def main() -> None:
     print(
         json.dumps({"settings": {"n": len(texts), "repeat": args.repeat, "corpus": args.corpus}}), flush=True
     )
-    _cold_start(texts, args.cold_turns, args.cold_only, args.cold_before)
+    if args.cold_turns > 0:  # --cold-turns 0: warm figures only
+        _cold_start(texts, args.cold_turns, args.cold_only, args.cold_before)
     if args.cold_only:
         return
     blank = spacy.blank("en")
