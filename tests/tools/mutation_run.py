@@ -88,7 +88,10 @@ def mutmut() -> str:
 
 def run(module: str, args: list[str]) -> int:
     work = prepare(module)
-    return subprocess.call([mutmut(), "run", *args], cwd=work, env=os.environ.copy())
+    # every mutant is a new pytest session: start each from a copy of the migrated schema (tests/conftest.py)
+    env = {**os.environ, "CLEARLOOP_TEST_SCHEMA_CACHE": str(work / "schema-cache")}
+    env.pop("DATABASE_URL", None)  # SQLite
+    return subprocess.call([mutmut(), "run", *args], cwd=work, env=env)
 
 
 def results() -> int:
