@@ -293,6 +293,7 @@ def windows(
     union: the instants bounding any of them cut it into segments; the additive counts are grouped by
     (topic, segment) and summed per period in Python; distinct accounts (asked for the periods in
     ``accounts``) and negative accounts (``negative``) come from one grouping by (topic, account)."""
+    _room_to_group()
     spans = [(p.start, p.end) for p in (*named.values(), *buckets)]
     cuts = sorted({t for span in spans for t in span})
     lo, hi = cuts[0], cuts[-1]
@@ -426,9 +427,17 @@ def windows(
     )
 
 
+def _room_to_group() -> None:
+    """PostgreSQL: enough memory for this transaction's groupings of a period's topic hits (tens of
+    thousands of (topic, account) groups) to stay in memory, not spill to disk (the default is 4 MB)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+
+
 def nps_topic_groups(period: Period, survey_id: int | None = None) -> dict[tuple[tuple[int, ...], int], int]:
     """The period's NPS answers that mention an active topic themselves, grouped: (their topics, sorted;
     score) → how many answers. One statement: each answer's topics joined into one string, then counted."""
+    _room_to_group()
     listed = sa.func.aggregate_strings(sa.cast(TopicHit.topic_id, sa.String), ",")
     per_response = (
         sa.select(TopicHit.score.label("score"), listed.label("topics"))

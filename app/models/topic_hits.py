@@ -18,7 +18,10 @@ class TopicHit(Base):
     """A response counted under a topic (itself or one of its ancestors)."""
 
     __tablename__ = "topic_hits"
-    __table_args__ = (sa.Index("ix_topic_hits_created_topic", "created_at", "topic_id"),)
+    # a period's rows by time; the distinct and negative accounts per topic from the index alone
+    __table_args__ = (
+        sa.Index("ix_topic_hits_created_topic", "created_at", "topic_id", "account_id", "negative"),
+    )
 
     response_id: Mapped[int] = mapped_column(
         sa.ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True, autoincrement=False

@@ -240,7 +240,9 @@ def upgrade():
         op.execute(statement)
     for statement in rebuild_statements():
         op.execute(statement)
-    op.create_index("ix_topic_hits_created_topic", "topic_hits", ["created_at", "topic_id"])
+    op.create_index(
+        "ix_topic_hits_created_topic", "topic_hits", ["created_at", "topic_id", "account_id", "negative"]
+    )
     if dialect == "postgresql":
         op.execute("ANALYZE topic_hits")
         with op.get_context().autocommit_block():  # a big table: without blocking its writes
