@@ -29,6 +29,7 @@ import Stemmer
 from nlp.churn import churn_risk, normalise
 from nlp.flags import F_ALPHA, F_END, F_EXCL, F_QUEST, F_SPACE, FLAGS, LOWER, SCOPE_STOP, VAL
 from nlp.matcher import Match
+from nlp.prefilter import may_match, needs
 
 LANGS = ("de", "fr", "es")
 CLASSES = ("negative", "neutral", "positive")
@@ -403,6 +404,8 @@ _COMPLAINTS = {
 for _lang, _pat in _COMPLAINTS.items():
     _RULES[_lang].append(("complaint", 0.7, _pat))
 _COMPILED = {lang: [(lab, s, re.compile(p)) for lab, s, p in rules] for lang, rules in _RULES.items()}
+# the words one of which every match of a rule contains (nlp.prefilter): a sentence without skips the regex
+_NEEDS = {lang: [needs(p) for _, _, p in rules] for lang, rules in _COMPILED.items()}
 _RULE_NEG = {
     "de": re.compile(r"(?:\bkein\w*|\bnie|\bohne)\W+(?:\w+\W+){0,1}$"),
     "fr": re.compile(r"(?:\baucun\w*|\bsans|\bjamais|\bplus\s+de|\bpas\s+de)\W+(?:\w+\W+){0,1}$"),
@@ -427,7 +430,9 @@ def rule_intents(lang: str, sentence: str) -> list[tuple[str, float, int, int]]:
     low = normalise(sentence).strip()
     out = []
     solved = bool(_SOLVED[lang].search(low))
-    for label, score, pat in _COMPILED[lang]:
+    for (label, score, pat), words in zip(_COMPILED[lang], _NEEDS[lang], strict=True):
+        if not may_match(words, low):
+            continue
         for m in pat.finditer(low):
             if _RULE_NEG[lang].search(low[: m.start()]) or (label == "bug_report" and solved):
                 continue

@@ -16,7 +16,7 @@ from app.models.followups import (
 )
 from app.models.health import HealthBand, HealthModelVersion, HealthOverride, HealthSnapshot
 from app.models.responses import AnalysisState, Channel, FormCategory, Response, score_band
-from app.models.rollups import NO_ACCOUNT, SCORE_VALUES, ResponseRollup, RollupTzOffset
+from app.models.rollups import NO_ACCOUNT, SCORE_VALUES, ResponseDayRollup, ResponseRollup, RollupTzOffset
 from app.models.surveys import (
     SCORE_RANGES,
     DeliveryState,
@@ -83,6 +83,7 @@ __all__ = [
     "MentionSource",
     "OutboxMessage",
     "Response",
+    "ResponseDayRollup",
     "ResponseIntent",
     "ResponseRollup",
     "RetagRun",
