@@ -14,7 +14,7 @@ Note for later migrations: a batch_alter_table that recreates ``responses``, ``m
 on SQLite drops the triggers on it.
 
 Revision ID: topics_0001
-Revises: faults_0003
+Revises: rollup_0001
 Create Date: 2026-12-06 21:00:00
 
 """
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "topics_0001"
-down_revision = "faults_0003"
+down_revision = "rollup_0001"
 branch_labels = None
 depends_on = None
 
