@@ -9,7 +9,6 @@ all (emoji only, "ok", numbers) are reported as English, the survey default.
 from __future__ import annotations
 
 import unicodedata
-from itertools import repeat
 
 _PROFILES = {
     "en": "the a an and or but is are was were be been it this that these those of to in on for with "
@@ -161,6 +160,15 @@ class NaiveBayes:
         self.unseen_gram = tables["unseen_gram"]
         self.margin = float(tables.get("margin", 1.0))
         self._cache: dict[str, tuple[float, ...]] = {}
+        # every gram's log-probabilities in all languages in one row (unseen ones filled in): one dict
+        # lookup per gram of a new word instead of one per gram and language
+        unseen = tuple(self.unseen_gram[lang] for lang in self.langs)
+        grams = set().union(*(self.grams[lang] for lang in self.langs))
+        self._unseen_row = unseen
+        self._rows = {
+            g: tuple(self.grams[lang].get(g, u) for lang, u in zip(self.langs, unseen, strict=True))
+            for g in grams
+        }
 
     def word_scores(self, word: str) -> tuple[float, ...]:
         """Log-likelihood of one lower-case word under each language (cached)."""
@@ -171,10 +179,13 @@ class NaiveBayes:
             s = f"<{word}>"
             gs = [s[i : i + n] for n in (1, 2, 3, 4) for i in range(len(s) - n + 1)]
             k = len(gs)
+            rows = self._rows
+            get, unseen = rows.get, self._unseen_row
+            # per language: the sum over the grams in order (as a per-language loop would add them)
+            cols = zip(*[get(g, unseen) for g in gs], strict=True) if gs else ((),) * len(self.langs)
             out = []
-            for lang in self.langs:
-                table, unseen = self.grams[lang], self.unseen_gram[lang]
-                g = sum(map(table.get, gs, repeat(unseen, k))) / max(1, k) * 4
+            for lang, col in zip(self.langs, cols, strict=True):
+                g = sum(col) / max(1, k) * 4
                 w = self.words[lang].get(word, self.unseen_word[lang])
                 out.append(g + w)
             v = self._cache[word] = tuple(out)
