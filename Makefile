@@ -105,9 +105,10 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
 # Mutation testing, on demand (never in CI: it takes hours on two cores). MODULE narrows a run to one
-# module's mutants, e.g. make mutation MODULE=app.metrics; results accumulate in mutants/ between runs.
+# module, e.g. make mutation MODULE=app.metrics, against that module's tests ([tool.clearloop.mutation] in
+# pyproject.toml); results accumulate in mutants/<module>/ between runs (docs/mutation.md).
 MODULE ?=
 mutation: install-dev
 	$(BIN)/pip install -q -r requirements-mutation.txt $(PIP_QUIET)
-	$(BIN)/mutmut run $(if $(MODULE),"$(MODULE)*") --max-children 2 || true
-	$(BIN)/mutmut results --all true | $(BIN)/python -m tests.tools.mutation_report
+	$(BIN)/python -m tests.tools.mutation_run $(or $(MODULE),--all) --max-children 2 || true
+	$(BIN)/python -m tests.tools.mutation_run --results | $(BIN)/python -m tests.tools.mutation_report

@@ -6,9 +6,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Setting
+
+# The workspace's settings are read once per transaction (one SELECT for all of them) and kept in the
+# session's info until it commits or rolls back: pages and jobs ask for the time zone dozens of times,
+# and a setting left at its default has no row, so the identity map could not spare those queries.
+_CACHE_KEY = "clearloop.workspace_settings"
 
 DEFAULTS: dict[str, Any] = {
     "company_name": "Clearloop Demo Co.",
@@ -32,8 +38,11 @@ def get_setting(key: str) -> Any:
     """The stored value of a setting, or its default."""
     if key not in DEFAULTS:
         raise KeyError(f"unknown setting {key!r}")
-    row = db.session.get(Setting, key)
-    return DEFAULTS[key] if row is None else row.value
+    stored = db.session.info.get(_CACHE_KEY)
+    if stored is None:
+        rows = db.session.execute(sa.select(Setting.key, Setting.value).where(Setting.key.in_(DEFAULTS)))
+        stored = db.session.info[_CACHE_KEY] = dict(rows.all())
+    return stored.get(key, DEFAULTS[key])
 
 
 def setting_is_set(key: str) -> bool:
@@ -49,6 +58,7 @@ def all_settings() -> dict[str, Any]:
 
 def set_settings(values: dict[str, Any]) -> None:
     """Store settings (known keys only) in the caller's transaction; the caller commits."""
+    db.session.info.pop(_CACHE_KEY, None)
     for key, value in values.items():
         if key not in DEFAULTS:
             raise KeyError(f"unknown setting {key!r}")
@@ -65,3 +75,10 @@ def workspace_timezone() -> ZoneInfo:
         return ZoneInfo(str(get_setting("timezone")))
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_cached_settings(session: Session, *_: Any) -> None:
+    """A new transaction reads the settings afresh (another process may have changed them): any
+    transaction's end (commit, rollback, close; a savepoint's too, to be safe) forgets them."""
+    session.info.pop(_CACHE_KEY, None)

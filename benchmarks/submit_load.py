@@ -89,25 +89,12 @@ def env_for(url: str, instance: str) -> dict[str, str]:
 def seed(n: int, out: str) -> None:
     """Seed one NPS survey and ``n`` invitations; write one prepared POST per invitation to ``out``."""
     import urllib.parse
-    from datetime import timedelta
-
-    import sqlalchemy as sa
 
     from app import create_app
     from app.extensions import db
-    from app.models import (
-        Account,
-        Contact,
-        DeliveryState,
-        Invitation,
-        Send,
-        SendStatus,
-        Survey,
-        SurveyKind,
-        utcnow,
-    )
-    from app.respond.validation import make_form_key
-    from app.surveys.tokens import hash_token, new_public_token, new_token
+    from app.models import Account, Survey, SurveyKind
+    from app.surveys.tokens import new_public_token
+    from benchmarks.fixtures import answer_post, seed_invitations
 
     app = create_app()
     with app.app_context():
@@ -115,53 +102,11 @@ def seed(n: int, out: str) -> None:
         account = Account(name="Bench")
         db.session.add_all([survey, account])
         db.session.flush()
-        send = Send(survey_id=survey.id, status=SendStatus.COMPLETED, audience={"type": "all"})
-        db.session.add(send)
-        db.session.flush()
-        now = utcnow()
-        contacts = [
-            {
-                "email": f"c{i}@bench.example",
-                "name": f"C{i}",
-                "account_id": account.id,
-                "locale": "en",
-                "bounce_count": 0,
-                "attributes": {},
-                "created_at": now,
-                "updated_at": now,
-            }
-            for i in range(n)
-        ]
-        db.session.execute(sa.insert(Contact), contacts)
-        tokens, rows = [], []
-        for contact_id in db.session.execute(sa.select(Contact.id).order_by(Contact.id)).scalars():
-            token = new_token()
-            tokens.append(token.token)
-            rows.append(
-                {
-                    "send_id": send.id,
-                    "survey_id": survey.id,
-                    "contact_id": contact_id,
-                    "token_salt": token.salt,
-                    "token_hash": token.token_hash,
-                    "state": DeliveryState.SENT,
-                    "attempts": 1,
-                    "click_count": 0,
-                    "expires_at": now + timedelta(days=30),
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        db.session.execute(sa.insert(Invitation), rows)
-        db.session.commit()
-        ids = {
-            row.token_hash: row.id
-            for row in db.session.execute(sa.select(Invitation.token_hash, Invitation.id))
-        }
+        pairs = seed_invitations(n, survey_id=survey.id, account_id=account.id)
         with open(out, "w") as f:
-            for i, token in enumerate(tokens):
-                key = make_form_key(f"inv:{ids[hash_token(token)]}")
-                f.write(f"/r/{token}\t{urllib.parse.urlencode({'key': key, 'score': i % 11})}\n")
+            for i, (token, inv_id) in enumerate(pairs):
+                path, data = answer_post(token, inv_id, i % 11)
+                f.write(f"{path}\t{urllib.parse.urlencode(data)}\n")
 
 
 def prepare(url: str, instance: str, n: int, requests_file: str) -> None:

@@ -43,6 +43,7 @@ def main(base: str, email: str, password: str) -> None:
         for name, path in [
             ("overview", "/"),
             ("responses", "/responses"),
+            ("trends", "/trends?kind=nps&grain=month&segment=tier"),
             ("surveys", "/surveys"),
             ("accounts", "/accounts"),
             ("topics", "/topics"),

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from nlp.prefilter import needs
+
 DIRECT, SOFT, CONDITIONAL = 0.9, 0.75, 0.7
 
 _OBJ = (
@@ -150,6 +152,12 @@ _CLAUSE = re.compile(r"[,;:]|\bbut\b|\bhowever\b|\baber\b|\bmais\b|\bpero\b")
 _HAS_NEG_INSIDE = re.compile(r"n't|\bnot\b|\bwon't|\bcannot\b|\bnicht\b|\bpas\b|\bplus\b|\bno\b|\bkaum\b")
 
 
+# each pattern with the words one of which its every match contains (nlp.prefilter)
+_GUARDED: dict[str, tuple[list[tuple[re.Pattern, tuple[str, ...] | None]], ...]] = {
+    lang: tuple([(p, needs(p)) for p in group] for group in groups) for lang, groups in _PATTERNS.items()
+}
+
+
 def normalise(text: str) -> str:
     """Lower case with plain apostrophes (the form the patterns are written for)."""
     return text.lower().replace("\u2019", "'").replace("\u2018", "'")
@@ -157,13 +165,15 @@ def normalise(text: str) -> str:
 
 def churn_risk(sentence: str, lang: str = "en") -> tuple[float, int, int] | None:
     """(score, start, end) of the strongest churn-risk evidence in one sentence, or None."""
-    patterns = _PATTERNS.get(lang)
+    patterns = _GUARDED.get(lang)
     if patterns is None:
         return None
     low = normalise(sentence)
     best: tuple[float, int, int] | None = None
     for score, group in ((DIRECT, patterns[0]), (SOFT, patterns[1])):
-        for pat in group:
+        for pat, words in group:
+            if words is not None and not any(map(low.__contains__, words)):
+                continue  # none of the words every match contains (nlp.prefilter.may_match, inlined)
             for m in pat.finditer(low):
                 s = _judge(low, m, score, lang)
                 if s is not None and (best is None or s > best[0]):

@@ -24,8 +24,10 @@ import numpy as np
 
 from nlp.churn import churn_risk, normalise
 from nlp.flags import F_ALPHA, F_CONTENT, F_END, F_NEG, F_NO, F_QUEST, F_SPACE, FLAGS, LOWER, SCOPE_STOP, VAL
+from nlp.prefilter import may_match, needs
 from nlp.types import Intent  # noqa: F401  (re-exported)
 
+_add = np.add.reduce  # what ndarray.sum calls, without its Python wrapper (same result)
 LABELS = ("bug_report", "feature_request", "question", "praise", "complaint", "churn_risk")
 LEARNED = ("bug_report", "feature_request", "question", "complaint", "praise")
 PROBLEM = frozenset({"bug_report", "complaint", "churn_risk"})
@@ -176,8 +178,19 @@ class IntentModel:
         self.thresholds = thresholds  # on the calibrated probability
         self.n = len(labels)
         self._zero = (0.0,) * self.n
-        self._tok: dict[tuple[str, bool], tuple[float, ...]] = {}
-        self._rows = [tuple(r) for r in self.weights.tolist()]
+        # token vectors cached per token text, one dict per negation state (no key tuple per lookup)
+        self._tok: tuple[dict[str, tuple[float, ...]], dict[str, tuple[float, ...]]] = ({}, {})
+        # bigram and first-word rows keyed by their words: no feature string built per token
+        self._bigrams: dict[tuple[str, str], tuple[float, ...]] = {}
+        self._firsts: dict[str, tuple[float, ...]] = {}
+        names = [n for n in vocab if n.startswith(("b=", "f="))]
+        rows = self.weights[[vocab[n] for n in names]].tolist() if names else []
+        for n, row in zip(names, rows, strict=True):
+            if n[0] == "f":
+                self._firsts[n[2:]] = tuple(row)
+            else:
+                prev, _, low = n[2:].partition(" ")
+                self._bigrams[(prev, low)] = tuple(row)
         self._bias = self._vec(["bias"])
         # the raw logit below which label k's calibrated probability cannot reach its threshold
         self._zcut = [
@@ -189,50 +202,62 @@ class IntentModel:
         ids = [j for j in map(self.vocab.get, names) if j is not None]
         if not ids:
             return self._zero
-        return tuple(float(x) for x in self.weights[ids].sum(axis=0))
+        return tuple(_add(self.weights[ids], axis=0).tolist())
 
     def token_vec(self, info: tuple, negated: bool) -> tuple[float, ...]:
         """The summed weights of a token's features (cached per token text and negation state)."""
-        key = (info[LOWER], negated)
-        v = self._tok.get(key)
+        cache = self._tok[negated]
+        v = cache.get(info[LOWER])
         if v is None:
-            if len(self._tok) > 200_000:
-                self._tok.clear()
-            v = self._tok[key] = self._vec(token_features(info, negated))
+            if len(cache) > 100_000:
+                cache.clear()
+            v = cache[info[LOWER]] = self._vec(token_features(info, negated))
         return v
 
-    def logits(self, infos: list[tuple], a: int, b: int) -> tuple[list[float], list[tuple[int, tuple]]]:
-        """Label logits of the sentence ``infos[a:b]`` and the contributions (token index, weights) of its
-        tokens and bigrams (for evidence; a token may have two). The logits are summed column-wise over the
-        cached vectors in one pass (``zip``), not label by label per token."""
-        span = infos[a:b]
-        toks = _tokens(span)
-        if not toks:
-            return list(self._bias), []
-        vocab, rows, cache = self.vocab, self._rows, self._tok
+    def logits(self, infos: list[tuple], a: int, b: int) -> tuple[list[float], tuple | None]:
+        """Label logits of the sentence ``infos[a:b]`` and the contributions of its tokens and bigrams (for
+        evidence: ``(owners, vectors)``, the token index of each summed vector, -1 for the sentence-level
+        ones; None without tokens). The logits are summed column-wise over the cached vectors in one pass
+        (``zip``), not label by label per token; negation scopes as :func:`_tokens`."""
+        plain, negated = self._tok
+        bigrams, token_vec = self._bigrams, self.token_vec
         vecs = [self._bias]
-        contrib = []
+        owners = [-1]
         prev = "<s>"
-        quest = False
-        for i, neg in toks:
-            x = span[i]
+        first = None
+        quest = neg = False
+        for i in range(a, b):
+            x = infos[i]
+            f = x[FLAGS]
+            if f & F_SPACE:
+                continue
             lower = x[LOWER]
-            v = cache.get((lower, neg)) or self.token_vec(x, neg)
+            v = (negated if neg else plain).get(lower) or token_vec(x, neg)
             vecs.append(v)
-            contrib.append((a + i, v))
-            j = vocab.get("b=" + prev + " " + lower)
-            if j is not None:
-                vecs.append(rows[j])
-                contrib.append((a + i, rows[j]))
-            if x[FLAGS] & F_QUEST:
+            owners.append(i)
+            r = bigrams.get((prev, lower))
+            if r is not None:
+                vecs.append(r)
+                owners.append(i)
+            if f & F_QUEST:
                 quest = True
+            if first is None:
+                first = lower
             prev = lower
-        j = vocab.get("f=" + span[toks[0][0]][LOWER])
-        if j is not None:
-            vecs.append(rows[j])
+            if f & (SCOPE_STOP | F_END):
+                neg = False
+            elif f & (F_NEG | F_NO):
+                neg = True
+        if first is None:
+            return list(self._bias), None
+        r = self._firsts.get(first)
+        if r is not None:
+            vecs.append(r)
+            owners.append(-1)
         if quest:
             vecs.append(self._quest)
-        return [sum(col) for col in zip(*vecs, strict=True)], contrib
+            owners.append(-1)
+        return [sum(col) for col in zip(*vecs, strict=True)], (owners, vecs)
 
     def passing(self, z: list[float]) -> list[tuple[int, float]]:
         """(label index, calibrated probability) of the labels whose probability reaches its threshold;
@@ -300,13 +325,14 @@ def default_model() -> IntentModel | None:
         return IntentModel.load(p)
 
 
-def evidence_span(contrib: list[tuple[int, tuple]], k: int) -> tuple[int, int]:
+def evidence_span(contrib: tuple[list[int], list[tuple]], k: int) -> tuple[int, int]:
     """Token range [start, end) of the strongest evidence for label ``k``: the token that contributes most
     (its word and the bigram ending at it), widened over neighbours that contribute at least half as much
-    (at most four tokens)."""
+    (at most four tokens). ``contrib``: (owners, vectors) from :meth:`IntentModel.logits`."""
     per: dict[int, float] = {}
-    for i, v in contrib:
-        per[i] = per.get(i, 0.0) + v[k]
+    for i, v in zip(*contrib, strict=True):
+        if i >= 0:
+            per[i] = per.get(i, 0.0) + v[k]
     items = list(per.items())
     best = max(range(len(items)), key=lambda t: items[t][1])
     top = items[best][1]
@@ -569,10 +595,23 @@ _RULE_NEG = re.compile(
 )
 
 
+# Words one of which every match of a rule contains (nlp.prefilter): a sentence without any skips that
+# rule's (slow, many-alternative) regex.
+_RULE_NEEDS = {label: needs(pat) for label, _, pat in _RULES}
+
+
+def rule_may_match(label: str, sentence: str) -> bool:
+    """False when the rule's pattern cannot match the (lower-cased) sentence: none of its words is in it."""
+    return may_match(_RULE_NEEDS[label], sentence)
+
+
 def rule_intents(sentence: str) -> list[tuple[str, float, int, int]]:
     """(label, score, start, end) of the request and malfunction rules in one sentence (lower-cased)."""
     out = []
     for label, score, pat in _RULES:
+        words = _RULE_NEEDS[label]
+        if words is not None and not any(map(sentence.__contains__, words)):
+            continue  # rule_may_match, inlined
         for m in pat.finditer(sentence):
             if _RULE_NEG.search(sentence[: m.start()]):
                 continue  # "no bugs since", "never had an error"

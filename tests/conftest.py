@@ -6,6 +6,9 @@ Environment:
   REDIS_URL      enable the tests that drive real Redis and real worker processes
   CLEARLOOP_REQUIRE=postgresql,redis,chromium   a test that would skip for lack of a listed service fails
                  instead (``all`` lists every one); CI sets it so nothing is silently skipped
+  CLEARLOOP_TEST_SCHEMA_CACHE=DIR   SQLite only: keep the migrated schema in DIR (one file per state of
+                 migrations/versions) and start each session from a copy instead of running the migrations
+                 again (``make mutation`` sets it: every mutant is a new pytest session)
 """
 
 from __future__ import annotations
@@ -79,6 +82,34 @@ def database_uri(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+def _sqlite_path(database_uri: str) -> Path:
+    return Path(database_uri.removeprefix("sqlite:///"))
+
+
+def _schema_cache(database_uri: str) -> Path | None:
+    """Where CLEARLOOP_TEST_SCHEMA_CACHE keeps the migrated SQLite schema for this state of the migrations."""
+    directory = os.environ.get("CLEARLOOP_TEST_SCHEMA_CACHE")
+    if not directory or not database_uri.startswith("sqlite:///"):
+        return None
+    import hashlib
+
+    digest = hashlib.sha256()
+    versions = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+    for path in sorted(versions.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return Path(directory) / f"schema-{digest.hexdigest()[:16]}.db"
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """A consistent copy of an SQLite database (its WAL included), by SQLite's backup API."""
+    import sqlite3
+
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+
+
 def reset_schema(engine: sa.Engine) -> None:
     """Drop everything in a PostgreSQL test database so migrations start from empty."""
     if engine.dialect.name != "postgresql":
@@ -99,11 +130,20 @@ def app(database_uri: str) -> Iterator[Flask]:
     from app import create_app
     from app.extensions import db
 
+    cache = _schema_cache(database_uri)
+    if cache is not None and cache.exists():
+        _sqlite_copy(cache, _sqlite_path(database_uri))
     application = create_app(test_config(database_uri))
-    with application.app_context():
-        reset_schema(db.engine)
-        upgrade()
-        db.session.remove()
+    if cache is None or not cache.exists():
+        with application.app_context():
+            reset_schema(db.engine)
+            upgrade()
+            db.session.remove()
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache.with_suffix(f".{os.getpid()}.tmp")
+            _sqlite_copy(_sqlite_path(database_uri), partial)
+            partial.replace(cache)  # atomic: a concurrent session reads a whole file or none
     yield application
     with application.app_context():
         db.engine.dispose()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEvent, Setting
-from app.workspace_settings import DEFAULTS, get_setting, workspace_timezone
+from app.workspace_settings import DEFAULTS, get_setting, set_settings, workspace_timezone
 from tests.helpers import text
 
 GOOD = {
@@ -69,3 +69,35 @@ def test_only_admins_open_settings(cs_client, pm_client, viewer_client, client):
         assert c.get("/settings").status_code == 403
         assert c.post("/settings", data=GOOD, csrf="session").status_code == 403
     assert client.get("/settings").status_code in (302, 303)
+
+
+def test_settings_are_read_once_per_transaction_and_afresh_after_it(app):
+    """A page asks for the time zone dozens of times: one SELECT per transaction, and a saved or rolled-back
+    change is seen by the next read."""
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        if "settings" in statement.lower():
+            statements.append(statement)
+
+    with app.app_context():
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", seen)
+        try:
+            for _ in range(20):
+                assert workspace_timezone() == ZoneInfo("UTC")  # the default: no row to cache
+                assert get_setting("quarantine_days") == DEFAULTS["quarantine_days"]
+            assert len(statements) == 1, statements
+
+            set_settings({"timezone": "Asia/Tokyo"})
+            assert workspace_timezone() == ZoneInfo("Asia/Tokyo")  # seen before commit
+            db.session.rollback()
+            assert workspace_timezone() == ZoneInfo("UTC")  # rolled back: not kept
+
+            set_settings({"timezone": "America/Chicago"})
+            db.session.commit()
+            statements.clear()
+            assert workspace_timezone() == ZoneInfo("America/Chicago")
+            assert workspace_timezone() == ZoneInfo("America/Chicago")
+            assert len(statements) == 1, statements
+        finally:
+            sa.event.remove(sa.engine.Engine, "before_cursor_execute", seen)

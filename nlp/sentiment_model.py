@@ -1,0 +1,254 @@
+"""A learned English sentence-sentiment model combined with the lexicon rules (analyser 1.4.0).
+
+The rules (:mod:`nlp.sentiment`, plus the problem-aware step of :mod:`nlp.intent`) give each sentence a
+valence carried by its words. This model reads the same sentence again: its (negation-marked) words and
+word bigrams, and the rules' own verdict as a few dense features (the sentence's normalised rule score,
+whether it is past the neutral band either way, the strongest problem intent and praise scores, a question
+mark). It is a multinomial logistic regression (negative / neutral / positive) trained by
+``python -m nlp.sentiment_train`` on the train splits of the VADER rated sets, SemEval-2014, Dabrowski's
+app-review sentences and the complaint tweets, temperature-calibrated on out-of-fold logits.
+
+Combination, per sentence: the calibrated probabilities give the sentence's valence (``p(pos) - p(neg)``
+as a compound score; a sentence the model calls neutral stays inside the neutral band). The rules' words
+keep explaining it: when they point the same way they are rescaled to the model's valence; words that
+point the other way are dropped, and when no rule word is left the valence goes on the problem intent's
+evidence (which intent made it negative) or on the word the model weighs most. So an explanation always
+names words of the sentence, and topic sentiment follows through the same weights.
+
+Speed: as in :mod:`nlp.intent`, a token's feature vector is looked up once per (token text, negation
+state) and cached; a doc costs one pass over its tokens plus a bigram lookup per token.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from nlp.flags import F_ALPHA, F_END, F_NEG, F_NO, F_QUEST, F_SPACE, FLAGS, LOWER, SCOPE_STOP, VAL
+
+CLASSES = ("negative", "neutral", "positive")
+MODEL_FILE = "sentence_sentiment.npz"
+ALPHA = 15.0  # nlp.sentiment.normalize's constant
+PROBLEM = frozenset({"bug_report", "complaint", "churn_risk"})
+DENSE = ("r", "r_pos", "r_neg", "problem", "praise", "question")
+MIN_COMPOUND = 0.1  # a sentence the model calls positive/negative scores at least this (band 0.07)
+
+
+def token_features(info: tuple, negated: bool) -> list[str]:
+    """Features of one token in one negation state (the same for each occurrence)."""
+    lower = info[LOWER]
+    out = [("n=" if negated else "u=") + lower]
+    v = info[VAL]
+    if v:
+        out.append(("nv=" if negated else "v=") + ("pos" if v > 0 else "neg"))
+    return out
+
+
+def tokens(infos: list[tuple], a: int, b: int) -> list[tuple[int, bool]]:
+    """(index, negated) of the non-space tokens in [a, b); negation lasts to the end of its clause."""
+    out = []
+    neg = False
+    for i in range(a, b):
+        f = infos[i][FLAGS]
+        if f & F_SPACE:
+            continue
+        out.append((i, neg))
+        if f & (SCOPE_STOP | F_END):
+            neg = False
+        elif f & (F_NEG | F_NO):
+            neg = True
+    return out
+
+
+def span_features(infos: list[tuple], a: int, b: int) -> list[str]:
+    """Sparse features of tokens [a, b) with repeats (training): bias, token features, word bigrams."""
+    out = ["bias"]
+    prev = "<s>"
+    for i, neg in tokens(infos, a, b):
+        out += token_features(infos[i], neg)
+        low = infos[i][LOWER]
+        out.append(f"b={prev} {low}")
+        prev = low
+    return out
+
+
+def dense_features(rule: float, band: float, problem: float, praise: float, question: bool) -> list[float]:
+    """The rules' verdict on a span: normalised score, past the band either way, intents, "?"."""
+    return [rule, float(rule > band), float(rule < -band), problem, praise, float(question)]
+
+
+def compound_to_valence(c: float) -> float:
+    """The inverse of :func:`nlp.sentiment.normalize` (a valence sum with that normalised score)."""
+    c = max(-0.995, min(0.995, c))
+    return c * math.sqrt(ALPHA) / math.sqrt(1.0 - c * c)
+
+
+class SentenceSentiment:
+    """The learned model: sparse weights (features x 3), dense weights (6 x 3), a temperature."""
+
+    def __init__(
+        self,
+        vocab: dict[str, int],
+        weights: np.ndarray,
+        dense: np.ndarray,
+        temperature: float,
+        band: float = 0.07,
+    ) -> None:
+        self.band = float(band)  # the neutral band the rule features were computed with
+        self.vocab = vocab
+        self.weights = np.asarray(weights, dtype=np.float64)
+        self.dense = np.asarray(dense, dtype=np.float64)
+        self.temperature = float(temperature)
+        self._rows = [tuple(r) for r in self.weights.tolist()]
+        self._dense = [tuple(r) for r in self.dense.tolist()]
+        self._zero = (0.0, 0.0, 0.0)
+        self._bias = self._rows[vocab["bias"]] if "bias" in vocab else self._zero
+        self._tok: dict[tuple[str, bool], tuple[float, float, float]] = {}
+
+    def token_vec(self, info: tuple, negated: bool) -> tuple[float, float, float]:
+        """Summed weights of a token's features (cached per token text and negation state)."""
+        key = (info[LOWER], negated)
+        v = self._tok.get(key)
+        if v is None:
+            if len(self._tok) > 200_000:
+                self._tok.clear()
+            ids = [j for j in map(self.vocab.get, token_features(info, negated)) if j is not None]
+            if ids:
+                a, b, c = self.weights[ids].sum(axis=0).tolist()
+                v = (a, b, c)
+            else:
+                v = self._zero
+            self._tok[key] = v
+        return v
+
+    def logits(self, infos: list[tuple], a: int, b: int, dense: list[float]) -> tuple[list[float], list]:
+        """Raw logits of tokens [a, b) with their dense features, and (token, vector) contributions."""
+        z0, z1, z2 = self._bias
+        cache, vocab, rows = self._tok, self.vocab, self._rows
+        contrib = []
+        prev = "<s>"
+        for i, neg in tokens(infos, a, b):
+            x = infos[i]
+            low = x[LOWER]
+            v = cache.get((low, neg)) or self.token_vec(x, neg)
+            j = vocab.get("b=" + prev + " " + low)
+            if j is not None:
+                r = rows[j]
+                v = (v[0] + r[0], v[1] + r[1], v[2] + r[2])
+            contrib.append((i, v))
+            z0 += v[0]
+            z1 += v[1]
+            z2 += v[2]
+            prev = low
+        for x, r in zip(dense, self._dense, strict=True):
+            if x:
+                z0 += x * r[0]
+                z1 += x * r[1]
+                z2 += x * r[2]
+        return [z0, z1, z2], contrib
+
+    def probabilities(self, z: list[float]) -> list[float]:
+        """Calibrated class probabilities of raw logits."""
+        t = self.temperature
+        m = max(z)
+        e = [math.exp((x - m) / t) for x in z]
+        s = sum(e)
+        return [x / s for x in e]
+
+    def apply(self, scored, infos: list[tuple], intents: list[tuple]) -> None:
+        """Set each sentence's valence from the model, keeping the rules' words as its explanation (see
+        the module docstring). ``intents``: the doc's (label, score, sentence, first, end) rows."""
+        band = self.band
+        w = scored.weights
+        problem: dict[int, tuple] = {}
+        praise: dict[int, float] = {}
+        for label, p, s, x, y in intents:
+            if label in PROBLEM and (s not in problem or p > problem[s][0]):
+                problem[s] = (p, x, y)
+            elif label == "praise" and p > praise.get(s, 0.0):
+                praise[s] = p
+        hits = set(scored.hits)
+        for s, (a, b) in enumerate(scored.sentences):
+            e = scored.emphasis[s]
+            cur = sum(w[a:b]) + e
+            rule = cur / math.sqrt(cur * cur + ALPHA) if cur else 0.0
+            pr = problem.get(s)
+            question = any(infos[i][FLAGS] & F_QUEST for i in range(a, b))
+            dense = dense_features(rule, band, pr[0] if pr else 0.0, praise.get(s, 0.0), question)
+            z, contrib = self.logits(infos, a, b, dense)
+            if not contrib:
+                continue
+            p = self.probabilities(z)
+            k = p.index(max(p))
+            if k == 1:
+                if not cur or abs(rule) <= band / 2:
+                    continue
+                target = compound_to_valence(math.copysign(band / 2, cur))
+            else:
+                c = p[2] - p[0]
+                c = math.copysign(max(abs(c), MIN_COMPOUND), 1.0 if k == 2 else -1.0)
+                target = compound_to_valence(c)
+            if cur and (cur > 0) == (target > 0):
+                f = target / cur
+                for i in range(a, b):
+                    if w[i]:
+                        w[i] *= f
+                scored.emphasis[s] = e * f
+                continue
+            # the rules point the other way (or nowhere): keep the words on the model's side
+            sign = 1.0 if target > 0 else -1.0
+            keep = [i for i in range(a, b) if w[i] * sign > 0]
+            for i in range(a, b):
+                if w[i] and w[i] * sign <= 0:
+                    w[i] = 0.0
+                    hits.discard(i)
+            scored.emphasis[s] = 0.0
+            if keep:
+                f = target / sum(w[i] for i in keep)
+                for i in keep:
+                    w[i] *= f
+                continue
+            if pr is not None and target < 0:
+                x, y = pr[1], pr[2]
+                tok = max(range(x, y), key=lambda i: (infos[i][FLAGS] & F_ALPHA != 0, i))
+            else:
+                col = 2 if target > 0 else 0
+                tok = max(
+                    contrib, key=lambda c: (infos[c[0]][FLAGS] & F_ALPHA != 0, c[1][col] - c[1][2 - col])
+                )[0]
+            w[tok] = target
+            hits.add(tok)
+        scored.hits = sorted(i for i in hits if w[i])
+        scored.total = sum(w) + sum(scored.emphasis)
+
+    def save(self, path) -> None:
+        """Write the model (float16 sparse weights)."""
+        names = sorted(self.vocab, key=self.vocab.__getitem__)
+        np.savez_compressed(
+            path,
+            names=np.array(names),
+            weights=self.weights.astype(np.float16),
+            dense=self.dense.astype(np.float32),
+            temperature=np.array(self.temperature),
+            band=np.array(self.band),
+        )
+
+    @classmethod
+    def load(cls, path) -> SentenceSentiment:
+        """Read a model written by :meth:`save`."""
+        d = np.load(path, allow_pickle=False)
+        vocab = {str(n): i for i, n in enumerate(d["names"])}
+        return cls(vocab, d["weights"], d["dense"], float(d["temperature"]), float(d["band"]))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> SentenceSentiment | None:
+    """The shipped model (``nlp/data/sentence_sentiment.npz``), loaded once per process; None if absent."""
+    ref = resources.files("nlp.data").joinpath(MODEL_FILE)
+    if not ref.is_file():
+        return None
+    with resources.as_file(ref) as p:
+        return SentenceSentiment.load(p)

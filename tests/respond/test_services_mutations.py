@@ -1,0 +1,461 @@
+"""Known answers for app/respond/services.py, called directly (issue 20's mutation goal): what each answer
+path stores (every column), what it reports (created / changed / score / id), which webhook event it writes,
+what it hands to tagging or to the follow-up rules, and the link-click and unsubscribe rules on both sides
+of their conditions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.mail.suppression import is_suppressed
+from app.models import (
+    AnalysisState,
+    Channel,
+    FormCategory,
+    Invitation,
+    LinkClick,
+    Response,
+    Suppression,
+    SurveyKind,
+    WebhookEndpoint,
+    WebhookMessage,
+    utcnow,
+)
+from app.respond import services as svc
+from app.respond.services import Answer
+from app.respond.suspect import INCLUDE_SUSPECTS, SCANNER_WINDOW, Verdict
+from tests.factories import make_account, make_contact, make_invitation, make_survey
+
+
+@pytest.fixture
+def handoffs(monkeypatch):
+    """What was handed to tagging and to the follow-up rules (instead of enqueueing jobs)."""
+    calls: dict[str, list[list[int]]] = {"tagging": [], "rules": []}
+    monkeypatch.setattr(
+        "app.analysis.services.enqueue_tagging", lambda ids: calls["tagging"].append(list(ids))
+    )
+    monkeypatch.setattr("app.followups.services.enqueue_rules", lambda ids: calls["rules"].append(list(ids)))
+    return calls
+
+
+def _listen() -> None:
+    db.session.add(WebhookEndpoint(url="https://hooks.example.com/x", secret="whsec_" + "A" * 32))
+    db.session.flush()
+
+
+def _events() -> list[tuple[str, int | None, int | None]]:
+    rows = db.session.execute(
+        sa.select(WebhookMessage.event_type, WebhookMessage.contact_id, WebhookMessage.response_id).order_by(
+            WebhookMessage.id
+        )
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+def _payloads() -> list[dict]:
+    return list(db.session.execute(sa.select(WebhookMessage.payload).order_by(WebhookMessage.id)).scalars())
+
+
+def _rows() -> list[Response]:
+    return list(
+        db.session.execute(
+            sa.select(Response)
+            .order_by(Response.id)
+            .execution_options(populate_existing=True, **{INCLUDE_SUSPECTS: True})
+        ).scalars()
+    )
+
+
+# --- submit_external (the REST API's answers) ---------------------------------------------------------
+
+
+def test_an_external_answer_stores_every_field_and_reports_it_created(app, handoffs):
+    with app.app_context():
+        _listen()
+        survey = make_survey("nps")
+        account = make_account()
+        contact = make_contact(account)
+        db.session.commit()
+        answer = Answer(
+            score=7, comment="Quick help", comment_present=True, email="a@example.com", locale="de"
+        )
+        out = svc.submit_external(survey, answer, Channel.API, contact.id, account.id, None)
+        [row] = _rows()
+        assert (out.response, out.created, out.changed, out.score, out.response_id) == (
+            row,
+            True,
+            True,
+            7,
+            row.id,
+        )
+        assert (row.survey_id, row.kind, row.channel, row.submission_id) == (
+            survey.id,
+            SurveyKind.NPS,
+            Channel.API,
+            None,
+        )
+        assert (row.contact_id, row.account_id, row.score, row.comment) == (
+            contact.id,
+            account.id,
+            7,
+            "Quick help",
+        )
+        assert (row.form_category, row.respondent_email, row.locale, row.edit_count) == (
+            None,
+            "a@example.com",
+            "de",
+            0,
+        )
+        assert row.scanner_suspect is False and row.auto_saved_at is None
+        assert row.analysis_state == AnalysisState.PENDING
+        assert _events() == [("response.created", contact.id, row.id)]
+        assert _payloads()[0]["data"]["score"] == 7
+        assert handoffs == {"tagging": [[row.id]], "rules": []}
+
+
+def test_an_external_answer_without_a_comment_goes_to_the_follow_up_rules_at_once(app, handoffs):
+    with app.app_context():
+        survey = make_survey("form")
+        db.session.commit()
+        answer = Answer(score=None, category=FormCategory.BUG, email=None, locale="fr")
+        out = svc.submit_external(survey, answer, Channel.FORM, None, None, None)
+        [row] = _rows()
+        assert (row.kind, row.channel, row.form_category, row.locale) == (
+            SurveyKind.FORM,
+            Channel.FORM,
+            FormCategory.BUG,
+            "fr",
+        )
+        assert row.analysis_state == AnalysisState.SKIPPED and out.response_id == row.id
+        assert handoffs == {"tagging": [], "rules": [[row.id]]}
+
+
+def test_external_answers_without_an_id_are_each_a_new_row(app, handoffs):
+    with app.app_context():
+        survey = make_survey("csat")
+        db.session.commit()
+        first = svc.submit_external(survey, Answer(score=4), Channel.API, None, None, None)
+        second = svc.submit_external(survey, Answer(score=4), Channel.API, None, None, None)
+        assert first.created and second.created and first.response_id != second.response_id
+        assert [r.score for r in _rows()] == [4, 4]
+
+
+def test_an_external_resend_with_the_callers_id_is_an_edit_of_the_same_row(app, handoffs):
+    with app.app_context():
+        _listen()
+        survey = make_survey("nps")
+        db.session.commit()
+        first = svc.submit_external(survey, Answer(score=6), Channel.API, None, None, "ext-1")
+        replay = svc.submit_external(survey, Answer(score=6), Channel.API, None, None, "ext-1")
+        assert (first.created, first.changed) == (True, True)
+        assert (replay.created, replay.changed, replay.score) == (False, False, 6)
+        edit = svc.submit_external(
+            survey,
+            Answer(score=9, comment="Better now", comment_present=True),
+            Channel.API,
+            None,
+            None,
+            "ext-1",
+        )
+        [row] = _rows()
+        assert (edit.created, edit.changed, edit.score, edit.response_id) == (False, True, 9, row.id)
+        assert (row.submission_id, row.score, row.comment, row.edit_count) == ("ext-1", 9, "Better now", 1)
+        assert row.analysis_state == AnalysisState.PENDING  # the new comment waits for tagging
+        assert [e[0] for e in _events()] == ["response.created", "response.updated"]
+        assert handoffs["rules"] == [[row.id]] and handoffs["tagging"] == [[row.id]]
+
+
+# --- submit_invitation_answer / answer_invitation ---------------------------------------------------
+
+
+def test_an_invitations_first_answer_comes_back_as_the_stored_row(app, handoffs):
+    with app.app_context():
+        inv, _ = make_invitation(make_survey("ces"))
+        db.session.commit()
+        out = svc.submit_invitation_answer(inv, Answer(score=5, locale="es"))
+        [row] = _rows()
+        assert (out.response, out.created, out.changed, out.score, out.response_id) == (
+            row,
+            True,
+            True,
+            5,
+            row.id,
+        )
+        assert (row.kind, row.channel, row.locale, row.auto_saved_at) == (
+            SurveyKind.CES,
+            Channel.EMAIL,
+            "es",
+            None,
+        )
+        assert handoffs == {"tagging": [], "rules": [[row.id]]}
+        db.session.refresh(inv)
+        assert inv.responded_at is not None
+
+
+def test_an_invitations_later_answer_is_an_edit_reported_as_changed(app, handoffs):
+    with app.app_context():
+        _listen()
+        inv, _ = make_invitation(make_survey("nps"))
+        db.session.commit()
+        svc.submit_invitation_answer(inv, Answer(score=3))
+        db.session.refresh(inv)
+        out = svc.submit_invitation_answer(inv, Answer(score=8, comment="Fixed", comment_present=True))
+        [row] = _rows()
+        assert (out.response, out.created, out.changed, out.score, out.response_id) == (
+            row,
+            False,
+            True,
+            8,
+            row.id,
+        )
+        assert (row.score, row.comment, row.edit_count) == (8, "Fixed", 1)
+        same = svc.submit_invitation_answer(inv, Answer(score=8))
+        assert (same.created, same.changed) == (False, False)
+        # With an endpoint listening, the first answer's event is written too (it was missing, issue 18).
+        assert [e[0] for e in _events()] == ["response.created", "response.updated"]
+
+
+def test_the_pages_automatic_first_save_is_counted_but_unconfirmed(app, handoffs):
+    with app.app_context():
+        inv, _ = make_invitation(make_survey("nps"))
+        db.session.commit()
+        before = utcnow()
+        svc.submit_invitation_answer(inv, Answer(score=10), Verdict.AUTO)
+        [row] = _rows()
+        assert row.scanner_suspect is False and row.auto_saved_at is not None
+        assert row.auto_saved_at.replace(tzinfo=None) >= before.replace(tzinfo=None) - timedelta(seconds=1)
+        svc.submit_invitation_answer(inv, Answer(score=10), Verdict.HUMAN)  # the button confirms it
+        [row] = _rows()
+        assert row.auto_saved_at is None
+
+
+def test_a_held_automatic_save_is_refused_and_stores_nothing(app):
+    with app.app_context():
+        inv, _ = make_invitation()
+        db.session.commit()
+        with pytest.raises(ValueError, match="held"):
+            svc.submit_invitation_answer(inv, Answer(score=9), Verdict.HOLD)
+        assert _rows() == []
+
+
+def test_a_suspect_save_is_kept_apart_until_a_person_confirms_it(app, handoffs):
+    with app.app_context():
+        _listen()
+        inv, _ = make_invitation(make_survey("nps"))
+        db.session.commit()
+        kept = svc.submit_invitation_answer(inv, Answer(score=0), Verdict.SUSPECT)
+        [row] = _rows()
+        assert (kept.created, kept.changed, kept.score) == (True, True, 0)
+        assert row.scanner_suspect is True and row.auto_saved_at is not None
+        assert _events() == [] and handoffs == {"tagging": [], "rules": []}
+        db.session.refresh(inv)
+        assert inv.responded_at is None
+        again = svc.submit_invitation_answer(inv, Answer(score=4), Verdict.SUSPECT)  # changes nothing
+        assert (again.created, again.changed, _rows()[0].score) == (False, False, 0)
+        confirmed = svc.submit_invitation_answer(inv, Answer(score=9), Verdict.HUMAN)
+        [row] = _rows()
+        assert (confirmed.created, confirmed.changed, confirmed.score) == (True, True, 9)
+        assert row.scanner_suspect is False and row.auto_saved_at is None and row.edit_count == 1
+        assert _events() == [("response.created", inv.contact_id, row.id)]
+        assert handoffs["rules"] == [[row.id]]
+        db.session.refresh(inv)
+        assert inv.responded_at is not None
+
+
+def test_a_suspect_save_confirmed_by_the_pages_own_save_counts_but_stays_unconfirmed(app, handoffs):
+    with app.app_context():
+        inv, _ = make_invitation(make_survey("nps"))
+        db.session.commit()
+        svc.submit_invitation_answer(inv, Answer(score=2), Verdict.SUSPECT)
+        db.session.refresh(inv)
+        out = svc.submit_invitation_answer(inv, Answer(score=2), Verdict.AUTO)
+        [row] = _rows()
+        assert (out.created, out.changed) == (True, True)  # unchanged score, but it counts from now on
+        assert row.scanner_suspect is False and row.auto_saved_at is not None and row.edit_count == 0
+
+
+# --- submit_anonymous -------------------------------------------------------------------------------
+
+
+def test_a_public_link_answer_stores_the_email_and_the_account_hint(app, handoffs):
+    with app.app_context():
+        survey = make_survey("csat")
+        db.session.commit()
+        answer = Answer(score=2, email="p@example.com", account_hint="Acme", locale="de")
+        out = svc.submit_anonymous(survey, "sub-1", answer, Channel.LINK)
+        [row] = _rows()
+        assert (out.created, out.changed, out.score, out.response_id) == (True, True, 2, row.id)
+        assert (row.channel, row.submission_id, row.respondent_email, row.account_hint, row.locale) == (
+            Channel.LINK,
+            "sub-1",
+            "p@example.com",
+            "Acme",
+            "de",
+        )
+        assert (row.scanner_suspect, row.auto_saved_at, row.invitation_id) == (False, None, None)
+        auto = svc.submit_anonymous(survey, "sub-2", Answer(score=1), Channel.LINK, Verdict.AUTO)
+        suspect = svc.submit_anonymous(survey, "sub-3", Answer(score=1), Channel.LINK, Verdict.SUSPECT)
+        rows = {r.submission_id: r for r in _rows()}
+        assert rows["sub-2"].auto_saved_at is not None and rows["sub-2"].scanner_suspect is False
+        assert rows["sub-3"].auto_saved_at is not None and rows["sub-3"].scanner_suspect is True
+        assert auto.response_id == rows["sub-2"].id and suspect.response_id == rows["sub-3"].id
+        assert handoffs["rules"] == [[row.id], [rows["sub-2"].id]]  # the suspect one goes nowhere
+
+
+# --- edits: what counts as an edit ------------------------------------------------------------------
+
+
+def test_completing_the_answer_on_the_page_that_created_it_is_no_edit(app, handoffs):
+    with app.app_context():
+        survey = make_survey("nps")
+        db.session.commit()
+        svc.submit_anonymous(survey, "s", Answer(score=5), Channel.LINK)
+        created = _rows()[0].created_at
+        same_page = created - timedelta(seconds=5)
+        svc.submit_anonymous(survey, "s", Answer(score=6, opened_at=same_page), Channel.LINK)
+        assert _rows()[0].edit_count == 0
+        at_once = created  # opened exactly when the answer was stored: still that page
+        svc.submit_anonymous(survey, "s", Answer(score=7, opened_at=at_once), Channel.LINK)
+        assert _rows()[0].edit_count == 0
+        later = created + timedelta(seconds=1)
+        svc.submit_anonymous(survey, "s", Answer(score=8, opened_at=later), Channel.LINK)
+        assert _rows()[0].edit_count == 1
+        svc.submit_anonymous(survey, "s", Answer(score=9), Channel.LINK)  # no page time: an edit
+        assert _rows()[0].edit_count == 2
+        unchanged = svc.submit_anonymous(survey, "s", Answer(score=9), Channel.LINK)
+        assert unchanged.changed is False and _rows()[0].edit_count == 2
+
+
+def test_an_answer_without_a_comment_field_leaves_the_stored_comment(app, handoffs):
+    with app.app_context():
+        survey = make_survey("form")
+        db.session.commit()
+        first = Answer(score=None, comment="Export broke", comment_present=True, category=FormCategory.BUG)
+        svc.submit_anonymous(survey, "f", first, Channel.FORM)
+        out = svc.submit_anonymous(survey, "f", Answer(score=None, category=FormCategory.BUG), Channel.FORM)
+        assert out.changed is False and _rows()[0].comment == "Export broke"
+        recat = svc.submit_anonymous(
+            survey, "f", Answer(score=None, category=FormCategory.QUESTION), Channel.FORM
+        )
+        [row] = _rows()
+        assert recat.changed is True and (row.form_category, row.comment) == (
+            FormCategory.QUESTION,
+            "Export broke",
+        )
+        cleared = svc.submit_anonymous(
+            survey, "f", Answer(score=None, comment=None, comment_present=True), Channel.FORM
+        )
+        [row] = _rows()
+        assert cleared.changed is True and row.comment is None and row.form_category == FormCategory.QUESTION
+
+
+# --- link clicks ------------------------------------------------------------------------------------
+
+
+def _clicks() -> list[LinkClick]:
+    return list(
+        db.session.execute(
+            sa.select(LinkClick).order_by(LinkClick.id).execution_options(populate_existing=True)
+        ).scalars()
+    )
+
+
+def test_a_click_is_logged_and_counted(app):
+    with app.app_context():
+        inv, _ = make_invitation()
+        db.session.commit()
+        assert svc.record_click(inv, "open", None, "x" * 400) is False
+        first = inv.first_clicked_at
+        assert svc.record_click(inv, "score", 9, "") is False
+        a, b = _clicks()
+        assert (a.kind, a.score, a.user_agent, a.suspected_scanner) == ("open", None, "x" * 300, False)
+        assert (b.kind, b.score, b.user_agent, b.suspected_scanner) == ("score", 9, None, False)
+        db.session.refresh(inv)
+        assert inv.click_count == 2 and inv.first_clicked_at == first and inv.scanner_flagged_at is None
+        assert inv.last_clicked_at >= inv.first_clicked_at
+
+
+def test_two_different_scores_within_the_window_flag_a_scanner_and_older_clicks_do_not(app):
+    with app.app_context():
+        inv, _ = make_invitation()
+        db.session.commit()
+        now = utcnow()
+        old = LinkClick(
+            invitation_id=inv.id,
+            kind="score",
+            score=1,
+            suspected_scanner=False,
+            created_at=now - SCANNER_WINDOW * 2,
+        )
+        db.session.add(old)
+        db.session.commit()
+        assert svc.record_click(inv, "score", 9, None) is False  # the other score is outside the window
+        assert svc.record_click(inv, "score", 9, None) is False  # the same score again: a double click
+        assert svc.record_click(inv, "open", None, None) is False
+        assert svc.record_click(inv, "score", 3, None) is True
+        flags = [c.suspected_scanner for c in _clicks()]
+        assert flags == [False, True, True, True, True]  # every click of the window, not the old one
+        db.session.refresh(inv)
+        assert inv.scanner_flagged_at is not None
+
+
+def test_the_hidden_link_takes_back_an_automatic_save_made_just_before(app, handoffs):
+    with app.app_context():
+        inv, _ = make_invitation()
+        db.session.commit()
+        svc.submit_invitation_answer(inv, Answer(score=10), Verdict.AUTO)
+        db.session.refresh(inv)
+        assert inv.responded_at is not None
+        assert svc.record_click(inv, "hidden", None, "Scanner/1.0") is True
+        db.session.refresh(inv)
+        assert inv.responded_at is None and _rows()[0].scanner_suspect is True
+
+
+def test_the_hidden_link_leaves_a_confirmed_answer_alone(app, handoffs):
+    with app.app_context():
+        inv, _ = make_invitation()
+        db.session.commit()
+        svc.submit_invitation_answer(inv, Answer(score=10), Verdict.HUMAN)
+        db.session.refresh(inv)
+        answered = inv.responded_at
+        assert svc.record_click(inv, "hidden", None, None) is True
+        db.session.refresh(inv)
+        assert inv.responded_at == answered and _rows()[0].scanner_suspect is False
+
+
+# --- unsubscribe ------------------------------------------------------------------------------------
+
+
+def test_unsubscribing_changes_the_contact_once_and_always_suppresses(app):
+    with app.app_context():
+        _listen()
+        inv, _ = make_invitation()
+        db.session.commit()
+        contact = inv.contact
+        assert svc.unsubscribe(inv) is True
+        stamped = contact.unsubscribed_at
+        assert stamped is not None and is_suppressed(contact.email)
+        assert _events() == [("contact.unsubscribed", contact.id, None)]
+        assert _payloads()[0]["data"]["email"] == contact.email
+        db.session.execute(sa.delete(Suppression))  # an admin lifted the suppression
+        db.session.commit()
+        assert svc.unsubscribe(inv) is False  # nothing new for the contact ...
+        assert is_suppressed(contact.email)  # ... but the address is suppressed again
+        assert contact.unsubscribed_at == stamped and len(_events()) == 1
+
+
+def test_an_invitation_whose_contact_was_erased_unsubscribes_nobody(app):
+    with app.app_context():
+        inv, _ = make_invitation()
+        db.session.commit()
+        email = inv.contact.email
+        db.session.execute(sa.update(Invitation).where(Invitation.id == inv.id).values(contact_id=None))
+        db.session.commit()
+        db.session.refresh(inv)
+        assert inv.contact is None
+        assert svc.unsubscribe(inv) is False
+        assert not is_suppressed(email)
