@@ -9,13 +9,13 @@ else the page's locale, mapped as in app/explorer/fulltext.py) is the same; it i
 before. What is stored for any row does not change (tests/explorer/test_search.py compares it).
 
 Revision ID: workers_0001
-Revises: faults_0003
+Revises: topics_0001
 """
 
 from alembic import op
 
 revision = "workers_0001"
-down_revision = "faults_0003"
+down_revision = "topics_0001"
 branch_labels = None
 depends_on = None
 
