@@ -5,10 +5,11 @@ of their conditions."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from app.extensions import db
 from app.mail.suppression import is_suppressed
@@ -302,6 +303,7 @@ def test_a_public_link_answer_stores_the_email_and_the_account_hint(app, handoff
         assert rows["sub-2"].auto_saved_at is not None and rows["sub-2"].scanner_suspect is False
         assert rows["sub-3"].auto_saved_at is not None and rows["sub-3"].scanner_suspect is True
         assert auto.response_id == rows["sub-2"].id and suspect.response_id == rows["sub-3"].id
+        assert suspect.response is rows["sub-3"]  # an ORM-path submission carries its row, a suspect one too
         assert handoffs["rules"] == [[row.id], [rows["sub-2"].id]]  # the suspect one goes nowhere
 
 
@@ -325,6 +327,7 @@ def test_completing_the_answer_on_the_page_that_created_it_is_no_edit(app, hando
         assert _rows()[0].edit_count == 1
         svc.submit_anonymous(survey, "s", Answer(score=9), Channel.LINK)  # no page time: an edit
         assert _rows()[0].edit_count == 2
+        assert len(handoffs["rules"]) == 5  # the answer and each change go to the follow-up rules
         unchanged = svc.submit_anonymous(survey, "s", Answer(score=9), Channel.LINK)
         assert unchanged.changed is False and _rows()[0].edit_count == 2
 
@@ -438,6 +441,7 @@ def test_unsubscribing_changes_the_contact_once_and_always_suppresses(app):
         assert svc.unsubscribe(inv) is True
         stamped = contact.unsubscribed_at
         assert stamped is not None and is_suppressed(contact.email)
+        assert db.session.execute(sa.select(Suppression.reason)).scalar_one() == "unsubscribe"
         assert _events() == [("contact.unsubscribed", contact.id, None)]
         assert _payloads()[0]["data"]["email"] == contact.email
         db.session.execute(sa.delete(Suppression))  # an admin lifted the suppression
@@ -458,3 +462,82 @@ def test_an_invitation_whose_contact_was_erased_unsubscribes_nobody(app):
         assert inv.contact is None
         assert svc.unsubscribe(inv) is False
         assert not is_suppressed(email)
+
+
+def test_a_page_opened_in_another_time_zone_is_compared_as_the_same_instant(app, handoffs):
+    with app.app_context():
+        survey = make_survey("nps")
+        db.session.commit()
+        svc.submit_anonymous(survey, "tz", Answer(score=5), Channel.LINK)
+        created = _rows()[0].created_at
+        paris = timezone(timedelta(hours=2))
+        before = (created - timedelta(minutes=30)).astimezone(paris)  # later on the clock, earlier in fact
+        svc.submit_anonymous(survey, "tz", Answer(score=6, opened_at=before), Channel.LINK)
+        assert _rows()[0].edit_count == 0
+        after = (created + timedelta(minutes=30)).astimezone(timezone(timedelta(hours=-5)))
+        svc.submit_anonymous(survey, "tz", Answer(score=7, opened_at=after), Channel.LINK)
+        assert _rows()[0].edit_count == 1
+
+
+def test_an_edit_keeps_when_the_invitation_was_first_answered_and_touches_no_other(app, handoffs):
+    start = utcnow().replace(microsecond=0)
+    with app.app_context():
+        survey = make_survey("nps")
+        inv, _ = make_invitation(survey)
+        other, _ = make_invitation(survey)
+        db.session.commit()
+        with time_machine.travel(start, tick=False):
+            svc.submit_invitation_answer(inv, Answer(score=0), Verdict.SUSPECT)
+            db.session.refresh(inv)
+            svc.submit_invitation_answer(inv, Answer(score=3))  # confirms: the ORM path stamps it
+        db.session.refresh(inv)
+        db.session.refresh(other)
+        assert inv.responded_at == start and other.responded_at is None
+        with time_machine.travel(start + timedelta(hours=1), tick=False):
+            svc.submit_invitation_answer(inv, Answer(score=9))
+        db.session.refresh(inv)
+        db.session.refresh(other)
+        assert inv.responded_at == start and other.responded_at is None
+        assert _rows()[0].score == 9
+
+
+def _race(monkeypatch):
+    """The lookup before the insert sees no answer: a concurrent request stores its own in between."""
+    real, calls = svc._existing, []
+
+    def blind_once(invitation_id, submission_id):
+        calls.append((invitation_id, submission_id))
+        return None if len(calls) == 1 else real(invitation_id, submission_id)
+
+    monkeypatch.setattr(svc, "_existing", blind_once)
+    return calls
+
+
+def test_an_anonymous_answer_that_loses_a_race_edits_the_winners_row(app, handoffs, monkeypatch):
+    with app.app_context():
+        survey = make_survey("nps")
+        db.session.commit()
+        svc.submit_anonymous(survey, "race", Answer(score=4), Channel.LINK)
+        calls = _race(monkeypatch)
+        out = svc.submit_anonymous(survey, "race", Answer(score=8), Channel.LINK)
+        [row] = _rows()
+        assert calls == [(None, "race"), (None, "race")]
+        assert (out.created, out.changed, out.response, row.score, row.edit_count) == (False, True, row, 8, 1)
+
+
+def test_an_invitation_answer_that_loses_a_race_edits_the_winners_row(app, handoffs, monkeypatch):
+    with app.app_context():
+        inv, _ = make_invitation(make_survey("nps"))
+        db.session.add(Response(survey_id=inv.survey_id, kind=inv.survey.kind, score=2, invitation_id=inv.id))
+        db.session.commit()  # answered, though the invitation does not say so yet
+        calls = _race(monkeypatch)
+        out = svc.submit_invitation_answer(inv, Answer(score=10))
+        [row] = _rows()
+        assert calls == [(inv.id, None), (inv.id, None)]
+        assert (out.created, out.changed, out.response, row.score, row.edit_count) == (
+            False,
+            True,
+            row,
+            10,
+            1,
+        )
