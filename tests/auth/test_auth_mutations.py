@@ -344,3 +344,21 @@ def test_unlocking_lifts_every_lock_of_that_user_only(app):
         assert _throttles(user.id) == {} and _throttles(other.id) == {"198.51.100.1": (1, None)}
         assert _audits(user.id)[-1] == ("user.unlock", admin.id, None)
         assert authenticate(user.email, TEST_PASSWORD, "198.51.100.1").user is not None
+
+
+def test_a_lock_is_not_extended_by_failures_of_another_address_or_another_account(app):
+    limit, minutes = app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_LOCK_MINUTES"]
+    start = utcnow().replace(microsecond=0)
+    with app.app_context():
+        locked, neighbour = make_user(password=TEST_PASSWORD), make_user(password=TEST_PASSWORD)
+        with time_machine.travel(start, tick=False):
+            for _ in range(limit):
+                authenticate(locked.email, WRONG, "198.51.100.1")
+        until = _naive(start + timedelta(minutes=minutes))
+        assert _naive(_throttles(locked.id)["198.51.100.1"][1]) == until
+        with time_machine.travel(start + timedelta(minutes=5), tick=False):
+            authenticate(locked.email, WRONG, "198.51.100.2")  # the same account elsewhere
+            authenticate(neighbour.email, WRONG, "198.51.100.1")  # another account from that address
+        assert _naive(_throttles(locked.id)["198.51.100.1"][1]) == until
+        assert _throttles(locked.id)["198.51.100.2"] == (1, None)
+        assert _throttles(neighbour.id) == {"198.51.100.1": (1, None)}
