@@ -237,7 +237,7 @@ def test_a_held_automatic_save_is_refused_and_stores_nothing(app):
     with app.app_context():
         inv, _ = make_invitation()
         db.session.commit()
-        with pytest.raises(ValueError, match="held"):
+        with pytest.raises(ValueError, match=r"^a held automatic save is not stored$"):
             svc.submit_invitation_answer(inv, Answer(score=9), Verdict.HOLD)
         assert _rows() == []
 
@@ -541,3 +541,43 @@ def test_an_invitation_answer_that_loses_a_race_edits_the_winners_row(app, hando
             10,
             1,
         )
+
+
+def test_a_suspect_save_stores_every_field_of_the_answer(app, handoffs):
+    with app.app_context():
+        account = make_account()
+        inv, _ = make_invitation(make_survey("form"), make_contact(account))
+        db.session.commit()
+        answer = Answer(
+            score=None,
+            comment="Crashes on export",
+            comment_present=True,
+            category=FormCategory.BUG,
+            locale="fr",
+        )
+        svc.submit_invitation_answer(inv, answer, Verdict.SUSPECT)
+        [row] = _rows()
+        assert (row.survey_id, row.kind, row.channel, row.invitation_id) == (
+            inv.survey_id,
+            SurveyKind.FORM,
+            Channel.EMAIL,
+            inv.id,
+        )
+        assert (row.contact_id, row.account_id, row.respondent_email) == (inv.contact_id, account.id, None)
+        assert (row.comment, row.form_category, row.locale) == ("Crashes on export", FormCategory.BUG, "fr")
+        assert row.scanner_suspect is True
+
+
+def test_a_first_answer_with_a_comment_is_stamped_for_tagging(app, handoffs):
+    with app.app_context():
+        inv, _ = make_invitation(make_survey("nps"))
+        db.session.commit()
+        before = utcnow()
+        svc.submit_invitation_answer(inv, Answer(score=6, comment="Slow", comment_present=True))
+        [row] = _rows()
+        assert row.analysis_state == AnalysisState.PENDING and row.analysis_attempts == 0
+        assert row.analysis_requested_at is not None and row.analysis_requested_at >= before - timedelta(
+            seconds=1
+        )
+        assert row.analysis_requested_at == row.created_at
+        assert handoffs == {"tagging": [[row.id]], "rules": []}
