@@ -284,10 +284,13 @@ def test_a_suspect_save_confirmed_by_the_pages_own_save_counts_but_stays_unconfi
 def test_a_public_link_answer_stores_the_email_and_the_account_hint(app, handoffs):
     with app.app_context():
         survey = make_survey("csat")
+        emailed, _ = make_invitation(survey)
         db.session.commit()
+        svc.submit_invitation_answer(emailed, Answer(score=5))  # an email answer, no submission id
         answer = Answer(score=2, email="p@example.com", account_hint="Acme", locale="de")
         out = svc.submit_anonymous(survey, "sub-1", answer, Channel.LINK)
-        [row] = _rows()
+        first, row = _rows()
+        assert (first.score, first.submission_id, first.edit_count) == (5, None, 0)  # not taken for this one
         assert (out.created, out.changed, out.score, out.response_id) == (True, True, 2, row.id)
         assert (row.channel, row.submission_id, row.respondent_email, row.account_hint, row.locale) == (
             Channel.LINK,
@@ -299,12 +302,12 @@ def test_a_public_link_answer_stores_the_email_and_the_account_hint(app, handoff
         assert (row.scanner_suspect, row.auto_saved_at, row.invitation_id) == (False, None, None)
         auto = svc.submit_anonymous(survey, "sub-2", Answer(score=1), Channel.LINK, Verdict.AUTO)
         suspect = svc.submit_anonymous(survey, "sub-3", Answer(score=1), Channel.LINK, Verdict.SUSPECT)
-        rows = {r.submission_id: r for r in _rows()}
+        rows = {r.submission_id: r for r in _rows()[1:]}
         assert rows["sub-2"].auto_saved_at is not None and rows["sub-2"].scanner_suspect is False
         assert rows["sub-3"].auto_saved_at is not None and rows["sub-3"].scanner_suspect is True
         assert auto.response_id == rows["sub-2"].id and suspect.response_id == rows["sub-3"].id
         assert suspect.response is rows["sub-3"]  # an ORM-path submission carries its row, a suspect one too
-        assert handoffs["rules"] == [[row.id], [rows["sub-2"].id]]  # the suspect one goes nowhere
+        assert handoffs["rules"][1:] == [[row.id], [rows["sub-2"].id]]  # the suspect one goes nowhere
 
 
 # --- edits: what counts as an edit ------------------------------------------------------------------
@@ -518,21 +521,28 @@ def test_an_anonymous_answer_that_loses_a_race_edits_the_winners_row(app, handof
         survey = make_survey("nps")
         db.session.commit()
         svc.submit_anonymous(survey, "race", Answer(score=4), Channel.LINK)
+        bystander, _ = make_invitation(survey)  # an email answer: no submission id
+        db.session.commit()
+        svc.submit_invitation_answer(bystander, Answer(score=1))
         calls = _race(monkeypatch)
         out = svc.submit_anonymous(survey, "race", Answer(score=8), Channel.LINK)
-        [row] = _rows()
+        row, other = _rows()
         assert calls == [(None, "race"), (None, "race")]
         assert (out.created, out.changed, out.response, row.score, row.edit_count) == (False, True, row, 8, 1)
+        assert (other.score, other.edit_count) == (1, 0)
 
 
 def test_an_invitation_answer_that_loses_a_race_edits_the_winners_row(app, handoffs, monkeypatch):
     with app.app_context():
-        inv, _ = make_invitation(make_survey("nps"))
+        survey = make_survey("nps")
+        svc.submit_external(survey, Answer(score=5), Channel.API, None, None, None)  # no ids at all
+        inv, _ = make_invitation(survey)
         db.session.add(Response(survey_id=inv.survey_id, kind=inv.survey.kind, score=2, invitation_id=inv.id))
         db.session.commit()  # answered, though the invitation does not say so yet
         calls = _race(monkeypatch)
         out = svc.submit_invitation_answer(inv, Answer(score=10))
-        [row] = _rows()
+        other, row = _rows()
+        assert (other.score, other.edit_count) == (5, 0)
         assert calls == [(inv.id, None), (inv.id, None)]
         assert (out.created, out.changed, out.response, row.score, row.edit_count) == (
             False,
