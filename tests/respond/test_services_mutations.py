@@ -591,3 +591,38 @@ def test_a_first_answer_with_a_comment_is_stamped_for_tagging(app, handoffs):
         )
         assert row.analysis_requested_at == row.created_at
         assert handoffs == {"tagging": [[row.id]], "rules": []}
+
+
+def test_the_scanner_window_includes_its_edge_and_only_this_invitations_clicks(app):
+    start = utcnow().replace(microsecond=0)
+    with app.app_context():
+        survey = make_survey()
+        inv, _ = make_invitation(survey)
+        neighbour, _ = make_invitation(survey)
+        db.session.commit()
+        with time_machine.travel(start, tick=False):
+            svc.record_click(inv, "score", 2, None)
+            svc.record_click(neighbour, "score", 2, None)
+        with time_machine.travel(start + SCANNER_WINDOW, tick=False):  # exactly the window later
+            assert svc.record_click(inv, "score", 9, None) is True
+        flags = {(c.invitation_id, c.score): c.suspected_scanner for c in _clicks()}
+        assert flags == {(inv.id, 2): True, (inv.id, 9): True, (neighbour.id, 2): False}
+        db.session.refresh(neighbour)
+        assert neighbour.scanner_flagged_at is None
+
+
+def test_a_new_answer_after_erasure_is_a_persons_and_counts(app, handoffs):
+    with app.app_context():
+        inv, _ = make_invitation(make_survey("nps"))
+        inv.responded_at = utcnow() - timedelta(days=1)  # answered once; that answer was erased
+        db.session.commit()
+        out = svc.submit_invitation_answer(inv, Answer(score=7, locale="fr"))
+        [row] = _rows()
+        assert (out.created, out.changed, out.response) == (True, True, row)
+        assert (row.auto_saved_at, row.scanner_suspect, row.channel, row.locale) == (
+            None,
+            False,
+            Channel.EMAIL,
+            "fr",
+        )
+        assert row.respondent_email is None and row.edit_count == 0
