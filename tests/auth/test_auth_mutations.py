@@ -362,3 +362,21 @@ def test_a_lock_is_not_extended_by_failures_of_another_address_or_another_accoun
         assert _naive(_throttles(locked.id)["198.51.100.1"][1]) == until
         assert _throttles(locked.id)["198.51.100.2"] == (1, None)
         assert _throttles(neighbour.id) == {"198.51.100.1": (1, None)}
+
+
+def test_an_account_lock_is_not_extended_when_another_account_locks(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_MAX_FAILURES", 2)
+    minutes = app.config["LOGIN_LOCK_MINUTES"]
+    start = utcnow().replace(microsecond=0)
+    with app.app_context():
+        first, second = make_user(password=TEST_PASSWORD), make_user(password=TEST_PASSWORD)
+        with time_machine.travel(start, tick=False):
+            authenticate(first.email, WRONG, "198.51.100.1")
+            authenticate(first.email, WRONG, "198.51.100.2")
+        until = _naive(start + timedelta(minutes=minutes))
+        assert _naive(_user(first.id).locked_until) == until
+        with time_machine.travel(start + timedelta(minutes=5), tick=False):
+            authenticate(second.email, WRONG, "198.51.100.3")
+            authenticate(second.email, WRONG, "198.51.100.4")
+        assert _naive(_user(first.id).locked_until) == until
+        assert _naive(_user(second.id).locked_until) == until + timedelta(minutes=5)
