@@ -626,3 +626,18 @@ def test_a_new_answer_after_erasure_is_a_persons_and_counts(app, handoffs):
             "fr",
         )
         assert row.respondent_email is None and row.edit_count == 0
+
+
+def test_an_anonymous_suspect_save_never_changes_the_stored_answer_and_a_page_save_stays_unconfirmed(
+    app, handoffs
+):
+    with app.app_context():
+        survey = make_survey("nps")
+        db.session.commit()
+        svc.submit_anonymous(survey, "bot", Answer(score=0), Channel.LINK, Verdict.SUSPECT)
+        again = svc.submit_anonymous(survey, "bot", Answer(score=10), Channel.LINK, Verdict.SUSPECT)
+        assert (again.created, again.changed, _rows()[0].score) == (False, False, 0)
+        svc.submit_anonymous(survey, "page", Answer(score=3), Channel.LINK, Verdict.AUTO)
+        edit = svc.submit_anonymous(survey, "page", Answer(score=4), Channel.LINK, Verdict.AUTO)
+        page = _rows()[1]
+        assert (edit.changed, page.score) == (True, 4) and page.auto_saved_at is not None
