@@ -380,3 +380,22 @@ def test_an_account_lock_is_not_extended_when_another_account_locks(app, monkeyp
             authenticate(second.email, WRONG, "198.51.100.4")
         assert _naive(_user(first.id).locked_until) == until
         assert _naive(_user(second.id).locked_until) == until + timedelta(minutes=5)
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("///evil.example", "/"),  # browsers read three slashes as another host
+        ("////evil.example/x", "/"),
+        ("evil.example/x", "/"),  # not a site path: no leading slash
+        ("accounts", "/"),
+        ("/", "/"),
+        ("/surveys/3/results?tab=nps", "/surveys/3/results?tab=nps"),
+        ("/a//b", "/a//b"),  # a double slash later in the path is still this site
+    ],
+)
+def test_next_keeps_only_paths_of_this_site(app, target, expected):
+    from app.auth.routes import _safe_next
+
+    with app.test_request_context():
+        assert _safe_next(target) == expected
