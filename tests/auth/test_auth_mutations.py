@@ -399,3 +399,19 @@ def test_next_keeps_only_paths_of_this_site(app, target, expected):
 
     with app.test_request_context():
         assert _safe_next(target) == expected
+
+
+def test_an_expired_lock_is_reset_only_by_that_accounts_next_try_from_that_address(app):
+    limit, minutes = app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_LOCK_MINUTES"]
+    start = utcnow().replace(microsecond=0)
+    with app.app_context():
+        locked, other = make_user(password=TEST_PASSWORD), make_user(password=TEST_PASSWORD)
+        with time_machine.travel(start, tick=False):
+            for _ in range(limit):
+                authenticate(locked.email, WRONG, "198.51.100.1")
+        later = start + timedelta(minutes=minutes + 1)
+        with time_machine.travel(later, tick=False):
+            authenticate(other.email, WRONG, "198.51.100.1")
+            authenticate(locked.email, WRONG, "198.51.100.2")
+        failures, until = _throttles(locked.id)["198.51.100.1"]
+        assert (failures, _naive(until)) == (limit, _naive(start + timedelta(minutes=minutes)))  # still shown
