@@ -4,17 +4,23 @@ Bulk-generates responses (NPS, CSAT, CES) over two years and many accounts into 
 (SQLite in a temp folder, or the PostgreSQL database in BENCH_DATABASE_URL, whose name must contain
 "test"; it is reset), then times, side by side:
 
-- trends: NPS by day over the two years (what the Trends page reads), and
-- overview: NPS, CSAT and CES of the last 90 days,
+- trends: NPS by day over the two years (what the Trends page reads, overall or by survey), from the day
+  rollup ``response_day_rollups`` (day × survey × kind);
+- the same from the fine rollup ``response_rollups`` (day × survey × account × kind), for reference;
+- trends by tier: NPS by day and account tier over the two years (what a chart split by an account
+  attribute reads: the fine rollup joined to the accounts);
+- overview: NPS, CSAT and CES of the last 90 days (the day rollup),
 
-once from ``response_rollups`` and once by grouping ``responses``, checking both give the same counts.
+once from the rollup and once by grouping ``responses``, checking both give the same counts.
 ``--responses 100000,1000000`` measures the growth: the database is filled to each size in turn.
 
-Then the write cost of keeping the rollups, at the largest size: p95 of single-answer transactions
-(insert + commit) and p95 of the answer endpoint itself (``POST /r/<token>``, a one-click score on a
-fresh invitation, in-process through the test client), each with the triggers and without them, in
-alternating blocks so both sides see the same machine. ``--redis-url`` queues the answer's jobs as in
-production (else they run inline in the request). Prints the machine first, then one JSON line per measure:
+Then the write cost of keeping both rollups, at the largest size: the triggers' cost per row (a batch
+of single-row inserts in one transaction, rolled back, with and without the triggers), p95 of
+single-answer transactions (insert + commit) and p95 of the answer endpoint itself (``POST /r/<token>``,
+a one-click score on a fresh invitation, in-process through the test client), each with the triggers
+and without them, in alternating blocks so both sides see the same machine. ``--redis-url`` queues the
+answer's jobs as in production (else they run inline in the request). Prints the machine first, then one
+JSON line per measure:
 
     .venv/bin/python benchmarks/dashboard_rollups.py --responses 100000,1000000 --accounts 2000 [--repeat 5]
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test_x .venv/bin/python benchmarks/dash...
@@ -51,8 +57,10 @@ def setup(n_accounts: int) -> tuple[dict[str, int], list[int]]:
         db.session.add(survey)
         db.session.flush()
         surveys[kind] = survey.id
+    tiers = ["enterprise", "mid_market", "smb", None]
     rows = [
-        {"name": f"A{i}", "external_id": f"A{i}", "arr": 1000, "attributes": {}} for i in range(n_accounts)
+        {"name": f"A{i}", "external_id": f"A{i}", "arr": 1000, "attributes": {}, "tier": tiers[i % 4]}
+        for i in range(n_accounts)
     ]
     db.session.execute(sa.insert(Account), rows)
     ids = db.session.execute(sa.select(Account.id)).scalars().all()
@@ -110,6 +118,9 @@ def grow(have: int, n: int, surveys: dict[str, int], ids: list[int]) -> dict[str
         "load_s": round(load, 1),
         "rebuild_s": round(time.perf_counter() - began, 1),
         "rollup_rows": rollup_rows,
+        "day_rollup_rows": db.session.execute(
+            sa.text("SELECT count(*) FROM response_day_rollups")
+        ).scalar_one(),
     }
 
 
@@ -160,20 +171,72 @@ def scan_by_day(kind: str, start, end) -> dict:
     return {str(r[0]): tuple(int(x) for x in r[1:]) for r in rows if str(r[0]) <= str(end)}
 
 
-def rollup_by_day(kind: str, start, end) -> dict:
-    """Per-day counts from the rollups (what the Trends page reads)."""
-    from app.models import ResponseRollup as R
+def rollup_by_day(kind: str, start, end, fine: bool = False) -> dict:
+    """Per-day counts from the day rollup (what the Trends page reads) or, ``fine``, the fine one."""
+    from app.models import ResponseDayRollup, ResponseRollup
     from app.trends.queries import grouped_counts
 
-    cells = grouped_counts(kind, start, end, [R.day])
+    table = ResponseRollup if fine else ResponseDayRollup
+    cells = grouped_counts(kind, start, end, [table.day], table=table)
     return {str(k[0]): (c.n, *c.scores) for k, c in cells.items()}
 
 
+def rollup_by_tier(kind: str, start, end) -> dict:
+    """Per-day and tier counts from the fine rollup joined to the accounts (the Trends page by tier)."""
+    from app.models import Account
+    from app.models import ResponseRollup as R
+    from app.trends.queries import grouped_counts
+
+    join = [(Account, Account.id == R.account_key)]
+    cells = grouped_counts(kind, start, end, [R.day, Account.tier], joins=join)
+    return {(str(k[0]), getattr(k[1], "value", k[1])): (c.n, *c.scores) for k, c in cells.items()}
+
+
+def scan_by_tier(kind: str, start, end) -> dict:
+    """The same by grouping the responses joined to the accounts (UTC workspace)."""
+    from app.extensions import db
+    from app.models import Account, Response
+
+    day = (
+        sa.func.date(Response.created_at)
+        if db.engine.dialect.name == "sqlite"
+        else sa.cast(sa.func.timezone("UTC", Response.created_at), sa.Date)
+    )
+    counts = [sa.func.sum(sa.case((Response.score == k, 1), else_=0)) for k in range(11)]
+    rows = db.session.execute(
+        sa.select(day, Account.tier, sa.func.count(), *counts)
+        .select_from(Response)
+        .join(Account, Account.id == Response.account_id, isouter=True)
+        .where(
+            Response.kind == kind, Response.created_at >= datetime.combine(start, datetime.min.time(), UTC)
+        )
+        .group_by(day, Account.tier)
+    ).all()
+    return {
+        (str(r[0]), getattr(r[1], "value", r[1])): tuple(int(x) for x in r[2:])
+        for r in rows
+        if str(r[0]) <= str(end)
+    }
+
+
 def overview_rollups(start, end) -> list:
-    """NPS, CSAT and CES of the period from the rollups."""
+    """NPS, CSAT and CES of the period from the day rollup."""
     from app.trends.queries import kind_counts
 
-    return [kind_counts(k, start, end).metric(k).value for k in SCORES]
+    return [kind_counts(k, start, end).metric(k) for k in SCORES]
+
+
+def overview_scan(start, end) -> list:
+    """The same figures from the responses: per-day counts summed."""
+    from app.trends.queries import Counts
+
+    out = []
+    for kind in SCORES:
+        total = Counts.empty()
+        for n, *scores in scan_by_day(kind, start, end).values():
+            total = total + Counts(n, tuple(scores))
+        out.append(total.metric(kind))
+    return out
 
 
 def set_triggers(on: bool) -> None:
@@ -198,13 +261,14 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[18]
 
 
-def interleaved(measure, n: int, block: int = 25) -> tuple[list[float], list[float]]:
-    """``measure(i)`` (milliseconds) n times with the triggers and n times without, in alternating blocks;
-    the triggers end switched on and the rollups rebuilt (the untracked answers are counted again)."""
+def interleaved(measure, n: int, block: int = 25) -> tuple[list, list]:
+    """``measure(i)`` ((wall, cpu) milliseconds) n times with the triggers and n times without, in
+    alternating blocks; the triggers end switched on and the rollups rebuilt (the untracked answers are
+    counted again)."""
     from app.trends.services import rebuild_rollups
 
-    with_ms: list[float] = []
-    without_ms: list[float] = []
+    with_ms: list[tuple[float, float]] = []
+    without_ms: list[tuple[float, float]] = []
     i = 0
     while len(with_ms) < n or len(without_ms) < n:
         for on, out in ((True, with_ms), (False, without_ms)):
@@ -220,13 +284,87 @@ def interleaved(measure, n: int, block: int = 25) -> tuple[list[float], list[flo
     return with_ms, without_ms
 
 
+def per_row_cost(survey_id: int, n: int, rounds: int = 3) -> dict:
+    """Microseconds per single-row insert (one statement each, one transaction, rolled back) with both
+    rollups' triggers and without them, in alternating rounds: the triggers' own cost, without the
+    noise of commits and requests. Medians of ``rounds``, by CPU time (SQLite runs in this process),
+    which a busy machine disturbs far less than the wall clock. SQLite only: on PostgreSQL thousands of
+    updates of the same rollup rows in one transaction grow each row's version chain (no pruning before
+    the commit), which no answer does; there the trigger function's server time per committed answer is
+    read instead (``trigger_function_stats``)."""
+    from app.extensions import db
+    from app.models import Response
+
+    clock = time.process_time
+
+    def batch() -> float:
+        began = clock()
+        for i in range(n):
+            db.session.execute(
+                sa.insert(Response),
+                {
+                    "survey_id": survey_id,
+                    "kind": "nps",
+                    "score": i % 11,
+                    "account_id": 1 + i % 50,
+                    "created_at": datetime.now(UTC),
+                    "analysis_state": "skipped",
+                },
+            )
+        elapsed = (clock() - began) * 1e6 / n
+        db.session.rollback()
+        return elapsed
+
+    with_us: list[float] = []
+    without_us: list[float] = []
+    for _ in range(rounds):
+        for on, out in ((True, with_us), (False, without_us)):
+            set_triggers(on)
+            out.append(batch())
+    set_triggers(True)
+    w, wo = statistics.median(with_us), statistics.median(without_us)
+    return {"with_cpu_us": round(w, 1), "without_cpu_us": round(wo, 1), "trigger_cpu_us": round(w - wo, 1)}
+
+
+def trigger_function_stats(dbname: str) -> dict:
+    """PostgreSQL: calls and mean milliseconds of the trigger function on the server (``track_functions``,
+    switched on for this database by the run), since the last reset: its own cost per answer, which the
+    client's clock and a busy machine blur. Connections are closed first so their counts are flushed."""
+    from app.extensions import db
+
+    if dbname != "postgresql":
+        return {}
+    db.session.remove()
+    db.engine.dispose()
+    time.sleep(1.5)
+    row = db.session.execute(
+        sa.text(
+            "SELECT calls, total_time, self_time FROM pg_stat_user_functions"
+            " WHERE funcname = 'response_rollups_apply'"
+        )
+    ).first()
+    db.session.commit()
+    if row is None or not row.calls:
+        return {"trigger_calls": 0}
+    return {"trigger_calls": row.calls, "trigger_mean_ms": round(row.total_time / row.calls, 4)}
+
+
+def reset_function_stats(dbname: str) -> None:
+    """PostgreSQL: start counting the trigger function's calls and time afresh."""
+    from app.extensions import db
+
+    if dbname == "postgresql":
+        db.session.execute(sa.text("SELECT pg_stat_reset()"))
+        db.session.commit()
+
+
 def insert_measure(survey_id: int):
     """One-answer transactions: a Core insert and a commit."""
     from app.extensions import db
     from app.models import Response
 
-    def one(i: int) -> float:
-        began = time.perf_counter()
+    def one(i: int) -> tuple[float, float]:
+        began, cpu = time.perf_counter(), time.process_time()
         db.session.execute(
             sa.insert(Response),
             {
@@ -239,7 +377,7 @@ def insert_measure(survey_id: int):
             },
         )
         db.session.commit()
-        return (time.perf_counter() - began) * 1000
+        return (time.perf_counter() - began) * 1000, (time.process_time() - cpu) * 1000
 
     return one
 
@@ -259,12 +397,12 @@ def endpoint_measure(app, requests: list[tuple[str, dict[str, str]]]):
 
     client = app.test_client()
 
-    def one(i: int) -> float:
+    def one(i: int) -> tuple[float, float]:
         path, data = requests[i]
         db.session.remove()  # the request uses its own session, as under gunicorn
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         resp = client.post(path, data=data, headers={"Accept": "application/json"})
-        elapsed = (time.perf_counter() - began) * 1000
+        elapsed = (time.perf_counter() - began) * 1000, (time.process_time() - cpu) * 1000
         if resp.status_code >= 400:
             raise SystemExit(f"answer refused: {resp.status_code} {resp.get_data(as_text=True)[:300]}")
         return elapsed
@@ -278,6 +416,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--answers", type=int, default=300, help="answers per side for each p95")
+    parser.add_argument("--block", type=int, default=25, help="answers per side before switching")
     parser.add_argument("--redis-url", default="", help="queue the answer's jobs in this Redis database")
     args = parser.parse_args()
     sizes = sorted({int(x.replace("_", "")) for x in args.responses.split(",")})
@@ -306,6 +445,13 @@ def main() -> None:
     app = create_app(config)
     with app.app_context():
         reset_schema(db.engine)
+        if db.engine.dialect.name == "postgresql":  # the trigger function's own time (pg_stat_user_functions)
+            with db.engine.connect() as conn:
+                name = db.engine.url.database
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    f"ALTER DATABASE \"{name}\" SET track_functions = 'pl'"
+                )
+            db.engine.dispose()
         upgrade()
         dbname = db.engine.dialect.name
         surveys, ids = setup(args.accounts)
@@ -320,12 +466,29 @@ def main() -> None:
             )
             measure_reads(dbname, size, args.repeat)
         survey_id = surveys["nps"]
-        with_ms, without_ms = interleaved(insert_measure(survey_id), args.answers)
+        cost = per_row_cost(survey_id, 2_000) if dbname == "sqlite" else {"skipped": "see per_row_cost"}
+        print(
+            json.dumps(
+                {
+                    "bench": "dashboard_rollups",
+                    "case": "trigger cost per row",
+                    "db": dbname,
+                    "rows": have,
+                    **cost,
+                }
+            ),
+            flush=True,
+        )
+        with_ms, without_ms = interleaved(insert_measure(survey_id), args.answers, args.block)
         report_write("insert + commit p95", dbname, have, with_ms, without_ms)
         requests = seed_invitations(2 * args.answers, survey_id, ids[0])
         db.session.remove()
-        with_ms, without_ms = interleaved(endpoint_measure(app, requests), args.answers)
-        report_write("answer endpoint p95", dbname, have, with_ms, without_ms, redis=bool(args.redis_url))
+        reset_function_stats(dbname)
+        with_ms, without_ms = interleaved(endpoint_measure(app, requests), args.answers, args.block)
+        stats = trigger_function_stats(dbname)
+        report_write(
+            "answer endpoint p95", dbname, have, with_ms, without_ms, redis=bool(args.redis_url), **stats
+        )
     if args.redis_url:
         import redis
 
@@ -341,15 +504,23 @@ def measure_reads(dbname: str, size: int, repeat: int) -> None:
             lambda: rollup_by_day("nps", two_years, today),
             lambda: scan_by_day("nps", two_years, today),
         ),
+        "trends: NPS by day, 2 years, account grain": (
+            lambda: rollup_by_day("nps", two_years, today, fine=True),
+            lambda: scan_by_day("nps", two_years, today),
+        ),
+        "trends: NPS by day and tier, 2 years": (
+            lambda: rollup_by_tier("nps", two_years, today),
+            lambda: scan_by_tier("nps", two_years, today),
+        ),
         "overview: NPS, CSAT, CES of 90 days": (
             lambda: overview_rollups(ninety, today),
-            lambda: [scan_by_day(k, ninety, today) for k in SCORES],
+            lambda: overview_scan(ninety, today),
         ),
     }
     for case, (rollup, scan) in cases.items():
         rollup_ms, rolled = timed(rollup, repeat)
         scan_ms, scanned = timed(scan, repeat)
-        same = rolled == scanned if case.startswith("trends") else None
+        same = rolled == scanned
         print(
             json.dumps(
                 {
@@ -370,7 +541,10 @@ def measure_reads(dbname: str, size: int, repeat: int) -> None:
 def report_write(
     case: str, dbname: str, rows: int, with_ms: list[float], without_ms: list[float], **extra
 ) -> None:
-    """One JSON line: p95 and median with and without the rollup upkeep, and the p95 overhead."""
+    """One JSON line: p95 and median with and without the rollup upkeep, and the p95 overhead; the CPU
+    medians too (this process's: the app, and SQLite's work, not PostgreSQL's server)."""
+    with_cpu, without_cpu = [c for _, c in with_ms], [c for _, c in without_ms]
+    with_ms, without_ms = [w for w, _ in with_ms], [w for w, _ in without_ms]
     w, wo = p95(with_ms), p95(without_ms)
     print(
         json.dumps(
@@ -385,6 +559,9 @@ def report_write(
                 "with_median_ms": round(statistics.median(with_ms), 2),
                 "without_median_ms": round(statistics.median(without_ms), 2),
                 "overhead_p95": round(w / wo - 1, 3) if wo else None,
+                "overhead_median": round(statistics.median(with_ms) / statistics.median(without_ms) - 1, 3),
+                "with_cpu_median_ms": round(statistics.median(with_cpu), 2),
+                "without_cpu_median_ms": round(statistics.median(without_cpu), 2),
                 **extra,
             }
         ),

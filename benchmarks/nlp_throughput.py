@@ -173,13 +173,21 @@ def main() -> None:
         default=None,
         help="only the cold start, of the nlp package under NLP_ROOT (an older checkout: before/after)",
     )
+    ap.add_argument(
+        "--cold-before",
+        metavar="NLP_ROOT",
+        default=None,
+        help="also time the cold start of the nlp package under NLP_ROOT (an older checkout) in the same "
+        "turns, alternating with this one: before/after side by side",
+    )
     args = ap.parse_args()
     print(json.dumps({"machine": {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg()}}))
     texts = varied(args.n, args.datasets) if args.corpus == "varied" else comments(args.n)
     print(
         json.dumps({"settings": {"n": len(texts), "repeat": args.repeat, "corpus": args.corpus}}), flush=True
     )
-    _cold_start(texts, args.cold_turns, args.cold_only)
+    if args.cold_turns > 0:  # --cold-turns 0: warm figures only
+        _cold_start(texts, args.cold_turns, args.cold_only, args.cold_before)
     if args.cold_only:
         return
     blank = spacy.blank("en")
@@ -273,7 +281,7 @@ print(json.dumps({"import_build_s": c1 - c0, "first_s": c2 - c1, "warm_s": c3 - 
 """
 
 
-def _cold_start(texts: list[str], turns: int, nlp_root: str | None = None) -> None:
+def _cold_start(texts: list[str], turns: int, nlp_root: str | None = None, before: str | None = None) -> None:
     """Cold start, measured honestly: each turn is a fresh Python process (nothing cached) that imports,
     builds (``Analyzer()`` or ``spacy.blank``), makes the first call on 3,700 short texts, then a second
     (warm) call; the analyser and the bare tokenizer alternate, ``turns`` each, and the medians of CPU
@@ -286,17 +294,20 @@ def _cold_start(texts: list[str], turns: int, nlp_root: str | None = None) -> No
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
         json.dump(short, fh)
     root = nlp_root or str(Path(__file__).resolve().parents[1])
-    runs: dict[str, list[dict]] = {"analyser": [], "tokenizer": []}
+    roots = {"analyser": root, "tokenizer": root}
+    if before:
+        roots["analyser_before"] = before
+    runs: dict[str, list[dict]] = {k: [] for k in roots}
     try:
         for _ in range(turns):
-            for what in runs:
+            for what, where in roots.items():
                 out = subprocess.run(
-                    [sys.executable, "-c", COLD_CHILD, fh.name, what],
-                    cwd=root,
+                    [sys.executable, "-c", COLD_CHILD, fh.name, what.removesuffix("_before")],
+                    cwd=where,
                     capture_output=True,
                     text=True,
                     check=True,
-                    env={**os.environ, "PYTHONPATH": root},
+                    env={**os.environ, "PYTHONPATH": where},
                 )
                 runs[what].append(json.loads(out.stdout.strip().splitlines()[-1]))
     finally:
@@ -319,6 +330,23 @@ def _cold_start(texts: list[str], turns: int, nlp_root: str | None = None) -> No
         "wall_cold_s_analyser": round(a["wall_import_build_s"] + a["wall_first_s"], 3),
     }
     print(json.dumps(line), flush=True)
+    if before:
+        b = med["analyser_before"]
+        cold, cold_b = a["import_build_s"] + a["first_s"], b["import_build_s"] + b["first_s"]
+        line_b = {
+            "what": f"cold start of the nlp package under {before} in the same turns (before)",
+            "import_and_construction_cpu_s": round(b["import_build_s"], 3),
+            "first_call_cpu_s": round(b["first_s"], 3),
+            "cold_cpu_s_construction_plus_first_call": round(cold_b, 3),
+            "warm_texts_per_cpu_s": round(n / b["warm_s"]),
+            "first_call_share_of_warm": round(b["warm_s"] / b["first_s"], 3),
+            "cold_after_over_before": round(cold / cold_b, 3),
+            "cold_ratio_per_turn": [
+                round((x["import_build_s"] + x["first_s"]) / (y["import_build_s"] + y["first_s"]), 3)
+                for x, y in zip(runs["analyser"], runs["analyser_before"], strict=True)
+            ],
+        }
+        print(json.dumps(line_b), flush=True)
     rss = {
         "what": "worker RSS: one process with one Analyzer() loaded after two calls on 3,700 texts",
         "maxrss_mb_median": round(a["maxrss_mb"], 1),

@@ -25,7 +25,7 @@ from nlp.text import MAX_CHARS, clean, truncate
 from nlp.types import NEUTRAL, TextAnalysis
 
 log = logging.getLogger(__name__)
-CODE_VERSION = "1.3.0"  # bump when analysis rules change, so stored results can be recomputed
+CODE_VERSION = "1.5.0"  # bump when analysis rules change, so stored results can be recomputed
 
 
 def calibration() -> dict:
@@ -54,7 +54,14 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _batches(items: Iterable[str], size: int) -> Iterator[list[str]]:
+def stated_language(code: str | None) -> str:
+    """A caller's language code ("de", "de-AT", "fr_CA", None) as a detection default: "de", "fr" or
+    "es" for those languages, else "en" (the naive-Bayes detector knows these four)."""
+    base = (code or "en").replace("_", "-").split("-", 1)[0].strip().lower()
+    return base if base in ("de", "fr", "es") else "en"
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
     it = iter(items)
     while batch := list(islice(it, size)):
         yield batch
@@ -102,20 +109,37 @@ class Analyzer:
         tm = self.topic_model.fingerprint if self.topic_model is not None else "-"
         return f"clearloop-nlp/{CODE_VERSION};tax={self.taxonomy.fingerprint()};base={base};topics={tm}"
 
-    def analyze(self, texts: Iterable[str]) -> list[TextAnalysis]:
-        """Analyse texts in order (batched through ``nlp.pipe``); never raises on odd text."""
-        return list(self.pipe(texts))
+    def analyze(
+        self, texts: Iterable[str], languages: str | Iterable[str | None] | None = None
+    ) -> list[TextAnalysis]:
+        """Analyse texts in order (batched through ``nlp.pipe``); never raises on odd text.
 
-    def analyze_one(self, text: str) -> TextAnalysis:
+        ``languages``: the language each text is stated to be in (the survey's locale, a data set's
+        language; one code for all texts, or one per text, None for unknown). A stated German, French
+        or Spanish is the default detection must clearly beat (short or mixed texts keep it); without
+        one, English is that default.
+        """
+        return list(self.pipe(texts, languages))
+
+    def analyze_one(self, text: str, language: str | None = None) -> TextAnalysis:
         """Analyse a single text."""
-        return self.analyze([text])[0]
+        return self.analyze([text], language)[0]
 
-    def pipe(self, texts: Iterable[str]) -> Iterator[TextAnalysis]:
+    def pipe(
+        self, texts: Iterable[str], languages: str | Iterable[str | None] | None = None
+    ) -> Iterator[TextAnalysis]:
         """Stream analyses for a (possibly long) iterable of texts, one batch at a time."""
-        for batch in _batches(texts, self.batch_size):
+        if languages is None:
+            items: Iterable = ((t, "en") for t in texts)
+        elif isinstance(languages, str):
+            items = ((t, stated_language(languages)) for t in texts)
+        else:
+            items = ((t, stated_language(lang)) for t, lang in zip(texts, languages, strict=True))
+        for pairs in _batches(items, self.batch_size):
+            batch = [t for t, _ in pairs]
             with _gc_paused():
                 prepared = [truncate(clean(t), self.max_chars) for t in batch]
-                docs = list(self._docs([p[0] for p in prepared]))
+                docs = list(self._docs([p[0] for p in prepared], [lang for _, lang in pairs]))
                 if self.topic_model is not None:
                     self.topic_model.prefetch([state_of(d) for d in docs if d is not None], self.taxonomy)
                 results = [
@@ -127,21 +151,28 @@ class Analyzer:
         """Processed spaCy docs (for evaluation and training code that needs token-level detail)."""
         return self._docs([truncate(clean(t), self.max_chars)[0] for t in texts])
 
-    def _docs(self, texts: list[str]) -> Iterator[Doc | None]:
+    def _docs(self, texts: list[str], languages: list[str] | None = None) -> Iterator[Doc | None]:
+        # (text, context) tuples: spaCy hands each component the context as ``doc._context``, so the
+        # analysis component reads the text instead of rebuilding it from the tokens (all or none: order
+        # is kept); the context is (text, language) when a language other than English is stated
+        contexts = (
+            texts
+            if languages is None
+            else [t if lang == "en" else (t, lang) for t, lang in zip(texts, languages, strict=True)]
+        )
         try:
-            # (text, text) tuples: spaCy hands each component the context as ``doc._context``, so the
-            # analysis component reads the text instead of rebuilding it from the tokens (all or none:
-            # order is kept)
-            pairs = self.nlp.pipe(zip(texts, texts, strict=True), batch_size=self.batch_size, as_tuples=True)
+            pairs = self.nlp.pipe(
+                zip(texts, contexts, strict=True), batch_size=self.batch_size, as_tuples=True
+            )
             docs = [d for d, _ in pairs]
         except Exception:  # one bad text must not sink the batch: redo one by one
             log.exception("batch analysis failed; retrying texts one by one")
         else:
             yield from docs
             return
-        for text in texts:
+        for text, context in zip(texts, contexts, strict=True):
             try:
-                yield self.nlp(text)
+                yield self.nlp(self.nlp._ensure_doc_with_context(text, context))
             except Exception:
                 log.exception("analysis failed for one text (%d chars)", len(text))
                 yield None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.prefilter import may_match, needs
+from nlp.prefilter import needs
 
 DIRECT, SOFT, CONDITIONAL = 0.9, 0.75, 0.7
 
@@ -172,8 +172,8 @@ def churn_risk(sentence: str, lang: str = "en") -> tuple[float, int, int] | None
     best: tuple[float, int, int] | None = None
     for score, group in ((DIRECT, patterns[0]), (SOFT, patterns[1])):
         for pat, words in group:
-            if not may_match(words, low):
-                continue  # none of the words every match contains (nlp.prefilter): skip the regex
+            if words is not None and not any(map(low.__contains__, words)):
+                continue  # none of the words every match contains (nlp.prefilter.may_match, inlined)
             for m in pat.finditer(low):
                 s = _judge(low, m, score, lang)
                 if s is not None and (best is None or s > best[0]):

@@ -18,7 +18,7 @@ from spacy.util import minibatch
 
 from nlp import intent as intents_mod
 from nlp import keyphrases as kp
-from nlp import multilingual
+from nlp import multilingual, sentiment_model
 from nlp.decide import ARGMAX
 from nlp.flags import F_ALPHA, F_FOREIGN, F_FUZZY, F_NONASCII
 from nlp.language import detect_language_nb, naive_bayes
@@ -89,6 +89,8 @@ class AnalysisComponent:
             self.matcher = TopicMatcher(taxonomy, lambda s: [t.text for t in tokenizer(s)], known)
         self.table = TokenTable(self.lexicon, self.matcher)
         self.intent_model = intents_mod.default_model()
+        # the learned English sentence sentiment (None: rules only, as its training script needs)
+        self.sentence_model = sentiment_model.default_model()
         # de/fr/es: the taxonomy's phrases on Snowball stems, built at construction (no first-call cost)
         self._stem_matchers = (
             {lang: multilingual.StemMatcher(lang, list(taxonomy.topics)) for lang in multilingual.LANGS}
@@ -111,11 +113,14 @@ class AnalysisComponent:
         check = bool(scored.anyflags & (F_NONASCII | F_FOREIGN))
         # doc.text builds a Token per token: the text comes as the context, else is rebuilt when needed
         given = doc._context  # the text itself when the Analyzer piped (text, text) tuples
+        stated = "en"
+        if type(given) is tuple:  # (text, stated language): the caller knows the survey's language
+            given, stated = given
         text = given if type(given) is str else ""
         if not text and scored.anyflags & F_NONASCII:
             text = _text(orths, idx, self.strings)
         words = [x[0] for x, f in zip(infos, flags, strict=True) if f & F_ALPHA]
-        language = detect_language_nb(text, [x[8] for x in infos] if check else [], words, check)
+        language = detect_language_nb(text, [x[8] for x in infos] if check else [], words, check, stated)
         state = DocState(infos, idx, language)
         if language in multilingual.LANGS:
             text = text or _text(orths, idx, self.strings)
@@ -134,6 +139,8 @@ class AnalysisComponent:
                     rows = intents_mod.supported(scored, rows)
                     intents_mod.make_problems_negative(scored, infos, idx, rows, text)
                     state.intents = [r[:5] for r in rows]
+                if self.sentence_model is not None:
+                    self.sentence_model.apply(scored, infos, state.intents)
             if self.matcher is not None and scored.hooks:
                 state.matches = self.matcher.match(infos, scored.hooks, bool(scored.anyflags & F_FUZZY))
             state.keyphrases = kp.from_noun_chunks(doc) if self.parsed else kp.extract(infos, flags)

@@ -27,6 +27,7 @@ from nlp.flags import F_ALPHA, F_CONTENT, F_END, F_NEG, F_NO, F_QUEST, F_SPACE, 
 from nlp.prefilter import may_match, needs
 from nlp.types import Intent  # noqa: F401  (re-exported)
 
+_add = np.add.reduce  # what ndarray.sum calls, without its Python wrapper (same result)
 LABELS = ("bug_report", "feature_request", "question", "praise", "complaint", "churn_risk")
 LEARNED = ("bug_report", "feature_request", "question", "complaint", "praise")
 PROBLEM = frozenset({"bug_report", "complaint", "churn_risk"})
@@ -201,7 +202,7 @@ class IntentModel:
         ids = [j for j in map(self.vocab.get, names) if j is not None]
         if not ids:
             return self._zero
-        return tuple(float(x) for x in self.weights[ids].sum(axis=0))
+        return tuple(_add(self.weights[ids], axis=0).tolist())
 
     def token_vec(self, info: tuple, negated: bool) -> tuple[float, ...]:
         """The summed weights of a token's features (cached per token text and negation state)."""
@@ -608,8 +609,9 @@ def rule_intents(sentence: str) -> list[tuple[str, float, int, int]]:
     """(label, score, start, end) of the request and malfunction rules in one sentence (lower-cased)."""
     out = []
     for label, score, pat in _RULES:
-        if not rule_may_match(label, sentence):
-            continue
+        words = _RULE_NEEDS[label]
+        if words is not None and not any(map(sentence.__contains__, words)):
+            continue  # rule_may_match, inlined
         for m in pat.finditer(sentence):
             if _RULE_NEG.search(sentence[: m.start()]):
                 continue  # "no bugs since", "never had an error"

@@ -9,7 +9,6 @@ all (emoji only, "ok", numbers) are reported as English, the survey default.
 from __future__ import annotations
 
 import unicodedata
-from itertools import repeat
 
 _PROFILES = {
     "en": "the a an and or but is are was were be been it this that these those of to in on for with "
@@ -105,19 +104,23 @@ def detect_language(text: str, lowers: list[str]) -> str:
 
 
 def detect_language_nb(
-    text: str, profiles: list[tuple[str, ...] | None], words: list[str], check: bool
+    text: str, profiles: list[tuple[str, ...] | None], words: list[str], check: bool, stated: str = "en"
 ) -> str:
     """The analyser's guess: a non-Latin script or an Italian/Portuguese/Dutch stop-word profile wins;
     otherwise English, German, French or Spanish by naive Bayes over the words (``check``: the doc has
-    a non-ASCII letter or a foreign function word, else only naive Bayes runs)."""
+    a non-ASCII letter or a foreign function word, else only naive Bayes runs). ``stated``: the language
+    the caller says the text is in (the survey's), the default that another guess must clearly beat;
+    English unless given. With German, French or Spanish stated, the Italian/Portuguese/Dutch stop-word
+    profiles no longer override it (short Spanish tweets with "te", "dos", "que" looked Dutch or
+    Portuguese to them); a non-Latin script still does."""
     if check:
         guess = detect_from_profiles(text, profiles)
-        if guess not in ("en", "de", "fr", "es"):
+        if guess not in ("en", "de", "fr", "es") and (stated == "en" or guess not in _PROFILES):
             return guess
     nb = naive_bayes()
     if nb is None:
-        return detect_from_profiles(text, profiles) if check else "en"
-    return nb.guess(words)
+        return detect_from_profiles(text, profiles) if check else stated
+    return nb.guess(words, stated)
 
 
 def detect_from_profiles(text: str, profiles: list[tuple[str, ...] | None]) -> str:
@@ -161,6 +164,15 @@ class NaiveBayes:
         self.unseen_gram = tables["unseen_gram"]
         self.margin = float(tables.get("margin", 1.0))
         self._cache: dict[str, tuple[float, ...]] = {}
+        # every gram's log-probabilities in all languages in one row (unseen ones filled in): one dict
+        # lookup per gram of a new word instead of one per gram and language
+        unseen = tuple(self.unseen_gram[lang] for lang in self.langs)
+        grams = set().union(*(self.grams[lang] for lang in self.langs))
+        self._unseen_row = unseen
+        self._rows = {
+            g: tuple(self.grams[lang].get(g, u) for lang, u in zip(self.langs, unseen, strict=True))
+            for g in grams
+        }
 
     def word_scores(self, word: str) -> tuple[float, ...]:
         """Log-likelihood of one lower-case word under each language (cached)."""
@@ -171,24 +183,29 @@ class NaiveBayes:
             s = f"<{word}>"
             gs = [s[i : i + n] for n in (1, 2, 3, 4) for i in range(len(s) - n + 1)]
             k = len(gs)
+            rows = self._rows
+            get, unseen = rows.get, self._unseen_row
+            # per language: the sum over the grams in order (as a per-language loop would add them)
+            cols = zip(*[get(g, unseen) for g in gs], strict=True) if gs else ((),) * len(self.langs)
             out = []
-            for lang in self.langs:
-                table, unseen = self.grams[lang], self.unseen_gram[lang]
-                g = sum(map(table.get, gs, repeat(unseen, k))) / max(1, k) * 4
+            for lang, col in zip(self.langs, cols, strict=True):
+                g = sum(col) / max(1, k) * 4
                 w = self.words[lang].get(word, self.unseen_word[lang])
                 out.append(g + w)
             v = self._cache[word] = tuple(out)
         return v
 
-    def guess(self, words: list[str]) -> str:
-        """The language of a list of lower-case words ("en" without words)."""
+    def guess(self, words: list[str], default: str = "en") -> str:
+        """The language of a list of lower-case words: ``default`` (the stated language, else English)
+        unless another language beats it by ``margin`` nats per word, or when there are no words."""
         if not words or (len(words) == 1 and words[0].isascii()):
-            return "en"  # one plain word ("Super!", "ok") is no evidence against the survey default
+            return default  # one plain word ("Super!", "ok") is no evidence against the survey's language
         get, score = self._cache.get, self.word_scores
         totals = [sum(col) for col in zip(*[get(w) or score(w) for w in words], strict=True)]
         best = max(range(len(totals)), key=totals.__getitem__)
-        if best == 0 or (totals[best] - totals[0]) / len(words) < self.margin:
-            return "en"
+        d = self.langs.index(default) if default in self.langs else 0
+        if best == d or (totals[best] - totals[d]) / len(words) < self.margin:
+            return self.langs[d]
         return self.langs[best]
 
 

@@ -43,6 +43,7 @@ class Snapshot:
     requested_at: datetime | None
     state: AnalysisState
     attempts: int
+    locale: str | None = None  # the language the survey was answered in: the analyser's stated language
 
 
 @dataclass
@@ -81,11 +82,14 @@ def _columns() -> tuple:
         Response.analysis_requested_at,
         Response.analysis_state,
         Response.analysis_attempts,
+        Response.locale,
     )
 
 
 def _snapshot(row: Any) -> Snapshot:
-    return Snapshot(row.id, row.comment, row.analysis_requested_at, row.analysis_state, row.analysis_attempts)
+    return Snapshot(
+        row.id, row.comment, row.analysis_requested_at, row.analysis_state, row.analysis_attempts, row.locale
+    )
 
 
 def load_snapshots(ids: list[int], retag_version: str | None = None) -> list[Snapshot]:
@@ -108,18 +112,21 @@ def has_text(comment: str | None) -> bool:
     return bool(comment and comment.strip())
 
 
-def analyze_isolated(analyzer: Analyzer, texts: list[str]) -> list[TextAnalysis | Exception]:
-    """Analyse a batch; if it raises, redo text by text so one poison comment cannot sink the rest."""
+def analyze_isolated(
+    analyzer: Analyzer, texts: list[str], languages: list[str | None] | None = None
+) -> list[TextAnalysis | Exception]:
+    """Analyse a batch; if it raises, redo text by text so one poison comment cannot sink the rest.
+    ``languages``: each text's stated language (the survey's locale), or None."""
     try:
-        return list(analyzer.analyze(texts))
+        return list(analyzer.analyze(texts, languages))
     except JobTimeoutException:
         raise
     except Exception:
         log.exception("batch analysis of %d texts raised; isolating the culprit", len(texts))
     results: list[TextAnalysis | Exception] = []
-    for text in texts:
+    for k, text in enumerate(texts):
         try:
-            results.append(analyzer.analyze([text])[0])
+            results.append(analyzer.analyze([text], None if languages is None else [languages[k]])[0])
         except JobTimeoutException:
             raise
         except Exception as exc:
@@ -137,7 +144,7 @@ def error_text(exc: BaseException) -> str:
 def tag_snapshots(analyzer: Analyzer, snapshots: list[Snapshot], retag: bool = False) -> BatchResult:
     """Analyse these rows and write the results in one transaction."""
     with_text = [s for s in snapshots if has_text(s.comment)]
-    analysed = analyze_isolated(analyzer, [s.comment or "" for s in with_text])
+    analysed = analyze_isolated(analyzer, [s.comment or "" for s in with_text], [s.locale for s in with_text])
     results: dict[int, TextAnalysis | Exception | None] = dict.fromkeys(s.id for s in snapshots)
     results.update({s.id: r for s, r in zip(with_text, analysed, strict=True)})
     return write_results(analyzer.version, snapshots, results, retag)

@@ -1,8 +1,10 @@
 """NPS / CSAT / CES by time bucket and segment, with the 95% intervals of app/metrics.py.
 
-Read from the response rollups (local day × survey × account × kind, a count per score; kept by triggers
-in each answer's transaction), so the figures cost the same at a million responses as at a thousand, and
-days are the workspace's local days. Days are folded into weeks (Monday) or months here.
+Read from the response rollups (a count per score; kept by triggers in each answer's transaction): the day
+rollup (local day × survey × kind) unless the figures are split by account or an account's attribute,
+then the fine one (local day × survey × account × kind), so the figures cost the same at a million
+responses as at a thousand, and days are the workspace's local days. Days are folded into weeks (Monday)
+or months here.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.metrics import mean, nps, share
-from app.models import SCORE_VALUES, Account, ResponseRollup, SurveyKind
+from app.models import SCORE_VALUES, Account, ResponseDayRollup, ResponseRollup, SurveyKind
 from app.workspace_settings import workspace_timezone
 
 SEGMENTS = {"tier": Account.tier, "plan": Account.plan, "lifecycle_stage": Account.lifecycle_stage}
@@ -50,7 +52,8 @@ def metrics(
 ) -> dict[str, Any]:
     """The metric of ``kind`` per bucket (and per segment value) over the local days [start, end]."""
     kind_enum = SurveyKind(kind)
-    r = ResponseRollup
+    # the day rollup (no account in its grain) unless the segment is the account or one of its attributes
+    r: Any = ResponseRollup if segment == "account" or segment in SEGMENTS else ResponseDayRollup
     seg: Any = SEGMENTS.get(segment or "")
     if segment == "account":
         seg = sa.case((r.account_key == 0, None), else_=r.account_key)

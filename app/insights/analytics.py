@@ -126,18 +126,34 @@ def _topic_analytics(
         tree = [n for n in tree if n.id in wanted or wanted.intersection(n.ancestors)]
     scope = None if only is None else [n.id for n in tree]
     previous = period.previous()
-    now, before = q.topic_counts(period, survey_id, scope), q.topic_counts(previous, survey_id, scope)
-    totals, prev_totals = q.totals(period, survey_id), q.totals(previous, survey_id)
-    negative = q.negative_accounts(period, survey_id, scope)
-    prev_negative = q.negative_accounts(previous, survey_id, scope)
-    rows = [_figures(n, now, before, totals, prev_totals, negative, prev_negative) for n in tree]
-    _add_trend(rows, scope, period, trend_weeks, survey_id)
     week = days_ending(period.last, EMERGING_DAYS, period.zone)
-    retag = q.retag_running()
-    result = Analytics(
-        period, previous, totals, prev_totals, rows, week, week.previous(stats.BASELINE_WEEKS), retag
+    baseline = week.previous(stats.BASELINE_WEEKS)
+    buckets = weekly_buckets(period, trend_weeks)
+    # the period, the one before, the trend's weeks and the emerging test's week and baseline: one pass
+    w = q.windows(
+        {"now": period, "before": previous, "week": week, "baseline": baseline},
+        buckets,
+        survey_id,
+        scope,
+        accounts=("now", "before", "week"),
+        negative=("now", "before"),
     )
-    for res in emerging_results(week, survey_id, paused=retag is not None):
+    now, before = w.counts["now"], w.counts["before"]
+    totals, prev_totals = w.totals["now"], w.totals["before"]
+    negative, prev_negative = w.negative["now"], w.negative["before"]
+    rows = [_figures(n, now, before, totals, prev_totals, negative, prev_negative) for n in tree]
+    per_topic, denominators = w.weekly
+    for row in rows:
+        counts = per_topic.get(row.node.id, [0] * len(buckets))
+        row.trend = [(b, k, n) for b, k, n in zip(buckets, counts, denominators, strict=True)]
+    retag = q.retag_running()
+    result = Analytics(period, previous, totals, prev_totals, rows, week, baseline, retag)
+    if scope is None:  # the week's counts of every topic are those the emerging test reads
+        tested = (w.counts["week"], w.counts["baseline"], w.totals["week"], w.totals["baseline"])
+        results = emerging_results(week, survey_id, paused=retag is not None, counted=tested)
+    else:
+        results = emerging_results(week, survey_id, paused=retag is not None)
+    for res in results:
         figures = result.by_id(res.key)
         if figures is not None:
             figures.emerging = res
@@ -166,40 +182,38 @@ def _figures(node, now, before, totals, prev_totals, negative, prev_negative) ->
     )
 
 
-def _add_trend(rows: list[TopicFigures], scope, period: Period, weeks: int, survey_id: int | None) -> None:
-    buckets = weekly_buckets(period, weeks)
-    per_topic, denominators = q.weekly_counts(buckets, survey_id, scope)
-    for row in rows:
-        counts = per_topic.get(row.node.id, [0] * len(buckets))
-        row.trend = [(b, k, n) for b, k, n in zip(buckets, counts, denominators, strict=True)]
-
-
 def emerging_results(
-    week: Period, survey_id: int | None = None, paused: bool = False
+    week: Period, survey_id: int | None = None, paused: bool = False, counted: tuple | None = None
 ) -> list[stats.EmergingResult]:
     """The emerging test of every active topic: ``week`` against the 8 weeks before it.
 
     The same test serves every team's digest and every page view of a week, so it is kept for a few
     minutes per process, keyed by the newest response and mention ids (new data is a new key).
+    ``counted``: the week's and baseline's topic counts and totals, when the caller has them already.
     """
     key = (week.first, week.last, week.zone, survey_id, paused, q.data_version())
     hit = _EMERGING.get(key)
     if hit is not None and time.monotonic() - hit[0] < EMERGING_CACHE_SECONDS:
         return hit[1]
-    results = _emerging_results(week, survey_id, paused)
+    results = _emerging_results(week, survey_id, paused, counted)
     if len(_EMERGING) > 64:
         _EMERGING.clear()
     _EMERGING[key] = (time.monotonic(), results)
     return results
 
 
-def _emerging_results(week: Period, survey_id: int | None, paused: bool) -> list[stats.EmergingResult]:
-    """Count every topic in the week and its baseline, and test them."""
+def _emerging_results(
+    week: Period, survey_id: int | None, paused: bool, counted: tuple | None = None
+) -> list[stats.EmergingResult]:
+    """Count every topic in the week and its baseline (unless ``counted``), and test them."""
     tree = q.topic_tree()
-    baseline = week.previous(stats.BASELINE_WEEKS)
-    now = q.topic_counts(week, survey_id, sentiment=False)
-    base = q.topic_counts(baseline, survey_id, sentiment=False)
-    n_now, n_base = q.totals(week, survey_id).analysed, q.totals(baseline, survey_id).analysed
+    if counted is None:
+        w = q.windows(
+            {"week": week, "baseline": week.previous(stats.BASELINE_WEEKS)}, (), survey_id, None, ("week",)
+        )
+        counted = (w.counts["week"], w.counts["baseline"], w.totals["week"], w.totals["baseline"])
+    now, base, totals_now, totals_base = counted
+    n_now, n_base = totals_now.analysed, totals_base.analysed
     keys = [n.id for n in tree]
     return stats.emerging(
         keys,
@@ -214,17 +228,26 @@ def _emerging_results(week: Period, survey_id: int | None, paused: bool) -> list
 
 def _add_drivers(result: Analytics, tree: Sequence[q.TopicNode], survey_id: int | None) -> None:
     """Two fits: top-level topics (subtopics rolled up), and every topic on its own mentions."""
-    scores, pairs = q.nps_topic_rows(result.period, survey_id)
-    if not scores:
-        return
+    groups = q.nps_topic_groups(result.period, survey_id)
     nodes = {n.id: n for n in tree}
-    own: dict[int, set[int]] = {}
-    for rid, tid in pairs:
-        if tid in nodes:
-            own.setdefault(rid, set()).add(tid)
-    roots = {rid: {(nodes[t].ancestors or (t,))[0] for t in ts} for rid, ts in own.items()}
-    top_fit = _fit(scores, roots)
-    all_fit = _fit(scores, own)
+    # the period's other NPS answers (no topic of their own) by band, from the totals: (100, 0, −100)
+    p, m, d = result.totals.nps_counts
+    rest = {100: p, 0: m, -100: d}
+    own: Counter[tuple[tuple[int, ...], int]] = Counter()
+    roots: Counter[tuple[tuple[int, ...], int]] = Counter()
+    for (topics, score), n in groups.items():
+        y = _coded(score)
+        rest[y] -= n
+        mine = [t for t in topics if t in nodes]
+        own[(tuple(mine), y)] += n
+        roots[(tuple(sorted({(nodes[t].ancestors or (t,))[0] for t in mine})), y)] += n
+    for y, n in rest.items():
+        own[((), y)] += n
+        roots[((), y)] += n
+    if sum(own.values()) == 0:
+        return
+    top_fit = _fit(roots)
+    all_fit = _fit(own)
     result.driver_n = top_fit.n
     result.driver_r2 = top_fit.r_squared if top_fit.coefficients else None
     for row in result.topics:
@@ -234,15 +257,25 @@ def _add_drivers(result: Analytics, tree: Sequence[q.TopicNode], survey_id: int 
             row.driver_note = fit.dropped.get(row.node.id, f"fewer than {MIN_DRIVER_RESPONSES} NPS answers")
 
 
-def _fit(scores: dict[int, int], topics_of: dict[int, set[int]]) -> stats.DriverFit:
-    """The least-squares driver fit of −100/0/100 answers on topic indicators (grouped rows)."""
-    counts = Counter(t for ts in topics_of.values() for t in ts)
+def _coded(score: int) -> int:
+    """An NPS answer coded for the fit: promoters 100, passives 0, detractors −100."""
+    return 100 if score >= 9 else (-100 if score <= 6 else 0)
+
+
+def _fit(answers: Counter[tuple[tuple[int, ...], int]]) -> stats.DriverFit:
+    """The least-squares driver fit of −100/0/100 answers on topic indicators, from how many answers
+    have each (topics, coded value); topics with fewer than ``MIN_DRIVER_RESPONSES`` answers get no
+    column (their answers join the group of their other topics)."""
+    counts: Counter[int] = Counter()
+    for (topics, _), n in answers.items():
+        for t in topics:
+            counts[t] += n
     columns = sorted(t for t, n in counts.items() if n >= MIN_DRIVER_RESPONSES)
     index = {t: j for j, t in enumerate(columns)}
     groups: Counter[tuple[tuple[int, ...], int]] = Counter()
-    for rid, score in scores.items():
-        y = 100 if score >= 9 else (-100 if score <= 6 else 0)
-        groups[(tuple(sorted(index[t] for t in topics_of.get(rid, ()) if t in index)), y)] += 1
+    for (topics, value), n in answers.items():
+        if n:
+            groups[(tuple(sorted(index[t] for t in topics if t in index)), value)] += n
     x = np.zeros((len(groups), len(columns)))
     y = np.zeros(len(groups))
     w = np.zeros(len(groups))

@@ -1,13 +1,14 @@
 """Read models of topic analytics: the topic tree and SQL aggregates over responses and their mentions.
 
 Every count is of distinct responses unless it says mentions. A topic's figures include its subtopics
-(a parent includes its children, as in the explorer): mentions are joined to a small (descendant, ancestor)
-table (a recursive CTE over the tree), so one grouped query answers for every topic at once.
+(a parent includes its children, as in the explorer): they are read from ``topic_hits``, one row per
+(response, topic ancestor) kept by triggers (``app/insights/hits_sql.py``), so one grouped scan of the
+period answers for every topic at once. tests/insights/reference_queries.py holds the joins they replace
+(the period's responses, their mentions and the topic tree), and a test compares the two.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from app.models import (
     RetagState,
     SurveyKind,
     Topic,
+    TopicHit,
 )
 
 
@@ -69,31 +71,6 @@ def topic_tree() -> list[TopicNode]:
     return out
 
 
-def _pairs(only: Iterable[int] | None = None) -> sa.CTE:
-    """(d, a): every active topic d with itself and each of its ancestors a (a recursive CTE over the
-    tree: plain SQL, so the statement is compiled once and cached). ``only`` keeps those ancestors."""
-    return _pairs_cte(None if only is None else tuple(sorted(set(only))))
-
-
-@functools.lru_cache(maxsize=128)
-def _pairs_cte(only: tuple[int, ...] | None) -> sa.CTE:
-    """The construct of ``_pairs``: it holds no data (the tree is read by the database at each
-    execution), so one object per ``only`` serves every query; building it costs more than running it."""
-    anchor = sa.select(Topic.id.label("d"), Topic.id.label("a")).where(Topic.is_active.is_(True))
-    tree = anchor.cte("topic_tree", recursive=True)
-    parent = sa.orm.aliased(Topic)
-    # UNION, not UNION ALL: a cycle in the tree (refused by the editor) still could not loop forever.
-    tree = tree.union(
-        sa.select(tree.c.d, parent.parent_id)
-        .join(parent, parent.id == tree.c.a)
-        .where(parent.parent_id.is_not(None))
-    )
-    query = sa.select(tree.c.d, tree.c.a)
-    if only is not None:
-        query = query.where(tree.c.a.in_(list(only)))
-    return query.cte("topic_pairs")
-
-
 def _in_period(period_start: datetime, period_end: datetime, survey_id: int | None) -> list:
     conditions = [Response.created_at >= period_start, Response.created_at < period_end]
     if survey_id is not None:
@@ -119,15 +96,18 @@ def period_responses(period_start: datetime, period_end: datetime, survey_id: in
     )
 
 
-def _mention_join(pairs: sa.CTE, r: sa.CTE) -> sa.Select:
-    """FROM the period's responses joined to their (not rejected) mentions and the pairs table."""
-    return (
-        sa.select()
-        .select_from(r)
-        .join(Mention, Mention.response_id == r.c.id)
-        .join(pairs, pairs.c.d == Mention.topic_id)
-        .where(Mention.rejected.is_(False))
-    )
+def _hits(start: datetime, end: datetime, survey_id: int | None, only: Iterable[int] | None) -> list:
+    """Conditions on ``topic_hits`` for responses in [start, end) (of a survey; under topics ``only``)."""
+    conditions = [TopicHit.created_at >= start, TopicHit.created_at < end]
+    if survey_id is not None:
+        conditions.append(TopicHit.survey_id == survey_id)
+    if only is not None:
+        conditions.append(TopicHit.topic_id.in_(sorted(set(only))))
+    return conditions
+
+
+def _hit_nps() -> sa.ColumnElement:
+    return sa.case((TopicHit.kind == SurveyKind.NPS.value, TopicHit.score))
 
 
 @dataclass
@@ -162,35 +142,20 @@ def topic_counts(
 ) -> dict[int, TopicCounts]:
     """Responses, accounts, NPS bands and (with ``sentiment``) mention sentiment per topic, subtopics in.
 
-    One statement, one pass over the period's mentions: the inner query groups them to one row per
-    (topic, response) carrying that response's mention counts by sentiment label, and the outer one sums
-    those rows per topic (a response counts once per topic, its mentions each count)."""
-    pairs = _pairs(only)
-    r = period_responses(period.start, period.end, survey_id)
-    labels: list[sa.ColumnElement] = []
-    if sentiment:
-        # a mention without a label counts as neutral; any other label counts nowhere
-        label = sa.func.coalesce(Mention.sentiment_label, "neutral")
-        labels = [
-            sa.func.sum(sa.case((label == lab, 1), else_=0)).label(lab)
-            for lab in ("positive", "neutral", "negative")
-        ]
-    per_response = (
-        _mention_join(pairs, r)
-        .add_columns(pairs.c.a.label("a"), r.c.id.label("rid"), r.c.account_id.label("acc"), r.c.nps, *labels)
-        .group_by(pairs.c.a, r.c.id, r.c.account_id, r.c.nps)
-        .subquery()
-    )
-    sums = [sa.func.sum(per_response.c[lab]) for lab in ("positive", "neutral", "negative") if sentiment]
+    One grouped scan of ``topic_hits`` (one row per response and topic, subtopics' mentions in): a
+    response counts once per topic, its mentions each count."""
+    sums = [sa.func.sum(TopicHit.positive), sa.func.sum(TopicHit.neutral), sa.func.sum(TopicHit.negative)]
     out: dict[int, TopicCounts] = {}
     for a, n, accounts, p, m, d, *mentions in db.session.execute(
         sa.select(
-            per_response.c.a,
+            TopicHit.topic_id,
             sa.func.count(),
-            sa.func.count(sa.distinct(per_response.c.acc)),
-            *_bands(per_response.c.nps),
-            *sums,
-        ).group_by(per_response.c.a)
+            sa.func.count(sa.distinct(TopicHit.account_id)),
+            *_bands(_hit_nps()),
+            *(sums if sentiment else []),
+        )
+        .where(*_hits(period.start, period.end, survey_id, only))
+        .group_by(TopicHit.topic_id)
     ):
         counts = TopicCounts(
             responses=n, accounts=accounts, promoters=p or 0, passives=m or 0, detractors=d or 0
@@ -246,14 +211,12 @@ def weekly_counts(
     """Responses per topic per bucket, and analysed comments per bucket (for shares over time)."""
     if not buckets:
         return {}, []
-    r = period_responses(buckets[0].start, buckets[-1].end, survey_id)
-    bucket = sa.case(*[(r.c.created_at < b.end, i) for i, b in enumerate(buckets)])
-    pairs = _pairs(only)
+    bucket = sa.case(*[(TopicHit.created_at < b.end, i) for i, b in enumerate(buckets)])
     per_topic: dict[int, list[int]] = {}
     rows = db.session.execute(
-        _mention_join(pairs, r)
-        .add_columns(pairs.c.a, bucket.label("b"), sa.func.count(sa.distinct(r.c.id)))
-        .group_by(pairs.c.a, bucket)
+        sa.select(TopicHit.topic_id, bucket.label("b"), sa.func.count())
+        .where(*_hits(buckets[0].start, buckets[-1].end, survey_id, only))
+        .group_by(TopicHit.topic_id, bucket)
     )
     for a, b, n in rows:
         per_topic.setdefault(a, [0] * len(buckets))[b] = n
@@ -273,14 +236,11 @@ def negative_accounts(
     period: Period, survey_id: int | None = None, only: Iterable[int] | None = None
 ) -> dict[int, list[tuple[int, str, int, int]]]:
     """Per topic, the accounts that mentioned it negatively: (id, name, ARR, negative responses), by ARR."""
-    pairs = _pairs(only)
-    r = period_responses(period.start, period.end, survey_id)
     rows = db.session.execute(
-        _mention_join(pairs, r)
-        .join(Account, Account.id == r.c.account_id)
-        .where(Mention.sentiment_label == "negative")
-        .add_columns(pairs.c.a, Account.id, Account.name, Account.arr, sa.func.count(sa.distinct(r.c.id)))
-        .group_by(pairs.c.a, Account.id, Account.name, Account.arr)
+        sa.select(TopicHit.topic_id, Account.id, Account.name, Account.arr, sa.func.count())
+        .join(Account, Account.id == TopicHit.account_id)
+        .where(*_hits(period.start, period.end, survey_id, only), TopicHit.negative > 0)
+        .group_by(TopicHit.topic_id, Account.id, Account.name, Account.arr)
     )
     out: dict[int, list[tuple[int, str, int, int]]] = {}
     for a, account_id, name, arr, n in rows:
@@ -288,24 +248,6 @@ def negative_accounts(
     for accounts in out.values():
         accounts.sort(key=lambda row: (-row[2], row[1]))
     return out
-
-
-def nps_topic_rows(
-    period: Period, survey_id: int | None = None
-) -> tuple[dict[int, int], list[tuple[int, int]]]:
-    """NPS responses of the period (id → score) and their (response id, topic id) mentions."""
-    where = [*_in_period(period.start, period.end, survey_id), Response.kind == SurveyKind.NPS]
-    # list() first: a Result has .keys(), so dict() would read it as a mapping
-    scores = dict(list(db.session.execute(sa.select(Response.id, Response.score).where(*where))))
-    r = period_responses(period.start, period.end, survey_id)
-    pairs = db.session.execute(
-        sa.select(Mention.response_id, Mention.topic_id)
-        .select_from(r)
-        .join(Mention, Mention.response_id == r.c.id)
-        .where(r.c.kind == SurveyKind.NPS, Mention.rejected.is_(False))
-        .distinct()
-    )
-    return scores, list(pairs)
 
 
 def data_version() -> tuple[int, int]:
@@ -325,3 +267,194 @@ def retag_running() -> RetagRun | None:
         .order_by(RetagRun.id.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+@dataclass
+class Windows:
+    """Several periods' figures from one pass: per named window, the topic counts, totals and negative
+    accounts; per bucket, the topics' responses and the analysed comments."""
+
+    counts: dict[str, dict[int, TopicCounts]]
+    totals: dict[str, Totals]
+    negative: dict[str, dict[int, list[tuple[int, str, int, int]]]]
+    weekly: tuple[dict[int, list[int]], list[int]]
+
+
+def windows(
+    named: dict[str, Period],
+    buckets: Sequence[Period] = (),
+    survey_id: int | None = None,
+    only: Iterable[int] | None = None,
+    accounts: Iterable[str] = (),
+    negative: Iterable[str] = (),
+) -> Windows:
+    """What ``topic_counts``, ``totals``, ``negative_accounts`` and ``weekly_counts`` give for each of
+    the ``named`` periods and ``buckets``, identical figure for figure, in three statements over their
+    union: the instants bounding any of them cut it into segments; the additive counts are grouped by
+    (topic, segment) and summed per period in Python; distinct accounts (asked for the periods in
+    ``accounts``) and negative accounts (``negative``) come from one grouping by (topic, account)."""
+    _room_to_group()
+    spans = [(p.start, p.end) for p in (*named.values(), *buckets)]
+    cuts = sorted({t for span in spans for t in span})
+    lo, hi = cuts[0], cuts[-1]
+
+    def covered(start: datetime, end: datetime) -> list[int]:
+        return [i for i in range(len(cuts) - 1) if start <= cuts[i] and cuts[i + 1] <= end]
+
+    def segment(column: sa.ColumnElement) -> sa.ColumnElement:
+        return sa.case(*[(column < cut, i) for i, cut in enumerate(cuts[1:-1])], else_=len(cuts) - 2)
+
+    segs = {name: covered(p.start, p.end) for name, p in named.items()}
+    bucket_segs = [covered(b.start, b.end) for b in buckets]
+
+    # 1. additive counts per (topic, segment)
+    seg = segment(TopicHit.created_at)
+    per: dict[int, dict[int, tuple[int, ...]]] = {}
+    for a, s, *values in db.session.execute(
+        sa.select(
+            TopicHit.topic_id,
+            seg,
+            sa.func.count(),
+            *_bands(_hit_nps()),
+            sa.func.sum(TopicHit.positive),
+            sa.func.sum(TopicHit.neutral),
+            sa.func.sum(TopicHit.negative),
+        )
+        .where(*_hits(lo, hi, survey_id, only))
+        .group_by(TopicHit.topic_id, seg)
+    ):
+        per.setdefault(a, {})[s] = tuple(int(v or 0) for v in values)
+
+    def summed(rows: dict[int, tuple[int, ...]], wanted: list[int]) -> list[int]:
+        out = [0] * 7
+        for s in wanted:
+            for j, v in enumerate(rows.get(s, ())):
+                out[j] += v
+        return out
+
+    counts: dict[str, dict[int, TopicCounts]] = {name: {} for name in named}
+    for a, rows in per.items():
+        for name, wanted in segs.items():
+            n, p, m, d, pos, neu, neg = summed(rows, wanted)
+            if n:
+                counts[name][a] = TopicCounts(n, 0, pos, neu, neg, p, m, d)
+    per_topic = {}
+    for a, rows in per.items():
+        series = [summed(rows, wanted)[0] for wanted in bucket_segs]
+        if any(series):
+            per_topic[a] = series
+
+    # 2. distinct and negative accounts per (topic, account)
+    accounts, negative = list(accounts), list(negative)
+    if accounts or negative:
+        at = TopicHit.created_at
+        seen = [
+            sa.func.max(sa.case((sa.and_(at >= named[w].start, at < named[w].end), 1), else_=0))
+            for w in accounts
+        ]
+        negatives = [
+            sa.func.sum(
+                sa.case((sa.and_(at >= named[w].start, at < named[w].end, TopicHit.negative > 0), 1), else_=0)
+            )
+            for w in negative
+        ]
+        lo_acc = min(named[w].start for w in (*accounts, *negative))
+        hi_acc = max(named[w].end for w in (*accounts, *negative))
+        listed: dict[str, list[tuple[int, int, int]]] = {w: [] for w in negative}
+        for a, account_id, *flags in db.session.execute(
+            sa.select(TopicHit.topic_id, TopicHit.account_id, *seen, *negatives)
+            .where(*_hits(lo_acc, hi_acc, survey_id, only), TopicHit.account_id.is_not(None))
+            .group_by(TopicHit.topic_id, TopicHit.account_id)
+        ):
+            for w, flag in zip(accounts, flags, strict=False):
+                if flag:
+                    counts[w][a].accounts += 1
+            for w, n in zip(negative, flags[len(accounts) :], strict=True):
+                if n:
+                    listed[w].append((a, account_id, int(n)))
+        ids = sorted({account_id for rows in listed.values() for _, account_id, _ in rows})
+        known = (
+            {
+                i: (name, int(arr or 0))
+                for i, name, arr in db.session.execute(
+                    sa.select(Account.id, Account.name, Account.arr).where(Account.id.in_(ids))
+                )
+            }
+            if ids
+            else {}
+        )
+    else:
+        listed, known = {}, {}
+    negatives_out: dict[str, dict[int, list[tuple[int, str, int, int]]]] = {}
+    for w, rows in listed.items():
+        out: dict[int, list[tuple[int, str, int, int]]] = {}
+        for a, account_id, n in rows:
+            if account_id in known:
+                name, arr = known[account_id]
+                out.setdefault(a, []).append((account_id, name, arr, n))
+        for accounts_of in out.values():
+            accounts_of.sort(key=lambda row: (-row[2], row[1]))
+        negatives_out[w] = out
+
+    # 3. every response: totals per segment
+    rseg = segment(Response.created_at)
+    score = sa.case((Response.kind == SurveyKind.NPS, Response.score))
+    by_seg: dict[int, tuple[int, ...]] = {}
+    for s, *values in db.session.execute(
+        sa.select(
+            rseg,
+            sa.func.count(),
+            sa.func.sum(sa.case((Response.analysis_state == AnalysisState.DONE, 1), else_=0)),
+            *_bands(score),
+        )
+        .where(*_in_period(lo, hi, survey_id))
+        .group_by(rseg)
+    ):
+        by_seg[s] = tuple(int(v or 0) for v in values)
+
+    def total(wanted: list[int]) -> list[int]:
+        out = [0] * 5
+        for s in wanted:
+            for j, v in enumerate(by_seg.get(s, ())):
+                out[j] += v
+        return out
+
+    return Windows(
+        counts=counts,
+        totals={name: Totals(*total(wanted)) for name, wanted in segs.items()},
+        negative=negatives_out,
+        weekly=(per_topic, [total(wanted)[1] for wanted in bucket_segs]),
+    )
+
+
+def _room_to_group() -> None:
+    """PostgreSQL: enough memory for this transaction's groupings of a period's topic hits (tens of
+    thousands of (topic, account) groups) to stay in memory, not spill to disk (the default is 4 MB)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+
+
+def nps_topic_groups(period: Period, survey_id: int | None = None) -> dict[tuple[tuple[int, ...], int], int]:
+    """The period's NPS answers that mention an active topic themselves, grouped: (their topics, sorted;
+    score) → how many answers. One statement: each answer's topics joined into one string, then counted."""
+    _room_to_group()
+    listed = sa.func.aggregate_strings(sa.cast(TopicHit.topic_id, sa.String), ",")
+    per_response = (
+        sa.select(TopicHit.score.label("score"), listed.label("topics"))
+        .where(
+            *_hits(period.start, period.end, survey_id, None),
+            TopicHit.kind == SurveyKind.NPS.value,
+            TopicHit.own_mentions > 0,
+        )
+        .group_by(TopicHit.response_id, TopicHit.score)
+        .subquery()
+    )
+    out: dict[tuple[tuple[int, ...], int], int] = {}
+    for score, topics, n in db.session.execute(
+        sa.select(per_response.c.score, per_response.c.topics, sa.func.count()).group_by(
+            per_response.c.score, per_response.c.topics
+        )
+    ):
+        key = (tuple(sorted(int(t) for t in topics.split(","))), int(score))
+        out[key] = out.get(key, 0) + n  # the same topics in another order: one group
+    return out

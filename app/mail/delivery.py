@@ -15,6 +15,12 @@ claim → mark in flight → send → mark result:
    waiting for the disk (a result lost in a database crash leaves the in-flight mark, so the row ends
    ``uncertain``, not resent).
 
+On PostgreSQL with an SMTP relay, steps 2 and 3 cost one round trip per message: the in-flight mark is one
+UPDATE on an autocommit connection of the batch's own, with the previous message's result (and its
+contact's ``last_surveyed_at``) in data-modifying CTEs of the same statement — one statement, one
+transaction, one durable commit, and no BEGIN or COMMIT round trips. Anything the session changed
+meanwhile (a bounce, a cancelled send) is committed first, together with the results waiting to ride.
+
 A crash leaves rows ``sending``. After MAIL_SENDING_TIMEOUT the sweeper gives rows without the in-flight
 mark back to ``queued`` (no byte of them was sent) and turns rows with it ``uncertain``; nothing ever
 resends an ``uncertain`` row automatically. So a kill costs at most one uncertain row per batch.
@@ -26,7 +32,8 @@ import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from contextvars import ContextVar
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -35,7 +42,13 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.mail.message import build_invitation, message_id
 from app.mail.suppression import email_hash, is_suppressed, suppress
-from app.mail.transport import PermanentMailError, TemporaryMailError, UncertainMailError, get_transport
+from app.mail.transport import (
+    PermanentMailError,
+    SmtpTransport,
+    TemporaryMailError,
+    UncertainMailError,
+    get_transport,
+)
 from app.models import Contact, DeliveryState, Invitation, Send, SendStatus, Suppression, utcnow
 
 log = logging.getLogger(__name__)
@@ -102,7 +115,7 @@ def deliver_batch(send_id: int) -> dict[str, int]:
         return counts
     temporary_in_a_row = 0
     texts_cache: dict = {}  # a survey's wording and prebuilt email per language, made once per batch
-    with _batch_objects_kept(), get_transport() as transport:
+    with _batch_objects_kept(), get_transport() as transport, _one_statement_per_message(transport):
         invitations = _load_batch([invitation_id for invitation_id, _ in claimed])
         for position, (invitation_id, attempts) in enumerate(claimed):
             invitation = invitations.get(invitation_id)
@@ -114,6 +127,49 @@ def deliver_batch(send_id: int) -> dict[str, int]:
                 break
         _commit_result()  # the last row's result (the others rode with the next row's in-flight mark)
     return counts
+
+
+class _Riding:
+    """The batch's autocommit connection (PostgreSQL) and the result statements waiting to ride with the
+    next in-flight mark."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+        self.pending: list[sa.Update] = []
+
+
+_RIDING: ContextVar[_Riding | None] = ContextVar("clearloop_mail_riding", default=None)
+
+
+@contextmanager
+def _one_statement_per_message(transport) -> Iterator[None]:
+    """On PostgreSQL with an SMTP relay, give the batch an autocommit connection of its own for its
+    in-flight marks (see the module's docstring); elsewhere (SQLite, the outbox transport, a session
+    bound to an outer transaction as in tests) nothing changes."""
+    bind = db.session.get_bind()
+    if not (
+        bind.dialect.name == "postgresql"
+        and isinstance(bind, sa.Engine)
+        and isinstance(transport, SmtpTransport)
+    ):
+        yield
+        return
+    conn = bind.connect().execution_options(isolation_level="AUTOCOMMIT")
+    flag = _RIDING.set(_Riding(conn))
+    try:
+        yield
+    finally:
+        _RIDING.reset(flag)
+        conn.close()
+
+
+def _pending_into_session() -> None:
+    """Move the results waiting to ride into the session's transaction (its next commit carries them)."""
+    riding = _RIDING.get()
+    if riding is not None:
+        for statement in riding.pending:
+            db.session.execute(statement)
+        riding.pending.clear()
 
 
 @contextmanager
@@ -155,6 +211,7 @@ def _release(ids: list[int]) -> int:
     """Give back claimed rows that were never tried (nothing was sent for them)."""
     if not ids:
         return 0
+    _pending_into_session()
     db.session.execute(
         sa.update(Invitation)
         .where(
@@ -187,6 +244,8 @@ _MARK = (
     )
     .values(message_id=sa.bindparam("b_message_id"))
 )
+# The mark as a CTE whose rows are counted: the statement the waiting results ride in (``_mark_riding``).
+_MARKED = sa.select(sa.func.count()).select_from(_MARK.returning(_INVITATIONS.c.id).cte("marked"))
 _SURVEYED = (
     sa.update(_CONTACTS)
     .where(_CONTACTS.c.id == sa.bindparam("b_id"))
@@ -201,18 +260,35 @@ def _mark_in_flight(invitation: Invitation, attempts: int) -> bool:
     contact = invitation.contact
     if contact is None:
         return False
+    params = {
+        "b_id": invitation.id,
+        "b_attempts": attempts,
+        "b_email": contact.email,
+        "b_hash": email_hash(contact.email),
+        "b_message_id": message_id(invitation.id, "invitation"),
+    }
+    riding = _RIDING.get()
+    if riding is not None:
+        return _mark_riding(riding, params)
     db.session.flush()  # changes made meanwhile (a cancelled send, a bounce) count for this check
-    won = db.session.execute(
-        _MARK,
-        {
-            "b_id": invitation.id,
-            "b_attempts": attempts,
-            "b_email": contact.email,
-            "b_hash": email_hash(contact.email),
-            "b_message_id": message_id(invitation.id, "invitation"),
-        },
-    ).rowcount
+    won = db.session.execute(_MARK, params).rowcount
     db.session.commit()
+    return won == 1
+
+
+def _mark_riding(riding: _Riding, params: dict) -> bool:
+    """The in-flight mark as one autocommit statement carrying the waiting results in CTEs."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted or session.in_transaction():
+        # Changes made meanwhile (a cancelled send, a bounce) commit first, with the waiting results,
+        # so this check sees them and the connection of the mark waits on no lock of the session's.
+        _pending_into_session()
+        session.commit()
+    statement = _MARKED
+    for number, pending in enumerate(riding.pending):
+        statement = statement.add_cte(pending.cte(f"result_{number}"))
+    won = riding.conn.execute(statement, params).scalar_one()
+    riding.pending.clear()
     return won == 1
 
 
@@ -255,8 +331,29 @@ def _deliver_one(transport, invitation: Invitation, attempts: int, texts_cache: 
 
 def _write_result(invitation_id: int, **values) -> None:
     """Write a row's delivery result; the next row's in-flight mark (or the batch's end) commits it."""
+    riding = _RIDING.get()
+    if riding is not None:  # rides in the next mark's statement (its own bound values: no name clash)
+        riding.pending.append(  # ``updated_at`` given: the mark's own default keeps its bind name
+            sa.update(_INVITATIONS)
+            .where(_INVITATIONS.c.id == invitation_id)
+            .values(**values, updated_at=utcnow())
+        )
+        return
     params = {f"b_{key}": value for key, value in values.items()}
     db.session.execute(_result_statement(tuple(values)), {"b_id": invitation_id, **params})
+
+
+def _write_surveyed(contact_id: int, at: datetime) -> None:
+    """Stamp the contact's ``last_surveyed_at`` (with the row's result)."""
+    riding = _RIDING.get()
+    if riding is not None:
+        riding.pending.append(
+            sa.update(_CONTACTS)
+            .where(_CONTACTS.c.id == contact_id)
+            .values(last_surveyed_at=at, updated_at=at)
+        )
+        return
+    db.session.execute(_SURVEYED, {"b_id": contact_id, "b_at": at})
 
 
 @functools.cache
@@ -276,6 +373,7 @@ def _commit_result() -> None:
     committed this way, the row is back to "sending with a Message-ID", which recovery makes ``uncertain``:
     never resent.
     """
+    _pending_into_session()
     if db.engine.dialect.name == "postgresql":  # as claim_rows decides SKIP LOCKED
         db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
     db.session.commit()
@@ -305,7 +403,7 @@ def _send(transport, msg, invitation: Invitation, attempts: int) -> str:
     now = utcnow()
     _write_result(invitation.id, state=DeliveryState.SENT, sent_at=now, error=None)
     if invitation.contact_id is not None:
-        db.session.execute(_SURVEYED, {"b_id": invitation.contact_id, "b_at": now})
+        _write_surveyed(invitation.contact_id, now)
     return "sent"
 
 

@@ -1,5 +1,5 @@
-"""The overview: the headline numbers of a period next to the previous one (from the response rollups, in
-local days of the workspace), and what needs attention."""
+"""The overview: the headline numbers of a period next to the previous one (from the day rollup, in local
+days of the workspace), and what needs attention."""
 
 from __future__ import annotations
 
@@ -64,8 +64,8 @@ def period(days: int, today: date | None = None) -> tuple[date, date, date]:
 
 
 def kind_summaries(days: int) -> list[KindSummary]:
-    """NPS, CSAT and CES of the last ``days`` local days and the ``days`` before them, from the rollups
-    (hundreds of rollup rows instead of every response)."""
+    """NPS, CSAT and CES of the last ``days`` local days and the ``days`` before them, from the day rollup
+    (a few hundred rows instead of every response)."""
     start, today, prev_start = period(days)
     out = []
     for kind in (SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.CES):

@@ -16,7 +16,7 @@ from app.models.followups import (
 )
 from app.models.health import HealthBand, HealthModelVersion, HealthOverride, HealthSnapshot
 from app.models.responses import AnalysisState, Channel, FormCategory, Response, score_band
-from app.models.rollups import NO_ACCOUNT, SCORE_VALUES, ResponseRollup, RollupTzOffset
+from app.models.rollups import NO_ACCOUNT, SCORE_VALUES, ResponseDayRollup, ResponseRollup, RollupTzOffset
 from app.models.surveys import (
     SCORE_RANGES,
     DeliveryState,
@@ -28,6 +28,7 @@ from app.models.surveys import (
     SurveyKind,
     SurveyStatus,
 )
+from app.models.topic_hits import TopicHit
 from app.models.topics import INTENTS, Mention, MentionSource, ResponseIntent, RetagRun, RetagState, Topic
 from app.models.trends import TrendAnnotation
 from app.models.users import LoginThrottle, Role, User
@@ -82,6 +83,7 @@ __all__ = [
     "MentionSource",
     "OutboxMessage",
     "Response",
+    "ResponseDayRollup",
     "ResponseIntent",
     "ResponseRollup",
     "RetagRun",
@@ -101,6 +103,7 @@ __all__ = [
     "Tier",
     "Tombstone",
     "Topic",
+    "TopicHit",
     "TrendAnnotation",
     "User",
     "WebhookAttempt",

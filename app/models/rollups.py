@@ -1,4 +1,5 @@
-"""Response rollups: counts per local day × survey × account × kind, one column per score value.
+"""Response rollups: counts per local day × survey × account × kind (``response_rollups``) and per local
+day × survey × kind (``response_day_rollups``), one column per score value.
 
 Kept current by database triggers on ``responses`` (migration cs_0001), so every write path — the ORM,
 Core inserts, bulk loads, cascades from deleted accounts and surveys — updates them in the same
@@ -32,6 +33,31 @@ class ResponseRollup(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     account_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+    s0: Mapped[int] = mapped_column(default=0)
+    s1: Mapped[int] = mapped_column(default=0)
+    s2: Mapped[int] = mapped_column(default=0)
+    s3: Mapped[int] = mapped_column(default=0)
+    s4: Mapped[int] = mapped_column(default=0)
+    s5: Mapped[int] = mapped_column(default=0)
+    s6: Mapped[int] = mapped_column(default=0)
+    s7: Mapped[int] = mapped_column(default=0)
+    s8: Mapped[int] = mapped_column(default=0)
+    s9: Mapped[int] = mapped_column(default=0)
+    s10: Mapped[int] = mapped_column(default=0)
+
+
+class ResponseDayRollup(Base):
+    """The same counts without the account: what charts and figures not split by account read (a row
+    per day, survey and kind: years of answers in a few thousand rows). Kept by the same triggers
+    (migration rollup_0001); on SQLite a WITHOUT ROWID table (one b-tree to write, not two)."""
+
+    __tablename__ = "response_day_rollups"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
     n: Mapped[int] = mapped_column(default=0)
     s0: Mapped[int] = mapped_column(default=0)

@@ -6,10 +6,15 @@ id (unique). A concurrent duplicate insert hits the constraint, is rolled back t
 turns into an update of the row that won: never a second row, never a 500. A replay with the same
 values changes nothing; a different score or comment is an intended edit (``edit_count`` + 1).
 
-An invitation's first answer, the path every email click takes, is two Core statements in one
+An invitation's first answer, the path every email click takes, is written by Core statements in one
 transaction: ``INSERT … ON CONFLICT (invitation_id) DO NOTHING RETURNING id`` and the invitation's
-``responded_at``; no ORM object, no savepoint. When the insert finds the row already there (a replay, a
-double click, a concurrent post), the answer becomes an edit of that row, as above.
+``responded_at``; no ORM object, no savepoint. On PostgreSQL both are one statement (data-modifying
+CTEs) run on an autocommit connection: it is its own transaction, so the answer costs the invitation's
+read and that statement — two round trips (a third, a ping, only when the pooled connection sat idle for
+a while: app/database.py), no BEGIN or COMMIT. When the insert finds
+the row already there (a replay, a double click, a concurrent post), the answer becomes an edit of that
+row, as above. When a webhook endpoint exists, the first answer takes the ORM path too, which writes the
+``response.created`` event in the answer's transaction.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from functools import cache
 import sqlalchemy as sa
 
 from app.analysis import services as analysis
-from app.database import insert_ignoring_conflict, is_unique_violation
+from app.database import end_autocommit, insert_ignoring_conflict, is_unique_violation
 from app.extensions import db
 from app.followups import services as followups
 from app.mail import services as mail
@@ -339,15 +344,17 @@ def answer_invitation(
     if verdict == Verdict.HOLD:
         raise ValueError("a held automatic save is not stored")
     suspect = verdict == Verdict.SUSPECT
-    if invitation.responded_at is None and not suspect:
+    # With a webhook endpoint about, the ORM path below writes the event in the answer's transaction.
+    if invitation.responded_at is None and not suspect and not invitation.webhooks:
         response_id = _insert_first(invitation, kind, answer, auto=verdict == Verdict.AUTO)
         if response_id is not None:
-            db.session.commit()
+            db.session.commit()  # on PostgreSQL's autocommit connection the statement committed already
             if answer.comment:
                 analysis.enqueue_tagging([response_id])  # follow-up rules run once it is analysed
             else:
                 followups.enqueue_rules([response_id])  # no comment to wait for: score rules now
             return Submission(None, True, True, answer.score, response_id)
+    end_autocommit(db.session())  # the edit path's statements need a transaction of their own
     new = Response(
         survey_id=invitation.survey_id,
         kind=kind,

@@ -10,6 +10,7 @@ replayed or double-clicked POST land on the same row.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import time
@@ -55,13 +56,9 @@ def parse_score(form: MultiDict, kind: SurveyKind) -> int:
     """The score posted for a scored survey, or InvalidInput."""
     raw = _single(form, "score")
     lo, hi = SCORE_RANGES[kind]
-    message = _("Please choose a score from %(lo)s to %(hi)s.", lo=lo, hi=hi)
-    if raw is None or not SCORE_RE.match(raw):
-        raise InvalidInput(message, "score")
-    score = int(raw)
-    if not lo <= score <= hi:
-        raise InvalidInput(message, "score")
-    return score
+    if raw is None or not SCORE_RE.match(raw) or not lo <= int(raw) <= hi:
+        raise InvalidInput(_("Please choose a score from %(lo)s to %(hi)s.", lo=lo, hi=hi), "score")
+    return int(raw)
 
 
 def clean_comment(value: str) -> str | None:
@@ -160,7 +157,12 @@ class FormKey:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="clearloop.respond.form-key")
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _serializer_for(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="clearloop.respond.form-key")
 
 
 def make_form_key(target: str, anonymous: bool = False) -> str:
@@ -173,18 +175,24 @@ def make_form_key(target: str, anonymous: bool = False) -> str:
     return _serializer().dumps(payload)
 
 
+def _bad_key() -> InvalidInput:
+    """The refusal of a missing, forged, stale or misdirected form key (translated only when needed)."""
+    return InvalidInput(
+        _("This form could not be checked. Please reload the page and answer again."), "key", 400
+    )
+
+
 def check_form_key(form: MultiDict, target: str) -> FormKey:
     """The posted key's content; InvalidInput(400) when missing, forged, stale or for another page."""
     raw = _single(form, "key")
-    message = _("This form could not be checked. Please reload the page and answer again.")
     if not raw or len(raw) > 300:
-        raise InvalidInput(message, "key", 400)
+        raise _bad_key()
     try:
         payload = _serializer().loads(raw, max_age=KEY_MAX_AGE)
     except BadSignature:
-        raise InvalidInput(message, "key", 400) from None
+        raise _bad_key() from None
     if not isinstance(payload, dict) or payload.get("t") != target:
-        raise InvalidInput(message, "key", 400)
+        raise _bad_key()
     at = payload.get("at")
     opened = datetime.fromtimestamp(at, UTC) if isinstance(at, int | float) else None
     return FormKey(target, payload.get("s"), opened)

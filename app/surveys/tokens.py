@@ -22,7 +22,15 @@ from sqlalchemy.orm import joinedload
 
 from app.database import read_only
 from app.extensions import db
-from app.models import Contact, Invitation, Survey, SurveyStatus, utcnow
+from app.models import (
+    Contact,
+    EndpointState,
+    Invitation,
+    Survey,
+    SurveyStatus,
+    WebhookEndpoint,
+    utcnow,
+)
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 PUBLIC_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -77,7 +85,8 @@ def find_invitation(token: str) -> Invitation | None:
 @dataclass(frozen=True)
 class InvitationRef:
     """Only what answering an invitation needs: its ids, its dates, its contact's locale and account,
-    and its survey's status and version (``survey_updated_at`` keys the per-process survey cache)."""
+    its survey's status and version (``survey_updated_at`` keys the per-process survey cache), and
+    whether any webhook endpoint may want the answer's event (``webhooks``)."""
 
     id: int
     survey_id: int
@@ -89,6 +98,7 @@ class InvitationRef:
     scanner_flagged_at: datetime | None
     survey_status: SurveyStatus
     survey_updated_at: datetime
+    webhooks: bool = True
 
     @property
     def expired(self) -> bool:
@@ -113,10 +123,14 @@ _REF_COLUMNS = (
 )
 
 
+def _webhooks_exist() -> sa.Label:
+    return sa.exists().where(WebhookEndpoint.state != EndpointState.DISABLED).label("webhooks")
+
+
 @cache
 def _ref_query() -> sa.Select:
     return (
-        sa.select(*_REF_COLUMNS)
+        sa.select(*_REF_COLUMNS, _webhooks_exist())
         .select_from(Invitation)
         .join(Survey, Survey.id == Invitation.survey_id)
         .outerjoin(Contact, Contact.id == Invitation.contact_id)
@@ -125,12 +139,22 @@ def _ref_query() -> sa.Select:
 
 
 def find_invitation_ref(token: str) -> InvitationRef | None:
-    """``find_invitation`` for the answer path: one query for the few columns it needs, no ORM objects,
-    and on SQLite no write lock (the read ends before the answer's write transaction begins)."""
+    """``find_invitation`` for the answer path: one query for the few columns it needs, no ORM objects.
+
+    On SQLite the read takes no write lock (it ends before the answer's write transaction begins). On
+    PostgreSQL, when no transaction is open, the session's next transaction runs on an autocommit
+    connection: no BEGIN and COMMIT round trips around this read and the answer's single statement
+    (app/respond/services.py ends it before any other write, see ``app.database.end_autocommit``)."""
     if not isinstance(token, str) or not TOKEN_RE.match(token):
         return None
-    with read_only(db.session):
-        row = db.session.connection().execute(_ref_query(), {"token_hash": hash_token(token)}).first()
+    session = db.session()
+    with read_only(session):
+        bind = session.get_bind()
+        if bind.dialect.name == "postgresql" and isinstance(bind, sa.Engine) and not session.in_transaction():
+            conn = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        else:
+            conn = session.connection()
+        row = conn.execute(_ref_query(), {"token_hash": hash_token(token)}).first()
     if row is None or not hmac.compare_digest(_mac(row.token_salt), token):
         return None
     return InvitationRef(
@@ -144,11 +168,12 @@ def find_invitation_ref(token: str) -> InvitationRef | None:
         row.scanner_flagged_at,
         row.status,
         row.updated_at,
+        bool(row.webhooks),
     )
 
 
 def invitation_ref(invitation: Invitation) -> InvitationRef:
-    """The ``InvitationRef`` of an invitation already loaded as an ORM object."""
+    """The ``InvitationRef`` of an invitation already loaded as an ORM object (``webhooks`` read now)."""
     contact, survey = invitation.contact, invitation.survey
     return InvitationRef(
         invitation.id,
@@ -161,6 +186,7 @@ def invitation_ref(invitation: Invitation) -> InvitationRef:
         invitation.scanner_flagged_at,
         survey.status,
         survey.updated_at,
+        bool(db.session.execute(sa.select(_webhooks_exist())).scalar()),
     )
 
 

@@ -1,7 +1,10 @@
 """Read models over the response rollups: score counts by any grouping, turned into the standard metrics.
 
 Every figure is derived from the counts per score value (``n``, ``s0``…``s10``) through app.metrics, so a
-dashboard reads thousands of rollup rows instead of millions of responses.
+dashboard reads thousands of rollup rows instead of millions of responses. Two rollups have the same
+columns: ``ResponseDayRollup`` (day × survey × kind, the default: charts and figures not split by account)
+and ``ResponseRollup`` (the same by account too: health, accounts, segments by account attributes); pass
+``table=ResponseRollup`` with its columns when grouping or filtering by account.
 """
 
 from __future__ import annotations
@@ -15,17 +18,18 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.metrics import NpsCounts, Score, mean, nps, share
-from app.models import ResponseRollup, SurveyKind, TrendAnnotation
+from app.models import ResponseDayRollup, ResponseRollup, SurveyKind, TrendAnnotation
 
 R = ResponseRollup
-SCORE_COLUMNS = [getattr(R, f"s{k}") for k in range(11)]
+D = ResponseDayRollup
+RollupTable = type[ResponseRollup] | type[ResponseDayRollup]
 
 
-def count_columns() -> list[sa.ColumnElement]:
-    """SUM of n and of each score column, labelled n, s0…s10."""
+def count_columns(table: RollupTable = D) -> list[sa.ColumnElement]:
+    """SUM of n and of each score column of ``table``, labelled n, s0…s10."""
     return [
-        sa.func.sum(R.n).label("n"),
-        *[sa.func.sum(c).label(f"s{k}") for k, c in enumerate(SCORE_COLUMNS)],
+        sa.func.sum(table.n).label("n"),
+        *[sa.func.sum(getattr(table, f"s{k}")).label(f"s{k}") for k in range(11)],
     ]
 
 
@@ -38,8 +42,10 @@ class Counts:
 
     @classmethod
     def of(cls, row: Any) -> Counts:
-        """From a row carrying n and s0…s10 (None counts as 0)."""
-        return cls(int(row.n or 0), tuple(int(getattr(row, f"s{k}") or 0) for k in range(11)))
+        """From a row ending in n, s0…s10 (``count_columns``; None counts as 0). By position: a Row's
+        attribute lookup by name costs more than the query itself over a thousand rows."""
+        values = [int(v or 0) for v in tuple(row)[-12:]]
+        return cls(values[0], tuple(values[1:]))
 
     @classmethod
     def empty(cls) -> Counts:
@@ -77,20 +83,34 @@ class Counts:
         return share(sum(self.scores[5:8]), self.scored)
 
 
-def kind_counts(kind: SurveyKind | str, start: date, end: date, *where: Any) -> Counts:
-    """All answers of ``kind`` on local days start..end (inclusive)."""
+def kind_counts(
+    kind: SurveyKind | str, start: date, end: date, *where: Any, table: RollupTable = D
+) -> Counts:
+    """All answers of ``kind`` on local days start..end (inclusive), from ``table``."""
     row = db.session.execute(
-        sa.select(*count_columns()).where(R.kind == SurveyKind(kind).value, R.day.between(start, end), *where)
+        sa.select(*count_columns(table)).where(
+            table.kind == SurveyKind(kind).value, table.day.between(start, end), *where
+        )
     ).one()
     return Counts.of(row)
 
 
-def grouped_counts(kind: SurveyKind | str, start: date, end: date, group: list[Any], *where: Any, joins=()):
-    """{group key tuple: Counts} of ``kind`` over start..end, grouped by the given columns."""
-    stmt = sa.select(*group, *count_columns()).select_from(R)
+def grouped_counts(
+    kind: SurveyKind | str,
+    start: date,
+    end: date,
+    group: list[Any],
+    *where: Any,
+    joins=(),
+    table: RollupTable = R,
+):
+    """{group key tuple: Counts} of ``kind`` over start..end, grouped by the given columns of ``table``
+    (the fine rollup unless told: most callers group by account or its attributes)."""
+    stmt = sa.select(*group, *count_columns(table)).select_from(table)
     for target, on in joins:
         stmt = stmt.join(target, on, isouter=True)
-    stmt = stmt.where(R.kind == SurveyKind(kind).value, R.day.between(start, end), *where).group_by(*group)
+    stmt = stmt.where(table.kind == SurveyKind(kind).value, table.day.between(start, end), *where)
+    stmt = stmt.group_by(*group)
     return {tuple(row[: len(group)]): Counts.of(row) for row in db.session.execute(stmt)}
 
 

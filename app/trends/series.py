@@ -1,5 +1,7 @@
 """The Trends page's read model: validated filters, buckets in the workspace's local days, one series per
-segment, response rates and the score distribution — all from the rollups."""
+segment, response rates and the score distribution — all from the rollups: overall and by survey from
+the day rollup (no account in its grain: a row per day, survey and kind), by account or an account's
+attribute from the fine one."""
 
 from __future__ import annotations
 
@@ -13,12 +15,22 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.metrics import Score
-from app.models import Account, DeliveryState, Invitation, ResponseRollup, Survey, SurveyKind, User
+from app.models import (
+    Account,
+    DeliveryState,
+    Invitation,
+    ResponseDayRollup,
+    ResponseRollup,
+    Survey,
+    SurveyKind,
+    User,
+)
 from app.trends.queries import Counts, grouped_counts
 from app.trends.rollup_sql import sqlite_day
 from app.workspace_settings import workspace_timezone
 
 R = ResponseRollup
+D = ResponseDayRollup
 KINDS = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
 GRAINS = {"day": "Day", "week": "Week", "month": "Month", "quarter": "Quarter"}
 COARSER = {"day": "week", "week": "month", "month": "quarter"}
@@ -191,17 +203,18 @@ class Trend:
     zone: str
 
 
-def _segment(segment: str) -> tuple[Any, list[tuple[Any, Any]], str | None]:
-    """(group column, joins, explorer argument) of a segment."""
+def _segment(segment: str) -> tuple[Any, Any, list[tuple[Any, Any]], str | None]:
+    """(rollup table, group column, joins, explorer argument) of a segment: the day rollup unless the
+    segment needs the account."""
     join = [(Account, Account.id == R.account_key)]
     return {
-        "": (sa.literal(""), [], None),
-        "tier": (Account.tier, join, "tier"),
-        "plan": (Account.plan, join, "plan"),
-        "stage": (Account.lifecycle_stage, join, "stage"),
-        "csm": (Account.csm_owner_id, join, "csm"),
-        "survey": (R.survey_id, [], "survey"),
-        "account": (R.account_key, [], "account"),
+        "": (D, sa.literal(""), [], None),
+        "tier": (R, Account.tier, join, "tier"),
+        "plan": (R, Account.plan, join, "plan"),
+        "stage": (R, Account.lifecycle_stage, join, "stage"),
+        "csm": (R, Account.csm_owner_id, join, "csm"),
+        "survey": (D, D.survey_id, [], "survey"),
+        "account": (R, R.account_key, [], "account"),
     }[segment]
 
 
@@ -232,8 +245,10 @@ def _key_text(segment: str, key: Any, names: dict[Any, str]) -> tuple[str, str |
 
 def build_trend(filters: TrendFilters) -> Trend:
     """The series, rates and distribution the filters ask for, bucketed in the workspace time zone."""
-    column, joins, arg = _segment(filters.segment)
-    cells = grouped_counts(filters.kind, filters.start, filters.end, [R.day, column], joins=joins)
+    table, column, joins, arg = _segment(filters.segment)
+    cells = grouped_counts(
+        filters.kind, filters.start, filters.end, [table.day, column], joins=joins, table=table
+    )
     by_key: dict[Any, dict[date, Counts]] = defaultdict(dict)
     grain = filters.grain
     keys = {key for _, key in cells}

@@ -109,12 +109,12 @@ def test_a_comment_edited_while_it_was_analysed_is_not_marked_done(ctx, monkeypa
     analyzer = get_analyzer()
     real = analyzer.analyze
 
-    def edit_meanwhile(texts):
+    def edit_meanwhile(texts, languages=None):
         response = db.session.get(Response, rid)
         response.comment = "Support was wonderful"
         services.request_analysis(response)
         db.session.commit()
-        return real(texts)
+        return real(texts, languages)
 
     monkeypatch.setattr(analyzer, "analyze", edit_meanwhile)
     outcome = dispatch.tag_ids([rid])
@@ -143,10 +143,10 @@ def _poisoned(monkeypatch):
     analyzer = get_analyzer()
     real = analyzer.analyze
 
-    def analyze(texts):
+    def analyze(texts, languages=None):
         if any("POISON" in t for t in texts):
             raise RuntimeError("analyser exploded")
-        return real(texts)
+        return real(texts, languages)
 
     monkeypatch.setattr(analyzer, "analyze", analyze)
 
@@ -208,7 +208,7 @@ def test_a_job_that_dies_counts_an_attempt_on_its_pending_rows(ctx, monkeypatch)
 
 def test_a_broken_analyser_fails_the_job_not_every_comment(ctx, monkeypatch):
     ids = add_responses("one", "two", "three")
-    monkeypatch.setattr(get_analyzer(), "analyze", lambda texts: 1 / 0)
+    monkeypatch.setattr(get_analyzer(), "analyze", lambda texts, languages=None: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         jobs.analyze_responses(ids)
     assert all(state_of(i).analysis_state == AnalysisState.PENDING for i in ids)
@@ -271,3 +271,20 @@ def test_a_batch_is_written_in_one_statement_per_table_with_the_orm_s_values(ctx
         assert response.analysis["sentences"] and isinstance(response.analysis["truncated"], bool)
         assert {m.topic.key for m in response.mentions} >= {"onboarding", "billing.invoices"}
         assert all(m.created_at == response.analyzed_at and not m.rejected for m in response.mentions)
+
+
+def test_the_survey_language_is_stated_to_the_analyser(ctx):
+    """A comment too short to tell its language is analysed in the language the survey was answered in;
+    a comment clearly in another language is still detected."""
+    from tests.factories import make_response, make_survey
+
+    survey = make_survey()
+    ids = [
+        make_response(survey, comment="Top!", locale="fr").id,
+        make_response(survey, comment="Top!", locale="en").id,
+        make_response(survey, comment="The export to Excel is broken.", locale="de").id,
+    ]
+    db.session.commit()
+    services.enqueue_tagging(ids)
+    assert [state_of(i).language for i in ids] == ["fr", "en", "en"]
+    assert all(state_of(i).analysis_state == AnalysisState.DONE for i in ids)

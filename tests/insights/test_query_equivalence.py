@@ -1,57 +1,152 @@
-"""The one-pass ``topic_counts`` gives exactly the figures of the two-pass version it replaced (a distinct
-(topic, response) pass for responses, accounts and bands, then a grouped pass for mention sentiment)."""
+"""The fast path of topic analytics (``topic_hits``, kept by triggers) gives exactly the figures of the
+reference joins it replaced (tests/insights/reference_queries.py: the period's responses, their mentions
+and the topic tree), over parent/child topics, rejected tags, unknown labels, repeated mentions, mixed
+kinds, responses without an account — and after every kind of change the triggers must follow: tags
+added, rejected, relabelled, moved or deleted, topics re-parented, retired and merged, answers moved in
+time, to another account, flagged as scanner suspects, deleted."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.insights import analytics
 from app.insights import queries as q
-from app.insights.periods import days_ending
-from app.models import Mention, MentionSource, Response, SurveyKind
+from app.insights.hits_sql import COLUMNS, _select, rebuild_statements
+from app.insights.periods import days_ending, weekly_buckets
+from app.models import Mention, MentionSource, Response, SurveyKind, Topic
 from tests.factories import make_account
+from tests.insights import reference_queries as ref
 from tests.insights.conftest import add_response, topic
 
 PERIOD = days_ending(date(2026, 3, 1), 28, "UTC")
+PERIODS = (
+    PERIOD,
+    PERIOD.previous(),
+    days_ending(date(2026, 3, 1), 7, "UTC"),
+    days_ending(date(2026, 2, 20), 5, "Europe/Berlin"),
+)
 
 
-def _two_pass(period, survey_id=None, only=None, sentiment=True) -> dict[int, q.TopicCounts]:
-    """The previous implementation, kept here as the reference."""
-    pairs = q._pairs(only)
-    r = q.period_responses(period.start, period.end, survey_id)
-    base = q._mention_join(pairs, r)
-    per_response = (
-        base.add_columns(pairs.c.a.label("a"), r.c.id.label("rid"), r.c.account_id.label("acc"), r.c.nps)
-        .distinct()
-        .subquery()
+def _stored() -> set[tuple]:
+    return {tuple(r) for r in db.session.execute(sa.text(f"SELECT {', '.join(COLUMNS)} FROM topic_hits"))}
+
+
+def _recomputed() -> set[tuple]:
+    return {tuple(r) for r in db.session.execute(sa.text(_select("1 = 1")))}
+
+
+def _reference_fit(scores: dict[int, int], topics_of: dict[int, set[int]]):
+    """The driver fit as it was: one row per NPS answer of the period, grouped."""
+    from collections import Counter
+
+    import numpy as np
+
+    from app.insights import stats
+
+    counts = Counter(t for ts in topics_of.values() for t in ts)
+    columns = sorted(t for t, n in counts.items() if n >= analytics.MIN_DRIVER_RESPONSES)
+    index = {t: j for j, t in enumerate(columns)}
+    groups: Counter = Counter()
+    for rid, score in scores.items():
+        y = 100 if score >= 9 else (-100 if score <= 6 else 0)
+        groups[(tuple(sorted(index[t] for t in topics_of.get(rid, ()) if t in index)), y)] += 1
+    x, y, w = np.zeros((len(groups), len(columns))), np.zeros(len(groups)), np.zeros(len(groups))
+    for i, ((cols, value), n) in enumerate(groups.items()):
+        x[i, list(cols)] = 1
+        y[i], w[i] = value, n
+    return stats.driver_fit(x, y, w, columns)
+
+
+def _reference_drivers(period, survey_id, tree) -> dict[int, object]:
+    """Each topic's driver estimate as it was computed: every NPS answer from responses, pairs from
+    mentions; top-level topics in the fit of roots, subtopics in the fit of own topics."""
+    scores, pairs = ref.nps_topic_rows(period, survey_id)
+    if not scores:
+        return {}
+    nodes = {n.id: n for n in tree}
+    own: dict[int, set[int]] = {}
+    for rid, tid in pairs:
+        if tid in nodes:
+            own.setdefault(rid, set()).add(tid)
+    roots = {rid: {(nodes[t].ancestors or (t,))[0] for t in ts} for rid, ts in own.items()}
+    top, every = _reference_fit(scores, roots), _reference_fit(scores, own)
+    return {n.id: (top if n.depth == 0 else every).coefficients.get(n.id) for n in tree}
+
+
+def _same_estimate(got, want) -> None:
+    if want is None:
+        assert got is None
+        return
+    assert got.n == want.n
+    assert got.value == pytest.approx(want.value, abs=1e-9) and got.se == pytest.approx(want.se, abs=1e-9)
+
+
+def check(survey_id, scopes, periods=(PERIODS[0], PERIODS[3])) -> None:
+    """Stored rows = a full recomputation; every read model = its reference."""
+    db.session.flush()
+    assert _stored() == _recomputed()
+    for period in periods:
+        week = days_ending(period.last, 7, period.zone)
+        named = {"now": period, "before": period.previous(), "week": week, "baseline": week.previous(8)}
+        buckets = weekly_buckets(period, 6)
+        for survey in (None, survey_id):
+            for only in scopes:
+                for sentiment in (True, False):
+                    got = q.topic_counts(period, survey, only, sentiment=sentiment)
+                    assert got == ref.topic_counts(period, survey, only, sentiment=sentiment), (period, only)
+                assert q.negative_accounts(period, survey, only) == ref.negative_accounts(
+                    period, survey, only
+                )
+                assert q.weekly_counts(buckets, survey, only) == ref.weekly_counts(buckets, survey, only)
+                w = q.windows(named, buckets, survey, only, ("now", "before", "week"), ("now", "before"))
+                for name, p in named.items():
+                    want = ref.topic_counts(p, survey, only)
+                    if name == "baseline":  # distinct accounts were not asked for
+                        want = {a: dataclasses.replace(c, accounts=0) for a, c in want.items()}
+                    assert w.counts[name] == want, (name, period, only)
+                    assert w.totals[name] == q.totals(p, survey)
+                for name in ("now", "before"):
+                    assert w.negative[name] == ref.negative_accounts(named[name], survey, only)
+                assert w.weekly == ref.weekly_counts(buckets, survey, only)
+            result = analytics.topic_analytics(period, survey, trend_weeks=6)
+            want = _reference_drivers(period, survey, q.topic_tree())
+            for row in result.topics:
+                _same_estimate(row.driver, want.get(row.node.id))
+            analytics._EMERGING.clear()
+            reference = {e.key: e for e in _reference_emerging(week, survey)}
+            assert analytics._emerging_results(week, survey, False) == list(reference.values())
+            assert [t.emerging for t in result.topics] == [reference.get(t.node.id) for t in result.topics]
+
+
+def _reference_emerging(week, survey):
+    """The emerging test as it was computed (four statements of the reference joins)."""
+    from app.insights import stats
+
+    tree = q.topic_tree()
+    baseline = week.previous(stats.BASELINE_WEEKS)
+    now, base = (
+        ref.topic_counts(week, survey, sentiment=False),
+        ref.topic_counts(baseline, survey, sentiment=False),
     )
-    out: dict[int, q.TopicCounts] = {}
-    for a, n, accounts, p, m, d in db.session.execute(
-        sa.select(
-            per_response.c.a,
-            sa.func.count(),
-            sa.func.count(sa.distinct(per_response.c.acc)),
-            *q._bands(per_response.c.nps),
-        ).group_by(per_response.c.a)
-    ):
-        out[a] = q.TopicCounts(
-            responses=n, accounts=accounts, promoters=p or 0, passives=m or 0, detractors=d or 0
-        )
-    if sentiment:
-        label = sa.func.coalesce(Mention.sentiment_label, "neutral")
-        rows = db.session.execute(
-            base.add_columns(pairs.c.a, label, sa.func.count()).group_by(pairs.c.a, label)
-        )
-        for a, lab, n in rows:
-            if lab in ("positive", "negative", "neutral"):
-                setattr(out.setdefault(a, q.TopicCounts()), lab, n)
-    return out
+    n_now, n_base = q.totals(week, survey).analysed, q.totals(baseline, survey).analysed
+    keys = [n.id for n in tree]
+    return stats.emerging(
+        keys,
+        [min(now.get(k, q.TopicCounts()).responses, n_now) for k in keys],
+        n_now,
+        [min(base.get(k, q.TopicCounts()).responses, n_base) for k in keys],
+        n_base,
+        [now.get(k, q.TopicCounts()).accounts for k in keys],
+    )
 
 
-def test_one_pass_topic_counts_match_the_two_pass_reference(ctx):
+def test_topic_hits_match_the_reference_joins_through_every_change(ctx):
     rng = random.Random(5)
     billing = topic("Billing")
     invoices = topic("Invoices", parent=billing)
@@ -62,6 +157,7 @@ def test_one_pass_topic_counts_match_the_two_pass_reference(ctx):
     accounts = [make_account(arr=a).id for a in (10_000, 20_000, 30_000)] + [None]
     labels = ["positive", "neutral", "negative", None, "mixed"]
     start = datetime(2026, 1, 1, tzinfo=UTC)
+    responses = []
     for i in range(160):
         kind = rng.choice([SurveyKind.NPS, SurveyKind.NPS, SurveyKind.CSAT, SurveyKind.FORM])
         score = {SurveyKind.NPS: rng.randint(0, 10), SurveyKind.CSAT: rng.randint(1, 5)}.get(kind)
@@ -73,6 +169,7 @@ def test_one_pass_topic_counts_match_the_two_pass_reference(ctx):
             account_id=rng.choice(accounts),
             kind=kind,
         )
+        responses.append(response)
         if rng.random() < 0.2:  # a rejected tag counts nowhere
             db.session.add(
                 Mention(
@@ -87,12 +184,90 @@ def test_one_pass_topic_counts_match_the_two_pass_reference(ctx):
             db.session.add(Mention(response_id=response.id, topic_id=chosen[0], source=MentionSource.PHRASE))
     db.session.flush()
     survey_id = db.session.execute(sa.select(Response.survey_id).limit(1)).scalar_one()
-    for period in (PERIOD, PERIOD.previous(), days_ending(date(2026, 3, 1), 7, "UTC")):
-        for survey in (None, survey_id):
-            for only in (None, [invoices], [speed, refunds]):
-                scope = None if only is None else only
-                for sentiment in (True, False):
-                    got = q.topic_counts(period, survey, scope, sentiment=sentiment)
-                    want = _two_pass(period, survey, scope, sentiment=sentiment)
-                    assert got == want, (period, survey, only, sentiment)
+    scopes = (None, [invoices], [speed, refunds])
+    check(survey_id, scopes, PERIODS)
     assert q.topic_counts(PERIOD)[billing].mentions > q.topic_counts(PERIOD)[billing].responses > 10
+    mentions = db.session.execute(sa.select(Mention).order_by(Mention.id)).scalars().all()
+
+    # tags rejected, restored, relabelled, moved to another topic; a manual tag; a tag deleted
+    for m in mentions[::7]:
+        m.rejected = True
+    for m in mentions[3::11]:
+        m.sentiment_label = rng.choice(labels)
+    for m in mentions[5::13]:
+        m.topic_id = rng.choice(topics)
+    db.session.add(Mention(response_id=responses[40].id, topic_id=vat, source=MentionSource.MANUAL))
+    db.session.delete(mentions[2])
+    db.session.flush()
+    for m in mentions[::14]:
+        m.rejected = False
+    check(survey_id, scopes)
+
+    # Core statements touching many rows at once (as re-tags and merges do)
+    db.session.execute(sa.update(Mention).where(Mention.topic_id == refunds).values(topic_id=invoices))
+    db.session.execute(sa.delete(Mention).where(Mention.topic_id == speed, Mention.id % 3 == 0))
+    check(survey_id, scopes)
+
+    # the tree: VAT moved under Refunds, then to the top; Invoices retired; Speed under Billing
+    db.session.execute(sa.update(Topic).where(Topic.id == vat).values(parent_id=refunds))
+    check(survey_id, scopes)
+    db.session.get(Topic, vat).parent_id = None
+    db.session.get(Topic, invoices).is_active = False
+    db.session.get(Topic, speed).parent_id = billing
+    check(survey_id, scopes)
+    db.session.get(Topic, invoices).is_active = True
+    check(survey_id, scopes)
+
+    # answers: moved in time, to another account, another score; scanner suspects; deleted
+    for r in responses[::9]:
+        r.created_at = r.created_at + timedelta(days=rng.randint(-20, 20))
+        r.account_id = rng.choice(accounts)
+    for r in responses[1::10]:
+        if r.kind == SurveyKind.NPS:
+            r.score = rng.randint(0, 10)
+    for r in responses[2::6]:
+        r.scanner_suspect = True
+    db.session.flush()
+    check(survey_id, scopes)
+    for r in responses[2::12]:
+        r.scanner_suspect = False
+    for r in responses[4::15]:
+        db.session.delete(r)
+    db.session.flush()
+    check(survey_id, scopes)
+
+    # a topic deleted: its mentions go, its children lose their parent
+    db.session.execute(sa.delete(Topic).where(Topic.id == billing))
+    db.session.expire_all()
+    check(survey_id, (None, [invoices]))
+
+
+def test_rebuild_gives_the_rows_the_triggers_keep(ctx):
+    parent = topic("Onboarding")
+    child = topic("Checklist", parent=parent)
+    for i in range(10):
+        add_response(datetime(2026, 2, 1 + i, tzinfo=UTC), i, topics={child: "negative", parent: None})
+    db.session.flush()
+    kept = _stored()
+    assert len([r for r in kept if r[1] == parent]) == 10
+    for statement in rebuild_statements():
+        db.session.execute(sa.text(statement))
+    assert _stored() == kept
+
+
+def test_migration_holds_the_same_sql_as_the_app():
+    """topics_0001's frozen copy of the trigger text is app/insights/hits_sql.py's."""
+    import importlib.util
+    from pathlib import Path
+
+    from app.insights import hits_sql
+
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "topics_0001_topic_hits.py"
+    spec = importlib.util.spec_from_file_location("topics_0001", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    assert module.sqlite_triggers() == hits_sql.sqlite_triggers()
+    assert module.postgresql_statements() == hits_sql.postgresql_statements()
+    assert module.rebuild_statements() == hits_sql.rebuild_statements()
+    for dialect in ("sqlite", "postgresql"):
+        assert module.drop_statements(dialect) == hits_sql.drop_statements(dialect)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -177,3 +178,67 @@ def test_only_the_in_flight_mark_waits_for_the_disk(smtp_app, smtp_server):
     assert last_mark_end < results[-1]  # the last result in a transaction of its own
     assert all(last_mark_end < i for i in relaxed)
     assert len(smtp_server.recorder.messages) == 3
+
+
+def _statements_of_a_send(smtp_app, emails_wanted: int) -> tuple[list[tuple[str, bool]], list[str]]:
+    """A send's SQL, each statement with whether it ran on an autocommit connection; and the emails."""
+    statements: list[tuple[str, bool]] = []
+
+    def record(conn, cursor, statement, *args):
+        autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        statements.append((" ".join(statement.split()).upper(), autocommit))
+
+    with smtp_app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the one-statement in-flight mark is PostgreSQL's")
+        emails = [make_contact().email for _ in range(emails_wanted)]
+        db.session.commit()
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        with smtp_app.app_context():
+            create_send(make_survey(), {"type": "emails", "emails": emails})
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    return statements, emails
+
+
+@pytest.mark.committed
+def test_on_postgresql_each_mark_is_one_durable_statement_carrying_the_previous_result(smtp_app, smtp_server):
+    statements, emails = _statements_of_a_send(smtp_app, 3)
+    marks = [(s, auto) for s, auto in statements if "UPDATE INVITATIONS SET MESSAGE_ID" in s]
+    assert len(marks) == 3 and all(auto for _, auto in marks)  # each its own transaction, committed durably
+    assert not any("SYNCHRONOUS_COMMIT" in s for s, auto in statements if auto)
+    first, *_, third = [s for s, _ in marks]
+    assert "UPDATE INVITATIONS SET STATE" not in first
+    # The previous message's result and its contact's stamp ride in the mark's statement (a message that
+    # read through the session meanwhile, e.g. building a new template, commits them with the session).
+    assert third.startswith("WITH RESULT_0 AS (UPDATE INVITATIONS SET STATE")
+    assert "UPDATE CONTACTS SET LAST_SURVEYED_AT" in third
+    alone = [i for i, (s, auto) in enumerate(statements) if s.startswith("UPDATE INVITATIONS SET STATE")]
+    assert all(not statements[i][1] for i in alone)  # results outside a mark: in the session's transaction
+    assert any("SYNCHRONOUS_COMMIT" in s for s, _ in statements[alone[-1] :])  # the batch's last result
+    with smtp_app.app_context():
+        rows = db.session.execute(sa.select(Invitation)).scalars().all()
+        assert sorted(r.state.value for r in rows) == ["sent"] * 3
+        assert all(r.message_id and r.sent_at and r.contact.last_surveyed_at for r in rows)
+    assert sorted(smtp_server.recorder.recipients()) == sorted(emails)
+
+
+@pytest.mark.committed
+def test_on_postgresql_a_send_cancelled_mid_batch_stops_before_the_next_message(
+    smtp_app, smtp_server, monkeypatch
+):
+    """The session's change (the cancellation) commits before the next one-statement mark checks it."""
+    real_build = delivery.build_invitation
+
+    def build_then_cancel(invitation, **kw):
+        msg = real_build(invitation, **kw)
+        invitation.send.status = SendStatus.CANCELLED
+        return msg
+
+    monkeypatch.setattr(delivery, "build_invitation", build_then_cancel)
+    _statements_of_a_send(smtp_app, 3)
+    with smtp_app.app_context():
+        states = sorted(r.state.value for r in db.session.execute(sa.select(Invitation)).scalars())
+        assert states == ["sent", "skipped", "skipped"]
+    assert len(smtp_server.recorder.messages) == 1

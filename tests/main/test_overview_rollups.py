@@ -38,7 +38,7 @@ def test_headline_scores_read_the_rollups_not_the_responses(app, rows):
         "detractors": 1,
     }
     scores = [s for s in statements if "count" in s.lower() or "sum(" in s.lower()]
-    assert len(scores) == 6 and all("FROM response_rollups" in s for s in scores)  # 3 kinds × 2 periods
+    assert len(scores) == 6 and all("FROM response_day_rollups" in s for s in scores)  # 3 kinds × 2 periods
     assert not any("FROM responses" in s for s in statements)
 
 

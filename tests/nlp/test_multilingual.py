@@ -132,3 +132,44 @@ def test_a_several_sentence_doc_is_labelled_from_the_whole_doc():
     an = Analyzer(taxonomy=Taxonomy([]))
     r = an.analyze_one("Der Support ist furchtbar langsam. Wir warten seit Tagen. Sehr ärgerlich.")
     assert r.language == "de" and r.sentiment.label == "negative"
+
+
+# --- a stated language (the survey's) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "stated", "expected"),
+    [
+        ("Top!", "fr", "fr"),  # one plain word: no evidence against the survey's language
+        ("Top!", None, "en"),
+        ("Das ist nicht gut", "fr", "de"),  # clearly another language still wins
+        ("Great product, thanks", "de", "en"),
+        ("Muy lento", "es-MX", "es"),
+        ("Top!", "it", "en"),  # a language the detector does not know falls back to English
+    ],
+)
+def test_a_stated_language_is_the_default_detection_must_clearly_beat(analyzer, text, stated, expected):
+    assert analyzer.analyze_one(text, stated).language == expected
+
+
+def test_languages_can_be_stated_per_text_and_keep_the_order(analyzer):
+    texts = ["Top!", "Top!", "Top!", "Das Dashboard ist super"]
+    results = analyzer.analyze(texts, ["fr", "es", None, "de"])
+    assert [r.language for r in results] == ["fr", "es", "en", "de"]
+    assert [r.language for r in analyzer.analyze(texts, "de")] == ["de"] * 4
+    with pytest.raises(ValueError):
+        analyzer.analyze(texts, ["fr"])  # one language per text, or one for all
+
+
+def test_stated_language_codes():
+    from nlp.analyzer import stated_language
+
+    codes = ("de", "de-AT", "fr_CA", "ES", None, "", "pt-BR")
+    assert [stated_language(c) for c in codes] == ["de", "de", "fr", "es", "en", "en", "en"]
+
+
+def test_a_stated_language_is_not_overridden_by_a_stop_word_profile(analyzer):
+    text = "@user te doy un poquito"  # "te" is a Dutch function word too
+    assert analyzer.analyze_one(text).language == "nl"
+    assert analyzer.analyze_one(text, "es").language == "es"
+    assert analyzer.analyze_one("Это очень хорошо", "es").language == "ru"  # a script still decides

@@ -129,3 +129,32 @@ def test_the_invitation_is_read_while_another_writer_holds_the_sqlite_lock(app):
             writer.execute("ROLLBACK")
             writer.close()
             db.session.remove()
+
+
+def test_an_email_answer_writes_its_webhook_event_with_the_answer(app, client):
+    """The fast path skips the ORM, not the outbox: a subscribed endpoint gets ``response.created``."""
+    from app.models import EndpointState, WebhookDelivery, WebhookEndpoint, WebhookMessage
+
+    with app.app_context():
+        _, quiet = make_invitation(make_survey("nps"))
+        db.session.commit()
+        assert answer(client, quiet, 7).status_code == 200  # no endpoint: nothing written
+        assert db.session.execute(sa.select(sa.func.count(WebhookMessage.id))).scalar_one() == 0
+        endpoint = WebhookEndpoint(
+            url="https://hooks.example.com/in", events=["response.created"], secret="s"
+        )
+        off = WebhookEndpoint(url="https://old.example.com/in", secret="t", state=EndpointState.DISABLED)
+        db.session.add_all([endpoint, off])
+        inv, token = make_invitation(make_survey("nps"))
+        db.session.commit()
+        reply = answer(client, token, 9, comment="Great")
+        assert reply.status_code == 200 and reply.get_json()["created"] is True
+        [message] = db.session.execute(sa.select(WebhookMessage)).scalars().all()
+        assert message.event_type == "response.created"
+        assert message.payload["data"]["score"] == 9 and message.contact_id == inv.contact_id
+        [row] = [r for r in _rows() if r.invitation_id == inv.id]
+        assert message.response_id == row.id
+        deliveries = db.session.execute(sa.select(WebhookDelivery.endpoint_id)).scalars().all()
+        assert deliveries == [endpoint.id]
+        db.session.refresh(inv)
+        assert inv.responded_at is not None

@@ -1,5 +1,7 @@
-"""The response rollups: kept by triggers on every write path, equal to a full recomputation (hypothesis),
-local days in the workspace time zone (DST included), a real key for no account, and the rebuild command."""
+"""The response rollups (fine: day × survey × account × kind; coarse: day × survey × kind): kept by the same
+triggers on every write path, each equal to a full recomputation (hypothesis: inserts, score edits, moves,
+deletes, scanner-suspect flips, kinds, time zones), local days in the workspace time zone (DST included), a
+real key for no account, and the rebuild command."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.extensions import db
-from app.models import Account, Response, ResponseRollup, SurveyKind
+from app.models import Account, Response, ResponseDayRollup, ResponseRollup, SurveyKind
 from app.trends import rollup_sql
 from app.trends.services import rebuild_rollups, timezone_changed
 from tests.factories import make_account, make_response, make_survey
@@ -29,12 +31,25 @@ def stored() -> dict[tuple, tuple]:
     return {(r.day, r.survey_id, r.account_key, r.kind): tuple(getattr(r, c) for c in COLUMNS) for r in rows}
 
 
-def recomputed(zone: str) -> dict[tuple, tuple]:
-    """The same figures from the responses, by Python and zoneinfo (independent of the SQL)."""
+def stored_days() -> dict[tuple, tuple]:
+    """Day rollup rows as {(day, survey, kind): (n, s0..s10)}."""
+    rows = db.session.execute(sa.select(ResponseDayRollup)).scalars()
+    return {(r.day, r.survey_id, r.kind): tuple(getattr(r, c) for c in COLUMNS) for r in rows}
+
+
+def recomputed(zone: str, by_account: bool = True) -> dict[tuple, tuple]:
+    """The same figures from the counted responses (the ORM read leaves scanner-suspect answers out), by
+    Python and zoneinfo (independent of the SQL); ``by_account=False``: the day rollup's grain."""
     tz = ZoneInfo(zone)
     cells: dict[tuple, Counter] = {}
     for r in db.session.execute(sa.select(Response)).scalars():
-        key = (r.created_at.astimezone(tz).date(), r.survey_id, r.account_id or 0, r.kind.value)
+        assert not r.scanner_suspect
+        day = r.created_at.astimezone(tz).date()
+        key = (
+            (day, r.survey_id, r.account_id or 0, r.kind.value)
+            if by_account
+            else (day, r.survey_id, r.kind.value)
+        )
         cell = cells.setdefault(key, Counter())
         cell["n"] += 1
         if r.score is not None:
@@ -44,7 +59,9 @@ def recomputed(zone: str) -> dict[tuple, tuple]:
 
 OPS = st.lists(
     st.tuples(
-        st.sampled_from(["insert", "insert", "insert", "score", "move", "delete", "drop_account"]),
+        st.sampled_from(
+            ["insert", "insert", "insert", "score", "move", "retime", "delete", "drop_account", "suspect"]
+        ),
         st.integers(0, 10_000),
         st.integers(0, 10),
         st.integers(0, 6 * 24 * 60),  # minutes after START
@@ -53,10 +70,11 @@ OPS = st.lists(
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(ops=OPS, zone=st.sampled_from(["UTC", "Europe/Berlin", "America/St_Johns", "Pacific/Kiritimati"]))
 def test_rollups_equal_a_full_recomputation(db_session, ops, zone):
-    """After random inserts, score edits, account moves, deletes and deleted accounts: equal."""
+    """After random inserts (some scanner-suspect), score edits, account moves, new times, deletes,
+    deleted accounts and scanner-suspect flips either way: both rollups equal a recomputation."""
     savepoint = db.session.begin_nested()
     try:
         timezone_changed(zone)
@@ -70,7 +88,11 @@ def test_rollups_equal_a_full_recomputation(db_session, ops, zone):
                 account = accounts[pick % len(accounts)]
                 live.append(
                     make_response(
-                        survey, score=score, account=account, created_at=START + timedelta(minutes=minutes)
+                        survey,
+                        score=score,
+                        account=account,
+                        created_at=START + timedelta(minutes=minutes),
+                        scanner_suspect=pick % 5 == 0,
                     )
                 )
             elif op == "score":
@@ -79,6 +101,11 @@ def test_rollups_equal_a_full_recomputation(db_session, ops, zone):
                     target.score = score
             elif op == "move":
                 live[pick % len(live)].account = accounts[(pick // 7) % len(accounts)]
+            elif op == "retime":
+                live[pick % len(live)].created_at = START + timedelta(minutes=minutes)
+            elif op == "suspect":  # a scanner signal makes it suspect; a person's action confirms it
+                target = live[pick % len(live)]
+                target.scanner_suspect = not target.scanner_suspect
             elif op == "delete":
                 db.session.delete(live.pop(pick % len(live)))
             elif op == "drop_account" and accounts[-1] is not None:
@@ -89,9 +116,10 @@ def test_rollups_equal_a_full_recomputation(db_session, ops, zone):
             db.session.flush()
         db.session.expire_all()
         assert stored() == recomputed(zone)
-        before = stored()
+        assert stored_days() == recomputed(zone, by_account=False)
+        before, before_days = stored(), stored_days()
         rebuild_rollups()
-        assert stored() == before
+        assert stored() == before and stored_days() == before_days
     finally:
         savepoint.rollback()
 
@@ -113,8 +141,10 @@ def test_local_day_follows_the_workspace_zone_and_dst(db_session):
         survey, score=9, created_at=datetime(2026, 7, 1, 22, 0, tzinfo=UTC)
     )  # the trigger, 00:00 local
     assert stored()[(date(2026, 7, 2), survey.id, 0, "nps")][0] == 2
+    assert stored_days() == recomputed("Europe/Berlin", by_account=False)
     save_settings({"timezone": "UTC"}, None)
     assert stored() == recomputed("UTC")
+    assert stored_days() == recomputed("UTC", by_account=False)
 
 
 def test_no_account_responses_share_one_real_key(db_session):
@@ -124,6 +154,7 @@ def test_no_account_responses_share_one_real_key(db_session):
     for score in (10, 10, 3):
         make_response(survey, score=score, created_at=at)
     assert stored() == {(date(2026, 5, 5), survey.id, 0, "nps"): (3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2)}
+    assert stored_days() == {(date(2026, 5, 5), survey.id, "nps"): (3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2)}
 
 
 def test_rebuild_command_recomputes_damaged_rollups(app):
@@ -132,10 +163,12 @@ def test_rebuild_command_recomputes_damaged_rollups(app):
         survey = make_survey("nps")
         make_response(survey, score=7, created_at=datetime(2026, 5, 5, 12, tzinfo=UTC))
         db.session.execute(sa.update(ResponseRollup).values(n=99))
+        db.session.execute(sa.update(ResponseDayRollup).values(n=98))
         result = app.test_cli_runner().invoke(args=["rollups", "rebuild"])
         assert result.exit_code == 0, result.output
         assert "rebuilt 1 rollup rows" in result.output
         assert stored() == recomputed("UTC")
+        assert stored_days() == recomputed("UTC", by_account=False)
 
 
 def _migration(name: str):
@@ -147,12 +180,13 @@ def _migration(name: str):
 
 
 def test_migration_holds_the_same_sql_as_the_app():
-    """The frozen copy in the migration that last replaced the triggers (faults_0002: scanner-suspect
-    answers skipped) produces exactly the app's statements; cs_0001's offset history is the app's."""
-    module = _migration("faults_0002_scanner_suspect_answers")
+    """The frozen copy in the migration that last replaced the triggers (rollup_0001: both rollups)
+    produces exactly the app's statements; cs_0001's offset history is the app's."""
+    module = _migration("rollup_0001_day_rollups")
     assert module.sqlite_triggers() == rollup_sql.sqlite_triggers()
     assert module.postgresql_statements() == rollup_sql.postgresql_statements()
     for dialect in ("sqlite", "postgresql"):
         assert module.rebuild_statements(dialect) == rollup_sql.rebuild_statements(dialect)
+    assert module.day_rollup_fill() == rollup_sql.day_rollup_fill()
     first = _migration("cs_0001_response_rollups")
     assert tuple(first.offset_history("Europe/Berlin")) == rollup_sql.offset_history("Europe/Berlin")

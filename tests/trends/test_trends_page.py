@@ -122,3 +122,67 @@ def test_unknown_segment_is_an_empty_state(viewer_client, data):
 def test_empty_range_says_so(viewer_client, data):
     html = viewer_client.get("/trends?kind=csat&start=2026-01-01&end=2026-02-28").get_data(as_text=True)
     assert "No answers in this range" in html
+
+
+def _statements(app, fn) -> list[str]:
+    """The SQL text each statement ``fn`` runs."""
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        fn()
+    finally:
+        event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("segment", "table"),
+    [
+        ("", "response_day_rollups"),
+        ("survey", "response_day_rollups"),
+        ("tier", "response_rollups"),
+        ("account", "response_rollups"),
+    ],
+)
+def test_charts_not_split_by_account_read_the_day_rollup(app, viewer_client, data, segment, table):
+    """Overall and by survey: the day rollup (no account in its grain); by account or an account's
+    attribute: the fine one."""
+    other = {"response_day_rollups": "response_rollups", "response_rollups": "response_day_rollups"}[table]
+    pages: list = []
+    seen = _statements(
+        app,
+        lambda: pages.append(viewer_client.get(f"/trends?kind=nps&grain=month&segment={segment}&{RANGE}")),
+    )
+    assert pages[0].status_code == 200
+    reads = [s for s in seen if "sum(" in s.lower()]
+    assert reads and all(f"FROM {table}" in s for s in reads)
+    assert not any(f"FROM {other}" in s or "FROM responses" in s for s in reads)
+    assert ">50.0" in pages[0].get_data(as_text=True)  # January (Bigco, enterprise, the one survey)
+
+
+def test_api_metrics_read_the_day_rollup_unless_split_by_account(app, data):
+    """The API's figures: the day rollup, or the fine one when split by an account attribute; the same
+    counts either way."""
+    from datetime import date
+
+    from app.api.figures import metrics
+
+    for segment, table in ((None, "response_day_rollups"), ("tier", "response_rollups")):
+        got: list = []
+        with app.app_context():
+            seen = _statements(
+                app,
+                lambda s=segment, got=got: got.append(
+                    metrics("nps", "month", s, date(2026, 1, 1), date(2026, 2, 28), None)
+                ),
+            )
+        reads = [s for s in seen if "sum(" in s.lower()]
+        assert reads and all(f"FROM {table}" in s for s in reads)
+        assert sum(r["n"] for r in got[0]["rows"]) == 6
