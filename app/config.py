@@ -86,7 +86,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": _database_url(env, instance),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # PostgreSQL connections are pinged only after sitting idle (app/database.py), not on every checkout.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         "REDIS_URL": env.get("REDIS_URL", ""),
         "BASE_URL": _base_url(env, app_env),
         "MAIL_TRANSPORT": "smtp" if smtp_host else "outbox",

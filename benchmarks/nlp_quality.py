@@ -21,6 +21,7 @@ from nlp.evaluate import (
     evaluate_intents,
     evaluate_languages,
     evaluate_semeval,
+    evaluate_sentences,
     evaluate_tsv,
     evaluate_umsab,
     evaluate_vader,
@@ -48,6 +49,10 @@ def main() -> None:
     for line in evaluate_umsab(str(root)):
         print(json.dumps(line), flush=True)
     print(json.dumps(evaluate_vader(str(root / "vader-groundtruth"))))
+    # English sentence sentiment: rules alone vs with the learned model, VADER side by side, on the held-out
+    # parts of the model's training sets, the feedback dev set and out-of-domain app reviews (AR-Miner)
+    for line in evaluate_sentences(str(root)):
+        print(json.dumps(line), flush=True)
     t0 = time.perf_counter()
     sem = evaluate_semeval(
         str(root / "semeval2014-restaurants" / "Restaurants_Test_Gold.xml"), None, None, args.arch

@@ -9,8 +9,9 @@ values changes nothing; a different score or comment is an intended edit (``edit
 An invitation's first answer, the path every email click takes, is written by Core statements in one
 transaction: ``INSERT … ON CONFLICT (invitation_id) DO NOTHING RETURNING id`` and the invitation's
 ``responded_at``; no ORM object, no savepoint. On PostgreSQL both are one statement (data-modifying
-CTEs) run on an autocommit connection: it is its own transaction, so the answer costs the pool's ping,
-the invitation's read and that statement — three round trips, no BEGIN or COMMIT. When the insert finds
+CTEs) run on an autocommit connection: it is its own transaction, so the answer costs the invitation's
+read and that statement — two round trips (a third, a ping, only when the pooled connection sat idle for
+a while: app/database.py), no BEGIN or COMMIT. When the insert finds
 the row already there (a replay, a double click, a concurrent post), the answer becomes an edit of that
 row, as above. When a webhook endpoint exists, the first answer takes the ORM path too, which writes the
 ``response.created`` event in the answer's transaction.
@@ -25,7 +26,7 @@ from functools import cache
 import sqlalchemy as sa
 
 from app.analysis import services as analysis
-from app.database import insert_ignoring_conflict, is_unique_violation
+from app.database import end_autocommit, insert_ignoring_conflict, is_unique_violation
 from app.extensions import db
 from app.followups import services as followups
 from app.mail import services as mail
@@ -48,7 +49,6 @@ from app.respond.suspect import (
     suspect_recent_auto_saves,
 )
 from app.surveys.queries import InvitationRef, invitation_ref
-from app.surveys.tokens import end_autocommit
 from app.webhooks import services as webhooks
 
 __all__ = ["SCANNER_HOLD", "SCANNER_WINDOW", "Verdict"]

@@ -144,7 +144,7 @@ def find_invitation_ref(token: str) -> InvitationRef | None:
     On SQLite the read takes no write lock (it ends before the answer's write transaction begins). On
     PostgreSQL, when no transaction is open, the session's next transaction runs on an autocommit
     connection: no BEGIN and COMMIT round trips around this read and the answer's single statement
-    (app/respond/services.py ends it before any other write, see ``end_autocommit``)."""
+    (app/respond/services.py ends it before any other write, see ``app.database.end_autocommit``)."""
     if not isinstance(token, str) or not TOKEN_RE.match(token):
         return None
     session = db.session()
@@ -188,15 +188,6 @@ def invitation_ref(invitation: Invitation) -> InvitationRef:
         survey.updated_at,
         bool(db.session.execute(sa.select(_webhooks_exist())).scalar()),
     )
-
-
-def end_autocommit(session) -> None:
-    """End the session's transaction if it runs on an autocommit connection (``find_invitation_ref`` on
-    PostgreSQL), so the writes that follow get a real transaction; otherwise leave it alone."""
-    if session.in_transaction() and session.connection().get_execution_options().get("isolation_level") == (
-        "AUTOCOMMIT"
-    ):
-        session.commit()
 
 
 def is_expired(invitation: Invitation) -> bool:
