@@ -1,7 +1,9 @@
 """Run an RQ worker for Clearloop: ``python worker.py [queue ...]`` (default: nlp, mail, default).
 
-The app and the heavy libraries (the spaCy pipeline) are loaded once here, before RQ forks a work
-horse per job, so every job starts warm. Database pools are reset in each child after the fork.
+The app and the heavy libraries (the spaCy pipeline) are loaded once here. Tagging jobs run in this
+process on the warm analyser; mail and default jobs run in a work horse RQ forks per job (database pools
+are reset in each child after the fork). Past WORKER_MAX_JOBS tagging jobs or WORKER_MAX_RSS_MB of
+memory the process replaces itself by a fresh one (app/workers.py).
 Run with ``--burst`` to exit when the queues are empty (tests, one-off backfills).
 """
 
@@ -9,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import os
+import sys
 
 from rq import Queue
 
@@ -45,13 +49,27 @@ def main(argv: list[str] | None = None) -> None:
         check_redis_durability(connection)
         names = args.queues or list(QUEUES)
         queues = [Queue(name, connection=connection) for name in names]
+        max_jobs, max_rss = app.config["WORKER_MAX_JOBS"], app.config["WORKER_MAX_RSS_MB"]
         # A Redis outage ends RQ's work loop; a new worker takes over when Redis is back (issue 17 §1).
-        work_through_outages(
-            lambda: PreloadingWorker(queues, connection=connection, name=args.name),
+        fresh_process = work_through_outages(
+            lambda: PreloadingWorker(
+                queues, connection=connection, name=args.name, max_jobs=max_jobs, max_rss_mb=max_rss
+            ),
             connection,
             burst=args.burst,
             with_scheduler=not args.no_scheduler,
         )
+    if fresh_process:
+        restart()
+
+
+def restart() -> None:
+    """Replace this process by a fresh one running the same command line (the same PID, so a supervisor
+    sees no exit): the memory-growth guard's way out."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])  # noqa: S606 (our own command line)
 
 
 if __name__ == "__main__":

@@ -120,6 +120,10 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # Response ids per tagging job (its coalescing bucket): a job's fork and queue cost stay a small
         # share of its analysis (issue 18 §3); a job tags its bucket in NLP_BATCH_SIZE transactions.
         "NLP_JOB_SIZE": _int(env, "NLP_JOB_SIZE", 512),
+        # A worker runs tagging jobs in its own process; it replaces itself by a fresh process after this
+        # many of them, or once its resident memory passes this many MB (0: no limit) (app/workers.py).
+        "WORKER_MAX_JOBS": _int(env, "WORKER_MAX_JOBS", 500),
+        "WORKER_MAX_RSS_MB": _int(env, "WORKER_MAX_RSS_MB", 1024),
         "SWEEP_AFTER_SECONDS": _int(env, "SWEEP_AFTER_SECONDS", 120),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),

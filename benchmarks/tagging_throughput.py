@@ -3,8 +3,9 @@
 One process plays the worker: it runs the tagging job's body (``app.analysis.dispatch.tag_ids``) over pending
 responses, one transaction per batch, exactly as a work horse does. The analyser alone runs on the same
 texts in the same run, so the ratio shows what the database side costs. With ``--redis`` it also enqueues
-the jobs and times a real ``worker.py --burst`` (fork per job): batched as the sweeper and re-tags enqueue
-them, and one hand-off call per answer as the submit service makes them.
+the jobs and times a real ``worker.py nlp --burst`` (tagging jobs run in the worker process): batched as
+the sweeper and re-tags enqueue them, and one hand-off call per answer as the submit service makes them.
+Responses carry the page's locale (``en``), as answers do.
 
     .venv/bin/python benchmarks/tagging_throughput.py [--n 5000]
         [--postgres postgresql://postgres@127.0.0.1:5432/clearloop_bench_test] [--redis redis://127.0.0.1:6379/12]
@@ -118,6 +119,7 @@ def seed(app, texts: list[str]) -> list[int]:
                 "kind": survey.kind,
                 "score": 7,
                 "comment": t,
+                "locale": "en",  # the page the respondent answered on, as every answer records it
                 "created_at": now,
                 "updated_at": now,
                 "analysis_requested_at": now,
@@ -171,7 +173,7 @@ def bench_end_to_end(app, ids: list[int]) -> tuple[float, int]:
 
 
 def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str, single: bool = False) -> dict:
-    """Enqueue the jobs and time a real ``worker.py --burst`` (fork per job, startup included).
+    """Enqueue the jobs and time a real ``worker.py nlp --burst`` (jobs run in the worker process).
 
     ``single``: one ``request_analysis`` call per response, as the submit service hands answers over one at a
     time (calls for a bucket of ids coalesce into its waiting job).

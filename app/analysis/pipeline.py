@@ -1,7 +1,7 @@
 """One ``nlp.Analyzer`` per process, rebuilt only when the taxonomy or the trained topic model changed.
 
-Workers build it before RQ forks (app/workers.py) and refresh it in the parent before each nlp job,
-so work horses inherit a warm analyser. The check is one aggregate query on ``topics`` plus reading the
+Workers build and warm it at start (app/workers.py) and refresh it before each nlp job, which then runs
+in the worker process on the warm analyser. The check is one aggregate query on ``topics`` plus reading the
 small ``CURRENT`` file of the topic model folder; only a real change rebuilds the pipeline.
 """
 
@@ -67,9 +67,8 @@ def _build(taxonomy: Taxonomy, model_path: Path | None) -> Analyzer:
     return Analyzer(taxonomy=taxonomy, model=base)
 
 
-# Varied comments the parent runs once through a fresh analyser, so the lazy caches (spaCy's tokenizer
-# and vocabulary, the lexicons, the matcher, the typo index) are filled before work horses fork from it:
-# a forked job then starts warm instead of paying for them again, once per job.
+# Varied comments a worker runs once through a fresh analyser, so the lazy caches (spaCy's tokenizer
+# and vocabulary, the lexicons, the matcher, the typo index) are filled before its first job.
 WARM_UP_TEXTS = (
     "The dashboard is great and saves us hours every week.",
     "Honestly the reports keep crashing since the last update, please fix it!",
@@ -120,7 +119,7 @@ def get_analyzer() -> Analyzer:
 
 
 def refresh_analyzer() -> None:
-    """Bring the cached analyser up to date now (the worker parent calls this before forking a job)."""
+    """Bring the cached analyser up to date now (the worker calls this before each nlp job)."""
     try:
         get_analyzer()
     finally:

@@ -130,7 +130,8 @@ def test_a_new_user_is_stored_with_a_checked_email_role_and_password(app):
         stored = _user(user_id)
         assert (stored.email, stored.role, stored.name) == ("new.person@example.com", Role.VIEWER, "Pat Doe")
         assert verify_password(stored.password_hash, STRONG) and stored.password_hash != STRONG
-        assert create_user("cs.person@example.com", STRONG, "cs").role == Role.CS
+        cs = create_user("cs.person@example.com", STRONG, "cs")
+        assert (cs.role, cs.name) == (Role.CS, "")  # no name given: none stored
         assert create_user("pm.person@example.com", STRONG, Role.PM).role == Role.PM
 
 
@@ -343,3 +344,74 @@ def test_unlocking_lifts_every_lock_of_that_user_only(app):
         assert _throttles(user.id) == {} and _throttles(other.id) == {"198.51.100.1": (1, None)}
         assert _audits(user.id)[-1] == ("user.unlock", admin.id, None)
         assert authenticate(user.email, TEST_PASSWORD, "198.51.100.1").user is not None
+
+
+def test_a_lock_is_not_extended_by_failures_of_another_address_or_another_account(app):
+    limit, minutes = app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_LOCK_MINUTES"]
+    start = utcnow().replace(microsecond=0)
+    with app.app_context():
+        locked, neighbour = make_user(password=TEST_PASSWORD), make_user(password=TEST_PASSWORD)
+        with time_machine.travel(start, tick=False):
+            for _ in range(limit):
+                authenticate(locked.email, WRONG, "198.51.100.1")
+        until = _naive(start + timedelta(minutes=minutes))
+        assert _naive(_throttles(locked.id)["198.51.100.1"][1]) == until
+        with time_machine.travel(start + timedelta(minutes=5), tick=False):
+            authenticate(locked.email, WRONG, "198.51.100.2")  # the same account elsewhere
+            authenticate(neighbour.email, WRONG, "198.51.100.1")  # another account from that address
+        assert _naive(_throttles(locked.id)["198.51.100.1"][1]) == until
+        assert _throttles(locked.id)["198.51.100.2"] == (1, None)
+        assert _throttles(neighbour.id) == {"198.51.100.1": (1, None)}
+
+
+def test_an_account_lock_is_not_extended_when_another_account_locks(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_MAX_FAILURES", 2)
+    minutes = app.config["LOGIN_LOCK_MINUTES"]
+    start = utcnow().replace(microsecond=0)
+    with app.app_context():
+        first, second = make_user(password=TEST_PASSWORD), make_user(password=TEST_PASSWORD)
+        with time_machine.travel(start, tick=False):
+            authenticate(first.email, WRONG, "198.51.100.1")
+            authenticate(first.email, WRONG, "198.51.100.2")
+        until = _naive(start + timedelta(minutes=minutes))
+        assert _naive(_user(first.id).locked_until) == until
+        with time_machine.travel(start + timedelta(minutes=5), tick=False):
+            authenticate(second.email, WRONG, "198.51.100.3")
+            authenticate(second.email, WRONG, "198.51.100.4")
+        assert _naive(_user(first.id).locked_until) == until
+        assert _naive(_user(second.id).locked_until) == until + timedelta(minutes=5)
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("///evil.example", "/"),  # browsers read three slashes as another host
+        ("////evil.example/x", "/"),
+        ("evil.example/x", "/"),  # not a site path: no leading slash
+        ("accounts", "/"),
+        ("/", "/"),
+        ("/surveys/3/results?tab=nps", "/surveys/3/results?tab=nps"),
+        ("/a//b", "/a//b"),  # a double slash later in the path is still this site
+    ],
+)
+def test_next_keeps_only_paths_of_this_site(app, target, expected):
+    from app.auth.routes import _safe_next
+
+    with app.test_request_context():
+        assert _safe_next(target) == expected
+
+
+def test_an_expired_lock_is_reset_only_by_that_accounts_next_try_from_that_address(app):
+    limit, minutes = app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_LOCK_MINUTES"]
+    start = utcnow().replace(microsecond=0)
+    with app.app_context():
+        locked, other = make_user(password=TEST_PASSWORD), make_user(password=TEST_PASSWORD)
+        with time_machine.travel(start, tick=False):
+            for _ in range(limit):
+                authenticate(locked.email, WRONG, "198.51.100.1")
+        later = start + timedelta(minutes=minutes + 1)
+        with time_machine.travel(later, tick=False):
+            authenticate(other.email, WRONG, "198.51.100.1")
+            authenticate(locked.email, WRONG, "198.51.100.2")
+        failures, until = _throttles(locked.id)["198.51.100.1"]
+        assert (failures, _naive(until)) == (limit, _naive(start + timedelta(minutes=minutes)))  # still shown

@@ -5,10 +5,11 @@ of their conditions."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from app.extensions import db
 from app.mail.suppression import is_suppressed
@@ -237,7 +238,7 @@ def test_a_held_automatic_save_is_refused_and_stores_nothing(app):
     with app.app_context():
         inv, _ = make_invitation()
         db.session.commit()
-        with pytest.raises(ValueError, match="held"):
+        with pytest.raises(ValueError, match=r"^a held automatic save is not stored$"):
             svc.submit_invitation_answer(inv, Answer(score=9), Verdict.HOLD)
         assert _rows() == []
 
@@ -284,10 +285,13 @@ def test_a_suspect_save_confirmed_by_the_pages_own_save_counts_but_stays_unconfi
 def test_a_public_link_answer_stores_the_email_and_the_account_hint(app, handoffs):
     with app.app_context():
         survey = make_survey("csat")
+        emailed, _ = make_invitation(survey)
         db.session.commit()
+        svc.submit_invitation_answer(emailed, Answer(score=5))  # an email answer, no submission id
         answer = Answer(score=2, email="p@example.com", account_hint="Acme", locale="de")
         out = svc.submit_anonymous(survey, "sub-1", answer, Channel.LINK)
-        [row] = _rows()
+        first, row = _rows()
+        assert (first.score, first.submission_id, first.edit_count) == (5, None, 0)  # not taken for this one
         assert (out.created, out.changed, out.score, out.response_id) == (True, True, 2, row.id)
         assert (row.channel, row.submission_id, row.respondent_email, row.account_hint, row.locale) == (
             Channel.LINK,
@@ -299,11 +303,12 @@ def test_a_public_link_answer_stores_the_email_and_the_account_hint(app, handoff
         assert (row.scanner_suspect, row.auto_saved_at, row.invitation_id) == (False, None, None)
         auto = svc.submit_anonymous(survey, "sub-2", Answer(score=1), Channel.LINK, Verdict.AUTO)
         suspect = svc.submit_anonymous(survey, "sub-3", Answer(score=1), Channel.LINK, Verdict.SUSPECT)
-        rows = {r.submission_id: r for r in _rows()}
+        rows = {r.submission_id: r for r in _rows()[1:]}
         assert rows["sub-2"].auto_saved_at is not None and rows["sub-2"].scanner_suspect is False
         assert rows["sub-3"].auto_saved_at is not None and rows["sub-3"].scanner_suspect is True
         assert auto.response_id == rows["sub-2"].id and suspect.response_id == rows["sub-3"].id
-        assert handoffs["rules"] == [[row.id], [rows["sub-2"].id]]  # the suspect one goes nowhere
+        assert suspect.response is rows["sub-3"]  # an ORM-path submission carries its row, a suspect one too
+        assert handoffs["rules"][1:] == [[row.id], [rows["sub-2"].id]]  # the suspect one goes nowhere
 
 
 # --- edits: what counts as an edit ------------------------------------------------------------------
@@ -326,6 +331,7 @@ def test_completing_the_answer_on_the_page_that_created_it_is_no_edit(app, hando
         assert _rows()[0].edit_count == 1
         svc.submit_anonymous(survey, "s", Answer(score=9), Channel.LINK)  # no page time: an edit
         assert _rows()[0].edit_count == 2
+        assert len(handoffs["rules"]) == 5  # the answer and each change go to the follow-up rules
         unchanged = svc.submit_anonymous(survey, "s", Answer(score=9), Channel.LINK)
         assert unchanged.changed is False and _rows()[0].edit_count == 2
 
@@ -439,6 +445,7 @@ def test_unsubscribing_changes_the_contact_once_and_always_suppresses(app):
         assert svc.unsubscribe(inv) is True
         stamped = contact.unsubscribed_at
         assert stamped is not None and is_suppressed(contact.email)
+        assert db.session.execute(sa.select(Suppression.reason)).scalar_one() == "unsubscribe"
         assert _events() == [("contact.unsubscribed", contact.id, None)]
         assert _payloads()[0]["data"]["email"] == contact.email
         db.session.execute(sa.delete(Suppression))  # an admin lifted the suppression
@@ -459,3 +466,179 @@ def test_an_invitation_whose_contact_was_erased_unsubscribes_nobody(app):
         assert inv.contact is None
         assert svc.unsubscribe(inv) is False
         assert not is_suppressed(email)
+
+
+def test_a_page_opened_in_another_time_zone_is_compared_as_the_same_instant(app, handoffs):
+    with app.app_context():
+        survey = make_survey("nps")
+        db.session.commit()
+        svc.submit_anonymous(survey, "tz", Answer(score=5), Channel.LINK)
+        created = _rows()[0].created_at
+        paris = timezone(timedelta(hours=2))
+        before = (created - timedelta(minutes=30)).astimezone(paris)  # later on the clock, earlier in fact
+        svc.submit_anonymous(survey, "tz", Answer(score=6, opened_at=before), Channel.LINK)
+        assert _rows()[0].edit_count == 0
+        after = (created + timedelta(minutes=30)).astimezone(timezone(timedelta(hours=-5)))
+        svc.submit_anonymous(survey, "tz", Answer(score=7, opened_at=after), Channel.LINK)
+        assert _rows()[0].edit_count == 1
+
+
+def test_an_edit_keeps_when_the_invitation_was_first_answered_and_touches_no_other(app, handoffs):
+    start = utcnow().replace(microsecond=0)
+    with app.app_context():
+        survey = make_survey("nps")
+        inv, _ = make_invitation(survey)
+        other, _ = make_invitation(survey)
+        db.session.commit()
+        with time_machine.travel(start, tick=False):
+            svc.submit_invitation_answer(inv, Answer(score=0), Verdict.SUSPECT)
+            db.session.refresh(inv)
+            svc.submit_invitation_answer(inv, Answer(score=3))  # confirms: the ORM path stamps it
+        db.session.refresh(inv)
+        db.session.refresh(other)
+        assert inv.responded_at == start and other.responded_at is None
+        with time_machine.travel(start + timedelta(hours=1), tick=False):
+            svc.submit_invitation_answer(inv, Answer(score=9))
+        db.session.refresh(inv)
+        db.session.refresh(other)
+        assert inv.responded_at == start and other.responded_at is None
+        assert _rows()[0].score == 9
+
+
+def _race(monkeypatch):
+    """The lookup before the insert sees no answer: a concurrent request stores its own in between."""
+    real, calls = svc._existing, []
+
+    def blind_once(invitation_id, submission_id):
+        calls.append((invitation_id, submission_id))
+        return None if len(calls) == 1 else real(invitation_id, submission_id)
+
+    monkeypatch.setattr(svc, "_existing", blind_once)
+    return calls
+
+
+def test_an_anonymous_answer_that_loses_a_race_edits_the_winners_row(app, handoffs, monkeypatch):
+    with app.app_context():
+        survey = make_survey("nps")
+        db.session.commit()
+        svc.submit_anonymous(survey, "race", Answer(score=4), Channel.LINK)
+        bystander, _ = make_invitation(survey)  # an email answer: no submission id
+        db.session.commit()
+        svc.submit_invitation_answer(bystander, Answer(score=1))
+        calls = _race(monkeypatch)
+        out = svc.submit_anonymous(survey, "race", Answer(score=8), Channel.LINK)
+        row, other = _rows()
+        assert calls == [(None, "race"), (None, "race")]
+        assert (out.created, out.changed, out.response, row.score, row.edit_count) == (False, True, row, 8, 1)
+        assert (other.score, other.edit_count) == (1, 0)
+
+
+def test_an_invitation_answer_that_loses_a_race_edits_the_winners_row(app, handoffs, monkeypatch):
+    with app.app_context():
+        survey = make_survey("nps")
+        svc.submit_external(survey, Answer(score=5), Channel.API, None, None, None)  # no ids at all
+        inv, _ = make_invitation(survey)
+        db.session.add(Response(survey_id=inv.survey_id, kind=inv.survey.kind, score=2, invitation_id=inv.id))
+        db.session.commit()  # answered, though the invitation does not say so yet
+        calls = _race(monkeypatch)
+        out = svc.submit_invitation_answer(inv, Answer(score=10))
+        other, row = _rows()
+        assert (other.score, other.edit_count) == (5, 0)
+        assert calls == [(inv.id, None), (inv.id, None)]
+        assert (out.created, out.changed, out.response, row.score, row.edit_count) == (
+            False,
+            True,
+            row,
+            10,
+            1,
+        )
+
+
+def test_a_suspect_save_stores_every_field_of_the_answer(app, handoffs):
+    with app.app_context():
+        account = make_account()
+        inv, _ = make_invitation(make_survey("form"), make_contact(account))
+        db.session.commit()
+        answer = Answer(
+            score=None,
+            comment="Crashes on export",
+            comment_present=True,
+            category=FormCategory.BUG,
+            locale="fr",
+        )
+        svc.submit_invitation_answer(inv, answer, Verdict.SUSPECT)
+        [row] = _rows()
+        assert (row.survey_id, row.kind, row.channel, row.invitation_id) == (
+            inv.survey_id,
+            SurveyKind.FORM,
+            Channel.EMAIL,
+            inv.id,
+        )
+        assert (row.contact_id, row.account_id, row.respondent_email) == (inv.contact_id, account.id, None)
+        assert (row.comment, row.form_category, row.locale) == ("Crashes on export", FormCategory.BUG, "fr")
+        assert row.scanner_suspect is True
+
+
+def test_a_first_answer_with_a_comment_is_stamped_for_tagging(app, handoffs):
+    with app.app_context():
+        inv, _ = make_invitation(make_survey("nps"))
+        db.session.commit()
+        before = utcnow()
+        svc.submit_invitation_answer(inv, Answer(score=6, comment="Slow", comment_present=True))
+        [row] = _rows()
+        assert row.analysis_state == AnalysisState.PENDING and row.analysis_attempts == 0
+        assert row.analysis_requested_at is not None and row.analysis_requested_at >= before - timedelta(
+            seconds=1
+        )
+        assert row.analysis_requested_at == row.created_at
+        assert handoffs == {"tagging": [[row.id]], "rules": []}
+
+
+def test_the_scanner_window_includes_its_edge_and_only_this_invitations_clicks(app):
+    start = utcnow().replace(microsecond=0)
+    with app.app_context():
+        survey = make_survey()
+        inv, _ = make_invitation(survey)
+        neighbour, _ = make_invitation(survey)
+        db.session.commit()
+        with time_machine.travel(start, tick=False):
+            svc.record_click(inv, "score", 2, None)
+            svc.record_click(neighbour, "score", 2, None)
+        with time_machine.travel(start + SCANNER_WINDOW, tick=False):  # exactly the window later
+            assert svc.record_click(inv, "score", 9, None) is True
+        flags = {(c.invitation_id, c.score): c.suspected_scanner for c in _clicks()}
+        assert flags == {(inv.id, 2): True, (inv.id, 9): True, (neighbour.id, 2): False}
+        db.session.refresh(neighbour)
+        assert neighbour.scanner_flagged_at is None
+
+
+def test_a_new_answer_after_erasure_is_a_persons_and_counts(app, handoffs):
+    with app.app_context():
+        inv, _ = make_invitation(make_survey("nps"))
+        inv.responded_at = utcnow() - timedelta(days=1)  # answered once; that answer was erased
+        db.session.commit()
+        out = svc.submit_invitation_answer(inv, Answer(score=7, locale="fr"))
+        [row] = _rows()
+        assert (out.created, out.changed, out.response) == (True, True, row)
+        assert (row.auto_saved_at, row.scanner_suspect, row.channel, row.locale) == (
+            None,
+            False,
+            Channel.EMAIL,
+            "fr",
+        )
+        assert row.respondent_email is None and row.edit_count == 0
+
+
+def test_an_anonymous_suspect_save_never_changes_the_stored_answer_and_a_page_save_stays_unconfirmed(
+    app, handoffs
+):
+    with app.app_context():
+        survey = make_survey("nps")
+        db.session.commit()
+        svc.submit_anonymous(survey, "bot", Answer(score=0), Channel.LINK, Verdict.SUSPECT)
+        again = svc.submit_anonymous(survey, "bot", Answer(score=10), Channel.LINK, Verdict.SUSPECT)
+        assert (again.created, again.changed, _rows()[0].score) == (False, False, 0)
+        svc.submit_anonymous(survey, "page", Answer(score=3), Channel.LINK, Verdict.AUTO)
+        edit = svc.submit_anonymous(survey, "page", Answer(score=4), Channel.LINK, Verdict.AUTO)
+        page = _rows()[1]
+        assert (edit.changed, page.score) == (True, 4) and page.auto_saved_at is not None
