@@ -24,16 +24,10 @@ SCORE_VALUES = tuple(range(11))  # NPS 0–10 covers CSAT 1–5 and CES 1–7 to
 NO_ACCOUNT = 0
 
 
-class ResponseRollup(Base):
-    """How many responses (``n``) and how many of each score (``s0``…``s10``) in one cell of the grain."""
+class ScoreCounts:
+    """The counts both rollups keep per cell: responses (``n``) and each score value (``s0``…``s10``);
+    declared after the key columns of the table that uses them."""
 
-    __tablename__ = "response_rollups"
-    __table_args__ = (sa.Index("ix_response_rollups_account_day", "account_key", "day"),)
-
-    day: Mapped[date] = mapped_column(primary_key=True)
-    survey_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    account_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    kind: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
     n: Mapped[int] = mapped_column(default=0)
     s0: Mapped[int] = mapped_column(default=0)
     s1: Mapped[int] = mapped_column(default=0)
@@ -48,7 +42,19 @@ class ResponseRollup(Base):
     s10: Mapped[int] = mapped_column(default=0)
 
 
-class ResponseDayRollup(Base):
+class ResponseRollup(ScoreCounts, Base):
+    """How many responses (``n``) and how many of each score (``s0``…``s10``) in one cell of the grain."""
+
+    __tablename__ = "response_rollups"
+    __table_args__ = (sa.Index("ix_response_rollups_account_day", "account_key", "day"),)
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    account_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+
+
+class ResponseDayRollup(ScoreCounts, Base):
     """The same counts without the account: what charts and figures not split by account read (a row
     per day, survey and kind: years of answers in a few thousand rows). Kept by the same triggers
     (migration rollup_0001); on SQLite a WITHOUT ROWID table (one b-tree to write, not two)."""
@@ -59,18 +65,6 @@ class ResponseDayRollup(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
-    n: Mapped[int] = mapped_column(default=0)
-    s0: Mapped[int] = mapped_column(default=0)
-    s1: Mapped[int] = mapped_column(default=0)
-    s2: Mapped[int] = mapped_column(default=0)
-    s3: Mapped[int] = mapped_column(default=0)
-    s4: Mapped[int] = mapped_column(default=0)
-    s5: Mapped[int] = mapped_column(default=0)
-    s6: Mapped[int] = mapped_column(default=0)
-    s7: Mapped[int] = mapped_column(default=0)
-    s8: Mapped[int] = mapped_column(default=0)
-    s9: Mapped[int] = mapped_column(default=0)
-    s10: Mapped[int] = mapped_column(default=0)
 
 
 class RollupTzOffset(Base):
