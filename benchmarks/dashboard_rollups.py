@@ -199,24 +199,30 @@ def rollup_by_day(kind: str, start, end, fine: bool = False) -> dict:
     return {str(k[0]): (c.n, *c.scores) for k, c in cells.items()}
 
 
+def page_rows(segment: str, kind: str, start, end, grain: str) -> tuple[str, list]:
+    """What the Trends page reads for a chart split by ``segment`` (``trend_rows``): the rows by quarter,
+    which name the segment's values (the grain coarsens over 400 points), then at the grain shown when
+    finer; from the segment rollup by an attribute, the month rollup plus the fine one at partial months by
+    account. Query and fetch: the Python that turns rows into the chart is the same for a scan."""
+    from app.trends.series import TrendFilters, trend_rows
+
+    return trend_rows(TrendFilters(kind=kind, grain=grain, start=start, end=end, segment=segment))
+
+
 def page_cells(segment: str, kind: str, start, end, grain: str) -> tuple[str, dict]:
-    """What the Trends page reads for a chart split by ``segment``: the segment's values in the range (the
-    grain coarsens over 400 points), then the counts per bucket and value from the rollups (the segment
-    rollup by an attribute; the month rollup plus the fine one at partial months by account)."""
-    from app.trends.series import TrendFilters, effective_grain, segment_cells, segment_keys
+    """``page_rows`` turned into the chart's cells {(bucket, key): Counts} (the page's whole read)."""
+    from app.trends.series import segment_cells
 
-    filters = TrendFilters(kind=kind, grain=grain, start=start, end=end, segment=segment)
-    grain = effective_grain(filters, len(segment_keys(segment, kind, start, end)))
-    return grain, segment_cells(segment, kind, start, end, grain)
+    grain, rows = page_rows(segment, kind, start, end, grain)
+    return grain, segment_cells(segment, rows)
 
 
-def scan_cells(segment: str, kind: str, start, end, grain: str) -> tuple[str, dict]:
-    """The same counts by grouping the responses joined to the accounts (UTC workspace), at the grain the
+def scan_rows(segment: str, kind: str, start, end, grain: str) -> tuple[str, list]:
+    """The same rows by grouping the responses joined to the accounts (UTC workspace), at the grain the
     page settled on (the scan is spared finding the segment's values)."""
     from app.extensions import db
     from app.models import Account, Response
-    from app.trends.queries import Counts
-    from app.trends.series import bucket_sql, segment_key
+    from app.trends.series import bucket_sql
 
     day = (
         sa.func.date(Response.created_at)
@@ -234,7 +240,7 @@ def scan_cells(segment: str, kind: str, start, end, grain: str) -> tuple[str, di
     counts = [sa.func.sum(sa.case((Response.score == k, 1), else_=0)) for k in range(11)]
     low = datetime.combine(start, datetime.min.time(), UTC)
     high = datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)
-    rows = db.session.execute(
+    stmt = (
         sa.select(bucket, key, sa.func.count(), *counts)
         .select_from(Response)
         .join(Account, Account.id == Response.account_id, isouter=True)
@@ -245,13 +251,18 @@ def scan_cells(segment: str, kind: str, start, end, grain: str) -> tuple[str, di
             sa.not_(Response.scanner_suspect),
         )
         .group_by(bucket, key)
-    ).all()
+    )
+    return grain, db.session.execute(stmt).all()
 
-    def as_date(v):
-        return v if hasattr(v, "year") else datetime.strptime(str(v), "%Y-%m-%d").date()
 
-    return grain, {
-        (as_date(r[0]), segment_key(segment, getattr(r[1], "value", r[1]))): Counts.of(r) for r in rows
+def scan_cells(segment: str, rows: list) -> dict:
+    """``scan_rows`` as the chart's cells (enum keys as their values, as the segment rollup stores them)."""
+    from app.trends.queries import Counts
+    from app.trends.series import _as_date, segment_key
+
+    return {
+        (_as_date(r[0]), segment_key(segment, getattr(r[1], "value", r[1]))): Counts(int(r[2]), tuple(r[3:]))
+        for r in rows
     }
 
 
@@ -576,6 +587,7 @@ def measure_reads(dbname: str, size: int, repeat: int) -> None:
         ),
     }
     # charts split by an account attribute or the account, as the Trends page reads them
+    splits = {}
     for segment, grain, start, label in (
         ("tier", "month", two_years, "2 years"),
         ("tier", "week", year, "1 year"),
@@ -586,16 +598,23 @@ def measure_reads(dbname: str, size: int, repeat: int) -> None:
         ("account", "month", year, "1 year"),
         ("account", "quarter", two_years, "2 years"),
     ):
-        shown = page_cells(segment, "nps", start, today, grain)[0]  # after coarsening
+        shown = page_rows(segment, "nps", start, today, grain)[0]  # after coarsening
+        splits[f"trends split: NPS by {segment}, {grain}, {label}"] = (segment, grain, start, shown)
         cases[f"trends split: NPS by {segment}, {grain}, {label}"] = (
-            lambda s=segment, g=grain, b=start: page_cells(s, "nps", b, today, g),
-            lambda s=segment, g=shown, b=start: scan_cells(s, "nps", b, today, g),
+            lambda s=segment, g=grain, b=start: page_rows(s, "nps", b, today, g),
+            lambda s=segment, g=shown, b=start: scan_rows(s, "nps", b, today, g),
         )
     for case, (rollup, scan) in cases.items():
         rollup_ms, rolled = timed(rollup, repeat)
         scan_ms, scanned = timed(scan, repeat)
-        same = rolled == scanned
-        extra = {"grain": rolled[0], "cells": len(rolled[1])} if isinstance(rolled, tuple) else {}
+        same, extra = rolled == scanned, {}
+        if case in splits:  # the same cells both ways, and the page's whole read (rows into the chart)
+            segment, grain, start, _ = splits[case]
+            page_ms, (shown, cells) = timed(
+                lambda s=segment, g=grain, b=start: page_cells(s, "nps", b, today, g), repeat
+            )
+            same = cells == scan_cells(segment, scanned[1]) and shown == scanned[0]
+            extra = {"grain": shown, "cells": len(cells), "page_cells_ms": round(page_ms, 1)}
         print(
             json.dumps(
                 {

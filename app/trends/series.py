@@ -283,26 +283,15 @@ def whole_months(start: date, end: date) -> tuple[date, date] | None:
     return (first, after) if first < after else None
 
 
-def _union(sources: list[_Source], columns: Any, distinct: bool = False) -> Any:
-    """SELECT ``columns(source)`` of each source, as one statement (a UNION, ALL unless ``distinct``)."""
+def _union(sources: list[_Source], columns: Any) -> Any:
+    """SELECT ``columns(source)`` of each source, as one statement (UNION ALL when several)."""
     selects = [sa.select(*columns(src)).select_from(src.table).where(*src.where) for src in sources]
-    if len(selects) == 1:
-        return selects[0].distinct() if distinct else selects[0]
-    return sa.union(*selects) if distinct else sa.union_all(*selects)
+    return selects[0] if len(selects) == 1 else sa.union_all(*selects)
 
 
-def segment_keys(segment: str, kind: str, start: date, end: date) -> set[Any]:
-    """The segment's values with answers in start..end (what decides how far the grain coarsens)."""
-    if segment == "":
-        return {""}
-    sources = _sources(segment, kind, start, end, "month")
-    stmt = _union(sources, lambda src: [src.key.label("key")], distinct=True)
-    return {segment_key(segment, k) for k in db.session.execute(stmt).scalars()}
-
-
-def segment_cells(segment: str, kind: str, start: date, end: date, grain: str) -> Cells:
-    """{(bucket, segment key): Counts} of ``kind`` over start..end, bucketed by ``grain`` in the database
-    (a row per bucket and key comes back, whatever the rollup's grain)."""
+def segment_statement(segment: str, kind: str, start: date, end: date, grain: str) -> Any:
+    """SELECT bucket, segment key, n, s0…s10 of ``kind`` over start..end, bucketed by ``grain`` in the
+    database: a row per bucket and key, whatever the rollup's grain."""
     sources = _sources(segment, kind, start, end, grain)
 
     def columns(src: _Source) -> list[Any]:
@@ -315,10 +304,27 @@ def segment_cells(segment: str, kind: str, start: date, end: date, grain: str) -
     inner = _union(sources, columns).subquery()
     sums = [sa.func.sum(inner.c[c]) for c in COUNT_NAMES]
     group = [inner.c.bucket, *([inner.c.key] if segment else [])]
-    stmt = sa.select(inner.c.bucket, inner.c.key if segment else sa.literal_column("''"), *sums).group_by(
+    return sa.select(inner.c.bucket, inner.c.key if segment else sa.literal_column("''"), *sums).group_by(
         *group
     )
-    return {(_as_date(r[0]), segment_key(segment, r[1])): Counts.of(r) for r in db.session.execute(stmt)}
+
+
+def trend_rows(filters: TrendFilters) -> tuple[str, list[Any]]:
+    """(the grain shown, the rows of ``segment_statement`` at it). The rows are first read by quarter, the
+    coarsest grain a chart can end at: they name every segment value with answers in the range, which
+    decides how far the asked grain coarsens (over MAX_POINTS); when it stays finer they are read again
+    at that grain. A split by many accounts always ends by quarter: one read."""
+    segment, kind, start, end = filters.segment, filters.kind, filters.start, filters.end
+    rows = db.session.execute(segment_statement(segment, kind, start, end, "quarter")).all()
+    grain = effective_grain(filters, len({r[1] for r in rows}))
+    if grain != "quarter":
+        rows = db.session.execute(segment_statement(segment, kind, start, end, grain)).all()
+    return grain, rows
+
+
+def segment_cells(segment: str, rows: list[Any]) -> Cells:
+    """{(bucket, segment key): Counts} of ``segment_statement`` rows."""
+    return {(_as_date(r[0]), segment_key(segment, r[1])): Counts(r[2], tuple(r[3:])) for r in rows}
 
 
 def segment_key(segment: str, raw: Any) -> Any:
@@ -367,8 +373,8 @@ def build_trend(filters: TrendFilters) -> Trend:
     """The series, rates and distribution the filters ask for, bucketed in the workspace time zone."""
     segment, kind = filters.segment, filters.kind
     arg = EXPLORER_ARGS.get(segment)
-    grain = effective_grain(filters, len(segment_keys(segment, kind, filters.start, filters.end)))
-    cells = segment_cells(segment, kind, filters.start, filters.end, grain)
+    grain, rows = trend_rows(filters)
+    cells = segment_cells(segment, rows)
     by_key: dict[Any, dict[date, Counts]] = defaultdict(dict)
     for (first, key), counts in cells.items():
         by_key[key][first] = counts
@@ -388,7 +394,7 @@ def build_trend(filters: TrendFilters) -> Trend:
 
 
 def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+    return value if type(value) is date else date.fromisoformat(str(value))
 
 
 def response_rates(filters: TrendFilters, grain: str) -> dict[date, tuple[int, int]]:
