@@ -246,6 +246,7 @@ class _Source:
     day: Any
     key: Any
     where: tuple[Any, ...] = ()
+    sign: int = 1  # -1: the rows are subtracted (days outside the range in a month read whole)
 
 
 def _sources(segment: str, kind: str, start: date, end: date, grain: str) -> list[_Source]:
@@ -254,8 +255,9 @@ def _sources(segment: str, kind: str, start: date, end: date, grain: str) -> lis
     - overall and by survey: the day rollup (day × survey × kind);
     - tier, plan, stage, CSM: the segment rollup (a row per day and value of the account's attribute);
     - account, in months or quarters: the month rollup for the range's whole months, and the fine rollup
-      (day × survey × account) for the days of a partial month at either end; by day or week (few
-      accounts: the grain did not coarsen) the fine rollup.
+      (day × survey × account) for a partial month at either end (its days in the range, or the whole
+      month less its days outside the range: ``month_plan``); by day or week (few accounts: the grain
+      did not coarsen) the fine rollup.
     """
     kind_value = SurveyKind(kind).value
     if segment in ("", "survey"):
@@ -264,23 +266,46 @@ def _sources(segment: str, kind: str, start: date, end: date, grain: str) -> lis
     if segment in SEGMENT_ROLLUP:
         where = (S.segment == SEGMENT_ROLLUP[segment], S.kind == kind_value, S.day.between(start, end))
         return [_Source(S, S.day, S.value, where)]
-    months = whole_months(start, end) if grain in ("month", "quarter") else None
-    if months is None:
-        return [_Source(R, R.day, R.account_key, (R.kind == kind_value, R.day.between(start, end)))]
-    first, after = months
-    out = [_Source(M, M.month, M.account_key, (M.kind == kind_value, M.month >= first, M.month < after))]
-    edges = [(start, first - timedelta(days=1)), (after, end)]
-    days = [R.day.between(low, high) for low, high in edges if low <= high]
-    if days:
-        out.append(_Source(R, R.day, R.account_key, (R.kind == kind_value, sa.or_(*days))))
+    fine = (R.kind == kind_value,)
+    if grain not in ("month", "quarter"):
+        return [_Source(R, R.day, R.account_key, (*fine, R.day.between(start, end)))]
+    months, add, subtract = month_plan(start, end)
+    out = []
+    if months:  # a contiguous run
+        where = (M.kind == kind_value, M.month.between(months[0], months[-1]))
+        out.append(_Source(M, M.month, M.account_key, where))
+    for days, sign in ((add, 1), (subtract, -1)):
+        if days:
+            where = (*fine, sa.or_(*[R.day.between(low, high) for low, high in days]))
+            out.append(_Source(R, R.day, R.account_key, where, sign))
     return out
 
 
-def whole_months(start: date, end: date) -> tuple[date, date] | None:
-    """(first day of the first whole month in start..end, first day after the last one), or None."""
-    first = start if start.day == 1 else _next(start.replace(day=1), "month")
-    after = end + timedelta(days=1) if (end + timedelta(days=1)).day == 1 else end.replace(day=1)
-    return (first, after) if first < after else None
+def month_plan(start: date, end: date) -> tuple[list[date], list[tuple[date, date]], list[tuple[date, date]]]:
+    """How to sum start..end from the month rollup and the fine one reading the fewest fine rows: (months
+    to add, day ranges to add, day ranges to subtract). A whole month in the range is added; of a month
+    the range covers in part, the days in the range are added, or, when they are more than the days
+    outside it, the whole month is added and those outside days subtracted."""
+    months: list[date] = []
+    add: list[tuple[date, date]] = []
+    subtract: list[tuple[date, date]] = []
+    month = start.replace(day=1)
+    while month <= end:
+        after = _next(month, "month")
+        low, high = max(month, start), min(after - timedelta(days=1), end)
+        inside = (high - low).days + 1
+        if inside <= (after - month).days - inside:
+            add.append((low, high))
+        else:
+            months.append(month)
+            for a, b in (
+                (month, low - timedelta(days=1)),
+                (high + timedelta(days=1), after - timedelta(days=1)),
+            ):
+                if a <= b:
+                    subtract.append((a, b))
+        month = after
+    return months, add, subtract
 
 
 def _union(sources: list[_Source], columns: Any) -> Any:
@@ -298,15 +323,19 @@ def segment_statement(segment: str, kind: str, start: date, end: date, grain: st
         return [
             bucket_sql(src.day, grain).label("bucket"),
             src.key.label("key"),
-            *[getattr(src.table, c).label(c) for c in COUNT_NAMES],
+            *[
+                (getattr(src.table, c) if src.sign > 0 else -getattr(src.table, c)).label(c)
+                for c in COUNT_NAMES
+            ],
         ]
 
     inner = _union(sources, columns).subquery()
     sums = [sa.func.sum(inner.c[c]) for c in COUNT_NAMES]
     group = [inner.c.bucket, *([inner.c.key] if segment else [])]
-    return sa.select(inner.c.bucket, inner.c.key if segment else sa.literal_column("''"), *sums).group_by(
-        *group
-    )
+    stmt = sa.select(inner.c.bucket, inner.c.key if segment else sa.literal_column("''"), *sums)
+    stmt = stmt.group_by(*group)
+    # a month read whole less its days outside the range can leave an account with nothing in the range
+    return stmt.having(sums[0] > 0) if any(src.sign < 0 for src in sources) else stmt
 
 
 def trend_rows(filters: TrendFilters) -> tuple[str, list[Any]]:

@@ -24,7 +24,7 @@ from app.trends.series import (
     bucket_of,
     build_trend,
     effective_grain,
-    whole_months,
+    month_plan,
 )
 from app.trends.services import timezone_changed
 from tests.factories import make_account, make_response, make_survey
@@ -127,8 +127,40 @@ def test_split_charts_equal_a_recomputation(answers, segment):
                 )
 
 
-def test_whole_months_of_a_range():
-    assert whole_months(date(2026, 1, 1), date(2026, 3, 31)) == (date(2026, 1, 1), date(2026, 4, 1))
-    assert whole_months(date(2026, 1, 2), date(2026, 3, 30)) == (date(2026, 2, 1), date(2026, 3, 1))
-    assert whole_months(date(2026, 1, 2), date(2026, 2, 27)) is None
-    assert whole_months(date(2025, 12, 1), date(2025, 12, 31)) == (date(2025, 12, 1), date(2026, 1, 1))
+def test_month_plan_reads_the_fewest_days():
+    """Whole months from the month rollup; a partial month by its days in the range, or whole less the
+    days outside it, whichever reads fewer days."""
+    d = date
+    assert month_plan(d(2026, 1, 1), d(2026, 3, 31)) == (
+        [d(2026, 1, 1), d(2026, 2, 1), d(2026, 3, 1)],
+        [],
+        [],
+    )
+    assert month_plan(d(2026, 1, 25), d(2026, 3, 3)) == (
+        [d(2026, 2, 1)],
+        [(d(2026, 1, 25), d(2026, 1, 31)), (d(2026, 3, 1), d(2026, 3, 3))],
+        [],
+    )
+    assert month_plan(d(2026, 1, 3), d(2026, 2, 27)) == (
+        [d(2026, 1, 1), d(2026, 2, 1)],
+        [],
+        [(d(2026, 1, 1), d(2026, 1, 2)), (d(2026, 2, 28), d(2026, 2, 28))],
+    )
+    assert month_plan(d(2026, 3, 3), d(2026, 3, 28)) == (
+        [d(2026, 3, 1)],
+        [],
+        [(d(2026, 3, 1), d(2026, 3, 2)), (d(2026, 3, 29), d(2026, 3, 31))],
+    )
+
+
+def test_an_account_whose_answers_in_a_month_all_fall_outside_the_range_is_not_a_series(db_session):
+    """March read whole less 1–2 March: an account that answered only on 1 March has nothing in range."""
+    survey = make_survey("nps")
+    early, late = make_account(name="Early"), make_account(name="Late")
+    make_response(survey, score=10, account=early, created_at=datetime(2026, 3, 1, 12, tzinfo=UTC))
+    make_response(survey, score=0, account=late, created_at=datetime(2026, 3, 20, 12, tzinfo=UTC))
+    args = MultiDict(
+        {"kind": "nps", "grain": "month", "start": "2026-03-03", "end": "2026-03-31", "segment": "account"}
+    )
+    trend = build_trend(TrendFilters.from_args(args, date(2026, 12, 1)))
+    assert [(s.label, [p.counts.n for p in s.points]) for s in trend.series] == [("Late", [1])]
