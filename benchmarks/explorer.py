@@ -218,21 +218,27 @@ def _without_indexes(conn) -> list[str]:
     ]
     for name in names:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
-    for (
-        trigger
-    ) in HITS_TRIGGERS:  # topic_hits is computed once after the load (as migration topics_0001 does)
-        conn.exec_driver_sql(f"ALTER TABLE mentions DISABLE TRIGGER {trigger}")
+    # topic_hits and the per-day tables are computed once after the load (as migrations topics_0001/2 do)
+    for table, trigger in DERIVED_TRIGGERS:
+        conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
     return defs
 
 
 HITS_TRIGGERS = ("topic_hits_mentions_insert", "topic_hits_mentions_delete", "topic_hits_mentions_update")
+DERIVED_TRIGGERS = (
+    *[("mentions", t) for t in HITS_TRIGGERS],
+    *[("topic_hits", f"topic_days_hits_{e}") for e in ("insert", "delete", "update")],
+    ("responses", "topic_day_totals"),
+)
 
 
 def _topic_hits_rebuilt() -> list[str]:
-    """The statements that recompute topic_hits from every response (its index is built after them)."""
+    """The statements that recompute topic_hits from every response (its index is built after them),
+    then the per-day tables from it and the responses."""
+    from app.insights import days_sql
     from app.insights.hits_sql import rebuild_statements
 
-    return rebuild_statements()
+    return [*rebuild_statements(), *days_sql.rebuild_statements("postgresql")]
 
 
 def timed(fn, values: list) -> list[float]:
@@ -460,8 +466,8 @@ def _build(n: int) -> None:
                 auto.exec_driver_sql(statement)
             for statement in indexes:
                 auto.exec_driver_sql(statement)
-            for trigger in HITS_TRIGGERS:
-                auto.exec_driver_sql(f"ALTER TABLE mentions ENABLE TRIGGER {trigger}")
+            for table, trigger in DERIVED_TRIGGERS:
+                auto.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
             auto.exec_driver_sql("VACUUM ANALYZE")
     mentions = db.session.execute(sa.text("SELECT count(*) FROM mentions")).scalar_one()
     print(

@@ -14,7 +14,7 @@ The SQL is a frozen copy of app/insights/hits_sql.py at this revision (a test co
 downgrade restores topics_0001's text (the same statements without the deferral).
 
 Revision ID: speedw_0001
-Revises: workers_0001
+Revises: topics_0002
 Create Date: 2026-12-07 00:30:00
 
 """
@@ -22,7 +22,7 @@ Create Date: 2026-12-07 00:30:00
 from alembic import op
 
 revision = "speedw_0001"
-down_revision = "workers_0001"
+down_revision = "topics_0002"
 branch_labels = None
 depends_on = None
 
