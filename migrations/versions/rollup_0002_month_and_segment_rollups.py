@@ -19,7 +19,7 @@ Note for later migrations: a batch_alter_table that recreates ``responses`` or `
 drops their triggers.
 
 Revision ID: rollup_0002
-Revises: topics_0002
+Revises: speedw_0001
 Create Date: 2026-12-07 00:30:00
 
 """
@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "rollup_0002"
-down_revision = "topics_0002"
+down_revision = "speedw_0001"
 branch_labels = None
 depends_on = None
 

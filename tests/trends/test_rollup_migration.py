@@ -197,7 +197,7 @@ def test_month_and_segment_rollups_backfill_triggers_and_downgrade(database, tmp
     (answers, an account's new tier, a deleted account), and gone after a downgrade, whose triggers keep
     the fine and day rollups (and let accounts change) as before."""
     url, engine = database
-    _flask_db(url, tmp_path, "upgrade", "topics_0002")
+    _flask_db(url, tmp_path, "upgrade", "speedw_0001")
     with engine.begin() as conn:
         nps = _survey(conn, "nps")
         big = _account(conn, "Bigco", "enterprise", "pro")
@@ -231,7 +231,7 @@ def test_month_and_segment_rollups_backfill_triggers_and_downgrade(database, tmp
         assert not any(key[3] == "smb" for key in segments)
         assert segments == _segments_from_fine(conn)
         assert _months(conn)[("nps", "2026-04-01", 0)] == (1, 1, 0)
-    _flask_db(url, tmp_path, "downgrade", "topics_0002")
+    _flask_db(url, tmp_path, "downgrade", "speedw_0001")
     with engine.begin() as conn:
         tables = sa.inspect(conn).get_table_names()
         assert "response_month_rollups" not in tables and "response_segment_rollups" not in tables
