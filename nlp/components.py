@@ -16,13 +16,13 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
+from nlp import cache, multilingual, sentiment_model
 from nlp import intent as intents_mod
 from nlp import keyphrases as kp
-from nlp import multilingual, sentiment_model
 from nlp.decide import ARGMAX
 from nlp.flags import F_ALPHA, F_FOREIGN, F_FUZZY, F_NONASCII
-from nlp.language import detect_language_nb, naive_bayes
-from nlp.lexicon import Lexicon, known_english_words
+from nlp.language import NaiveBayes, detect_language_nb, naive_bayes, use_naive_bayes
+from nlp.lexicon import Lexicon, known_english_words, use_known_english_words
 from nlp.matcher import Match, TopicMatcher
 from nlp.sentiment import Scored, score
 from nlp.taxonomy import Taxonomy
@@ -72,6 +72,34 @@ def _text(orths: list[int], idx: list[int], strings) -> str:
     return "".join(parts)
 
 
+@dataclass(slots=True)
+class Pieces:
+    """What :class:`AnalysisComponent` builds from its inputs alone (kept in the NLP cache, nlp.cache)."""
+
+    lexicon: Lexicon
+    known: frozenset[str]
+    matcher: TopicMatcher | None
+    intent_model: intents_mod.IntentModel | None
+    stem_matchers: dict[str, multilingual.StemMatcher]
+    naive_bayes: NaiveBayes | None
+
+
+def _pieces(taxonomy: Taxonomy | None, fuzzy: bool, tokenize) -> Pieces:
+    lexicon = Lexicon.load()
+    lexicon.build_typo_index()  # also reads the English word list
+    lexicon.mwe_anchors  # noqa: B018 - builds the cached property, so the cache holds it
+    known = known_english_words()
+    matcher = (
+        TopicMatcher(taxonomy, tokenize, known if fuzzy else frozenset()) if taxonomy is not None else None
+    )
+    stems = (
+        {lang: multilingual.StemMatcher(lang, list(taxonomy.topics)) for lang in multilingual.LANGS}
+        if taxonomy is not None
+        else {}
+    )
+    return Pieces(lexicon, known, matcher, intents_mod.default_model(), stems, naive_bayes())
+
+
 class AnalysisComponent:
     """Token infos, language, sentiment, taxonomy topics and keyphrases in one pass.
 
@@ -79,28 +107,38 @@ class AnalysisComponent:
     texts/s those few microseconds per component are a third of the budget.
     """
 
-    def __init__(self, nlp: Language, taxonomy: Taxonomy | None, fuzzy: bool = True) -> None:
+    def __init__(
+        self, nlp: Language, taxonomy: Taxonomy | None, fuzzy: bool = True, cache_dir: str | None = None
+    ) -> None:
         tokenizer = nlp.tokenizer
+
+        def tokenize(s: str) -> list[str]:
+            return [t.text for t in tokenizer(s)]
+
         self.strings = nlp.vocab.strings
-        self.lexicon = Lexicon.load()
-        self.matcher = None
-        if taxonomy is not None:
-            known = known_english_words() if fuzzy else frozenset()
-            self.matcher = TopicMatcher(taxonomy, lambda s: [t.text for t in tokenizer(s)], known)
+        # the constructed pieces, read back from the NLP cache when their inputs are unchanged
+        inputs = cache.inputs_key(
+            json.dumps(taxonomy.to_dict(), sort_keys=True) if taxonomy is not None else "-",
+            f"fuzzy={fuzzy}",
+            f"lang={nlp.lang};model={nlp.meta.get('name')}@{nlp.meta.get('version')}",
+        )
+        pieces = cache.load_or_build(
+            "analysis", inputs, lambda: _pieces(taxonomy, fuzzy, tokenize), cache_dir
+        )
+        use_known_english_words(pieces.known)
+        use_naive_bayes(pieces.naive_bayes)
+        self.lexicon = pieces.lexicon
+        self.matcher = pieces.matcher
+        if self.matcher is not None:
+            self.matcher.attach_tokenizer(tokenize)
         self.table = TokenTable(self.lexicon, self.matcher)
-        self.intent_model = intents_mod.default_model()
+        self.intent_model = pieces.intent_model
         # the learned English sentence sentiment (None: rules only, as its training script needs)
         self.sentence_model = sentiment_model.default_model()
         # de/fr/es: the taxonomy's phrases on Snowball stems, built at construction (no first-call cost)
-        self._stem_matchers = (
-            {lang: multilingual.StemMatcher(lang, list(taxonomy.topics)) for lang in multilingual.LANGS}
-            if taxonomy is not None
-            else {}
-        )
+        self._stem_matchers = pieces.stem_matchers
         self.parsed = "parser" in nlp.pipe_names
         # everything loaded lazily elsewhere is loaded now, so a worker's first call pays none of it
-        self.lexicon.build_typo_index()
-        naive_bayes()
         for lang in multilingual.LANGS:
             multilingual.sentiment_model(lang)
             multilingual.polarity_stems(lang)
@@ -196,11 +234,14 @@ class TopicModelComponent:
         return {labels[j]: float(row[j]) for j in hits}
 
 
-@Language.factory("clearloop_analysis", default_config={"taxonomy_json": "", "fuzzy": True})
-def make_analysis(nlp: Language, name: str, taxonomy_json: str, fuzzy: bool) -> AnalysisComponent:
-    """Factory: the analysis component (taxonomy given as JSON from Taxonomy.to_dict, "" for none)."""
+@Language.factory("clearloop_analysis", default_config={"taxonomy_json": "", "fuzzy": True, "cache_dir": ""})
+def make_analysis(
+    nlp: Language, name: str, taxonomy_json: str, fuzzy: bool, cache_dir: str
+) -> AnalysisComponent:
+    """Factory: the analysis component (taxonomy given as JSON from Taxonomy.to_dict, "" for none;
+    ``cache_dir`` "" for no NLP cache)."""
     taxonomy = Taxonomy.from_dict(json.loads(taxonomy_json)) if taxonomy_json else None
-    return AnalysisComponent(nlp, taxonomy, fuzzy)
+    return AnalysisComponent(nlp, taxonomy, fuzzy, cache_dir or None)
 
 
 @Language.factory("clearloop_topic_model", default_config={"textcat": "textcat_multilabel", "thresholds": {}})
