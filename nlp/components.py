@@ -82,6 +82,10 @@ class Pieces:
     intent_model: intents_mod.IntentModel | None
     stem_matchers: dict[str, multilingual.StemMatcher]
     naive_bayes: NaiveBayes | None
+    sentence_model: sentiment_model.SentenceSentiment | None
+    # per-token facts of the analyser's own vocabulary (below), computed at the build: cached with the
+    # rest, so a fresh process's first call does not compute them for the most common words again
+    token_infos: dict = field(default_factory=dict)
 
 
 def _pieces(taxonomy: Taxonomy | None, fuzzy: bool, tokenize) -> Pieces:
@@ -97,7 +101,29 @@ def _pieces(taxonomy: Taxonomy | None, fuzzy: bool, tokenize) -> Pieces:
         if taxonomy is not None
         else {}
     )
-    return Pieces(lexicon, known, matcher, intents_mod.default_model(), stems, naive_bayes())
+    return Pieces(
+        lexicon,
+        known,
+        matcher,
+        intents_mod.default_model(),
+        stems,
+        naive_bayes(),
+        sentiment_model.default_model(),
+    )
+
+
+def vocabulary(pieces: Pieces) -> list[str]:
+    """The analyser's own vocabulary, never customer text: the language model's most frequent words of
+    English, German, French and Spanish (as written and capitalised) and the sentiment lexicon's words.
+    Their per-token facts are computed when the NLP cache is built and kept in it (~60 % of the word
+    types of a varied comment corpus), so a fresh process's first call computes only the rarer ones."""
+    words: set[str] = {w for w in pieces.lexicon.valence if w.isascii()}
+    nb = pieces.naive_bayes
+    if nb is not None:
+        for lang in nb.langs:
+            words.update(nb.words[lang])
+    words.update([w.capitalize() for w in words if w.isalpha()])
+    return sorted(words)
 
 
 class AnalysisComponent:
@@ -111,37 +137,50 @@ class AnalysisComponent:
         self, nlp: Language, taxonomy: Taxonomy | None, fuzzy: bool = True, cache_dir: str | None = None
     ) -> None:
         tokenizer = nlp.tokenizer
+        self.strings = nlp.vocab.strings
+        self.parsed = "parser" in nlp.pipe_names
 
         def tokenize(s: str) -> list[str]:
             return [t.text for t in tokenizer(s)]
 
-        self.strings = nlp.vocab.strings
         # the constructed pieces, read back from the NLP cache when their inputs are unchanged
         inputs = cache.inputs_key(
             json.dumps(taxonomy.to_dict(), sort_keys=True) if taxonomy is not None else "-",
             f"fuzzy={fuzzy}",
             f"lang={nlp.lang};model={nlp.meta.get('name')}@{nlp.meta.get('version')}",
         )
-        pieces = cache.load_or_build(
-            "analysis", inputs, lambda: _pieces(taxonomy, fuzzy, tokenize), cache_dir
-        )
+
+        def build() -> Pieces:
+            pieces = _pieces(taxonomy, fuzzy, tokenize)
+            if cache_dir is not None:  # worth it only when kept for the next processes
+                table = TokenTable(pieces.lexicon, pieces.matcher)
+                nb = pieces.naive_bayes
+                for word in vocabulary(pieces):
+                    table.info_for(self.strings.add(word), word)
+                    if nb is not None and word.isalpha() and word.islower():
+                        nb.word_scores(word)
+                pieces.token_infos = table._cache
+            return pieces
+
+        self._adopt(cache.load_or_build("analysis", inputs, build, cache_dir), tokenize)
+        # everything loaded lazily elsewhere is loaded now, so a worker's first call pays none of it
+        for lang in multilingual.LANGS:
+            multilingual.sentiment_model(lang)
+            multilingual.polarity_stems(lang)
+
+    def _adopt(self, pieces: Pieces, tokenize) -> None:
         use_known_english_words(pieces.known)
         use_naive_bayes(pieces.naive_bayes)
         self.lexicon = pieces.lexicon
         self.matcher = pieces.matcher
         if self.matcher is not None:
             self.matcher.attach_tokenizer(tokenize)
-        self.table = TokenTable(self.lexicon, self.matcher)
+        self.table = TokenTable(self.lexicon, self.matcher, pieces.token_infos)
         self.intent_model = pieces.intent_model
         # the learned English sentence sentiment (None: rules only, as its training script needs)
-        self.sentence_model = sentiment_model.default_model()
+        self.sentence_model = pieces.sentence_model
         # de/fr/es: the taxonomy's phrases on Snowball stems, built at construction (no first-call cost)
         self._stem_matchers = pieces.stem_matchers
-        self.parsed = "parser" in nlp.pipe_names
-        # everything loaded lazily elsewhere is loaded now, so a worker's first call pays none of it
-        for lang in multilingual.LANGS:
-            multilingual.sentiment_model(lang)
-            multilingual.polarity_stems(lang)
 
     def __call__(self, doc: Doc) -> Doc:
         orths, idx = doc.to_array(_ATTRS).T.tolist() if len(doc) else ([], [])
