@@ -61,14 +61,11 @@ def tally(lines, listed: set[str]) -> tuple[dict[str, Counter], list[str]]:
     return counts, unexplained
 
 
-def main() -> int:
-    counts, unexplained = tally(sys.stdin, listed_equivalent())
-    if not counts:
-        print("no mutant results found (run `mutmut run` first)")
-        return 1
+def report(counts: dict[str, Counter], unexplained: list[str]) -> tuple[list[str], float]:
+    """The per-module table (lines) and the worst survival rate measured."""
     worst = 0.0
     header = ("module", "mutants", "killed", "timeout", "survived", "listed", "unchecked", "survival")
-    print(f"{header[0]:22}" + "".join(f"{h:>10}" for h in header[1:]))
+    lines = [f"{header[0]:22}" + "".join(f"{h:>10}" for h in header[1:])]
     for module in sorted(counts):
         c = counts[module]
         total = sum(v for k, v in c.items() if k != "listed")
@@ -82,14 +79,52 @@ def main() -> int:
             worst = max(worst, rate)
             rate_text = f"{rate:.1f}%" + (" partial" if unchecked else "")
         cells = (total, c["killed"], c["timeout"], survived, c["listed"], unchecked)
-        print(f"{module:22}" + "".join(f"{v:>10}" for v in cells) + f"  {rate_text}")
-    print(f"goal: <= 10% survivors per module; worst measured {worst:.1f}%")
+        lines.append(f"{module:22}" + "".join(f"{v:>10}" for v in cells) + f"  {rate_text}")
+    lines.append(f"goal: <= 10% survivors per module; worst measured {worst:.1f}%")
     if unexplained:
-        print(f"{len(unexplained)} survivors neither killed nor listed in docs/mutation.md:")
-        for name in unexplained:
-            print(f"  {name}")
+        lines.append(f"{len(unexplained)} survivors neither killed nor listed in docs/mutation.md:")
+        lines.extend(f"  {name}" for name in unexplained)
+    return lines, worst
+
+
+def survivors(lines) -> list[str]:
+    """Every mutant of the results that was not caught (survived or no tests), as ``name: status``."""
+    found = []
+    for line in lines:
+        match = LINE.match(line)
+        if match and match.group(2).strip() in NOT_CAUGHT:
+            found.append(f"{NAME.match(line).group(1)}: {match.group(2).strip()}")
+    return found
+
+
+def summary(lines: list[str], when: str) -> str:
+    """The text ``--save`` writes: the table and every survivor by name, so the figures outlive the
+    git-ignored ``mutants/`` work directories (a fresh machine has none)."""
+    counts, unexplained = tally(lines, listed_equivalent())
+    table, _ = report(counts, unexplained)
+    out = [f"# make mutation, results measured {when} (mutmut 3.8.1; docs/mutation.md)", ""]
+    out += table
+    out += ["", "Survivors (each listed as equivalent in docs/mutation.md unless named above):"]
+    out += [f"  {s}" for s in survivors(lines)]
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    """Print the report; ``--save PATH`` also writes the summary there (e.g. docs/mutation-results.txt)."""
+    lines = sys.stdin.read().splitlines()
+    counts, unexplained = tally(lines, listed_equivalent())
+    if not counts:
+        print("no mutant results found (run `mutmut run` first)")
+        return 1
+    table, _ = report(counts, unexplained)
+    print("\n".join(table))
+    if argv[:1] == ["--save"] and len(argv) == 2:
+        from datetime import date
+
+        Path(argv[1]).write_text(summary(lines, date.today().isoformat()), encoding="utf-8")
+        print(f"summary written to {argv[1]}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -20,3 +20,25 @@ def test_tally_counts_per_module_and_names_the_unexplained_survivors():
     assert counts["app.metrics"] == {"killed": 1, "survived": 2, "timeout": 1, "listed": 1}
     assert counts["app.auth"] == {"not checked": 1, "no tests": 1}
     assert unexplained == ["app.metrics.x_share__mutmut_2", "app.auth.routes.x_logout__mutmut_2"]
+
+
+def test_the_saved_summary_keeps_the_table_and_names_every_survivor(tmp_path, monkeypatch):
+    from tests.tools import mutation_report
+
+    doc = tmp_path / "mutation.md"
+    doc.write_text("| `app.metrics.xǁChangeǁwords__mutmut_3` | equivalent |", encoding="utf-8")
+    monkeypatch.setattr(mutation_report, "DOC", doc)
+    monkeypatch.setattr(mutation_report.listed_equivalent, "__defaults__", (doc,))
+    text = mutation_report.summary(RESULTS, "2026-12-07")
+    assert text.startswith("# make mutation, results measured 2026-12-07")
+    assert "app.metrics                    4         1         1         2         1         0  50.0%" in text
+    assert (
+        "app.auth                       2         0         0         1         0         1  100.0% partial"
+        in text
+    )
+    assert "goal: <= 10% survivors per module; worst measured 100.0%" in text
+    assert text.endswith(
+        "  app.metrics.x_share__mutmut_2: survived\n"
+        "  app.metrics.xǁChangeǁwords__mutmut_3: survived\n"
+        "  app.auth.routes.x_logout__mutmut_2: no tests\n"
+    )
