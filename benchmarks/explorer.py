@@ -13,7 +13,8 @@ the filters, joined back to their rows), returning the same full rows as the pla
 
 It also times the Topics page's figures for a quarter (``app.insights.analytics.topic_analytics``, as the
 page calls it) the same way. ``--build-only`` builds and stops; ``--reuse`` measures on the PostgreSQL
-data set a previous run built; ``--only explorer|analytics`` measures one kind.
+data set a previous run built; ``--only explorer|analytics`` measures one kind; ``--day-tables N`` also
+times topic analytics on N quarters with and without the per-day tables, alternating.
 
 Goals (issue 15): explorer pages within 3x the plain SELECT, p95 under 150 ms.
 """
@@ -218,21 +219,27 @@ def _without_indexes(conn) -> list[str]:
     ]
     for name in names:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
-    for (
-        trigger
-    ) in HITS_TRIGGERS:  # topic_hits is computed once after the load (as migration topics_0001 does)
-        conn.exec_driver_sql(f"ALTER TABLE mentions DISABLE TRIGGER {trigger}")
+    # topic_hits and the per-day tables are computed once after the load (as migrations topics_0001/2 do)
+    for table, trigger in DERIVED_TRIGGERS:
+        conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
     return defs
 
 
 HITS_TRIGGERS = ("topic_hits_mentions_insert", "topic_hits_mentions_delete", "topic_hits_mentions_update")
+DERIVED_TRIGGERS = (
+    *[("mentions", t) for t in HITS_TRIGGERS],
+    *[("topic_hits", f"topic_days_hits_{e}") for e in ("insert", "delete", "update")],
+    ("responses", "topic_day_totals"),
+)
 
 
 def _topic_hits_rebuilt() -> list[str]:
-    """The statements that recompute topic_hits from every response (its index is built after them)."""
+    """The statements that recompute topic_hits from every response (its index is built after them),
+    then the per-day tables from it and the responses."""
+    from app.insights import days_sql
     from app.insights.hits_sql import rebuild_statements
 
-    return rebuild_statements()
+    return [*rebuild_statements(), *days_sql.rebuild_statements("postgresql")]
 
 
 def timed(fn, values: list) -> list[float]:
@@ -395,6 +402,55 @@ def measure_analytics(periods: list) -> dict:
     return summary(runs, base)
 
 
+def measure_day_tables(periods: list) -> dict:
+    """``topic_analytics`` for the same quarters with the per-day tables (as the page runs) and with them
+    switched off (``day_tables_usable`` false: the additive figures from ``topic_hits`` and ``responses``
+    by instant, the path before migration topics_0002), alternating; medians of the whole call and of its
+    ``windows`` step."""
+    from app.extensions import db
+    from app.insights import analytics
+    from app.insights import queries as q
+
+    usable, windows = q.day_tables_usable, q.windows
+    runs: dict[str, list[float]] = {"with": [], "without": [], "with_windows": [], "without_windows": []}
+
+    def once(period, side: str) -> None:
+        spent: list[float] = []
+
+        def timed_windows(*args, **kwargs):
+            began = time.perf_counter()
+            out = windows(*args, **kwargs)
+            spent.append((time.perf_counter() - began) * 1000)
+            return out
+
+        q.day_tables_usable = usable if side == "with" else (lambda _periods: False)
+        q.windows = timed_windows
+        try:
+            analytics._EMERGING.clear()
+            began = time.perf_counter()
+            analytics.topic_analytics(period, None, trend_weeks=26)
+            runs[side].append((time.perf_counter() - began) * 1000)
+            runs[f"{side}_windows"].append(spent[0])
+        finally:
+            q.day_tables_usable, q.windows = usable, windows
+            db.session.rollback()
+
+    once(periods[0], "with")  # warm-up
+    once(periods[0], "without")
+    for side in runs:
+        runs[side].clear()
+    for period in periods:
+        for side in ("with", "without"):
+            once(period, side)
+    return {
+        "bench": "explorer",
+        "query": "topic analytics, quarter: with vs without the per-day tables",
+        **{f"{k}_p50_ms": round(statistics.median(v), 1) for k, v in runs.items()},
+        "queries": len(periods),
+        "db": db.engine.dialect.name,
+    }
+
+
 def main() -> None:
     """Build the data set, then print one JSON line per explorer query."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -404,6 +460,13 @@ def main() -> None:
         "--reuse", action="store_true", help="measure on the data set a previous run built (PostgreSQL)"
     )
     parser.add_argument("--only", choices=["explorer", "analytics"], help="measure one kind of query")
+    parser.add_argument(
+        "--day-tables",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time topic analytics on N quarters with and without the per-day tables, alternating",
+    )
     args = parser.parse_args()
     from benchmarks.machine import print_machine
 
@@ -433,6 +496,8 @@ def main() -> None:
                 print(json.dumps(measure(name, pairs)), flush=True)
         if args.only != "explorer":
             print(json.dumps(measure_analytics(quarters(random.Random(13)))), flush=True)
+        if args.day_tables:
+            print(json.dumps(measure_day_tables(quarters(random.Random(13))[: args.day_tables])), flush=True)
     with app.app_context():
         db.engine.dispose()
 
@@ -460,8 +525,8 @@ def _build(n: int) -> None:
                 auto.exec_driver_sql(statement)
             for statement in indexes:
                 auto.exec_driver_sql(statement)
-            for trigger in HITS_TRIGGERS:
-                auto.exec_driver_sql(f"ALTER TABLE mentions ENABLE TRIGGER {trigger}")
+            for table, trigger in DERIVED_TRIGGERS:
+                auto.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
             auto.exec_driver_sql("VACUUM ANALYZE")
     mentions = db.session.execute(sa.text("SELECT count(*) FROM mentions")).scalar_one()
     print(

@@ -4,8 +4,13 @@ There is no public labelled data for this, so it is rules, in three kinds:
 - a direct threat or decision ("we'll cancel our subscription", "we won't renew", "switching to X") - 0.9;
 - a softer signal ("looking at alternatives", "not sure we'll renew", "hard to justify the cost") - 0.75;
 - a conditional threat ("if this isn't fixed by March we'll cancel", "unless ... we'll leave") - 0.7.
-Not churn: the same words negated ("we'd never switch", "no plans to cancel", "not looking at other
-tools"), hypotheticals that threaten nothing ("if we ever had to switch, would we keep our data?"),
+Analyser 1.6.0 added hedged intent to stay ("not sure we'll stay with you", "I don't think we'll continue",
+"can't see us renewing", "might not renew"), committed departures ("signed with a different provider",
+"taking our business elsewhere", "close our account", "pulling the plug"), a bare intent to leave ("we want
+to leave") and shrinking ("reducing our seats"). Not churn: the same words negated ("we'd never switch",
+"no plans to cancel", "not looking at other tools", "nobody on the team wants to leave": such a sentence is
+a statement of staying, :func:`negated_churn`, which the sentiment steps do not make negative),
+hypotheticals that threaten nothing ("if we ever had to switch, would we keep our data?"),
 the past that ended well ("we nearly left last year, now ..."), and cancelling things that are not the
 relationship ("cancel an invitation"). The scores are the share of matches of that kind that were churn
 risk in ``nlp/tests/churn_test.tsv`` (a labelled set written separately from these patterns), rounded.
@@ -34,15 +39,33 @@ _EN_DIRECT = [
     r"\b(?:won't|will not|wont|not going to|don't plan to|do not plan to|unlikely to|cannot|can't)\s+"
     r"(?:\w+\s+){0,2}renew",
     r"\bnot\s+(?:be\s+)?renewing\b",
-    r"\b(?:switch(?:ing|ed)?|mov(?:e|ing)|migrat(?:e|ing)|go(?:ing)?)\s+(?:over\s+)?to\s+(?:a\s+|an\s+)?"
-    r"(?:another|different|competitor|competing|alternative|other|cheaper|new)\s+"
-    r"(?:\w+\s+)?(?:tool|vendor|provider|platform|solution|product|service|app|system|company)",
-    r"\b(?:switch(?:ing)?|mov(?:e|ing)|migrat(?:e|ing))\s+(?:away\s+from|off)\s+(?:you|your|this|the)",
+    r"\b(?:switch(?:ing|ed)?|mov(?:e|ing)|migrat(?:e|ing)|go(?:ing)?)\s+(?:(?:our|my|the|all|of|everything|"
+    r"surveys|data|team|teams|accounts?|company|business|feedback|program)\s+){0,3}(?:over\s+)?to\s+"
+    r"(?:(?:a\s+|an\s+)?(?:another|different|competitor|competing|alternative|other|cheaper|new)\s+"
+    r"(?:\w+\s+)?(?:tool|vendor|provider|platform|solution|product|service|app|system|company)|"
+    r"something\s+(?:cheaper|else|different|simpler))",
+    r"\b(?:switch(?:ing)?|mov(?:e|ing)|migrat(?:e|ing))\s+(?:away\s+from|off)\s+(?:you|your|this|the|"
+    r"clearloop)\b",
     r"\bswitch(?:ing)?\s+(?:providers|vendors|tools|platforms|products)",
     r"\b(?:leav(?:e|ing)|quit(?:ting)?|drop(?:ping)?|ditch(?:ing)?|dump(?:ing)?)\s+(?:you\b|your\s|this\s+"
     r"(?:product|tool|platform|service|app))",
     r"\bleav(?:e|ing)\s+for\s+(?:a\s+|an\s+)?(?:competitor|another|different|cheaper|\w+)",
     r"\b(?:last|final)\s+(?:month|year|quarter|renewal|term)\s+(?:with|on|of)\s+(?:you|your|this)",
+    r"\bour\s+(?:last|final)\s+(?:month|year|quarter|renewal|term|contract)\s+(?:with|on|using)\b",
+    # committed departures: signed elsewhere, business taken elsewhere, the account closed or wound down
+    r"\bsign(?:ed|ing)?\s+(?:up\s+)?with\s+(?:another|a\s+different|a\s+new|a\s+cheaper|a\s+competitor|"
+    r"your\s+competitor|one\s+of\s+your\s+competitors)",
+    r"\b(?:tak(?:e|ing)|took|mov(?:e|ing)|go(?:ing)?)\s+(?:(?:our|my|the)\s+)?(?:business|money|budget|"
+    r"spend|custom)?\s*elsewhere\b",
+    r"\b(?:clos(?:e|ing)|shut(?:ting)?\s+down|wind(?:ing)?\s+down|delet(?:e|ing))\s+(?:our|my|the)\s+"
+    r"(?:\w+\s+)?(?:account|subscription|workspace)",
+    r"\bpull(?:ing)?\s+the\s+plug\b",
+    r"\b(?:we're|we\s+are|i'm|i\s+am)\s+(?:so\s+|really\s+|totally\s+|just\s+)?done\s+with\s+"
+    r"(?:you|this|your|it)\b",
+    r"\b(?:we'll|we\s+will|i'll|i\s+will)\s+be\s+gone\b",
+    # the intent to leave, stated without an object ("we want to leave", "nobody wants to leave": negated)
+    r"\b(?:wants?|wanting|like|plan(?:s|ning)?|going|decided|ready|about|need)\s+to\s+(?:leave|switch|churn|"
+    r"move\s+on|cancel)(?=\s*(?:$|[.,!;]|(?:now|soon|too|already|at|by|after|in|next|this)\b))",
     r"\b(?:we(?:'re| are)|i(?:'m| am))\s+(?:leaving|churning|out)(?=\s*(?:$|[.,!;]|(?:at|by|after|in|next|"
     r"soon|for)\b))",
     r"\bfind\s+(?:another|a\s+different|a\s+new|a\s+cheaper)\s+(?:provider|vendor|tool|solution|platform)",
@@ -55,10 +78,38 @@ _EN_SOFT = [
     r"alternatives|another|competitors?|a\s+replacement|replacements|other\s+options)",
     r"\b(?:evaluat(?:e|ing)|trial(?:l?ing)|testing|considering|compar(?:e|ing))\s+(?:other|alternative|"
     r"alternatives|competitors?|competing|another)",
-    r"\bnot\s+sure\s+(?:if\s+|whether\s+)?(?:we|i)(?:'ll|\s+will|\s+would|'d)?\s+(?:renew|stay|continue|keep)",
+    # hedged intent to stay: a doubt about renewing, staying or continuing ("not sure we'll stay with you",
+    # "I don't think we'll continue", "can't see us renewing", "unclear whether we will renew")
+    r"(?:\bnot\s+(?:sure|certain|convinced)|\bunsure|\buncertain|\bunclear|(?<!no\s)\bdoubt(?:ful)?|"
+    r"\b(?:don't|do\s+not|dont)\s+(?:think|know\s+if|know\s+whether|see)|\b(?:can't|cannot)\s+see|"
+    r"\bwonder(?:ing)?|\bweigh(?:ing)?|\bquestion(?:ing)?|\bdebating|\bdeciding|\bno\s+idea)\s+"
+    r"(?:if\s+|whether\s+)?(?:(?:we|i|us|the\s+team|our\s+team|the\s+company)(?:'ll|'d|\s+will|\s+would|"
+    r"\s+should|\s+can)?\s+|(?:it\s+makes\s+sense\s+)?to\s+)(?:(?:still|really|actually|even)\s+)?"
+    r"(?:renew(?:ing)?|stay(?:ing)?|continu(?:e|ing)|extend(?:ing)?|be\s+(?:a\s+)?customers?\b|"
+    r"stick(?:ing)?\s+(?:with|around)|remain(?:ing)?\s+(?:with|on|a\s+customer)|be\s+(?:renewing|staying|"
+    r"continuing|around|back)|keep(?:ing)?\s+(?:paying|you\b|it\b|this\s+(?:tool|product|platform|service|"
+    r"app)|our\s+(?:subscription|plan|account|contract|seats|licen[cs]es))|switch|leave|cancel|move\s+on)",
     r"\b(?:reconsider(?:ing)?|rethink(?:ing)?|re-evaluat(?:e|ing)|questioning)\s+(?:our|the|my)\s+"
     r"(?:subscription|contract|renewal|plan|investment|decision)",
-    r"\bhard\s+to\s+justify\s+(?:the\s+)?(?:cost|price|renewal|renewing|spend|paying)",
+    r"\bhard\s+to\s+(?:justify|argue\s+for|defend)\s+(?:the\s+)?(?:cost|price|renewal|renewing|spend|paying|"
+    r"keeping)",
+    r"\b(?:renewal|contract|subscription)\s+(?:is|are|'s)\s+(?:now\s+)?(?:on\s+hold|paused|in\s+question|"
+    r"at\s+risk|under\s+review)",
+    r"\b(?:talks|talking|conversations?|negotiating)\s+with\s+(?:\w+\s+){0,3}(?:competitors?|another\s+"
+    r"(?:vendor|provider)|other\s+(?:vendors|providers))",
+    r"\b(?:find|found|finding|need|looking\s+for)\s+(?:a\s+)?replacement\b",
+    r"\bconsider(?:ing)?\s+(?:leaving|switching|cancel(?:l?ing)|moving\s+(?:away|on)|other\s+(?:tools|"
+    r"vendors|providers|options))",
+    r"\bno\s+longer\s+(?:going\s+to\s+|planning\s+to\s+)?(?:use|using|need|needing|pay|paying)\b",
+    r"\blet\s+(?:it|them|this|the\s+\w+|our\s+\w+)\s+(?:lapse|expire)",
+    r"\b(?:stop|cancel|turn\s+off|disable|don't|do\s+not)\s+(?:the\s+|our\s+)?auto-?renew",
+    r"\b(?:look(?:ing)?|search(?:ing)?)\s+for\s+(?:something\s+else|another\s+(?:tool|solution|provider|"
+    r"vendor))",
+    r"\b(?:put|putting|placed)\s+(?:the\s+|our\s+)?(?:renewal|contract)\s+on\s+hold",
+    r"\busing\s+(?:a|one\s+of\s+your|your)\s+competitors?\b",
+    # shrinking the relationship: fewer seats or licences, a smaller plan
+    r"\b(?:reduc(?:e|ing)|cut(?:ting)?|downsiz(?:e|ing)|scal(?:e|ing)\s+(?:back|down))\s+(?:(?:our|the|"
+    r"number\s+of|from|down)\s+)*(?:\w+\s+)?(?:seats|licen[cs]es|users)",
     r"\bthinking\s+(?:about|of)\s+(?:cancel|leav|switch|mov|drop|churn)",
     r"\b(?:might|may|could|will\s+probably|would)\s+(?:have\s+to\s+)?(?:cancel|leave|switch|churn|not\s+renew)",
     r"\bdowngrad(?:e|ing)\s+(?:to\s+)?(?:the\s+)?free",
@@ -68,9 +119,11 @@ _EN_SOFT = [
 ]
 # negators in front of a match (within the same clause) that cancel it
 _EN_NEG = re.compile(
-    r"(?:\bnot|\bnever|n't|\bno\s+(?:plans?|intention|reason|need|desire)\s+to|\bno\s+way|"
+    r"(?:\bnot|\bnever|n't|\bno\s+(?:plans?|intention|reason|need|desire)\s+(?:\w+\s+){0,2}to|\bno\s+way|"
+    r"\bnobody|\bno\s+one|\bno-one|\bnone\s+of\s+(?:us|them|the\s+team)|"
     r"\bwouldn't|\bwould\s+never|\bdon't\s+want\s+to|\bcan't\s+imagine|\bcannot\s+imagine|"
     r"\balmost|\bnearly|\bstopped|\binstead\s+of)\W+(?:\w+\W+){0,3}$"
+    r"|\bno\s+$"  # "no" right before the phrase: "we have no plans to switch"
 )
 _EN_EVER = re.compile(r"\bif\s+(?:\w+\s+){0,2}(?:ever|had\s+to|were\s+to)\b|\bwere\s+we\s+to\b")
 _EN_IF = re.compile(r"\b(?:if|unless|or\s+else|otherwise)\b")
@@ -89,7 +142,7 @@ _PATTERNS: dict[str, tuple[list[re.Pattern], list[re.Pattern]]] = {
                 r"\bkündig(?:en|e|t|ung)\b",
                 r"\b(?:nicht|kaum)\s+(?:mehr\s+)?verlängern\b",
                 r"\bwechseln\s+(?:zu|zur|zum)\s+(?:einem?\s+)?(?:anderen|konkurren)",
-                r"\b(?:anbieter|tool|plattform)\s+wechseln\b",
+                r"\b(?:anbieter|tool|plattform|lösung|software)\s+(?:zu\s+)?wechseln\b",
                 r"\bverlassen\s+(?:euch|sie)\b",
             )
         ],
@@ -97,7 +150,7 @@ _PATTERNS: dict[str, tuple[list[re.Pattern], list[re.Pattern]]] = {
             re.compile(p)
             for p in (
                 r"\b(?:suchen|schauen|sehen)\s+(?:uns\s+)?(?:nach\s+)?(?:alternativen|anderen\s+anbietern)",
-                r"\bnicht\s+sicher,?\s+ob\s+wir\s+verlängern",
+                r"\bnicht\s+sicher,?\s+ob\s+wir\s+(?:\w+\s+)?(?:verlängern|bleiben)",
                 r"\balternativen\b",
             )
         ],
@@ -117,7 +170,7 @@ _PATTERNS: dict[str, tuple[list[re.Pattern], list[re.Pattern]]] = {
             re.compile(p)
             for p in (
                 r"\b(?:cherch|regard)\w*\s+(?:d')?(?:autres\s+solutions|alternatives|ailleurs)",
-                r"\bpas\s+sûrs?\s+de\s+renouveler",
+                r"\bpas\s+sûre?s?\s+de\s+(?:renouveler|rester|continuer)",
                 r"\balternatives?\b",
             )
         ],
@@ -136,7 +189,7 @@ _PATTERNS: dict[str, tuple[list[re.Pattern], list[re.Pattern]]] = {
             re.compile(p)
             for p in (
                 r"\bbuscando\s+(?:otras\s+)?(?:alternativas|otras\s+opciones|otro\s+proveedor)",
-                r"\bno\s+(?:estamos\s+)?seguros?\s+de\s+renovar",
+                r"\bno\s+(?:estamos\s+|estoy\s+)?segur[oa]s?\s+de\s+(?:renovar|quedarnos|seguir|continuar)",
                 r"\balternativas\b",
             )
         ],
@@ -181,6 +234,30 @@ def churn_risk(sentence: str, lang: str = "en") -> tuple[float, int, int] | None
         if best is not None and best[0] >= DIRECT:
             break
     return best
+
+
+def negated_churn(sentence: str, lang: str = "en") -> tuple[int, int] | None:
+    """(start, end) of a churn phrase that the sentence negates ("nobody on the team wants to leave", "no
+    plans to switch providers"), from the negator to the phrase's end: a statement of staying, not a risk.
+    None when there is none, or when the sentence also holds a churn risk."""
+    patterns = _GUARDED.get(lang)
+    if patterns is None:
+        return None
+    low = normalise(sentence)
+    neg = _NEG[lang]
+    for group in patterns:
+        for pat, words in group:
+            if words is not None and not any(map(low.__contains__, words)):
+                continue
+            for m in pat.finditer(low):
+                if _HAS_NEG_INSIDE.search(m.group(0)):
+                    continue
+                before = low[: m.start()]
+                cut = max((c.end() for c in _CLAUSE.finditer(before)), default=0)
+                n = neg.search(before[cut:])
+                if n is not None:
+                    return cut + n.start(), m.end()
+    return None
 
 
 def _judge(low: str, m: re.Match, score: float, lang: str) -> float | None:

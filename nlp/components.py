@@ -211,7 +211,8 @@ class AnalysisComponent:
             state.scored = scored
             if scored.sentences:
                 text = text or _text(orths, idx, self.strings)
-                rows = intents_mod.detect(self.intent_model, infos, idx, scored.sentences, text)
+                sents = scored.sentences
+                rows = intents_mod.detect(self.intent_model, infos, idx, sents, text, scored=scored)
                 if rows:
                     rows = intents_mod.supported(scored, rows)
                     intents_mod.make_problems_negative(scored, infos, idx, rows, text)

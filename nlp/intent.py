@@ -22,7 +22,7 @@ from importlib import resources
 
 import numpy as np
 
-from nlp.churn import churn_risk, normalise
+from nlp.churn import churn_risk, negated_churn, normalise
 from nlp.flags import F_ALPHA, F_CONTENT, F_END, F_NEG, F_NO, F_QUEST, F_SPACE, FLAGS, LOWER, SCOPE_STOP, VAL
 from nlp.prefilter import may_match, needs
 from nlp.types import Intent  # noqa: F401  (re-exported)
@@ -411,6 +411,53 @@ CHURN_TRIGGERS = frozenset(
         "could",
         "would",
         "probably",
+        # analyser 1.6.0: hedged staying, committed departures, shrinking (nlp.churn)
+        "stay",
+        "staying",
+        "continue",
+        "continuing",
+        "stick",
+        "sticking",
+        "remain",
+        "remaining",
+        "keep",
+        "keeping",
+        "around",
+        "back",
+        "sign",
+        "signed",
+        "signing",
+        "elsewhere",
+        "close",
+        "closing",
+        "shut",
+        "shutting",
+        "wind",
+        "winding",
+        "delete",
+        "deleting",
+        "plug",
+        "done",
+        "gone",
+        "contract",
+        "subscription",
+        "replacement",
+        "consider",
+        "seats",
+        "licenses",
+        "licences",
+        "idea",
+        "extend",
+        "customers",
+        "customer",
+        "longer",
+        "expire",
+        "auto-renew",
+        "auto-renewal",
+        "autorenew",
+        "else",
+        "using",
+        "hold",
     ]
 )
 _SOLVED = re.compile(
@@ -432,9 +479,11 @@ def detect(
     sentences: list[tuple[int, int]],
     text: str,
     lang: str = "en",
+    scored=None,
 ) -> list[tuple]:
     """Intent rows (label, score, sentence index, first token, end token, from a rule?) of a doc: the
-    learned labels per sentence, floored by the request/malfunction rules, and churn-risk patterns."""
+    learned labels per sentence, floored by the request/malfunction rules, and churn-risk patterns. With
+    ``scored``, a sentence that negates a churn threat is marked as staying (:func:`mark_staying`)."""
     out: list[tuple] = []
     for s, (a, b) in enumerate(sentences):
         found: dict[str, tuple] = {}
@@ -451,6 +500,12 @@ def detect(
             churn = churn_risk(sent, lang)
             if churn is not None:
                 hits.append(("churn_risk", *churn))
+            elif scored is not None:
+                span = negated_churn(sent, lang)
+                if span is not None:
+                    x, y = span
+                    toks = [i for i in range(a, b) if idx[i] < c0 + y and idx[i] + infos[i][LENGTH] > c0 + x]
+                    mark_staying(scored, s, toks)
         for label, score, x, y in hits:
             if label in found and found[label][1] >= score:
                 continue
@@ -459,6 +514,22 @@ def detect(
                 found[label] = (label, score, s, toks[0], toks[-1] + 1, True)
         out += found.values()
     return out
+
+
+def mark_staying(scored, s: int, toks: list[int]) -> None:
+    """Sentence ``s`` negates a churn threat ("nobody on the team wants to leave", "no one here wants to
+    switch"): a statement of staying. The negator's own valence in that phrase ("no" is negative in the
+    lexicon) is dropped, and the learned sentence model may not make the sentence negative (``loyal``)."""
+    w = scored.weights
+    changed = False
+    for i in toks:
+        if w[i] < 0:
+            scored.total -= w[i]
+            w[i] = 0.0
+            changed = True
+    if changed:
+        scored.hits = [i for i in scored.hits if w[i]]
+    scored.loyal = scored.loyal | {s}
 
 
 PROBLEM_FLOOR = 1.0  # a problem sentence's valence sum is at most -(PROBLEM_FLOOR + its intent's score)

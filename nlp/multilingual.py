@@ -82,6 +82,16 @@ _POLARITY = {
     ),
 }
 _ELISION = re.compile(r"^(?:l|d|j|qu|n|s|c|m|t)['\u2019](?=\w)")
+_REPEAT = re.compile(r"(.)\1{2,}")
+_SPACES = re.compile(r"\s+")
+
+
+def char_ngrams(text: str, lo: int, hi: int) -> list[str]:
+    """Character ``lo``..``hi``-grams of a text across word boundaries (lower-cased, a letter repeated three
+    or more times cut to two - "suuuper" = "suuper" -, whitespace runs as one space, padded with a space),
+    without the "x=" prefix their feature names carry: emoji, punctuation runs and word pieces."""
+    t = " " + _SPACES.sub(" ", _REPEAT.sub(r"\1\1", text.lower())) + " "
+    return [t[j : j + n] for n in range(lo, hi + 1) for j in range(len(t) - n + 1)]
 
 
 @lru_cache(maxsize=8)
@@ -166,7 +176,8 @@ class ForeignSentiment:
     Two feature weightings: raw counts (``idf`` None, the first models) or binary TF-IDF with the
     vector L2-normalised per span (``idf`` given; the weights are stored already multiplied by it), the
     weighting of the TF-IDF baseline, chosen per language by cross-validation in
-    :mod:`nlp.multilingual_train`. ``bigrams`` adds word-bigram features.
+    :mod:`nlp.multilingual_train`. ``bigrams`` adds word-bigram features; ``chars`` (lo, hi) adds the
+    span text's character n-grams across words (:func:`char_ngrams`; TF-IDF models, analyser 1.6.0).
     """
 
     def __init__(
@@ -176,8 +187,10 @@ class ForeignSentiment:
         weights: np.ndarray,
         idf: np.ndarray | None = None,
         bigrams: bool = False,
+        chars: tuple[int, int] | None = None,
     ) -> None:
         self.lang = lang
+        self.chars = chars
         self.vocab = vocab
         self.idf = None if idf is None else np.asarray(idf, dtype=np.float64)
         self.bigrams = bigrams
@@ -201,6 +214,8 @@ class ForeignSentiment:
                 prev, _, low = name[2:].partition(" ")
                 self._bigram_ids[(prev, low)] = j
         self._elided: dict[str, str] = {}
+        # character n-gram feature ids keyed by the n-gram itself
+        self._char_ids = {name[2:]: j for name, j in vocab.items() if name.startswith("x=")}
 
     def _vec(self, names: list[str]) -> tuple[float, float, float]:
         ids = [j for j in map(self.vocab.get, names) if j is not None]
@@ -251,8 +266,13 @@ class ForeignSentiment:
                 last[1 if v > 0 else -1] = i
         return net, last.get(1 if net > 0 else -1) if net else None
 
-    def _logits_tfidf(self, infos: list[tuple], toks: list[tuple[int, bool]]) -> tuple[float, float, float]:
+    def _logits_tfidf(
+        self, infos: list[tuple], toks: list[tuple[int, bool]], text: str | None = None
+    ) -> tuple[float, float, float]:
         ids: set[int] = set()
+        if self.chars is not None and text:
+            get = self._char_ids.get
+            ids.update(j for j in map(get, char_ngrams(text, *self.chars)) if j is not None)
         bigram_ids, elided, token_ids = self._bigram_ids, self._elided, self.token_ids
         excl, quest, bigrams = self._excl_id, self._quest_id, self.bigrams
         prev = "<s>"
@@ -287,9 +307,12 @@ class ForeignSentiment:
             z0, z1, z2 = z0 + s0, z1 + s1, z2 + s2
         return z0, z1, z2
 
-    def scores(self, infos: list[tuple], a: int, b: int) -> tuple[list[float], int | None]:
+    def scores(
+        self, infos: list[tuple], a: int, b: int, text: str | None = None
+    ) -> tuple[list[float], int | None]:
         """Class probabilities (negative, neutral, positive) of tokens [a, b) and the token contributing
-        most to the winning class over the others (None without tokens)."""
+        most to the winning class over the others (None without tokens). ``text``: the span's text (for a
+        model with character n-grams)."""
         z0, z1, z2 = self._bias
         best, best_c = None, -math.inf
         toks = _tokens(self.lang, infos, a, b)
@@ -309,7 +332,7 @@ class ForeignSentiment:
             if f & F_QUEST:
                 z0, z1, z2 = z0 + self._quest[0], z1 + self._quest[1], z2 + self._quest[2]
         if tfidf:
-            z0, z1, z2 = self._logits_tfidf(infos, toks)
+            z0, z1, z2 = self._logits_tfidf(infos, toks, text)
         m = max(z0, z1, z2)
         e = [math.exp(z0 - m), math.exp(z1 - m), math.exp(z2 - m)]
         t = sum(e)
@@ -330,6 +353,8 @@ class ForeignSentiment:
         extra = {}
         if self.idf is not None:
             extra = {"idf": self.idf.astype(np.float32), "bigrams": np.array(self.bigrams)}
+        if self.chars is not None:
+            extra["chars"] = np.array(self.chars)
         np.savez_compressed(path, names=np.array(names), weights=self.weights.astype(np.float16), **extra)
 
     @classmethod
@@ -338,7 +363,8 @@ class ForeignSentiment:
         d = np.load(path, allow_pickle=False)
         idf = d["idf"] if "idf" in d.files else None
         bigrams = bool(d["bigrams"]) if "bigrams" in d.files else False
-        return cls(lang, {str(n): i for i, n in enumerate(d["names"])}, d["weights"], idf, bigrams)
+        chars = (int(d["chars"][0]), int(d["chars"][1])) if "chars" in d.files else None
+        return cls(lang, {str(n): i for i, n in enumerate(d["names"])}, d["weights"], idf, bigrams, chars)
 
 
 def valence(p: list[float]) -> float:
@@ -521,9 +547,12 @@ class StemMatcher:
         return out
 
 
-def sentence_valence(model: ForeignSentiment, infos: list[tuple], a: int, b: int) -> float:
-    """The valence of tokens [a, b): the model's, plus the word list's (negation-aware)."""
-    p, _ = model.scores(infos, a, b)
+def sentence_valence(
+    model: ForeignSentiment, infos: list[tuple], a: int, b: int, text: str | None = None
+) -> float:
+    """The valence of tokens [a, b) (whose text is ``text``): the model's, plus the word list's
+    (negation-aware)."""
+    p, _ = model.scores(infos, a, b, text)
     v = valence(p)
     net, tok = model.lexicon(infos, a, b)
     if tok is not None:
@@ -531,10 +560,10 @@ def sentence_valence(model: ForeignSentiment, infos: list[tuple], a: int, b: int
     return v
 
 
-def doc_valence(model: ForeignSentiment, infos: list[tuple]) -> float:
+def doc_valence(model: ForeignSentiment, infos: list[tuple], text: str | None = None) -> float:
     """A several-sentence doc's valence from the whole doc, as the model was trained (on whole tweets):
     the sentences' own valences stay on their words for the explanation."""
-    return sentence_valence(model, infos, 0, len(infos))
+    return sentence_valence(model, infos, 0, len(infos), text)
 
 
 def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str) -> list[tuple]:
@@ -553,8 +582,10 @@ def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str) ->
     rows: list[tuple] = []
     for s, (a, b) in enumerate(scored.sentences):
         p = None
+        c0 = idx[a]
+        sent = text[c0 : idx[b - 1] + infos[b - 1][LENGTH]]
         if model is not None:
-            p, best = model.scores(infos, a, b)
+            p, best = model.scores(infos, a, b, sent)
             v = valence(p)
             net, tok = model.lexicon(infos, a, b)
             if tok is not None:  # the word list (negation-aware) is added to the tweet-trained model
@@ -567,15 +598,13 @@ def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str) ->
                 scored.hits.append(best)
                 label = "praise" if v > 0 else "complaint"
                 rows.append((label, round(max(p[0], p[2]), 4), s, best, best + 1, False))
-        c0 = idx[a]
-        sent = text[c0 : idx[b - 1] + infos[b - 1][LENGTH]]
         for label, score, x, y in rule_intents(lang, sent):
             toks = [i for i in range(a, b) if idx[i] < c0 + y and idx[i] + infos[i][LENGTH] > c0 + x]
             if toks:
                 rows.append((label, score, s, toks[0], toks[-1] + 1, True))
     scored.total = sum(w)  # the sentences' valences: what the explanation shows
     if DOC_LEVEL[lang] and model is not None and len(scored.sentences) > 1:
-        scored.total = doc_valence(model, infos)
+        scored.total = doc_valence(model, infos, text)
     best_rows: dict[tuple[str, int], tuple] = {}
     for row in rows:  # one row per label and sentence: the rule's or the model's, whichever is surer
         key = (row[0], row[2])

@@ -34,7 +34,7 @@ def _doc_parts(state: DocState) -> tuple:
         memo = state.memo = {}
     parts = memo.get("polarity")
     if parts is None:
-        infos, w = state.infos, state.scored.weights
+        infos, w = state.infos, state.scored.rule_view()[0]
         clauses = state.scored.clause_spans()
         cscores = [normalize(sum(w[x:y])) for x, y in clauses]
         keys = [x[KEY] for x in infos]
@@ -75,13 +75,14 @@ def dense_values(state: DocState, topic: str, assoc: dict[str, dict[str, float]]
     clauses, cscores, _, _ = _doc_parts(state)
     cweights = _clause_weights(state, topic, assoc)
     tot = sum(cweights)
-    doc = normalize(sc.total)
+    _, total, hits = sc.rule_view()  # the rules' weights: the learned sentence model's are not read here
+    doc = normalize(total)
     topical = sum(cw * s for cw, s in zip(cweights, cscores, strict=True)) / tot if tot else doc
     best = max(range(len(clauses)), key=cweights.__getitem__) if clauses else 0
     evid = cscores[best] if clauses and tot else 0.0
     pos = max([s for s in cscores if s > 0], default=0.0)
     neg = min([s for s in cscores if s < 0], default=0.0)
-    vals = (doc, topical, evid, pos, neg, min(pos, -neg), abs(evid), 0.0 if sc.hits else 1.0)
+    vals = (doc, topical, evid, pos, neg, min(pos, -neg), abs(evid), 0.0 if hits else 1.0)
     return [1.0, 1.0] + [v for v in vals for _ in (0, 1)]
 
 

@@ -87,6 +87,16 @@ class Scored:
     hits: list[int]  # tokens with a non-zero weight, in order
     hooks: list[int]  # tokens flagged F_HOOK (where taxonomy matches can start)
     anyflags: int  # OR of the flags of the boundary and rare-flag tokens (not of hooks or plain words)
+    # (weights, total, hits) as the rules left them, kept by the learned sentence model
+    # (nlp.sentiment_model) before it changes a sentence: what the topic-polarity model reads
+    rules: tuple[list[float], float, list[int]] | None = None
+    # sentences that negate a churn threat ("nobody wants to leave", nlp.churn.negated_churn): the learned
+    # sentence model does not make them negative
+    loyal: frozenset[int] = frozenset()
+
+    def rule_view(self) -> tuple[list[float], float, list[int]]:
+        """(weights, total, hits) of the rules alone (before the learned sentence model)."""
+        return self.rules if self.rules is not None else (self.weights, self.total, self.hits)
 
     def clause_span(self, i: int) -> tuple[int, int]:
         """Token range of the clause containing token ``i``."""

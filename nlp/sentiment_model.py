@@ -245,11 +245,14 @@ class SentenceSentiment:
                 k = p.index(max(p))
                 if k == 1 or not any(infos[i][FLAGS] & F_ALPHA for i in range(a, b)):
                     continue  # no polarity seen, or no word to carry one ("!!!")
+            if k == 0 and s in scored.loyal and rule >= -band:
+                continue  # "nobody on the team wants to leave": the rules' verdict stays (nlp.churn)
             c = p[2] - p[0]
             c = math.copysign(max(abs(c), MIN_COMPOUND), 1.0 if k == 2 else -1.0)
             target = compound_to_valence(c)
             if hits is None:
                 hits = set(scored.hits)
+                scored.rules = (list(w), scored.total, list(scored.hits))  # for nlp.polarity
             if cur and (cur > 0) == (target > 0):
                 f = target / cur
                 for i in range(a, b):

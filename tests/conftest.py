@@ -46,24 +46,72 @@ def pytest_configure(config: pytest.Config) -> None:
     from tests.helpers import BrowserClient
 
     Flask.test_client_class = BrowserClient
+    _premake_app_for_mutants()
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under a mutmut mutant (``make mutation``): run the fastest tests first.
+# ``make mutation`` (CLEARLOOP_TEST_PREMADE_APP=1, SQLite only): mutmut forks one pytest session per mutant
+# from its main process, and each session made the app again (about 1 s of CPU, most of a killed mutant's
+# cost: werkzeug compiles every URL rule, flask-smorest builds the API spec). The main process makes it
+# once; a mutant's session takes a copy (the fork's) with its own database engine and instance folder,
+# unless the mutated function runs while the app is made: then the mutant needs a fresh app.
+_PREMADE: dict[str, Any] = {}
 
-    mutmut runs a mutant's tests with ``-x``, so a killed mutant costs only the tests before the first one
-    that fails; in the order mutmut passes them (a set) one slow test (the CSRF table signs in and posts
-    every staff form) often ran first. The durations are those mutmut recorded in its stats pass.
-    Outside a mutant run nothing changes."""
-    if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
+
+def _mutant_under_test() -> str:
+    return os.environ.get("MUTANT_UNDER_TEST", "")
+
+
+def _premake_app_for_mutants() -> None:
+    if (
+        not os.environ.get("CLEARLOOP_TEST_PREMADE_APP")
+        or _postgres_url()
+        or _PREMADE
+        or "__mutmut_" in _mutant_under_test()
+    ):
         return
     try:
         from mutmut.state import state
     except ImportError:
         return
-    durations = state().duration_by_test
-    if durations:
-        items.sort(key=lambda item: durations.get(item.nodeid, 0.0))
+    from app import create_app
+
+    # mutmut's "stats" mode records each mutated function called: the ones creating the app calls
+    before, previous = set(state()._stats), os.environ.get("MUTANT_UNDER_TEST")
+    os.environ["MUTANT_UNDER_TEST"] = "stats"
+    try:
+        application = create_app(test_config("sqlite:///" + os.path.join(tempfile.mkdtemp(), "unused.db")))
+        called = set(state()._stats)
+    finally:
+        state()._stats.clear()
+        state()._stats.update(before)
+        if previous is None:
+            os.environ.pop("MUTANT_UNDER_TEST", None)
+        else:
+            os.environ["MUTANT_UNDER_TEST"] = previous
+    _PREMADE.update(app=application, called=called, instance=application.instance_path)
+
+
+def _premade_app(database_uri: str) -> Flask | None:
+    """The main process's app for this mutant's session (see ``_PREMADE``), or None to make one."""
+    mutant = _mutant_under_test()
+    if not _PREMADE or "__mutmut_" not in mutant or not database_uri.startswith("sqlite:///"):
+        return None
+    if mutant.partition("__mutmut_")[0] in _PREMADE["called"]:
+        return None
+    from app.database import configure_engine
+    from app.extensions import db
+
+    application: Flask = _PREMADE["app"]
+    instance, old = os.environ["CLEARLOOP_INSTANCE"], _PREMADE["instance"]
+    for key, value in list(application.config.items()):
+        if isinstance(value, str) and value.startswith(old):
+            application.config[key] = instance + value[len(old) :]
+    application.instance_path = instance
+    application.config["SQLALCHEMY_DATABASE_URI"] = database_uri
+    engine = sa.create_engine(database_uri, **application.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    configure_engine(engine)
+    db._app_engines[application][None] = engine
+    return application
 
 
 def test_config(database_uri: str) -> dict:
@@ -151,7 +199,9 @@ def app(database_uri: str) -> Iterator[Flask]:
     cache = _schema_cache(database_uri)
     if cache is not None and cache.exists():
         _sqlite_copy(cache, _sqlite_path(database_uri))
-    application = create_app(test_config(database_uri))
+    application = (cache is not None and cache.exists() and _premade_app(database_uri)) or create_app(
+        test_config(database_uri)
+    )
     if cache is None or not cache.exists():
         with application.app_context():
             reset_schema(db.engine)

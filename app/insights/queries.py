@@ -3,15 +3,18 @@
 Every count is of distinct responses unless it says mentions. A topic's figures include its subtopics
 (a parent includes its children, as in the explorer): they are read from ``topic_hits``, one row per
 (response, topic ancestor) kept by triggers (``app/insights/hits_sql.py``), so one grouped scan of the
-period answers for every topic at once. tests/insights/reference_queries.py holds the joins they replace
-(the period's responses, their mentions and the topic tree), and a test compares the two.
+period answers for every topic at once; the Topics page's additive figures (volume, NPS bands, mention
+sentiment, totals) come from per-day tables kept from them (``topic_days``, ``topic_day_totals``:
+``app/insights/days_sql.py``). tests/insights/reference_queries.py holds the joins they replace (the
+period's responses, their mentions and the topic tree), and a test compares the two.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 
 import sqlalchemy as sa
 
@@ -26,8 +29,11 @@ from app.models import (
     RetagState,
     SurveyKind,
     Topic,
+    TopicDay,
+    TopicDayTotal,
     TopicHit,
 )
+from app.trends.queries import days_follow, zone_offsets
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,41 @@ def _hits(start: datetime, end: datetime, survey_id: int | None, only: Iterable[
 
 def _hit_nps() -> sa.ColumnElement:
     return sa.case((TopicHit.kind == SurveyKind.NPS.value, TopicHit.score))
+
+
+FIRST_DAY, LAST_DAY = datetime(1970, 1, 2), datetime(2099, 12, 30)  # the stored offset history's span
+
+
+def day_tables_usable(periods: Sequence[Period]) -> bool:
+    """Whether the per-day tables (``topic_days``, ``topic_day_totals``: local days as the rollups count
+    them) answer for ``periods`` exactly: every period in one zone, the zone whose offsets the rollups
+    were counted in, each bound a local midnight by those offsets, and no offset change in their span
+    that moves local time across a midnight (where a local day would not be one stretch of time). Else
+    the figures come from ``topic_hits`` by instant."""
+    zones = {p.zone for p in periods}
+    if len(zones) != 1:
+        return False
+    zone = zones.pop()
+    offsets = zone_offsets(zone)
+    bounds = sorted({b.replace(tzinfo=None) for p in periods for b in (p.start, p.end)})
+    if not bounds or bounds[0] < FIRST_DAY or bounds[-1] > LAST_DAY:
+        return False
+
+    def offset_at(at: datetime) -> int:
+        return next((m for since, m in reversed(offsets) if since <= at), 0)
+
+    for p in periods:
+        for bound, day in ((p.start, p.first), (p.end, p.last + timedelta(days=1))):
+            naive = bound.astimezone(UTC).replace(tzinfo=None)
+            if naive + timedelta(minutes=offset_at(naive)) != datetime.combine(day, datetime.min.time()):
+                return False
+    lo, hi = bounds[0] - timedelta(days=2), bounds[-1] + timedelta(days=2)
+    for (_, before), (since, after) in pairwise(offsets):
+        if lo <= since <= hi:
+            old = since + timedelta(minutes=before) - timedelta(seconds=1)
+            if old.date() != (since + timedelta(minutes=after)).date():
+                return False
+    return days_follow(zone)
 
 
 @dataclass
@@ -290,38 +331,37 @@ def windows(
 ) -> Windows:
     """What ``topic_counts``, ``totals``, ``negative_accounts`` and ``weekly_counts`` give for each of
     the ``named`` periods and ``buckets``, identical figure for figure, in three statements over their
-    union: the instants bounding any of them cut it into segments; the additive counts are grouped by
-    (topic, segment) and summed per period in Python; distinct accounts (asked for the periods in
-    ``accounts``) and negative accounts (``negative``) come from one grouping by (topic, account)."""
+    union: the local days (or instants) bounding any of them cut it into segments; the additive counts
+    are grouped by (topic, segment) and summed per period in Python — from ``topic_days`` and
+    ``topic_day_totals`` (a row per local day × topic × survey, and per day × survey) when their days are
+    the periods' (``day_tables_usable``), else from ``topic_hits`` and ``responses`` by instant; distinct
+    accounts (asked for the periods in ``accounts``) and negative accounts (``negative``) come from one
+    grouping of ``topic_hits`` by (topic, account)."""
     _room_to_group()
-    spans = [(p.start, p.end) for p in (*named.values(), *buckets)]
+    periods = [*named.values(), *buckets]
+    # by local day from the per-day tables when they are in the periods' zone, else by instant
+    by_day = day_tables_usable(periods)
+    spans = (
+        [(p.first, p.last + timedelta(days=1)) for p in periods]
+        if by_day
+        else [(p.start, p.end) for p in periods]
+    )
     cuts = sorted({t for span in spans for t in span})
     lo, hi = cuts[0], cuts[-1]
 
-    def covered(start: datetime, end: datetime) -> list[int]:
+    def covered(start: date | datetime, end: date | datetime) -> list[int]:
         return [i for i in range(len(cuts) - 1) if start <= cuts[i] and cuts[i + 1] <= end]
 
     def segment(column: sa.ColumnElement) -> sa.ColumnElement:
         return sa.case(*[(column < cut, i) for i, cut in enumerate(cuts[1:-1])], else_=len(cuts) - 2)
 
-    segs = {name: covered(p.start, p.end) for name, p in named.items()}
-    bucket_segs = [covered(b.start, b.end) for b in buckets]
+    segs = {name: covered(*span) for name, span in zip(named, spans, strict=False)}
+    bucket_segs = [covered(*span) for span in spans[len(named) :]]
 
     # 1. additive counts per (topic, segment)
-    seg = segment(TopicHit.created_at)
     per: dict[int, dict[int, tuple[int, ...]]] = {}
-    for a, s, *values in db.session.execute(
-        sa.select(
-            TopicHit.topic_id,
-            seg,
-            sa.func.count(),
-            *_bands(_hit_nps()),
-            sa.func.sum(TopicHit.positive),
-            sa.func.sum(TopicHit.neutral),
-            sa.func.sum(TopicHit.negative),
-        )
-        .where(*_hits(lo, hi, survey_id, only))
-        .group_by(TopicHit.topic_id, seg)
+    for a, s, *values in db.session.connection().execute(
+        _day_sums(lo, hi, survey_id, only, segment) if by_day else _hit_sums(lo, hi, survey_id, only, segment)
     ):
         per.setdefault(a, {})[s] = tuple(int(v or 0) for v in values)
 
@@ -361,17 +401,26 @@ def windows(
         lo_acc = min(named[w].start for w in (*accounts, *negative))
         hi_acc = max(named[w].end for w in (*accounts, *negative))
         listed: dict[str, list[tuple[int, int, int]]] = {w: [] for w in negative}
-        for a, account_id, *flags in db.session.execute(
+        # Core, not the ORM: ~100k plain rows at a quarter's scale (no entity here to filter or load)
+        rows = db.session.connection().execute(
             sa.select(TopicHit.topic_id, TopicHit.account_id, *seen, *negatives)
             .where(*_hits(lo_acc, hi_acc, survey_id, only), TopicHit.account_id.is_not(None))
             .group_by(TopicHit.topic_id, TopicHit.account_id)
-        ):
-            for w, flag in zip(accounts, flags, strict=False):
-                if flag:
-                    counts[w][a].accounts += 1
-            for w, n in zip(negative, flags[len(accounts) :], strict=True):
-                if n:
-                    listed[w].append((a, account_id, int(n)))
+        )
+        distinct: list[dict[int, int]] = [{} for _ in accounts]
+        lists = [(2 + len(accounts) + i, listed[w]) for i, w in enumerate(negative)]
+        flagged = list(enumerate(distinct, start=2))
+        for row in rows:
+            a = row[0]
+            for i, by_topic in flagged:
+                if row[i]:
+                    by_topic[a] = by_topic.get(a, 0) + 1
+            for i, out_list in lists:
+                if row[i]:
+                    out_list.append((a, row[1], int(row[i])))
+        for w, by_topic in zip(accounts, distinct, strict=True):
+            for a, k in by_topic.items():
+                counts[w][a].accounts = k
         ids = sorted({account_id for rows in listed.values() for _, account_id, _ in rows})
         known = (
             {
@@ -397,18 +446,9 @@ def windows(
         negatives_out[w] = out
 
     # 3. every response: totals per segment
-    rseg = segment(Response.created_at)
-    score = sa.case((Response.kind == SurveyKind.NPS, Response.score))
     by_seg: dict[int, tuple[int, ...]] = {}
     for s, *values in db.session.execute(
-        sa.select(
-            rseg,
-            sa.func.count(),
-            sa.func.sum(sa.case((Response.analysis_state == AnalysisState.DONE, 1), else_=0)),
-            *_bands(score),
-        )
-        .where(*_in_period(lo, hi, survey_id))
-        .group_by(rseg)
+        _day_totals(lo, hi, survey_id, segment) if by_day else _response_totals(lo, hi, survey_id, segment)
     ):
         by_seg[s] = tuple(int(v or 0) for v in values)
 
@@ -424,6 +464,71 @@ def windows(
         totals={name: Totals(*total(wanted)) for name, wanted in segs.items()},
         negative=negatives_out,
         weekly=(per_topic, [total(wanted)[1] for wanted in bucket_segs]),
+    )
+
+
+def _hit_sums(lo: datetime, hi: datetime, survey_id: int | None, only, segment) -> sa.Select:
+    """(topic, segment, responses, promoters, passives, detractors, positive, neutral, negative) from
+    ``topic_hits``, by instant."""
+    seg = segment(TopicHit.created_at)
+    return (
+        sa.select(
+            TopicHit.topic_id,
+            seg,
+            sa.func.count(),
+            *_bands(_hit_nps()),
+            sa.func.sum(TopicHit.positive),
+            sa.func.sum(TopicHit.neutral),
+            sa.func.sum(TopicHit.negative),
+        )
+        .where(*_hits(lo, hi, survey_id, only))
+        .group_by(TopicHit.topic_id, seg)
+    )
+
+
+def _day_sums(lo: date, hi: date, survey_id: int | None, only, segment) -> sa.Select:
+    """The same sums from ``topic_days``, local days [lo, hi)."""
+    seg = segment(TopicDay.day)
+    conditions = [TopicDay.day >= lo, TopicDay.day < hi]
+    if survey_id is not None:
+        conditions.append(TopicDay.survey_id == survey_id)
+    if only is not None:
+        conditions.append(TopicDay.topic_id.in_(sorted(set(only))))
+    columns = ("responses", "promoters", "passives", "detractors", "positive", "neutral", "negative")
+    return (
+        sa.select(TopicDay.topic_id, seg, *[sa.func.sum(getattr(TopicDay, c)) for c in columns])
+        .where(*conditions)
+        .group_by(TopicDay.topic_id, seg)
+    )
+
+
+def _response_totals(lo: datetime, hi: datetime, survey_id: int | None, segment) -> sa.Select:
+    """(segment, responses, analysed, promoters, passives, detractors) from ``responses``, by instant."""
+    rseg = segment(Response.created_at)
+    score = sa.case((Response.kind == SurveyKind.NPS, Response.score))
+    return (
+        sa.select(
+            rseg,
+            sa.func.count(),
+            sa.func.sum(sa.case((Response.analysis_state == AnalysisState.DONE, 1), else_=0)),
+            *_bands(score),
+        )
+        .where(*_in_period(lo, hi, survey_id))
+        .group_by(rseg)
+    )
+
+
+def _day_totals(lo: date, hi: date, survey_id: int | None, segment) -> sa.Select:
+    """The same from ``topic_day_totals``, local days [lo, hi)."""
+    seg = segment(TopicDayTotal.day)
+    conditions = [TopicDayTotal.day >= lo, TopicDayTotal.day < hi]
+    if survey_id is not None:
+        conditions.append(TopicDayTotal.survey_id == survey_id)
+    columns = ("responses", "analysed", "promoters", "passives", "detractors")
+    return (
+        sa.select(seg, *[sa.func.sum(getattr(TopicDayTotal, c)) for c in columns])
+        .where(*conditions)
+        .group_by(seg)
     )
 
 
@@ -450,7 +555,7 @@ def nps_topic_groups(period: Period, survey_id: int | None = None) -> dict[tuple
         .subquery()
     )
     out: dict[tuple[tuple[int, ...], int], int] = {}
-    for score, topics, n in db.session.execute(
+    for score, topics, n in db.session.connection().execute(
         sa.select(per_response.c.score, per_response.c.topics, sa.func.count()).group_by(
             per_response.c.score, per_response.c.topics
         )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from app import queue
 from app.extensions import db
 from app.insights import alerts as alerting
-from app.insights import delivery, digest_flow
+from app.insights import days_sql, delivery, digest_flow
 from app.insights.demo import seed_demo_teams
 from app.insights.digest import build_content
 from app.insights.emails import RenderedMail, render_alert, render_digest
@@ -204,3 +204,10 @@ def _team(team_id: int) -> Team:
     if team is None:
         raise TeamError("That team no longer exists.")
     return team
+
+
+def rebuild_day_tables() -> None:
+    """Recompute ``topic_days`` and ``topic_day_totals`` in the caller's transaction (in the local days of
+    the stored offsets: ``app.trends.services.timezone_changed`` calls it after rewriting them)."""
+    for statement in days_sql.rebuild_statements(db.session.get_bind().dialect.name):
+        db.session.execute(sa.text(statement))

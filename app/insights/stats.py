@@ -131,7 +131,7 @@ def driver_fit(patterns: np.ndarray, y: np.ndarray, weights: np.ndarray, columns
 
 def _hc3(design: np.ndarray, inv: np.ndarray, resid: np.ndarray, w: np.ndarray) -> np.ndarray:
     """HC3 sandwich covariance (X'WX)⁻¹ X' diag(w e² / (1 − h)²) X (X'WX)⁻¹, h the leverages."""
-    leverage = np.minimum(np.einsum("ij,jk,ik->i", design, inv, design), MAX_LEVERAGE)
+    leverage = np.minimum(((design @ inv) * design).sum(axis=1), MAX_LEVERAGE)  # diag(X (X'WX)⁻¹ X')
     meat = design.T @ (design * (w * (resid / (1 - leverage)) ** 2)[:, None])
     return inv @ meat @ inv
 
@@ -147,9 +147,10 @@ def _independent_columns(x: np.ndarray, w: np.ndarray, columns: Sequence[int]) -
     keep: list[int] = []
     dropped: dict[int, str] = {}
     kept = [0]
+    answered = x[w > 0]
     for j in range(x.shape[1]):
         col = j + 1
-        if not x[w > 0, j].any() or np.ptp(x[w > 0, j]) == 0:
+        if not answered[:, j].any() or np.ptp(answered[:, j]) == 0:
             dropped[columns[j]] = "on every answer or none"
             continue
         block = gram[np.ix_(kept, kept)]

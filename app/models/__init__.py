@@ -28,7 +28,7 @@ from app.models.surveys import (
     SurveyKind,
     SurveyStatus,
 )
-from app.models.topic_hits import TopicHit
+from app.models.topic_hits import TopicDay, TopicDayTotal, TopicHit
 from app.models.topics import INTENTS, Mention, MentionSource, ResponseIntent, RetagRun, RetagState, Topic
 from app.models.trends import TrendAnnotation
 from app.models.users import LoginThrottle, Role, User
@@ -103,6 +103,8 @@ __all__ = [
     "Tier",
     "Tombstone",
     "Topic",
+    "TopicDay",
+    "TopicDayTotal",
     "TopicHit",
     "TrendAnnotation",
     "User",

@@ -6,7 +6,7 @@ sentiment). Kept by database triggers on mentions, responses and topics (migrati
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -38,3 +38,39 @@ class TopicHit(Base):
     positive: Mapped[int]  # mentions under this topic by sentiment label (none counts as neutral)
     neutral: Mapped[int]
     negative: Mapped[int]
+
+
+class TopicDay(Base):
+    """Per local day × topic × survey, the additive figures of its topic hits: responses (a parent counts
+    a response once), NPS bands of its NPS responses, mentions by sentiment label. Kept by triggers on
+    ``topic_hits`` (migration topics_0002; ``app/insights/days_sql.py``); never written by the application."""
+
+    __tablename__ = "topic_days"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    survey_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    responses: Mapped[int]
+    promoters: Mapped[int]
+    passives: Mapped[int]
+    detractors: Mapped[int]
+    positive: Mapped[int]
+    neutral: Mapped[int]
+    negative: Mapped[int]
+
+
+class TopicDayTotal(Base):
+    """Per local day × survey, the counted responses (scanner suspects nowhere) as topic analytics' totals
+    count them: responses, analysed comments, NPS bands. Kept by triggers on ``responses`` (topics_0002)."""
+
+    __tablename__ = "topic_day_totals"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    responses: Mapped[int]
+    analysed: Mapped[int]
+    promoters: Mapped[int]
+    passives: Mapped[int]
+    detractors: Mapped[int]

@@ -10,7 +10,7 @@ and ``ResponseRollup`` (the same by account too: health, accounts, segments by a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +18,8 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.metrics import NpsCounts, Score, mean, nps, share
-from app.models import ResponseDayRollup, ResponseRollup, SurveyKind, TrendAnnotation
+from app.models import ResponseDayRollup, ResponseRollup, RollupTzOffset, SurveyKind, TrendAnnotation
+from app.trends.rollup_sql import offset_history
 
 R = ResponseRollup
 D = ResponseDayRollup
@@ -137,3 +138,21 @@ def all_annotations(limit: int = 500) -> list[TrendAnnotation]:
             .limit(limit)
         ).scalars()
     )
+
+
+def zone_offsets(zone: str) -> tuple[tuple[datetime, int], ...]:
+    """``zone``'s offset history as the rollups store it: (UTC instant, naive; offset minutes) at each
+    change, () for UTC."""
+    return tuple((at.replace(tzinfo=None), minutes) for at, minutes in offset_history(zone))
+
+
+def days_follow(zone: str) -> bool:
+    """Whether the local days the rollups (and the tables kept like them) were counted in are ``zone``'s:
+    the stored offset history is that zone's."""
+    stored = tuple(
+        (at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at, minutes)
+        for at, minutes in db.session.execute(
+            sa.select(RollupTzOffset.since, RollupTzOffset.minutes).order_by(RollupTzOffset.since)
+        )
+    )
+    return stored == zone_offsets(zone)

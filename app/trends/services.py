@@ -9,14 +9,17 @@ import sqlalchemy as sa
 
 from app.audit import audit
 from app.extensions import db
+from app.insights.services import rebuild_day_tables
 from app.models import ResponseRollup, RollupTzOffset, TrendAnnotation
 from app.trends.rollup_sql import offset_history, rebuild_statements
 
 
 def rebuild_rollups() -> int:
-    """Recompute every rollup row from the responses in the caller's transaction; returns the rows made."""
+    """Recompute every rollup row from the responses in the caller's transaction, and topic analytics'
+    per-day tables (local days too); returns the response rollup rows made."""
     for statement in rebuild_statements(db.session.get_bind().dialect.name):
         db.session.execute(sa.text(statement))
+    rebuild_day_tables()
     return db.session.execute(sa.select(sa.func.count()).select_from(ResponseRollup)).scalar_one()
 
 

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.insights import analytics
+from app.insights import analytics, days_sql
 from app.insights import queries as q
 from app.insights.hits_sql import COLUMNS, _select, rebuild_statements
 from app.insights.periods import days_ending, weekly_buckets
@@ -39,6 +39,22 @@ def _stored() -> set[tuple]:
 
 def _recomputed() -> set[tuple]:
     return {tuple(r) for r in db.session.execute(sa.text(_select("1 = 1")))}
+
+
+def _day_rows(sql: str) -> set[tuple]:
+    return {(str(r[0]), *(int(v) for v in r[1:])) for r in db.session.execute(sa.text(sql))}
+
+
+def _days_stored_and_recomputed() -> list[tuple[set[tuple], set[tuple]]]:
+    """Per table kept by day (``topic_days``, ``topic_day_totals``): its rows and their recomputation."""
+    dialect = db.session.get_bind().dialect.name
+    out = []
+    for table in (days_sql.DAYS, days_sql.TOTALS):
+        columns = ", ".join([*days_sql.KEYS[table], *days_sql.COUNTS[table]])
+        out.append(
+            (_day_rows(f"SELECT {columns} FROM {table}"), _day_rows(days_sql.recomputed(table, dialect)))
+        )
+    return out
 
 
 def _reference_fit(scores: dict[int, int], topics_of: dict[int, set[int]]):
@@ -87,14 +103,19 @@ def _same_estimate(got, want) -> None:
     assert got.value == pytest.approx(want.value, abs=1e-9) and got.se == pytest.approx(want.se, abs=1e-9)
 
 
-def check(survey_id, scopes, periods=(PERIODS[0], PERIODS[3])) -> None:
-    """Stored rows = a full recomputation; every read model = its reference."""
+def check(survey_id, scopes, periods=(PERIODS[0], PERIODS[3]), days_zone="UTC") -> None:
+    """Stored rows = a full recomputation (topic hits and both per-day tables); every read model = its
+    reference. ``days_zone``: the zone the per-day tables count local days in (the periods in it are
+    read from them, the others from topic_hits)."""
     db.session.flush()
     assert _stored() == _recomputed()
+    for stored, recomputed in _days_stored_and_recomputed():
+        assert stored == recomputed
     for period in periods:
         week = days_ending(period.last, 7, period.zone)
         named = {"now": period, "before": period.previous(), "week": week, "baseline": week.previous(8)}
         buckets = weekly_buckets(period, 6)
+        assert q.day_tables_usable([*named.values(), *buckets]) == (period.zone == days_zone)
         for survey in (None, survey_id):
             for only in scopes:
                 for sentiment in (True, False):
@@ -110,7 +131,7 @@ def check(survey_id, scopes, periods=(PERIODS[0], PERIODS[3])) -> None:
                     if name == "baseline":  # distinct accounts were not asked for
                         want = {a: dataclasses.replace(c, accounts=0) for a, c in want.items()}
                     assert w.counts[name] == want, (name, period, only)
-                    assert w.totals[name] == q.totals(p, survey)
+                    assert w.totals[name] == q.totals(p, survey), (name, p, survey, only)
                 for name in ("now", "before"):
                     assert w.negative[name] == ref.negative_accounts(named[name], survey, only)
                 assert w.weekly == ref.weekly_counts(buckets, survey, only)
@@ -271,3 +292,72 @@ def test_migration_holds_the_same_sql_as_the_app():
     assert module.rebuild_statements() == hits_sql.rebuild_statements()
     for dialect in ("sqlite", "postgresql"):
         assert module.drop_statements(dialect) == hits_sql.drop_statements(dialect)
+
+
+def test_per_day_tables_follow_the_workspace_zone(ctx):
+    """With the workspace in Berlin (offsets stored, tables rebuilt by ``timezone_changed``, as
+    ``flask rollups rebuild`` does) Berlin periods — one across the spring DST change, one across the
+    autumn one — are read by local day and equal the reference; UTC periods then come from topic_hits.
+    Changes after the switch are kept in Berlin days; switching back to UTC rebuilds in UTC days."""
+    from app.trends.services import timezone_changed
+
+    rng = random.Random(8)
+    billing = topic("Billing")
+    invoices = topic("Invoices", parent=billing)
+    speed = topic("Speed")
+    accounts = [make_account(arr=a).id for a in (10_000, 20_000)] + [None]
+    responses = []
+    for start in (datetime(2026, 3, 20, tzinfo=UTC), datetime(2026, 10, 18, tzinfo=UTC)):
+        for i in range(70):  # every 5 hours: answers near each local midnight, on both sides of the change
+            kind = rng.choice([SurveyKind.NPS, SurveyKind.CSAT])
+            score = rng.randint(0, 10) if kind == SurveyKind.NPS else rng.randint(1, 5)
+            chosen = rng.sample([billing, invoices, speed], rng.randint(0, 2))
+            responses.append(
+                add_response(
+                    start + timedelta(hours=5 * i, minutes=30),
+                    score,
+                    topics={t: rng.choice(["positive", "negative", None]) for t in chosen},
+                    account_id=rng.choice(accounts),
+                    kind=kind,
+                )
+            )
+    db.session.flush()
+    survey_id = db.session.execute(sa.select(Response.survey_id).limit(1)).scalar_one()
+    berlin = (
+        days_ending(date(2026, 3, 31), 7, "Europe/Berlin"),
+        days_ending(date(2026, 10, 28), 5, "Europe/Berlin"),
+        days_ending(date(2026, 3, 31), 7, "UTC"),
+    )
+    check(survey_id, (None, [invoices]), berlin)  # UTC days stored: Berlin periods from topic_hits
+
+    timezone_changed("Europe/Berlin")
+    check(survey_id, (None, [invoices]), berlin, days_zone="Europe/Berlin")
+    for r in responses[::7]:  # kept in Berlin days: moved across a local midnight, rejected, suspect
+        r.created_at = r.created_at + timedelta(hours=rng.randint(-30, 30))
+    for r in responses[3::9]:
+        r.scanner_suspect = True
+    db.session.execute(sa.update(Mention).where(Mention.topic_id == speed).values(rejected=True))
+    check(survey_id, (None, [invoices]), berlin, days_zone="Europe/Berlin")
+
+    timezone_changed("UTC")
+    check(survey_id, (None, [invoices]), berlin)
+
+
+def test_days_migration_holds_the_same_sql_as_the_app():
+    """topics_0002's frozen copy is app/insights/days_sql.py's, whose local day is the rollups' own."""
+    import importlib.util
+    from pathlib import Path
+
+    from app.trends import rollup_sql
+
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "topics_0002_topic_days.py"
+    spec = importlib.util.spec_from_file_location("topics_0002", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    assert module.sqlite_triggers() == days_sql.sqlite_triggers()
+    assert module.postgresql_statements() == days_sql.postgresql_statements()
+    for dialect in ("sqlite", "postgresql"):
+        assert module.rebuild_statements(dialect) == days_sql.rebuild_statements(dialect)
+        assert module.drop_statements(dialect) == days_sql.drop_statements(dialect)
+    assert days_sql.sqlite_day("x.created_at") == rollup_sql.sqlite_day("x.created_at")
+    assert days_sql.PG_DAY.split("(")[0] in rollup_sql.PG_DAY_FUNCTION

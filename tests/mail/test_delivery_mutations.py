@@ -356,3 +356,201 @@ def test_sends_needing_a_batch_are_running_ones_with_queued_rows_and_no_batch_at
         db.session.commit()
         assert sorted(sends_needing_batches()) == [(waiting.id, 2)]
         assert busy.id and paused.id and done.id
+
+
+# Cases added after the mutation run of 2026-12-07 (each a new test function: mutmut maps new names only).
+
+
+def test_an_address_changed_behind_the_loaded_contact_is_marked_again_and_mailed_there(
+    app, relay, monkeypatch
+):
+    """The first mark fails on the old address, the row is read again (not from the stale object) and the
+    second mark, with the new address, wins: ``retry_mark``, then sent."""
+    real_load = delivery._load_batch
+
+    def load_then_change(ids):
+        loaded = real_load(ids)
+        db.session.execute(
+            sa.update(Contact)
+            .where(Contact.id == next(iter(loaded.values())).contact_id)
+            .values(email="moved@customer.example"),
+            execution_options={"synchronize_session": False},  # the loaded contact keeps the old address
+        )
+        return loaded
+
+    monkeypatch.setattr(delivery, "_load_batch", load_then_change)
+    with app.app_context():
+        send, (inv,) = _queued(1)
+        old = inv.contact.email
+        assert deliver_batch(send.id) == {"sent": 1}
+        assert relay.sent == ["moved@customer.example"] and old not in relay.tried
+        inv = _fresh(inv)
+        assert (inv.state, inv.skip_reason) == (DeliveryState.SENT, None) and inv.message_id is not None
+
+
+def test_the_second_bounce_suppresses_the_address_as_a_bounce(app):
+    from app.mail.suppression import email_hash
+    from app.models import Suppression
+
+    with app.app_context():
+        contact = make_contact()
+        db.session.commit()
+        record_bounce(contact)
+        record_bounce(contact)
+        db.session.flush()
+        reason = db.session.execute(
+            sa.select(Suppression.reason).where(Suppression.email_hash == email_hash(contact.email))
+        ).scalar_one()
+        assert reason == "bounce"
+
+
+def test_a_release_gives_back_only_the_batchs_own_untried_rows(app, relay, monkeypatch):
+    """Released: the untried rows of this batch still ``sending`` and never in flight. Not released: another
+    send's claimed row, and a row of this batch the sweeper handed back meanwhile (its attempt stays)."""
+    real_load = delivery._load_batch
+    swept: list[int] = []
+
+    def load_then_sweep(ids):
+        loaded = real_load(ids)
+        db.session.execute(
+            sa.update(Invitation).where(Invitation.id == ids[-1]).values(state=DeliveryState.QUEUED),
+            execution_options={"synchronize_session": False},
+        )
+        swept.append(ids[-1])
+        return loaded
+
+    with app.app_context():
+        _other, (elsewhere,) = _queued(1)
+        assert claim_invitations(_other.id, 5) == [(elsewhere.id, 1)]
+        send, invs = _queued(MAX_TEMPORARY_IN_A_ROW + 2)
+        relay.script = {inv.contact.email: TemporaryMailError("421 later", 421) for inv in invs}
+        monkeypatch.setattr(delivery, "_load_batch", load_then_sweep)
+        assert deliver_batch(send.id) == {"retry": MAX_TEMPORARY_IN_A_ROW, "released": 2}
+        released, by_sweeper = _fresh(invs[-2]), _fresh(invs[-1])
+        assert swept == [by_sweeper.id]
+        assert (released.state, released.attempts) == (DeliveryState.QUEUED, 0)
+        assert (by_sweeper.state, by_sweeper.attempts) == (DeliveryState.QUEUED, 1)  # not taken back twice
+        elsewhere = _fresh(elsewhere)
+        assert (elsewhere.state, elsewhere.attempts) == (DeliveryState.SENDING, 1)
+
+
+def test_the_last_attempts_refusal_keeps_500_characters_of_the_reply(app, relay):
+    with app.app_context():
+        send, (last,) = _queued(1)
+        last.attempts = MAX_ATTEMPTS - 1
+        db.session.commit()
+        relay.script = {last.contact.email: TemporaryMailError(LONG, 451)}
+        assert deliver_batch(send.id) == {"failed": 1}
+        last = _fresh(last)
+        assert (last.state, last.error) == (DeliveryState.FAILED, LONG[:500]) and len(last.error) == 500
+
+
+def test_a_row_sent_after_an_earlier_refusal_loses_the_old_error(app, relay):
+    with app.app_context():
+        send, (inv,) = _queued(1, error="451 busy", attempts=1)
+        assert deliver_batch(send.id) == {"sent": 1}
+        inv = _fresh(inv)
+        assert (inv.state, inv.error, inv.attempts) == (DeliveryState.SENT, None, 2)
+
+
+def test_the_sweeper_leaves_reminders_that_finished_long_ago(app):
+    timeout = app.config["MAIL_SENDING_TIMEOUT"]
+    start = utcnow().replace(microsecond=0)
+    with app.app_context():
+        _, (done, failed) = _queued(2)
+        for inv, state in ((done, DeliveryState.SENT), (failed, DeliveryState.FAILED)):
+            inv.state = DeliveryState.SENT
+            inv.reminder_state, inv.reminder_claimed_at = state, start
+        db.session.commit()
+        with time_machine.travel(start + timedelta(seconds=timeout + 3600), tick=False):
+            assert recover_stuck() == {"released": 0, "uncertain": 0}
+        assert [_fresh(i).reminder_state for i in (done, failed)] == [
+            DeliveryState.SENT,
+            DeliveryState.FAILED,
+        ]
+
+
+def test_each_waiting_send_needs_a_batch_with_its_own_queued_count(app):
+    with app.app_context():
+        first, _ = _queued(2)
+        second, _ = _queued(1)
+        assert sorted(sends_needing_batches()) == sorted([(first.id, 2), (second.id, 1)])
+
+
+def test_a_row_deleted_before_the_batch_read_it_counts_as_gone(app, relay, monkeypatch):
+    real_load = delivery._load_batch
+
+    def load_without_the_first(ids):
+        loaded = real_load(ids)
+        loaded.pop(ids[0])  # as if the row was deleted between the claim and the read
+        return loaded
+
+    monkeypatch.setattr(delivery, "_load_batch", load_without_the_first)
+    with app.app_context():
+        send, (_first, second) = _queued(2)
+        assert deliver_batch(send.id) == {"gone": 1, "sent": 1}
+        assert relay.sent == [second.contact.email]
+
+
+def test_a_row_deleted_after_the_batch_read_it_is_gone_and_not_mailed(app, relay, monkeypatch):
+    real_load = delivery._load_batch
+
+    def load_then_delete(ids):
+        loaded = real_load(ids)
+        db.session.execute(
+            sa.delete(Invitation).where(Invitation.id == ids[0]),
+            execution_options={"synchronize_session": False},
+        )
+        return loaded
+
+    monkeypatch.setattr(delivery, "_load_batch", load_then_delete)
+    with app.app_context():
+        send, (_inv,) = _queued(1)
+        assert deliver_batch(send.id) == {"gone": 1}
+        assert relay.tried == []
+
+
+def test_a_row_another_claim_took_is_left_alone_even_when_its_contact_unsubscribed(app, relay, monkeypatch):
+    real_load = delivery._load_batch
+
+    def load_then_reclaim(ids):
+        loaded = real_load(ids)
+        inv = loaded[ids[0]]
+        db.session.execute(
+            sa.update(Invitation).where(Invitation.id == inv.id).values(attempts=Invitation.attempts + 1),
+            execution_options={"synchronize_session": False},
+        )
+        db.session.execute(
+            sa.update(Contact).where(Contact.id == inv.contact_id).values(unsubscribed_at=utcnow()),
+            execution_options={"synchronize_session": False},
+        )
+        return loaded
+
+    monkeypatch.setattr(delivery, "_load_batch", load_then_reclaim)
+    with app.app_context():
+        send, (inv,) = _queued(1)
+        assert deliver_batch(send.id) == {"gone": 1}
+        inv = _fresh(inv)
+        assert (inv.state, inv.attempts, inv.skip_reason) == (DeliveryState.SENDING, 2, None)  # the other's
+        assert relay.tried == []
+
+
+def test_a_claimed_row_whose_contact_was_erased_is_skipped_as_erased(app, relay):
+    with app.app_context():
+        send, (inv,) = _queued(1)
+        inv.contact_id = None
+        db.session.commit()
+        assert deliver_batch(send.id) == {"skipped": 1}
+        inv = _fresh(inv)
+        assert (inv.state, inv.skip_reason, inv.message_id) == (DeliveryState.SKIPPED, "erased", None)
+        assert relay.tried == []
+
+
+def test_a_delivered_message_restarts_the_count_of_refusals_in_a_row(app, relay):
+    """retry, sent, retry, retry: never three in a row, so the batch goes on to its last row."""
+    with app.app_context():
+        send, invs = _queued(MAX_TEMPORARY_IN_A_ROW + 2)
+        refused = [invs[0], *invs[2 : MAX_TEMPORARY_IN_A_ROW + 1]]
+        relay.script = {inv.contact.email: TemporaryMailError("421 later", 421) for inv in refused}
+        assert deliver_batch(send.id) == {"retry": MAX_TEMPORARY_IN_A_ROW, "sent": 2}
+        assert relay.sent == [invs[1].contact.email, invs[-1].contact.email]

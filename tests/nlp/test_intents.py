@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.churn import churn_risk
+from nlp.churn import churn_risk, negated_churn
 from nlp.intent import LABELS, default_model
 
 CHURN_SET = Path(__file__).resolve().parents[2] / "nlp" / "tests" / "churn_test.tsv"
@@ -131,6 +131,61 @@ def test_churn_risk_on_its_own_labelled_test_set(analyzer):
 )
 def test_churn_patterns_handle_negation_and_hypotheticals(text, expected):
     assert (churn_risk(text) is not None) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # analyser 1.6.0: hedged intent to stay or renew is a (soft) churn risk
+        ("Not sure we will stay with you.", True),
+        ("I don't think we'll continue after the pilot.", True),
+        ("Can't see us renewing at this price.", True),
+        ("Unclear whether we will renew.", True),
+        ("We signed with a different provider.", True),
+        ("We're taking our business elsewhere.", True),
+        ("We want to leave.", True),
+        # ... not: doubts about other things, staying said plainly, leaving negated, leaving a thing
+        ("Not sure where the export button is.", False),
+        ("Not sure we need the enterprise plan yet.", False),
+        ("Sure, we will stay with you.", False),
+        ("Nobody on the team wants to leave.", False),
+        ("No one here wants to switch.", False),
+        ("There's no reason for us to look elsewhere.", False),
+        ("I want to leave a comment.", False),
+    ],
+)
+def test_churn_hedges_and_negated_leaving(text, expected):
+    assert (churn_risk(text) is not None) == expected
+
+
+def test_negated_churn_marks_a_statement_of_staying():
+    assert negated_churn("Nobody on the team wants to leave.") is not None
+    assert negated_churn("We have no plans to switch providers.") is not None
+    assert negated_churn("We will switch providers.") is None
+    assert negated_churn("The export is slow.") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Not sure we will stay with you.", "negative"),
+        ("I don't think we'll continue after the pilot.", "negative"),
+    ],
+)
+def test_a_hedged_intent_to_stay_is_churn_risk_and_negative(analyzer, text, label):
+    r = analyzer.analyze_one(text)
+    assert "churn_risk" in r.intent_labels
+    assert r.sentiment.label == label
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Nobody on the team wants to leave.", "No one here wants to switch.", "We have no plans to switch."],
+)
+def test_a_negated_threat_to_leave_is_neither_churn_nor_negative(analyzer, text):
+    r = analyzer.analyze_one(text)
+    assert "churn_risk" not in r.intent_labels
+    assert r.sentiment.label != "negative", (text, r.sentiment, r.explanation)
 
 
 def test_a_conditional_threat_scores_below_a_direct_one():

@@ -89,7 +89,12 @@ def mutmut() -> str:
 def run(module: str, args: list[str]) -> int:
     work = prepare(module)
     # every mutant is a new pytest session: start each from a copy of the migrated schema (tests/conftest.py)
-    env = {**os.environ, "CLEARLOOP_TEST_SCHEMA_CACHE": str(work / "schema-cache")}
+    # and take the app made once in mutmut's main process (tests/conftest.py: _PREMADE)
+    env = {
+        **os.environ,
+        "CLEARLOOP_TEST_SCHEMA_CACHE": str(work / "schema-cache"),
+        "CLEARLOOP_TEST_PREMADE_APP": "1",
+    }
     env.pop("DATABASE_URL", None)  # SQLite
     return subprocess.call([mutmut(), "run", *args], cwd=work, env=env)
 
