@@ -6,12 +6,13 @@ Bulk-generates responses (NPS, CSAT, CES) over two years and many accounts into 
 
 - trends: NPS by day over the two years (what the Trends page reads, overall or by survey), from the day
   rollup ``response_day_rollups`` (day × survey × kind);
-- the same from the fine rollup ``response_rollups`` (day × survey × account × kind), for reference;
-- trends by tier: NPS by day and account tier over the two years (what a chart split by an account
-  attribute reads: the fine rollup joined to the accounts);
-- overview: NPS, CSAT and CES of the last 90 days (the day rollup),
+- overview: NPS, CSAT and CES of the last 90 days (the day rollup);
+- charts split by tier, plan, stage, CSM (the segment rollup) and account (the month rollup, plus the fine
+  one for partial months), at several grains and ranges, exactly as the Trends page reads them: the
+  segment's values, the grain coarsened over 400 points, the counts per bucket and value,
 
-once from the rollup and once by grouping ``responses``, checking both give the same counts.
+once from the rollups and once by grouping ``responses`` (joined to the accounts), checking both give the
+same counts. Then the cost of changing an account's attributes (its counts move between segment values).
 ``--responses 100000,1000000`` measures the growth: the database is filled to each size in turn.
 
 Then the write cost of keeping both rollups, at the largest size: the triggers' cost per row (a batch
@@ -49,7 +50,7 @@ SCORES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 def setup(n_accounts: int) -> tuple[dict[str, int], list[int]]:
     """Accounts and the three surveys; returns (survey ids by kind, account ids)."""
     from app.extensions import db
-    from app.models import Account, Survey, SurveyKind
+    from app.models import Account, Lifecycle, Survey, SurveyKind, User
 
     surveys = {}
     for kind in SCORES:
@@ -57,9 +58,26 @@ def setup(n_accounts: int) -> tuple[dict[str, int], list[int]]:
         db.session.add(survey)
         db.session.flush()
         surveys[kind] = survey.id
+    csms = [
+        {"email": f"csm{i}@bench.example", "name": f"CSM {i}", "role": "admin", "password_hash": "x"}
+        for i in range(20)
+    ]
+    db.session.execute(sa.insert(User), csms)
+    csm_ids = [None, *db.session.execute(sa.select(User.id)).scalars().all()]
     tiers = ["enterprise", "mid_market", "smb", None]
+    plans = ["starter", "pro", "business", None]
+    stages = [None, *(s.value for s in Lifecycle)]
     rows = [
-        {"name": f"A{i}", "external_id": f"A{i}", "arr": 1000, "attributes": {}, "tier": tiers[i % 4]}
+        {
+            "name": f"A{i}",
+            "external_id": f"A{i}",
+            "arr": 1000,
+            "attributes": {},
+            "tier": tiers[i % 4],
+            "plan": plans[(i // 4) % 4],
+            "lifecycle_stage": stages[i % len(stages)],
+            "csm_owner_id": csm_ids[i % len(csm_ids)],
+        }
         for i in range(n_accounts)
     ]
     db.session.execute(sa.insert(Account), rows)
@@ -69,16 +87,15 @@ def setup(n_accounts: int) -> tuple[dict[str, int], list[int]]:
 
 
 def grow(have: int, n: int, surveys: dict[str, int], ids: list[int]) -> dict[str, float]:
-    """Add responses until there are ``n`` (random kinds, scores, accounts, times over two years). On
-    PostgreSQL the trigger is off during the bulk load and the rollups rebuilt in one pass after."""
+    """Add responses until there are ``n`` (random kinds, scores, accounts, times over two years). The
+    triggers are off during the bulk load (COPY on PostgreSQL) and the rollups rebuilt in one pass after."""
     from app.extensions import db
     from app.models import Response
     from app.trends.services import rebuild_rollups
 
     rng = random.Random(11 + have)
     dialect = db.engine.dialect.name
-    if dialect == "postgresql":
-        db.session.execute(sa.text("ALTER TABLE responses DISABLE TRIGGER response_rollups"))
+    set_triggers(False)
     now = datetime.now(UTC)
     began = time.perf_counter()
     for start in range(have, n, 20_000):
@@ -101,12 +118,10 @@ def grow(have: int, n: int, surveys: dict[str, int], ids: list[int]) -> dict[str
         else:
             db.session.execute(sa.insert(Response), batch)
     load = time.perf_counter() - began
+    db.session.commit()
     began = time.perf_counter()
-    if dialect == "postgresql":
-        db.session.execute(sa.text("ALTER TABLE responses ENABLE TRIGGER response_rollups"))
-        rollup_rows = rebuild_rollups()
-    else:
-        rollup_rows = db.session.execute(sa.text("SELECT count(*) FROM response_rollups")).scalar_one()
+    set_triggers(True)
+    rollup_rows = rebuild_rollups()
     db.session.commit()
     if dialect == "postgresql":
         with db.engine.connect() as conn:
@@ -118,9 +133,12 @@ def grow(have: int, n: int, surveys: dict[str, int], ids: list[int]) -> dict[str
         "load_s": round(load, 1),
         "rebuild_s": round(time.perf_counter() - began, 1),
         "rollup_rows": rollup_rows,
-        "day_rollup_rows": db.session.execute(
-            sa.text("SELECT count(*) FROM response_day_rollups")
-        ).scalar_one(),
+        **{
+            f"{name}_rollup_rows": db.session.execute(
+                sa.text(f"SELECT count(*) FROM response_{name}_rollups")
+            ).scalar_one()
+            for name in ("day", "month", "segment")
+        },
     }
 
 
@@ -181,41 +199,70 @@ def rollup_by_day(kind: str, start, end, fine: bool = False) -> dict:
     return {str(k[0]): (c.n, *c.scores) for k, c in cells.items()}
 
 
-def rollup_by_tier(kind: str, start, end) -> dict:
-    """Per-day and tier counts from the fine rollup joined to the accounts (the Trends page by tier)."""
-    from app.models import Account
-    from app.models import ResponseRollup as R
-    from app.trends.queries import grouped_counts
+def page_rows(segment: str, kind: str, start, end, grain: str) -> tuple[str, list]:
+    """What the Trends page reads for a chart split by ``segment`` (``trend_rows``): the rows by quarter,
+    which name the segment's values (the grain coarsens over 400 points), then at the grain shown when
+    finer; from the segment rollup by an attribute, the month rollup plus the fine one at partial months by
+    account. Query and fetch: the Python that turns rows into the chart is the same for a scan."""
+    from app.trends.series import TrendFilters, trend_rows
 
-    join = [(Account, Account.id == R.account_key)]
-    cells = grouped_counts(kind, start, end, [R.day, Account.tier], joins=join)
-    return {(str(k[0]), getattr(k[1], "value", k[1])): (c.n, *c.scores) for k, c in cells.items()}
+    return trend_rows(TrendFilters(kind=kind, grain=grain, start=start, end=end, segment=segment))
 
 
-def scan_by_tier(kind: str, start, end) -> dict:
-    """The same by grouping the responses joined to the accounts (UTC workspace)."""
+def page_cells(segment: str, kind: str, start, end, grain: str) -> tuple[str, dict]:
+    """``page_rows`` turned into the chart's cells {(bucket, key): Counts} (the page's whole read)."""
+    from app.trends.series import segment_cells
+
+    grain, rows = page_rows(segment, kind, start, end, grain)
+    return grain, segment_cells(segment, rows)
+
+
+def scan_rows(segment: str, kind: str, start, end, grain: str) -> tuple[str, list]:
+    """The same rows by grouping the responses joined to the accounts (UTC workspace), at the grain the
+    page settled on (the scan is spared finding the segment's values)."""
     from app.extensions import db
     from app.models import Account, Response
+    from app.trends.series import bucket_sql
 
     day = (
         sa.func.date(Response.created_at)
         if db.engine.dialect.name == "sqlite"
         else sa.cast(sa.func.timezone("UTC", Response.created_at), sa.Date)
     )
+    key = {
+        "tier": Account.tier,
+        "plan": Account.plan,
+        "stage": Account.lifecycle_stage,
+        "csm": Account.csm_owner_id,
+        "account": sa.func.coalesce(Response.account_id, 0),
+    }[segment]
+    bucket = bucket_sql(day, grain)
     counts = [sa.func.sum(sa.case((Response.score == k, 1), else_=0)) for k in range(11)]
-    rows = db.session.execute(
-        sa.select(day, Account.tier, sa.func.count(), *counts)
+    low = datetime.combine(start, datetime.min.time(), UTC)
+    high = datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)
+    stmt = (
+        sa.select(bucket, key, sa.func.count(), *counts)
         .select_from(Response)
         .join(Account, Account.id == Response.account_id, isouter=True)
         .where(
-            Response.kind == kind, Response.created_at >= datetime.combine(start, datetime.min.time(), UTC)
+            Response.kind == kind,
+            Response.created_at >= low,
+            Response.created_at < high,
+            sa.not_(Response.scanner_suspect),
         )
-        .group_by(day, Account.tier)
-    ).all()
+        .group_by(bucket, key)
+    )
+    return grain, db.session.execute(stmt).all()
+
+
+def scan_cells(segment: str, rows: list) -> dict:
+    """``scan_rows`` as the chart's cells (enum keys as their values, as the segment rollup stores them)."""
+    from app.trends.queries import Counts
+    from app.trends.series import _as_date, segment_key
+
     return {
-        (str(r[0]), getattr(r[1], "value", r[1])): tuple(int(x) for x in r[2:])
+        (_as_date(r[0]), segment_key(segment, getattr(r[1], "value", r[1]))): Counts(int(r[2]), tuple(r[3:]))
         for r in rows
-        if str(r[0]) <= str(end)
     }
 
 
@@ -239,18 +286,46 @@ def overview_scan(start, end) -> list:
     return out
 
 
+def attribute_change(ids: list[int], rounds: int = 5) -> dict:
+    """Milliseconds to change one account's tier, plan, stage and CSM (the accounts' trigger moves its
+    counts between segment values), median of ``rounds`` accounts, each rolled back."""
+    from app.extensions import db
+    from app.models import Account
+
+    runs, answers = [], []
+    for account_id in ids[1 : 1 + rounds]:
+        answers.append(
+            db.session.execute(
+                sa.text("SELECT count(*) FROM responses WHERE account_id = :a"), {"a": account_id}
+            ).scalar_one()
+        )
+        began = time.perf_counter()
+        db.session.execute(
+            sa.update(Account)
+            .where(Account.id == account_id)
+            .values(tier="smb", plan="zeta", lifecycle_stage="at_risk", csm_owner_id=None)
+        )
+        runs.append((time.perf_counter() - began) * 1000)
+        db.session.rollback()
+    return {
+        "case": "account attribute change (four segments moved)",
+        "median_ms": round(statistics.median(runs), 1),
+        "answers_per_account": round(statistics.median(answers)),
+    }
+
+
 def set_triggers(on: bool) -> None:
     """Switch the rollup upkeep on or off (PostgreSQL: the trigger; SQLite: drop / recreate the three)."""
     from app.extensions import db
-    from app.trends.rollup_sql import sqlite_triggers
+    from app.trends.rollup_sql import ACCOUNT_TRIGGERS_SQLITE, TRIGGERS_SQLITE, sqlite_triggers
 
     if db.engine.dialect.name == "postgresql":
         db.session.execute(
             sa.text(f"ALTER TABLE responses {'ENABLE' if on else 'DISABLE'} TRIGGER response_rollups")
         )
     else:
-        for name in ("insert", "delete", "update"):
-            db.session.execute(sa.text(f"DROP TRIGGER IF EXISTS response_rollups_{name}"))
+        for name in (*TRIGGERS_SQLITE, *ACCOUNT_TRIGGERS_SQLITE):
+            db.session.execute(sa.text(f"DROP TRIGGER IF EXISTS {name}"))
         for statement in sqlite_triggers() if on else []:
             db.session.execute(sa.text(statement))
     db.session.commit()
@@ -465,6 +540,7 @@ def main() -> None:
                 )
             )
             measure_reads(dbname, size, args.repeat)
+        print(json.dumps({"bench": "dashboard_rollups", "db": dbname, "rows": have, **attribute_change(ids)}))
         survey_id = surveys["nps"]
         cost = per_row_cost(survey_id, 2_000) if dbname == "sqlite" else {"skipped": "see per_row_cost"}
         print(
@@ -499,28 +575,46 @@ def measure_reads(dbname: str, size: int, repeat: int) -> None:
     """The Trends and overview reads, from the rollups and by a scan, side by side."""
     today = datetime.now(UTC).date()
     two_years, ninety = today - timedelta(days=729), today - timedelta(days=89)
+    year = today - timedelta(days=364)
     cases = {
         "trends: NPS by day, 2 years": (
             lambda: rollup_by_day("nps", two_years, today),
             lambda: scan_by_day("nps", two_years, today),
-        ),
-        "trends: NPS by day, 2 years, account grain": (
-            lambda: rollup_by_day("nps", two_years, today, fine=True),
-            lambda: scan_by_day("nps", two_years, today),
-        ),
-        "trends: NPS by day and tier, 2 years": (
-            lambda: rollup_by_tier("nps", two_years, today),
-            lambda: scan_by_tier("nps", two_years, today),
         ),
         "overview: NPS, CSAT, CES of 90 days": (
             lambda: overview_rollups(ninety, today),
             lambda: overview_scan(ninety, today),
         ),
     }
+    # charts split by an account attribute or the account, as the Trends page reads them
+    splits = {}
+    for segment, grain, start, label in (
+        ("tier", "month", two_years, "2 years"),
+        ("tier", "week", year, "1 year"),
+        ("tier", "day", ninety, "90 days"),
+        ("csm", "month", year, "1 year"),
+        ("stage", "month", two_years, "2 years"),
+        ("plan", "week", year, "1 year"),
+        ("account", "month", year, "1 year"),
+        ("account", "quarter", two_years, "2 years"),
+    ):
+        shown = page_rows(segment, "nps", start, today, grain)[0]  # after coarsening
+        splits[f"trends split: NPS by {segment}, {grain}, {label}"] = (segment, grain, start, shown)
+        cases[f"trends split: NPS by {segment}, {grain}, {label}"] = (
+            lambda s=segment, g=grain, b=start: page_rows(s, "nps", b, today, g),
+            lambda s=segment, g=shown, b=start: scan_rows(s, "nps", b, today, g),
+        )
     for case, (rollup, scan) in cases.items():
         rollup_ms, rolled = timed(rollup, repeat)
         scan_ms, scanned = timed(scan, repeat)
-        same = rolled == scanned
+        same, extra = rolled == scanned, {}
+        if case in splits:  # the same cells both ways, and the page's whole read (rows into the chart)
+            segment, grain, start, _ = splits[case]
+            page_ms, (shown, cells) = timed(
+                lambda s=segment, g=grain, b=start: page_cells(s, "nps", b, today, g), repeat
+            )
+            same = cells == scan_cells(segment, scanned[1]) and shown == scanned[0]
+            extra = {"grain": shown, "cells": len(cells), "page_cells_ms": round(page_ms, 1)}
         print(
             json.dumps(
                 {
@@ -532,6 +626,7 @@ def measure_reads(dbname: str, size: int, repeat: int) -> None:
                     "scan_ms": round(scan_ms, 1),
                     "ratio": round(scan_ms / rollup_ms, 1) if rollup_ms else None,
                     "same_counts": same,
+                    **extra,
                 }
             ),
             flush=True,

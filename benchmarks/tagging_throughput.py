@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> None:
     """Parse arguments and run SQLite (always) and PostgreSQL (when given)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="responses to tag")
-    parser.add_argument("--batch", type=int, default=64, help="NLP_BATCH_SIZE (texts per transaction)")
+    parser.add_argument("--batch", type=int, default=256, help="NLP_BATCH_SIZE (texts per transaction)")
     parser.add_argument("--job-size", type=int, default=512, help="NLP_JOB_SIZE (response ids per job)")
     parser.add_argument("--postgres", help="a throwaway PostgreSQL database URL")
     parser.add_argument("--runs", type=int, default=3, help="rounds per backend (medians are reported)")

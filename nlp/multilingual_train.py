@@ -16,11 +16,17 @@ character 2-5-grams across words (emoji, punctuation runs, word pieces and word 
 char n-grams see) join the word, stem, bigram and word-list features, and the fit is L-BFGS (from zeros,
 deterministic) on the summed log-loss with ||W||^2 / 2C and an unpenalised bias. In a first 5-fold CV on
 train + val with the same folds (German; a scratch script, not this module): the 1.3.0 features alone
-0.648 at C=3 (0.643 at 10), with the character n-grams 0.659 at C=3 and 0.660 at C=1. This module's grid for
-de/fr is C in {1, 3} with the character n-grams; it also chooses the word list's weight
-(:data:`nlp.multilingual.LEXICON_WEIGHT`) on the chosen setting's out-of-fold predictions, simulating the
-analyser's doc label (the weight is then written into that constant by hand). Spanish keeps its 1.4.0
-setting (``--languages es`` refits it as before).
+0.648 at C=3 (0.643 at 10), with the character n-grams 0.659 at C=3 and 0.660 at C=1. This module with
+``--c 1,3``: German C=1 0.6604, C=3 0.6589 (70,242 features, 0.7 MB); French C=1 0.6128, C=3 0.6176, below
+the 1.3.0 model's 0.625. It also simulates the analyser's doc label on the out-of-fold predictions
+(``analyser_labels``: the model's valence, an optional floor so that a polar argmax clears the neutral
+band, plus the word list): German 0.661 with a floor of 0.4 and no word list, 0.650 with the word list
+deciding only model-neutral texts, 0.600 with 1.3.0's rule (no floor, word list at 0.75 on top). Test split,
+read after those choices: the German model alone 0.669 (baseline 0.650), through the analyser 0.653 with
+floor and no word list - but then "Die Rechnungen sind jeden Monat falsch, sehr ärgerlich." is neutral (the
+tweet-trained model misses feedback vocabulary) - and 0.644 with the word list on neutral texts, no better
+than 1.3.0's 0.644; the French model alone 0.608. **Not shipped**: the German and French files stay 1.3.0's
+(the defaults reproduce them); the issue's de/fr baselines are still not met through the analyser.
 """
 
 from __future__ import annotations
@@ -46,13 +52,17 @@ CHARS = (2, 5)
 # n-grams the number is the L-BFGS C (analyser 1.6.0), else the L2 of the Adam fit (the 1.3.0 / 1.4.0 grid:
 # the first models' count features, and the baseline's weighting)
 GRIDS = {
-    "de": [(True, True, CHARS, 1.0), (True, True, CHARS, 3.0)],
-    "fr": [(True, True, CHARS, 1.0), (True, True, CHARS, 3.0)],
+    # German: the character n-grams win the CV (C=1 0.6604, C=3 0.6589 vs 0.642 for 1.3.0's setting) but not
+    # through the analyser (see the module docstring), so 1.3.0's setting stays; --c 1,3 reruns them
+    "de": [(True, True, None, 1e-4)],
+    # French: the character n-grams did not help in the same CV (C=1 0.613, C=3 0.618, vs 0.625 for the
+    # 1.3.0 setting), so 1.3.0's setting stays (the grid above minus the character n-grams)
+    "fr": [(True, True, None, 3e-5)],
     "es": [(True, False, None, 1e-4)],  # 1.4.0's choice from (counts 1e-3, TF-IDF 1e-4, +bigrams 3e-5/1e-4)
 }
 EPOCHS = 200
 MIN_COUNT = 2
-LEXICON_GRID = (0.0, 0.75, 1.5)
+LEXICON_GRID = (0.0, 0.25, 0.75, 1.5)
 
 
 def load(root: str | Path) -> dict[str, dict[str, list[tuple[str, str]]]]:
@@ -188,7 +198,9 @@ def cross_validate(
     return float(np.mean(f1s)), oof
 
 
-def analyser_labels(logits: np.ndarray, nets: list[float], weight: float, band: float) -> list[str]:
+def analyser_labels(
+    logits: np.ndarray, nets: list[float], weight: float, band: float, floor: float = 0.0
+) -> list[str]:
     """The labels the analyser gives whole texts with these model logits and word-list nets: the model's
     valence (0 when neutral wins, else 3 (p+ - p-)) plus ``weight`` x net, clipped, through the band."""
     from nlp.multilingual import SCALE, valence
@@ -198,7 +210,9 @@ def analyser_labels(logits: np.ndarray, nets: list[float], weight: float, band: 
     out = []
     for z, net in zip(logits, nets, strict=True):
         e = np.exp(z - z.max())
-        v = valence((e / e.sum()).tolist())
+        p = (e / e.sum()).tolist()
+        k = p.index(max(p))
+        v = 0.0 if k == 1 else math.copysign(max(abs(valence(p)), floor), 1.0 if k == 2 else -1.0)
         if net:
             v = max(-SCALE, min(SCALE, v + weight * net))
         out.append(label_for(normalize(v), band))
@@ -224,9 +238,11 @@ def train_language(
     config, oof = best[1], best[2]
     band = float(calibration()["neutral_band"])
     lexicon = {
-        wt: round(macro_f1(gold, analyser_labels(oof, nets, wt, band), CLASSES), 4) for wt in LEXICON_GRID
+        f"floor={fl},weight={wt}": round(macro_f1(gold, analyser_labels(oof, nets, wt, band, fl), CLASSES), 4)
+        for fl in (0.0, 0.4)
+        for wt in LEXICON_GRID
     }
-    log(json.dumps({"language": lang, "cv_analyser_macro_f1_by_word_list_weight": lexicon}))
+    log(json.dumps({"language": lang, "cv_analyser_macro_f1_by_valence_floor_and_word_list_weight": lexicon}))
     vocab, idf, w = fit(feats, np.array([CLASSES.index(g) for g in gold]), config)
     test_feats = _select(featurize(lang, [t for t, _ in splits["test"]]), config[1], config[2])
     test_f1 = macro_f1(
@@ -238,7 +254,7 @@ def train_language(
         "baseline_tfidf_lr": BASELINES[lang],
         "config": _config_dict(config),
         "cv_macro_f1": round(best[0], 4),
-        "word_list_weight_by_cv": max(lexicon, key=lexicon.__getitem__),
+        "valence_floor_and_word_list_weight_by_cv": max(lexicon, key=lexicon.__getitem__),
         "features": len(vocab),
     }
     log(json.dumps(row))

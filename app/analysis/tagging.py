@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from app.analysis.convert import done_values, intent_rows, mention_rows
 from app.analysis.taxonomy_store import merge_redirects
 from app.extensions import db
+from app.insights import services as insights
 from app.models import AnalysisState, Mention, MentionSource, Response, ResponseIntent, Topic, utcnow
 from app.webhooks import services as webhooks
 from nlp import Analyzer, TextAnalysis
@@ -259,6 +260,8 @@ def _apply(
     """The batch's statements: replace automatic mentions and intents, update the rows, record failures."""
     cleared = outcome.done + outcome.skipped
     if cleared:
+        # topic_hits: refreshed once for the batch at the end, not per mention (SQLite's row triggers)
+        insights.defer_topic_hits()
         db.session.execute(
             sa.delete(Mention).where(Mention.response_id.in_(cleared), Mention.source.in_(AUTO_SOURCES))
         )
@@ -288,6 +291,8 @@ def _apply(
             _insert_unnest(table, rows)
         elif rows:
             _executemany(table, rows)
+    if cleared:
+        insights.refresh_topic_hits(cleared)
     for ids, state in ((outcome.failed, AnalysisState.FAILED), (outcome.retry, AnalysisState.PENDING)):
         for response_id, error in ids.items():
             db.session.execute(

@@ -1,8 +1,9 @@
 """NPS / CSAT / CES by time bucket and segment, with the 95% intervals of app/metrics.py.
 
 Read from the response rollups (a count per score; kept by triggers in each answer's transaction): the day
-rollup (local day × survey × kind) unless the figures are split by account or an account's attribute,
-then the fine one (local day × survey × account × kind), so the figures cost the same at a million
+rollup (local day × survey × kind) unless the figures are split by account or an account's attribute;
+by an attribute over every survey the segment rollup (local day × the attribute's value × kind); else
+the fine one (local day × survey × account × kind), so the figures cost the same at a million
 responses as at a thousand, and days are the workspace's local days. Days are folded into weeks (Monday)
 or months here.
 """
@@ -17,10 +18,18 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.metrics import mean, nps, share
-from app.models import SCORE_VALUES, Account, ResponseDayRollup, ResponseRollup, SurveyKind
+from app.models import (
+    SCORE_VALUES,
+    Account,
+    ResponseDayRollup,
+    ResponseRollup,
+    ResponseSegmentRollup,
+    SurveyKind,
+)
 from app.workspace_settings import workspace_timezone
 
 SEGMENTS = {"tier": Account.tier, "plan": Account.plan, "lifecycle_stage": Account.lifecycle_stage}
+ROLLUP_SEGMENTS = {"tier": "tier", "plan": "plan", "lifecycle_stage": "stage"}  # names in the segment rollup
 
 
 def _bucket(day: date, size: str) -> date:
@@ -52,6 +61,8 @@ def metrics(
 ) -> dict[str, Any]:
     """The metric of ``kind`` per bucket (and per segment value) over the local days [start, end]."""
     kind_enum = SurveyKind(kind)
+    if segment in SEGMENTS and survey is None:
+        return _by_attribute(kind_enum, bucket, segment, start, end)
     # the day rollup (no account in its grain) unless the segment is the account or one of its attributes
     r: Any = ResponseRollup if segment == "account" or segment in SEGMENTS else ResponseDayRollup
     seg: Any = SEGMENTS.get(segment or "")
@@ -67,12 +78,28 @@ def metrics(
     if segment in SEGMENTS:
         stmt = stmt.join(Account, Account.id == r.account_key, isouter=True)
     stmt = stmt.group_by(r.day, *([seg] if seg is not None else []))
+    return _result(kind_enum, bucket, segment, db.session.execute(stmt), seg is not None)
+
+
+def _by_attribute(kind: SurveyKind, bucket: str, segment: str, start: date, end: date) -> dict[str, Any]:
+    """Split by tier, plan or stage across every survey: the segment rollup (a row per day and value)."""
+    s = ResponseSegmentRollup
+    columns = [getattr(s, f"s{v}") for v in SCORE_VALUES]
+    stmt = sa.select(s.day, s.value, *columns).where(
+        s.segment == ROLLUP_SEGMENTS[segment], s.kind == kind.value, s.day >= start, s.day <= end
+    )
+    return _result(kind, bucket, segment, db.session.execute(stmt), True)
+
+
+def _result(kind_enum: SurveyKind, bucket: str, segment: str | None, rows, split: bool) -> dict[str, Any]:
+    """Rows of (day, [segment value,] s0…s10) folded into buckets, with each cell's metric."""
+    kind = kind_enum.value
     cells: dict[tuple[date, Any], list[int]] = defaultdict(lambda: [0] * len(SCORE_VALUES))
-    for row in db.session.execute(stmt):
+    for row in rows:
         day = row[0] if isinstance(row[0], date) else date.fromisoformat(str(row[0]))
-        value = row[1] if seg is not None else None
-        value = getattr(value, "value", value)
-        counts = row[2:] if seg is not None else row[1:]
+        value = row[1] if split else None
+        value = getattr(value, "value", value) if value != "" else None  # '' in the segment rollup: none
+        counts = row[2:] if split else row[1:]
         target = cells[(_bucket(day, bucket), value)]
         for i, c in enumerate(counts):
             target[i] += int(c or 0)

@@ -24,9 +24,17 @@ ancestors a — the same recursive walk as ``app.insights.queries._pairs`` (SQLi
 trigger, but a view holding one). PostgreSQL: statement-level triggers on mentions (transition tables: a
 re-tag inserting thousands of mentions recomputes each response once), row-level on responses and topics.
 
-Migration topics_0001 holds a frozen copy of this text (migrations never import the app); a test
-compares them. Note for later migrations: a batch_alter_table that recreates ``responses``, ``mentions``
-or ``topics`` on SQLite drops the triggers on it.
+A writer of many mentions at once (tagging) may defer the mention triggers for its transaction and
+refresh the responses it touched itself, once (``refresh_statements``): on SQLite the triggers are
+row-level, so a batch of mentions recomputed each response once per mention (the recursive view
+included), the larger part of tagging's write. The deferral is transactional — a row in
+``topic_hits_deferred`` (SQLite; the writer deletes it before commit, a rollback removes it) or the
+transaction-local setting ``clearloop.defer_topic_hits`` (PostgreSQL, ``set_config(…, true)``) — and
+covers inserts and deletes of mentions only, never updates or the other tables' triggers.
+
+Migration speedw_0001 holds a frozen copy of this text (migrations never import the app); a test
+compares them (topics_0001 holds the copy before the deferral). Note for later migrations: a
+batch_alter_table that recreates ``responses``, ``mentions`` or ``topics`` on SQLite drops the triggers on it.
 """
 
 from __future__ import annotations
@@ -47,6 +55,9 @@ COLUMNS = (
 RESPONSE_WATCHED = ("created_at", "survey_id", "account_id", "kind", "score", "scanner_suspect")
 MENTION_WATCHED = ("response_id", "topic_id", "rejected", "sentiment_label")
 TOPIC_WATCHED = ("parent_id", "is_active")
+DEFER_TABLE = "topic_hits_deferred"  # SQLite: while it has a row, mention inserts/deletes refresh nothing
+DEFER_SETTING = "clearloop.defer_topic_hits"  # PostgreSQL: 'on' for the transaction, the same
+SQLITE_LIVE = f"NOT EXISTS (SELECT 1 FROM {DEFER_TABLE})"
 TRIGGERS_SQLITE = (
     "topic_hits_mention_insert",
     "topic_hits_mention_delete",
@@ -83,13 +94,18 @@ def _select(where: str) -> str:
     )
 
 
-def refresh(where: str) -> str:
+def refresh_statements(where: str) -> list[str]:
     """Delete and recompute the rows of the responses ``where`` selects (a condition on ``r.id``)."""
-    return (
-        f"DELETE FROM topic_hits WHERE response_id IN (SELECT r.id FROM responses r WHERE {where});"
-        f" INSERT INTO topic_hits ({', '.join(COLUMNS)}) {_select(where)}"
-        " ON CONFLICT (response_id, topic_id) DO NOTHING;"
-    )
+    return [
+        f"DELETE FROM topic_hits WHERE response_id IN (SELECT r.id FROM responses r WHERE {where})",
+        f"INSERT INTO topic_hits ({', '.join(COLUMNS)}) {_select(where)}"
+        " ON CONFLICT (response_id, topic_id) DO NOTHING",
+    ]
+
+
+def refresh(where: str) -> str:
+    """``refresh_statements`` as one trigger body text."""
+    return " ".join(f"{statement};" for statement in refresh_statements(where))
 
 
 def _orphans(where: str) -> str:
@@ -113,9 +129,10 @@ def sqlite_triggers() -> list[str]:
     return [
         VIEW,
         "CREATE TRIGGER topic_hits_mention_insert AFTER INSERT ON mentions"
-        f" BEGIN {refresh('r.id = new.response_id')} END",
+        f" WHEN {SQLITE_LIVE} BEGIN {refresh('r.id = new.response_id')} END",
         "CREATE TRIGGER topic_hits_mention_delete AFTER DELETE ON mentions"
-        f" BEGIN {_orphans('response_id = old.response_id')} {refresh('r.id = old.response_id')} END",
+        f" WHEN {SQLITE_LIVE} BEGIN {_orphans('response_id = old.response_id')}"
+        f" {refresh('r.id = old.response_id')} END",
         f"CREATE TRIGGER topic_hits_mention_update AFTER UPDATE OF {', '.join(MENTION_WATCHED)} ON mentions"
         f" WHEN {changed_mention} BEGIN {_orphans('response_id = old.response_id')}"
         f" {refresh('r.id = old.response_id')} {refresh('r.id = new.response_id')} END",
@@ -134,6 +151,9 @@ def postgresql_statements() -> list[str]:
     mentions_body = (
         "DECLARE ids integer[];\n"
         "BEGIN\n"
+        f"  IF TG_OP <> 'UPDATE' AND current_setting('{DEFER_SETTING}', true) = 'on' THEN\n"
+        "    RETURN NULL;  -- deferred: the writer refreshes the responses it touched before commit\n"
+        "  END IF;\n"
         "  IF TG_OP = 'INSERT' THEN\n"
         "    SELECT array_agg(DISTINCT response_id) INTO ids FROM new_rows;\n"
         "  ELSIF TG_OP = 'DELETE' THEN\n"
@@ -199,6 +219,20 @@ def drop_statements(dialect: str) -> list[str]:
             "DROP VIEW IF EXISTS topic_ancestry",
         ]
     return [*[f"DROP TRIGGER IF EXISTS {t}" for t in TRIGGERS_SQLITE], "DROP VIEW IF EXISTS topic_ancestry"]
+
+
+def defer_statement(dialect: str) -> str:
+    """Open the deferral for the current transaction."""
+    if dialect == "postgresql":
+        return f"SELECT set_config('{DEFER_SETTING}', 'on', true)"
+    return f"INSERT INTO {DEFER_TABLE} (deferred) VALUES (1)"
+
+
+def undefer_statement(dialect: str) -> str:
+    """Close it (before the writer's own refresh, so nothing else in the transaction is deferred)."""
+    if dialect == "postgresql":
+        return f"SELECT set_config('{DEFER_SETTING}', 'off', true)"
+    return f"DELETE FROM {DEFER_TABLE}"
 
 
 def rebuild_statements() -> list[str]:

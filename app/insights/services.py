@@ -6,6 +6,7 @@ idempotent and the database row is the truth, so ``sweep_team_mail`` can always 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from app import queue
 from app.extensions import db
 from app.insights import alerts as alerting
-from app.insights import days_sql, delivery, digest_flow
+from app.insights import days_sql, delivery, digest_flow, hits_sql
 from app.insights.demo import seed_demo_teams
 from app.insights.digest import build_content
 from app.insights.emails import RenderedMail, render_alert, render_digest
@@ -37,6 +38,30 @@ __all__ = ["DigestError", "TeamError", "TeamInput", "seed_demo_teams"]
 
 class DigestError(ValueError):
     """A digest action that cannot be done, with a message for the person."""
+
+
+# --- Topic hits: a bulk writer of mentions refreshes once ---------------------------------------------
+
+
+def defer_topic_hits() -> None:
+    """Until ``refresh_topic_hits``, this transaction's mention inserts and deletes leave ``topic_hits``
+    alone (``app/insights/hits_sql.py``); the caller must refresh every response whose mentions it wrote."""
+    dialect = db.session.get_bind().dialect.name
+    db.session.execute(sa.text(hits_sql.defer_statement(dialect)))
+
+
+def refresh_topic_hits(response_ids: list[int]) -> None:
+    """End the deferral and recompute these responses' rows in one statement (two on delete+insert)."""
+    dialect = db.session.get_bind().dialect.name
+    db.session.execute(sa.text(hits_sql.undefer_statement(dialect)))
+    if not response_ids:
+        return
+    if dialect == "postgresql":
+        where, ids = "r.id = ANY(CAST(:ids AS integer[]))", [int(i) for i in response_ids]
+    else:
+        where, ids = "r.id IN (SELECT value FROM json_each(:ids))", json.dumps([int(i) for i in response_ids])
+    for statement in hits_sql.refresh_statements(where):
+        db.session.execute(sa.text(statement), {"ids": ids})
 
 
 # --- Teams -------------------------------------------------------------------------------------------

@@ -6,6 +6,12 @@ Outcomes of one delivery are explicit, because they decide an invitation's state
 - ``PermanentMailError``: 5xx. ``hard_bounce`` when the recipient was refused.
 - ``UncertainMailError``: the connection broke during DATA. The message may have been delivered, so the
   invitation becomes ``uncertain`` and is never resent automatically (at most once to customers).
+
+A message's envelope (MAIL FROM, RCPT TO) may be started early on the transport's own thread
+(``start_envelope``) while the caller commits the message's in-flight mark; ``send(msg, envelope=…)``
+then waits for the envelope's replies and goes on with DATA, and ``abandon`` resets it (RSET) when the
+mark was not won. Nothing is delivered before DATA, so an envelope sent ahead of the mark costs nothing
+when the mark fails — and DATA is only ever sent by ``send``, after the caller's mark returned.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import logging
 import smtplib
 import ssl
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from email.message import EmailMessage
 from types import TracebackType
 from typing import Protocol
@@ -74,6 +82,19 @@ def _raise_for(code: int, resp: bytes | str, stage: str) -> None:
     raise PermanentMailError(message, code, hard_bounce=stage == "RCPT" and code >= 500)
 
 
+@dataclass
+class Envelope:
+    """A message's MAIL FROM and RCPT TO, sent on the transport's thread; ``done`` holds their outcome."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    done: Future
+
+    def matches(self, msg: WireMessage) -> bool:
+        """Whether the built message has this envelope (else it is reset and the message sent afresh)."""
+        return (msg.sender, tuple(msg.recipients)) == (self.sender, self.recipients)
+
+
 class SmtpTransport:
     """SMTP with one connection reused for every message of a batch, timeouts and 4xx retries."""
 
@@ -85,6 +106,7 @@ class SmtpTransport:
         self.delays = tuple(cfg.get("MAIL_RETRY_DELAYS", (2, 10, 30)))
         self.conn: smtplib.SMTP | None = None
         self.connections = 0  # how many times a connection was opened (the benchmark and tests read it)
+        self._thread: ThreadPoolExecutor | None = None  # runs early envelopes (one at a time)
 
     def __enter__(self) -> SmtpTransport:
         return self
@@ -94,6 +116,9 @@ class SmtpTransport:
 
     def close(self) -> None:
         """Say QUIT (or just drop a broken connection)."""
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
         if self.conn is not None:
             try:
                 self.conn.quit()
@@ -126,11 +151,43 @@ class SmtpTransport:
         self.connections += 1
         return conn
 
-    def send(self, msg: EmailMessage | WireMessage, kind: str = "invitation") -> None:
-        """Deliver one message, retrying temporary failures with backoff before giving up."""
+    def start_envelope(self, sender: str, recipients: tuple[str, ...]) -> Envelope:
+        """Send MAIL FROM and RCPT TO on the transport's thread while the caller does something else (its
+        in-flight mark). The connection is the envelope's until ``send`` or ``abandon`` waited for it."""
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp-envelope")
+        return Envelope(sender, recipients, self._thread.submit(self._envelope, sender, recipients))
+
+    def abandon(self, envelope: Envelope) -> None:
+        """The message will not go out (its mark was not won): wait for the envelope, then RSET."""
+        try:
+            envelope.done.result()
+        except MailError:
+            return  # refused or not reached: nothing to reset
+        self._reset()
+
+    def _reset(self) -> None:
+        if self.conn is None:
+            return
+        try:
+            self.conn.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()  # a connection in doubt is not reused
+
+    def send(
+        self, msg: EmailMessage | WireMessage, kind: str = "invitation", envelope: Envelope | None = None
+    ) -> None:
+        """Deliver one message, retrying temporary failures with backoff before giving up. With an
+        ``envelope`` started early for it, its replies are awaited first and DATA follows."""
         msg = WireMessage.of(msg)
         for attempt in range(len(self.delays) + 1):
             try:
+                if envelope is not None and attempt == 0 and envelope.matches(msg):
+                    envelope.done.result()  # its MAIL/RCPT replies (raises as _send_once would)
+                    self._data(self._connect(), msg.data)
+                    return
+                if envelope is not None and attempt == 0:
+                    self.abandon(envelope)  # built for another address meanwhile: start afresh
                 self._send_once(msg)
                 return
             except TemporaryMailError as exc:
@@ -140,13 +197,18 @@ class SmtpTransport:
                 time.sleep(self.delays[attempt])
 
     def _send_once(self, msg: WireMessage) -> None:
+        self._envelope(msg.sender, msg.recipients)
+        self._data(self._connect(), msg.data)
+
+    def _envelope(self, sender: str, recipients: tuple[str, ...]) -> None:
+        """MAIL FROM and RCPT TO; raises a MailError (after RSET) unless every recipient was accepted."""
         conn = self._connect()
         try:
-            code, resp = conn.mail(msg.sender)
+            code, resp = conn.mail(sender)
             if code != 250:
                 conn.rset()
                 _raise_for(code, resp, "MAIL")
-            for rcpt in msg.recipients:
+            for rcpt in recipients:
                 code, resp = conn.rcpt(rcpt)
                 if code not in (250, 251):
                     conn.rset()
@@ -155,7 +217,6 @@ class SmtpTransport:
             # Before DATA nothing can have been delivered: reconnect and try again.
             self._drop()
             raise TemporaryMailError(f"connection lost before DATA: {exc}") from exc
-        self._data(conn, msg.data)
 
     def _data(self, conn: smtplib.SMTP, data: bytes) -> None:
         try:

@@ -16,7 +16,15 @@ from app.models.followups import (
 )
 from app.models.health import HealthBand, HealthModelVersion, HealthOverride, HealthSnapshot
 from app.models.responses import AnalysisState, Channel, FormCategory, Response, score_band
-from app.models.rollups import NO_ACCOUNT, SCORE_VALUES, ResponseDayRollup, ResponseRollup, RollupTzOffset
+from app.models.rollups import (
+    NO_ACCOUNT,
+    SCORE_VALUES,
+    ResponseDayRollup,
+    ResponseMonthRollup,
+    ResponseRollup,
+    ResponseSegmentRollup,
+    RollupTzOffset,
+)
 from app.models.surveys import (
     SCORE_RANGES,
     DeliveryState,
@@ -85,7 +93,9 @@ __all__ = [
     "Response",
     "ResponseDayRollup",
     "ResponseIntent",
+    "ResponseMonthRollup",
     "ResponseRollup",
+    "ResponseSegmentRollup",
     "RetagRun",
     "RetagState",
     "Role",

@@ -1,9 +1,11 @@
-"""Response rollups: counts per local day × survey × account × kind (``response_rollups``) and per local
-day × survey × kind (``response_day_rollups``), one column per score value.
+"""Response rollups: counts per local day × survey × account × kind (``response_rollups``), per local
+day × survey × kind (``response_day_rollups``), per kind × local month × account
+(``response_month_rollups``) and per account attribute × kind × local day × its value
+(``response_segment_rollups``), one column per score value.
 
-Kept current by database triggers on ``responses`` (migration cs_0001), so every write path — the ORM,
-Core inserts, bulk loads, cascades from deleted accounts and surveys — updates them in the same
-transaction as the answer. ``account_key`` is 0 for responses with no account: a real key, because
+Kept current by database triggers on ``responses`` and ``accounts`` (app/trends/rollup_sql.py), so every
+write path — the ORM, Core inserts, bulk loads, cascades from deleted accounts and surveys — updates them
+in the same transaction as the answer. ``account_key`` is 0 for responses with no account: a real key, because
 SQLite (and PostgreSQL by default) treat NULLs as distinct in unique indexes.
 
 The local day is the response's UTC time shifted by the workspace time zone's offset in force then,
@@ -65,6 +67,35 @@ class ResponseDayRollup(ScoreCounts, Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+
+
+class ResponseMonthRollup(ScoreCounts, Base):
+    """The counts by local month (its first day), account and kind, without the survey: what charts split
+    by account read in months or quarters (a row per account and month, not per account, day and survey).
+    Kept by the same triggers (migration rollup_0002); WITHOUT ROWID on SQLite, clustered on the key."""
+
+    __tablename__ = "response_month_rollups"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    kind: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    account_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
+class ResponseSegmentRollup(ScoreCounts, Base):
+    """The counts by segment (``tier``, ``plan``, ``stage``, ``csm``), kind, local day and the account's
+    *current* value of that attribute as text ('' for none or no account; the CSM's user id): what charts
+    split by an account attribute read. Kept by the triggers on responses and, when an account's
+    attribute changes or the account is deleted, by the triggers on accounts, which move its counts to
+    the new value (migration rollup_0002); WITHOUT ROWID on SQLite, clustered on the key."""
+
+    __tablename__ = "response_segment_rollups"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    segment: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
 
 
 class RollupTzOffset(Base):

@@ -1,7 +1,8 @@
 """The Trends page's read model: validated filters, buckets in the workspace's local days, one series per
-segment, response rates and the score distribution — all from the rollups: overall and by survey from
-the day rollup (no account in its grain: a row per day, survey and kind), by account or an account's
-attribute from the fine one."""
+segment, response rates and the score distribution — all from the rollups, bucketed in the database:
+overall and by survey from the day rollup (a row per day, survey and kind), by an account's tier, plan,
+stage or CSM from the segment rollup (a row per day and value), by account from the month rollup (a row
+per month and account) plus the fine one for partial months at the ends of the range."""
 
 from __future__ import annotations
 
@@ -20,17 +21,24 @@ from app.models import (
     DeliveryState,
     Invitation,
     ResponseDayRollup,
+    ResponseMonthRollup,
     ResponseRollup,
+    ResponseSegmentRollup,
     Survey,
     SurveyKind,
     User,
 )
-from app.trends.queries import Counts, grouped_counts
-from app.trends.rollup_sql import sqlite_day
+from app.trends.queries import Counts
+from app.trends.rollup_sql import COUNT_COLUMNS, sqlite_day
 from app.workspace_settings import workspace_timezone
 
 R = ResponseRollup
 D = ResponseDayRollup
+M = ResponseMonthRollup
+S = ResponseSegmentRollup
+COUNT_NAMES = tuple(COUNT_COLUMNS)
+SEGMENT_ROLLUP = {"tier": "tier", "plan": "plan", "stage": "stage", "csm": "csm"}  # page -> rollup name
+EXPLORER_ARGS = {s: s for s in ("tier", "plan", "stage", "csm", "survey", "account")}  # the explorer's names
 KINDS = {"nps": "NPS", "csat": "CSAT", "ces": "CES"}
 GRAINS = {"day": "Day", "week": "Week", "month": "Month", "quarter": "Quarter"}
 COARSER = {"day": "week", "week": "month", "month": "quarter"}
@@ -203,19 +211,158 @@ class Trend:
     zone: str
 
 
-def _segment(segment: str) -> tuple[Any, Any, list[tuple[Any, Any]], str | None]:
-    """(rollup table, group column, joins, explorer argument) of a segment: the day rollup unless the
-    segment needs the account."""
-    join = [(Account, Account.id == R.account_key)]
-    return {
-        "": (D, sa.literal(""), [], None),
-        "tier": (R, Account.tier, join, "tier"),
-        "plan": (R, Account.plan, join, "plan"),
-        "stage": (R, Account.lifecycle_stage, join, "stage"),
-        "csm": (R, Account.csm_owner_id, join, "csm"),
-        "survey": (D, D.survey_id, [], "survey"),
-        "account": (R, R.account_key, [], "account"),
-    }[segment]
+Cells = dict[tuple[date, Any], Counts]
+
+
+def bucket_sql(column: Any, grain: str) -> Any:
+    """SQL for the first day of the bucket holding date ``column`` (as ``bucket_of``), per dialect."""
+    if grain == "day":
+        return column
+    if db.session.get_bind().dialect.name == "postgresql":
+        truncated = sa.func.date_trunc(sa.literal_column(f"'{grain}'"), sa.cast(column, sa.DateTime()))
+        return sa.cast(truncated, sa.Date)
+    if grain == "week":  # the Sunday on or after the day, less six days: its ISO week's Monday
+        return sa.func.date(column, sa.literal_column("'weekday 0'"), sa.literal_column("'-6 days'"))
+    if grain == "month":
+        return sa.func.date(column, sa.literal_column("'start of month'"))
+    back = sa.case(
+        *[
+            (sa.func.strftime("%m", column).in_(months), sa.literal_column(f"'-{k} months'"))
+            for k, months in (
+                (1, ("02", "05", "08", "11")),
+                (2, ("03", "06", "09", "12")),
+            )
+        ],
+        else_=sa.literal_column("'+0 months'"),
+    )
+    return sa.func.date(column, sa.literal_column("'start of month'"), back)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a segment's counts are read: the rollup table, its date column, the key column and filters."""
+
+    table: Any
+    day: Any
+    key: Any
+    where: tuple[Any, ...] = ()
+    sign: int = 1  # -1: the rows are subtracted (days outside the range in a month read whole)
+
+
+def _sources(segment: str, kind: str, start: date, end: date, grain: str) -> list[_Source]:
+    """The rollup reads whose union holds the segment's counts over start..end at ``grain``:
+
+    - overall and by survey: the day rollup (day × survey × kind);
+    - tier, plan, stage, CSM: the segment rollup (a row per day and value of the account's attribute);
+    - account, in months or quarters: the month rollup for the range's whole months, and the fine rollup
+      (day × survey × account) for a partial month at either end (its days in the range, or the whole
+      month less its days outside the range: ``month_plan``); by day or week (few accounts: the grain
+      did not coarsen) the fine rollup.
+    """
+    kind_value = SurveyKind(kind).value
+    if segment in ("", "survey"):
+        key = D.survey_id if segment == "survey" else sa.literal_column("''")
+        return [_Source(D, D.day, key, (D.kind == kind_value, D.day.between(start, end)))]
+    if segment in SEGMENT_ROLLUP:
+        where = (S.segment == SEGMENT_ROLLUP[segment], S.kind == kind_value, S.day.between(start, end))
+        return [_Source(S, S.day, S.value, where)]
+    fine = (R.kind == kind_value,)
+    if grain not in ("month", "quarter"):
+        return [_Source(R, R.day, R.account_key, (*fine, R.day.between(start, end)))]
+    months, add, subtract = month_plan(start, end)
+    out = []
+    if months:  # a contiguous run
+        where = (M.kind == kind_value, M.month.between(months[0], months[-1]))
+        out.append(_Source(M, M.month, M.account_key, where))
+    for days, sign in ((add, 1), (subtract, -1)):
+        if days:
+            where = (*fine, sa.or_(*[R.day.between(low, high) for low, high in days]))
+            out.append(_Source(R, R.day, R.account_key, where, sign))
+    return out
+
+
+def month_plan(start: date, end: date) -> tuple[list[date], list[tuple[date, date]], list[tuple[date, date]]]:
+    """How to sum start..end from the month rollup and the fine one reading the fewest fine rows: (months
+    to add, day ranges to add, day ranges to subtract). A whole month in the range is added; of a month
+    the range covers in part, the days in the range are added, or, when they are more than the days
+    outside it, the whole month is added and those outside days subtracted."""
+    months: list[date] = []
+    add: list[tuple[date, date]] = []
+    subtract: list[tuple[date, date]] = []
+    month = start.replace(day=1)
+    while month <= end:
+        after = _next(month, "month")
+        low, high = max(month, start), min(after - timedelta(days=1), end)
+        inside = (high - low).days + 1
+        if inside <= (after - month).days - inside:
+            add.append((low, high))
+        else:
+            months.append(month)
+            for a, b in (
+                (month, low - timedelta(days=1)),
+                (high + timedelta(days=1), after - timedelta(days=1)),
+            ):
+                if a <= b:
+                    subtract.append((a, b))
+        month = after
+    return months, add, subtract
+
+
+def _union(sources: list[_Source], columns: Any) -> Any:
+    """SELECT ``columns(source)`` of each source, as one statement (UNION ALL when several)."""
+    selects = [sa.select(*columns(src)).select_from(src.table).where(*src.where) for src in sources]
+    return selects[0] if len(selects) == 1 else sa.union_all(*selects)
+
+
+def segment_statement(segment: str, kind: str, start: date, end: date, grain: str) -> Any:
+    """SELECT bucket, segment key, n, s0…s10 of ``kind`` over start..end, bucketed by ``grain`` in the
+    database: a row per bucket and key, whatever the rollup's grain."""
+    sources = _sources(segment, kind, start, end, grain)
+
+    def columns(src: _Source) -> list[Any]:
+        return [
+            bucket_sql(src.day, grain).label("bucket"),
+            src.key.label("key"),
+            *[
+                (getattr(src.table, c) if src.sign > 0 else -getattr(src.table, c)).label(c)
+                for c in COUNT_NAMES
+            ],
+        ]
+
+    inner = _union(sources, columns).subquery()
+    sums = [sa.func.sum(inner.c[c]) for c in COUNT_NAMES]
+    group = [inner.c.bucket, *([inner.c.key] if segment else [])]
+    stmt = sa.select(inner.c.bucket, inner.c.key if segment else sa.literal_column("''"), *sums)
+    stmt = stmt.group_by(*group)
+    # a month read whole less its days outside the range can leave an account with nothing in the range
+    return stmt.having(sums[0] > 0) if any(src.sign < 0 for src in sources) else stmt
+
+
+def trend_rows(filters: TrendFilters) -> tuple[str, list[Any]]:
+    """(the grain shown, the rows of ``segment_statement`` at it). The rows are first read by quarter, the
+    coarsest grain a chart can end at: they name every segment value with answers in the range, which
+    decides how far the asked grain coarsens (over MAX_POINTS); when it stays finer they are read again
+    at that grain. A split by many accounts always ends by quarter: one read."""
+    segment, kind, start, end = filters.segment, filters.kind, filters.start, filters.end
+    rows = db.session.execute(segment_statement(segment, kind, start, end, "quarter")).all()
+    grain = effective_grain(filters, len({r[1] for r in rows}))
+    if grain != "quarter":
+        rows = db.session.execute(segment_statement(segment, kind, start, end, grain)).all()
+    return grain, rows
+
+
+def segment_cells(segment: str, rows: list[Any]) -> Cells:
+    """{(bucket, segment key): Counts} of ``segment_statement`` rows."""
+    return {(_as_date(r[0]), segment_key(segment, r[1])): Counts(r[2], tuple(r[3:])) for r in rows}
+
+
+def segment_key(segment: str, raw: Any) -> Any:
+    """A segment key as the page uses it: None for no value (tier, plan, stage, CSM), a CSM's user id."""
+    if segment in SEGMENT_ROLLUP:
+        if raw in (None, ""):
+            return None
+        return int(raw) if segment == "csm" else str(raw)
+    return raw
 
 
 def _labels(segment: str, keys: list[Any]) -> dict[Any, str]:
@@ -243,39 +390,40 @@ def _key_text(segment: str, key: Any, names: dict[Any, str]) -> tuple[str, str |
     return names.get(key, str(value).replace("_", " ").capitalize()), str(value)
 
 
+def effective_grain(filters: TrendFilters, n_keys: int) -> str:
+    """The asked grain, coarsened while buckets × series exceed MAX_POINTS."""
+    grain = filters.grain
+    while grain in COARSER and len(buckets(filters.start, filters.end, grain)) * max(n_keys, 1) > MAX_POINTS:
+        grain = COARSER[grain]
+    return grain
+
+
 def build_trend(filters: TrendFilters) -> Trend:
     """The series, rates and distribution the filters ask for, bucketed in the workspace time zone."""
-    table, column, joins, arg = _segment(filters.segment)
-    cells = grouped_counts(
-        filters.kind, filters.start, filters.end, [table.day, column], joins=joins, table=table
-    )
+    segment, kind = filters.segment, filters.kind
+    arg = EXPLORER_ARGS.get(segment)
+    grain, rows = trend_rows(filters)
+    cells = segment_cells(segment, rows)
     by_key: dict[Any, dict[date, Counts]] = defaultdict(dict)
-    grain = filters.grain
-    keys = {key for _, key in cells}
-    while (
-        grain in COARSER and len(buckets(filters.start, filters.end, grain)) * max(len(keys), 1) > MAX_POINTS
-    ):
-        grain = COARSER[grain]
-    for (day, key), counts in cells.items():
-        first = bucket_of(_as_date(day), grain)
-        by_key[key][first] = by_key[key].get(first, Counts.empty()) + counts
-    names = _labels(filters.segment, list(by_key))
+    for (first, key), counts in cells.items():
+        by_key[key][first] = counts
+    names = _labels(segment, list(by_key))
     series = []
     for key, per_bucket in by_key.items():
-        label, value = _key_text(filters.segment, key, names)
-        explorer = {"kind": filters.kind, **({arg: value} if arg and value is not None else {})}
-        points = [Point(b, c, c.metric(filters.kind)) for b, c in sorted(per_bucket.items())]
+        label, value = _key_text(segment, key, names)
+        explorer = {"kind": kind, **({arg: value} if arg and value is not None else {})}
+        points = [Point(b, c, c.metric(kind)) for b, c in sorted(per_bucket.items())]
         series.append(Series(key, label, explorer, points))
     series.sort(key=lambda s: (-s.total.scored, s.label))
     overall = sum((c for c in cells.values()), Counts.empty())
-    rates = response_rates(filters, grain) if filters.segment in ("", "survey") else {}
+    rates = response_rates(filters, grain) if segment in ("", "survey") else {}
     zone = str(workspace_timezone())
     all_buckets = buckets(filters.start, filters.end, grain)
     return Trend(filters, grain, grain != filters.grain, all_buckets, series, overall, rates, zone)
 
 
 def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+    return value if type(value) is date else date.fromisoformat(str(value))
 
 
 def response_rates(filters: TrendFilters, grain: str) -> dict[date, tuple[int, int]]:

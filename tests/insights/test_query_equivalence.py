@@ -276,15 +276,85 @@ def test_rebuild_gives_the_rows_the_triggers_keep(ctx):
     assert _stored() == kept
 
 
+def _deferral_open() -> bool:
+    if db.session.get_bind().dialect.name == "postgresql":
+        setting = db.session.execute(sa.text("SELECT current_setting('clearloop.defer_topic_hits', true)"))
+        return setting.scalar() == "on"
+    return bool(db.session.execute(sa.text("SELECT count(*) FROM topic_hits_deferred")).scalar())
+
+
+def test_a_deferred_bulk_write_of_mentions_refreshes_once_to_the_rows_the_triggers_keep(ctx):
+    """While deferred, mention inserts and deletes leave topic_hits alone; the writer's one refresh then
+    gives exactly the rows the triggers keep, and afterwards every trigger works again."""
+    from app.insights import services as insights
+
+    parent = topic("Pricing")
+    child = topic("Discounts", parent=parent)
+    other = topic("Support")
+    responses = [
+        add_response(datetime(2026, 2, 1 + i, tzinfo=UTC), i, topics={child: "negative"}) for i in range(6)
+    ]
+    db.session.add(  # a person's tag, kept across the re-tag below
+        Mention(
+            response_id=responses[0].id, topic_id=other, source=MentionSource.MANUAL, sentiment_label=None
+        )
+    )
+    db.session.flush()
+    before = _stored()
+    ids = [r.id for r in responses]
+
+    insights.defer_topic_hits()
+    assert _deferral_open()
+    db.session.execute(
+        sa.delete(Mention).where(Mention.response_id.in_(ids[:4]), Mention.source != MentionSource.MANUAL)
+    )
+    db.session.execute(
+        sa.insert(Mention),
+        [
+            {"response_id": i, "topic_id": other, "source": MentionSource.PHRASE, "rejected": False}
+            for i in ids[:4]
+        ],
+    )
+    assert _stored() == before  # deferred: nothing refreshed yet
+    insights.refresh_topic_hits(ids[:4])
+    assert not _deferral_open()
+    assert _stored() == _recomputed() != before
+    assert {(r[0], r[1]) for r in _stored() if r[0] == ids[0]} == {(ids[0], other)}
+    assert (ids[5], parent) in {(r[0], r[1]) for r in _stored()}  # untouched responses keep their rows
+
+    # the deferral is over: a plain insert and delete refresh as before
+    db.session.add(Mention(response_id=ids[1], topic_id=child, source=MentionSource.PHRASE))
+    db.session.flush()
+    assert (ids[1], parent) in {(r[0], r[1]) for r in _stored()}
+    db.session.execute(sa.delete(Mention).where(Mention.response_id == ids[5]))
+    assert not [r for r in _stored() if r[0] == ids[5]]
+    assert _stored() == _recomputed()
+
+
+def test_a_deferral_ends_with_its_transaction(ctx):
+    """A write that fails between deferral and refresh leaves nothing deferred once it rolled back."""
+    from app.insights import services as insights
+
+    insights.defer_topic_hits()
+    assert _deferral_open()
+    db.session.rollback()
+    assert not _deferral_open()
+    parent = topic("Docs")
+    response = add_response(datetime(2026, 2, 3, tzinfo=UTC), 9, topics={parent: "positive"})
+    db.session.flush()
+    assert (response.id, parent) in {(r[0], r[1]) for r in _stored()}
+
+
 def test_migration_holds_the_same_sql_as_the_app():
-    """topics_0001's frozen copy of the trigger text is app/insights/hits_sql.py's."""
+    """The latest frozen copy of the trigger text (speedw_0001) is app/insights/hits_sql.py's."""
     import importlib.util
     from pathlib import Path
 
     from app.insights import hits_sql
 
-    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "topics_0001_topic_hits.py"
-    spec = importlib.util.spec_from_file_location("topics_0001", path)
+    versions = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+    path = versions / "speedw_0001_topic_hits_deferrable.py"
+    spec = importlib.util.spec_from_file_location("speedw_0001", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     assert module.sqlite_triggers() == hits_sql.sqlite_triggers()

@@ -242,3 +242,91 @@ def test_on_postgresql_a_send_cancelled_mid_batch_stops_before_the_next_message(
         states = sorted(r.state.value for r in db.session.execute(sa.select(Invitation)).scalars())
         assert states == ["sent", "skipped", "skipped"]
     assert len(smtp_server.recorder.messages) == 1
+
+
+@pytest.mark.committed
+def test_the_envelope_goes_out_early_but_data_waits_for_the_durable_in_flight_mark(
+    smtp_app, smtp_server, monkeypatch
+):
+    """MAIL FROM / RCPT TO are sent while the in-flight mark commits (the mark here waits until the relay
+    has seen the RCPT), yet the relay sees DATA only once the mark is committed: looked up from another
+    connection at the moment DATA arrives."""
+    import threading
+
+    recorder = smtp_server.recorder
+    rcpt_seen: dict[str, threading.Event] = {}
+    marked_at_data: list[tuple[str, str | None]] = []
+    reader = sa.create_engine(smtp_app.config["SQLALCHEMY_DATABASE_URI"])
+    real_rcpt, real_data, real_mark = recorder.handle_RCPT, recorder.handle_DATA, delivery._mark_in_flight
+
+    async def rcpt(server, session, envelope, address, options):
+        rcpt_seen.setdefault(address.lower(), threading.Event()).set()
+        return await real_rcpt(server, session, envelope, address, options)
+
+    async def data(server, session, envelope):
+        email = envelope.rcpt_tos[0].lower()
+        with reader.connect() as conn:  # what is committed now, as a crash would leave it
+            marked = conn.execute(
+                sa.text(
+                    "SELECT i.message_id FROM invitations i JOIN contacts c ON c.id = i.contact_id"
+                    " WHERE lower(c.email) = :email"
+                ),
+                {"email": email},
+            ).scalar_one()
+        marked_at_data.append((email, marked))
+        return await real_data(server, session, envelope)
+
+    def mark_after_rcpt(invitation, attempts):
+        event = rcpt_seen.setdefault(invitation.contact.email.lower(), threading.Event())
+        assert event.wait(30), "the envelope was not sent before the in-flight mark"
+        return real_mark(invitation, attempts)
+
+    monkeypatch.setattr(recorder, "handle_RCPT", rcpt)
+    monkeypatch.setattr(recorder, "handle_DATA", data)
+    monkeypatch.setattr(delivery, "_mark_in_flight", mark_after_rcpt)
+    try:
+        with smtp_app.app_context():
+            emails = [make_contact().email.lower() for _ in range(3)]
+            db.session.commit()
+            create_send(make_survey(), {"type": "emails", "emails": emails})
+    finally:
+        reader.dispose()
+    assert sorted(email for email, _ in marked_at_data) == sorted(emails)
+    assert all(marked for _, marked in marked_at_data), marked_at_data  # durable before DATA, every one
+    assert sorted(recorder.recipients()) == sorted(emails)
+
+
+def test_a_mark_not_won_resets_the_early_envelope_and_the_connection_goes_on(
+    smtp_app, smtp_server, monkeypatch
+):
+    """The contact unsubscribes between the claim and the mark: the envelope already sent for them is reset
+    (RSET, no DATA), the row is skipped, and the next message goes out on the same connection."""
+    recorder = smtp_server.recorder
+    rcpts: list[str] = []
+    real_rcpt, real_mark = recorder.handle_RCPT, delivery._mark_in_flight
+
+    async def rcpt(server, session, envelope, address, options):
+        rcpts.append(address.lower())
+        return await real_rcpt(server, session, envelope, address, options)
+
+    with smtp_app.app_context():
+        leaving, staying = make_contact(), make_contact()
+        emails = [leaving.email.lower(), staying.email.lower()]
+
+        def unsubscribe_then_mark(invitation, attempts):
+            if invitation.contact.email.lower() == emails[0]:
+                invitation.contact.unsubscribed_at = utcnow()
+            return real_mark(invitation, attempts)
+
+        monkeypatch.setattr(recorder, "handle_RCPT", rcpt)
+        monkeypatch.setattr(delivery, "_mark_in_flight", unsubscribe_then_mark)
+        create_send(make_survey(), {"type": "emails", "emails": emails})
+        rows = {r.contact.email.lower(): r for r in db.session.execute(sa.select(Invitation)).scalars().all()}
+        assert (
+            rows[emails[0]].state == DeliveryState.SKIPPED and rows[emails[0]].skip_reason == "unsubscribed"
+        )
+        assert rows[emails[0]].message_id is None
+        assert rows[emails[1]].state == DeliveryState.SENT
+    assert emails[0] in rcpts  # its envelope went out early ...
+    assert recorder.recipients() == [emails[1]]  # ... but only the other message was delivered
+    assert recorder.connections == 1

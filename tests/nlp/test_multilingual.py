@@ -173,3 +173,46 @@ def test_a_stated_language_is_not_overridden_by_a_stop_word_profile(analyzer):
     assert analyzer.analyze_one(text).language == "nl"
     assert analyzer.analyze_one(text, "es").language == "es"
     assert analyzer.analyze_one("Это очень хорошо", "es").language == "ru"  # a script still decides
+
+
+def test_a_model_with_character_ngrams_reads_the_span_text_and_round_trips(tmp_path):
+    """Character n-grams across words (analyser 1.6.0's experiment; nlp.multilingual.char_ngrams) change
+    the scores only through the text passed in, and survive save/load."""
+    import numpy as np
+
+    from nlp.analyzer import build_pipeline
+    from nlp.components import state_of
+    from nlp.multilingual import ForeignSentiment, char_ngrams, doc_features
+    from nlp.multilingual_train import _idf, _vocab
+
+    assert char_ngrams("Suuuper!", 2, 2)[:3] == [" s", "su", "uu"]  # a run of three is cut to two
+    texts = ["Das ist nicht gut 😡", "Sehr gut, danke 😍"]
+    nlp = build_pipeline(None)
+    infos = [state_of(d).infos for d in nlp.pipe(texts)]
+    feats = [
+        doc_features("de", x, True) + ["x=" + g for g in char_ngrams(t, 2, 5)]
+        for x, t in zip(infos, texts, strict=True)
+    ]
+    feats *= 2
+    vocab = _vocab(feats)
+    w = np.zeros((len(vocab), 3))
+    w[vocab["x=😡 "], 0] = 5.0
+    model = ForeignSentiment("de", vocab, w, _idf(feats, vocab), True, (2, 5))
+    x = infos[0]
+    without, _ = model.scores(x, 0, len(x))
+    with_text, _ = model.scores(x, 0, len(x), texts[0])
+    assert with_text[0] > without[0]
+    model.save(tmp_path / "m.npz")
+    loaded = ForeignSentiment.load("de", tmp_path / "m.npz")
+    assert loaded.chars == (2, 5)
+    assert np.allclose(loaded.scores(x, 0, len(x), texts[0])[0], with_text, atol=1e-2)
+
+
+def test_the_simulated_analyser_label_floors_a_polar_argmax():
+    import numpy as np
+
+    from nlp.multilingual_train import analyser_labels
+
+    logits = np.array([[0.1, 0.0, 0.2], [0.0, 1.0, 0.0]])
+    assert analyser_labels(logits, [0.0, 0.0], 0.75, 0.07) == ["neutral", "neutral"]  # 3 x 0.06: in the band
+    assert analyser_labels(logits, [0.0, -1.0], 0.75, 0.07, 0.4) == ["positive", "negative"]

@@ -45,6 +45,7 @@ def database(request, tmp_path) -> Iterator[tuple[str, sa.Engine]]:
             from app.explorer.fulltext import register_sqlite
 
             register_sqlite(dbapi_connection)  # the comment search triggers call it
+            dbapi_connection.execute("PRAGMA foreign_keys = ON")  # as the app's connections
 
         yield url, engine
         engine.dispose()
@@ -136,3 +137,105 @@ def test_backfill_triggers_and_downgrade(database, tmp_path):
         _answer(conn, csat, "csat", 3, START)  # the previous triggers: the fine rollup only
         total = conn.execute(sa.text("SELECT sum(n) FROM response_rollups WHERE kind = 'csat'")).scalar_one()
         assert total == 2
+
+
+SEGMENT_SQL = {
+    "tier": "coalesce(a.tier, '')",
+    "plan": "coalesce(a.plan, '')",
+    "stage": "coalesce(a.lifecycle_stage, '')",
+    "csm": "coalesce(CAST(a.csm_owner_id AS TEXT), '')",
+}
+
+
+def _account(conn, name: str, tier: str | None, plan: str | None) -> int:
+    return conn.execute(
+        sa.text(
+            "INSERT INTO accounts (name, arr, plan, tier, attributes, nps_n, created_at, updated_at)"
+            " VALUES (:n, 0, :p, :t, '{}', 0, :at, :at) RETURNING id"
+        ),
+        {"n": name, "p": plan, "t": tier, "at": START},
+    ).scalar_one()
+
+
+def _answer_at(conn, survey_id: int, account_id: int | None, score: int, at: datetime) -> None:
+    conn.execute(
+        sa.text(
+            "INSERT INTO responses (survey_id, kind, channel, locale, edit_count, analysis_state,"
+            " analysis_attempts, analysis, created_at, updated_at, score, scanner_suspect, account_id)"
+            " VALUES (:s, 'nps', 'email', 'en', 0, 'skipped', 0, '{}', :at, :at, :score, false, :a)"
+        ),
+        {"s": survey_id, "at": at, "score": score, "a": account_id},
+    )
+
+
+def _segments(conn) -> dict[tuple, tuple]:
+    rows = conn.execute(sa.text("SELECT segment, kind, day, value, n, s0, s10 FROM response_segment_rollups"))
+    return {(r[0], r[1], str(r[2]), r[3]): tuple(r[4:]) for r in rows}
+
+
+def _segments_from_fine(conn) -> dict[tuple, tuple]:
+    """What the segment rollup must hold: the fine rollup by each of the accounts' current attributes."""
+    out: dict[tuple, tuple] = {}
+    for segment, value in SEGMENT_SQL.items():
+        rows = conn.execute(
+            sa.text(
+                f"SELECT f.kind, f.day, {value}, sum(f.n), sum(f.s0), sum(f.s10) FROM response_rollups f"
+                f" LEFT JOIN accounts a ON a.id = f.account_key GROUP BY f.kind, f.day, {value}"
+            )
+        )
+        out |= {(segment, r[0], str(r[1]), r[2]): tuple(int(x) for x in r[3:]) for r in rows}
+    return out
+
+
+def _months(conn) -> dict[tuple, tuple]:
+    rows = conn.execute(sa.text("SELECT kind, month, account_key, n, s0, s10 FROM response_month_rollups"))
+    return {(r[0], str(r[1]), r[2]): tuple(r[3:]) for r in rows}
+
+
+def test_month_and_segment_rollups_backfill_triggers_and_downgrade(database, tmp_path):
+    """rollup_0002: both new rollups filled from the answers already there, kept by the new triggers
+    (answers, an account's new tier, a deleted account), and gone after a downgrade, whose triggers keep
+    the fine and day rollups (and let accounts change) as before."""
+    url, engine = database
+    _flask_db(url, tmp_path, "upgrade", "speedw_0001")
+    with engine.begin() as conn:
+        nps = _survey(conn, "nps")
+        big = _account(conn, "Bigco", "enterprise", "pro")
+        small = _account(conn, "Smallco", None, None)
+        for account, score, days in ((big, 10, 0), (big, 0, 31), (small, 10, 0), (None, 0, 0)):
+            _answer_at(conn, nps, account, score, START + timedelta(days=days))
+    _flask_db(url, tmp_path, "upgrade")
+    with engine.begin() as conn:
+        assert _months(conn) == {
+            ("nps", "2026-03-01", big): (1, 0, 1),
+            ("nps", "2026-04-01", big): (1, 1, 0),
+            ("nps", "2026-03-01", small): (1, 0, 1),
+            ("nps", "2026-03-01", 0): (1, 1, 0),
+        }
+        segments = _segments(conn)
+        assert segments[("tier", "nps", "2026-03-01", "enterprise")] == (1, 0, 1)
+        assert segments[("tier", "nps", "2026-03-01", "")] == (2, 1, 1)  # Smallco (no tier) and no account
+        assert segments == _segments_from_fine(conn)
+        _answer_at(conn, nps, small, 0, START)
+        conn.execute(sa.text("UPDATE accounts SET tier = 'smb', plan = 'basic' WHERE id = :id"), {"id": big})
+    with engine.begin() as conn:
+        segments = _segments(conn)
+        assert ("tier", "nps", "2026-03-01", "enterprise") not in segments  # moved with the account
+        assert segments[("tier", "nps", "2026-04-01", "smb")] == (1, 1, 0)
+        assert segments[("plan", "nps", "2026-03-01", "basic")] == (1, 0, 1)
+        assert segments == _segments_from_fine(conn)
+        assert _months(conn)[("nps", "2026-03-01", small)] == (2, 1, 1)
+        conn.execute(sa.text("DELETE FROM accounts WHERE id = :id"), {"id": big})  # answers: no account
+    with engine.begin() as conn:
+        segments = _segments(conn)
+        assert not any(key[3] == "smb" for key in segments)
+        assert segments == _segments_from_fine(conn)
+        assert _months(conn)[("nps", "2026-04-01", 0)] == (1, 1, 0)
+    _flask_db(url, tmp_path, "downgrade", "speedw_0001")
+    with engine.begin() as conn:
+        tables = sa.inspect(conn).get_table_names()
+        assert "response_month_rollups" not in tables and "response_segment_rollups" not in tables
+        _answer_at(conn, nps, small, 9, START)
+        conn.execute(sa.text("UPDATE accounts SET tier = 'smb' WHERE id = :id"), {"id": small})
+        total = conn.execute(sa.text("SELECT sum(n) FROM response_day_rollups")).scalar_one()
+        assert total == 6

@@ -1,7 +1,8 @@
-"""The response rollups (fine: day × survey × account × kind; coarse: day × survey × kind): kept by the same
-triggers on every write path, each equal to a full recomputation (hypothesis: inserts, score edits, moves,
-deletes, scanner-suspect flips, kinds, time zones), local days in the workspace time zone (DST included), a
-real key for no account, and the rebuild command."""
+"""The response rollups (fine: day × survey × account × kind; day: day × survey × kind; month: kind × month ×
+account; segment: attribute × kind × day × the account's current value): kept by the same triggers on every
+write path, each equal to a full recomputation (hypothesis: inserts, score edits, moves, deletes,
+scanner-suspect flips, account attribute changes, deleted accounts and CSMs, kinds, time zones), local days
+in the workspace time zone (DST included), a real key for no account, and the rebuild command."""
 
 from __future__ import annotations
 
@@ -16,7 +17,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.extensions import db
-from app.models import Account, Response, ResponseDayRollup, ResponseRollup, SurveyKind
+from app.models import (
+    Account,
+    Lifecycle,
+    Response,
+    ResponseDayRollup,
+    ResponseMonthRollup,
+    ResponseRollup,
+    ResponseSegmentRollup,
+    Role,
+    SurveyKind,
+    Tier,
+    User,
+)
 from app.trends import rollup_sql
 from app.trends.services import rebuild_rollups, timezone_changed
 from tests.factories import make_account, make_response, make_survey
@@ -35,6 +48,49 @@ def stored_days() -> dict[tuple, tuple]:
     """Day rollup rows as {(day, survey, kind): (n, s0..s10)}."""
     rows = db.session.execute(sa.select(ResponseDayRollup)).scalars()
     return {(r.day, r.survey_id, r.kind): tuple(getattr(r, c) for c in COLUMNS) for r in rows}
+
+
+def stored_months() -> dict[tuple, tuple]:
+    """Month rollup rows as {(kind, month, account key): (n, s0..s10)}."""
+    rows = db.session.execute(sa.select(ResponseMonthRollup)).scalars()
+    return {(r.kind, r.month, r.account_key): tuple(getattr(r, c) for c in COLUMNS) for r in rows}
+
+
+def stored_segments() -> dict[tuple, tuple]:
+    """Segment rollup rows as {(segment, kind, day, value): (n, s0..s10)}."""
+    rows = db.session.execute(sa.select(ResponseSegmentRollup)).scalars()
+    return {(r.segment, r.kind, r.day, r.value): tuple(getattr(r, c) for c in COLUMNS) for r in rows}
+
+
+def _text(value) -> str:
+    return "" if value is None else str(getattr(value, "value", value))
+
+
+def recomputed_derived(zone: str) -> tuple[dict[tuple, tuple], dict[tuple, tuple]]:
+    """The month and segment rollups from the counted responses and the accounts' current attributes,
+    by Python (independent of the SQL)."""
+    tz = ZoneInfo(zone)
+    months: dict[tuple, Counter] = {}
+    segments: dict[tuple, Counter] = {}
+    for r in db.session.execute(sa.select(Response)).scalars():
+        day = r.created_at.astimezone(tz).date()
+        a = r.account
+        values = {
+            "tier": _text(a and a.tier),
+            "plan": _text(a and a.plan),
+            "stage": _text(a and a.lifecycle_stage),
+            "csm": _text(a and a.csm_owner_id),
+        }
+        keys = [(months, (r.kind.value, day.replace(day=1), r.account_id or 0))]
+        keys += [(segments, (s, r.kind.value, day, v)) for s, v in values.items()]
+        for cells, key in keys:
+            cell = cells.setdefault(key, Counter())
+            cell["n"] += 1
+            if r.score is not None:
+                cell[f"s{r.score}"] += 1
+    return tuple(  # type: ignore[return-value]
+        {key: tuple(c[col] for col in COLUMNS) for key, c in cells.items()} for cells in (months, segments)
+    )
 
 
 def recomputed(zone: str, by_account: bool = True) -> dict[tuple, tuple]:
@@ -60,7 +116,10 @@ def recomputed(zone: str, by_account: bool = True) -> dict[tuple, tuple]:
 OPS = st.lists(
     st.tuples(
         st.sampled_from(
-            ["insert", "insert", "insert", "score", "move", "retime", "delete", "drop_account", "suspect"]
+            [
+                *["insert", "insert", "insert", "score", "move", "retime", "delete", "drop_account"],
+                *["suspect", "attribute", "attribute", "bulk_attribute", "drop_csm"],
+            ]
         ),
         st.integers(0, 10_000),
         st.integers(0, 10),
@@ -74,12 +133,29 @@ OPS = st.lists(
 @given(ops=OPS, zone=st.sampled_from(["UTC", "Europe/Berlin", "America/St_Johns", "Pacific/Kiritimati"]))
 def test_rollups_equal_a_full_recomputation(db_session, ops, zone):
     """After random inserts (some scanner-suspect), score edits, account moves, new times, deletes,
-    deleted accounts and scanner-suspect flips either way: both rollups equal a recomputation."""
+    deleted accounts, scanner-suspect flips either way, changes of an account's tier, plan, stage or CSM
+    (one account, or several in one statement) and deleted CSMs: every rollup equals a recomputation."""
     savepoint = db.session.begin_nested()
     try:
         timezone_changed(zone)
         surveys = [make_survey("nps"), make_survey("csat"), make_survey("form")]
-        accounts: list[Account | None] = [None, make_account(), make_account()]
+        csms = [
+            User(email=f"csm{i}-{id(ops)}@example.com", name="CSM", role=Role.ADMIN, password_hash="x")
+            for i in range(2)
+        ]
+        db.session.add_all(csms)
+        db.session.flush()
+        accounts: list[Account | None] = [
+            None,
+            make_account(tier=Tier.SMB, plan="pro", csm_owner_id=csms[0].id),
+            make_account(lifecycle_stage=Lifecycle.RENEWAL),
+        ]
+        choices = {
+            "tier": [None, *Tier],
+            "plan": [None, "pro", "basic"],
+            "lifecycle_stage": [None, Lifecycle.ONBOARDING, Lifecycle.AT_RISK],
+            "csm_owner_id": [],  # the CSMs not deleted yet
+        }
         live: list[Response] = []
         for op, pick, score, minutes in ops:
             if op == "insert" or not live:
@@ -108,6 +184,21 @@ def test_rollups_equal_a_full_recomputation(db_session, ops, zone):
                 target.scanner_suspect = not target.scanner_suspect
             elif op == "delete":
                 db.session.delete(live.pop(pick % len(live)))
+            elif op in ("attribute", "bulk_attribute"):  # history follows the account's current value
+                column = list(choices)[pick % 4]
+                options = [None, *(u.id for u in csms)] if column == "csm_owner_id" else choices[column]
+                value = options[score % len(options)]
+                if op == "attribute" and accounts[-1] is not None:
+                    setattr(accounts[pick % (len(accounts) - 1) + 1], column, value)
+                else:
+                    db.session.flush()
+                    db.session.execute(sa.update(Account).values({column: value}))
+                    db.session.expire_all()
+            elif op == "drop_csm" and csms:  # accounts' csm_owner_id: SET NULL
+                gone = csms.pop(pick % len(csms))
+                db.session.flush()
+                db.session.execute(sa.delete(User).where(User.id == gone.id))
+                db.session.expire_all()
             elif op == "drop_account" and accounts[-1] is not None:
                 gone = accounts.pop()
                 db.session.flush()
@@ -117,9 +208,10 @@ def test_rollups_equal_a_full_recomputation(db_session, ops, zone):
         db.session.expire_all()
         assert stored() == recomputed(zone)
         assert stored_days() == recomputed(zone, by_account=False)
-        before, before_days = stored(), stored_days()
+        assert (stored_months(), stored_segments()) == recomputed_derived(zone)
+        before = stored(), stored_days(), stored_months(), stored_segments()
         rebuild_rollups()
-        assert stored() == before and stored_days() == before_days
+        assert (stored(), stored_days(), stored_months(), stored_segments()) == before
     finally:
         savepoint.rollback()
 
@@ -180,13 +272,14 @@ def _migration(name: str):
 
 
 def test_migration_holds_the_same_sql_as_the_app():
-    """The frozen copy in the migration that last replaced the triggers (rollup_0001: both rollups)
-    produces exactly the app's statements; cs_0001's offset history is the app's."""
-    module = _migration("rollup_0001_day_rollups")
+    """The frozen copy in the migration that last replaced the triggers (rollup_0002: four rollups, the
+    accounts' triggers) produces exactly the app's statements; cs_0001's offset history is the app's."""
+    module = _migration("rollup_0002_month_and_segment_rollups")
     assert module.sqlite_triggers() == rollup_sql.sqlite_triggers()
     assert module.postgresql_statements() == rollup_sql.postgresql_statements()
+    assert module.postgresql_drop_account_triggers() == rollup_sql.postgresql_drop_account_triggers()
     for dialect in ("sqlite", "postgresql"):
         assert module.rebuild_statements(dialect) == rollup_sql.rebuild_statements(dialect)
-    assert module.day_rollup_fill() == rollup_sql.day_rollup_fill()
+        assert module.derived_fill(dialect) == rollup_sql.derived_fill(dialect)
     first = _migration("cs_0001_response_rollups")
     assert tuple(first.offset_history("Europe/Berlin")) == rollup_sql.offset_history("Europe/Berlin")

@@ -142,47 +142,67 @@ def _statements(app, fn) -> list[str]:
     return seen
 
 
+ROLLUP_TABLES = (
+    "response_rollups",
+    "response_day_rollups",
+    "response_month_rollups",
+    "response_segment_rollups",
+)
+
+
 @pytest.mark.parametrize(
-    ("segment", "table"),
+    ("segment", "query", "tables"),
     [
-        ("", "response_day_rollups"),
-        ("survey", "response_day_rollups"),
-        ("tier", "response_rollups"),
-        ("account", "response_rollups"),
+        ("", RANGE, {"response_day_rollups"}),
+        ("survey", RANGE, {"response_day_rollups"}),
+        ("tier", RANGE, {"response_segment_rollups"}),
+        ("csm", RANGE, {"response_segment_rollups"}),
+        ("account", RANGE, {"response_month_rollups"}),  # whole months
+        ("account", "start=2026-01-05&end=2026-02-28", {"response_month_rollups", "response_rollups"}),
     ],
 )
-def test_charts_not_split_by_account_read_the_day_rollup(app, viewer_client, data, segment, table):
-    """Overall and by survey: the day rollup (no account in its grain); by account or an account's
-    attribute: the fine one."""
-    other = {"response_day_rollups": "response_rollups", "response_rollups": "response_day_rollups"}[table]
+def test_each_chart_reads_the_smallest_rollup_that_holds_it(app, viewer_client, data, segment, query, tables):
+    """Overall and by survey: the day rollup (no account in its grain); by an account's attribute: the
+    segment rollup; by account in months: the month rollup, and the fine one only for a partial month.
+    The first read is by quarter (its rows name the values), the second by month (few values)."""
     pages: list = []
     seen = _statements(
         app,
-        lambda: pages.append(viewer_client.get(f"/trends?kind=nps&grain=month&segment={segment}&{RANGE}")),
+        lambda: pages.append(viewer_client.get(f"/trends?kind=nps&grain=month&segment={segment}&{query}")),
     )
     assert pages[0].status_code == 200
     reads = [s for s in seen if "sum(" in s.lower()]
-    assert reads and all(f"FROM {table}" in s for s in reads)
-    assert not any(f"FROM {other}" in s or "FROM responses" in s for s in reads)
+    assert len(reads) == 2  # by quarter (naming the segment's values), then by month
+    for read in reads:
+        assert {t for t in ROLLUP_TABLES if f"FROM {t} " in read or read.endswith(f"FROM {t}")} == tables
+        assert "FROM responses" not in read
     assert ">50.0" in pages[0].get_data(as_text=True)  # January (Bigco, enterprise, the one survey)
 
 
-def test_api_metrics_read_the_day_rollup_unless_split_by_account(app, data):
-    """The API's figures: the day rollup, or the fine one when split by an account attribute; the same
-    counts either way."""
+def test_api_metrics_read_the_smallest_rollup_that_holds_them(app, data):
+    """The API's figures: the day rollup; split by an attribute, the segment rollup, or the fine one when
+    one survey is asked for too; the same figures every way."""
     from datetime import date
 
     from app.api.figures import metrics
 
-    for segment, table in ((None, "response_day_rollups"), ("tier", "response_rollups")):
+    results = []
+    for segment, survey, table in (
+        (None, None, "response_day_rollups"),
+        ("tier", None, "response_segment_rollups"),
+        ("tier", data[0], "response_rollups"),
+    ):
         got: list = []
         with app.app_context():
             seen = _statements(
                 app,
-                lambda s=segment, got=got: got.append(
-                    metrics("nps", "month", s, date(2026, 1, 1), date(2026, 2, 28), None)
+                lambda s=segment, v=survey, got=got: got.append(
+                    metrics("nps", "month", s, date(2026, 1, 1), date(2026, 2, 28), v)
                 ),
             )
-        reads = [s for s in seen if "sum(" in s.lower()]
+        reads = [s for s in seen if "from response" in s.lower()]
         assert reads and all(f"FROM {table}" in s for s in reads)
         assert sum(r["n"] for r in got[0]["rows"]) == 6
+        results.append(got[0]["rows"])
+    assert results[1] == results[2]
+    assert {r["segment"] for r in results[1]} == {"enterprise", "smb"}
