@@ -554,3 +554,27 @@ def test_a_delivered_message_restarts_the_count_of_refusals_in_a_row(app, relay)
         relay.script = {inv.contact.email: TemporaryMailError("421 later", 421) for inv in refused}
         assert deliver_batch(send.id) == {"retry": MAX_TEMPORARY_IN_A_ROW, "sent": 2}
         assert relay.sent == [invs[1].contact.email, invs[-1].contact.email]
+
+
+def test_a_release_never_hands_back_a_row_another_claim_has_in_flight(app, relay, monkeypatch):
+    real_load = delivery._load_batch
+
+    def load_then_taken(ids):
+        loaded = real_load(ids)
+        db.session.execute(
+            sa.update(Invitation).where(Invitation.id == ids[-1]).values(message_id="<taken@elsewhere>"),
+            execution_options={"synchronize_session": False},
+        )  # the sweeper released it and another worker claimed it and marked it in flight
+        return loaded
+
+    with app.app_context():
+        send, invs = _queued(MAX_TEMPORARY_IN_A_ROW + 1)
+        relay.script = {inv.contact.email: TemporaryMailError("421 later", 421) for inv in invs}
+        monkeypatch.setattr(delivery, "_load_batch", load_then_taken)
+        assert deliver_batch(send.id) == {"retry": MAX_TEMPORARY_IN_A_ROW, "released": 1}
+        taken = _fresh(invs[-1])
+        assert (taken.state, taken.message_id, taken.attempts) == (
+            DeliveryState.SENDING,
+            "<taken@elsewhere>",
+            1,
+        )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.mail import delivery
-from app.models import DeliveryState, Invitation, SendStatus, utcnow
+from app.models import Contact, DeliveryState, Invitation, SendStatus, utcnow
 from app.surveys.sending import create_send
 from app.tasks.mail import send_due_reminders
 from tests.factories import make_contact, make_invitation, make_send, make_survey
@@ -204,6 +204,9 @@ def _statements_of_a_send(smtp_app, emails_wanted: int) -> tuple[list[tuple[str,
 
 @pytest.mark.committed
 def test_on_postgresql_each_mark_is_one_durable_statement_carrying_the_previous_result(smtp_app, smtp_server):
+    with smtp_app.app_context():
+        bystander = make_contact().id  # not in the send: its last_surveyed_at stays empty
+        db.session.commit()
     statements, emails = _statements_of_a_send(smtp_app, 3)
     marks = [(s, auto) for s, auto in statements if "UPDATE INVITATIONS SET MESSAGE_ID" in s]
     assert len(marks) == 3 and all(auto for _, auto in marks)  # each its own transaction, committed durably
@@ -221,6 +224,7 @@ def test_on_postgresql_each_mark_is_one_durable_statement_carrying_the_previous_
         rows = db.session.execute(sa.select(Invitation)).scalars().all()
         assert sorted(r.state.value for r in rows) == ["sent"] * 3
         assert all(r.message_id and r.sent_at and r.contact.last_surveyed_at for r in rows)
+        assert db.session.get(Contact, bystander).last_surveyed_at is None
     assert sorted(smtp_server.recorder.recipients()) == sorted(emails)
 
 
