@@ -115,6 +115,9 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # Test-only: webhooks may reach 127.0.0.1 (never read from the environment: never on in production).
         "WEBHOOKS_ALLOW_LOOPBACK": False,
         "NLP_MODEL": env.get("NLP_MODEL", ""),
+        # Where the analyser keeps its constructed tables and models between processes (nlp.cache: keyed by
+        # a hash of their inputs, rebuilt when they change); "" keeps nothing (every process builds them).
+        "NLP_CACHE_DIR": env.get("NLP_CACHE_DIR", str(instance / "nlp_cache")),
         "NLP_TOPIC_MODEL_PATH": env.get("NLP_TOPIC_MODEL_PATH", str(instance / "topic_model")),
         # Texts per analyse call and per write transaction: each transaction's fixed cost (snapshot, row
         # locks, the topic_hits refresh, commit) shared by 256 responses instead of 64 (issue 18 §3).

@@ -268,7 +268,7 @@ if what == "tokenizer":
     run = lambda ts: list(nlp.pipe(ts, batch_size=256))
 else:
     from nlp import Analyzer
-    an = Analyzer()
+    an = Analyzer(**({"cache_dir": sys.argv[3]} if len(sys.argv) > 3 else {}))  # older checkouts: no cache
     run = lambda ts: [r.to_dict() for k in range(0, len(ts), 64) for r in an.analyze(ts[k : k + 64])]
 w1, c1 = time.perf_counter(), time.process_time()
 run(texts)
@@ -287,6 +287,7 @@ def _cold_start(texts: list[str], turns: int, nlp_root: str | None = None, befor
     (warm) call; the analyser and the bare tokenizer alternate, ``turns`` each, and the medians of CPU
     seconds are printed. The analyser's child process is also a worker with one analyser loaded: its peak
     RSS is reported (it imports only ``nlp``)."""
+    import shutil
     import subprocess
     import tempfile
 
@@ -294,42 +295,70 @@ def _cold_start(texts: list[str], turns: int, nlp_root: str | None = None, befor
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
         json.dump(short, fh)
     root = nlp_root or str(Path(__file__).resolve().parents[1])
-    roots = {"analyser": root, "tokenizer": root}
+    cache_dir = tempfile.mkdtemp(prefix="nlp-cache-")
+    # (what the child runs, nlp root, NLP cache folder or None)
+    cases: dict[str, tuple[str, str, str | None]] = {
+        "analyser": ("analyser", root, None),
+        "analyser_cached": ("analyser", root, cache_dir),
+        "tokenizer": ("tokenizer", root, None),
+    }
     if before:
-        roots["analyser_before"] = before
-    runs: dict[str, list[dict]] = {k: [] for k in roots}
+        cases["analyser_before"] = ("analyser", before, None)
+
+    def child(what: str, where: str, cache: str | None) -> dict:
+        out = subprocess.run(
+            [sys.executable, "-c", COLD_CHILD, fh.name, what, *([cache] if cache else [])],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": where},
+        )
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    runs: dict[str, list[dict]] = {k: [] for k in cases}
     try:
+        # the process that fills the NLP cache (once per code, data and taxonomy: the first worker after
+        # a deploy or a taxonomy edit); the cached turns below read it
+        filling = child("analyser", root, cache_dir)
         for _ in range(turns):
-            for what, where in roots.items():
-                out = subprocess.run(
-                    [sys.executable, "-c", COLD_CHILD, fh.name, what.removesuffix("_before")],
-                    cwd=where,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                    env={**os.environ, "PYTHONPATH": where},
-                )
-                runs[what].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            for name, (what, where, cache) in cases.items():
+                runs[name].append(child(what, where, cache))
     finally:
         os.unlink(fh.name)
+        shutil.rmtree(cache_dir, ignore_errors=True)
     med = {w: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for w, rs in runs.items()}
-    a, t = med["analyser"], med["tokenizer"]
+    t = med["tokenizer"]
     n = len(short)
-    line = {
-        "what": "cold start: fresh process, import + Analyzer() + first call (CPU s, median of turns)",
-        "texts": n,
-        "turns": turns,
-        "import_and_construction_cpu_s": round(a["import_build_s"], 3),
-        "first_call_cpu_s": round(a["first_s"], 3),
-        "cold_cpu_s_construction_plus_first_call": round(a["import_build_s"] + a["first_s"], 3),
-        "first_call_texts_per_cpu_s": round(n / a["first_s"]),
-        "warm_texts_per_cpu_s": round(n / a["warm_s"]),
-        "first_call_share_of_warm": round(a["warm_s"] / a["first_s"], 3),
-        "tokenizer_cold_cpu_s_import_build_first": round(t["import_build_s"] + t["first_s"], 3),
-        "tokenizer_warm_texts_per_cpu_s": round(n / t["warm_s"]),
-        "wall_cold_s_analyser": round(a["wall_import_build_s"] + a["wall_first_s"], 3),
-    }
-    print(json.dumps(line), flush=True)
+    for name, label in (
+        ("analyser", "no NLP cache (every process builds)"),
+        ("analyser_cached", "NLP cache filled by an earlier process (cache_dir / NLP_CACHE_DIR)"),
+    ):
+        a = med[name]
+        line = {
+            "what": f"cold start: fresh process, import + Analyzer() + first call, {label} (CPU s, median)",
+            "texts": n,
+            "turns": turns,
+            "import_and_construction_cpu_s": round(a["import_build_s"], 3),
+            "first_call_cpu_s": round(a["first_s"], 3),
+            "cold_cpu_s_construction_plus_first_call": round(a["import_build_s"] + a["first_s"], 3),
+            "first_call_texts_per_cpu_s": round(n / a["first_s"]),
+            "warm_texts_per_cpu_s": round(n / a["warm_s"]),
+            "first_call_share_of_warm": round(a["warm_s"] / a["first_s"], 3),
+            "first_call_share_of_warm_per_turn": [round(r["warm_s"] / r["first_s"], 3) for r in runs[name]],
+            "tokenizer_cold_cpu_s_import_build_first": round(t["import_build_s"] + t["first_s"], 3),
+            "tokenizer_warm_texts_per_cpu_s": round(n / t["warm_s"]),
+            "wall_cold_s_analyser": round(a["wall_import_build_s"] + a["wall_first_s"], 3),
+        }
+        if name == "analyser_cached":
+            line["filling_process_import_and_construction_cpu_s"] = round(filling["import_build_s"], 3)
+            line["cold_cached_over_uncached"] = round(
+                (a["import_build_s"] + a["first_s"])
+                / (med["analyser"]["import_build_s"] + med["analyser"]["first_s"]),
+                3,
+            )
+        print(json.dumps(line), flush=True)
+    a = med["analyser"]
     if before:
         b = med["analyser_before"]
         cold, cold_b = a["import_build_s"] + a["first_s"], b["import_build_s"] + b["first_s"]
@@ -350,6 +379,7 @@ def _cold_start(texts: list[str], turns: int, nlp_root: str | None = None, befor
     rss = {
         "what": "worker RSS: one process with one Analyzer() loaded after two calls on 3,700 texts",
         "maxrss_mb_median": round(a["maxrss_mb"], 1),
+        "maxrss_mb_median_from_nlp_cache": round(med["analyser_cached"]["maxrss_mb"], 1),
         "tokenizer_only_process_maxrss_mb": round(t["maxrss_mb"], 1),
     }
     print(json.dumps(rss), flush=True)

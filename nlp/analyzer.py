@@ -33,11 +33,18 @@ def calibration() -> dict:
     return json.loads(resources.files("nlp.data").joinpath("calibration.json").read_text(encoding="utf-8"))
 
 
-def build_pipeline(taxonomy: Taxonomy | None, model: str | None = None, fuzzy: bool = True) -> Language:
-    """Return a pipeline: ``spacy.blank("en")`` (or an installed ``model``) plus Clearloop components."""
+def build_pipeline(
+    taxonomy: Taxonomy | None,
+    model: str | None = None,
+    fuzzy: bool = True,
+    cache_dir: str | Path | None = None,
+) -> Language:
+    """Return a pipeline: ``spacy.blank("en")`` (or an installed ``model``) plus Clearloop components.
+    ``cache_dir``: where the constructed pieces are kept between processes (nlp.cache; None: not kept)."""
     nlp = spacy.load(model, exclude=["ner", "textcat", "textcat_multilabel"]) if model else spacy.blank("en")
     tax_json = json.dumps(taxonomy.to_dict()) if taxonomy is not None else ""
-    nlp.add_pipe("clearloop_analysis", config={"taxonomy_json": tax_json, "fuzzy": fuzzy})
+    config = {"taxonomy_json": tax_json, "fuzzy": fuzzy, "cache_dir": str(cache_dir) if cache_dir else ""}
+    nlp.add_pipe("clearloop_analysis", config=config)
     return nlp
 
 
@@ -71,6 +78,8 @@ class Analyzer:
     """Topics, sentiment (document, sentence, topic), keyphrases and language of customer comments.
 
     Build one per worker process (the pipeline is built here, once) and call :meth:`analyze` with batches.
+    ``cache_dir``: a folder where the constructed tables and models are kept for the next process
+    (``nlp.cache``: keyed by a hash of their inputs, rebuilt when these change); None keeps nothing.
     """
 
     def __init__(
@@ -83,13 +92,14 @@ class Analyzer:
         batch_size: int = 256,
         neutral_band: float | None = None,
         fuzzy: bool = True,
+        cache_dir: str | Path | None = None,
     ) -> None:
         self.taxonomy = taxonomy if taxonomy is not None else Taxonomy.default()
         self.model = model
         self.max_chars = max_chars
         self.batch_size = batch_size
         self.neutral_band = neutral_band if neutral_band is not None else float(calibration()["neutral_band"])
-        self.nlp = build_pipeline(self.taxonomy, model, fuzzy)
+        self.nlp = build_pipeline(self.taxonomy, model, fuzzy, cache_dir)
         self.topic_model = None
         if topic_model_path is not None:
             from nlp.topic_model import TopicModel  # imported lazily: only workers with a model need it

@@ -16,13 +16,13 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
+from nlp import cache, multilingual, sentiment_model
 from nlp import intent as intents_mod
 from nlp import keyphrases as kp
-from nlp import multilingual, sentiment_model
 from nlp.decide import ARGMAX
 from nlp.flags import F_ALPHA, F_FOREIGN, F_FUZZY, F_NONASCII
-from nlp.language import detect_language_nb, naive_bayes
-from nlp.lexicon import Lexicon, known_english_words
+from nlp.language import NaiveBayes, detect_language_nb, naive_bayes, use_naive_bayes
+from nlp.lexicon import Lexicon, known_english_words, use_known_english_words
 from nlp.matcher import Match, TopicMatcher
 from nlp.sentiment import Scored, score
 from nlp.taxonomy import Taxonomy
@@ -72,6 +72,60 @@ def _text(orths: list[int], idx: list[int], strings) -> str:
     return "".join(parts)
 
 
+@dataclass(slots=True)
+class Pieces:
+    """What :class:`AnalysisComponent` builds from its inputs alone (kept in the NLP cache, nlp.cache)."""
+
+    lexicon: Lexicon
+    known: frozenset[str]
+    matcher: TopicMatcher | None
+    intent_model: intents_mod.IntentModel | None
+    stem_matchers: dict[str, multilingual.StemMatcher]
+    naive_bayes: NaiveBayes | None
+    sentence_model: sentiment_model.SentenceSentiment | None
+    # per-token facts of the analyser's own vocabulary (below), computed at the build: cached with the
+    # rest, so a fresh process's first call does not compute them for the most common words again
+    token_infos: dict = field(default_factory=dict)
+
+
+def _pieces(taxonomy: Taxonomy | None, fuzzy: bool, tokenize) -> Pieces:
+    lexicon = Lexicon.load()
+    lexicon.build_typo_index()  # also reads the English word list
+    lexicon.mwe_anchors  # noqa: B018 - builds the cached property, so the cache holds it
+    known = known_english_words()
+    matcher = (
+        TopicMatcher(taxonomy, tokenize, known if fuzzy else frozenset()) if taxonomy is not None else None
+    )
+    stems = (
+        {lang: multilingual.StemMatcher(lang, list(taxonomy.topics)) for lang in multilingual.LANGS}
+        if taxonomy is not None
+        else {}
+    )
+    return Pieces(
+        lexicon,
+        known,
+        matcher,
+        intents_mod.default_model(),
+        stems,
+        naive_bayes(),
+        sentiment_model.default_model(),
+    )
+
+
+def vocabulary(pieces: Pieces) -> list[str]:
+    """The analyser's own vocabulary, never customer text: the language model's most frequent words of
+    English, German, French and Spanish (as written and capitalised) and the sentiment lexicon's words.
+    Their per-token facts are computed when the NLP cache is built and kept in it (~60 % of the word
+    types of a varied comment corpus), so a fresh process's first call computes only the rarer ones."""
+    words: set[str] = {w for w in pieces.lexicon.valence if w.isascii()}
+    nb = pieces.naive_bayes
+    if nb is not None:
+        for lang in nb.langs:
+            words.update(nb.words[lang])
+    words.update([w.capitalize() for w in words if w.isalpha()])
+    return sorted(words)
+
+
 class AnalysisComponent:
     """Token infos, language, sentiment, taxonomy topics and keyphrases in one pass.
 
@@ -79,31 +133,54 @@ class AnalysisComponent:
     texts/s those few microseconds per component are a third of the budget.
     """
 
-    def __init__(self, nlp: Language, taxonomy: Taxonomy | None, fuzzy: bool = True) -> None:
+    def __init__(
+        self, nlp: Language, taxonomy: Taxonomy | None, fuzzy: bool = True, cache_dir: str | None = None
+    ) -> None:
         tokenizer = nlp.tokenizer
         self.strings = nlp.vocab.strings
-        self.lexicon = Lexicon.load()
-        self.matcher = None
-        if taxonomy is not None:
-            known = known_english_words() if fuzzy else frozenset()
-            self.matcher = TopicMatcher(taxonomy, lambda s: [t.text for t in tokenizer(s)], known)
-        self.table = TokenTable(self.lexicon, self.matcher)
-        self.intent_model = intents_mod.default_model()
-        # the learned English sentence sentiment (None: rules only, as its training script needs)
-        self.sentence_model = sentiment_model.default_model()
-        # de/fr/es: the taxonomy's phrases on Snowball stems, built at construction (no first-call cost)
-        self._stem_matchers = (
-            {lang: multilingual.StemMatcher(lang, list(taxonomy.topics)) for lang in multilingual.LANGS}
-            if taxonomy is not None
-            else {}
-        )
         self.parsed = "parser" in nlp.pipe_names
+
+        def tokenize(s: str) -> list[str]:
+            return [t.text for t in tokenizer(s)]
+
+        # the constructed pieces, read back from the NLP cache when their inputs are unchanged
+        inputs = cache.inputs_key(
+            json.dumps(taxonomy.to_dict(), sort_keys=True) if taxonomy is not None else "-",
+            f"fuzzy={fuzzy}",
+            f"lang={nlp.lang};model={nlp.meta.get('name')}@{nlp.meta.get('version')}",
+        )
+
+        def build() -> Pieces:
+            pieces = _pieces(taxonomy, fuzzy, tokenize)
+            if cache_dir is not None:  # worth it only when kept for the next processes
+                table = TokenTable(pieces.lexicon, pieces.matcher)
+                nb = pieces.naive_bayes
+                for word in vocabulary(pieces):
+                    table.info_for(self.strings.add(word), word)
+                    if nb is not None and word.isalpha() and word.islower():
+                        nb.word_scores(word)
+                pieces.token_infos = table._cache
+            return pieces
+
+        self._adopt(cache.load_or_build("analysis", inputs, build, cache_dir), tokenize)
         # everything loaded lazily elsewhere is loaded now, so a worker's first call pays none of it
-        self.lexicon.build_typo_index()
-        naive_bayes()
         for lang in multilingual.LANGS:
             multilingual.sentiment_model(lang)
             multilingual.polarity_stems(lang)
+
+    def _adopt(self, pieces: Pieces, tokenize) -> None:
+        use_known_english_words(pieces.known)
+        use_naive_bayes(pieces.naive_bayes)
+        self.lexicon = pieces.lexicon
+        self.matcher = pieces.matcher
+        if self.matcher is not None:
+            self.matcher.attach_tokenizer(tokenize)
+        self.table = TokenTable(self.lexicon, self.matcher, pieces.token_infos)
+        self.intent_model = pieces.intent_model
+        # the learned English sentence sentiment (None: rules only, as its training script needs)
+        self.sentence_model = pieces.sentence_model
+        # de/fr/es: the taxonomy's phrases on Snowball stems, built at construction (no first-call cost)
+        self._stem_matchers = pieces.stem_matchers
 
     def __call__(self, doc: Doc) -> Doc:
         orths, idx = doc.to_array(_ATTRS).T.tolist() if len(doc) else ([], [])
@@ -197,11 +274,14 @@ class TopicModelComponent:
         return {labels[j]: float(row[j]) for j in hits}
 
 
-@Language.factory("clearloop_analysis", default_config={"taxonomy_json": "", "fuzzy": True})
-def make_analysis(nlp: Language, name: str, taxonomy_json: str, fuzzy: bool) -> AnalysisComponent:
-    """Factory: the analysis component (taxonomy given as JSON from Taxonomy.to_dict, "" for none)."""
+@Language.factory("clearloop_analysis", default_config={"taxonomy_json": "", "fuzzy": True, "cache_dir": ""})
+def make_analysis(
+    nlp: Language, name: str, taxonomy_json: str, fuzzy: bool, cache_dir: str
+) -> AnalysisComponent:
+    """Factory: the analysis component (taxonomy given as JSON from Taxonomy.to_dict, "" for none;
+    ``cache_dir`` "" for no NLP cache)."""
     taxonomy = Taxonomy.from_dict(json.loads(taxonomy_json)) if taxonomy_json else None
-    return AnalysisComponent(nlp, taxonomy, fuzzy)
+    return AnalysisComponent(nlp, taxonomy, fuzzy, cache_dir or None)
 
 
 @Language.factory("clearloop_topic_model", default_config={"textcat": "textcat_multilabel", "thresholds": {}})

@@ -212,6 +212,12 @@ class NaiveBayes:
 _NB: list[NaiveBayes | None] = []
 
 
+def use_naive_bayes(model: NaiveBayes | None) -> None:
+    """Adopt a model equal to :func:`naive_bayes`'s (as read back from the NLP cache, nlp.cache)."""
+    if not _NB:
+        _NB.append(model)
+
+
 def naive_bayes() -> NaiveBayes | None:
     """The shipped profiles (``nlp/data/langid.json.gz``), loaded once; None when absent."""
     if not _NB:

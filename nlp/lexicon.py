@@ -12,7 +12,7 @@ import gzip
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from importlib import resources
 
 from rapidfuzz.distance import OSA
@@ -81,12 +81,24 @@ TYPO_MIN_LEN = 6  # shorter unknown words are more often jargon ("admin", "saml"
 _JARGON = frozenset(["signup", "config", "configs", "webhook", "webhooks", "plugin", "plugins", "devops"])
 
 
-@lru_cache(maxsize=1)
+_KNOWN: list[frozenset[str]] = []  # the loaded word list (one item), or none yet
+
+
 def known_english_words() -> frozenset[str]:
-    """English words of 5+ letters (pyspellchecker's MIT frequency list): never typo-corrected."""
-    raw = resources.files("spellchecker.resources").joinpath("en.json.gz").read_bytes()
-    words = json.loads(gzip.decompress(raw))
-    return frozenset(w for w in words if len(w) >= 5 and w.isalpha())
+    """English words of 5+ letters (pyspellchecker's MIT frequency list): never typo-corrected.
+    Read once per process (or handed over by :func:`use_known_english_words` from the NLP cache)."""
+    if not _KNOWN:
+        raw = resources.files("spellchecker.resources").joinpath("en.json.gz").read_bytes()
+        words = json.loads(gzip.decompress(raw))
+        _KNOWN[:] = [frozenset(w for w in words if len(w) >= 5 and w.isalpha())]
+    return _KNOWN[0]
+
+
+def use_known_english_words(words: frozenset[str]) -> None:
+    """Adopt a word list equal to :func:`known_english_words`'s (as read back from the NLP cache), so
+    the process holds one copy and does not read the list again."""
+    if not _KNOWN:
+        _KNOWN[:] = [words]
 
 
 def _read_pkg_text(package: str, name: str) -> str:

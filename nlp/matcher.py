@@ -110,6 +110,17 @@ class TopicMatcher:
         # tuples: untracked by the cyclic GC (see _frozen)
         self._deletes: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in deletes.items()}
 
+    def __getstate__(self) -> dict:
+        """Pickled without the tokenizer function (the NLP cache stores the tables; whoever loads them
+        hands the tokenizer back with :meth:`attach_tokenizer`)."""
+        state = self.__dict__.copy()
+        state["_tokenize"] = None
+        return state
+
+    def attach_tokenizer(self, tokenize: Callable[[str], list[str]]) -> None:
+        """Set the tokenizer used for phrases compiled after construction (as given to ``__init__``)."""
+        self._tokenize = tokenize
+
     def keys_of(self, text: str) -> list[str]:
         """Match keys of the tokens of ``text`` (punctuation other than hyphens/apostrophes kept)."""
         return [match_key(t) for t in self._tokenize(text) if t.strip()]

@@ -117,10 +117,13 @@ class TokenTable:
     multi-word expressions anchored at the word, taxonomy patterns the word can start, pattern
     requirement bits)."""
 
-    def __init__(self, lexicon: Lexicon, matcher: TopicMatcher | None) -> None:
+    def __init__(self, lexicon: Lexicon, matcher: TopicMatcher | None, known: dict | None = None) -> None:
         self.lexicon = lexicon
         self.matcher = matcher
-        self._cache: dict = {}  # orth id (int) or text (str) -> info tuple
+        # orth id (int) or text (str) -> info tuple; ``known``: entries computed by an earlier table with
+        # the same lexicon and matcher (the NLP cache's; orth ids are hashes of the text, the same in
+        # every process)
+        self._cache: dict = known if known is not None else {}
 
     def infos(self, orths: list[int], strings) -> list[tuple]:
         """Info tuples for a doc's token ids (``[t.orth for t in doc]``), computed on first sight."""

@@ -59,12 +59,15 @@ def _model_marker(path: Path | None) -> str:
 def _build(taxonomy: Taxonomy, model_path: Path | None) -> Analyzer:
     """Build the analyser; a topic model that fails to load is skipped rather than stopping all tagging."""
     base = current_app.config.get("NLP_MODEL") or None
+    cache_dir = current_app.config.get("NLP_CACHE_DIR") or None
     if model_path is not None:
         try:
-            return Analyzer(taxonomy=taxonomy, model=base, topic_model_path=str(model_path))
+            return Analyzer(
+                taxonomy=taxonomy, model=base, topic_model_path=str(model_path), cache_dir=cache_dir
+            )
         except Exception:
             log.exception("could not load the topic model at %s; tagging with phrases only", model_path)
-    return Analyzer(taxonomy=taxonomy, model=base)
+    return Analyzer(taxonomy=taxonomy, model=base, cache_dir=cache_dir)
 
 
 # Varied comments a worker runs once through a fresh analyser, so the lazy caches (spaCy's tokenizer

@@ -70,7 +70,11 @@ def _analyzer(taxonomy: Taxonomy) -> Analyzer:
         if key in _analyzers:
             _analyzers.move_to_end(key)
             return _analyzers[key]
-    analyzer = Analyzer(taxonomy=taxonomy, model=current_app.config.get("NLP_MODEL") or None)
+    analyzer = Analyzer(
+        taxonomy=taxonomy,
+        model=current_app.config.get("NLP_MODEL") or None,
+        cache_dir=current_app.config.get("NLP_CACHE_DIR") or None,
+    )
     with _lock:
         _analyzers[key] = analyzer
         while len(_analyzers) > 2:
