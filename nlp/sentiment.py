@@ -8,13 +8,12 @@ The result keeps each token's final weight, so it can explain itself and score a
 
 Speed: one pass visits only the "marked" tokens (boundaries, sentiment words, MWE anchors, topic hooks;
 usually a third of a doc), found by one list comprehension over the per-type flags. Everything else is
-sparse work on those indices; clauses and segments are kept as sorted start lists (bisect), not per token.
+sparse work on those indices; clauses and segments are kept as sorted start lists, not per token.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from dataclasses import dataclass
 
 from nlp.clauses import contrast_weights, punctuation_emphasis
@@ -98,29 +97,12 @@ class Scored:
         """(weights, total, hits) of the rules alone (before the learned sentence model)."""
         return self.rules if self.rules is not None else (self.weights, self.total, self.hits)
 
-    def clause_span(self, i: int) -> tuple[int, int]:
-        """Token range of the clause containing token ``i``."""
-        return _span(self.clause_starts, i, len(self.weights))
-
-    def segment_span(self, i: int) -> tuple[int, int]:
-        """Token range of the segment containing token ``i``."""
-        return _span(self.seg_starts, i, len(self.weights))
-
-    def clause_of(self, i: int) -> int:
-        """Clause number of token ``i``."""
-        return bisect_right(self.clause_starts, i) - 1
-
     def clause_spans(self) -> list[tuple[int, int]]:
         """All non-empty clauses as token ranges."""
         n = len(self.weights)
         starts = self.clause_starts
         ends = [*starts[1:], n]
         return [(a, min(b, n)) for a, b in zip(starts, ends, strict=True) if a < min(b, n)]
-
-
-def _span(starts: list[int], i: int, n: int) -> tuple[int, int]:
-    k = bisect_right(starts, i)
-    return starts[k - 1], (starts[k] if k < len(starts) else n)
 
 
 def score(infos: list[tuple], lex: Lexicon, flags: list[int] | None = None) -> Scored:
