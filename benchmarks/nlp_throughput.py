@@ -128,12 +128,12 @@ def _timed(fn, texts: list[str]) -> tuple[float, float]:
     return len(texts) / (time.perf_counter() - w0), len(texts) / (time.process_time() - c0)
 
 
-APP_BATCH = 64  # the app's NLP_BATCH_SIZE default: texts per analyze() call in a tagging job
+APP_BATCH = 256  # the app's NLP_BATCH_SIZE default (app/config.py): texts per analyze() call in a tagging job
 
 
 def app_work(an: Analyzer):
-    """What the app's tagging job does: ``analyze`` a batch of 64 comments and turn every result into the
-    dicts it stores (``to_dict``); the batch's results are then dropped, as the job drops them."""
+    """What the app's tagging job does: ``analyze`` a batch of ``APP_BATCH`` comments and turn every result
+    into the dicts it stores (``to_dict``); the batch's results are then dropped, as the job drops them."""
 
     def run(texts: list[str]) -> None:
         for k in range(0, len(texts), APP_BATCH):
@@ -192,9 +192,11 @@ def main() -> None:
         return
     blank = spacy.blank("en")
     tokenizer = "spacy.blank('en') tokenizer"
-    phases = [("Analyzer.analyze + to_dict in batches of 64 (default taxonomy, no trained model)", {})]
+    phases = [
+        (f"Analyzer.analyze + to_dict in batches of {APP_BATCH} (default taxonomy, no trained model)", {})
+    ]
     if args.topic_model:
-        name = "Analyzer.analyze + to_dict in batches of 64, with the trained topic model"
+        name = f"Analyzer.analyze + to_dict in batches of {APP_BATCH}, with the trained topic model"
         phases.append((name, {"topic_model_path": args.topic_model}))
     # One analyser at a time, as in a worker: a second pipeline in the heap slows the first one's garbage
     # collections; each phase runs the tokenizer and its analyser in turns.
@@ -269,7 +271,8 @@ if what == "tokenizer":
 else:
     from nlp import Analyzer
     an = Analyzer(**({"cache_dir": sys.argv[3]} if len(sys.argv) > 3 else {}))  # older checkouts: no cache
-    run = lambda ts: [r.to_dict() for k in range(0, len(ts), 64) for r in an.analyze(ts[k : k + 64])]
+    step = 256  # APP_BATCH, the app's NLP_BATCH_SIZE default
+    run = lambda ts: [r.to_dict() for k in range(0, len(ts), step) for r in an.analyze(ts[k : k + step])]
 w1, c1 = time.perf_counter(), time.process_time()
 run(texts)
 w2, c2 = time.perf_counter(), time.process_time()
