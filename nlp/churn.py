@@ -31,6 +31,11 @@ _OBJ = (
     r"(?:(?:our|my|the|this|your|whole|entire|annual|yearly|monthly|team|company)\s+){0,3}"
     r"(?:subscription|account|plan|contract|membership|licen[cs]es?|service|seats|renewal|deal|workspace)"
 )
+# "leaving for" time off is not leaving us ("I'm leaving for vacation": 1.6.0's one false positive)
+_TIME_OFF = (
+    r"(?:(?:a|the|my|our)\s+)?(?:vacation|holidays?|leave|lunch|the\s+day|the\s+weekend|a\s+(?:few|couple)|"
+    r"(?:a|two|three)\s+weeks?|maternity|paternity|parental|sick|a\s+conference|a\s+trip)\b"
+)
 _EN_DIRECT = [
     rf"\bcancel(?:l?ing|l?ed)?\s+{_OBJ}",
     r"\b(?:we|i|we'll|i'll|we're|i'm|will|going to|gonna|about to|plan(?:ning)? to|decided to|have to)\s+"
@@ -39,8 +44,7 @@ _EN_DIRECT = [
     r"\b(?:won't|will not|wont|not going to|don't plan to|do not plan to|unlikely to|cannot|can't)\s+"
     r"(?:\w+\s+){0,2}renew",
     r"\bnot\s+(?:be\s+)?renewing\b",
-    r"\b(?:switch(?:ing|ed)?|mov(?:e|ing)|migrat(?:e|ing)|go(?:ing)?)\s+(?:(?:our|my|the|all|of|everything|"
-    r"surveys|data|team|teams|accounts?|company|business|feedback|program)\s+){0,3}(?:over\s+)?to\s+"
+    r"\b(?:switch(?:ing|ed)?|mov(?:e|ing)|migrat(?:e|ing)|go(?:ing)?)\s+(?:\w+\s+){0,3}(?:over\s+)?to\s+"
     r"(?:(?:a\s+|an\s+)?(?:another|different|competitor|competing|alternative|other|cheaper|new)\s+"
     r"(?:\w+\s+)?(?:tool|vendor|provider|platform|solution|product|service|app|system|company)|"
     r"something\s+(?:cheaper|else|different|simpler))",
@@ -49,7 +53,7 @@ _EN_DIRECT = [
     r"\bswitch(?:ing)?\s+(?:providers|vendors|tools|platforms|products)",
     r"\b(?:leav(?:e|ing)|quit(?:ting)?|drop(?:ping)?|ditch(?:ing)?|dump(?:ing)?)\s+(?:you\b|your\s|this\s+"
     r"(?:product|tool|platform|service|app))",
-    r"\bleav(?:e|ing)\s+for\s+(?:a\s+|an\s+)?(?:competitor|another|different|cheaper|\w+)",
+    rf"\bleav(?:e|ing)\s+for\s+(?!{_TIME_OFF})(?:a\s+|an\s+)?(?:competitor|another|different|cheaper|\w+)",
     r"\b(?:last|final)\s+(?:month|year|quarter|renewal|term)\s+(?:with|on|of)\s+(?:you|your|this)",
     r"\bour\s+(?:last|final)\s+(?:month|year|quarter|renewal|term|contract)\s+(?:with|on|using)\b",
     # committed departures: signed elsewhere, business taken elsewhere, the account closed or wound down
@@ -60,6 +64,17 @@ _EN_DIRECT = [
     r"\b(?:clos(?:e|ing)|shut(?:ting)?\s+down|wind(?:ing)?\s+down|delet(?:e|ing))\s+(?:our|my|the)\s+"
     r"(?:\w+\s+)?(?:account|subscription|workspace)",
     r"\bpull(?:ing)?\s+the\s+plug\b",
+    # analyser 1.7.0 (from the misses of nlp/tests/churn_dev_b.tsv): other verbs that end it ("cut this
+    # subscription", "stopping the plan"), phasing or winding the product out, not extending or continuing
+    # the contract, leaving after the data is out ("so we can move on")
+    r"\b(?:cut(?:ting)?|end(?:ing)?|stop(?:ping)?|discontinu(?:e|ing))\s+(?:this|our|my|the)\s+"
+    r"(?:(?:annual|yearly|monthly|whole|entire)\s+)?(?:subscription|contract|membership|plan|account)\b",
+    r"\b(?:phas(?:e|ing)\s+out|wind(?:ing)?\s+down|sunset(?:ting)?)\s+(?:you\b|(?:the|this|your|our)\s+"
+    r"(?:tool|product|platform|service|app|account|subscription|contract)\b|clearloop\b)",
+    r"\b(?:won't|will\s+not|wont|not\s+going\s+to|don't\s+plan\s+to|do\s+not\s+plan\s+to|decided\s+not\s+to|"
+    r"not\s+planning\s+to)\s+(?:\w+\s+)?(?:extend|continu(?:e|ing))\s+(?:the|our|my|with\s+(?:you|your|this)|"
+    r"using)\b",
+    r"\bso\s+(?:that\s+)?(?:we|i)\s+can\s+(?:leave|move\s+on|switch|cancel)\b",
     r"\b(?:we're|we\s+are|i'm|i\s+am)\s+(?:so\s+|really\s+|totally\s+|just\s+)?done\s+with\s+"
     r"(?:you|this|your|it)\b",
     r"\b(?:we'll|we\s+will|i'll|i\s+will)\s+be\s+gone\b",
@@ -67,7 +82,7 @@ _EN_DIRECT = [
     r"\b(?:wants?|wanting|like|plan(?:s|ning)?|going|decided|ready|about|need)\s+to\s+(?:leave|switch|churn|"
     r"move\s+on|cancel)(?=\s*(?:$|[.,!;]|(?:now|soon|too|already|at|by|after|in|next|this)\b))",
     r"\b(?:we(?:'re| are)|i(?:'m| am))\s+(?:leaving|churning|out)(?=\s*(?:$|[.,!;]|(?:at|by|after|in|next|"
-    r"soon|for)\b))",
+    rf"soon|for\b(?!\s+{_TIME_OFF}))\b))",
     r"\bfind\s+(?:another|a\s+different|a\s+new|a\s+cheaper)\s+(?:provider|vendor|tool|solution|platform)",
     r"\blet\s+(?:the|our|my)\s+(?:contract|subscription|licen[cs]e)\s+(?:lapse|expire|run\s+out)",
     r"\bgiven\s+notice\b|\bnotice\s+of\s+(?:cancellation|termination|non-renewal)",
@@ -116,7 +131,27 @@ _EN_SOFT = [
     r"\btrial(?:l?ing)\s+(?:a\s+)?competitor",
     r"\b(?:renewal|renewing)\s+(?:is|looks|seems)\s+(?:\w+\s+)?unlikely",
     r"\bcompetitors?\s+(?:is|are|offers?|has|have)\s+(?:\w+\s+){0,2}(?:cheaper|better)",
+    # analyser 1.7.0 (from the misses of nlp/tests/churn_dev_b.tsv): a trial or pilot with a competitor,
+    # a cost that can no longer be justified, time to find something else
+    r"\b(?:trials?|pilots?|poc|proof\s+of\s+concept)\s+(?:\w+\s+){0,3}with\s+(?:a\s+|one\s+of\s+your\s+|your\s+)?"
+    r"competitors?\b",
+    r"\b(?:can't|cannot|can\s+no\s+longer|couldn't|unable\s+to|impossible\s+to)\s+justify\s+(?:the\s+|this\s+|"
+    r"our\s+|its\s+)?(?:cost|price|spend|renewal|subscription|expense|paying|keeping)",
+    r"\b(?:time|need|have|going|want)\s+to\s+(?:find|look\s+for)\s+(?:something\s+else|another\s+(?:tool|"
+    r"solution|provider|vendor|option))(?!\s+to\b)",
 ]
+# a move to a named product, matched on the sentence's own case (analyser 1.7.0): "we're moving everything
+# over to HubSpot", "half the team already switched to Typeform"; the clause must name people moving (we, I,
+# the team, users, ...), and a weekday or month after "to" is a date, not a product
+_EN_NAMED = re.compile(
+    r"\b(?:[Ss]witch(?:ed|ing)?|[Mm]ov(?:e|ed|ing)|[Mm]igrat(?:e|ed|ing)|[Gg]o(?:ing)?\s+back|[Ww]ent\s+back)\s+"
+    r"(?:(?:everything|all|it|us|over|(?:our|my)\s+\w+|the\s+(?:whole\s+)?(?:team|company))\s+){0,3}to\s+"
+    r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|"
+    r"July|August|September|October|November|December)\b)[A-Z][A-Za-z0-9]+"
+)
+_EN_PEOPLE = re.compile(
+    r"\b(?:we|i|us|team|everyone|everybody|company|users|people|colleagues|staff)\b|\bwe(?:'re|'ve|'ll)|\bi(?:'m|'ve)"
+)
 # negators in front of a match (within the same clause) that cancel it
 _EN_NEG = re.compile(
     r"(?:\bnot|\bnever|n't|\bno\s+(?:plans?|intention|reason|need|desire)\s+(?:\w+\s+){0,2}to|\bno\s+way|"
@@ -233,6 +268,15 @@ def churn_risk(sentence: str, lang: str = "en") -> tuple[float, int, int] | None
                     best = (s, m.start(), m.end())
         if best is not None and best[0] >= DIRECT:
             break
+    if lang == "en" and (best is None or best[0] < DIRECT):
+        m = _EN_NAMED.search(sentence.replace("\u2019", "'").replace("\u2018", "'"))
+        if m is not None:
+            before = low[: m.start()]
+            cut = max((c.end() for c in _CLAUSE.finditer(before)), default=0)
+            if _EN_PEOPLE.search(before[cut:]):
+                s = _judge(low, m, DIRECT, lang)
+                if s is not None and (best is None or s > best[0]):
+                    best = (s, m.start(), m.end())
     return best
 
 

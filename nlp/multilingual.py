@@ -1,12 +1,17 @@
 """German, French and Spanish: sentiment, intents and topics of comments guessed to be in these languages.
 
 - **Sentiment**: one multinomial logistic regression per language (negative/neutral/positive) over words
-  (negation-marked: ``n=gut`` after "nicht"), Snowball stems, character 3-5-grams, emoji/emoticon valence
+  (negation-marked: ``n=gut`` after "nicht"), Snowball stems, character n-grams, emoji/emoticon valence
   from the English lexicon (emoji are language-independent) and a small hand-written polarity word list
-  per language. Trained on the UMSAB tweets' *train* split, L2 chosen on its *val* split, test read once
-  (``python -m nlp.multilingual_train``); the shipped files ``nlp/data/sentiment_{de,fr,es}.npz`` are its
-  output. A doc's label comes from the whole doc; each sentence gets its own, and the word that
-  contributed most carries the sentence's valence in the explanation.
+  per language. Trained on the UMSAB tweets' train + val splits, settings by 5-fold cross-validation,
+  test read once (``python -m nlp.multilingual_train``); the shipped files
+  ``nlp/data/sentiment_{de,fr,es}.npz`` are its output. Analyser 1.7.0: the label is the argmax of a
+  **calibrated decision**, softmax(T z + w net (-1, 0, 1)) of the model's logits z and the span's
+  negation-aware word-list net (T and w fitted by log-loss on the out-of-fold logits of train + val),
+  taken on the whole comment; its valence is floored at the neutral band's edge so the analyser's label
+  is that argmax. Each sentence gets its own decision for the explanation: the word list's word on the
+  winning side, else the word that contributed most. Rule intents (bug report, complaint, churn) still
+  make their sentence negative.
 - **Intents**: per-language rules (question, malfunction, request) and churn-risk patterns
   (:mod:`nlp.churn`); praise and complaint from the sentence's sentiment.
 - **Topics**: the taxonomy's phrases, stemmed with the language's Snowball stemmer (``pystemmer``), so
@@ -36,11 +41,14 @@ LANGS = ("de", "fr", "es")
 CLASSES = ("negative", "neutral", "positive")
 LENGTH = 7
 STEMMERS = {"de": "german", "fr": "french", "es": "spanish"}
-# Valence per (net) word of the hand-written list, added to the model's; and whether a several-sentence
-# doc's label comes from the whole doc (as the models were trained, on whole tweets) rather than the sum of
-# its sentences'. Chosen per language on UMSAB val with models trained on train alone (de: doc-level 0.627
-# vs sentence sum 0.616 macro-F1). Spanish (its model retrained as TF-IDF in 1.4.0): sentence sum with
-# weight 1.5 stayed best on val with a train-only model (0.567; doc-level 0.564 at 0.75, 0.556 at 0).
+# For a model without a calibrated decision (1.6.0's files): valence per (net) word of the hand-written list,
+# added to the model's; and whether a several-sentence doc's label comes from the whole doc (as the models
+# were trained, on whole tweets) rather than the sum of its sentences'. Chosen per language on UMSAB val with
+# models trained on train alone (de: doc-level 0.627 vs sentence sum 0.616 macro-F1). Spanish (its model
+# retrained as TF-IDF in 1.4.0): sentence sum with weight 1.5 stayed best on val with a train-only model
+# (0.567; doc-level 0.564 at 0.75, 0.556 at 0). A model with a calibrated decision (``combine``, 1.7.0)
+# learned its word-list weight and is always read on the whole doc (German CV through the analyser: 0.660
+# whole doc vs 0.631 sentence sum).
 LEXICON_WEIGHT = {"de": 0.75, "fr": 0.75, "es": 1.5}
 DOC_LEVEL = {"de": True, "fr": True, "es": False}
 SCALE = 3.0  # valence of a sentence the model is sure about (a strong lexicon word is ~3)
@@ -188,9 +196,13 @@ class ForeignSentiment:
         idf: np.ndarray | None = None,
         bigrams: bool = False,
         chars: tuple[int, int] | None = None,
+        combine: tuple[float, float] | None = None,
     ) -> None:
         self.lang = lang
         self.chars = chars
+        # (temperature, word-list weight) of the calibrated decision (analyser 1.7.0): None for the older
+        # rule (valence through the neutral band, the word list added on top)
+        self.combine = combine
         self.vocab = vocab
         self.idf = None if idf is None else np.asarray(idf, dtype=np.float64)
         self.bigrams = bigrams
@@ -308,11 +320,13 @@ class ForeignSentiment:
         return z0, z1, z2
 
     def scores(
-        self, infos: list[tuple], a: int, b: int, text: str | None = None
+        self, infos: list[tuple], a: int, b: int, text: str | None = None, net: float = 0.0
     ) -> tuple[list[float], int | None]:
         """Class probabilities (negative, neutral, positive) of tokens [a, b) and the token contributing
         most to the winning class over the others (None without tokens). ``text``: the span's text (for a
-        model with character n-grams)."""
+        model with character n-grams). With a calibrated decision (``combine``), the probabilities are the
+        combination's: softmax(T z + w net (-1, 0, 1)) of the model's logits z and the span's net word-list
+        polarity ``net`` (see :meth:`lexicon`), whose argmax is the label."""
         z0, z1, z2 = self._bias
         best, best_c = None, -math.inf
         toks = _tokens(self.lang, infos, a, b)
@@ -333,6 +347,9 @@ class ForeignSentiment:
                 z0, z1, z2 = z0 + self._quest[0], z1 + self._quest[1], z2 + self._quest[2]
         if tfidf:
             z0, z1, z2 = self._logits_tfidf(infos, toks, text)
+        if self.combine is not None:
+            t, lam = self.combine
+            z0, z1, z2 = t * z0 - lam * net, t * z1, t * z2 + lam * net
         m = max(z0, z1, z2)
         e = [math.exp(z0 - m), math.exp(z1 - m), math.exp(z2 - m)]
         t = sum(e)
@@ -355,6 +372,8 @@ class ForeignSentiment:
             extra = {"idf": self.idf.astype(np.float32), "bigrams": np.array(self.bigrams)}
         if self.chars is not None:
             extra["chars"] = np.array(self.chars)
+        if self.combine is not None:
+            extra["combine"] = np.array(self.combine, dtype=np.float64)
         np.savez_compressed(path, names=np.array(names), weights=self.weights.astype(np.float16), **extra)
 
     @classmethod
@@ -364,7 +383,10 @@ class ForeignSentiment:
         idf = d["idf"] if "idf" in d.files else None
         bigrams = bool(d["bigrams"]) if "bigrams" in d.files else False
         chars = (int(d["chars"][0]), int(d["chars"][1])) if "chars" in d.files else None
-        return cls(lang, {str(n): i for i, n in enumerate(d["names"])}, d["weights"], idf, bigrams, chars)
+        combine = (float(d["combine"][0]), float(d["combine"][1])) if "combine" in d.files else None
+        return cls(
+            lang, {str(n): i for i, n in enumerate(d["names"])}, d["weights"], idf, bigrams, chars, combine
+        )
 
 
 def valence(p: list[float]) -> float:
@@ -373,6 +395,26 @@ def valence(p: list[float]) -> float:
     if k == 1:
         return 0.0
     return SCALE * (p[2] - p[0])
+
+
+@lru_cache(maxsize=1)
+def polar_floor() -> float:
+    """The smallest valence the analyser's neutral band leaves polar (normalize(v) >= band), a hair above."""
+    from nlp.analyzer import calibration
+    from nlp.sentiment import ALPHA
+
+    band = float(calibration()["neutral_band"])
+    return band * math.sqrt(ALPHA / (1.0 - band * band)) * 1.001
+
+
+def decided_valence(p: list[float]) -> float:
+    """The valence of a calibrated decision: 0 when neutral wins, else signed ``SCALE (p+ - p-)`` but at
+    least :func:`polar_floor`, so that the label the analyser derives is the argmax."""
+    k = p.index(max(p))
+    if k == 1:
+        return 0.0
+    v = max(SCALE * abs(p[2] - p[0]), polar_floor())
+    return v if k == 2 else -v
 
 
 @lru_cache(maxsize=4)
@@ -435,12 +477,16 @@ _RULES = {
     ],
 }
 _COMPLAINTS = {
-    "de": r"\b(?:tagelang|wochenlang|ewig|zu\s+(?:teuer|langsam|viele\s+klicks|kompliziert|umständlich)|"
+    # incorrect results ("die Rechnungen sind falsch"; English's problem cues "wrong", "incorrect") are a
+    # complaint unless negated right before (analyser 1.7.0)
+    "de": r"\b(?:(?<!nicht )falsch\w*|tagelang|wochenlang|ewig|"
+    r"zu\s+(?:teuer|hoch|langsam|viele\s+klicks|kompliziert|umständlich)|"
     r"nicht\s+nachvollziehbar|warten\s+\w*\s*(?:tage|wochen))",
-    "fr": r"(?:\bmet(?:tent)?\s+des\s+(?:jours|semaines|heures)|"
+    "fr": r"(?:(?<!pas )\b(?:faux|fausses?|incorrect\w*)\b|\bmet(?:tent)?\s+des\s+(?:jours|semaines|heures)|"
     r"\btrop\s+(?:cher|chère|élevé|lent|lente|compliqué\w*)|"
     r"\bune\s+éternité|\bcompliqué\w*|\bsans\s+(?:réponse|solution)|\bpas\s+satisfaits?)",
-    "es": r"\b(?:tarda(?:n)?\s+(?:días|semanas|muchísimo|una\s+eternidad|mucho)|muy\s+caro|demasiado\s+\w+|"
+    "es": r"\b(?:(?<!no )(?<!no es )(?<!no son )(?:incorrect[oa]s?|erróne[oa]s?|equivocad[oa]s?)\b|"
+    r"tarda(?:n)?\s+(?:días|semanas|muchísimo|una\s+eternidad|mucho)|muy\s+caro|demasiado\s+\w+|"
     r"poco\s+flexibles?|no\s+tiene\s+sentido|cuesta\s+mucho|sin\s+resolver|no\s+estamos\s+contentos)",
 }
 for _lang, _pat in _COMPLAINTS.items():
@@ -550,11 +596,14 @@ class StemMatcher:
 def sentence_valence(
     model: ForeignSentiment, infos: list[tuple], a: int, b: int, text: str | None = None
 ) -> float:
-    """The valence of tokens [a, b) (whose text is ``text``): the model's, plus the word list's
+    """The valence of tokens [a, b) (whose text is ``text``): the calibrated decision's (model and word
+    list combined, :func:`decided_valence`), or for an older model the model's plus the word list's
     (negation-aware)."""
+    net, tok = model.lexicon(infos, a, b)
+    if model.combine is not None:
+        return decided_valence(model.scores(infos, a, b, text, net)[0])
     p, _ = model.scores(infos, a, b, text)
     v = valence(p)
-    net, tok = model.lexicon(infos, a, b)
     if tok is not None:
         v = max(-SCALE, min(SCALE, v + LEXICON_WEIGHT[model.lang] * net))
     return v
@@ -584,7 +633,20 @@ def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str) ->
         p = None
         c0 = idx[a]
         sent = text[c0 : idx[b - 1] + infos[b - 1][LENGTH]]
-        if model is not None:
+        if model is not None and model.combine is not None:
+            # calibrated decision: the combination's argmax is the label; the explanation shows the word
+            # list's word on the winning side if there is one, else the model's strongest word
+            net, tok = model.lexicon(infos, a, b)
+            p, best = model.scores(infos, a, b, sent, net)
+            v = decided_valence(p)
+            if v and tok is not None and (v > 0) == (net > 0):
+                best = tok
+            if v and best is not None:
+                w[best] = v
+                scored.hits.append(best)
+                label = "praise" if v > 0 else "complaint"
+                rows.append((label, round(max(p[0], p[2]), 4), s, best, best + 1, False))
+        elif model is not None:
             p, best = model.scores(infos, a, b, sent)
             v = valence(p)
             net, tok = model.lexicon(infos, a, b)
@@ -603,7 +665,7 @@ def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str) ->
             if toks:
                 rows.append((label, score, s, toks[0], toks[-1] + 1, True))
     scored.total = sum(w)  # the sentences' valences: what the explanation shows
-    if DOC_LEVEL[lang] and model is not None and len(scored.sentences) > 1:
+    if model is not None and (DOC_LEVEL[lang] or model.combine is not None) and len(scored.sentences) > 1:
         scored.total = doc_valence(model, infos, text)
     best_rows: dict[tuple[str, int], tuple] = {}
     for row in rows:  # one row per label and sentence: the rule's or the model's, whichever is surer
@@ -611,5 +673,9 @@ def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str) ->
         if key not in best_rows or row[1] > best_rows[key][1]:
             best_rows[key] = row
     rows = sorted(best_rows.values(), key=lambda r: (r[2], r[3]))
-    make_problems_negative(scored, infos, idx, rows, text, solved=lambda low: is_solved(lang, low))
+    # problem reports make a sentence negative; with a calibrated decision only the rules' (bug report,
+    # request for something missing, complaint, churn): the model's own "complaint" rows are its sentiment
+    # already, counted in its decision (adding them again pushed neutral several-sentence docs negative)
+    problems = rows if model is None or model.combine is None else [r for r in rows if r[5]]
+    make_problems_negative(scored, infos, idx, problems, text, solved=lambda low: is_solved(lang, low))
     return rows

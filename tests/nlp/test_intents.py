@@ -158,6 +158,49 @@ def test_churn_hedges_and_negated_leaving(text, expected):
     assert (churn_risk(text) is not None) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # analyser 1.7.0 (developed on nlp/tests/churn_dev_b.tsv): a move to a named product, other verbs
+        # that end the relationship, phasing out, not extending, a competitor's trial, an unjustifiable cost
+        ("We're moving everything over to HubSpot.", True),
+        ("Half the team already switched to Typeform.", True),
+        ("We've started migrating our dashboards to another tool.", True),
+        ("Finance asked us to cut this subscription next quarter.", True),
+        ("We're phasing out the tool over the next few weeks.", True),
+        ("We're not going to extend the contract.", True),
+        ("We have a trial running with a competitor right now.", True),
+        ("I can't justify the cost to my boss anymore.", True),
+        ("Time to find something else.", True),
+        # ... not: a date or a thing moved, the same verbs on other objects, negated, time off
+        ("Can we move the meeting to Thursday?", False),
+        ("The export moves everything over to Excel nicely.", False),
+        ("We would never switch to Typeform.", False),
+        ("We're phasing out our old spreadsheets thanks to you.", False),
+        ("Cutting the number of clicks would help a lot.", False),
+        ("Find something else to put on the home page, the tips are boring.", False),
+        ("I'm leaving for vacation, please contact Anna meanwhile.", False),
+        ("We're leaving for a competitor.", True),
+    ],
+)
+def test_churn_generalisations_of_analyser_1_7(text, expected):
+    assert (churn_risk(text) is not None) == expected
+
+
+@pytest.mark.parametrize("name", ["churn_dev_b.tsv", "churn_blind_b.tsv"])
+def test_the_later_churn_sets_are_found_with_few_false_alarms(analyzer, name):
+    """The two 40-sentence sets written for 1.7.0 (dev: developed on; blind: measured, never developed on)."""
+    rows = [
+        (line.split("\t", 1)[0] == "1", line.split("\t", 1)[1])
+        for line in (CHURN_SET.parent / name).read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert len(rows) == 40 and sum(y for y, _ in rows) == 20
+    pred = ["churn_risk" in r.intent_labels for r in analyzer.analyze([t for _, t in rows])]
+    assert not any(p and not y for p, (y, _) in zip(pred, rows, strict=True))  # precision 1.0 on both
+    assert sum(p and y for p, (y, _) in zip(pred, rows, strict=True)) >= 7  # recall >= 0.35 (blind, before)
+
+
 def test_negated_churn_marks_a_statement_of_staying():
     assert negated_churn("Nobody on the team wants to leave.") is not None
     assert negated_churn("We have no plans to switch providers.") is not None

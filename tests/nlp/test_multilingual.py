@@ -216,3 +216,101 @@ def test_the_simulated_analyser_label_floors_a_polar_argmax():
     logits = np.array([[0.1, 0.0, 0.2], [0.0, 1.0, 0.0]])
     assert analyser_labels(logits, [0.0, 0.0], 0.75, 0.07) == ["neutral", "neutral"]  # 3 x 0.06: in the band
     assert analyser_labels(logits, [0.0, -1.0], 0.75, 0.07, 0.4) == ["positive", "negative"]
+
+
+# --- analyser 1.7.0: a calibrated decision whose argmax is the label ------------------------------------
+
+
+def _toy_model(weights: dict[str, tuple[float, float, float]], combine=(1.0, 0.0)):
+    """A German TF-IDF model over a few word features (idf 1), with a calibrated decision."""
+    import numpy as np
+
+    from nlp.multilingual import ForeignSentiment
+
+    vocab = {"bias": 0, **{name: i + 1 for i, name in enumerate(weights)}}
+    w = np.zeros((len(vocab), 3))
+    for name, row in weights.items():
+        w[vocab[name]] = row
+    return ForeignSentiment("de", vocab, w, np.ones(len(vocab)), False, None, combine)
+
+
+def test_a_calibrated_decision_labels_a_narrow_argmax_past_the_neutral_band():
+    from nlp.analyzer import calibration
+    from nlp.multilingual import decided_valence, polar_floor, valence
+    from nlp.sentiment import normalize
+    from nlp.types import label_for
+
+    band = calibration()["neutral_band"]
+    p = [0.30, 0.33, 0.37]  # positive wins, narrowly
+    assert label_for(normalize(valence(p)), band) == "neutral"  # 1.6.0's rule: lost in the band
+    assert label_for(normalize(decided_valence(p)), band) == "positive"
+    assert label_for(normalize(decided_valence([0.37, 0.33, 0.30])), band) == "negative"
+    assert decided_valence([0.3, 0.4, 0.3]) == 0.0
+    assert label_for(normalize(polar_floor() / 1.002), band) == "neutral"  # the floor is the band's edge
+    assert decided_valence([0.05, 0.05, 0.9]) == pytest.approx(3 * 0.85)  # a sure one keeps its strength
+
+
+def test_the_combination_scales_the_logits_and_adds_the_word_list(tmp_path):
+    import math
+
+    from nlp.analyzer import build_pipeline
+    from nlp.components import state_of
+    from nlp.multilingual import ForeignSentiment
+
+    model = _toy_model({"u=gut": (0.0, 0.0, 1.0)}, combine=(2.0, 0.5))
+    x = state_of(build_pipeline(None)("gut")).infos
+    p, best = model.scores(x, 0, len(x), None, net=1.0)
+    z = [0.0 - 0.5, 0.0, 2.0 * 1.0 + 0.5]  # T z + w net (-1, 0, 1); the feature's value is idf / norm = 1
+    e = [math.exp(v) for v in z]
+    assert p == pytest.approx([v / sum(e) for v in e]) and best == 0
+    model.save(tmp_path / "m.npz")
+    assert ForeignSentiment.load("de", tmp_path / "m.npz").combine == (2.0, 0.5)
+
+
+def test_the_combiner_is_fitted_by_log_loss_on_out_of_fold_logits():
+    import numpy as np
+
+    from nlp.multilingual_train import combined_logits, fit_combiner
+
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(4000, 3))
+    nets = rng.integers(-2, 3, size=4000).astype(float)
+    q = combined_logits(z, nets, (2.0, 0.6))
+    p = np.exp(q - q.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    y = np.array([rng.choice(3, p=row) for row in p])
+    t, lam = fit_combiner(z, nets, y)
+    assert t == pytest.approx(2.0, abs=0.25) and lam == pytest.approx(0.6, abs=0.15)
+
+
+def test_the_models_own_negative_sentence_does_not_count_twice(monkeypatch):
+    """With a calibrated decision the whole doc's label is the model's: a negative sentence's "complaint"
+    row (the sentiment itself) no longer pushes a doc the model calls neutral negative; a rule's does."""
+    from nlp import multilingual
+
+    # "Mist." alone: negative with p = 0.55 (valence -0.98, above the problem floor of -1)
+    model = _toy_model({"u=mist": (0.9, 0.0, 0.0), "u=hallo": (0.0, 6.0, 0.0)})
+    monkeypatch.setattr(multilingual, "sentiment_model", lambda lang: model if lang == "de" else None)
+    an = Analyzer(taxonomy=Taxonomy([]))
+    r = an.analyze_one("Mist. Hallo hallo.", "de")
+    assert r.language == "de" and r.sentiment.label == "neutral", r.sentiment
+    assert r.sentences[0].sentiment.label == "negative" and "complaint" in r.intent_labels
+    r = an.analyze_one("Der Export funktioniert nicht. Hallo hallo.", "de")  # a rule's bug report
+    assert r.sentiment.label == "negative" and "bug_report" in r.intent_labels
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "complaint"),
+    [
+        ("de", "Die Rechnungen sind jeden Monat falsch.", True),
+        ("de", "Das ist nicht falsch.", False),
+        ("fr", "Les factures sont fausses.", True),
+        ("fr", "C'est pas faux.", False),
+        ("es", "Las facturas son incorrectas.", True),
+        ("es", "No es incorrecto.", False),
+    ],
+)
+def test_incorrect_results_are_a_complaint_unless_negated(lang, text, complaint):
+    from nlp.multilingual import rule_intents
+
+    assert ("complaint" in [r[0] for r in rule_intents(lang, text)]) is complaint
