@@ -407,16 +407,34 @@ def segment_statement(
 
 
 def trend_rows(filters: TrendFilters) -> tuple[str, list[Any]]:
-    """(the grain shown, the rows of ``segment_statement`` at it). The rows are first read by quarter, the
-    coarsest grain a chart can end at: they name every segment value with answers in the range, which
-    decides how far the asked grain coarsens (over MAX_POINTS); when it stays finer they are read again
-    at that grain. A split by many accounts always ends by quarter: one read."""
+    """(the grain shown, the rows of ``segment_statement`` at it). One read in the common case: at the
+    asked grain, or at the coarser one a single series would already need (over MAX_POINTS). The rows
+    name the segment's values; when that many series need a coarser grain still, the rows are folded
+    into it in Python when its buckets hold whole ones (day into week, month or quarter; month into
+    quarter), else read again at it (week into month)."""
     segment, kind, start, end = filters.segment, filters.kind, filters.start, filters.end
-    rows = db.session.execute(segment_statement(segment, kind, start, end, "quarter")).all()
-    grain = effective_grain(filters, len({r[1] for r in rows}))
-    if grain != "quarter":
-        rows = db.session.execute(segment_statement(segment, kind, start, end, grain)).all()
-    return grain, rows
+    grain = effective_grain(filters, 1)
+    rows = db.session.execute(segment_statement(segment, kind, start, end, grain)).all()
+    shown = effective_grain(filters, len({r[1] for r in rows}))
+    if shown == grain:
+        return grain, rows
+    if grain == "week":  # weeks straddle months: read again
+        return shown, db.session.execute(segment_statement(segment, kind, start, end, shown)).all()
+    return shown, fold_rows(rows, shown)
+
+
+def fold_rows(rows: list[Any], grain: str) -> list[tuple[Any, ...]]:
+    """``segment_statement`` rows summed into the coarser ``grain``'s buckets (which hold whole ones)."""
+    sums: dict[tuple[date, Any], list[int]] = {}
+    for r in rows:
+        at = (bucket_of(_as_date(r[0]), grain), r[1])
+        counts = sums.get(at)
+        if counts is None:
+            sums[at] = [int(v) for v in r[2:]]
+        else:
+            for i, v in enumerate(r[2:]):
+                counts[i] += int(v)
+    return [(b, k, *counts) for (b, k), counts in sums.items()]
 
 
 def segment_cells(segment: str, rows: list[Any]) -> Cells:
