@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import numpy as np
 from spacy.attrs import IDX, ORTH
@@ -29,6 +30,8 @@ from nlp.taxonomy import Taxonomy
 from nlp.tokens import TokenTable
 
 _ATTRS = [ORTH, IDX]
+_FLAGS_OF = itemgetter(4)  # of a nlp.tokens info tuple
+_PROFILE_OF = itemgetter(8)
 if not Doc.has_extension("clearloop"):
     Doc.set_extension("clearloop", default=None)
 # Where spaCy keeps the value of ``doc._.clearloop`` (Underscore stores extension values in user_data under
@@ -213,7 +216,7 @@ class AnalysisComponent:
         text, language, state) is returned for :meth:`_foreign`."""
         orths, idx = doc.to_array(_ATTRS).T.tolist() if len(doc) else ([], [])
         infos = self.table.infos(orths, self.strings)
-        flags = [x[4] for x in infos]
+        flags = list(map(_FLAGS_OF, infos))
         scored = score(infos, self.lexicon, flags)
         check = bool(scored.anyflags & (F_NONASCII | F_FOREIGN))
         # doc.text builds a Token per token: the text comes as the context, else is rebuilt when needed
@@ -225,7 +228,9 @@ class AnalysisComponent:
         if not text and scored.anyflags & F_NONASCII:
             text = _text(orths, idx, self.strings)
         words = [x[0] for x, f in zip(infos, flags, strict=True) if f & F_ALPHA]
-        language = detect_language_nb(text, [x[8] for x in infos] if check else [], words, check, stated)
+        language = detect_language_nb(
+            text, list(map(_PROFILE_OF, infos)) if check else [], words, check, stated
+        )
         state = DocState(infos, idx, language)
         doc.user_data[STATE_KEY] = state
         if language in multilingual.LANGS:
