@@ -22,6 +22,7 @@ from nlp import intent as intents_mod
 from nlp import keyphrases as kp
 from nlp.decide import ARGMAX
 from nlp.flags import F_ALPHA, F_FOREIGN, F_FUZZY, F_NONASCII
+from nlp.joint import JointLogits
 from nlp.language import NaiveBayes, detect_language_nb, naive_bayes, use_naive_bayes
 from nlp.lexicon import Lexicon, known_english_words, use_known_english_words
 from nlp.matcher import Match, TopicMatcher
@@ -182,6 +183,12 @@ class AnalysisComponent:
         self.intent_model = pieces.intent_model
         # the learned English sentence sentiment (None: rules only, as its training script needs)
         self.sentence_model = pieces.sentence_model
+        # both models' per-sentence logits in one pass over the tokens (nlp.joint)
+        self.joint = (
+            JointLogits(self.intent_model, self.sentence_model)
+            if self.intent_model is not None and self.sentence_model is not None
+            else None
+        )
         # de/fr/es: the taxonomy's phrases on Snowball stems, built at construction (no first-call cost)
         self._stem_matchers = pieces.stem_matchers
 
@@ -241,13 +248,15 @@ class AnalysisComponent:
             if scored.sentences:
                 text = text or _text(orths, idx, self.strings)
                 sents = scored.sentences
-                rows = intents_mod.detect(self.intent_model, infos, idx, sents, text, scored=scored)
+                pre = self.joint.sentences(infos, sents) if self.joint is not None else None
+                rows = intents_mod.detect(self.intent_model, infos, idx, sents, text, scored=scored, pre=pre)
                 if rows:
                     rows = intents_mod.supported(scored, rows)
                     intents_mod.make_problems_negative(scored, infos, idx, rows, text)
                     state.intents = [r[:5] for r in rows]
                 if self.sentence_model is not None:
-                    self.sentence_model.apply(scored, infos, state.intents)
+                    sparse = [p[2] for p in pre] if pre is not None else None
+                    self.sentence_model.apply(scored, infos, state.intents, sparse)
             if self.matcher is not None and scored.hooks:
                 state.matches = self.matcher.match(infos, scored.hooks, bool(scored.anyflags & F_FUZZY))
             state.keyphrases = kp.from_noun_chunks(doc) if self.parsed else kp.extract(infos, flags)
