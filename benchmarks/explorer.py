@@ -219,7 +219,8 @@ def _without_indexes(conn) -> list[str]:
     ]
     for name in names:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
-    # topic_hits and the per-day tables are computed once after the load (as migrations topics_0001/2 do)
+    # topic_hits, the per-day and account tables and the response rollups are computed once after the
+    # load (as migrations topics_0001/2/3 and rollup_0001/2 do)
     for table, trigger in DERIVED_TRIGGERS:
         conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
     return defs
@@ -229,17 +230,25 @@ HITS_TRIGGERS = ("topic_hits_mentions_insert", "topic_hits_mentions_delete", "to
 DERIVED_TRIGGERS = (
     *[("mentions", t) for t in HITS_TRIGGERS],
     *[("topic_hits", f"topic_days_hits_{e}") for e in ("insert", "delete", "update")],
+    *[("topic_hits", f"topic_account_hits_{e}") for e in ("insert", "delete", "update")],
     ("responses", "topic_day_totals"),
+    ("responses", "response_rollups"),
 )
 
 
 def _topic_hits_rebuilt() -> list[str]:
     """The statements that recompute topic_hits from every response (its index is built after them),
-    then the per-day tables from it and the responses."""
-    from app.insights import days_sql
+    then the per-day and account tables from it and the responses, and the response rollups."""
+    from app.insights import accounts_sql, days_sql
     from app.insights.hits_sql import rebuild_statements
+    from app.trends import rollup_sql
 
-    return [*rebuild_statements(), *days_sql.rebuild_statements("postgresql")]
+    return [
+        *rebuild_statements(),
+        *days_sql.rebuild_statements("postgresql"),
+        *accounts_sql.rebuild_statements(),
+        *rollup_sql.rebuild_statements("postgresql"),
+    ]
 
 
 def timed(fn, values: list) -> list[float]:

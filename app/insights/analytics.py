@@ -40,8 +40,8 @@ class TopicFigures:
     nps_change: Change | None
     impact: stats.Estimate
     prev_impact: stats.Estimate
-    revenue: int
-    revenue_accounts: list[tuple[int, str, int, int]]
+    revenue: int  # ARR of the accounts that mentioned it negatively in the period (each once)
+    revenue_count: int  # how many accounts that is
     prev_revenue: int
     trend: list[tuple[Period, int, int]] = field(default_factory=list)  # (week, responses, analysed)
     driver: stats.Estimate | None = None
@@ -140,7 +140,7 @@ def _topic_analytics(
     )
     now, before = w.counts["now"], w.counts["before"]
     totals, prev_totals = w.totals["now"], w.totals["before"]
-    negative, prev_negative = w.negative["now"], w.negative["before"]
+    negative, prev_negative = w.revenue["now"], w.revenue["before"]
     rows = [_figures(n, now, before, totals, prev_totals, negative, prev_negative) for n in tree]
     per_topic, denominators = w.weekly
     for row in rows:
@@ -164,7 +164,7 @@ def _topic_analytics(
 
 def _figures(node, now, before, totals, prev_totals, negative, prev_negative) -> TopicFigures:
     c, b = now.get(node.id, q.TopicCounts()), before.get(node.id, q.TopicCounts())
-    accounts = negative.get(node.id, [])
+    accounts, revenue = negative.get(node.id, (0, 0))
     return TopicFigures(
         node=node,
         now=c,
@@ -176,9 +176,9 @@ def _figures(node, now, before, totals, prev_totals, negative, prev_negative) ->
         nps_change=nps_change(NpsCounts(*b.nps_counts), NpsCounts(*c.nps_counts)),
         impact=stats.nps_impact(totals.nps_counts, c.nps_counts),
         prev_impact=stats.nps_impact(prev_totals.nps_counts, b.nps_counts),
-        revenue=sum(arr for _, _, arr, _ in accounts),
-        revenue_accounts=accounts,
-        prev_revenue=sum(arr for _, _, arr, _ in prev_negative.get(node.id, [])),
+        revenue=revenue,
+        revenue_count=accounts,
+        prev_revenue=prev_negative.get(node.id, (0, 0))[1],
     )
 
 

@@ -8,6 +8,7 @@ from flask import abort, render_template, request
 from app.access import staff_required
 from app.extensions import db
 from app.insights import bp, charts, links
+from app.insights import queries as q
 from app.insights.analytics import topic_analytics
 from app.insights.forms import PERIOD_DAYS, SORTS, parse_filters
 from app.insights.periods import days_ending, local_today
@@ -70,12 +71,14 @@ def topic(topic_id: int):
     if figures is None:
         abort(404)
     children = [t for t in data.topics if t.node.parent_id == topic_id]
+    revenue_accounts = q.negative_accounts(period, filters.survey, [topic_id]).get(topic_id, [])
     return render_template(
         "insights/topic.html",
         data=data,
         t=figures,
         topic=node,
         children=children,
+        revenue_accounts=revenue_accounts,
         chart=charts.trend_chart(figures.trend, node.name),
         filters=filters,
         periods=PERIOD_DAYS,
