@@ -381,7 +381,8 @@ def windows(
         return [i for i in range(len(cuts) - 1) if start <= cuts[i] and cuts[i + 1] <= end]
 
     def segment(column: sa.ColumnElement) -> sa.ColumnElement:
-        return sa.case(*[(column < cut, i) for i, cut in enumerate(cuts[1:-1])], else_=len(cuts) - 2)
+        inner = [(column < cut, i) for i, cut in enumerate(cuts[1:-1])]
+        return sa.case(*inner, else_=len(cuts) - 2) if inner else sa.literal(0)
 
     segs = {name: covered(*span) for name, span in zip(named, spans, strict=False)}
     bucket_segs = [covered(*span) for span in spans[len(named) :]]

@@ -42,7 +42,7 @@ SOURCES = {
 
 def mask(account):
     """The bit string with only ``account``'s bit set (bit 0 is the leftmost)."""
-    return f"set_bit({ZERO}, {account} % {CHUNK}, 1)"
+    return f"set_bit({ZERO}, mod({account}, {CHUNK}), 1)"
 
 
 def _bits_of(rows):
