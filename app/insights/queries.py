@@ -18,6 +18,7 @@ from itertools import pairwise
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
 from app.insights.periods import Period
@@ -494,9 +495,8 @@ def _account_bits(accounts, negative, survey_id, only):
     )
     inner = [(bits.c.day < cut, i) for i, cut in enumerate(cuts[1:-1])]
     seg = sa.case(*inner, else_=len(cuts) - 2) if inner else sa.literal(0)
-    conditions = [bits.c.day >= cuts[0], bits.c.day < cuts[-1]]
-    if survey_id is not None:
-        conditions.append(bits.c.survey_id == survey_id)
+    # survey 0: every survey's accounts in one row (accounts_sql)
+    conditions = [bits.c.day >= cuts[0], bits.c.day < cuts[-1], bits.c.survey_id == (survey_id or 0)]
     if only is not None:
         conditions.append(bits.c.topic_id.in_(sorted(set(only))))
     as_text = [
@@ -536,13 +536,16 @@ def _account_bits(accounts, negative, survey_id, only):
     ]
     arr_of: dict[int, np.ndarray] = {}
     on_file: dict[int, np.ndarray] = {}
-    for start in range(0, len(ids), 10_000):
+    listed = sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.Integer))  # one array, not n parameters
+    if ids:
         for account_id, arr in db.session.execute(
-            sa.select(Account.id, Account.arr).where(Account.id.in_(ids[start : start + 10_000]))
+            sa.select(Account.id, Account.arr).where(Account.id == sa.any_(listed))
         ):
             chunk, bit = divmod(account_id, CHUNK)
-            arr_of.setdefault(chunk, np.zeros(CHUNK))[bit] = int(arr or 0)
-            on_file.setdefault(chunk, np.zeros(CHUNK))[bit] = 1
+            if chunk not in arr_of:
+                arr_of[chunk], on_file[chunk] = np.zeros(CHUNK), np.zeros(CHUNK)
+            arr_of[chunk][bit] = int(arr or 0)
+            on_file[chunk][bit] = 1
     revenue: dict[str, dict[int, tuple[int, int]]] = {w: {} for w in negative}
     for (topic_id, chunk), both in union.items():
         if chunk not in on_file:

@@ -45,13 +45,16 @@ def mask(account):
     return f"set_bit({ZERO}, mod({account}, {CHUNK}), 1)"
 
 
-def _bits_of(rows):
+def _bits_of(rows, every_survey=False):
     """SELECT (day, topic, survey, chunk, accounts, negative) of ``topic_account_days`` rows ``d`` in
-    ``rows`` (a FROM clause), grouped."""
+    ``rows`` (a FROM clause), grouped; ``every_survey``: one row for all surveys, survey 0."""
+    survey = "0" if every_survey else "d.survey_id"
+    keys = f"d.day, d.topic_id, {survey}, d.account_id / {CHUNK}"
+    group = keys.replace(", 0,", ",")
     return (
-        f"SELECT d.day, d.topic_id, d.survey_id, d.account_id / {CHUNK}, bit_or({mask('d.account_id')}),"
+        f"SELECT {keys}, bit_or({mask('d.account_id')}),"
         f" coalesce(bit_or({mask('d.account_id')}) FILTER (WHERE d.negative > 0), {ZERO})"
-        f" FROM {rows} GROUP BY d.day, d.topic_id, d.survey_id, d.account_id / {CHUNK}"
+        f" FROM {rows} GROUP BY {group}"
     )
 
 
@@ -77,11 +80,24 @@ def _apply(source):
         f" (SELECT DISTINCT s.topic_id, {DAY} AS day, s.survey_id, s.account_id FROM {keyed}) k"
         " WHERE t.topic_id = k.topic_id AND t.day = k.day AND t.survey_id = k.survey_id"
         " AND t.account_id = k.account_id AND t.hits <= 0;",
+        *_upsert_bits(touched_chunks, in_chunk),
+        *_upsert_bits(
+            touched_chunks.replace("s.survey_id", "0 AS survey_id"),
+            in_chunk.replace(" AND d.survey_id = k.survey_id", ""),
+            every_survey=True,
+        ),
+    ]
+
+
+def _upsert_bits(touched, in_chunk, every_survey=False):
+    """Recompute the bits of the ``touched`` (day, topic, survey, chunk) keys from their rows in
+    ``topic_account_days`` (``in_chunk``), and delete those left without any."""
+    return [
         f"INSERT INTO {ACCOUNT_BITS} AS b (day, topic_id, survey_id, chunk, accounts, negative)"
-        f" {_bits_of(f'{touched_chunks} JOIN {ACCOUNT_DAYS} d ON {in_chunk}')}"
+        f" {_bits_of(f'{touched} JOIN {ACCOUNT_DAYS} d ON {in_chunk}', every_survey)}"
         " ON CONFLICT (day, topic_id, survey_id, chunk)"
         " DO UPDATE SET accounts = excluded.accounts, negative = excluded.negative;",
-        f"DELETE FROM {ACCOUNT_BITS} b USING {touched_chunks}"
+        f"DELETE FROM {ACCOUNT_BITS} b USING {touched}"
         " WHERE b.day = k.day AND b.topic_id = k.topic_id AND b.survey_id = k.survey_id AND b.chunk = k.chunk"
         f" AND NOT EXISTS (SELECT 1 FROM {ACCOUNT_DAYS} d WHERE {in_chunk});",
     ]
@@ -132,7 +148,8 @@ def recomputed(table):
     )
     if table == ACCOUNT_DAYS:
         return days
-    return _bits_of(f"({days}) AS d (topic_id, day, survey_id, account_id, hits, negative)")
+    rows = f"({days}) AS d (topic_id, day, survey_id, account_id, hits, negative)"
+    return f"{_bits_of(rows)} UNION ALL {_bits_of(rows, every_survey=True)}"
 
 
 def rebuild_statements():
@@ -142,8 +159,11 @@ def rebuild_statements():
         f"DELETE FROM {ACCOUNT_DAYS}",
         f"INSERT INTO {ACCOUNT_DAYS} (topic_id, day, survey_id, account_id, hits, negative)"
         f" {recomputed(ACCOUNT_DAYS)}",
-        f"INSERT INTO {ACCOUNT_BITS} (day, topic_id, survey_id, chunk, accounts, negative)"
-        f" {_bits_of(f'{ACCOUNT_DAYS} d')}",
+        *[
+            f"INSERT INTO {ACCOUNT_BITS} (day, topic_id, survey_id, chunk, accounts, negative)"
+            f" {_bits_of(f'{ACCOUNT_DAYS} d', every)}"
+            for every in (False, True)
+        ],
     ]
 
 
