@@ -255,6 +255,49 @@ def scan_rows(segment: str, kind: str, start, end, grain: str) -> tuple[str, lis
     return grain, db.session.execute(stmt).all()
 
 
+def account_page(kind: str, start, end, grain: str, rank: str = "answers", top: int = 5) -> tuple:
+    """The Trends page's whole read of a chart split by account (``account_split``): the top N accounts,
+    the rest together and no account by bucket, and the first page of the ranked table of every account.
+    Returns (grain shown, cells, [(rank, account, counts)] of the table's page)."""
+    from app.trends.series import TrendFilters, account_split
+
+    filters = TrendFilters(
+        kind=kind, grain=grain, start=start, end=end, segment="account", top=top, rank=rank
+    )
+    shown, cells, table, _top = account_split(filters)
+    return shown, cells, [(r.rank, r.key, r.counts) for r in table.rows]
+
+
+def account_scan(kind: str, start, end, grain: str, rank: str = "answers", top: int = 5) -> tuple:
+    """The same by one scan of the responses grouped by bucket and account (``scan_rows``, at the grain the
+    page settled on), ranked and folded in Python: each account's totals, the top N, the rest together."""
+    from app.extensions import db
+    from app.models import Account
+    from app.trends.queries import Counts
+    from app.trends.series import ACCOUNTS_PER_PAGE, OTHERS, _as_date
+
+    _, rows = scan_rows("account", kind, start, end, grain)
+    totals: dict[int, Counts] = {}
+    per_cell: list[tuple] = []
+    for r in rows:
+        counts = Counts(int(r[2]), tuple(int(v) for v in r[3:]))
+        per_cell.append((_as_date(r[0]), int(r[1]), counts))
+        if r[1]:
+            totals[int(r[1])] = totals.get(int(r[1]), Counts.empty()) + counts
+    if rank == "arr":
+        arr = dict(db.session.execute(sa.select(Account.id, Account.arr)).all())
+        ranked = sorted(totals.items(), key=lambda kc: (-(arr.get(kc[0]) or 0), -kc[1].n, kc[0]))
+    else:
+        ranked = sorted(totals.items(), key=lambda kc: (-kc[1].n, kc[0]))
+    shown = {k for k, _ in ranked[:top]}
+    cells: dict = {}
+    for bucket, key, counts in per_cell:
+        at = (bucket, key if key in shown or key == 0 else OTHERS)
+        cells[at] = cells.get(at, Counts.empty()) + counts
+    page = [(i + 1, k, c) for i, (k, c) in enumerate(ranked[:ACCOUNTS_PER_PAGE])]
+    return grain, cells, page
+
+
 def scan_cells(segment: str, rows: list) -> dict:
     """``scan_rows`` as the chart's cells (enum keys as their values, as the segment rollup stores them)."""
     from app.trends.queries import Counts
@@ -493,6 +536,16 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=300, help="answers per side for each p95")
     parser.add_argument("--block", type=int, default=25, help="answers per side before switching")
     parser.add_argument("--redis-url", default="", help="queue the answer's jobs in this Redis database")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database a previous run filled (BENCH_DATABASE_URL or --sqlite-path): no reset, "
+        "responses added only up to each size",
+    )
+    parser.add_argument(
+        "--sqlite-path", default="", help="SQLite file to use (kept; with --reuse, read again)"
+    )
+    parser.add_argument("--reads-only", action="store_true", help="skip the write measures")
     args = parser.parse_args()
     sizes = sorted({int(x.replace("_", "")) for x in args.responses.split(",")})
     from benchmarks.machine import print_machine
@@ -513,12 +566,15 @@ def main() -> None:
             raise SystemExit("BENCH_DATABASE_URL must name a database with 'test' in its name (it is reset)")
         uri = load_config({"DATABASE_URL": url, "SECRET_KEY": "x"})["SQLALCHEMY_DATABASE_URI"]
     else:
-        uri = f"sqlite:///{folder}/bench.db"
+        uri = f"sqlite:///{args.sqlite_path or folder + '/bench.db'}"
     config = test_config(uri) | {"INSTANCE_PATH": folder, "WTF_CSRF_ENABLED": False}
     if args.redis_url:
         config["REDIS_URL"] = args.redis_url
     app = create_app(config)
     with app.app_context():
+        if args.reuse:
+            reuse(args, sizes)
+            return
         reset_schema(db.engine)
         if db.engine.dialect.name == "postgresql":  # the trigger function's own time (pg_stat_user_functions)
             with db.engine.connect() as conn:
@@ -541,6 +597,8 @@ def main() -> None:
             )
             measure_reads(dbname, size, args.repeat)
         print(json.dumps({"bench": "dashboard_rollups", "db": dbname, "rows": have, **attribute_change(ids)}))
+        if args.reads_only:
+            return
         survey_id = surveys["nps"]
         cost = per_row_cost(survey_id, 2_000) if dbname == "sqlite" else {"skipped": "see per_row_cost"}
         print(
@@ -571,6 +629,27 @@ def main() -> None:
         redis.Redis.from_url(args.redis_url).flushdb()
 
 
+def reuse(args, sizes: list[int]) -> None:
+    """Measure the reads again on the database a previous run filled, growing it to each larger size."""
+    from app.extensions import db
+    from app.models import Account, Survey
+
+    dbname = db.engine.dialect.name
+    surveys = {s.kind.value: s.id for s in db.session.execute(sa.select(Survey)).scalars()}
+    ids = list(db.session.execute(sa.select(Account.id).order_by(Account.id)).scalars())
+    have = db.session.execute(sa.text("SELECT count(*) FROM responses")).scalar_one()
+    for size in sizes:
+        if size > have:
+            built = grow(have, size, surveys, ids)
+            print(
+                json.dumps(
+                    {"bench": "dashboard_rollups", "case": "build", "db": dbname, "rows": size, **built}
+                )
+            )
+            have = size
+        measure_reads(dbname, have, args.repeat)
+
+
 def measure_reads(dbname: str, size: int, repeat: int) -> None:
     """The Trends and overview reads, from the rollups and by a scan, side by side."""
     today = datetime.now(UTC).date()
@@ -586,7 +665,7 @@ def measure_reads(dbname: str, size: int, repeat: int) -> None:
             lambda: overview_scan(ninety, today),
         ),
     }
-    # charts split by an account attribute or the account, as the Trends page reads them
+    # charts split by an account attribute, as the Trends page reads them
     splits = {}
     for segment, grain, start, label in (
         ("tier", "month", two_years, "2 years"),
@@ -595,8 +674,7 @@ def measure_reads(dbname: str, size: int, repeat: int) -> None:
         ("csm", "month", year, "1 year"),
         ("stage", "month", two_years, "2 years"),
         ("plan", "week", year, "1 year"),
-        ("account", "month", year, "1 year"),
-        ("account", "quarter", two_years, "2 years"),
+        ("account", "quarter", two_years, "2 years (every account: the CSV's read)"),
     ):
         shown = page_rows(segment, "nps", start, today, grain)[0]  # after coarsening
         splits[f"trends split: NPS by {segment}, {grain}, {label}"] = (segment, grain, start, shown)
@@ -604,10 +682,29 @@ def measure_reads(dbname: str, size: int, repeat: int) -> None:
             lambda s=segment, g=grain, b=start: page_rows(s, "nps", b, today, g),
             lambda s=segment, g=shown, b=start: scan_rows(s, "nps", b, today, g),
         )
+    # split by account: the top 5 accounts, the rest together, no account and the ranked table's first
+    # page (the page's whole read, both ways: query, fetch and cells)
+    accounts = set()
+    for grain, start, label, rank in (
+        ("month", year, "1 year", "answers"),
+        ("week", year, "1 year", "answers"),
+        ("quarter", two_years, "2 years", "answers"),
+        ("month", two_years, "2 years", "arr"),
+        ("day", ninety, "90 days", "answers"),
+    ):
+        case = f"trends split: NPS by account (top 5 by {rank} + the rest), {grain}, {label}"
+        shown = account_page("nps", start, today, grain, rank)[0]
+        accounts.add(case)
+        cases[case] = (
+            lambda g=grain, b=start, r=rank: account_page("nps", b, today, g, r),
+            lambda g=shown, b=start, r=rank: account_scan("nps", b, today, g, r),
+        )
     for case, (rollup, scan) in cases.items():
         rollup_ms, rolled = timed(rollup, repeat)
         scan_ms, scanned = timed(scan, repeat)
         same, extra = rolled == scanned, {}
+        if case in accounts:
+            extra = {"grain": rolled[0], "cells": len(rolled[1]), "table_rows": len(rolled[2])}
         if case in splits:  # the same cells both ways, and the page's whole read (rows into the chart)
             segment, grain, start, _ = splits[case]
             page_ms, (shown, cells) = timed(

@@ -22,7 +22,7 @@ class Dot:
     x: float
     y: float
     title: str
-    href: str
+    href: str | None  # None: no explorer filter selects its responses ("all other accounts")
 
 
 @dataclass
@@ -66,7 +66,8 @@ def trend_chart(
         clipped = min(max(value, low), high)
         return TOP + plot_h * (1 - (clipped - low) / (high - low))
 
-    drawn = trend.series[:CHART_SERIES]
+    # split by account the series are the top N, the rest together and no account: all drawn
+    drawn = trend.series if trend.accounts else trend.series[:CHART_SERIES]
     lines = []
     for n, series in enumerate(drawn):
         line, upper, lower, dots = [], [], [], []
@@ -81,7 +82,8 @@ def trend_chart(
             moe = f" ± {p.score.moe:.1f}" if p.score.moe is not None else ""
             where = f"{series.label}, {bucket_label(p.bucket, trend.grain)}"
             title = f"{where}: {p.score.value:.1f}{moe} ({p.score.n} answers)"
-            dots.append(Dot(x, y_of(p.score.value), title, link(series.explorer, p.bucket)))
+            href = None if series.explorer is None else link(series.explorer, p.bucket)
+            dots.append(Dot(x, y_of(p.score.value), title, href))
         band = _fmt(upper + lower[::-1]) if len(drawn) <= 3 and len(upper) > 1 else ""
         lines.append(Line(n, series.label, _fmt(line), band, dots))
     ticks = [(y_of(t), f"{t:+d}" if kind == "nps" and t else str(t)) for t in Y_TICKS[kind]]

@@ -56,6 +56,9 @@ class Counts:
     def __add__(self, other: Counts) -> Counts:
         return Counts(self.n + other.n, tuple(a + b for a, b in zip(self.scores, other.scores, strict=True)))
 
+    def __sub__(self, other: Counts) -> Counts:
+        return Counts(self.n - other.n, tuple(a - b for a, b in zip(self.scores, other.scores, strict=True)))
+
     @property
     def scored(self) -> int:
         """Answers with a score."""

@@ -6,7 +6,16 @@ import csv
 import io
 from datetime import date, datetime
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -21,11 +30,14 @@ from app.trends.queries import all_annotations, annotations_between
 from app.trends.series import (
     GRAINS,
     KINDS,
+    RANKS,
     SEGMENTS,
+    TOP_CHOICES,
     TrendFilters,
     bucket_end,
     bucket_label,
     build_trend,
+    every_account_rows,
 )
 from app.workspace_settings import workspace_timezone
 
@@ -68,50 +80,66 @@ def index() -> ResponseReturnValue:
         kinds=KINDS,
         grains=GRAINS,
         segments=SEGMENTS,
+        top_choices=TOP_CHOICES,
+        ranks=RANKS,
     ), 400 if filters.errors else 200
 
 
 @bp.get("/trends.csv")
 @staff_required
 def export() -> ResponseReturnValue:
-    """The numbers behind the chart, one row per bucket and series."""
+    """The numbers behind the chart, one row per bucket and series; split by account, every account (not
+    only the chart's top N and the rest combined), ranked, streamed as it is read."""
     filters = _filters()
     trend = None if filters.unknown_segment else build_trend(filters)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        [
-            "bucket",
-            "segment",
-            "answers",
-            "value",
-            "low",
-            "high",
-            "promoters",
-            "passives",
-            "detractors",
-            "delivered",
-            "answered",
-        ]
-    )
-    for series in trend.series if trend else []:
-        for p in series.points:
-            c = p.counts.nps_counts()
-            sent, answered = trend.rates.get(p.bucket, ("", "")) if series.key == "" else ("", "")
-            writer.writerow(
-                [
-                    p.bucket.isoformat(),
-                    neutralise(series.label),
-                    p.score.n,
-                    *("" if v is None else round(v, 2) for v in (p.score.value, p.score.low, p.score.high)),
-                    *((c.promoters, c.passives, c.detractors) if filters.kind == "nps" else ("", "", "")),
-                    sent,
-                    answered,
-                ]
-            )
+    header = [
+        "bucket",
+        "segment",
+        "answers",
+        "value",
+        "low",
+        "high",
+        "promoters",
+        "passives",
+        "detractors",
+        "delivered",
+        "answered",
+    ]
+
+    def line(values: list) -> str:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerow(values)
+        return out.getvalue()
+
+    def row(bucket: date, label: str, score, counts, rate=("", "")) -> str:
+        c = counts.nps_counts()
+        return line(
+            [
+                bucket.isoformat(),
+                neutralise(label),
+                score.n,
+                *("" if v is None else round(v, 2) for v in (score.value, score.low, score.high)),
+                *((c.promoters, c.passives, c.detractors) if filters.kind == "nps" else ("", "", "")),
+                *rate,
+            ]
+        )
+
+    def lines():
+        yield line(header)
+        if trend is None:
+            return
+        if filters.segment == "account":
+            for bucket, label, counts in every_account_rows(filters, trend.grain):
+                yield row(bucket, label, counts.metric(filters.kind), counts)
+            return
+        for series in trend.series:
+            for p in series.points:
+                rate = trend.rates.get(p.bucket, ("", "")) if series.key == "" else ("", "")
+                yield row(p.bucket, series.label, p.score, p.counts, rate)
+
     name = f"trends-{filters.kind}-{filters.grain}-{filters.start}-{filters.end}.csv"
     return Response(
-        out.getvalue(),
+        stream_with_context(lines()),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -7,6 +7,7 @@ per month and account) plus the fine one for partial months at the ends of the r
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -54,6 +55,13 @@ SEGMENTS = {
 MAX_POINTS = 400  # more buckets × series than this and the grain coarsens
 CHART_SERIES = 6  # the biggest series drawn; the table lists them all
 MAX_RANGE_DAYS = 3660
+# Split by account: the chart draws the top N accounts and "all other accounts" combined (exactly: every
+# answer less the top N's and those without an account); every account is in the ranked table (paged)
+# and the CSV.
+TOP_CHOICES = (5, 10)
+RANKS = {"answers": "answers in the range", "arr": "ARR"}
+ACCOUNTS_PER_PAGE = 50
+OTHERS = -1  # the series key of "all other accounts"
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,9 @@ class TrendFilters:
     segment: str = ""
     errors: tuple[str, ...] = ()
     unknown_segment: str | None = None
+    top: int = TOP_CHOICES[0]  # split by account: how many accounts get their own line
+    rank: str = "answers"  # … chosen by answers in the range or by ARR
+    page: int = 1  # … page of the ranked table of every account
 
     @classmethod
     def from_args(cls, args: MultiDict, today: date) -> TrendFilters:
@@ -92,7 +103,19 @@ class TrendFilters:
         unknown = None
         if segment not in SEGMENTS:
             unknown, segment = segment[:40], ""
-        return cls(kind, grain, start, end, segment, tuple(errors), unknown)
+        top = _whole(args.get("top"), TOP_CHOICES[0])
+        if top not in TOP_CHOICES:
+            errors.append(f"Top accounts: choose {' or '.join(map(str, TOP_CHOICES))}; showing the top 5.")
+            top = TOP_CHOICES[0]
+        rank = (args.get("rank") or "answers").strip()
+        if rank not in RANKS:
+            errors.append(f"“{rank[:40]}” is not a ranking; use answers or arr.")
+            rank = "answers"
+        page = _whole(args.get("page"), 1)
+        if page is None or not 1 <= page <= 100_000:
+            errors.append("The page must be a whole number from 1; showing the first.")
+            page = 1
+        return cls(kind, grain, start, end, segment, tuple(errors), unknown, top, rank, page)
 
     def query(self, **changes: Any) -> dict[str, str]:
         """The query string of these filters (with changes), for links and the CSV."""
@@ -103,8 +126,20 @@ class TrendFilters:
             "end": self.end.isoformat(),
             "segment": self.segment,
         }
+        if self.segment == "account":
+            values |= {"top": str(self.top), "rank": self.rank}
+            if self.page > 1:
+                values["page"] = str(self.page)
         values.update({k: str(v) for k, v in changes.items()})
         return {k: v for k, v in values.items() if v}
+
+
+def _whole(raw: str | None, default: int) -> int | None:
+    """A whole number argument (``default`` when absent, None when not a number)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return default
+    return int(raw) if raw.isdigit() and len(raw) < 8 else None
 
 
 def _day(raw: str | None, label: str, errors: list[str]) -> date | None:
@@ -188,7 +223,7 @@ class Series:
 
     key: Any
     label: str
-    explorer: dict[str, str]  # the explorer arguments that select this series' responses
+    explorer: dict[str, str] | None  # the explorer arguments that select its responses (None: none can)
     points: list[Point] = field(default_factory=list)
 
     @property
@@ -209,6 +244,30 @@ class Trend:
     overall: Counts
     rates: dict[date, tuple[int, int]]  # bucket -> (delivered, answered)
     zone: str
+    accounts: AccountTable | None = None  # split by account: every account, ranked (one page)
+
+
+@dataclass
+class AccountRow:
+    """One account's answers over the whole range, with its rank."""
+
+    rank: int
+    key: int
+    name: str
+    arr: int | None
+    counts: Counts
+    score: Score
+
+
+@dataclass
+class AccountTable:
+    """Every account with answers in the range, ranked as the chart's top N were; one page of them."""
+
+    rank: str
+    total: int  # accounts with answers in the range (not counting answers without an account)
+    page: int
+    pages: int
+    rows: list[AccountRow]
 
 
 Cells = dict[tuple[date, Any], Counts]
@@ -249,7 +308,9 @@ class _Source:
     sign: int = 1  # -1: the rows are subtracted (days outside the range in a month read whole)
 
 
-def _sources(segment: str, kind: str, start: date, end: date, grain: str) -> list[_Source]:
+def _sources(
+    segment: str, kind: str, start: date, end: date, grain: str, keys: list[int] | None = None
+) -> list[_Source]:
     """The rollup reads whose union holds the segment's counts over start..end at ``grain``:
 
     - overall and by survey: the day rollup (day × survey × kind);
@@ -266,13 +327,17 @@ def _sources(segment: str, kind: str, start: date, end: date, grain: str) -> lis
     if segment in SEGMENT_ROLLUP:
         where = (S.segment == SEGMENT_ROLLUP[segment], S.kind == kind_value, S.day.between(start, end))
         return [_Source(S, S.day, S.value, where)]
-    fine = (R.kind == kind_value,)
+    fine: tuple[Any, ...] = (R.kind == kind_value,)
+    if keys is not None:  # only these accounts (0: answers without one)
+        fine = (*fine, R.account_key.in_(keys))
     if grain not in ("month", "quarter"):
         return [_Source(R, R.day, R.account_key, (*fine, R.day.between(start, end)))]
     months, add, subtract = month_plan(start, end)
     out = []
     if months:  # a contiguous run
         where = (M.kind == kind_value, M.month.between(months[0], months[-1]))
+        if keys is not None:
+            where = (*where, M.account_key.in_(keys))
         out.append(_Source(M, M.month, M.account_key, where))
     for days, sign in ((add, 1), (subtract, -1)):
         if days:
@@ -314,10 +379,12 @@ def _union(sources: list[_Source], columns: Any) -> Any:
     return selects[0] if len(selects) == 1 else sa.union_all(*selects)
 
 
-def segment_statement(segment: str, kind: str, start: date, end: date, grain: str) -> Any:
+def segment_statement(
+    segment: str, kind: str, start: date, end: date, grain: str, keys: list[int] | None = None
+) -> Any:
     """SELECT bucket, segment key, n, s0…s10 of ``kind`` over start..end, bucketed by ``grain`` in the
-    database: a row per bucket and key, whatever the rollup's grain."""
-    sources = _sources(segment, kind, start, end, grain)
+    database: a row per bucket and key, whatever the rollup's grain (by account: only ``keys`` if given)."""
+    sources = _sources(segment, kind, start, end, grain, keys)
 
     def columns(src: _Source) -> list[Any]:
         return [
@@ -330,25 +397,44 @@ def segment_statement(segment: str, kind: str, start: date, end: date, grain: st
         ]
 
     inner = _union(sources, columns).subquery()
-    sums = [sa.func.sum(inner.c[c]) for c in COUNT_NAMES]
+    sums = [sa.func.sum(inner.c[c]).label(c) for c in COUNT_NAMES]
     group = [inner.c.bucket, *([inner.c.key] if segment else [])]
-    stmt = sa.select(inner.c.bucket, inner.c.key if segment else sa.literal_column("''"), *sums)
+    key = inner.c.key if segment else sa.literal_column("''").label("key")
+    stmt = sa.select(inner.c.bucket, key, *sums)
     stmt = stmt.group_by(*group)
     # a month read whole less its days outside the range can leave an account with nothing in the range
     return stmt.having(sums[0] > 0) if any(src.sign < 0 for src in sources) else stmt
 
 
 def trend_rows(filters: TrendFilters) -> tuple[str, list[Any]]:
-    """(the grain shown, the rows of ``segment_statement`` at it). The rows are first read by quarter, the
-    coarsest grain a chart can end at: they name every segment value with answers in the range, which
-    decides how far the asked grain coarsens (over MAX_POINTS); when it stays finer they are read again
-    at that grain. A split by many accounts always ends by quarter: one read."""
+    """(the grain shown, the rows of ``segment_statement`` at it). One read in the common case: at the
+    asked grain, or at the coarser one a single series would already need (over MAX_POINTS). The rows
+    name the segment's values; when that many series need a coarser grain still, the rows are folded
+    into it in Python when its buckets hold whole ones (day into week, month or quarter; month into
+    quarter), else read again at it (week into month)."""
     segment, kind, start, end = filters.segment, filters.kind, filters.start, filters.end
-    rows = db.session.execute(segment_statement(segment, kind, start, end, "quarter")).all()
-    grain = effective_grain(filters, len({r[1] for r in rows}))
-    if grain != "quarter":
-        rows = db.session.execute(segment_statement(segment, kind, start, end, grain)).all()
-    return grain, rows
+    grain = effective_grain(filters, 1)
+    rows = db.session.execute(segment_statement(segment, kind, start, end, grain)).all()
+    shown = effective_grain(filters, len({r[1] for r in rows}))
+    if shown == grain:
+        return grain, rows
+    if grain == "week":  # weeks straddle months: read again
+        return shown, db.session.execute(segment_statement(segment, kind, start, end, shown)).all()
+    return shown, fold_rows(rows, shown)
+
+
+def fold_rows(rows: list[Any], grain: str) -> list[tuple[Any, ...]]:
+    """``segment_statement`` rows summed into the coarser ``grain``'s buckets (which hold whole ones)."""
+    sums: dict[tuple[date, Any], list[int]] = {}
+    for r in rows:
+        at = (bucket_of(_as_date(r[0]), grain), r[1])
+        counts = sums.get(at)
+        if counts is None:
+            sums[at] = [int(v) for v in r[2:]]
+        else:
+            for i, v in enumerate(r[2:]):
+                counts[i] += int(v)
+    return [(b, k, *counts) for (b, k), counts in sums.items()]
 
 
 def segment_cells(segment: str, rows: list[Any]) -> Cells:
@@ -398,28 +484,176 @@ def effective_grain(filters: TrendFilters, n_keys: int) -> str:
     return grain
 
 
+def account_totals(kind: str, start: date, end: date) -> Any:
+    """Subquery (key, n, s0…s10): each account's answers of ``kind`` over start..end (key 0: answers
+    without an account), from the month rollup's whole months and the fine one's partial months."""
+    sources = _sources("account", kind, start, end, "month")
+
+    def columns(src: _Source) -> list[Any]:
+        return [
+            src.key.label("key"),
+            *[
+                (getattr(src.table, c) if src.sign > 0 else -getattr(src.table, c)).label(c)
+                for c in COUNT_NAMES
+            ],
+        ]
+
+    inner = _union(sources, columns).subquery()
+    sums = [sa.func.sum(inner.c[c]).label(c) for c in COUNT_NAMES]
+    return sa.select(inner.c.key, *sums).group_by(inner.c.key).having(sums[0] > 0).subquery("totals")
+
+
+def ranked_accounts(filters: TrendFilters, limit: int, offset: int = 0) -> list[Any]:
+    """Rows (key, name, arr, n, s0…s10, accounts) of the accounts with answers in the range, ranked by
+    answers (most first) or ARR (highest first, then answers), ties by id; ``accounts`` is how many
+    there are in all. Answers without an account are not ranked (they are a series of their own)."""
+    t = account_totals(filters.kind, filters.start, filters.end)
+    if filters.rank == "arr":
+        order = [Account.arr.desc().nulls_last(), t.c.n.desc(), t.c.key]
+    else:
+        order = [t.c.n.desc(), t.c.key]
+    stmt = (
+        sa.select(
+            t.c.key,
+            Account.name,
+            Account.arr,
+            *[t.c[c] for c in COUNT_NAMES],
+            sa.func.count().over().label("accounts"),
+        )
+        .select_from(t)
+        .outerjoin(Account, Account.id == t.c.key)
+        .where(t.c.key != 0)
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
+    return db.session.execute(stmt).all()
+
+
+def account_table(filters: TrendFilters) -> tuple[AccountTable, list[AccountRow]]:
+    """(the page of the ranked table the filters ask for, the top N accounts)."""
+
+    def as_rows(rows: list[Any], first: int) -> list[AccountRow]:
+        out = []
+        for i, r in enumerate(rows):
+            counts = Counts(int(r[3]), tuple(int(v) for v in r[4:15]))
+            name = r[1] if r[1] is not None else f"Account {r[0]}"
+            out.append(AccountRow(first + i, int(r[0]), name, r[2], counts, counts.metric(filters.kind)))
+        return out
+
+    page = filters.page
+    rows = ranked_accounts(filters, ACCOUNTS_PER_PAGE, (page - 1) * ACCOUNTS_PER_PAGE)
+    if not rows and page > 1:  # past the last page: show the last one
+        first = ranked_accounts(filters, 1)
+        page = max(1, -(-(first[0][-1] if first else 0) // ACCOUNTS_PER_PAGE))
+        rows = ranked_accounts(filters, ACCOUNTS_PER_PAGE, (page - 1) * ACCOUNTS_PER_PAGE)
+    total = rows[0][-1] if rows else 0
+    table = AccountTable(
+        filters.rank,
+        total,
+        page,
+        max(1, -(-total // ACCOUNTS_PER_PAGE)),
+        as_rows(rows, (page - 1) * ACCOUNTS_PER_PAGE + 1),
+    )
+    if page == 1 and filters.top <= ACCOUNTS_PER_PAGE:
+        top = table.rows[: filters.top]
+    else:
+        top = as_rows(ranked_accounts(filters, filters.top), 1)
+    return table, top
+
+
+def account_split(filters: TrendFilters) -> tuple[str, Cells, AccountTable, list[AccountRow]]:
+    """The chart split by account: (grain shown, cells, the ranked table's page, the top N). Cells are
+    keyed by account id for the top N, 0 for answers without an account and OTHERS for every other
+    account together: every answer in the range less the top N's and those without an account (exact:
+    integer counts). Four reads: the accounts' totals (ranked, one page; and the top N when another
+    page is shown), the top N and no account by bucket, every answer by bucket (the day rollup)."""
+    kind, start, end = filters.kind, filters.start, filters.end
+    table, top = account_table(filters)
+    keys = [r.key for r in top]
+
+    def read(grain: str) -> Cells:
+        rows = db.session.execute(segment_statement("account", kind, start, end, grain, [*keys, 0])).all()
+        return segment_cells("account", rows)
+
+    grain = filters.grain
+    cells = read(grain)
+    n_series = len(keys) + (table.total > len(keys)) + any(k == 0 for _, k in cells)
+    shown = effective_grain(filters, n_series)
+    if shown != grain:
+        grain, cells = shown, read(shown)
+    if table.total > len(keys):
+        shown_sum: dict[date, Counts] = defaultdict(Counts.empty)
+        for (first, _), counts in cells.items():
+            shown_sum[first] += counts
+        rows = db.session.execute(segment_statement("", kind, start, end, grain)).all()
+        for (first, _), every in segment_cells("", rows).items():
+            rest = every - shown_sum.get(first, Counts.empty())
+            if rest.n:
+                cells[(first, OTHERS)] = rest
+    return grain, cells, table, top
+
+
+def every_account_rows(filters: TrendFilters, grain: str) -> Iterator[tuple[date, str, Counts]]:
+    """(bucket, account name, counts) of every account with answers in the range at ``grain``, in the
+    ranked table's order (each account's buckets oldest first), then those without an account; read as a
+    stream (the CSV of a split by account)."""
+    kind, start, end = filters.kind, filters.start, filters.end
+    cells = segment_statement("account", kind, start, end, grain).subquery("cells")
+    t = account_totals(kind, start, end)
+    last = sa.case((cells.c.key == 0, 1), else_=0)
+    if filters.rank == "arr":
+        order = [last, Account.arr.desc().nulls_last(), t.c.n.desc(), cells.c.key, cells.c.bucket]
+    else:
+        order = [last, t.c.n.desc(), cells.c.key, cells.c.bucket]
+    stmt = (
+        sa.select(cells.c.bucket, cells.c.key, Account.name, *[cells.c[c] for c in COUNT_NAMES])
+        .select_from(cells)
+        .join(t, t.c.key == cells.c.key)
+        .outerjoin(Account, Account.id == cells.c.key)
+        .order_by(*order)
+    )
+    result = db.session.execute(stmt, execution_options={"yield_per": 2000})
+    for r in result:
+        name = "No account" if r[1] == 0 else r[2] if r[2] is not None else f"Account {r[1]}"
+        yield _as_date(r[0]), name, Counts(int(r[3]), tuple(int(v) for v in r[4:15]))
+
+
 def build_trend(filters: TrendFilters) -> Trend:
     """The series, rates and distribution the filters ask for, bucketed in the workspace time zone."""
     segment, kind = filters.segment, filters.kind
     arg = EXPLORER_ARGS.get(segment)
-    grain, rows = trend_rows(filters)
-    cells = segment_cells(segment, rows)
+    table = None
+    if segment == "account":
+        grain, cells, table, top = account_split(filters)
+        names = {r.key: r.name for r in top}
+        order = {r.key: i for i, r in enumerate(top)} | {OTHERS: len(top), 0: len(top) + 1}
+    else:
+        grain, rows = trend_rows(filters)
+        cells = segment_cells(segment, rows)
     by_key: dict[Any, dict[date, Counts]] = defaultdict(dict)
     for (first, key), counts in cells.items():
         by_key[key][first] = counts
-    names = _labels(segment, list(by_key))
+    if segment != "account":
+        names = _labels(segment, list(by_key))
     series = []
     for key, per_bucket in by_key.items():
-        label, value = _key_text(segment, key, names)
-        explorer = {"kind": kind, **({arg: value} if arg and value is not None else {})}
+        if key == OTHERS:
+            label, explorer = f"All other accounts ({table.total - len(top):,})", None
+        else:
+            label, value = _key_text(segment, key, names)
+            explorer = {"kind": kind, **({arg: value} if arg and value is not None else {})}
         points = [Point(b, c, c.metric(kind)) for b, c in sorted(per_bucket.items())]
         series.append(Series(key, label, explorer, points))
-    series.sort(key=lambda s: (-s.total.scored, s.label))
+    if segment == "account":
+        series.sort(key=lambda s: order[s.key])
+    else:
+        series.sort(key=lambda s: (-s.total.scored, s.label))
     overall = sum((c for c in cells.values()), Counts.empty())
     rates = response_rates(filters, grain) if segment in ("", "survey") else {}
     zone = str(workspace_timezone())
     all_buckets = buckets(filters.start, filters.end, grain)
-    return Trend(filters, grain, grain != filters.grain, all_buckets, series, overall, rates, zone)
+    return Trend(filters, grain, grain != filters.grain, all_buckets, series, overall, rates, zone, table)
 
 
 def _as_date(value: Any) -> date:

@@ -415,3 +415,34 @@ def test_an_expired_lock_is_reset_only_by_that_accounts_next_try_from_that_addre
             authenticate(locked.email, WRONG, "198.51.100.2")
         failures, until = _throttles(locked.id)["198.51.100.1"]
         assert (failures, _naive(until)) == (limit, _naive(start + timedelta(minutes=minutes)))  # still shown
+
+
+# Cases added after the mutation run of 2026-12-07 03:20 (new test functions: mutmut maps new names only).
+
+
+def test_attempts_in_flight_at_once_from_one_address_never_exceed_its_limit(app):
+    """Each attempt claims its slot before the password is checked (no lock is written yet while they are
+    in flight): the limit's worth of concurrent attempts get a slot, the next one is refused."""
+    from app.auth.services import _claim_ip_attempt
+
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    with app.app_context():
+        user = make_user(password=TEST_PASSWORD)
+        assert [_claim_ip_attempt(user, "198.51.100.7") for _ in range(limit)] == [True] * limit
+        assert _claim_ip_attempt(user, "198.51.100.7") is False
+        assert _throttles(user.id) == {"198.51.100.7": (limit, None)}
+        assert _claim_ip_attempt(user, "198.51.100.8") is True  # another address has its own slots
+
+
+def test_a_locked_address_stays_locked_when_the_limit_is_raised_meanwhile(app, monkeypatch):
+    limit, minutes = app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_LOCK_MINUTES"]
+    start = utcnow().replace(microsecond=0)
+    with app.app_context():
+        user = make_user(password=TEST_PASSWORD)
+        with time_machine.travel(start, tick=False):
+            for _ in range(limit):
+                authenticate(user.email, WRONG, "198.51.100.9")
+            monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES", limit + 5)
+            assert authenticate(user.email, TEST_PASSWORD, "198.51.100.9").user is None  # the lock holds
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert authenticate(user.email, TEST_PASSWORD, "198.51.100.9").user is not None

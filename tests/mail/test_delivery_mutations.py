@@ -5,6 +5,7 @@ on both sides; claims, releases, skips, the sweeper's cut-off and the sends that
 from __future__ import annotations
 
 from datetime import timedelta
+from email.utils import parseaddr
 
 import pytest
 import sqlalchemy as sa
@@ -578,3 +579,204 @@ def test_a_release_never_hands_back_a_row_another_claim_has_in_flight(app, relay
             "<taken@elsewhere>",
             1,
         )
+
+
+# Cases added after the mutation run of 2026-12-07 03:20 (the early SMTP envelope, the second mark, the claim
+# on PostgreSQL).
+
+
+def _smtp_log(recorder, monkeypatch) -> list[str]:
+    """What the relay was asked, in order: ``RCPT <address>`` and ``RSET`` (a reset envelope)."""
+    seen: list[str] = []
+    real_rcpt = recorder.handle_RCPT
+
+    async def rcpt(server, session, envelope, address, options):
+        seen.append(f"RCPT {address.lower()}")
+        return await real_rcpt(server, session, envelope, address, options)
+
+    async def rset(server, session, envelope):
+        seen.append("RSET")
+        return "250 OK"
+
+    monkeypatch.setattr(recorder, "handle_RCPT", rcpt)
+    monkeypatch.setattr(recorder, "handle_RSET", rset, raising=False)
+    return seen
+
+
+def test_each_message_goes_out_on_the_envelope_started_for_it(smtp_app, smtp_server, monkeypatch):
+    """One MAIL/RCPT per message, the early one, from the configured sender: never reset and said again."""
+    seen = _smtp_log(smtp_server.recorder, monkeypatch)
+    with smtp_app.app_context():
+        send, invs = _queued(2)
+        emails = [inv.contact.email.lower() for inv in invs]
+        assert deliver_batch(send.id) == {"sent": 2}
+    assert seen == [f"RCPT {email}" for email in emails]
+    assert smtp_server.recorder.recipients() == emails
+    assert {sender for sender, _, _ in smtp_server.recorder.messages} == {
+        parseaddr(smtp_app.config["MAIL_FROM"])[1]
+    }
+
+
+def test_a_claimed_row_whose_contact_was_erased_is_skipped_on_the_smtp_relay_too(
+    smtp_app, smtp_server, monkeypatch
+):
+    seen = _smtp_log(smtp_server.recorder, monkeypatch)
+    with smtp_app.app_context():
+        send, (erased, kept) = _queued(2)
+        erased.contact_id = None
+        db.session.commit()
+        assert deliver_batch(send.id) == {"skipped": 1, "sent": 1}
+        assert (_fresh(erased).state, _fresh(erased).skip_reason) == (DeliveryState.SKIPPED, "erased")
+        assert smtp_server.recorder.recipients() == [kept.contact.email.lower()]
+    assert seen == [f"RCPT {kept.contact.email.lower()}"]  # no envelope for a row without an address
+
+
+def test_on_the_smtp_relay_an_address_changed_behind_the_batch_resets_the_old_envelope_and_mails_the_new(
+    smtp_app, smtp_server, monkeypatch
+):
+    seen = _smtp_log(smtp_server.recorder, monkeypatch)
+    real_load = delivery._load_batch
+
+    def load_then_change(ids):
+        loaded = real_load(ids)
+        db.session.execute(
+            sa.update(Contact)
+            .where(Contact.id == next(iter(loaded.values())).contact_id)
+            .values(email="moved@customer.example"),
+            execution_options={"synchronize_session": False},
+        )
+        return loaded
+
+    monkeypatch.setattr(delivery, "_load_batch", load_then_change)
+    with smtp_app.app_context():
+        send, (inv,) = _queued(1)
+        old = inv.contact.email.lower()
+        assert deliver_batch(send.id) == {"sent": 1}
+        assert _fresh(inv).state == DeliveryState.SENT
+    assert seen == [f"RCPT {old}", "RSET", "RCPT moved@customer.example"]
+    assert smtp_server.recorder.recipients() == ["moved@customer.example"]
+
+
+def test_an_address_that_changes_again_before_the_second_mark_leaves_the_row_for_the_sweeper(
+    app, relay, monkeypatch
+):
+    """Two marks lost to address changes: the row is "gone" for this batch, still ``sending`` without a
+    Message-ID (so the sweeper hands it back to the queue), and nothing is sent."""
+    real_load, real_not_marked = delivery._load_batch, delivery._not_marked
+
+    def move(contact_id: int, email: str) -> None:
+        db.session.execute(
+            sa.update(Contact).where(Contact.id == contact_id).values(email=email),
+            execution_options={"synchronize_session": False},
+        )
+
+    def load_then_change(ids):
+        loaded = real_load(ids)
+        move(next(iter(loaded.values())).contact_id, "moved@customer.example")
+        return loaded
+
+    def not_marked_then_change_again(invitation, attempts):
+        outcome = real_not_marked(invitation, attempts)
+        move(invitation.contact_id, "moved-again@customer.example")
+        return outcome
+
+    monkeypatch.setattr(delivery, "_load_batch", load_then_change)
+    monkeypatch.setattr(delivery, "_not_marked", not_marked_then_change_again)
+    with app.app_context():
+        send, (inv,) = _queued(1)
+        assert deliver_batch(send.id) == {"gone": 1}
+        inv = _fresh(inv)
+        assert (inv.state, inv.message_id, inv.skip_reason, inv.attempts) == (
+            DeliveryState.SENDING,
+            None,
+            None,
+            1,
+        )
+        assert relay.tried == []
+
+
+def _lost_database(*args, **kwargs):
+    raise sa.exc.OperationalError(
+        "UPDATE invitations SET message_id=…", {}, Exception("server closed the connection")
+    )
+
+
+def test_a_database_failure_at_the_in_flight_mark_stops_the_batch_with_that_error(app, relay, monkeypatch):
+    monkeypatch.setattr(delivery, "_mark_in_flight", _lost_database)
+    with app.app_context():
+        send, (inv,) = _queued(1)
+        with pytest.raises(sa.exc.OperationalError, match="server closed the connection"):
+            deliver_batch(send.id)
+        db.session.rollback()
+        inv = _fresh(inv)
+        assert (inv.state, inv.message_id) == (DeliveryState.SENDING, None)  # the sweeper's to hand back
+        assert relay.tried == []
+
+
+def test_a_database_failure_at_the_in_flight_mark_resets_the_early_envelope(
+    smtp_app, smtp_server, monkeypatch
+):
+    seen = _smtp_log(smtp_server.recorder, monkeypatch)
+    monkeypatch.setattr(delivery, "_mark_in_flight", _lost_database)
+    with smtp_app.app_context():
+        send, (inv,) = _queued(1)
+        email = inv.contact.email.lower()
+        with pytest.raises(sa.exc.OperationalError, match="server closed the connection"):
+            deliver_batch(send.id)
+        db.session.rollback()
+        assert (_fresh(inv).state, _fresh(inv).message_id) == (DeliveryState.SENDING, None)
+    assert seen == [f"RCPT {email}", "RSET"]
+    assert smtp_server.recorder.messages == []
+
+
+def test_a_message_that_cannot_be_built_is_logged_with_its_invitation_and_cause(
+    app, relay, monkeypatch, caplog
+):
+    def broken(invitation, **kw):
+        raise ValueError("template variable missing")
+
+    monkeypatch.setattr(delivery, "build_invitation", broken)
+    with app.app_context(), caplog.at_level("ERROR", logger="app.mail.delivery"):
+        send, (inv,) = _queued(1)
+        inv_id = inv.id
+        assert deliver_batch(send.id) == {"failed": 1}
+    (record,) = [r for r in caplog.records if r.name == "app.mail.delivery"]
+    assert record.getMessage() == f"could not build invitation {inv_id}"
+    assert isinstance(record.exc_info[1], ValueError)
+
+
+def _postgresql_only() -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's claim (FOR UPDATE SKIP LOCKED, row versions) is not SQLite's")
+
+
+def test_on_postgresql_a_claim_takes_the_lowest_ids_even_after_the_first_row_was_rewritten(app):
+    """An UPDATE writes a new row version at the end of the table: a claim without its ORDER BY would take
+    the second row first (a sequential scan's order)."""
+    with app.app_context():
+        _postgresql_only()
+        send, (first, second, third) = _queued(3)
+        first.error = "451 busy"  # an earlier refusal, as a retried row has
+        db.session.commit()
+        assert claim_invitations(send.id, 1) == [(first.id, 1)]
+        assert claim_invitations(send.id, 1) == [(second.id, 1)]
+        assert claim_invitations(send.id, 5) == [(third.id, 1)]
+
+
+@pytest.mark.committed
+def test_on_postgresql_a_claim_skips_the_rows_another_worker_holds_without_waiting(app):
+    """Parallel workers take disjoint rows: a row locked by another worker's claim is skipped at once (the
+    claim's transaction gives up after 3 s instead of waiting for it, so a waiting claim fails here)."""
+    with app.app_context():
+        _postgresql_only()
+        send, (held, free_a, free_b) = _queued(3)
+        other = db.engine.connect()
+        try:
+            other.begin()
+            other.execute(sa.text("SELECT id FROM invitations WHERE id = :i FOR UPDATE"), {"i": held.id})
+            db.session.execute(sa.text("SET LOCAL lock_timeout = '3s'"))
+            assert claim_invitations(send.id, 5) == [(free_a.id, 1), (free_b.id, 1)]
+        finally:
+            other.rollback()
+            other.close()
+        assert claim_invitations(send.id, 5) == [(held.id, 1)]  # free again: the next claim takes it

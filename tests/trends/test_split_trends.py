@@ -2,7 +2,8 @@
 attribute, the month rollup plus the fine one at partial months by account) and show exactly the figures a
 recomputation from the responses gives, for every segment, grain and range (whole months, partial months
 at either end, a range inside one month, a grain that coarsens), in a workspace time zone, after accounts
-changed tier and CSM."""
+changed tier and CSM. Split by account: the top N accounts (by answers or by ARR), every other account
+combined and the answers without an account, plus the ranked table of every account, page by page."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.models import Lifecycle, Response, Role, Tier, User
+from app.models import Account, Lifecycle, Response, Role, Tier, User
 from app.trends.queries import Counts
 from app.trends.series import (
+    OTHERS,
     SEGMENTS,
     TrendFilters,
     bucket_of,
@@ -48,6 +50,7 @@ def answers(db_session):
     tiers, stages = [None, *Tier], [None, Lifecycle.ADOPTION, Lifecycle.RENEWAL]
     accounts = [
         make_account(
+            arr=[5000, 0, 20000, 5000, 90000, 1000, 5000, 0][i],  # ties: broken by answers, then id
             tier=tiers[i % 4],
             plan=["pro", "basic", None][i % 3],
             lifecycle_stage=stages[i % 3],
@@ -81,18 +84,31 @@ def _key(segment: str, r: Response):
     return value or (value if segment in ("", "account") else None)
 
 
-def recomputed(segment: str, kind: str, start: date, end: date, grain: str | None):
-    """{(bucket, key): Counts} from the responses by Python (``grain`` None: the set of keys)."""
+def recomputed(segment: str, kind: str, start: date, end: date, grain: str | None, top=None):
+    """{(bucket, key): Counts} from the responses by Python (``grain`` None: the set of keys). ``top``
+    (split by account): the accounts shown on their own; every other account is counted as OTHERS."""
     tz = ZoneInfo(ZONE)
     cells: dict[tuple, Counter] = {}
     for r in db.session.execute(sa.select(Response).where(Response.kind == kind)).scalars():
         day = r.created_at.astimezone(tz).date()
         if start <= day <= end:
-            key = (bucket_of(day, grain) if grain else None, _key(segment, r))
+            who = _key(segment, r)
+            if top is not None and who not in top and who != 0:
+                who = OTHERS
+            key = (bucket_of(day, grain) if grain else None, who)
             cell = cells.setdefault(key, Counter())
             cell["n"] += 1
             cell[r.score] += 1
     return {k: Counts(c["n"], tuple(c[s] for s in range(11))) for k, c in cells.items()}
+
+
+def ranking(kind: str, start: date, end: date, rank: str) -> list[tuple[int, Counts]]:
+    """Every account with answers in the range, ranked by answers (or ARR, then answers), ties by id."""
+    totals = {k: c for (_, k), c in recomputed("account", kind, start, end, None).items() if k}
+    arr = {k: db.session.get(Account, k).arr for k in totals}
+    if rank == "arr":
+        return sorted(totals.items(), key=lambda kc: (-arr[kc[0]], -kc[1].n, kc[0]))
+    return sorted(totals.items(), key=lambda kc: (-kc[1].n, kc[0]))
 
 
 RANGES = [
@@ -105,8 +121,12 @@ RANGES = [
 ]
 
 
-@pytest.mark.parametrize("segment", list(SEGMENTS))
-def test_split_charts_equal_a_recomputation(answers, segment):
+@pytest.mark.parametrize("max_points", [400, 20])
+@pytest.mark.parametrize("segment", [s for s in SEGMENTS if s != "account"])
+def test_split_charts_equal_a_recomputation(answers, segment, max_points, monkeypatch):
+    """At 20 points every way of coarsening is taken: day rows folded into weeks, months or quarters,
+    month rows into quarters, weeks read again by month."""
+    monkeypatch.setattr("app.trends.series.MAX_POINTS", max_points)
     for start, end in RANGES:
         for grain in ("day", "week", "month", "quarter"):
             for kind in ("nps", "csat"):
@@ -125,6 +145,55 @@ def test_split_charts_equal_a_recomputation(answers, segment):
                     grain,
                     kind,
                 )
+
+
+@pytest.mark.parametrize("rank", ["answers", "arr"])
+def test_split_by_account_equals_a_recomputation(answers, rank, monkeypatch):
+    """The top N accounts by answers or ARR, every other account combined (exactly) and the answers without
+    an account, for every range, grain and kind; the ranked table of every account, page by page."""
+    monkeypatch.setattr("app.trends.series.ACCOUNTS_PER_PAGE", 3)
+    for start, end in RANGES:
+        for grain in ("day", "week", "month", "quarter"):
+            for kind in ("nps", "csat"):
+                for top in (5, 10):
+                    args = {"kind": kind, "grain": grain, "start": start, "end": end, "top": str(top)}
+                    filters = TrendFilters.from_args(
+                        MultiDict(args | {"segment": "account", "rank": rank}), date(2026, 12, 1)
+                    )
+                    ranked = ranking(kind, filters.start, filters.end, rank)
+                    shown = [k for k, _ in ranked[:top]]
+                    trend = build_trend(filters)
+                    want = recomputed("account", kind, filters.start, filters.end, None, shown)
+                    assert trend.grain == effective_grain(filters, len({k for _, k in want}))
+                    got = {(p.bucket, s.key): p.counts for s in trend.series for p in s.points}
+                    want = recomputed("account", kind, filters.start, filters.end, trend.grain, shown)
+                    assert got == want, (start, end, grain, kind, top, rank)
+                    assert [s.key for s in trend.series] == [
+                        k for k in [*shown, OTHERS, 0] if any(key == k for _, key in want)
+                    ]
+                    others = [s for s in trend.series if s.key == OTHERS]
+                    if others:
+                        assert others[0].label == f"All other accounts ({len(ranked) - top})"
+                        assert others[0].explorer is None  # no explorer filter selects them exactly
+                    # the table: every account, ranked, with its totals over the range
+                    table = trend.accounts
+                    assert table.total == len(ranked) and table.page == 1
+                    assert [(r.rank, r.key, r.counts) for r in table.rows] == [
+                        (i + 1, k, c) for i, (k, c) in enumerate(ranked[:3])
+                    ]
+                    for page in range(2, table.pages + 2):  # one past the last shows the last
+                        paged = build_trend(
+                            TrendFilters.from_args(
+                                MultiDict(args | {"segment": "account", "rank": rank, "page": str(page)}),
+                                date(2026, 12, 1),
+                            )
+                        )
+                        at = min(page, table.pages)
+                        assert paged.accounts.page == at
+                        assert [(r.rank, r.key, r.counts) for r in paged.accounts.rows] == [
+                            (i + 1, k, c) for i, (k, c) in enumerate(ranked) if (i // 3) + 1 == at
+                        ]
+                        assert {(p.bucket, s.key): p.counts for s in paged.series for p in s.points} == got
 
 
 def test_month_plan_reads_the_fewest_days():

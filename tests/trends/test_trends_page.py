@@ -164,7 +164,8 @@ ROLLUP_TABLES = (
 def test_each_chart_reads_the_smallest_rollup_that_holds_it(app, viewer_client, data, segment, query, tables):
     """Overall and by survey: the day rollup (no account in its grain); by an account's attribute: the
     segment rollup; by account in months: the month rollup, and the fine one only for a partial month.
-    The first read is by quarter (its rows name the values), the second by month (few values)."""
+    One read by month (its rows name the values; few enough not to coarsen); by account two: the
+    accounts' ranked totals, then the top accounts by month (only two accounts: no "all others")."""
     pages: list = []
     seen = _statements(
         app,
@@ -172,7 +173,7 @@ def test_each_chart_reads_the_smallest_rollup_that_holds_it(app, viewer_client, 
     )
     assert pages[0].status_code == 200
     reads = [s for s in seen if "sum(" in s.lower()]
-    assert len(reads) == 2  # by quarter (naming the segment's values), then by month
+    assert len(reads) == (2 if segment == "account" else 1)
     for read in reads:
         assert {t for t in ROLLUP_TABLES if f"FROM {t} " in read or read.endswith(f"FROM {t}")} == tables
         assert "FROM responses" not in read
@@ -206,3 +207,89 @@ def test_api_metrics_read_the_smallest_rollup_that_holds_them(app, data):
         results.append(got[0]["rows"])
     assert results[1] == results[2]
     assert {r["segment"] for r in results[1]} == {"enterprise", "smb"}
+
+
+@pytest.fixture
+def many(rows):
+    """January 2026: seven accounts with 7, 6, …, 1 answers (ARR rising the other way) and two answers
+    without an account; Bigco-1 answers only promoters, the rest detractors."""
+
+    def build():
+        nps = make_survey("nps", name="Relationship NPS")
+        accounts = []
+        for i in range(7):
+            account = make_account(name=f"Bigco-{i + 1}", arr=1000 * (i + 1))
+            accounts.append(account)
+            for day in range(7 - i):
+                at = datetime(2026, 1, 2 + day, 12, tzinfo=UTC)
+                make_response(nps, score=10 if i == 0 else 2, account=account, created_at=at)
+        for day in (3, 4):
+            make_response(nps, score=8, account=None, created_at=datetime(2026, 1, day, 12, tzinfo=UTC))
+        return accounts
+
+    return rows(build)
+
+
+def test_split_by_account_draws_the_top_accounts_and_the_rest_together(viewer_client, many):
+    resp = viewer_client.get(f"/trends?kind=nps&grain=month&segment=account&top=5&{RANGE}")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    chart = html.split('<svg class="trendchart"', 1)[1].split("</svg>")[0]
+    assert chart.count("<polyline") == 7  # five accounts, the other two together, no account
+    legend = html.split('class="legend small"', 1)[1].split("</p>")[0]
+    assert [n for n in ("Bigco-1", "Bigco-5", "All other accounts (2)", "No account") if n in legend] == [
+        "Bigco-1",
+        "Bigco-5",
+        "All other accounts (2)",
+        "No account",
+    ]
+    assert "Bigco-6" not in legend
+    # the rest: Bigco-6 and -7 (2 + 1 detractors), no explorer link (no filter selects them exactly)
+    rest = html.split("<td>All other accounts (2)</td>", 1)[1].split("</tr>")[0]
+    assert '<td class="num">3</td>' in rest and "-100.0" in rest and "href" not in rest
+    # every account in the ranked table, with its totals and links
+    table = html.split('aria-label="Every account"', 1)[1].split("</section>")[0]
+    assert "7 accounts answered NPS" in table
+    assert table.index("Bigco-1") < table.index("Bigco-7")
+    assert f"/accounts/{many[6]}" in table and f"account={many[6]}" in table
+    assert '<td class="num">7</td>' in table and ">100.0" in table  # Bigco-1: 7 promoters
+
+
+def test_split_by_account_ranked_by_arr_and_paged(viewer_client, many, monkeypatch):
+    monkeypatch.setattr("app.trends.series.ACCOUNTS_PER_PAGE", 3)
+    html = viewer_client.get(f"/trends?kind=nps&segment=account&rank=arr&page=3&{RANGE}").get_data(
+        as_text=True
+    )
+    table = html.split('aria-label="Every account"', 1)[1].split("</section>")[0]
+    assert "page 3 of 3" in table and "Bigco-1" in table and "Bigco-2" not in table  # lowest ARR last
+    assert "page=2" in table and "rank=arr" in table  # Previous keeps the filters
+    legend = html.split('class="legend small"', 1)[1].split("</p>")[0]
+    assert "Bigco-7" in legend and "Bigco-3" in legend and "Bigco-2" not in legend  # top 5 by ARR
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("top=7", "Top accounts: choose 5 or 10"),
+        ("top=abc", "Top accounts: choose 5 or 10"),
+        ("rank=<script>", "is not a ranking"),
+        ("page=0", "The page must be a whole number"),
+        ("page=-2", "The page must be a whole number"),
+    ],
+)
+def test_bad_account_split_input_gets_a_message(viewer_client, many, query, message):
+    resp = viewer_client.get(f"/trends?segment=account&{RANGE}&{query}")
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    assert message in html and "<script>" not in html and "Bigco-1" in html
+
+
+def test_csv_split_by_account_has_every_account_ranked(viewer_client, many):
+    resp = viewer_client.get(f"/trends.csv?kind=nps&grain=month&segment=account&rank=arr&{RANGE}")
+    assert resp.status_code == 200 and resp.is_streamed
+    table = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert [(r["segment"], r["answers"]) for r in table] == [
+        *[(f"Bigco-{i}", str(8 - i)) for i in range(7, 0, -1)],
+        ("No account", "2"),
+    ]
+    assert table[-2]["value"] == "100.0" and table[-2]["promoters"] == "7"
