@@ -336,23 +336,25 @@ def derived_fill(dialect: str) -> list[str]:
     ):
         sums = ", ".join(f"sum(f.{c})" for c in COUNT_COLUMNS)
         out.append(f"DELETE FROM {table}")
-        out.append(
+        out.append(  # in key order: a range of days or months is a run of neighbouring pages
             f"INSERT INTO {table} ({', '.join([*KEYS[table], *COUNT_COLUMNS])})"
-            f" SELECT {group}, {sums} FROM {source} GROUP BY {group}"
+            f" SELECT {group}, {sums} FROM {source} GROUP BY {group} ORDER BY {group}"
         )
     return out
 
 
 def rebuild_statements(dialect: str) -> list[str]:
     """Empty the rollups and recompute them from every response (one grouped pass, then the others from
-    the fine one)."""
+    the fine one). Rows are written in key order (day first, month first), as the triggers add them day
+    by day in use: a chart's range is then a run of neighbouring pages, not one row per page all over
+    the table (PostgreSQL keeps rows in the order written)."""
     day = "response_local_day(created_at)" if dialect == "postgresql" else sqlite_day("responses.created_at")
     counts = ", ".join(["count(*)", *[f"sum(CASE WHEN score = {k} THEN 1 ELSE 0 END)" for k in SCORES]])
     return [
         f"DELETE FROM {FINE}",
         f"INSERT INTO {FINE} ({', '.join([*KEY, *COUNT_COLUMNS])})"
         f" SELECT {day}, survey_id, coalesce(account_id, 0), kind, {counts}"
-        " FROM responses WHERE NOT scanner_suspect GROUP BY 1, 2, 3, 4",
+        " FROM responses WHERE NOT scanner_suspect GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
         *derived_fill(dialect),
     ]
 
