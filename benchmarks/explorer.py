@@ -11,10 +11,11 @@ the filters, joined back to their rows), returning the same full rows as the pla
     BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1/bench_test .venv/bin/python benchmarks/explorer.py
     .venv/bin/python benchmarks/explorer.py --responses 100000          # SQLite, smaller
 
-It also times the Topics page's figures for a quarter (``app.insights.analytics.topic_analytics``, as the
-page calls it) the same way. ``--build-only`` builds and stops; ``--reuse`` measures on the PostgreSQL
-data set a previous run built; ``--only explorer|analytics`` measures one kind; ``--day-tables N`` also
-times topic analytics on N quarters with and without the per-day tables, alternating.
+It also times the Topics page's figures for a quarter the same way, as its two requests compute them
+(``app.insights.analytics.topic_analytics`` with the driver fit deferred, and ``analytics.drivers``).
+``--build-only`` builds and stops; ``--reuse`` measures on the PostgreSQL data set a previous run built;
+``--only explorer|analytics`` measures one kind; ``--day-tables N`` also times topic analytics on N
+quarters with and without the per-day tables, alternating.
 
 Goals (issue 15): explorer pages within 3x the plain SELECT, p95 under 150 ms.
 """
@@ -33,6 +34,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as wsgi.py runs the web processes (before numpy)
 
 import sqlalchemy as sa
 
@@ -219,7 +221,8 @@ def _without_indexes(conn) -> list[str]:
     ]
     for name in names:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
-    # topic_hits and the per-day tables are computed once after the load (as migrations topics_0001/2 do)
+    # topic_hits, the per-day and account tables and the response rollups are computed once after the
+    # load (as migrations topics_0001/2/3 and rollup_0001/2 do)
     for table, trigger in DERIVED_TRIGGERS:
         conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
     return defs
@@ -229,17 +232,25 @@ HITS_TRIGGERS = ("topic_hits_mentions_insert", "topic_hits_mentions_delete", "to
 DERIVED_TRIGGERS = (
     *[("mentions", t) for t in HITS_TRIGGERS],
     *[("topic_hits", f"topic_days_hits_{e}") for e in ("insert", "delete", "update")],
+    *[("topic_hits", f"topic_account_hits_{e}") for e in ("insert", "delete", "update")],
     ("responses", "topic_day_totals"),
+    ("responses", "response_rollups"),
 )
 
 
 def _topic_hits_rebuilt() -> list[str]:
     """The statements that recompute topic_hits from every response (its index is built after them),
-    then the per-day tables from it and the responses."""
-    from app.insights import days_sql
+    then the per-day and account tables from it and the responses, and the response rollups."""
+    from app.insights import accounts_sql, days_sql
     from app.insights.hits_sql import rebuild_statements
+    from app.trends import rollup_sql
 
-    return [*rebuild_statements(), *days_sql.rebuild_statements("postgresql")]
+    return [
+        *rebuild_statements(),
+        *days_sql.rebuild_statements("postgresql"),
+        *accounts_sql.rebuild_statements(),
+        *rollup_sql.rebuild_statements("postgresql"),
+    ]
 
 
 def timed(fn, values: list) -> list[float]:
@@ -360,11 +371,12 @@ def quarters(rng: random.Random) -> list:
     return [days_ending(today - timedelta(days=rng.randint(1, DAYS - 182)), 91, "UTC") for _ in range(50)]
 
 
-def measure_analytics(periods: list) -> dict:
-    """The Topics page's figures for a quarter (``topic_analytics``, as the page calls it: every topic's
-    counts, sentiment, NPS impact with intervals, negative accounts, 26-week trend, the emerging test and
-    the driver fit) vs the plain SELECT of one page, alternating. The emerging test's few-minute cache is
-    emptied before each call, so every call computes everything."""
+def measure_analytics(periods: list) -> list[dict]:
+    """The Topics page's figures for a quarter as its two requests compute them, each vs the plain SELECT
+    of one page, alternating: the page (``topic_analytics`` with the driver fit deferred: every topic's
+    counts, sentiment, NPS impact with intervals, distinct and negative accounts with their ARR, 26-week
+    trend, the emerging test) and its driver column (``analytics.drivers``: the two least-squares fits).
+    The emerging test's few-minute cache is emptied before each call, so every call computes everything."""
     from app.extensions import db
     from app.insights import analytics
     from app.models import Response
@@ -376,13 +388,17 @@ def measure_analytics(periods: list) -> dict:
 
     def figures(period) -> None:
         analytics._EMERGING.clear()
-        analytics.topic_analytics(period, None, trend_weeks=26)
+        analytics.topic_analytics(period, None, trend_weeks=26, with_driver="deferred")
         db.session.rollback()
 
-    def summary(runs: list[float], base: list[float]) -> dict:
+    def drivers(period) -> None:
+        analytics.drivers(period, None)
+        db.session.rollback()
+
+    def summary(name: str, runs: list[float], base: list[float]) -> dict:
         return {
             "bench": "explorer",
-            "query": "topic analytics, quarter (Topics page)",
+            "query": name,
             "p50_ms": round(statistics.median(runs), 1),
             "p95_ms": round(p95(runs), 1),
             "baseline_p50_ms": round(statistics.median(base), 1),
@@ -391,15 +407,21 @@ def measure_analytics(periods: list) -> dict:
             "db": db.engine.dialect.name,
         }
 
-    runs: list[float] = []
-    base: list[float] = []
-    for start in range(0, len(periods), 10):  # a line every 10 queries: a slow run still tells something
-        more_runs, more_base = timed_side_by_side(figures, plain, periods[start : start + 10])
-        runs += more_runs
-        base += more_base
-        if start + 10 < len(periods):
-            print(json.dumps(summary(runs, base) | {"partial": True}), flush=True)
-    return summary(runs, base)
+    out = []
+    for name, fn in (
+        ("topic analytics, quarter (Topics page, driver fit deferred)", figures),
+        ("topic analytics, quarter: the driver column (second request)", drivers),
+    ):
+        runs: list[float] = []
+        base: list[float] = []
+        for start in range(0, len(periods), 10):  # a line every 10 queries: a slow run still tells something
+            more_runs, more_base = timed_side_by_side(fn, plain, periods[start : start + 10])
+            runs += more_runs
+            base += more_base
+            if start + 10 < len(periods):
+                print(json.dumps(summary(name, runs, base) | {"partial": True}), flush=True)
+        out.append(summary(name, runs, base))
+    return out
 
 
 def measure_day_tables(periods: list) -> dict:
@@ -428,7 +450,7 @@ def measure_day_tables(periods: list) -> dict:
         try:
             analytics._EMERGING.clear()
             began = time.perf_counter()
-            analytics.topic_analytics(period, None, trend_weeks=26)
+            analytics.topic_analytics(period, None, trend_weeks=26, with_driver="deferred")
             runs[side].append((time.perf_counter() - began) * 1000)
             runs[f"{side}_windows"].append(spent[0])
         finally:
@@ -495,7 +517,8 @@ def main() -> None:
             for name, pairs in cases(random.Random(11)).items():
                 print(json.dumps(measure(name, pairs)), flush=True)
         if args.only != "explorer":
-            print(json.dumps(measure_analytics(quarters(random.Random(13)))), flush=True)
+            for line in measure_analytics(quarters(random.Random(13))):
+                print(json.dumps(line), flush=True)
         if args.day_tables:
             print(json.dumps(measure_day_tables(quarters(random.Random(13))[: args.day_tables])), flush=True)
     with app.app_context():

@@ -100,18 +100,20 @@ def make_app(database_url: str | None, redis_url: str, instance: str):
     return app, url
 
 
-def seed(app, texts: list[str]) -> list[int]:
-    """Insert one survey and a pending response per text; return the ids."""
+def seed(app, texts: list[str], accounts: int = 0) -> list[int]:
+    """Insert one survey and a pending response per text (from one of ``accounts`` accounts, round
+    robin, when given); return the ids."""
     import sqlalchemy as sa
 
     from app.analysis.taxonomy_store import ensure_taxonomy
     from app.extensions import db
     from app.models import Response, utcnow
-    from tests.factories import make_survey
+    from tests.factories import make_account, make_survey
 
     with app.app_context():
         ensure_taxonomy()
         survey = make_survey()
+        owners = [make_account(arr=1000 * (i + 1)).id for i in range(accounts)] or [None]
         now = utcnow()
         rows = [
             {
@@ -120,11 +122,12 @@ def seed(app, texts: list[str]) -> list[int]:
                 "score": 7,
                 "comment": t,
                 "locale": "en",  # the page the respondent answered on, as every answer records it
+                "account_id": owners[i % len(owners)],
                 "created_at": now,
                 "updated_at": now,
                 "analysis_requested_at": now,
             }
-            for t in texts
+            for i, t in enumerate(texts)
         ]
         db.session.execute(sa.insert(Response), rows)
         db.session.commit()
@@ -236,14 +239,26 @@ def _working_seconds(log: str) -> float | None:
     return round((datetime.strptime(end[0], fmt) - datetime.strptime(start[0], fmt)).total_seconds(), 2)
 
 
-def run(backend: str, database_url: str | None, args: argparse.Namespace) -> dict:
-    """Measure one backend and print its JSON line."""
+ACCOUNT_UPKEEP = [f"topic_account_hits_{e}" for e in ("insert", "delete", "update")]
+
+
+def run(
+    backend: str, database_url: str | None, args: argparse.Namespace, account_upkeep: bool = True
+) -> dict:
+    """Measure one backend and print its JSON line (``account_upkeep`` false: PostgreSQL's triggers
+    keeping the per-day account tables of migration topics_0003 are disabled for the run)."""
     instance = tempfile.mkdtemp(prefix=f"clearloop-bench-{backend}-")
     app, url = make_app(database_url, args.redis or "", instance)
     app.config["NLP_BATCH_SIZE"] = args.batch
     app.config["NLP_JOB_SIZE"] = args.job_size
+    if not account_upkeep:
+        from app.extensions import db
+
+        with app.app_context(), db.engine.begin() as conn:
+            for trigger in ACCOUNT_UPKEEP:
+                conn.exec_driver_sql(f"ALTER TABLE topic_hits DISABLE TRIGGER {trigger}")
     texts = comments(args.n)
-    ids = seed(app, texts)
+    ids = seed(app, texts, args.accounts)
     analyze_rate = bench_analyzer(app, texts, args.batch)
     e2e_rate, mentions = bench_end_to_end(app, ids)
     line = {
@@ -256,7 +271,10 @@ def run(backend: str, database_url: str | None, args: argparse.Namespace) -> dic
         "end_to_end_responses_per_s": round(e2e_rate, 1),
         "ratio_end_to_end_vs_analyze": round(e2e_rate / analyze_rate, 3),
         "mention_rows": mentions,
+        "accounts": args.accounts,
     }
+    if backend == "postgresql":
+        line["account_upkeep"] = account_upkeep
     if args.redis:
         line.update(bench_worker(app, url, args.redis, ids, instance))
         line.update(bench_worker(app, url, args.redis, ids[: args.single], instance, single=True))
@@ -291,13 +309,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--single", type=int, default=300, help="responses tagged one job each (with --redis)"
     )
+    parser.add_argument("--accounts", type=int, default=0, help="accounts the responses come from (0: none)")
+    parser.add_argument(
+        "--account-upkeep",
+        action="store_true",
+        help="PostgreSQL: each round also without the triggers of the per-day account tables (topics_0003),"
+        " the two alternating; medians of both",
+    )
     args = parser.parse_args(argv)
     import logging
 
     logging.disable(logging.INFO)
     print_machine("tagging_throughput", vars(args))
     summarize("sqlite", [run("sqlite", None, args) for _ in range(args.runs)])
-    if args.postgres:
+    if args.postgres and args.account_upkeep:
+        sides: dict[bool, list[dict]] = {True: [], False: []}
+        for i in range(args.runs):
+            for on in (True, False) if i % 2 == 0 else (False, True):
+                sides[on].append(run("postgresql", args.postgres, args, account_upkeep=on))
+        summarize("postgresql, account upkeep on", sides[True])
+        summarize("postgresql, account upkeep off", sides[False])
+    elif args.postgres:
         summarize("postgresql", [run("postgresql", args.postgres, args) for _ in range(args.runs)])
 
 

@@ -480,15 +480,17 @@ def detect(
     text: str,
     lang: str = "en",
     scored=None,
+    pre: list[tuple] | None = None,
 ) -> list[tuple]:
     """Intent rows (label, score, sentence index, first token, end token, from a rule?) of a doc: the
     learned labels per sentence, floored by the request/malfunction rules, and churn-risk patterns. With
-    ``scored``, a sentence that negates a churn threat is marked as staying (:func:`mark_staying`)."""
+    ``scored``, a sentence that negates a churn threat is marked as staying (:func:`mark_staying`).
+    ``pre``: each sentence's (logits, contributions) computed beforehand (:mod:`nlp.joint`)."""
     out: list[tuple] = []
     for s, (a, b) in enumerate(sentences):
         found: dict[str, tuple] = {}
         if model is not None and lang == "en":
-            z, contrib = model.logits(infos, a, b)
+            z, contrib = model.logits(infos, a, b) if pre is None else pre[s][:2]
             if contrib:
                 for k, p in model.passing(z):
                     x, y = evidence_span(contrib, k)

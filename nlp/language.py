@@ -58,9 +58,12 @@ _LETTER_HINTS = {
 
 def _script_language(text: str) -> str | None:
     """Language implied by a non-Latin script that dominates the letters, if any."""
+    head = text[:2000]
+    if not head or max(head) < "\u0250":
+        return None  # Latin letters only (the scan below would count none): no script to find
     counts: dict[str, int] = {}
     letters = 0
-    for ch in text[:2000]:
+    for ch in head:
         if not ch.isalpha():
             continue
         letters += 1

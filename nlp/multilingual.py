@@ -27,6 +27,7 @@ import math
 import re
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 
 import numpy as np
 import Stemmer
@@ -210,6 +211,11 @@ class ForeignSentiment:
         # raw weights as trained; the scorer uses them times idf (a feature's value is idf / norm)
         self._eff = self.weights if self.idf is None else self.weights * self.idf[:, None]
         self._idf2 = None if self.idf is None else self.idf**2
+        # (TF-IDF) each feature's three class weights times idf and its idf squared, in one row: a span's
+        # logits and L2 norm come from one gather of its ids
+        self._eff_idf2 = (
+            None if self.idf is None else np.ascontiguousarray(np.hstack([self._eff, self._idf2[:, None]]))
+        )
         self._cache: dict[tuple[str, bool], tuple[float, float, float]] = {}
         self._ids: dict[tuple[str, bool], tuple[int, ...]] = {}
         self._lex: dict[tuple[str, bool], float] = {}
@@ -262,12 +268,14 @@ class ForeignSentiment:
             )
         return v
 
-    def lexicon(self, infos: list[tuple], a: int, b: int) -> tuple[float, int | None]:
+    def lexicon(
+        self, infos: list[tuple], a: int, b: int, toks: list[tuple[int, bool]] | None = None
+    ) -> tuple[float, int | None]:
         """Net polarity of the hand-written word list in tokens [a, b) (negation flips a word) and the
-        token of the last word on the winning side."""
+        token of the last word on the winning side (``toks``: those tokens' :func:`_tokens`, if known)."""
         net = 0.0
         last: dict[int, int] = {}
-        for i, neg in _tokens(self.lang, infos, a, b):
+        for i, neg in _tokens(self.lang, infos, a, b) if toks is None else toks:
             key = (infos[i][LOWER], neg)
             v = self._lex.get(key)
             if v is None:
@@ -278,9 +286,11 @@ class ForeignSentiment:
                 last[1 if v > 0 else -1] = i
         return net, last.get(1 if net > 0 else -1) if net else None
 
-    def _logits_tfidf(
+    def feature_ids(
         self, infos: list[tuple], toks: list[tuple[int, bool]], text: str | None = None
-    ) -> tuple[float, float, float]:
+    ) -> set[int]:
+        """The distinct feature ids of a span (TF-IDF models): its tokens' (``toks``, from
+        :func:`_tokens`), its bigrams', "!"/"?" and, with character n-grams, those of ``text``."""
         ids: set[int] = set()
         if self.chars is not None and text:
             get = self._char_ids.get
@@ -311,25 +321,54 @@ class ForeignSentiment:
             j = bigram_ids.get((prev, "</s>"))
             if j is not None:
                 ids.add(j)
-        z0, z1, z2 = self._bias
-        if ids:
-            arr = np.fromiter(ids, dtype=np.intp, count=len(ids))
-            norm = math.sqrt(float(_add(self._idf2[arr]))) or 1.0
-            s0, s1, s2 = (_add(self._eff[arr], axis=0) / norm).tolist()
-            z0, z1, z2 = z0 + s0, z1 + s1, z2 + s2
-        return z0, z1, z2
+        return ids
+
+    def logits_of(self, id_sets: list[set[int]]) -> list[tuple[float, float, float]]:
+        """Logits of several spans (TF-IDF models) from their feature ids (:meth:`feature_ids`): one
+        gather and one segmented sum for all of them (a batch's sentences), not a few numpy calls each.
+        A span's sum is taken in its ids' order, as a per-span sum would add them."""
+        bias = self._bias
+        out = [bias] * len(id_sets)
+        live = [k for k, ids in enumerate(id_sets) if ids]
+        if not live:
+            return out
+        starts = []
+        n = 0
+        for k in live:
+            starts.append(n)
+            n += len(id_sets[k])
+        flat = np.fromiter(chain.from_iterable(id_sets[k] for k in live), dtype=np.intp, count=n)
+        rows = self._eff_idf2.take(flat, axis=0)
+        sums = np.add.reduceat(rows, starts, axis=0).tolist()
+        z0, z1, z2 = bias
+        for k, (s0, s1, s2, q) in zip(live, sums, strict=True):
+            norm = math.sqrt(q) or 1.0
+            out[k] = (z0 + s0 / norm, z1 + s1 / norm, z2 + s2 / norm)
+        return out
+
+    def _logits_tfidf(
+        self, infos: list[tuple], toks: list[tuple[int, bool]], text: str | None = None
+    ) -> tuple[float, float, float]:
+        return self.logits_of([self.feature_ids(infos, toks, text)])[0]
 
     def scores(
-        self, infos: list[tuple], a: int, b: int, text: str | None = None, net: float = 0.0
+        self,
+        infos: list[tuple],
+        a: int,
+        b: int,
+        text: str | None = None,
+        pre: tuple[list[tuple[int, bool]], tuple[float, float, float]] | None = None,
+        net: float = 0.0,
     ) -> tuple[list[float], int | None]:
         """Class probabilities (negative, neutral, positive) of tokens [a, b) and the token contributing
         most to the winning class over the others (None without tokens). ``text``: the span's text (for a
-        model with character n-grams). With a calibrated decision (``combine``), the probabilities are the
-        combination's: softmax(T z + w net (-1, 0, 1)) of the model's logits z and the span's net word-list
-        polarity ``net`` (see :meth:`lexicon`), whose argmax is the label."""
+        model with character n-grams). ``pre``: the span's tokens and logits computed beforehand with a
+        batch's (:func:`plan`; TF-IDF models). With a calibrated decision (``combine``), the probabilities
+        are the combination's: softmax(T z + w net (-1, 0, 1)) of the model's logits z and the span's net
+        word-list polarity ``net`` (see :meth:`lexicon`), whose argmax is the label."""
         z0, z1, z2 = self._bias
         best, best_c = None, -math.inf
-        toks = _tokens(self.lang, infos, a, b)
+        toks = _tokens(self.lang, infos, a, b) if pre is None else pre[0]
         contrib = []
         tfidf = self.idf is not None
         for i, neg in toks:
@@ -346,7 +385,7 @@ class ForeignSentiment:
             if f & F_QUEST:
                 z0, z1, z2 = z0 + self._quest[0], z1 + self._quest[1], z2 + self._quest[2]
         if tfidf:
-            z0, z1, z2 = self._logits_tfidf(infos, toks, text)
+            z0, z1, z2 = self._logits_tfidf(infos, toks, text) if pre is None else pre[1]
         if self.combine is not None:
             t, lam = self.combine
             z0, z1, z2 = t * z0 - lam * net, t * z1, t * z2 + lam * net
@@ -594,34 +633,75 @@ class StemMatcher:
 
 
 def sentence_valence(
-    model: ForeignSentiment, infos: list[tuple], a: int, b: int, text: str | None = None
+    model: ForeignSentiment, infos: list[tuple], a: int, b: int, text: str | None = None, pre=None
 ) -> float:
     """The valence of tokens [a, b) (whose text is ``text``): the calibrated decision's (model and word
     list combined, :func:`decided_valence`), or for an older model the model's plus the word list's
-    (negation-aware)."""
-    net, tok = model.lexicon(infos, a, b)
+    (negation-aware). ``pre``: as :meth:`ForeignSentiment.scores`."""
+    net, tok = model.lexicon(infos, a, b, None if pre is None else pre[0])
     if model.combine is not None:
-        return decided_valence(model.scores(infos, a, b, text, net)[0])
-    p, _ = model.scores(infos, a, b, text)
+        return decided_valence(model.scores(infos, a, b, text, pre, net)[0])
+    p, _ = model.scores(infos, a, b, text, pre)
     v = valence(p)
     if tok is not None:
         v = max(-SCALE, min(SCALE, v + LEXICON_WEIGHT[model.lang] * net))
     return v
 
 
-def doc_valence(model: ForeignSentiment, infos: list[tuple], text: str | None = None) -> float:
+def doc_valence(model: ForeignSentiment, infos: list[tuple], text: str | None = None, pre=None) -> float:
     """A several-sentence doc's valence from the whole doc, as the model was trained (on whole tweets):
     the sentences' own valences stay on their words for the explanation."""
-    return sentence_valence(model, infos, 0, len(infos), text)
+    return sentence_valence(model, infos, 0, len(infos), text, pre)
 
 
-def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str) -> list[tuple]:
+def _spans(scored, infos: list[tuple], idx: list[int], text: str, lang: str) -> list[tuple[int, int, str]]:
+    """(first token, end token, text) of each sentence the model scores, then of the whole doc when its
+    label comes from the whole doc (``DOC_LEVEL`` or a calibrated decision, several sentences)."""
+    out = [(a, b, text[idx[a] : idx[b - 1] + infos[b - 1][LENGTH]]) for a, b in scored.sentences]
+    model = sentiment_model(lang)
+    if (DOC_LEVEL[lang] or (model is not None and model.combine is not None)) and len(out) > 1:
+        out.append((0, len(infos), text))
+    return out
+
+
+def plan(docs: list[tuple]) -> list[list | None]:
+    """The model inputs of several de/fr/es docs at once: for each doc, given as (scored, infos, idx,
+    text, lang), the tokens and logits of each span of :func:`_spans` (``pre`` for :func:`analyze`),
+    computed with one gather per language for the whole batch (TF-IDF models; None for a doc whose
+    model is not one)."""
+    out: list[list | None] = [None] * len(docs)
+    by_lang: dict[str, list[int]] = {}
+    for k, (_, _, _, _, lang) in enumerate(docs):
+        by_lang.setdefault(lang, []).append(k)
+    for lang, ks in by_lang.items():
+        model = sentiment_model(lang)
+        if model is None or model.idf is None:
+            continue
+        toks_of, id_sets, owners = [], [], []
+        for k in ks:
+            scored, infos, idx, text, _ = docs[k]
+            for a, b, t in _spans(scored, infos, idx, text, lang):
+                toks = _tokens(lang, infos, a, b)
+                toks_of.append(toks)
+                id_sets.append(model.feature_ids(infos, toks, t))
+                owners.append(k)
+        for k in ks:
+            out[k] = []
+        for k, toks, z in zip(owners, toks_of, model.logits_of(id_sets), strict=True):
+            out[k].append((toks, z))
+    return out
+
+
+def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str, pre=None) -> list[tuple]:
     """Replace the English lexicon's weights of a de/fr/es doc by its language model's: each sentence's
     valence on the word that contributed most, the doc's total from the whole doc; return intent rows
-    (label, score, sentence, first token, end token, from a rule?)."""
+    (label, score, sentence, first token, end token, from a rule?). ``pre``: the doc's entry of
+    :func:`plan` (computed here when None)."""
     from nlp.intent import make_problems_negative
 
     model = sentiment_model(lang)
+    if pre is None and model is not None and model.idf is not None:
+        pre = plan([(scored, infos, idx, text, lang)])[0]
     w = scored.weights
     for i in scored.hits:
         w[i] = 0.0
@@ -633,11 +713,12 @@ def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str) ->
         p = None
         c0 = idx[a]
         sent = text[c0 : idx[b - 1] + infos[b - 1][LENGTH]]
+        ps = None if pre is None or model is None else pre[s]
         if model is not None and model.combine is not None:
             # calibrated decision: the combination's argmax is the label; the explanation shows the word
             # list's word on the winning side if there is one, else the model's strongest word
-            net, tok = model.lexicon(infos, a, b)
-            p, best = model.scores(infos, a, b, sent, net)
+            net, tok = model.lexicon(infos, a, b, None if ps is None else ps[0])
+            p, best = model.scores(infos, a, b, sent, ps, net)
             v = decided_valence(p)
             if v and tok is not None and (v > 0) == (net > 0):
                 best = tok
@@ -647,9 +728,9 @@ def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str) ->
                 label = "praise" if v > 0 else "complaint"
                 rows.append((label, round(max(p[0], p[2]), 4), s, best, best + 1, False))
         elif model is not None:
-            p, best = model.scores(infos, a, b, sent)
+            p, best = model.scores(infos, a, b, sent, ps)
             v = valence(p)
-            net, tok = model.lexicon(infos, a, b)
+            net, tok = model.lexicon(infos, a, b, None if ps is None else ps[0])
             if tok is not None:  # the word list (negation-aware) is added to the tweet-trained model
                 v = max(-SCALE, min(SCALE, v + LEXICON_WEIGHT[lang] * net))
                 if v and (best is None or (v > 0) == (net > 0)):
@@ -666,7 +747,7 @@ def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str) ->
                 rows.append((label, score, s, toks[0], toks[-1] + 1, True))
     scored.total = sum(w)  # the sentences' valences: what the explanation shows
     if model is not None and (DOC_LEVEL[lang] or model.combine is not None) and len(scored.sentences) > 1:
-        scored.total = doc_valence(model, infos, text)
+        scored.total = doc_valence(model, infos, text, None if pre is None else pre[-1])
     best_rows: dict[tuple[str, int], tuple] = {}
     for row in rows:  # one row per label and sentence: the rule's or the model's, whichever is surer
         key = (row[0], row[2])

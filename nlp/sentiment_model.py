@@ -207,9 +207,10 @@ class SentenceSentiment:
         s = sum(e)
         return [x / s for x in e]
 
-    def apply(self, scored, infos: list[tuple], intents: list[tuple]) -> None:
+    def apply(self, scored, infos: list[tuple], intents: list[tuple], sparse: list | None = None) -> None:
         """Set each sentence's valence from the model, keeping the rules' words as its explanation (see
-        the module docstring). ``intents``: the doc's (label, score, sentence, first, end) rows."""
+        the module docstring). ``intents``: the doc's (label, score, sentence, first, end) rows;
+        ``sparse``: each sentence's :meth:`_logits` computed beforehand (:mod:`nlp.joint`)."""
         band = self.band
         w = scored.weights
         problem: dict[int, tuple] = {}
@@ -228,7 +229,7 @@ class SentenceSentiment:
             pr = problem.get(s)
             question = bool(quest) and any(infos[i][FLAGS] & F_QUEST for i in range(a, b))
             dense = dense_features(rule, band, pr[0] if pr else 0.0, praise.get(s, 0.0), question)
-            z0, z1, z2 = self._logits(infos, a, b)
+            z0, z1, z2 = self._logits(infos, a, b) if sparse is None else sparse[s]
             for x, r in zip(dense, self._dense, strict=True):
                 if x:
                     z0 += x * r[0]

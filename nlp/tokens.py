@@ -128,7 +128,7 @@ class TokenTable:
     def infos(self, orths: list[int], strings) -> list[tuple]:
         """Info tuples for a doc's token ids (``[t.orth for t in doc]``), computed on first sight."""
         cache = self._cache
-        out = [cache.get(o) for o in orths]
+        out = list(map(cache.get, orths))  # map: no Python frame per token
         if None in out:
             for i, o in enumerate(orths):
                 if out[i] is None:

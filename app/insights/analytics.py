@@ -40,8 +40,8 @@ class TopicFigures:
     nps_change: Change | None
     impact: stats.Estimate
     prev_impact: stats.Estimate
-    revenue: int
-    revenue_accounts: list[tuple[int, str, int, int]]
+    revenue: int  # ARR of the accounts that mentioned it negatively in the period (each once)
+    revenue_count: int  # how many accounts that is
     prev_revenue: int
     trend: list[tuple[Period, int, int]] = field(default_factory=list)  # (week, responses, analysed)
     driver: stats.Estimate | None = None
@@ -54,6 +54,16 @@ class TopicFigures:
         if self.share.value is None or self.prev_share.value is None:
             return None
         return self.share.value - self.prev_share.value
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """The period's two driver fits, per topic: its estimate or why it has none."""
+
+    n: int
+    r_squared: float | None
+    estimates: dict[int, stats.Estimate | None]
+    notes: dict[int, str]
 
 
 @dataclass
@@ -70,6 +80,7 @@ class Analytics:
     retag: RetagRun | None
     driver_n: int = 0
     driver_r2: float | None = None
+    drivers_pending: bool = False  # the driver fit was deferred (the Topics page fetches it: ``drivers``)
 
     @property
     def nps(self) -> Score:
@@ -96,9 +107,12 @@ def topic_analytics(
     survey_id: int | None = None,
     only: Iterable[int] | None = None,
     trend_weeks: int = 12,
-    with_driver: bool = True,
+    with_driver: bool | str = True,
 ) -> Analytics:
     """Figures for every active topic (or the subtrees of ``only``) in ``period`` and the one before.
+
+    ``with_driver``: True fits the drivers; ``"deferred"`` leaves them out with ``drivers_pending`` set
+    (the Topics page fetches them in a second request: ``drivers``); False: no driver figures.
 
     Without the driver fit a topic's figures do not depend on which other topics are asked for, so inside
     ``sharing()`` (every team's digest of a run) the workspace-wide figures are computed once and each
@@ -140,7 +154,7 @@ def _topic_analytics(
     )
     now, before = w.counts["now"], w.counts["before"]
     totals, prev_totals = w.totals["now"], w.totals["before"]
-    negative, prev_negative = w.negative["now"], w.negative["before"]
+    negative, prev_negative = w.revenue["now"], w.revenue["before"]
     rows = [_figures(n, now, before, totals, prev_totals, negative, prev_negative) for n in tree]
     per_topic, denominators = w.weekly
     for row in rows:
@@ -157,14 +171,33 @@ def _topic_analytics(
         figures = result.by_id(res.key)
         if figures is not None:
             figures.emerging = res
-    if with_driver:
-        _add_drivers(result, tree, survey_id)
+    if with_driver is True:
+        _apply_drivers(result, drivers(period, survey_id, totals=totals))
+    elif with_driver == "deferred":
+        result.drivers_pending = True
     return result
+
+
+def drivers(period: Period, survey_id: int | None = None, totals: q.Totals | None = None) -> Drivers:
+    """The period's driver fits, of every active topic (whatever a caller's ``only``); ``totals``: the
+    period's, when the caller has them. Computed on each call (no cache: a re-tag or a rejection changes
+    the fit without a new id)."""
+    if totals is None:
+        totals = q.windows({"now": period}, (), survey_id).totals["now"]
+    return _fit_drivers(period, totals, q.topic_tree(), survey_id)
+
+
+def _apply_drivers(result: Analytics, fitted: Drivers) -> None:
+    result.driver_n, result.driver_r2 = fitted.n, fitted.r_squared
+    for row in result.topics:
+        row.driver = fitted.estimates.get(row.node.id)
+        if row.driver is None:
+            row.driver_note = fitted.notes.get(row.node.id, f"fewer than {MIN_DRIVER_RESPONSES} NPS answers")
 
 
 def _figures(node, now, before, totals, prev_totals, negative, prev_negative) -> TopicFigures:
     c, b = now.get(node.id, q.TopicCounts()), before.get(node.id, q.TopicCounts())
-    accounts = negative.get(node.id, [])
+    accounts, revenue = negative.get(node.id, (0, 0))
     return TopicFigures(
         node=node,
         now=c,
@@ -176,9 +209,9 @@ def _figures(node, now, before, totals, prev_totals, negative, prev_negative) ->
         nps_change=nps_change(NpsCounts(*b.nps_counts), NpsCounts(*c.nps_counts)),
         impact=stats.nps_impact(totals.nps_counts, c.nps_counts),
         prev_impact=stats.nps_impact(prev_totals.nps_counts, b.nps_counts),
-        revenue=sum(arr for _, _, arr, _ in accounts),
-        revenue_accounts=accounts,
-        prev_revenue=sum(arr for _, _, arr, _ in prev_negative.get(node.id, [])),
+        revenue=revenue,
+        revenue_count=accounts,
+        prev_revenue=prev_negative.get(node.id, (0, 0))[1],
     )
 
 
@@ -226,12 +259,14 @@ def _emerging_results(
     )
 
 
-def _add_drivers(result: Analytics, tree: Sequence[q.TopicNode], survey_id: int | None) -> None:
+def _fit_drivers(
+    period: Period, totals: q.Totals, tree: Sequence[q.TopicNode], survey_id: int | None
+) -> Drivers:
     """Two fits: top-level topics (subtopics rolled up), and every topic on its own mentions."""
-    groups = q.nps_topic_groups(result.period, survey_id)
+    groups = q.nps_topic_groups(period, survey_id)
     nodes = {n.id: n for n in tree}
     # the period's other NPS answers (no topic of their own) by band, from the totals: (100, 0, −100)
-    p, m, d = result.totals.nps_counts
+    p, m, d = totals.nps_counts
     rest = {100: p, 0: m, -100: d}
     own: Counter[tuple[tuple[int, ...], int]] = Counter()
     roots: Counter[tuple[tuple[int, ...], int]] = Counter()
@@ -245,16 +280,17 @@ def _add_drivers(result: Analytics, tree: Sequence[q.TopicNode], survey_id: int 
         own[((), y)] += n
         roots[((), y)] += n
     if sum(own.values()) == 0:
-        return
+        return Drivers(0, None, {}, {})
     top_fit = _fit(roots)
     all_fit = _fit(own)
-    result.driver_n = top_fit.n
-    result.driver_r2 = top_fit.r_squared if top_fit.coefficients else None
-    for row in result.topics:
-        fit = top_fit if row.node.depth == 0 else all_fit
-        row.driver = fit.coefficients.get(row.node.id)
-        if row.driver is None:
-            row.driver_note = fit.dropped.get(row.node.id, f"fewer than {MIN_DRIVER_RESPONSES} NPS answers")
+    estimates: dict[int, stats.Estimate | None] = {}
+    notes: dict[int, str] = {}
+    for node in tree:
+        fit = top_fit if node.depth == 0 else all_fit
+        estimates[node.id] = fit.coefficients.get(node.id)
+        if node.id in fit.dropped:
+            notes[node.id] = fit.dropped[node.id]
+    return Drivers(top_fit.n, top_fit.r_squared if top_fit.coefficients else None, estimates, notes)
 
 
 def _coded(score: int) -> int:

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
+import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
 from app.insights.periods import Period
@@ -276,16 +278,42 @@ def weekly_counts(
 def negative_accounts(
     period: Period, survey_id: int | None = None, only: Iterable[int] | None = None
 ) -> dict[int, list[tuple[int, str, int, int]]]:
-    """Per topic, the accounts that mentioned it negatively: (id, name, ARR, negative responses), by ARR."""
-    rows = db.session.execute(
-        sa.select(TopicHit.topic_id, Account.id, Account.name, Account.arr, sa.func.count())
-        .join(Account, Account.id == TopicHit.account_id)
-        .where(*_hits(period.start, period.end, survey_id, only), TopicHit.negative > 0)
-        .group_by(TopicHit.topic_id, Account.id, Account.name, Account.arr)
-    )
+    """Per topic, the accounts that mentioned it negatively: (id, name, ARR, negative responses), by ARR.
+
+    PostgreSQL, a period in the per-day tables' days: from ``topic_account_days`` (a topic's rows are
+    one range of its key); else a grouping of ``topic_hits``."""
+    if db.session.get_bind().dialect.name == "postgresql" and day_tables_usable([period]):
+        from app.insights.accounts_sql import ACCOUNT_DAYS
+
+        days = sa.table(
+            ACCOUNT_DAYS,
+            sa.column("topic_id", sa.Integer),
+            sa.column("day", sa.Date),
+            sa.column("survey_id", sa.Integer),
+            sa.column("account_id", sa.Integer),
+            sa.column("negative", sa.Integer),
+        )
+        conditions = [days.c.day >= period.first, days.c.day <= period.last, days.c.negative > 0]
+        if survey_id is not None:
+            conditions.append(days.c.survey_id == survey_id)
+        if only is not None:
+            conditions.append(days.c.topic_id.in_(sorted(set(only))))
+        stmt = (
+            sa.select(days.c.topic_id, Account.id, Account.name, Account.arr, sa.func.sum(days.c.negative))
+            .join(Account, Account.id == days.c.account_id)
+            .where(*conditions)
+            .group_by(days.c.topic_id, Account.id, Account.name, Account.arr)
+        )
+    else:
+        stmt = (
+            sa.select(TopicHit.topic_id, Account.id, Account.name, Account.arr, sa.func.count())
+            .join(Account, Account.id == TopicHit.account_id)
+            .where(*_hits(period.start, period.end, survey_id, only), TopicHit.negative > 0)
+            .group_by(TopicHit.topic_id, Account.id, Account.name, Account.arr)
+        )
     out: dict[int, list[tuple[int, str, int, int]]] = {}
-    for a, account_id, name, arr, n in rows:
-        out.setdefault(a, []).append((account_id, name, int(arr or 0), n))
+    for a, account_id, name, arr, n in db.session.execute(stmt):
+        out.setdefault(a, []).append((account_id, name, int(arr or 0), int(n)))
     for accounts in out.values():
         accounts.sort(key=lambda row: (-row[2], row[1]))
     return out
@@ -312,12 +340,13 @@ def retag_running() -> RetagRun | None:
 
 @dataclass
 class Windows:
-    """Several periods' figures from one pass: per named window, the topic counts, totals and negative
-    accounts; per bucket, the topics' responses and the analysed comments."""
+    """Several periods' figures from one pass: per named window, the topic counts, totals and revenue at
+    stake (per topic: how many accounts mentioned it negatively, and their ARR); per bucket, the topics'
+    responses and the analysed comments."""
 
     counts: dict[str, dict[int, TopicCounts]]
     totals: dict[str, Totals]
-    negative: dict[str, dict[int, list[tuple[int, str, int, int]]]]
+    revenue: dict[str, dict[int, tuple[int, int]]]
     weekly: tuple[dict[int, list[int]], list[int]]
 
 
@@ -335,8 +364,8 @@ def windows(
     are grouped by (topic, segment) and summed per period in Python — from ``topic_days`` and
     ``topic_day_totals`` (a row per local day × topic × survey, and per day × survey) when their days are
     the periods' (``day_tables_usable``), else from ``topic_hits`` and ``responses`` by instant; distinct
-    accounts (asked for the periods in ``accounts``) and negative accounts (``negative``) come from one
-    grouping of ``topic_hits`` by (topic, account)."""
+    accounts (asked for the periods in ``accounts``) and revenue at stake (``negative``) from
+    ``account_figures``."""
     _room_to_group()
     periods = [*named.values(), *buckets]
     # by local day from the per-day tables when they are in the periods' zone, else by instant
@@ -353,7 +382,8 @@ def windows(
         return [i for i in range(len(cuts) - 1) if start <= cuts[i] and cuts[i + 1] <= end]
 
     def segment(column: sa.ColumnElement) -> sa.ColumnElement:
-        return sa.case(*[(column < cut, i) for i, cut in enumerate(cuts[1:-1])], else_=len(cuts) - 2)
+        inner = [(column < cut, i) for i, cut in enumerate(cuts[1:-1])]
+        return sa.case(*inner, else_=len(cuts) - 2) if inner else sa.literal(0)
 
     segs = {name: covered(*span) for name, span in zip(named, spans, strict=False)}
     bucket_segs = [covered(*span) for span in spans[len(named) :]]
@@ -384,66 +414,14 @@ def windows(
         if any(series):
             per_topic[a] = series
 
-    # 2. distinct and negative accounts per (topic, account)
-    accounts, negative = list(accounts), list(negative)
-    if accounts or negative:
-        at = TopicHit.created_at
-        seen = [
-            sa.func.max(sa.case((sa.and_(at >= named[w].start, at < named[w].end), 1), else_=0))
-            for w in accounts
-        ]
-        negatives = [
-            sa.func.sum(
-                sa.case((sa.and_(at >= named[w].start, at < named[w].end, TopicHit.negative > 0), 1), else_=0)
-            )
-            for w in negative
-        ]
-        lo_acc = min(named[w].start for w in (*accounts, *negative))
-        hi_acc = max(named[w].end for w in (*accounts, *negative))
-        listed: dict[str, list[tuple[int, int, int]]] = {w: [] for w in negative}
-        # Core, not the ORM: ~100k plain rows at a quarter's scale (no entity here to filter or load)
-        rows = db.session.connection().execute(
-            sa.select(TopicHit.topic_id, TopicHit.account_id, *seen, *negatives)
-            .where(*_hits(lo_acc, hi_acc, survey_id, only), TopicHit.account_id.is_not(None))
-            .group_by(TopicHit.topic_id, TopicHit.account_id)
-        )
-        distinct: list[dict[int, int]] = [{} for _ in accounts]
-        lists = [(2 + len(accounts) + i, listed[w]) for i, w in enumerate(negative)]
-        flagged = list(enumerate(distinct, start=2))
-        for row in rows:
-            a = row[0]
-            for i, by_topic in flagged:
-                if row[i]:
-                    by_topic[a] = by_topic.get(a, 0) + 1
-            for i, out_list in lists:
-                if row[i]:
-                    out_list.append((a, row[1], int(row[i])))
-        for w, by_topic in zip(accounts, distinct, strict=True):
-            for a, k in by_topic.items():
+    # 2. distinct accounts and the negative ones' count and ARR, per topic and window
+    distinct, revenue = account_figures(
+        {w: named[w] for w in accounts}, {w: named[w] for w in negative}, survey_id, only, by_day
+    )
+    for w, by_topic in distinct.items():
+        for a, k in by_topic.items():
+            if a in counts[w]:
                 counts[w][a].accounts = k
-        ids = sorted({account_id for rows in listed.values() for _, account_id, _ in rows})
-        known = (
-            {
-                i: (name, int(arr or 0))
-                for i, name, arr in db.session.execute(
-                    sa.select(Account.id, Account.name, Account.arr).where(Account.id.in_(ids))
-                )
-            }
-            if ids
-            else {}
-        )
-    else:
-        listed, known = {}, {}
-    negatives_out: dict[str, dict[int, list[tuple[int, str, int, int]]]] = {}
-    for w, rows in listed.items():
-        out: dict[int, list[tuple[int, str, int, int]]] = {}
-        for a, account_id, n in rows:
-            if account_id in known:
-                name, arr = known[account_id]
-                out.setdefault(a, []).append((account_id, name, arr, n))
-        for accounts_of in out.values():
-            accounts_of.sort(key=lambda row: (-row[2], row[1]))
-        negatives_out[w] = out
 
     # 3. every response: totals per segment
     by_seg: dict[int, tuple[int, ...]] = {}
@@ -462,9 +440,171 @@ def windows(
     return Windows(
         counts=counts,
         totals={name: Totals(*total(wanted)) for name, wanted in segs.items()},
-        negative=negatives_out,
+        revenue=revenue,
         weekly=(per_topic, [total(wanted)[1] for wanted in bucket_segs]),
     )
+
+
+def account_figures(
+    accounts: dict[str, Period],
+    negative: dict[str, Period],
+    survey_id: int | None = None,
+    only: Iterable[int] | None = None,
+    by_day: bool | None = None,
+) -> tuple[dict[str, dict[int, int]], dict[str, dict[int, tuple[int, int]]]]:
+    """Per topic, its distinct accounts in each period of ``accounts``, and in each period of
+    ``negative`` how many accounts mentioned it negatively and their ARR (revenue at stake; each account
+    once per topic and period, at its current ARR; an account no longer on file counts in neither).
+
+    PostgreSQL, periods in the per-day tables' days (``by_day``, else ``day_tables_usable``): the
+    ``bit_or`` of ``topic_account_bits`` per topic over each segment the periods' bounds cut (one row per
+    topic, day, survey and chunk of 4,096 account ids), combined per period in Python; ARR read for the
+    accounts set in any negative bit string. Else one grouping of ``topic_hits`` by (topic, account),
+    summed per topic in SQL (a row per topic comes back)."""
+    if not accounts and not negative:
+        return {}, {}
+    periods = {**accounts, **negative}
+    if by_day is None:
+        by_day = day_tables_usable(list(periods.values()))
+    if by_day and db.session.get_bind().dialect.name == "postgresql":
+        return _account_bits(accounts, negative, survey_id, only)
+    return _account_hits(accounts, negative, survey_id, only)
+
+
+def _account_bits(accounts, negative, survey_id, only):
+    from app.insights.accounts_sql import ACCOUNT_BITS, CHUNK
+
+    periods = {**accounts, **negative}
+    cuts = sorted({d for p in periods.values() for d in (p.first, p.last + timedelta(days=1))})
+    segs = {
+        name: [
+            i
+            for i in range(len(cuts) - 1)
+            if p.first <= cuts[i] and cuts[i + 1] <= p.last + timedelta(days=1)
+        ]
+        for name, p in periods.items()
+    }
+    bits = sa.table(
+        ACCOUNT_BITS,
+        sa.column("day", sa.Date),
+        sa.column("topic_id", sa.Integer),
+        sa.column("survey_id", sa.Integer),
+        sa.column("chunk", sa.Integer),
+        sa.column("accounts"),
+        sa.column("negative"),
+    )
+    inner = [(bits.c.day < cut, i) for i, cut in enumerate(cuts[1:-1])]
+    seg = sa.case(*inner, else_=len(cuts) - 2) if inner else sa.literal(0)
+    # survey 0: every survey's accounts in one row (accounts_sql)
+    conditions = [bits.c.day >= cuts[0], bits.c.day < cuts[-1], bits.c.survey_id == (survey_id or 0)]
+    if only is not None:
+        conditions.append(bits.c.topic_id.in_(sorted(set(only))))
+    as_text = [
+        sa.cast(sa.func.bit_or(bits.c.accounts), sa.Text),
+        sa.cast(sa.func.bit_or(bits.c.negative), sa.Text),
+    ]
+    # per (topic, chunk): each period's union of its segments' bit strings, as Python ints
+    union: dict[tuple[int, int], dict[str, list[int]]] = {}
+    for topic_id, chunk, s, seen, bad in db.session.connection().execute(
+        sa.select(bits.c.topic_id, bits.c.chunk, seg, *as_text)
+        .where(*conditions)
+        .group_by(bits.c.topic_id, bits.c.chunk, seg)
+    ):
+        both = union.setdefault((topic_id, chunk), {})
+        seen_i, bad_i = int(seen, 2), int(bad, 2)
+        for name, wanted in segs.items():
+            if s in wanted:
+                pair = both.setdefault(name, [0, 0])
+                pair[0] |= seen_i
+                pair[1] |= bad_i
+    distinct: dict[str, dict[int, int]] = {w: {} for w in accounts}
+    for (topic_id, _), both in union.items():
+        for w in accounts:
+            k = both.get(w, (0, 0))[0].bit_count()
+            if k:
+                distinct[w][topic_id] = distinct[w].get(topic_id, 0) + k
+    # the ARR (and being on file) of every account set in a negative bit string, by chunk and bit
+    wanted_ids: dict[int, int] = {}
+    for (_, chunk), both in union.items():
+        for w in negative:
+            wanted_ids[chunk] = wanted_ids.get(chunk, 0) | both.get(w, (0, 0))[1]
+    ids = [
+        chunk * CHUNK + (CHUNK - 1 - position)
+        for chunk, mask in wanted_ids.items()
+        for position in range(mask.bit_length())
+        if mask >> position & 1
+    ]
+    arr_of: dict[int, np.ndarray] = {}
+    on_file: dict[int, np.ndarray] = {}
+    listed = sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.Integer))  # one array, not n parameters
+    if ids:
+        for account_id, arr in db.session.execute(
+            sa.select(Account.id, Account.arr).where(Account.id == sa.any_(listed))
+        ):
+            chunk, bit = divmod(account_id, CHUNK)
+            if chunk not in arr_of:
+                arr_of[chunk], on_file[chunk] = np.zeros(CHUNK), np.zeros(CHUNK)
+            arr_of[chunk][bit] = int(arr or 0)
+            on_file[chunk][bit] = 1
+    revenue: dict[str, dict[int, tuple[int, int]]] = {w: {} for w in negative}
+    for (topic_id, chunk), both in union.items():
+        if chunk not in on_file:
+            continue
+        for w in negative:
+            mask = both.get(w, (0, 0))[1]
+            if not mask:
+                continue
+            flags = np.unpackbits(np.frombuffer(mask.to_bytes(CHUNK // 8, "big"), dtype=np.uint8))
+            n = int(flags @ on_file[chunk])
+            if n:
+                k, total = revenue[w].get(topic_id, (0, 0))
+                revenue[w][topic_id] = (k + n, total + int(flags @ arr_of[chunk]))
+    return distinct, revenue
+
+
+def _account_hits(accounts, negative, survey_id, only):
+    """``account_figures`` from ``topic_hits``: grouped by (topic, account), then per topic."""
+    at = TopicHit.created_at
+
+    def inside(p: Period, *more) -> sa.ColumnElement:
+        return sa.func.max(sa.case((sa.and_(at >= p.start, at < p.end, *more), 1), else_=0))
+
+    flags = [inside(p).label(f"a{i}") for i, p in enumerate(accounts.values())]
+    flags += [inside(p, TopicHit.negative > 0).label(f"n{i}") for i, p in enumerate(negative.values())]
+    periods = [*accounts.values(), *negative.values()]
+    pairs = (
+        sa.select(TopicHit.topic_id, TopicHit.account_id, *flags)
+        .where(
+            *_hits(min(p.start for p in periods), max(p.end for p in periods), survey_id, only),
+            TopicHit.account_id.is_not(None),
+        )
+        .group_by(TopicHit.topic_id, TopicHit.account_id)
+        .subquery()
+    )
+    known = Account.id.is_not(None)
+    sums = [sa.func.sum(pairs.c[f"a{i}"]) for i in range(len(accounts))]
+    for i in range(len(negative)):
+        bad = sa.and_(pairs.c[f"n{i}"] == 1, known)
+        sums += [
+            sa.func.sum(sa.case((bad, 1), else_=0)),
+            sa.func.sum(sa.case((bad, sa.func.coalesce(Account.arr, 0)), else_=0)),
+        ]
+    distinct: dict[str, dict[int, int]] = {w: {} for w in accounts}
+    revenue: dict[str, dict[int, tuple[int, int]]] = {w: {} for w in negative}
+    for topic_id, *values in db.session.connection().execute(
+        sa.select(pairs.c.topic_id, *sums)
+        .outerjoin(Account, Account.id == pairs.c.account_id)
+        .group_by(pairs.c.topic_id)
+    ):
+        for w, k in zip(accounts, values, strict=False):
+            if k:
+                distinct[w][topic_id] = int(k)
+        rest = values[len(accounts) :]
+        for i, w in enumerate(negative):
+            n, total = int(rest[2 * i] or 0), int(rest[2 * i + 1] or 0)
+            if n:
+                revenue[w][topic_id] = (n, total)
+    return distinct, revenue
 
 
 def _hit_sums(lo: datetime, hi: datetime, survey_id: int | None, only, segment) -> sa.Select:

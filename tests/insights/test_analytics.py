@@ -10,6 +10,7 @@ import pytest
 
 from app.extensions import db
 from app.insights import analytics
+from app.insights import queries as q
 from app.insights.periods import Period, days_ending
 from app.models import Mention, MentionSource, RetagRun, RetagState
 from tests.factories import make_account
@@ -79,8 +80,9 @@ def test_revenue_at_stake_counts_each_negative_account_once(ctx):
     add_response(BEFORE, 1, topics={parent: "negative"}, account_id=big.id)
     data = analytics.topic_analytics(PERIOD)
     figures = data.by_id(parent)
-    assert figures.revenue == 170_000
-    assert [(a[0], a[2], a[3]) for a in figures.revenue_accounts] == [
+    assert (figures.revenue, figures.revenue_count) == (170_000, 3)
+    listed = q.negative_accounts(PERIOD, None, [parent])[parent]  # the topic page's list
+    assert [(a[0], a[2], a[3]) for a in listed] == [
         (big.id, 100_000, 2),
         (mid.id, 50_000, 1),
         (small.id, 20_000, 1),

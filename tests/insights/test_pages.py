@@ -127,3 +127,40 @@ def test_every_sort_orders_rows(viewer_client, seeded):
 def test_anonymous_readers_sign_in_first(client):
     resp = client.get("/insights/topics")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def _driver_cells(html: str) -> dict[str, str]:
+    """Each driver cell's opening text (up to its first tag)."""
+    return dict(re.findall(r'data-driver-cell="(\d+)">([^<]*)', html))
+
+
+def test_the_driver_column_comes_in_a_second_request(viewer_client, seeded, app):
+    """The page leaves the driver cells pending (with the script that fetches them, and a link without
+    script); the fragment holds every topic's cell, the fitted estimate where there is one."""
+    from app.insights import analytics
+    from app.insights.periods import days_ending
+
+    html = viewer_client.get("/insights/topics?days=28").get_data(as_text=True)
+    billing = str(seeded["billing"])
+    assert _driver_cells(html)[billing].strip() == "fitting…"
+    assert "js/topic-drivers.js" in html and "data-drivers-url=" in html
+    url = re.search(r'data-drivers-url="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "/insights/topics/drivers?" in url and "days=28" in url
+    assert "drivers=1" in html  # the link for readers without script
+    fragment = viewer_client.get(url)
+    assert fragment.status_code == 200
+    cells = _driver_cells(fragment.get_data(as_text=True))
+    assert set(cells) == {billing, str(seeded["invoices"])}
+    with app.app_context():
+        end = datetime.strptime(parse_qs(urlparse(url).query)["end"][0], "%Y-%m-%d").date()
+        fitted = analytics.drivers(days_ending(end, 28, "UTC"))
+    value = fitted.estimates[seeded["billing"]].value
+    assert f"{value:+.1f}".replace("-", "−") in fragment.get_data(as_text=True)
+
+
+def test_the_driver_fragment_needs_a_reader_and_survives_bad_arguments(client, viewer_client, seeded):
+    assert client.get("/insights/topics/drivers").status_code == 302
+    for query in ("days=abc", "end=2026-99-99", "survey=x", "days=-5&end="):
+        assert viewer_client.get(f"/insights/topics/drivers?{query}").status_code == 200, query
+    html = viewer_client.get("/insights/topics?days=28&drivers=1").get_data(as_text=True)
+    assert "fitting…" not in html  # asked for without script: fitted in the page's own request

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.insights import analytics, days_sql
+from app.insights import accounts_sql, analytics, days_sql
 from app.insights import queries as q
 from app.insights.hits_sql import COLUMNS, _select, rebuild_statements
 from app.insights.periods import days_ending, weekly_buckets
@@ -46,9 +46,17 @@ def _day_rows(sql: str) -> set[tuple]:
 
 
 def _days_stored_and_recomputed() -> list[tuple[set[tuple], set[tuple]]]:
-    """Per table kept by day (``topic_days``, ``topic_day_totals``): its rows and their recomputation."""
+    """Per table kept by day (``topic_days``, ``topic_day_totals``; on PostgreSQL also
+    ``topic_account_days`` and ``topic_account_bits``): its rows and their recomputation."""
     dialect = db.session.get_bind().dialect.name
     out = []
+    if dialect == "postgresql":
+        for table in (accounts_sql.ACCOUNT_DAYS, accounts_sql.ACCOUNT_BITS):
+            stored = {tuple(map(str, r)) for r in db.session.execute(sa.text(f"TABLE {table}"))}
+            recomputed = {
+                tuple(map(str, r)) for r in db.session.execute(sa.text(accounts_sql.recomputed(table)))
+            }
+            out.append((stored, recomputed))
     for table in (days_sql.DAYS, days_sql.TOTALS):
         columns = ", ".join([*days_sql.KEYS[table], *days_sql.COUNTS[table]])
         out.append(
@@ -133,7 +141,15 @@ def check(survey_id, scopes, periods=(PERIODS[0], PERIODS[3]), days_zone="UTC") 
                     assert w.counts[name] == want, (name, period, only)
                     assert w.totals[name] == q.totals(p, survey), (name, p, survey, only)
                 for name in ("now", "before"):
-                    assert w.negative[name] == ref.negative_accounts(named[name], survey, only)
+                    listed = ref.negative_accounts(named[name], survey, only)
+                    want = {a: (len(rows), sum(r[2] for r in rows)) for a, rows in listed.items()}
+                    assert w.revenue[name] == want, (name, period, only)
+                for by_day in (False, None):  # by topic_hits, and as windows reads them
+                    got = q.account_figures(named, {"now": period}, survey, only, by_day)
+                    assert got[0] == {
+                        n: {a: c.accounts for a, c in ref.topic_counts(p, survey, only).items() if c.accounts}
+                        for n, p in named.items()
+                    }
                 assert w.weekly == ref.weekly_counts(buckets, survey, only)
             result = analytics.topic_analytics(period, survey, trend_weeks=6)
             want = _reference_drivers(period, survey, q.topic_tree())
@@ -411,6 +427,22 @@ def test_per_day_tables_follow_the_workspace_zone(ctx):
 
     timezone_changed("UTC")
     check(survey_id, (None, [invoices]), berlin)
+
+
+def test_accounts_migration_holds_the_same_sql_as_the_app():
+    """topics_0003's frozen copy is app/insights/accounts_sql.py's."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "topics_0003_topic_accounts.py"
+    spec = importlib.util.spec_from_file_location("topics_0003", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    assert module.create_statements() == accounts_sql.create_statements()
+    assert module.rebuild_statements() == accounts_sql.rebuild_statements()
+    assert module.drop_statements() == accounts_sql.drop_statements()
+    for table in (accounts_sql.ACCOUNT_DAYS, accounts_sql.ACCOUNT_BITS):
+        assert module.recomputed(table) == accounts_sql.recomputed(table)
 
 
 def test_days_migration_holds_the_same_sql_as_the_app():

@@ -33,3 +33,14 @@ def test_german_is_analysed_with_its_own_model_and_phrases_not_english_rules(ana
     assert r.sentiment.label == "negative"
     assert {"billing.invoices", "support", "integrations.api"} <= set(r.topic_ids)
     assert r.keyphrases == []  # English noun phrases only
+
+
+def test_script_scan_finds_non_latin_scripts_and_nothing_in_latin_text():
+    from nlp.language import _script_language
+
+    assert _script_language("") is None
+    assert _script_language("Überall Fehler, ça ne marche pas, ¿por qué? ñ ß œ") is None
+    assert _script_language("Всё работает отлично") == "ru"
+    assert _script_language("Очень хорошо, but slow") == "ru"  # Cyrillic letters are the majority
+    assert _script_language("great product 很好") is None  # Latin letters dominate
+    assert _script_language("ɐɐɐ") == "und"  # IPA letters: past the Latin blocks, an unknown script

@@ -314,3 +314,46 @@ def test_incorrect_results_are_a_complaint_unless_negated(lang, text, complaint)
     from nlp.multilingual import rule_intents
 
     assert ("complaint" in [r[0] for r in rule_intents(lang, text)]) is complaint
+
+
+def test_a_batch_of_foreign_docs_is_analysed_as_each_doc_alone():
+    """The component's batched path (one gather per language for the batch's sentences and docs,
+    ``multilingual.plan``) gives each doc exactly what analysing it alone gives."""
+    texts = [lang_text for _, lang_text in _rows()] + [
+        "Der Export funktioniert nicht. Bitte schnell beheben! Sonst kündigen wir.",
+        "L'application plante souvent. Le support est super, merci !",
+        "No funciona la exportación. ¿Hay alguna forma de arreglarlo?",
+        "",
+        "!!!",
+    ]
+    an = Analyzer()
+    together = [r.to_dict() for r in an.analyze(texts)]
+    alone = [an.analyze([t])[0].to_dict() for t in texts]
+    assert together == alone
+    component = an.nlp.get_pipe("clearloop_analysis")
+    one_by_one = [component(an.nlp.make_doc(t)) for t in texts]
+    piped = list(component.pipe([an.nlp.make_doc(t) for t in texts]))
+    assert [d._.clearloop.scored.total if d._.clearloop.scored else None for d in one_by_one] == [
+        d._.clearloop.scored.total if d._.clearloop.scored else None for d in piped
+    ]
+    assert [d._.clearloop.intents for d in one_by_one] == [d._.clearloop.intents for d in piped]
+
+
+def test_logits_of_several_spans_equal_each_spans_own():
+    import math
+
+    import numpy as np
+
+    for lang in LANGS:
+        model = sentiment_model(lang)
+        rs = np.random.RandomState(1)
+        sets = [set(rs.randint(0, len(model.vocab), rs.randint(0, 60)).tolist()) for _ in range(50)]
+        got = model.logits_of(sets)
+        for ids, z in zip(sets, got, strict=True):
+            if not ids:
+                assert z == model._bias
+                continue
+            arr = np.array(sorted(ids))
+            norm = math.sqrt(float(model._idf2[arr].sum())) or 1.0
+            want = np.array(model._bias) + model._eff[arr].sum(axis=0) / norm
+            assert np.allclose(z, want, rtol=1e-12, atol=1e-12)

@@ -8,7 +8,8 @@ from flask import abort, render_template, request
 from app.access import staff_required
 from app.extensions import db
 from app.insights import bp, charts, links
-from app.insights.analytics import topic_analytics
+from app.insights import queries as q
+from app.insights.analytics import drivers, topic_analytics
 from app.insights.forms import PERIOD_DAYS, SORTS, parse_filters
 from app.insights.periods import days_ending, local_today
 from app.models import Survey, Topic, utcnow
@@ -38,7 +39,11 @@ def _surveys() -> list:
 def topics():
     """Every topic's volume, share, trend, sentiment, NPS impact, driver and revenue at stake."""
     filters, period = _filters()
-    data = topic_analytics(period, filters.survey, trend_weeks=26 if filters.days > 28 else 12)
+    # the driver fit in a second request (topic_drivers), or in this one when asked for (without script)
+    fit = True if request.args.get("drivers") else "deferred"
+    data = topic_analytics(
+        period, filters.survey, trend_weeks=26 if filters.days > 28 else 12, with_driver=fit
+    )
     rows = data.topics
     if filters.sort in SORT_KEYS:
         rows = sorted(rows, key=SORT_KEYS[filters.sort])
@@ -57,6 +62,16 @@ def topics():
     )
 
 
+@bp.get("/insights/topics/drivers")
+@staff_required
+def topic_drivers():
+    """The Topics page's driver column for its period and survey: a fragment the page fetches, so its
+    first response does not wait for the fit."""
+    filters, period = _filters()
+    fitted = drivers(period, filters.survey)
+    return render_template("insights/_drivers.html", fitted=fitted, tree=q.topic_tree())
+
+
 @bp.get("/insights/topics/<int:topic_id>")
 @staff_required
 def topic(topic_id: int):
@@ -70,12 +85,14 @@ def topic(topic_id: int):
     if figures is None:
         abort(404)
     children = [t for t in data.topics if t.node.parent_id == topic_id]
+    revenue_accounts = q.negative_accounts(period, filters.survey, [topic_id]).get(topic_id, [])
     return render_template(
         "insights/topic.html",
         data=data,
         t=figures,
         topic=node,
         children=children,
+        revenue_accounts=revenue_accounts,
         chart=charts.trend_chart(figures.trend, node.name),
         filters=filters,
         periods=PERIOD_DAYS,
