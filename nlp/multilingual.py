@@ -439,10 +439,12 @@ def valence(p: list[float]) -> float:
 @lru_cache(maxsize=1)
 def polar_floor() -> float:
     """The smallest valence the analyser's neutral band leaves polar (normalize(v) >= band), a hair above."""
-    from nlp.analyzer import calibration
+    import json
+
     from nlp.sentiment import ALPHA
 
-    band = float(calibration()["neutral_band"])
+    cal = json.loads(resources.files("nlp.data").joinpath("calibration.json").read_text(encoding="utf-8"))
+    band = float(cal["neutral_band"])  # the analyser's band (nlp.analyzer.calibration; no import cycle)
     return band * math.sqrt(ALPHA / (1.0 - band * band)) * 1.001
 
 
