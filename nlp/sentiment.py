@@ -241,7 +241,7 @@ def _modifiers(infos: list[tuple], flags: list[int], i: int, valence: float, cap
             j -= 2  # "not at all (very) helpful": "at all" only strengthens the negation before it
             continue
         b = infos[j][BOOST]
-        if b:
+        if b and valence:  # a booster strengthens a sentiment; it gives none to a word without one
             scalar = b if valence > 0 else -b
             if cap_diff and f & F_UPPER:
                 scalar += C_INCR if valence > 0 else -C_INCR

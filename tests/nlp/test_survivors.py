@@ -237,3 +237,24 @@ def test_negation_parity_and_never_so(rules_of, text, negated):
     word = words[scored.hits[-1]]
     plain = rules_of(word)[1].weights[0]
     assert (scored.weights[scored.hits[-1]] * plain < 0) is negated
+
+
+@pytest.mark.parametrize(
+    "text, word",
+    [
+        ("It's really working now.", "working"),
+        ("It is REALLY working now.", "working"),
+        ("Sync is extremely fast to load now.", "load"),
+    ],
+)
+def test_a_booster_gives_no_sentiment_to_a_word_that_only_has_one_when_negated(rules_of, text, word):
+    """'working' is negative only as 'not working': a booster before it must not make it negative
+    (found by nlp.sentiment's mutant _modifiers 49: the booster's sign followed a zero valence)."""
+    assert weight_of(rules_of(text), word) == 0
+
+
+def test_praise_with_a_booster_on_working_is_not_read_as_negative(analyzer):
+    for result in analyzer.analyze(["It's really working now.", "It is REALLY working now, thanks!"]):
+        assert result.to_dict()["sentiment"]["label"] != "negative"
+    (negated,) = analyzer.analyze(["It's really not working."])
+    assert negated.to_dict()["sentiment"]["label"] == "negative"
