@@ -446,3 +446,74 @@ def test_a_locked_address_stays_locked_when_the_limit_is_raised_meanwhile(app, m
             assert authenticate(user.email, TEST_PASSWORD, "198.51.100.9").user is None  # the lock holds
         with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
             assert authenticate(user.email, TEST_PASSWORD, "198.51.100.9").user is not None
+
+
+# Cases added after the auth mutation run of 2026-12-07 05:00 (survivors of _hasher, authenticate and
+# _claim_attempt; each the account-wide twin of a per-address case above).
+
+
+def test_configured_argon2_parameters_are_the_ones_used(app, monkeypatch):
+    """A deployment (or the tests) may set ARGON2_PARAMS; the hash must carry exactly those costs."""
+    monkeypatch.setitem(app.config, "ARGON2_PARAMS", {"time_cost": 2, "memory_cost": 16, "parallelism": 1})
+    with app.app_context():
+        stored = hash_password(STRONG)
+        assert stored.startswith("$argon2id$v=19$m=16,t=2,p=1$")
+        assert verify_password(stored, STRONG) is True
+
+
+def test_a_sign_in_clears_only_its_own_accounts_failures_from_that_address(app):
+    with app.app_context():
+        signer, bystander = make_user(password=TEST_PASSWORD), make_user(password=TEST_PASSWORD)
+        authenticate(bystander.email, WRONG, "198.51.100.20")
+        authenticate(signer.email, WRONG, "198.51.100.20")
+        assert authenticate(signer.email, TEST_PASSWORD, "198.51.100.20").user is not None
+        assert _throttles(signer.id) == {}
+        assert _throttles(bystander.id) == {"198.51.100.20": (1, None)}  # another account's count stays
+
+
+def test_account_attempts_in_flight_at_once_never_exceed_the_account_limit(app, monkeypatch):
+    from app.auth.services import _claim_attempt
+
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_MAX_FAILURES", 4)
+    with app.app_context():
+        user, other = make_user(password=TEST_PASSWORD), make_user(password=TEST_PASSWORD)
+        assert [_claim_attempt(user) for _ in range(4)] == [True] * 4
+        assert _claim_attempt(user) is False
+        assert _user(user.id).failed_logins == 4
+        assert _claim_attempt(other) is True  # another account has its own count
+
+
+def test_a_locked_account_stays_locked_when_its_limit_is_raised_meanwhile(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_MAX_FAILURES", 3)
+    minutes = app.config["LOGIN_LOCK_MINUTES"]
+    start = utcnow().replace(microsecond=0)
+    with app.app_context():
+        user = make_user(password=TEST_PASSWORD)
+        with time_machine.travel(start, tick=False):
+            for n in range(3):
+                authenticate(user.email, WRONG, f"198.51.100.{30 + n}")
+            monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_MAX_FAILURES", 10)
+            assert authenticate(user.email, TEST_PASSWORD, "192.0.2.99").user is None  # the lock holds
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert authenticate(user.email, TEST_PASSWORD, "192.0.2.99").user is not None
+
+
+def test_an_expired_account_lock_restarts_the_count_at_the_next_try_of_that_account_only(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_MAX_FAILURES", 3)
+    minutes = app.config["LOGIN_LOCK_MINUTES"]
+    start = utcnow().replace(microsecond=0)
+    with app.app_context():
+        locked, other = make_user(password=TEST_PASSWORD), make_user(password=TEST_PASSWORD)
+        with time_machine.travel(start, tick=False):
+            for n in range(3):
+                authenticate(locked.email, WRONG, f"198.51.100.{40 + n}")
+        with time_machine.travel(start + timedelta(minutes=minutes + 1), tick=False):
+            authenticate(other.email, WRONG, "198.51.100.50")
+            stored = _user(locked.id)  # another account's try leaves this expired lock as it was
+            assert (stored.failed_logins, _naive(stored.locked_until)) == (
+                3,
+                _naive(start + timedelta(minutes=minutes)),
+            )
+            authenticate(locked.email, WRONG, "198.51.100.51")  # its own next try: a fresh count of one
+            stored = _user(locked.id)
+            assert (stored.failed_logins, stored.locked_until) == (1, None)
