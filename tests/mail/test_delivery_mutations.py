@@ -763,6 +763,20 @@ def test_on_postgresql_a_claim_takes_the_lowest_ids_even_after_the_first_row_was
         assert claim_invitations(send.id, 5) == [(third.id, 1)]
 
 
+def test_on_postgresql_a_claim_takes_the_lowest_ids_after_the_first_rows_state_was_rewritten(app):
+    """A change of an indexed column (the delivery state: a row held back, then queued again) writes a new
+    row version and new index entries after the others; index, bitmap and sequential scans then all meet
+    the first row last, so only the claim's ORDER BY keeps the oldest invitations first."""
+    with app.app_context():
+        _postgresql_only()
+        send, (first, second, third) = _queued(3)
+        for state in (DeliveryState.SKIPPED, DeliveryState.QUEUED):
+            db.session.execute(sa.update(Invitation).where(Invitation.id == first.id).values(state=state))
+            db.session.commit()
+        assert claim_invitations(send.id, 2) == [(first.id, 1), (second.id, 1)]
+        assert claim_invitations(send.id, 5) == [(third.id, 1)]
+
+
 @pytest.mark.committed
 def test_on_postgresql_a_claim_skips_the_rows_another_worker_holds_without_waiting(app):
     """Parallel workers take disjoint rows: a row locked by another worker's claim is skipped at once (the
