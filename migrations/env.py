@@ -56,7 +56,12 @@ def render_item(type_, obj, autogen_context):
 
 # Made by migrations in raw SQL and unknown to the models (migration explorer_0001): SQLite's FTS5 search
 # table (and its shadow tables), PostgreSQL's search_vector column (kept by a trigger) and its GIN index.
-UNMODELLED_TABLES = ("responses_fts", "topic_hits_deferred")  # SQLite only (speedw_0001)
+UNMODELLED_TABLES = (
+    "responses_fts",
+    "topic_hits_deferred",  # SQLite only (speedw_0001)
+    "topic_account_days",  # PostgreSQL only, raw SQL with BIT strings (topics_0003)
+    "topic_account_bits",
+)
 # the accounts' NPS sort indexes differ by dialect (cs_0002)
 UNMODELLED_INDEXES = ("ix_responses_comment_search", "ix_accounts_nps_asc", "ix_accounts_nps_desc")
 UNMODELLED_COLUMNS = ("search_vector",)
