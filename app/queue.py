@@ -302,8 +302,10 @@ def _statuses(job_ids: list[str]) -> list[JobStatus | None]:
 
 
 def _discard(job_id: str) -> None:
-    """Delete a finished, failed or abandoned job so its id can be used again."""
-    with contextlib.suppress(NoSuchJobError):
+    """Delete a finished, failed or abandoned job so its id can be used again. Another web worker may
+    discard the same slot between this fetch and this delete (RQ then cannot read the status it needs
+    to leave the registries, InvalidJobOperation): the job is gone either way."""
+    with contextlib.suppress(NoSuchJobError, InvalidJobOperation):
         Job.fetch(job_id, connection=redis_connection()).delete()
 
 

@@ -194,7 +194,8 @@ def test_links_point_at_the_served_port_in_development(tmp_path):
 
 def test_a_job_deleted_between_its_fetch_and_its_status_read_counts_as_gone(app, monkeypatch):
     """Two web workers share a coalesced slot: one may delete a finished job while the other reads its
-    status. RQ then raises InvalidJobOperation; the queue must treat the job as gone (a CI run had a 500)."""
+    status, or discards it too. RQ then raises InvalidJobOperation; the queue must treat the job as gone
+    (two CI runs had a 500: first at the status read, then at the discard)."""
     from rq.job import Job
 
     from app import queue
@@ -208,6 +209,7 @@ def test_a_job_deleted_between_its_fetch_and_its_status_read_counts_as_gone(app,
         monkeypatch.setattr(Job, "fetch", classmethod(lambda cls, job_id, connection=None: fetched))
         assert queue._status("gone-between-reads") is None
         assert queue.job_is_live("gone-between-reads", 60) is False
+        queue._discard("gone-between-reads")  # both discard the finished slot: the second finds it gone
 
 
 def test_job_statuses_read_in_one_round_trip_agree_with_rq(app):

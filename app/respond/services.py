@@ -19,6 +19,7 @@ row, as above. When a webhook endpoint exists, the first answer takes the ORM pa
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
@@ -52,6 +53,8 @@ from app.surveys.queries import InvitationRef, invitation_ref
 from app.webhooks import services as webhooks
 
 __all__ = ["SCANNER_HOLD", "SCANNER_WINDOW", "Verdict"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -227,11 +230,22 @@ def _finish(outcome: Submission, analyse: bool) -> Submission:
         event = "response.created" if outcome.created else "response.updated"
         webhooks.emit(event, webhooks.response_data(response), response.contact_id, response_id)
     db.session.commit()
-    if analyse and pending:
-        analysis.enqueue_tagging([response_id])  # follow-up rules run once it is analysed
-    elif analyse:
-        followups.enqueue_rules([response_id])  # no comment to wait for: score rules now
+    if analyse:
+        _hand_off(response_id, tag=pending)
     return Submission(response, outcome.created, outcome.changed, score, response_id)
+
+
+def _hand_off(response_id: int, tag: bool) -> None:
+    """After commit: tagging for a comment (follow-up rules run once it is analysed), else the score rules
+    now. The answer is stored: a hand-off that fails is the sweeper's to repeat, never the respondent's
+    500."""
+    try:
+        if tag:
+            analysis.enqueue_tagging([response_id])
+        else:
+            followups.enqueue_rules([response_id])
+    except Exception:
+        log.exception("answer %s stored, its hand-off failed; the sweeper will pick it up", response_id)
 
 
 _FIRST_COLUMNS = (
@@ -349,10 +363,7 @@ def answer_invitation(
         response_id = _insert_first(invitation, kind, answer, auto=verdict == Verdict.AUTO)
         if response_id is not None:
             db.session.commit()  # on PostgreSQL's autocommit connection the statement committed already
-            if answer.comment:
-                analysis.enqueue_tagging([response_id])  # follow-up rules run once it is analysed
-            else:
-                followups.enqueue_rules([response_id])  # no comment to wait for: score rules now
+            _hand_off(response_id, tag=bool(answer.comment))
             return Submission(None, True, True, answer.score, response_id)
     end_autocommit(db.session())  # the edit path's statements need a transaction of their own
     new = Response(

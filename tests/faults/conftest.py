@@ -206,6 +206,10 @@ class Processes:
             raise AssertionError(f"{exc}\n{self.log_of(proc)[-3000:]}") from None
         return f"127.0.0.1:{port}"
 
+    def web_log(self) -> str:
+        """Everything the web servers wrote so far (for a failing status's traceback)."""
+        return "".join(log.read_text(errors="replace") for _, log in self.procs if log.name.startswith("web"))
+
     def log_of(self, proc: subprocess.Popen) -> str:
         """Everything a process wrote so far."""
         return next(log for p, log in self.procs if p is proc).read_text(errors="replace")

@@ -61,7 +61,7 @@ def test_redis_killed_mid_load_and_restarted(app, stack, own_redis):
         own_redis.start()  # back, empty
         returned = time.monotonic()
         list(pool.map(lambda t: respondent.answer(9, t), texts[40:]))
-    assert respondent.statuses == [303] * 60, respondent.statuses
+    assert respondent.statuses == [303] * 60, f"{respondent.statuses}\n{stack.web_log()[-4000:]}"
     assert _count(app) == 60
     ids = wait_for(lambda: _all_tagged(app), 60, 1.0, "every answer tagged after Redis returned")
     print(f"all 60 tagged {time.monotonic() - returned:.1f} s after Redis returned")
