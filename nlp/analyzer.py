@@ -26,6 +26,8 @@ from nlp.types import NEUTRAL, TextAnalysis
 
 log = logging.getLogger(__name__)
 CODE_VERSION = "1.7.1"  # bump when analysis rules change, so stored results can be recomputed
+# the components that work only on the analyser's own token facts, never on spaCy's lexical attributes
+OWN_COMPONENTS = frozenset({"clearloop_analysis", "clearloop_topic_model"})
 
 
 def calibration() -> dict:
@@ -106,6 +108,12 @@ class Analyzer:
 
             self.topic_model = TopicModel.load(topic_model_path)
             self.topic_model.attach(self.nlp)
+        if model is None and set(self.nlp.pipe_names) <= OWN_COMPONENTS:
+            # Nothing in this pipeline reads spaCy's lexical attributes (the components work on their own
+            # token facts, nlp.tokens), so spaCy need not compute shape, norm, like_num, ... for every
+            # new word (~40 % of the blank tokenizer's first pass over new text); a base model or a
+            # topic model's textcat reads them, and keeps them
+            self.nlp.vocab.lex_attr_getters = {}
         self.lexicon: Lexicon = self.nlp.get_pipe("clearloop_analysis").lexicon
         self._names = {t.id: t.name for t in self.taxonomy}
         self._builder = Builder(self.taxonomy.topics, self.topic_model, self._names, self.neutral_band)

@@ -202,7 +202,7 @@ class IntentModel:
         ids = [j for j in map(self.vocab.get, names) if j is not None]
         if not ids:
             return self._zero
-        return tuple(_add(self.weights[ids], axis=0).tolist())
+        return tuple(_add(self.weights.take(ids, axis=0), axis=0).tolist())  # take: the same rows, cheaper
 
     def token_vec(self, info: tuple, negated: bool) -> tuple[float, ...]:
         """The summed weights of a token's features (cached per token text and negation state)."""

@@ -203,8 +203,11 @@ class NaiveBayes:
         unless another language beats it by ``margin`` nats per word, or when there are no words."""
         if not words or (len(words) == 1 and words[0].isascii()):
             return default  # one plain word ("Super!", "ok") is no evidence against the survey's language
-        get, score = self._cache.get, self.word_scores
-        totals = [sum(col) for col in zip(*[get(w) or score(w) for w in words], strict=True)]
+        vecs = list(map(self._cache.get, words))  # map: no Python frame per known word
+        if None in vecs:
+            score = self.word_scores
+            vecs = [v or score(w) for v, w in zip(vecs, words, strict=True)]
+        totals = [sum(col) for col in zip(*vecs, strict=True)]
         best = max(range(len(totals)), key=totals.__getitem__)
         d = self.langs.index(default) if default in self.langs else 0
         if best == d or (totals[best] - totals[d]) / len(words) < self.margin:

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from itertools import chain
+from operator import is_not
 
 import numpy as np
 import Stemmer
@@ -93,6 +94,7 @@ _POLARITY = {
 _ELISION = re.compile(r"^(?:l|d|j|qu|n|s|c|m|t)['\u2019](?=\w)")
 _REPEAT = re.compile(r"(.)\1{2,}")
 _SPACES = re.compile(r"\s+")
+_NOT_NONE = partial(is_not, None)  # j -> j is not None (a feature id may be 0)
 
 
 def char_ngrams(text: str, lo: int, hi: int) -> list[str]:
@@ -239,7 +241,7 @@ class ForeignSentiment:
         ids = [j for j in map(self.vocab.get, names) if j is not None]
         if not ids:
             return (0.0, 0.0, 0.0)
-        a, b, c = _add(self._eff[ids], axis=0).tolist()
+        a, b, c = _add(self._eff.take(ids, axis=0), axis=0).tolist()  # take: the same rows, cheaper
         return (a, b, c)
 
     def token_vec(self, info: tuple, negated: bool) -> tuple[float, float, float]:
@@ -293,21 +295,22 @@ class ForeignSentiment:
         :func:`_tokens`), its bigrams', "!"/"?" and, with character n-grams, those of ``text``."""
         ids: set[int] = set()
         if self.chars is not None and text:
-            get = self._char_ids.get
-            ids.update(j for j in map(get, char_ngrams(text, *self.chars)) if j is not None)
+            # filter + map in C, in the n-grams' order (the same set, built in the same order)
+            ids.update(filter(_NOT_NONE, map(self._char_ids.get, char_ngrams(text, *self.chars))))
         bigram_ids, elided, token_ids = self._bigram_ids, self._elided, self.token_ids
         excl, quest, bigrams = self._excl_id, self._quest_id, self.bigrams
+        known = self._ids.get  # token_ids' cache, read here first: no method call per known token
         prev = "<s>"
         for i, neg in toks:
             x = infos[i]
-            ids.update(token_ids(x, neg))
+            lower = x[LOWER]
+            ids.update(known((lower, neg)) or token_ids(x, neg))
             f = x[FLAGS]
             if f & F_EXCL and excl is not None:
                 ids.add(excl)
             if f & F_QUEST and quest is not None:
                 ids.add(quest)
             if bigrams:
-                lower = x[LOWER]
                 low = elided.get(lower)
                 if low is None:
                     if len(elided) > 100_000:
@@ -371,8 +374,10 @@ class ForeignSentiment:
         toks = _tokens(self.lang, infos, a, b) if pre is None else pre[0]
         contrib = []
         tfidf = self.idf is not None
+        known, token_vec = self._cache.get, self.token_vec  # token_vec's cache first: no call per token
         for i, neg in toks:
-            v0, v1, v2 = self.token_vec(infos[i], neg)
+            x = infos[i]
+            v0, v1, v2 = known((x[LOWER], neg)) or token_vec(x, neg)
             contrib.append((i, v0, v2))
             if tfidf:
                 continue
