@@ -445,6 +445,18 @@ def windows(
     )
 
 
+def window_totals(period: Period, survey_id: int | None = None) -> Totals:
+    """``windows({"now": period}, (), survey_id).totals["now"]`` alone (its third statement): the
+    period's responses, analysed comments and NPS bands, from ``topic_day_totals`` when its days are the
+    period's, else from ``responses`` by instant."""
+    if day_tables_usable([period]):
+        stmt = _day_totals(period.first, period.last + timedelta(days=1), survey_id, lambda _: sa.literal(0))
+    else:
+        stmt = _response_totals(period.start, period.end, survey_id, lambda _: sa.literal(0))
+    row = db.session.execute(stmt).first()
+    return Totals(*(int(v or 0) for v in (row[1:] if row else (0,) * 5)))
+
+
 def account_figures(
     accounts: dict[str, Period],
     negative: dict[str, Period],
@@ -680,8 +692,54 @@ def _room_to_group() -> None:
 
 
 def nps_topic_groups(period: Period, survey_id: int | None = None) -> dict[tuple[tuple[int, ...], int], int]:
-    """The period's NPS answers that mention an active topic themselves, grouped: (their topics, sorted;
-    score) → how many answers. One statement: each answer's topics joined into one string, then counted."""
+    """The period's NPS answers (with a score) that mention an active topic themselves, grouped: (their
+    topics, sorted; the answer coded 100 / 0 / −100 for promoter / passive / detractor) → how many answers:
+    the sufficient statistics of the driver fit.
+
+    PostgreSQL, a period in the per-day tables' days: summed from ``topic_pattern_days`` (a row per local
+    day × survey × set of own topics, kept by triggers: ``app/insights/patterns_sql.py``), grouped by
+    pattern in SQL. Else ``nps_topic_groups_from_hits``."""
+    if db.session.get_bind().dialect.name != "postgresql" or not day_tables_usable([period]):
+        return nps_topic_groups_from_hits(period, survey_id)
+    from app.insights.patterns_sql import PATTERNS
+
+    _room_to_group()
+    table = sa.table(
+        PATTERNS,
+        sa.column("day", sa.Date),
+        sa.column("survey_id", sa.Integer),
+        sa.column("topics", sa.Text),
+        sa.column("promoters", sa.Integer),
+        sa.column("passives", sa.Integer),
+        sa.column("detractors", sa.Integer),
+    )
+    conditions = [table.c.day >= period.first, table.c.day <= period.last]
+    if survey_id is not None:
+        conditions.append(table.c.survey_id == survey_id)
+    stmt = (
+        sa.select(
+            table.c.topics,
+            sa.func.sum(table.c.promoters),
+            sa.func.sum(table.c.passives),
+            sa.func.sum(table.c.detractors),
+        )
+        .where(*conditions)
+        .group_by(table.c.topics)
+    )
+    out: dict[tuple[tuple[int, ...], int], int] = {}
+    for topics, promoters, passives, detractors in db.session.connection().execute(stmt):
+        key = tuple(map(int, topics.split(",")))  # stored sorted by id
+        for value, n in ((100, promoters), (0, passives), (-100, detractors)):
+            if n:
+                out[(key, value)] = int(n)
+    return out
+
+
+def nps_topic_groups_from_hits(
+    period: Period, survey_id: int | None = None
+) -> dict[tuple[tuple[int, ...], int], int]:
+    """``nps_topic_groups`` from ``topic_hits`` by instant, in one statement: each answer's own topics
+    joined into one string, then counted by (topics, score)."""
     _room_to_group()
     listed = sa.func.aggregate_strings(sa.cast(TopicHit.topic_id, sa.String), ",")
     per_response = (
@@ -689,6 +747,7 @@ def nps_topic_groups(period: Period, survey_id: int | None = None) -> dict[tuple
         .where(
             *_hits(period.start, period.end, survey_id, None),
             TopicHit.kind == SurveyKind.NPS.value,
+            TopicHit.score.is_not(None),
             TopicHit.own_mentions > 0,
         )
         .group_by(TopicHit.response_id, TopicHit.score)
@@ -700,6 +759,11 @@ def nps_topic_groups(period: Period, survey_id: int | None = None) -> dict[tuple
             per_response.c.score, per_response.c.topics
         )
     ):
-        key = (tuple(sorted(int(t) for t in topics.split(","))), int(score))
-        out[key] = out.get(key, 0) + n  # the same topics in another order: one group
+        key = (tuple(sorted(int(t) for t in topics.split(","))), coded(int(score)))
+        out[key] = out.get(key, 0) + n  # the same topics in another order or another score of a band
     return out
+
+
+def coded(score: int) -> int:
+    """An NPS answer coded for the driver fit: promoters 100, passives 0, detractors −100."""
+    return 100 if score >= 9 else (-100 if score <= 6 else 0)

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.insights import accounts_sql, analytics, days_sql
+from app.insights import accounts_sql, analytics, days_sql, patterns_sql
 from app.insights import queries as q
 from app.insights.hits_sql import COLUMNS, _select, rebuild_statements
 from app.insights.periods import days_ending, weekly_buckets
@@ -47,7 +47,8 @@ def _day_rows(sql: str) -> set[tuple]:
 
 def _days_stored_and_recomputed() -> list[tuple[set[tuple], set[tuple]]]:
     """Per table kept by day (``topic_days``, ``topic_day_totals``; on PostgreSQL also
-    ``topic_account_days`` and ``topic_account_bits``): its rows and their recomputation."""
+    ``topic_account_days``, ``topic_account_bits`` and the two pattern tables): its rows and their
+    recomputation."""
     dialect = db.session.get_bind().dialect.name
     out = []
     if dialect == "postgresql":
@@ -55,6 +56,12 @@ def _days_stored_and_recomputed() -> list[tuple[set[tuple], set[tuple]]]:
             stored = {tuple(map(str, r)) for r in db.session.execute(sa.text(f"TABLE {table}"))}
             recomputed = {
                 tuple(map(str, r)) for r in db.session.execute(sa.text(accounts_sql.recomputed(table)))
+            }
+            out.append((stored, recomputed))
+        for table in (patterns_sql.PATTERNS, patterns_sql.ANSWERS):
+            stored = {tuple(map(str, r)) for r in db.session.execute(sa.text(f"TABLE {table}"))}
+            recomputed = {
+                tuple(map(str, r)) for r in db.session.execute(sa.text(patterns_sql.recomputed(table)))
             }
             out.append((stored, recomputed))
     for table in (days_sql.DAYS, days_sql.TOTALS):
@@ -140,6 +147,7 @@ def check(survey_id, scopes, periods=(PERIODS[0], PERIODS[3]), days_zone="UTC") 
                         want = {a: dataclasses.replace(c, accounts=0) for a, c in want.items()}
                     assert w.counts[name] == want, (name, period, only)
                     assert w.totals[name] == q.totals(p, survey), (name, p, survey, only)
+                    assert q.window_totals(p, survey) == w.totals[name], (name, p, survey)
                 for name in ("now", "before"):
                     listed = ref.negative_accounts(named[name], survey, only)
                     want = {a: (len(rows), sum(r[2] for r in rows)) for a, rows in listed.items()}
@@ -151,6 +159,8 @@ def check(survey_id, scopes, periods=(PERIODS[0], PERIODS[3]), days_zone="UTC") 
                         for n, p in named.items()
                     }
                 assert w.weekly == ref.weekly_counts(buckets, survey, only)
+            # the driver fit's answers by pattern (PostgreSQL: topic_pattern_days) = grouped from topic_hits
+            assert q.nps_topic_groups(period, survey) == q.nps_topic_groups_from_hits(period, survey)
             result = analytics.topic_analytics(period, survey, trend_weeks=6)
             want = _reference_drivers(period, survey, q.topic_tree())
             for row in result.topics:
@@ -443,6 +453,22 @@ def test_accounts_migration_holds_the_same_sql_as_the_app():
     assert module.drop_statements() == accounts_sql.drop_statements()
     for table in (accounts_sql.ACCOUNT_DAYS, accounts_sql.ACCOUNT_BITS):
         assert module.recomputed(table) == accounts_sql.recomputed(table)
+
+
+def test_patterns_migration_holds_the_same_sql_as_the_app():
+    """topics_0004's frozen copy is app/insights/patterns_sql.py's."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "topics_0004_topic_patterns.py"
+    spec = importlib.util.spec_from_file_location("topics_0004", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    assert module.create_statements() == patterns_sql.create_statements()
+    assert module.rebuild_statements() == patterns_sql.rebuild_statements()
+    assert module.drop_statements() == patterns_sql.drop_statements()
+    for table in (patterns_sql.PATTERNS, patterns_sql.ANSWERS):
+        assert module.recomputed(table) == patterns_sql.recomputed(table)
 
 
 def test_days_migration_holds_the_same_sql_as_the_app():
