@@ -235,6 +235,7 @@ DERIVED_TRIGGERS = (
     *[("topic_hits", f"topic_days_hits_{e}") for e in ("insert", "delete", "update")],
     *[("topic_hits", f"topic_account_hits_{e}") for e in ("insert", "delete", "update")],
     *[("topic_hits", f"topic_pattern_hits_{e}") for e in ("insert", "delete", "update")],
+    *[("topic_account_bits", f"topic_account_bit_months_{e}") for e in ("insert", "delete", "update")],
     ("responses", "topic_day_totals"),
     ("responses", "response_rollups"),
 )
@@ -243,7 +244,7 @@ DERIVED_TRIGGERS = (
 def _topic_hits_rebuilt() -> list[str]:
     """The statements that recompute topic_hits from every response (its index is built after them),
     then the per-day and account tables from it and the responses, and the response rollups."""
-    from app.insights import accounts_sql, days_sql, patterns_sql
+    from app.insights import accounts_sql, days_sql, months_sql, patterns_sql
     from app.insights.hits_sql import rebuild_statements
     from app.trends import rollup_sql
 
@@ -251,6 +252,7 @@ def _topic_hits_rebuilt() -> list[str]:
         *rebuild_statements(),
         *days_sql.rebuild_statements("postgresql"),
         *accounts_sql.rebuild_statements(),
+        *months_sql.rebuild_statements(),
         *patterns_sql.rebuild_statements(),
         *rollup_sql.rebuild_statements("postgresql"),
     ]

@@ -483,8 +483,33 @@ def account_figures(
     return _account_hits(accounts, negative, survey_id, only)
 
 
+def _months_and_edges(cuts: list[date]) -> tuple[list[date], list[tuple[date, date]]]:
+    """For the segments [cuts[i], cuts[i + 1]): the first days of the calendar months lying wholly inside
+    one of them, and the day ranges [a, b) of the segments outside those months."""
+    months: list[date] = []
+    edges: list[tuple[date, date]] = []
+    for lo, hi in pairwise(cuts):
+        at = lo
+        month = lo if lo.day == 1 else _next_month(lo)
+        while _next_month(month) <= hi:
+            if at < month:
+                edges.append((at, month))
+            months.append(month)
+            at = _next_month(month)
+            month = at
+        if at < hi:
+            edges.append((at, hi))
+    return months, edges
+
+
+def _next_month(day: date) -> date:
+    """The first day of the month after ``day``'s."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
 def _account_bits(accounts, negative, survey_id, only):
     from app.insights.accounts_sql import ACCOUNT_BITS, CHUNK
+    from app.insights.months_sql import MONTHS
 
     periods = {**accounts, **negative}
     cuts = sorted({d for p in periods.values() for d in (p.first, p.last + timedelta(days=1))})
@@ -496,31 +521,59 @@ def _account_bits(accounts, negative, survey_id, only):
         ]
         for name, p in periods.items()
     }
-    bits = sa.table(
-        ACCOUNT_BITS,
-        sa.column("day", sa.Date),
-        sa.column("topic_id", sa.Integer),
-        sa.column("survey_id", sa.Integer),
-        sa.column("chunk", sa.Integer),
-        sa.column("accounts"),
-        sa.column("negative"),
-    )
-    inner = [(bits.c.day < cut, i) for i, cut in enumerate(cuts[1:-1])]
-    seg = sa.case(*inner, else_=len(cuts) - 2) if inner else sa.literal(0)
-    # survey 0: every survey's accounts in one row (accounts_sql)
-    conditions = [bits.c.day >= cuts[0], bits.c.day < cuts[-1], bits.c.survey_id == (survey_id or 0)]
-    if only is not None:
-        conditions.append(bits.c.topic_id.in_(sorted(set(only))))
+
+    def bit_table(name: str, when: str) -> sa.TableClause:
+        return sa.table(
+            name,
+            sa.column(when, sa.Date),
+            sa.column("topic_id", sa.Integer),
+            sa.column("survey_id", sa.Integer),
+            sa.column("chunk", sa.Integer),
+            sa.column("accounts"),
+            sa.column("negative"),
+        )
+
+    def segment(column: sa.ColumnElement) -> sa.ColumnElement:
+        inner = [(column < cut, i) for i, cut in enumerate(cuts[1:-1])]
+        return sa.case(*inner, else_=len(cuts) - 2) if inner else sa.literal(0)
+
+    # each segment's whole calendar months from the month rows, its other days from the day rows
+    months, edges = _months_and_edges(cuts)
+    parts = []
+    for table, when, wanted in (
+        (bit_table(ACCOUNT_BITS, "day"), "day", edges),
+        (bit_table(MONTHS, "month"), "month", months),
+    ):
+        if not wanted:
+            continue
+        column = table.c[when]
+        # survey 0: every survey's accounts in one row (accounts_sql)
+        conditions = [table.c.survey_id == (survey_id or 0)]
+        if when == "day":
+            conditions.append(sa.or_(*[sa.and_(column >= a, column < b) for a, b in wanted]))
+        else:
+            conditions.append(column.in_(wanted))
+        if only is not None:
+            conditions.append(table.c.topic_id.in_(sorted(set(only))))
+        parts.append(
+            sa.select(
+                table.c.topic_id,
+                table.c.chunk,
+                segment(column).label("seg"),
+                table.c.accounts,
+                table.c.negative,
+            ).where(*conditions)
+        )
+    rows = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery()
+    seg = rows.c.seg
     as_text = [
-        sa.cast(sa.func.bit_or(bits.c.accounts), sa.Text),
-        sa.cast(sa.func.bit_or(bits.c.negative), sa.Text),
+        sa.cast(sa.func.bit_or(rows.c.accounts), sa.Text),
+        sa.cast(sa.func.bit_or(rows.c.negative), sa.Text),
     ]
     # per (topic, chunk): each period's union of its segments' bit strings, as Python ints
     union: dict[tuple[int, int], dict[str, list[int]]] = {}
     for topic_id, chunk, s, seen, bad in db.session.connection().execute(
-        sa.select(bits.c.topic_id, bits.c.chunk, seg, *as_text)
-        .where(*conditions)
-        .group_by(bits.c.topic_id, bits.c.chunk, seg)
+        sa.select(rows.c.topic_id, rows.c.chunk, seg, *as_text).group_by(rows.c.topic_id, rows.c.chunk, seg)
     ):
         both = union.setdefault((topic_id, chunk), {})
         seen_i, bad_i = int(seen, 2), int(bad, 2)

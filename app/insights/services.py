@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app import queue
 from app.extensions import db
-from app.insights import accounts_sql, days_sql, delivery, digest_flow, hits_sql, patterns_sql
+from app.insights import accounts_sql, days_sql, delivery, digest_flow, hits_sql, months_sql, patterns_sql
 from app.insights import alerts as alerting
 from app.insights.demo import seed_demo_teams
 from app.insights.digest import build_content
@@ -238,6 +238,7 @@ def rebuild_day_tables() -> None:
     dialect = db.session.get_bind().dialect.name
     for statement in days_sql.rebuild_statements(dialect):
         db.session.execute(sa.text(statement))
-    if dialect == "postgresql":  # the per-day account and pattern tables (migrations topics_0003/4)
-        for statement in [*accounts_sql.rebuild_statements(), *patterns_sql.rebuild_statements()]:
+    if dialect == "postgresql":  # the account, month and pattern tables (migrations topics_0003/4/5)
+        rebuilt = [*accounts_sql.rebuild_statements(), *months_sql.rebuild_statements()]
+        for statement in [*rebuilt, *patterns_sql.rebuild_statements()]:
             db.session.execute(sa.text(statement))
