@@ -280,7 +280,7 @@ def run(
         "accounts": args.accounts,
     }
     if backend == "postgresql":
-        line["account_upkeep"] = account_upkeep
+        line["pattern_upkeep" if upkeep_triggers == PATTERN_UPKEEP else "account_upkeep"] = account_upkeep
     if args.redis:
         line.update(bench_worker(app, url, args.redis, ids, instance))
         line.update(bench_worker(app, url, args.redis, ids[: args.single], instance, single=True))
