@@ -61,6 +61,7 @@ UNMODELLED_TABLES = (
     "topic_hits_deferred",  # SQLite only (speedw_0001)
     "topic_account_days",  # PostgreSQL only, raw SQL with BIT strings (topics_0003)
     "topic_account_bits",
+    "mail_db_epoch",  # PostgreSQL only, UNLOGGED: emptied by a crash (sendtag_0001, app/mail/delivery.py)
 )
 # the accounts' NPS sort indexes differ by dialect (cs_0002)
 UNMODELLED_INDEXES = ("ix_responses_comment_search", "ix_accounts_nps_asc", "ix_accounts_nps_desc")
