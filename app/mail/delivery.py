@@ -169,12 +169,13 @@ def deliver_batch(send_id: int) -> dict[str, int]:
 
 
 class _Riding:
-    """The batch's autocommit connection (PostgreSQL) and the result statements waiting to ride with the
-    next in-flight mark."""
+    """The batch's autocommit connection (PostgreSQL) and the results waiting to ride with the next
+    in-flight mark: (table, columns, values with the row's ``id``), run by statements built once per shape
+    (``_result_update``, ``_riding_statement``), not per message."""
 
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
-        self.pending: list[sa.Update] = []
+        self.pending: list[tuple[sa.Table, tuple[str, ...], dict]] = []
 
 
 _RIDING: ContextVar[_Riding | None] = ContextVar("clearloop_mail_riding", default=None)
@@ -216,9 +217,29 @@ def _pending_into_session() -> None:
     """Move the results waiting to ride into the session's transaction (its next commit carries them)."""
     riding = _RIDING.get()
     if riding is not None:
-        for statement in riding.pending:
-            db.session.execute(statement)
+        for table, columns, values in riding.pending:
+            db.session.execute(_result_update(table, columns, "r_"), {f"r_{k}": v for k, v in values.items()})
         riding.pending.clear()
+
+
+@functools.cache
+def _result_update(table: sa.Table, columns: tuple[str, ...], prefix: str) -> sa.Update:
+    """``UPDATE table SET columns WHERE id``, every value a bound parameter named ``prefix + column``."""
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam(f"{prefix}id"))
+        .values({c: sa.bindparam(f"{prefix}{c}", type_=table.c[c].type) for c in columns})
+    )
+
+
+@functools.cache
+def _riding_statement(shapes: tuple[tuple[sa.Table, tuple[str, ...]], ...]) -> sa.Select:
+    """The mark with waiting results of these shapes in CTEs ``result_0``, ``result_1``, … (their bound
+    values ``r0_…``, ``r1_…``: no clash with the mark's own)."""
+    statement = _MARKED
+    for number, (table, columns) in enumerate(shapes):
+        statement = statement.add_cte(_result_update(table, columns, f"r{number}_").cte(f"result_{number}"))
+    return statement
 
 
 @contextmanager
@@ -338,9 +359,10 @@ def _mark_riding(riding: _Riding, params: dict) -> bool:
         # so this check sees them and the connection of the mark waits on no lock of the session's.
         _pending_into_session()
         session.commit()
-    statement = _MARKED
-    for number, pending in enumerate(riding.pending):
-        statement = statement.add_cte(pending.cte(f"result_{number}"))
+    statement = _riding_statement(tuple((table, columns) for table, columns, _ in riding.pending))
+    params = dict(params)
+    for number, (_, _, values) in enumerate(riding.pending):
+        params.update({f"r{number}_{k}": v for k, v in values.items()})
     won = riding.conn.execute(statement, params).scalar_one()
     riding.pending.clear()
     return won == 1
@@ -408,11 +430,10 @@ def _deliver_one(transport, invitation: Invitation, attempts: int, texts_cache: 
 def _write_result(invitation_id: int, **values) -> None:
     """Write a row's delivery result; the next row's in-flight mark (or the batch's end) commits it."""
     riding = _RIDING.get()
-    if riding is not None:  # rides in the next mark's statement (its own bound values: no name clash)
-        riding.pending.append(  # ``updated_at`` given: the mark's own default keeps its bind name
-            sa.update(_INVITATIONS)
-            .where(_INVITATIONS.c.id == invitation_id)
-            .values(**values, updated_at=utcnow())
+    if riding is not None:  # rides in the next mark's statement
+        columns = (*values, "updated_at")  # given: the mark's own default keeps its bind name
+        riding.pending.append(
+            (_INVITATIONS, columns, {**values, "updated_at": utcnow(), "id": invitation_id})
         )
         return
     params = {f"b_{key}": value for key, value in values.items()}
@@ -423,10 +444,9 @@ def _write_surveyed(contact_id: int, at: datetime) -> None:
     """Stamp the contact's ``last_surveyed_at`` (with the row's result)."""
     riding = _RIDING.get()
     if riding is not None:
+        columns = ("last_surveyed_at", "updated_at")
         riding.pending.append(
-            sa.update(_CONTACTS)
-            .where(_CONTACTS.c.id == contact_id)
-            .values(last_surveyed_at=at, updated_at=at)
+            (_CONTACTS, columns, {"last_surveyed_at": at, "updated_at": at, "id": contact_id})
         )
         return
     db.session.execute(_SURVEYED, {"b_id": contact_id, "b_at": at})
