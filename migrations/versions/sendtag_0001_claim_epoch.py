@@ -9,7 +9,7 @@ the row ``uncertain`` instead of sending it again (app/mail/delivery.py). SQLite
 claims leave the column empty, and an empty column means what it always meant.
 
 Revision ID: sendtag_0001
-Revises: topics_0003
+Revises: topics_0005
 Create Date: 2026-12-07 07:30:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "sendtag_0001"
-down_revision = "topics_0003"
+down_revision = "topics_0005"
 branch_labels = None
 depends_on = None
 
