@@ -301,7 +301,7 @@ def _run(
         "accounts": args.accounts,
     }
     if backend == "postgresql":
-        line["account_upkeep"] = account_upkeep
+        line["pattern_upkeep" if upkeep_triggers == PATTERN_UPKEEP else "account_upkeep"] = account_upkeep
         line["day_totals_deferral"] = totals_deferral
     if args.redis:
         line.update(bench_worker(app, url, args.redis, ids, instance))
