@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -28,6 +30,7 @@ from flask import Flask, current_app, has_app_context
 from rq import Callback, Queue, Retry
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 
 from app.extensions import db
 from app.models import utcnow
@@ -42,6 +45,10 @@ FAILURE_TTL = 7 * 24 * 3600  # failed jobs stay visible a week
 RESULT_TTL = 3600
 LIVE_GRACE = 60  # seconds past its timeout before a "started" job is presumed dead
 WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.CREATED}
+# A delayed coalesced job (``enqueue_coalesced(delay=…)``) covers its key in this process until this long
+# before its start time, so a clock a little ahead of the scheduler's never counts on a job that started.
+COVER_MARGIN = 0.25
+COVER_ENTRIES = 4096  # keys remembered per process; past that the expired ones are dropped
 
 
 @dataclass(frozen=True)
@@ -193,18 +200,23 @@ def jobs_inline() -> bool:
 # --- Enqueueing --------------------------------------------------------------------------------------------
 
 
-def enqueue(name: str, *args: Any, job_id: str | None = None) -> bool:
+def enqueue(name: str, *args: Any, job_id: str | None = None, at: datetime | None = None) -> bool:
     """Enqueue job ``name`` with ``args`` after the caller committed; False when it could not be.
 
-    Never raises for Redis being down (the sweeper picks the work up from the database) nor, inline, for the
-    job's own failure (jobs record their failures in the database).
+    ``at``: the job waits in RQ's scheduled registry until then (a worker's scheduler queues it); inline
+    jobs ignore it and run now. Never raises for Redis being down (the sweeper picks the work up from the
+    database) nor, inline, for the job's own failure (jobs record their failures in the database).
     """
     task_spec = spec(name)
     retry = Retry(max=len(task_spec.retry), interval=list(task_spec.retry)) if task_spec.retry else None
     if not _breaker().allows() and not jobs_inline():
         return False  # Redis failed moments ago: do not wait on it again; the sweeper catches up
     try:
-        get_queue(task_spec.queue).enqueue(
+        queue = get_queue(task_spec.queue)
+        put = (
+            queue.enqueue if at is None or jobs_inline() else lambda *a, **kw: queue.enqueue_at(at, *a, **kw)
+        )
+        put(
             task_spec.path,
             *args,
             job_id=job_id,
@@ -239,28 +251,76 @@ def enqueue_once(name: str, *args: Any, job_id: str) -> bool:
     return enqueue(name, *args, job_id=job_id)
 
 
-def enqueue_coalesced(name: str, *args: Any, key: str) -> bool:
+def enqueue_coalesced(name: str, *args: Any, key: str, delay: float = 0.0) -> bool:
     """Enqueue unless a job of ``key`` still waits: a waiting job reads its rows only when it starts.
 
     So a burst of callers shares one job per key. Two slots per key (``<key>-a``, ``<key>-b``): a caller
     arriving while one slot's job already runs (and may have read its rows) takes the other; with both
     running, a one-off job without an id. False when an existing job covers the call.
+
+    ``delay`` (seconds; with Redis only, inline jobs run now): a new job is scheduled to start no earlier
+    than a whole second at least ``delay`` from now, and a scheduled slot's start time is read with its
+    status. Until ``COVER_MARGIN`` before that start, later calls of this process for ``key`` are covered
+    without asking Redis: whatever the caller committed before calling is read by that job when it
+    starts. The answer path's follow-up rules use it: one Redis round trip per bucket and second, not per
+    answer (issue 18). A job lost with Redis is the sweeper's, as for any enqueue.
     """
     slots = [f"{key}-{slot}" for slot in ("a", "b")]
     timeout = spec(name).timeout
     if not _breaker().allows() and not jobs_inline():
         return False
+    delayed = delay > 0 and not jobs_inline()
+    if delayed and _covered(key):
+        return False
     try:
-        if any(status in WAITING for status in _statuses(slots)):  # usually so in a burst: one round trip
+        queue_name = spec(name).queue if delayed else None
+        found = _slot_states(slots, scheduled_in=queue_name)
+        waiting = [(status, start) for status, start in found if status in WAITING]
+        if waiting:  # usually so in a burst: one round trip
+            starts = [start for status, start in waiting if status == JobStatus.SCHEDULED and start]
+            if delayed and starts:
+                _cover(key, max(starts))
             return False
+        at = _start_after(delay) if delayed else None
         for job_id in slots:
             if not job_is_live(job_id, timeout):
                 _discard(job_id)
-                return enqueue(name, *args, job_id=job_id)
+                return _enqueued_covering(key, at, enqueue(name, *args, job_id=job_id, at=at))
     except (redis.RedisError, OSError) as exc:
         _breaker().failure(exc)
         return False
-    return enqueue(name, *args)
+    return _enqueued_covering(key, at, enqueue(name, *args, at=at))
+
+
+def _start_after(delay: float) -> datetime:
+    """The first whole second (RQ's scheduled registry keeps whole seconds) at least ``delay`` from now."""
+    return datetime.fromtimestamp(math.ceil(time.time() + delay), UTC)
+
+
+def _covers() -> dict[str, float]:
+    return current_app.extensions.setdefault("clearloop.coalesced_covers", {})
+
+
+def _covered(key: str) -> bool:
+    """True while a delayed job this process knows of has not started for ``key``."""
+    until = _covers().get(key)
+    return until is not None and time.monotonic() < until
+
+
+def _cover(key: str, start: float) -> None:
+    """Remember that ``key``'s job starts no earlier than ``start`` (epoch seconds, the scheduler's)."""
+    covers = _covers()
+    now = time.monotonic()
+    if len(covers) >= COVER_ENTRIES:
+        for old in [k for k, until in covers.items() if until <= now]:
+            del covers[old]
+    covers[key] = now + (start - time.time()) - COVER_MARGIN
+
+
+def _enqueued_covering(key: str, at: datetime | None, enqueued: bool) -> bool:
+    if enqueued and at is not None:
+        _cover(key, at.timestamp())
+    return enqueued
 
 
 def job_is_live(job_id: str, timeout: int) -> bool:
@@ -288,17 +348,37 @@ def _statuses(job_ids: list[str]) -> list[JobStatus | None]:
     """Each job's status (None when it does not exist), in one round trip: only the ``status`` field of
     each job's hash, as RQ's own ``get_status`` reads it — not the whole job with its pickled arguments,
     which ``Job.fetch`` loads (on the answer path that was a quarter of an answer's time under load)."""
-    pipe = redis_connection().pipeline(transaction=False)
+    return [status for status, _ in _slot_states(job_ids)]
+
+
+def _slot_states(
+    job_ids: list[str], scheduled_in: str | None = None
+) -> list[tuple[JobStatus | None, float | None]]:
+    """``_statuses`` and, with ``scheduled_in`` (a queue's name), each job's start time in that queue's
+    scheduled registry (epoch seconds; None when not scheduled), in the same round trip. MULTI/EXEC: the
+    scheduler moves a job out of the registry and sets its status in one transaction too."""
+    pipe = redis_connection().pipeline(transaction=scheduled_in is not None)
     for job_id in job_ids:
         pipe.hget(Job.key_for(job_id), "status")
-    found: list[JobStatus | None] = []
-    for raw in pipe.execute():
+        if scheduled_in is not None:
+            pipe.zscore(_scheduled_key(scheduled_in), job_id)
+    replies = pipe.execute()
+    step = 1 if scheduled_in is None else 2
+    found: list[tuple[JobStatus | None, float | None]] = []
+    for i in range(0, len(replies), step):
+        raw, start = replies[i], replies[i + 1] if step == 2 else None
         text = raw.decode() if isinstance(raw, bytes) else raw
         try:
-            found.append(JobStatus(text) if text else None)
+            status = JobStatus(text) if text else None
         except ValueError:  # a status this RQ does not know: not one that waits
-            found.append(None)
+            status = None
+        found.append((status, float(start) if start is not None else None))
     return found
+
+
+def _scheduled_key(queue_name: str) -> str:
+    """The Redis key of a queue's scheduled-job registry (a sorted set scored by start time)."""
+    return ScheduledJobRegistry(queue_name, connection=redis_connection()).key
 
 
 def _discard(job_id: str) -> None:
