@@ -16,10 +16,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.demo.phrases_intl import LANGS
 from nlp.evaluate import (
+    CHURN_SETS,
     evaluate_churn,
     evaluate_intents,
     evaluate_languages,
+    evaluate_phrase_bank,
     evaluate_semeval,
     evaluate_sentences,
     evaluate_tsv,
@@ -43,9 +46,12 @@ def main() -> None:
     # intents: 5-fold CV F1 next to the TF-IDF word+char n-gram LR baselines; churn on our own test set
     for line in evaluate_intents(str(root)):
         print(json.dumps(line), flush=True)
-    print(json.dumps(evaluate_churn()))
+    for name in CHURN_SETS:  # the test set, the 1.7.0 development set, the 1.7.0 blind set
+        print(json.dumps(evaluate_churn(name)), flush=True)
     # German, French, Spanish: language ID on short comments (goal 0.97), UMSAB test macro-F1 vs baseline
     print(json.dumps(evaluate_languages(str(LANG_SET))))
+    # the demo's de/fr/es phrase bank: each positive/negative clause and short answer as a comment
+    print(json.dumps(evaluate_phrase_bank(LANGS)), flush=True)
     for line in evaluate_umsab(str(root)):
         print(json.dumps(line), flush=True)
     print(json.dumps(evaluate_vader(str(root / "vader-groundtruth"))))

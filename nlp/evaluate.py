@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     path = args.dataset
     if path in ("intents", "languages", "sentences"):
         if path == "intents":
-            lines = [*evaluate_intents(args.datasets), evaluate_churn()]
+            lines = [*evaluate_intents(args.datasets), *map(evaluate_churn, CHURN_SETS)]
         elif path == "sentences":
             lines = evaluate_sentences(args.datasets)
         else:
@@ -215,9 +215,13 @@ def evaluate_intents(root: str) -> list[dict]:
     return figures
 
 
-def evaluate_churn() -> dict:
-    """Churn-risk precision and recall through the whole analyser on nlp/tests/churn_test.tsv."""
-    path = Path(__file__).with_name("tests") / "churn_test.tsv"
+CHURN_SETS = ("churn_test.tsv", "churn_dev_b.tsv", "churn_blind_b.tsv")
+
+
+def evaluate_churn(name: str = "churn_test.tsv") -> dict:
+    """Churn-risk precision and recall through the whole analyser on one of ``nlp/tests``' churn sets
+    (:data:`CHURN_SETS`: the test set, the 1.7.0 development set, the 1.7.0 blind set)."""
+    path = Path(__file__).with_name("tests") / name
     rows = [
         (line.split("\t", 1)[0] == "1", line.split("\t", 1)[1])
         for line in path.read_text(encoding="utf-8").splitlines()
@@ -229,11 +233,45 @@ def evaluate_churn() -> dict:
     fp = sum(p and not y for p, (y, _) in zip(pred, rows, strict=True))
     fn = sum(y and not p for p, (y, _) in zip(pred, rows, strict=True))
     return {
-        "dataset": "churn_test.tsv",
+        "dataset": name,
         "n": len(rows),
         "precision": round(tp / max(1, tp + fp), 4),
         "recall": round(tp / max(1, tp + fn), 4),
     }
+
+
+def phrase_bank_comments(bank: dict) -> list[tuple[str, str, str]]:
+    """(language, expected label, comment) of a demo phrase bank (``app.demo.phrases_intl.LANGS``): each
+    positive and negative clause as a sentence (slots filled with a fixed integration and the language's
+    account-manager phrase) and each positive and negative short answer."""
+    out = []
+    for lang, b in bank.items():
+        for tone in ("positive", "negative"):
+            for clauses in b[tone].values():
+                for c in clauses:
+                    t = c.format(integration="Salesforce", csm=b["csm"])
+                    out.append((lang, tone, t[:1].upper() + t[1:] + "."))
+            out += [(lang, tone, s) for s in b["short"].get(tone, [])]
+    return out
+
+
+def evaluate_phrase_bank(bank: dict) -> dict:
+    """How many of a demo phrase bank's comments (:func:`phrase_bank_comments`) get their tone as the
+    comment's sentiment, per language (language stated, as the app states the survey's), and which not."""
+    rows = phrase_bank_comments(bank)
+    results = Analyzer().analyze([t for _, _, t in rows], [lang for lang, _, _ in rows])
+    out: dict = {"dataset": "demo_phrase_bank", "n": len(rows)}
+    wrong = []
+    for (lang, tone, text), r in zip(rows, results, strict=True):
+        right, n = out.get(lang, (0, 0))
+        out[lang] = (right + (r.sentiment.label == tone), n + 1)
+        if r.sentiment.label != tone:
+            wrong.append(f"{lang} {tone}->{r.sentiment.label}: {text}")
+    out["right"] = sum(right for right, _ in (out[lang] for lang in bank))
+    for lang in bank:
+        out[lang] = f"{out[lang][0]}/{out[lang][1]}"
+    out["wrong"] = wrong
+    return out
 
 
 def evaluate_languages(path: str) -> dict:

@@ -77,3 +77,53 @@ def test_semeval_format_trains_and_reports(tmp_path, capsys, swapped):
     assert d["polarity"]["n"] == len(data)
     expected = 0.0 if swapped else 1.0
     assert (d["category"]["micro_f1"], d["polarity"]["accuracy"]) == (expected, expected)
+
+
+def test_phrase_bank_comments_are_each_clause_and_short_answer_as_a_comment():
+    from nlp.evaluate import phrase_bank_comments
+
+    bank = {
+        "de": {
+            "positive": {"support": ["{csm} hilft sofort", "die {integration}-Integration läuft"]},
+            "negative": {"bugs": ["es gibt Fehler"]},
+            "csm": "unser Kundenbetreuer",
+            "short": {"positive": ["Super!"], "mixed": ["Ganz okay."], "negative": []},
+        }
+    }
+    assert phrase_bank_comments(bank) == [
+        ("de", "positive", "Unser Kundenbetreuer hilft sofort."),
+        ("de", "positive", "Die Salesforce-Integration läuft."),
+        ("de", "positive", "Super!"),
+        ("de", "negative", "Es gibt Fehler."),
+    ]
+
+
+def test_phrase_bank_report_counts_right_per_language_and_lists_the_wrong(monkeypatch):
+    from nlp import evaluate
+
+    class Result:
+        def __init__(self, label):
+            self.sentiment = type("S", (), {"label": label})()
+
+    class Fake:
+        def analyze(self, texts, languages):
+            assert languages == ["de", "de", "fr"]
+            return [Result("positive"), Result("neutral"), Result("negative")]
+
+    monkeypatch.setattr(evaluate, "Analyzer", Fake)
+    bank = {
+        "de": {"positive": {"a": ["gut", "toll"]}, "negative": {}, "csm": "", "short": {}},
+        "fr": {"positive": {}, "negative": {"b": ["lent"]}, "csm": "", "short": {}},
+    }
+    out = evaluate.evaluate_phrase_bank(bank)
+    assert out["n"] == 3 and out["right"] == 2 and out["de"] == "1/2" and out["fr"] == "1/1"
+    assert out["wrong"] == ["de positive->neutral: Toll."]
+
+
+def test_every_churn_set_is_reported_with_precision_and_recall():
+    from nlp.evaluate import CHURN_SETS, evaluate_churn
+
+    assert CHURN_SETS == ("churn_test.tsv", "churn_dev_b.tsv", "churn_blind_b.tsv")
+    out = evaluate_churn("churn_dev_b.tsv")
+    assert out["dataset"] == "churn_dev_b.tsv" and out["n"] == 40
+    assert 0 <= out["precision"] <= 1 and 0 <= out["recall"] <= 1
