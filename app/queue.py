@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,10 +44,11 @@ FAILURE_TTL = 7 * 24 * 3600  # failed jobs stay visible a week
 RESULT_TTL = 3600
 LIVE_GRACE = 60  # seconds past its timeout before a "started" job is presumed dead
 WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.CREATED}
-# A delayed coalesced job (``enqueue_coalesced(delay=…)``) covers its key in this process until this long
-# before its start time, so a clock a little ahead of the scheduler's never counts on a job that started.
+# Another process's job of a window (``enqueue_coalesced(window=…)``) covers this one's calls only if it
+# starts at least this long after the window ends.
 COVER_MARGIN = 0.25
-COVER_ENTRIES = 4096  # keys remembered per process; past that the expired ones are dropped
+COVER_ENTRIES = 4096  # keys remembered per process; past that the older windows' are dropped
+_clock = time.time  # the wall clock, as the scheduler's (tests move it)
 
 
 @dataclass(frozen=True)
@@ -251,76 +251,76 @@ def enqueue_once(name: str, *args: Any, job_id: str) -> bool:
     return enqueue(name, *args, job_id=job_id)
 
 
-def enqueue_coalesced(name: str, *args: Any, key: str, delay: float = 0.0) -> bool:
+def enqueue_coalesced(name: str, *args: Any, key: str, window: int = 0) -> bool:
     """Enqueue unless a job of ``key`` still waits: a waiting job reads its rows only when it starts.
 
     So a burst of callers shares one job per key. Two slots per key (``<key>-a``, ``<key>-b``): a caller
     arriving while one slot's job already runs (and may have read its rows) takes the other; with both
     running, a one-off job without an id. False when an existing job covers the call.
 
-    ``delay`` (seconds; with Redis only, inline jobs run now): a new job is scheduled to start no earlier
-    than a whole second at least ``delay`` from now, and a scheduled slot's start time is read with its
-    status. Until ``COVER_MARGIN`` before that start, later calls of this process for ``key`` are covered
-    without asking Redis: whatever the caller committed before calling is read by that job when it
-    starts. The answer path's follow-up rules use it: one Redis round trip per bucket and second, not per
-    answer (issue 18). A job lost with Redis is the sweeper's, as for any enqueue.
+    ``window`` (whole seconds; with Redis only, inline jobs run now): ``_enqueue_per_window`` instead.
     """
-    slots = [f"{key}-{slot}" for slot in ("a", "b")]
-    timeout = spec(name).timeout
     if not _breaker().allows() and not jobs_inline():
         return False
-    delayed = delay > 0 and not jobs_inline()
-    if delayed and _covered(key):
-        return False
+    if window > 0 and not jobs_inline():
+        return _enqueue_per_window(name, args, key, window)
+    slots = [f"{key}-{slot}" for slot in ("a", "b")]
+    timeout = spec(name).timeout
     try:
-        queue_name = spec(name).queue if delayed else None
-        found = _slot_states(slots, scheduled_in=queue_name)
-        waiting = [(status, start) for status, start in found if status in WAITING]
-        if waiting:  # usually so in a burst: one round trip
-            starts = [start for status, start in waiting if status == JobStatus.SCHEDULED and start]
-            if delayed and starts:
-                _cover(key, max(starts))
+        if any(status in WAITING for status in _statuses(slots)):  # usually so in a burst: one round trip
             return False
-        at = _start_after(delay) if delayed else None
         for job_id in slots:
             if not job_is_live(job_id, timeout):
                 _discard(job_id)
-                return _enqueued_covering(key, at, enqueue(name, *args, job_id=job_id, at=at))
+                return enqueue(name, *args, job_id=job_id)
     except (redis.RedisError, OSError) as exc:
         _breaker().failure(exc)
         return False
-    return _enqueued_covering(key, at, enqueue(name, *args, at=at))
+    return enqueue(name, *args)
 
 
-def _start_after(delay: float) -> datetime:
-    """The first whole second (RQ's scheduled registry keeps whole seconds) at least ``delay`` from now."""
-    return datetime.fromtimestamp(math.ceil(time.time() + delay), UTC)
+def _enqueue_per_window(name: str, args: tuple[Any, ...], key: str, window: int) -> bool:
+    """One job of ``key`` per ``window`` seconds of the clock, scheduled to start one window after its
+    window ends: every call made (after its caller's commit) during window ``n`` is read by window ``n``'s
+    job, which starts at ``(n + 2) × window`` by the scheduler's clock at the earliest (one window of skew
+    between the clocks is harmless). So each process asks Redis once per key and window — whether that
+    window's job exists, with its start time — and then knows, without asking, that the window's later
+    calls are covered: the answer path's follow-up rules ask Redis about once per bucket and second, not
+    once per answer, whether or not workers keep up (issue 18). A job lost with Redis is the sweeper's,
+    as for any enqueue.
+    """
+    turn = int(_clock() // window)
+    covers = _covers()
+    if covers.get(key) == turn:
+        return False
+    ends = (turn + 1) * window
+    job_id = f"{key}-t{turn}"
+    try:
+        [(status, start)] = _slot_states([job_id], scheduled_in=spec(name).queue)
+        if status == JobStatus.SCHEDULED and start is not None and start >= ends + COVER_MARGIN:
+            _remember(covers, key, turn)  # another process queued this window's job
+            return False
+        if status is not None:  # the window's job ran already (a clock far behind the scheduler's)
+            return enqueue(name, *args)
+    except (redis.RedisError, OSError) as exc:
+        _breaker().failure(exc)
+        return False
+    enqueued = enqueue(name, *args, job_id=job_id, at=datetime.fromtimestamp(ends + window, UTC))
+    if enqueued:
+        _remember(covers, key, turn)
+    return enqueued
 
 
-def _covers() -> dict[str, float]:
+def _covers() -> dict[str, int]:
+    """Per key, the window whose job this process knows is scheduled (``_enqueue_per_window``)."""
     return current_app.extensions.setdefault("clearloop.coalesced_covers", {})
 
 
-def _covered(key: str) -> bool:
-    """True while a delayed job this process knows of has not started for ``key``."""
-    until = _covers().get(key)
-    return until is not None and time.monotonic() < until
-
-
-def _cover(key: str, start: float) -> None:
-    """Remember that ``key``'s job starts no earlier than ``start`` (epoch seconds, the scheduler's)."""
-    covers = _covers()
-    now = time.monotonic()
+def _remember(covers: dict[str, int], key: str, turn: int) -> None:
     if len(covers) >= COVER_ENTRIES:
-        for old in [k for k, until in covers.items() if until <= now]:
+        for old in [k for k, seen in covers.items() if seen < turn]:
             del covers[old]
-    covers[key] = now + (start - time.time()) - COVER_MARGIN
-
-
-def _enqueued_covering(key: str, at: datetime | None, enqueued: bool) -> bool:
-    if enqueued and at is not None:
-        _cover(key, at.timestamp())
-    return enqueued
+    covers[key] = turn
 
 
 def job_is_live(job_id: str, timeout: int) -> bool:
