@@ -547,6 +547,7 @@ def main() -> None:
         "--sqlite-path", default="", help="SQLite file to use (kept; with --reuse, read again)"
     )
     parser.add_argument("--reads-only", action="store_true", help="skip the write measures")
+    parser.add_argument("--only", default="", help="measure only the read cases whose name has this text")
     args = parser.parse_args()
     sizes = sorted({int(x.replace("_", "")) for x in args.responses.split(",")})
     from benchmarks.machine import print_machine
@@ -596,7 +597,7 @@ def main() -> None:
                     {"bench": "dashboard_rollups", "case": "build", "db": dbname, "rows": size, **built}
                 )
             )
-            measure_reads(dbname, size, args.repeat)
+            measure_reads(dbname, size, args.repeat, args.only)
         print(json.dumps({"bench": "dashboard_rollups", "db": dbname, "rows": have, **attribute_change(ids)}))
         if args.reads_only:
             return
@@ -648,10 +649,10 @@ def reuse(args, sizes: list[int]) -> None:
                 )
             )
             have = size
-        measure_reads(dbname, have, args.repeat)
+        measure_reads(dbname, have, args.repeat, args.only)
 
 
-def measure_reads(dbname: str, size: int, repeat: int) -> None:
+def measure_reads(dbname: str, size: int, repeat: int, only: str = "") -> None:
     """The Trends and overview reads, from the rollups and by a scan, side by side."""
     today = datetime.now(UTC).date()
     two_years, ninety = today - timedelta(days=729), today - timedelta(days=89)
@@ -701,6 +702,8 @@ def measure_reads(dbname: str, size: int, repeat: int) -> None:
             lambda g=shown, b=start, r=rank: account_scan("nps", b, today, g, r),
         )
     for case, (rollup, scan) in cases.items():
+        if only not in case:
+            continue
         rollup_ms, rolled = timed(rollup, repeat)
         scan_ms, scanned = timed(scan, repeat)
         same, extra = rolled == scanned, {}

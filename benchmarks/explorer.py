@@ -15,7 +15,8 @@ It also times the Topics page's figures for a quarter the same way, as its two r
 (``app.insights.analytics.topic_analytics`` with the driver fit deferred, and ``analytics.drivers``).
 ``--build-only`` builds and stops; ``--reuse`` measures on the PostgreSQL data set a previous run built;
 ``--only explorer|analytics`` measures one kind; ``--day-tables N`` also times topic analytics on N
-quarters with and without the per-day tables, alternating.
+quarters with and without the per-day tables, alternating; ``--driver-tables N`` the driver column on N
+quarters with and without the pattern table (migration topics_0004), alternating.
 
 Goals (issue 15): explorer pages within 3x the plain SELECT, p95 under 150 ms.
 """
@@ -233,6 +234,8 @@ DERIVED_TRIGGERS = (
     *[("mentions", t) for t in HITS_TRIGGERS],
     *[("topic_hits", f"topic_days_hits_{e}") for e in ("insert", "delete", "update")],
     *[("topic_hits", f"topic_account_hits_{e}") for e in ("insert", "delete", "update")],
+    *[("topic_hits", f"topic_pattern_hits_{e}") for e in ("insert", "delete", "update")],
+    *[("topic_account_bits", f"topic_account_bit_months_{e}") for e in ("insert", "delete", "update")],
     ("responses", "topic_day_totals"),
     ("responses", "response_rollups"),
 )
@@ -241,7 +244,7 @@ DERIVED_TRIGGERS = (
 def _topic_hits_rebuilt() -> list[str]:
     """The statements that recompute topic_hits from every response (its index is built after them),
     then the per-day and account tables from it and the responses, and the response rollups."""
-    from app.insights import accounts_sql, days_sql
+    from app.insights import accounts_sql, days_sql, months_sql, patterns_sql
     from app.insights.hits_sql import rebuild_statements
     from app.trends import rollup_sql
 
@@ -249,6 +252,8 @@ def _topic_hits_rebuilt() -> list[str]:
         *rebuild_statements(),
         *days_sql.rebuild_statements("postgresql"),
         *accounts_sql.rebuild_statements(),
+        *months_sql.rebuild_statements(),
+        *patterns_sql.rebuild_statements(),
         *rollup_sql.rebuild_statements("postgresql"),
     ]
 
@@ -473,6 +478,63 @@ def measure_day_tables(periods: list) -> dict:
     }
 
 
+def measure_driver_tables(periods: list) -> dict:
+    """The driver column (``analytics.drivers``) for the same quarters with the pattern table (as the page
+    runs: ``topic_pattern_days``, PostgreSQL) and with it switched off (the answers grouped by response
+    from ``topic_hits``, the path before migration topics_0004), alternating; medians of the whole call
+    and of its grouping step, and whether both gave the same estimates."""
+    from app.extensions import db
+    from app.insights import analytics
+    from app.insights import queries as q
+
+    groups, from_hits = q.nps_topic_groups, q.nps_topic_groups_from_hits
+    runs: dict[str, list[float]] = {"with": [], "without": [], "with_groups": [], "without_groups": []}
+    same = True
+
+    def once(period, side: str):
+        spent: list[float] = []
+
+        def timed_groups(*args, **kwargs):
+            began = time.perf_counter()
+            out = (groups if side == "with" else from_hits)(*args, **kwargs)
+            spent.append((time.perf_counter() - began) * 1000)
+            return out
+
+        q.nps_topic_groups = timed_groups
+        try:
+            began = time.perf_counter()
+            fitted = analytics.drivers(period, None)
+            runs[side].append((time.perf_counter() - began) * 1000)
+            runs[f"{side}_groups"].append(spent[0])
+            return fitted
+        finally:
+            q.nps_topic_groups = groups
+            db.session.rollback()
+
+    once(periods[0], "with")  # warm-up
+    once(periods[0], "without")
+    for side in runs:
+        runs[side].clear()
+    for period in periods:
+        fast, slow = once(period, "with"), once(period, "without")
+        for key, want in slow.estimates.items():
+            got = fast.estimates.get(key)
+            if (got is None) != (want is None) or (
+                want is not None
+                and (got.n != want.n or abs(got.value - want.value) > 1e-9 or abs(got.se - want.se) > 1e-9)
+            ):
+                same = False
+    return {
+        "bench": "explorer",
+        "query": "topic analytics, quarter: the driver column with vs without the pattern table",
+        **{f"{k}_p50_ms": round(statistics.median(v), 1) for k, v in runs.items()},
+        **{f"{k}_p95_ms": round(p95(v), 1) for k, v in runs.items() if "_" not in k},
+        "same_estimates": same,
+        "queries": len(periods),
+        "db": db.engine.dialect.name,
+    }
+
+
 def main() -> None:
     """Build the data set, then print one JSON line per explorer query."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -481,13 +543,22 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="measure on the data set a previous run built (PostgreSQL)"
     )
-    parser.add_argument("--only", choices=["explorer", "analytics"], help="measure one kind of query")
+    parser.add_argument(
+        "--only", choices=["explorer", "analytics", "none"], help="measure one kind of query (or none)"
+    )
     parser.add_argument(
         "--day-tables",
         type=int,
         default=0,
         metavar="N",
         help="also time topic analytics on N quarters with and without the per-day tables, alternating",
+    )
+    parser.add_argument(
+        "--driver-tables",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time the driver column on N quarters with and without the pattern table, alternating",
     )
     args = parser.parse_args()
     from benchmarks.machine import print_machine
@@ -513,14 +584,17 @@ def main() -> None:
     if args.build_only:
         return
     with app.test_request_context("/"):
-        if args.only != "analytics":
+        if args.only not in ("analytics", "none"):
             for name, pairs in cases(random.Random(11)).items():
                 print(json.dumps(measure(name, pairs)), flush=True)
-        if args.only != "explorer":
+        if args.only not in ("explorer", "none"):
             for line in measure_analytics(quarters(random.Random(13))):
                 print(json.dumps(line), flush=True)
         if args.day_tables:
             print(json.dumps(measure_day_tables(quarters(random.Random(13))[: args.day_tables])), flush=True)
+        if args.driver_tables:
+            chosen = quarters(random.Random(13))[: args.driver_tables]
+            print(json.dumps(measure_driver_tables(chosen)), flush=True)
     with app.app_context():
         db.engine.dispose()
 

@@ -240,13 +240,19 @@ def _working_seconds(log: str) -> float | None:
 
 
 ACCOUNT_UPKEEP = [f"topic_account_hits_{e}" for e in ("insert", "delete", "update")]
+PATTERN_UPKEEP = [f"topic_pattern_hits_{e}" for e in ("insert", "delete", "update")]
 
 
 def run(
-    backend: str, database_url: str | None, args: argparse.Namespace, account_upkeep: bool = True
+    backend: str,
+    database_url: str | None,
+    args: argparse.Namespace,
+    account_upkeep: bool = True,
+    upkeep_triggers: list[str] = ACCOUNT_UPKEEP,
 ) -> dict:
     """Measure one backend and print its JSON line (``account_upkeep`` false: PostgreSQL's triggers
-    keeping the per-day account tables of migration topics_0003 are disabled for the run)."""
+    ``upkeep_triggers`` — by default those keeping the per-day account tables of migration topics_0003,
+    or the pattern tables' of topics_0004 — are disabled for the run)."""
     instance = tempfile.mkdtemp(prefix=f"clearloop-bench-{backend}-")
     app, url = make_app(database_url, args.redis or "", instance)
     app.config["NLP_BATCH_SIZE"] = args.batch
@@ -255,7 +261,7 @@ def run(
         from app.extensions import db
 
         with app.app_context(), db.engine.begin() as conn:
-            for trigger in ACCOUNT_UPKEEP:
+            for trigger in upkeep_triggers:
                 conn.exec_driver_sql(f"ALTER TABLE topic_hits DISABLE TRIGGER {trigger}")
     texts = comments(args.n)
     ids = seed(app, texts, args.accounts)
@@ -316,19 +322,27 @@ def main(argv: list[str] | None = None) -> None:
         help="PostgreSQL: each round also without the triggers of the per-day account tables (topics_0003),"
         " the two alternating; medians of both",
     )
+    parser.add_argument(
+        "--pattern-upkeep",
+        action="store_true",
+        help="PostgreSQL: each round also without the triggers of the driver fit's pattern tables"
+        " (topics_0004), the two alternating; medians of both",
+    )
     args = parser.parse_args(argv)
     import logging
 
     logging.disable(logging.INFO)
     print_machine("tagging_throughput", vars(args))
     summarize("sqlite", [run("sqlite", None, args) for _ in range(args.runs)])
-    if args.postgres and args.account_upkeep:
+    if args.postgres and (args.account_upkeep or args.pattern_upkeep):
+        which = "pattern" if args.pattern_upkeep else "account"
+        triggers = PATTERN_UPKEEP if args.pattern_upkeep else ACCOUNT_UPKEEP
         sides: dict[bool, list[dict]] = {True: [], False: []}
         for i in range(args.runs):
             for on in (True, False) if i % 2 == 0 else (False, True):
-                sides[on].append(run("postgresql", args.postgres, args, account_upkeep=on))
-        summarize("postgresql, account upkeep on", sides[True])
-        summarize("postgresql, account upkeep off", sides[False])
+                sides[on].append(run("postgresql", args.postgres, args, on, triggers))
+        summarize(f"postgresql, {which} upkeep on", sides[True])
+        summarize(f"postgresql, {which} upkeep off", sides[False])
     elif args.postgres:
         summarize("postgresql", [run("postgresql", args.postgres, args) for _ in range(args.runs)])
 

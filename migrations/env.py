@@ -61,6 +61,9 @@ UNMODELLED_TABLES = (
     "topic_hits_deferred",  # SQLite only (speedw_0001)
     "topic_account_days",  # PostgreSQL only, raw SQL with BIT strings (topics_0003)
     "topic_account_bits",
+    "topic_pattern_days",  # PostgreSQL only, raw SQL (topics_0004)
+    "topic_pattern_answers",
+    "topic_account_bit_months",  # PostgreSQL only, raw SQL with BIT strings (topics_0005)
 )
 # the accounts' NPS sort indexes differ by dialect (cs_0002)
 UNMODELLED_INDEXES = ("ix_responses_comment_search", "ix_accounts_nps_asc", "ix_accounts_nps_desc")

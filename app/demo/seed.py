@@ -92,7 +92,8 @@ def seed_demo(seed: int, as_of: datetime | None = None) -> SeedResult:
     world.assign_owners(random.Random(f"{seed}:owners"), accounts, len(cs_staff))
     contacts = world.build_contacts(random.Random(f"{seed}:contacts"), accounts)
     csm_names = {a.index: cs_staff[a.csm].name.split()[0] for a in accounts if a.csm is not None}
-    plan = Timeline(random.Random(f"{seed}:timeline"), start, as_of, csm_names).build(contacts)
+    stretch = random.Random(f"{seed}:stretch")
+    plan = Timeline(random.Random(f"{seed}:timeline"), start, as_of, csm_names, stretch).build(contacts)
     account_ids = _insert(Account, [_account_row(a, start, as_of.date(), cs_staff) for a in accounts])
     _insert(ArrChange, _arr_rows(accounts, account_ids, start, cs_staff), returning=False)
     contact_ids = _insert(Contact, [_contact_row(c, start, plan, account_ids) for c in contacts])

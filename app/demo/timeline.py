@@ -8,6 +8,7 @@ new report builder, a price increase); comments follow the scores' tone.
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,6 +19,8 @@ from app.demo.world import DAYS, DemoAccount, DemoContact
 SURVEYS = ("nps", "csat", "ces", "form")
 FORM_CATEGORIES = [("bug", 30), ("feature_request", 35), ("question", 15), ("praise", 12), ("other", 8)]
 TICKETS_PER_WEEK = (95, 130)
+PULSE_DAY = DAYS - 40  # the pre-renewal pulse to the declining accounts (see world.STRETCH_DAYS)
+STRETCH_TICKETS = 0.5  # extra closed tickets per contact and week of a declining account at renewal
 
 
 def clamp(value: float, low: int, high: int) -> int:
@@ -53,8 +56,19 @@ class Plan:
 class Timeline:
     """Plans the whole history for a set of accounts and contacts."""
 
-    def __init__(self, rng: random.Random, start: date, as_of: datetime, csm_names: dict[int, str]) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        start: date,
+        as_of: datetime,
+        csm_names: dict[int, str],
+        stretch_rng: random.Random | None = None,
+    ) -> None:
         self.rng = rng
+        # the declining accounts' last quarter draws from its own stream, so the rest of the story is the
+        # same with or without it
+        self.stretch_rng = stretch_rng or random.Random(0)
+        self.pulse = False
         self.start = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
         self.as_of = as_of
         self.writer = CommentWriter(rng, start)
@@ -77,13 +91,46 @@ class Timeline:
             tickets = self._tickets(contacts, day)
             split = round(len(tickets) * 0.6)
             waves += [(day, 16, "csat", tickets[:split], None), (day, 16, "ces", tickets[split:], None)]
+        stretch = self._stretch_waves(contacts)
         # In time order: a bounce or the last-surveyed time is seen by every later send, never an earlier one.
         for day, hour, kind, people, reminder_days in sorted(
-            waves, key=lambda w: (w[0], w[1], SURVEYS.index(w[2]))
+            [*waves, *stretch], key=lambda w: (w[0], w[1], SURVEYS.index(w[2]))
         ):
-            self._send(kind, day, hour, people, reminder_days)
+            if any(w[3] is people for w in stretch):
+                with self._stretch(pulse=kind == "nps"):
+                    self._send(kind, day, hour, people, reminder_days)
+            else:
+                self._send(kind, day, hour, people, reminder_days)
         self._forms(contacts)
         return self.plan
+
+    def _stretch_waves(self, contacts: list[DemoContact]) -> list[tuple[int, int, str, list, int | None]]:
+        """The declining accounts' last quarter (world.STRETCH_DAYS): their problems pile up (more support
+        tickets each week, which go badly as their drift says) and, 40 days before today, their CSMs run a
+        pre-renewal pulse (an NPS send to everyone there, most of whom answer: they are unhappy)."""
+        rng, waves = self.stretch_rng, []
+        for week in range(DAYS // 7):
+            day = week * 7 + 4
+            pool = [c for c in contacts if c.account.stretch(day) > 0 and self._reachable(c, day)]
+            people = [c for c in pool if rng.random() < STRETCH_TICKETS * c.account.stretch(day)]
+            if people:
+                waves.append((day, 17, "csat" if week % 2 else "ces", people, None))
+        pulse = [c for c in contacts if c.account.stretch(PULSE_DAY) > 0 and self._reachable(c, PULSE_DAY)]
+        if pulse:
+            waves.append((PULSE_DAY, 10, "nps", pulse, 3))
+        return waves
+
+    @contextmanager
+    def _stretch(self, pulse: bool):
+        """Draw from the stretch's own stream (answers, scores, comments) while planning its sends."""
+        main = self.rng
+        self.rng = self.writer.rng = self.stretch_rng
+        self.pulse = pulse
+        try:
+            yield
+        finally:
+            self.rng = self.writer.rng = main
+            self.pulse = False
 
     def _reachable(self, contact: DemoContact, day: int) -> bool:
         return contact.account.active_on(day) and contact.joined_day <= day
@@ -171,6 +218,8 @@ class Timeline:
         health = contact.account.health(day) + contact.mood
         chance = {"nps": 0.5 + 0.08 * health, "csat": 0.55, "ces": 0.5}[kind]
         chance *= 1 - 0.8 * contact.account.drift(day)  # a drifting account goes quiet
+        if self.pulse:  # … but asked in person before the renewal, most of its people say what is wrong
+            chance = 0.8
         delay = timedelta(hours=min(rng.expovariate(1 / 12), 150))
         answered = rng.random() < chance and sent + delay < self.as_of
         reminder_at = sent + timedelta(days=reminder_days) if reminder_days else None

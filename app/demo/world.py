@@ -37,6 +37,12 @@ ARCHETYPES = [
 # lukewarm accounts drift and leave too, and two steady ones leave without warning ("blindsided").
 EXTRA_CHURN = {"lukewarm": ("churned", 2), "steady": ("blindsided", 2)}
 # Why the blindsided ones left: nothing in their answers said so beforehand.
+# The last quarter before today, for the declining accounts (still customers, lifecycle "at risk"): their
+# renewal comes up within RENEWAL_DAYS and the talks go badly — the people still answering are cross, most
+# no longer answer at all. Today's at-risk views show this. The backtest never sees it: its last as-of date
+# is its horizon (90 days) before today and it reads only data created by each as-of date.
+STRETCH_DAYS = 90
+RENEWAL_DAYS = (30, 75)
 SUDDEN_CHURN_REASONS = [
     "Acquired; the new parent company standardised on its own feedback tool",
     "Company-wide freeze on software spend after missing its funding round",
@@ -100,7 +106,13 @@ class DemoAccount:
         progress = min(1.0, max(0.0, (day - self.turn_day) / span))
         if self.archetype == "recovering":
             return -0.75 + 1.3 * progress
-        return 0.45 - 1.75 * progress  # declining and churned
+        return 0.45 - 1.75 * progress - 0.9 * self.stretch(day)  # declining and churned
+
+    def stretch(self, day: int) -> float:
+        """How far into the bad last quarter before today a declining account is: 0 (not yet) to 1 (today)."""
+        if self.archetype != "declining":
+            return 0.0
+        return min(1.0, max(0.0, (day - (DAYS - STRETCH_DAYS)) / STRETCH_DAYS))
 
     def drift(self, day: int) -> float:
         """How far a decline toward leaving has gone on a day: 0 (none) to 1 (about to leave).
@@ -177,6 +189,7 @@ def build_accounts(rng: random.Random, churn_rng: random.Random | None = None) -
         accounts.append(account)
     churn_rng = churn_rng or random.Random(rng.random())
     _extra_churn(churn_rng, accounts, reasons)
+    _renewals_due(accounts)
     for account in accounts:
         _arr_story(churn_rng, account)
     return accounts
@@ -196,6 +209,17 @@ def _extra_churn(rng: random.Random, accounts: list[DemoAccount], reasons: list[
             account.pain[PAIN_BY_REASON[reason]] *= 4
             account.turn_day = account.churn_day - rng.randint(150, 260)
             account.churn_reason = CHURN_REASONS[reason]
+
+
+def _renewals_due(accounts: list[DemoAccount]) -> None:
+    """The declining accounts' contracts renew within RENEWAL_DAYS of today: each keeps its whole years as
+    a customer, its anniversary moved (no random draw, so every other account's story stays as it was)."""
+    declining = [a for a in accounts if a.archetype == "declining"]
+    low, high = RENEWAL_DAYS
+    for k, account in enumerate(declining):
+        due = low + (high - low) * k // max(1, len(declining) - 1)
+        years = max(1, round((DAYS - account.since_day) / 365.25))
+        account.since_day = DAYS + due - round(years * 365.25)
 
 
 def _since_day(rng: random.Random, archetype: str) -> int:

@@ -445,6 +445,18 @@ def windows(
     )
 
 
+def window_totals(period: Period, survey_id: int | None = None) -> Totals:
+    """``windows({"now": period}, (), survey_id).totals["now"]`` alone (its third statement): the
+    period's responses, analysed comments and NPS bands, from ``topic_day_totals`` when its days are the
+    period's, else from ``responses`` by instant."""
+    if day_tables_usable([period]):
+        stmt = _day_totals(period.first, period.last + timedelta(days=1), survey_id, lambda _: sa.literal(0))
+    else:
+        stmt = _response_totals(period.start, period.end, survey_id, lambda _: sa.literal(0))
+    row = db.session.execute(stmt).first()
+    return Totals(*(int(v or 0) for v in (row[1:] if row else (0,) * 5)))
+
+
 def account_figures(
     accounts: dict[str, Period],
     negative: dict[str, Period],
@@ -471,8 +483,33 @@ def account_figures(
     return _account_hits(accounts, negative, survey_id, only)
 
 
+def _months_and_edges(cuts: list[date]) -> tuple[list[date], list[tuple[date, date]]]:
+    """For the segments [cuts[i], cuts[i + 1]): the first days of the calendar months lying wholly inside
+    one of them, and the day ranges [a, b) of the segments outside those months."""
+    months: list[date] = []
+    edges: list[tuple[date, date]] = []
+    for lo, hi in pairwise(cuts):
+        at = lo
+        month = lo if lo.day == 1 else _next_month(lo)
+        while _next_month(month) <= hi:
+            if at < month:
+                edges.append((at, month))
+            months.append(month)
+            at = _next_month(month)
+            month = at
+        if at < hi:
+            edges.append((at, hi))
+    return months, edges
+
+
+def _next_month(day: date) -> date:
+    """The first day of the month after ``day``'s."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
 def _account_bits(accounts, negative, survey_id, only):
     from app.insights.accounts_sql import ACCOUNT_BITS, CHUNK
+    from app.insights.months_sql import MONTHS
 
     periods = {**accounts, **negative}
     cuts = sorted({d for p in periods.values() for d in (p.first, p.last + timedelta(days=1))})
@@ -484,31 +521,59 @@ def _account_bits(accounts, negative, survey_id, only):
         ]
         for name, p in periods.items()
     }
-    bits = sa.table(
-        ACCOUNT_BITS,
-        sa.column("day", sa.Date),
-        sa.column("topic_id", sa.Integer),
-        sa.column("survey_id", sa.Integer),
-        sa.column("chunk", sa.Integer),
-        sa.column("accounts"),
-        sa.column("negative"),
-    )
-    inner = [(bits.c.day < cut, i) for i, cut in enumerate(cuts[1:-1])]
-    seg = sa.case(*inner, else_=len(cuts) - 2) if inner else sa.literal(0)
-    # survey 0: every survey's accounts in one row (accounts_sql)
-    conditions = [bits.c.day >= cuts[0], bits.c.day < cuts[-1], bits.c.survey_id == (survey_id or 0)]
-    if only is not None:
-        conditions.append(bits.c.topic_id.in_(sorted(set(only))))
+
+    def bit_table(name: str, when: str) -> sa.TableClause:
+        return sa.table(
+            name,
+            sa.column(when, sa.Date),
+            sa.column("topic_id", sa.Integer),
+            sa.column("survey_id", sa.Integer),
+            sa.column("chunk", sa.Integer),
+            sa.column("accounts"),
+            sa.column("negative"),
+        )
+
+    def segment(column: sa.ColumnElement) -> sa.ColumnElement:
+        inner = [(column < cut, i) for i, cut in enumerate(cuts[1:-1])]
+        return sa.case(*inner, else_=len(cuts) - 2) if inner else sa.literal(0)
+
+    # each segment's whole calendar months from the month rows, its other days from the day rows
+    months, edges = _months_and_edges(cuts)
+    parts = []
+    for table, when, wanted in (
+        (bit_table(ACCOUNT_BITS, "day"), "day", edges),
+        (bit_table(MONTHS, "month"), "month", months),
+    ):
+        if not wanted:
+            continue
+        column = table.c[when]
+        # survey 0: every survey's accounts in one row (accounts_sql)
+        conditions = [table.c.survey_id == (survey_id or 0)]
+        if when == "day":
+            conditions.append(sa.or_(*[sa.and_(column >= a, column < b) for a, b in wanted]))
+        else:
+            conditions.append(column.in_(wanted))
+        if only is not None:
+            conditions.append(table.c.topic_id.in_(sorted(set(only))))
+        parts.append(
+            sa.select(
+                table.c.topic_id,
+                table.c.chunk,
+                segment(column).label("seg"),
+                table.c.accounts,
+                table.c.negative,
+            ).where(*conditions)
+        )
+    rows = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery()
+    seg = rows.c.seg
     as_text = [
-        sa.cast(sa.func.bit_or(bits.c.accounts), sa.Text),
-        sa.cast(sa.func.bit_or(bits.c.negative), sa.Text),
+        sa.cast(sa.func.bit_or(rows.c.accounts), sa.Text),
+        sa.cast(sa.func.bit_or(rows.c.negative), sa.Text),
     ]
     # per (topic, chunk): each period's union of its segments' bit strings, as Python ints
     union: dict[tuple[int, int], dict[str, list[int]]] = {}
     for topic_id, chunk, s, seen, bad in db.session.connection().execute(
-        sa.select(bits.c.topic_id, bits.c.chunk, seg, *as_text)
-        .where(*conditions)
-        .group_by(bits.c.topic_id, bits.c.chunk, seg)
+        sa.select(rows.c.topic_id, rows.c.chunk, seg, *as_text).group_by(rows.c.topic_id, rows.c.chunk, seg)
     ):
         both = union.setdefault((topic_id, chunk), {})
         seen_i, bad_i = int(seen, 2), int(bad, 2)
@@ -680,8 +745,54 @@ def _room_to_group() -> None:
 
 
 def nps_topic_groups(period: Period, survey_id: int | None = None) -> dict[tuple[tuple[int, ...], int], int]:
-    """The period's NPS answers that mention an active topic themselves, grouped: (their topics, sorted;
-    score) → how many answers. One statement: each answer's topics joined into one string, then counted."""
+    """The period's NPS answers (with a score) that mention an active topic themselves, grouped: (their
+    topics, sorted; the answer coded 100 / 0 / −100 for promoter / passive / detractor) → how many answers:
+    the sufficient statistics of the driver fit.
+
+    PostgreSQL, a period in the per-day tables' days: summed from ``topic_pattern_days`` (a row per local
+    day × survey × set of own topics, kept by triggers: ``app/insights/patterns_sql.py``), grouped by
+    pattern in SQL. Else ``nps_topic_groups_from_hits``."""
+    if db.session.get_bind().dialect.name != "postgresql" or not day_tables_usable([period]):
+        return nps_topic_groups_from_hits(period, survey_id)
+    from app.insights.patterns_sql import PATTERNS
+
+    _room_to_group()
+    table = sa.table(
+        PATTERNS,
+        sa.column("day", sa.Date),
+        sa.column("survey_id", sa.Integer),
+        sa.column("topics", sa.Text),
+        sa.column("promoters", sa.Integer),
+        sa.column("passives", sa.Integer),
+        sa.column("detractors", sa.Integer),
+    )
+    conditions = [table.c.day >= period.first, table.c.day <= period.last]
+    if survey_id is not None:
+        conditions.append(table.c.survey_id == survey_id)
+    stmt = (
+        sa.select(
+            table.c.topics,
+            sa.func.sum(table.c.promoters),
+            sa.func.sum(table.c.passives),
+            sa.func.sum(table.c.detractors),
+        )
+        .where(*conditions)
+        .group_by(table.c.topics)
+    )
+    out: dict[tuple[tuple[int, ...], int], int] = {}
+    for topics, promoters, passives, detractors in db.session.connection().execute(stmt):
+        key = tuple(map(int, topics.split(",")))  # stored sorted by id
+        for value, n in ((100, promoters), (0, passives), (-100, detractors)):
+            if n:
+                out[(key, value)] = int(n)
+    return out
+
+
+def nps_topic_groups_from_hits(
+    period: Period, survey_id: int | None = None
+) -> dict[tuple[tuple[int, ...], int], int]:
+    """``nps_topic_groups`` from ``topic_hits`` by instant, in one statement: each answer's own topics
+    joined into one string, then counted by (topics, score)."""
     _room_to_group()
     listed = sa.func.aggregate_strings(sa.cast(TopicHit.topic_id, sa.String), ",")
     per_response = (
@@ -689,6 +800,7 @@ def nps_topic_groups(period: Period, survey_id: int | None = None) -> dict[tuple
         .where(
             *_hits(period.start, period.end, survey_id, None),
             TopicHit.kind == SurveyKind.NPS.value,
+            TopicHit.score.is_not(None),
             TopicHit.own_mentions > 0,
         )
         .group_by(TopicHit.response_id, TopicHit.score)
@@ -700,6 +812,11 @@ def nps_topic_groups(period: Period, survey_id: int | None = None) -> dict[tuple
             per_response.c.score, per_response.c.topics
         )
     ):
-        key = (tuple(sorted(int(t) for t in topics.split(","))), int(score))
-        out[key] = out.get(key, 0) + n  # the same topics in another order: one group
+        key = (tuple(sorted(int(t) for t in topics.split(","))), coded(int(score)))
+        out[key] = out.get(key, 0) + n  # the same topics in another order or another score of a band
     return out
+
+
+def coded(score: int) -> int:
+    """An NPS answer coded for the driver fit: promoters 100, passives 0, detractors −100."""
+    return 100 if score >= 9 else (-100 if score <= 6 else 0)

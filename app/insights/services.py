@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app import queue
 from app.extensions import db
-from app.insights import accounts_sql, days_sql, delivery, digest_flow, hits_sql
+from app.insights import accounts_sql, days_sql, delivery, digest_flow, hits_sql, months_sql, patterns_sql
 from app.insights import alerts as alerting
 from app.insights.demo import seed_demo_teams
 from app.insights.digest import build_content
@@ -232,12 +232,13 @@ def _team(team_id: int) -> Team:
 
 
 def rebuild_day_tables() -> None:
-    """Recompute ``topic_days``, ``topic_day_totals`` and (PostgreSQL) the account tables in the caller's
-    transaction (in the local days of the stored offsets: ``app.trends.services.timezone_changed`` calls
-    it after rewriting them)."""
+    """Recompute ``topic_days``, ``topic_day_totals`` and (PostgreSQL) the account and pattern tables in
+    the caller's transaction (in the local days of the stored offsets:
+    ``app.trends.services.timezone_changed`` calls it after rewriting them)."""
     dialect = db.session.get_bind().dialect.name
     for statement in days_sql.rebuild_statements(dialect):
         db.session.execute(sa.text(statement))
-    if dialect == "postgresql":  # the per-day account tables (migration topics_0003)
-        for statement in accounts_sql.rebuild_statements():
+    if dialect == "postgresql":  # the account, month and pattern tables (migrations topics_0003/4/5)
+        rebuilt = [*accounts_sql.rebuild_statements(), *months_sql.rebuild_statements()]
+        for statement in [*rebuilt, *patterns_sql.rebuild_statements()]:
             db.session.execute(sa.text(statement))

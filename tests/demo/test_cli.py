@@ -125,3 +125,11 @@ def test_seeded_comments_are_tagged_when_the_tagger_is_installed(fresh_app):
         assert {d.state.value for d in db.session.execute(sa.select(Digest)).scalars()} == {"sent"}
         digests = sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "digest")
         assert db.session.execute(digests).scalar_one() == 6  # two PMs, three teams
+        # a new user's at-risk views are not empty: the declining accounts, at renewal, are at risk today
+        latest = sa.select(sa.func.max(HealthSnapshot.as_of)).scalar_subquery()
+        bands = db.session.execute(
+            sa.select(Account.lifecycle_stage, HealthSnapshot.score)
+            .join(HealthSnapshot, HealthSnapshot.account_id == Account.id)
+            .where(HealthSnapshot.as_of == latest, HealthSnapshot.band == "at_risk")
+        ).all()
+    assert len(bands) >= 3 and {stage.value for stage, _ in bands} == {"at_risk"}, bands

@@ -328,3 +328,22 @@ def test_demo_health_foresees_churn_better_than_nps_alone(seeded):
     assert result["n_churned"] >= 5
     assert result["auc"] >= 0.75, result
     assert result["auc"] - result["baseline_auc"] >= 0.05, result
+
+
+def test_the_declining_accounts_are_the_lowest_today_and_renew_soon(seeded):
+    """The declining accounts' last quarter (renewal within 30–75 days, problems piling up, a pre-renewal
+    pulse they answer unhappily) makes them the five lowest health scores today from their answers alone
+    (comments untagged here; tests/demo/test_cli.py checks the bands of a full seed)."""
+    from app.health import inputs, model, versions
+
+    app, _ = seeded
+    with app.app_context():
+        spec = versions.active_spec()
+        live = db.session.execute(sa.select(Account).where(Account.churned_on.is_(None))).scalars().all()
+        raw = inputs.measure([a.id for a in live], AS_OF)
+        scores = {a.id: model.score(raw[a.id], spec.weights, spec.anchors).score for a in live}
+        declining = [a for a in live if a.lifecycle_stage.value == "at_risk"]
+        renewals = [(a.renewal_date - AS_OF.date()).days for a in declining]
+    lowest = sorted(live, key=lambda a: scores[a.id])[: len(declining)]
+    assert len(declining) >= 3 and {a.id for a in lowest} == {a.id for a in declining}
+    assert all(25 <= days <= 80 for days in renewals), renewals

@@ -10,12 +10,13 @@ from __future__ import annotations
 import dataclasses
 import random
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.insights import accounts_sql, analytics, days_sql
+from app.insights import accounts_sql, analytics, days_sql, months_sql, patterns_sql
 from app.insights import queries as q
 from app.insights.hits_sql import COLUMNS, _select, rebuild_statements
 from app.insights.periods import days_ending, weekly_buckets
@@ -47,7 +48,8 @@ def _day_rows(sql: str) -> set[tuple]:
 
 def _days_stored_and_recomputed() -> list[tuple[set[tuple], set[tuple]]]:
     """Per table kept by day (``topic_days``, ``topic_day_totals``; on PostgreSQL also
-    ``topic_account_days`` and ``topic_account_bits``): its rows and their recomputation."""
+    ``topic_account_days``, ``topic_account_bits`` and the two pattern tables): its rows and their
+    recomputation."""
     dialect = db.session.get_bind().dialect.name
     out = []
     if dialect == "postgresql":
@@ -55,6 +57,15 @@ def _days_stored_and_recomputed() -> list[tuple[set[tuple], set[tuple]]]:
             stored = {tuple(map(str, r)) for r in db.session.execute(sa.text(f"TABLE {table}"))}
             recomputed = {
                 tuple(map(str, r)) for r in db.session.execute(sa.text(accounts_sql.recomputed(table)))
+            }
+            out.append((stored, recomputed))
+        stored = {tuple(map(str, r)) for r in db.session.execute(sa.text(f"TABLE {months_sql.MONTHS}"))}
+        recomputed = {tuple(map(str, r)) for r in db.session.execute(sa.text(months_sql.recomputed()))}
+        out.append((stored, recomputed))
+        for table in (patterns_sql.PATTERNS, patterns_sql.ANSWERS):
+            stored = {tuple(map(str, r)) for r in db.session.execute(sa.text(f"TABLE {table}"))}
+            recomputed = {
+                tuple(map(str, r)) for r in db.session.execute(sa.text(patterns_sql.recomputed(table)))
             }
             out.append((stored, recomputed))
     for table in (days_sql.DAYS, days_sql.TOTALS):
@@ -140,6 +151,7 @@ def check(survey_id, scopes, periods=(PERIODS[0], PERIODS[3]), days_zone="UTC") 
                         want = {a: dataclasses.replace(c, accounts=0) for a, c in want.items()}
                     assert w.counts[name] == want, (name, period, only)
                     assert w.totals[name] == q.totals(p, survey), (name, p, survey, only)
+                    assert q.window_totals(p, survey) == w.totals[name], (name, p, survey)
                 for name in ("now", "before"):
                     listed = ref.negative_accounts(named[name], survey, only)
                     want = {a: (len(rows), sum(r[2] for r in rows)) for a, rows in listed.items()}
@@ -151,6 +163,8 @@ def check(survey_id, scopes, periods=(PERIODS[0], PERIODS[3]), days_zone="UTC") 
                         for n, p in named.items()
                     }
                 assert w.weekly == ref.weekly_counts(buckets, survey, only)
+            # the driver fit's answers by pattern (PostgreSQL: topic_pattern_days) = grouped from topic_hits
+            assert q.nps_topic_groups(period, survey) == q.nps_topic_groups_from_hits(period, survey)
             result = analytics.topic_analytics(period, survey, trend_weeks=6)
             want = _reference_drivers(period, survey, q.topic_tree())
             for row in result.topics:
@@ -445,6 +459,61 @@ def test_accounts_migration_holds_the_same_sql_as_the_app():
         assert module.recomputed(table) == accounts_sql.recomputed(table)
 
 
+def test_patterns_migration_holds_the_same_sql_as_the_app():
+    """topics_0004's frozen copy is app/insights/patterns_sql.py's."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "topics_0004_topic_patterns.py"
+    spec = importlib.util.spec_from_file_location("topics_0004", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    assert module.create_statements() == patterns_sql.create_statements()
+    assert module.rebuild_statements() == patterns_sql.rebuild_statements()
+    assert module.drop_statements() == patterns_sql.drop_statements()
+    for table in (patterns_sql.PATTERNS, patterns_sql.ANSWERS):
+        assert module.recomputed(table) == patterns_sql.recomputed(table)
+
+
+def test_months_migration_holds_the_same_sql_as_the_app():
+    """topics_0005's frozen copy is app/insights/months_sql.py's."""
+    import importlib.util
+    from pathlib import Path
+
+    versions = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+    spec = importlib.util.spec_from_file_location(
+        "topics_0005", versions / "topics_0005_topic_account_months.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    assert module.create_statements() == months_sql.create_statements()
+    assert module.rebuild_statements() == months_sql.rebuild_statements()
+    assert module.drop_statements() == months_sql.drop_statements()
+    assert module.recomputed() == months_sql.recomputed()
+
+
+def test_months_and_edges_cover_each_segment_once():
+    """Whole calendar months inside a segment come from the month rows, the rest of it from days."""
+    rng = random.Random(3)
+    for _ in range(300):
+        cuts = sorted(
+            {date(2025, 11, 20) + timedelta(days=rng.randint(0, 200)) for _ in range(rng.randint(2, 6))}
+        )
+        if len(cuts) < 2:
+            continue
+        months, edges = q._months_and_edges(cuts)
+        covered = [d for a, b in edges for d in (a + timedelta(days=i) for i in range((b - a).days))]
+        for m in months:
+            assert m.day == 1
+            end = q._next_month(m)
+            covered += [m + timedelta(days=i) for i in range((end - m).days)]
+            assert any(lo <= m and end <= hi for lo, hi in pairwise(cuts))
+        assert sorted(covered) == [cuts[0] + timedelta(days=i) for i in range((cuts[-1] - cuts[0]).days)]
+    months, edges = q._months_and_edges([date(2026, 1, 15), date(2026, 4, 1), date(2026, 4, 8)])
+    assert months == [date(2026, 2, 1), date(2026, 3, 1)]
+    assert edges == [(date(2026, 1, 15), date(2026, 2, 1)), (date(2026, 4, 1), date(2026, 4, 8))]
+
+
 def test_days_migration_holds_the_same_sql_as_the_app():
     """topics_0002's frozen copy is app/insights/days_sql.py's, whose local day is the rollups' own."""
     import importlib.util
@@ -463,3 +532,53 @@ def test_days_migration_holds_the_same_sql_as_the_app():
         assert module.drop_statements(dialect) == days_sql.drop_statements(dialect)
     assert days_sql.sqlite_day("x.created_at") == rollup_sql.sqlite_day("x.created_at")
     assert days_sql.PG_DAY.split("(")[0] in rollup_sql.PG_DAY_FUNCTION
+
+
+def test_account_figures_over_whole_months_equal_the_hits(ctx):
+    """Windows holding whole calendar months read those months' bit strings (PostgreSQL:
+    topic_account_bit_months) and only their edge days by day: distinct and negative accounts and revenue
+    equal the grouping of topic_hits, before and after changes, and the month rows their recomputation."""
+    rng = random.Random(11)
+    billing = topic("Billing")
+    invoices = topic("Invoices", parent=billing)
+    speed = topic("Speed")
+    accounts = [make_account(arr=1000 * (i + 1)).id for i in range(12)] + [None]
+    start = datetime(2025, 12, 20, tzinfo=UTC)
+    responses = [
+        add_response(
+            start + timedelta(hours=rng.randint(0, 24 * 120)),
+            rng.randint(0, 10),
+            topics={t: rng.choice(["positive", "negative", None]) for t in rng.sample([invoices, speed], 1)},
+            account_id=rng.choice(accounts),
+        )
+        for _ in range(150)
+    ]
+    db.session.flush()
+    windows = {
+        "quarter": days_ending(date(2026, 3, 31), 91, "UTC"),
+        "before": days_ending(date(2026, 3, 31), 91, "UTC").previous(),
+        "cross": days_ending(date(2026, 3, 10), 50, "UTC"),
+        "month": days_ending(date(2026, 2, 28), 28, "UTC"),
+    }
+
+    def same() -> None:
+        db.session.flush()
+        for stored, recomputed in _days_stored_and_recomputed():
+            assert stored == recomputed
+        for only in (None, [invoices]):
+            fast = q.account_figures(windows, windows, None, only, None)
+            assert fast == q.account_figures(windows, windows, None, only, False)
+        assert fast[0]["quarter"]
+        if db.session.get_bind().dialect.name == "postgresql":  # month rows are read
+            assert db.session.execute(sa.text(f"SELECT count(*) FROM {months_sql.MONTHS}")).scalar() > 0
+
+    quarter = windows["quarter"]
+    assert len(q._months_and_edges([quarter.first, quarter.last + timedelta(days=1)])[0]) == 3
+    same()
+    for r in responses[::5]:  # moved across month ends, to other accounts; tags made negative; deleted
+        r.created_at = r.created_at + timedelta(days=rng.randint(-20, 20))
+        r.account_id = rng.choice(accounts)
+    db.session.execute(sa.update(Mention).where(Mention.topic_id == speed).values(sentiment_label="negative"))
+    for r in responses[1::9]:
+        db.session.delete(r)
+    same()
