@@ -249,10 +249,31 @@ def run(
     args: argparse.Namespace,
     account_upkeep: bool = True,
     upkeep_triggers: list[str] = ACCOUNT_UPKEEP,
+    totals_deferral: bool = True,
 ) -> dict:
     """Measure one backend and print its JSON line (``account_upkeep`` false: PostgreSQL's triggers
     ``upkeep_triggers`` — by default those keeping the per-day account tables of migration topics_0003,
-    or the pattern tables' of topics_0004 — are disabled for the run)."""
+    or the pattern tables' of topics_0004 — are disabled for the run; ``totals_deferral`` false: tagging
+    leaves the day totals to their row trigger, as before migration sendtag_0002)."""
+    from app.insights import services as insights
+
+    defer = insights.defer_day_totals
+    if not totals_deferral:
+        insights.defer_day_totals = lambda: False
+    try:
+        return _run(backend, database_url, args, account_upkeep, upkeep_triggers, totals_deferral)
+    finally:
+        insights.defer_day_totals = defer
+
+
+def _run(
+    backend: str,
+    database_url: str | None,
+    args: argparse.Namespace,
+    account_upkeep: bool,
+    upkeep_triggers: list[str],
+    totals_deferral: bool,
+) -> dict:
     instance = tempfile.mkdtemp(prefix=f"clearloop-bench-{backend}-")
     app, url = make_app(database_url, args.redis or "", instance)
     app.config["NLP_BATCH_SIZE"] = args.batch
@@ -280,7 +301,8 @@ def run(
         "accounts": args.accounts,
     }
     if backend == "postgresql":
-        line["account_upkeep"] = account_upkeep
+        line["pattern_upkeep" if upkeep_triggers == PATTERN_UPKEEP else "account_upkeep"] = account_upkeep
+        line["day_totals_deferral"] = totals_deferral
     if args.redis:
         line.update(bench_worker(app, url, args.redis, ids, instance))
         line.update(bench_worker(app, url, args.redis, ids[: args.single], instance, single=True))
@@ -328,6 +350,12 @@ def main(argv: list[str] | None = None) -> None:
         help="PostgreSQL: each round also without the triggers of the driver fit's pattern tables"
         " (topics_0004), the two alternating; medians of both",
     )
+    parser.add_argument(
+        "--totals-deferral",
+        action="store_true",
+        help="PostgreSQL: each round also with tagging's day-totals deferral off (the row trigger counts,"
+        " as before migration sendtag_0002), the two alternating; medians of both",
+    )
     args = parser.parse_args(argv)
     import logging
 
@@ -343,6 +371,13 @@ def main(argv: list[str] | None = None) -> None:
                 sides[on].append(run("postgresql", args.postgres, args, on, triggers))
         summarize(f"postgresql, {which} upkeep on", sides[True])
         summarize(f"postgresql, {which} upkeep off", sides[False])
+    elif args.postgres and args.totals_deferral:
+        deferral: dict[bool, list[dict]] = {True: [], False: []}
+        for i in range(args.runs):
+            for on in (True, False) if i % 2 == 0 else (False, True):
+                deferral[on].append(run("postgresql", args.postgres, args, totals_deferral=on))
+        summarize("postgresql, day totals deferred", deferral[True])
+        summarize("postgresql, day totals by the row trigger", deferral[False])
     elif args.postgres:
         summarize("postgresql", [run("postgresql", args.postgres, args) for _ in range(args.runs)])
 

@@ -61,6 +61,7 @@ UNMODELLED_TABLES = (
     "topic_hits_deferred",  # SQLite only (speedw_0001)
     "topic_account_days",  # PostgreSQL only, raw SQL with BIT strings (topics_0003)
     "topic_account_bits",
+    "mail_db_epoch",  # PostgreSQL only, UNLOGGED: emptied by a crash (sendtag_0001, app/mail/delivery.py)
     "topic_pattern_days",  # PostgreSQL only, raw SQL (topics_0004)
     "topic_pattern_answers",
     "topic_account_bit_months",  # PostgreSQL only, raw SQL with BIT strings (topics_0005)

@@ -57,9 +57,9 @@ def sentence_intents(result: TextAnalysis) -> dict[int, str]:
     return {s: label for s, (_, label) in best.items()}
 
 
-def _sentence_of(result: TextAnalysis, start: int) -> int | None:
-    for k, s in enumerate(result.sentences):
-        if s.start <= start < s.end:
+def _sentence_of(spans: list[tuple[int, int]], start: int) -> int | None:
+    for k, (begin, end) in enumerate(spans):
+        if begin <= start < end:
             return k
     return None
 
@@ -71,6 +71,8 @@ def mention_rows(
     intent of its sentence."""
     rows = []
     by_sentence = sentence_intents(result) if result.intents else {}
+    # the sentences' spans once per result (``result.sentences`` builds its objects on every access)
+    spans = [(s.start, s.end) for s in result.sentences] if by_sentence else []
     for m in result.mentions:
         try:
             topic_id = int(m.topic_id)
@@ -89,7 +91,7 @@ def mention_rows(
                 "start": m.start,
                 "end": m.end,
                 "confidence": min(1.0, max(0.0, float(m.confidence))),
-                "intent": by_sentence.get(_sentence_of(result, m.start)) if by_sentence else None,
+                "intent": by_sentence.get(_sentence_of(spans, m.start)) if by_sentence else None,
                 "created_at": now,
             }
         )

@@ -205,9 +205,17 @@ def write_results(
             intents += intent_rows(snap.id, result, now)
             outcome.done.append(snap.id)
     _announce(done_rows, mentions)  # before _apply, which consumes the rows' ids
-    _apply(outcome, done_rows, mentions, intents, now)
+    _apply(outcome, done_rows, mentions, intents, now, _analysed_changes(outcome, locked))
     db.session.commit()
     return outcome
+
+
+def _analysed_changes(outcome: BatchResult, locked: dict[int, Snapshot]) -> dict[int, int]:
+    """How each row's ``analysed`` count changes when the batch's done and skipped rows are written: +1 for
+    a row becoming done, -1 for a done row becoming skipped (the states read under the rows' lock)."""
+    changes = {i: 1 for i in outcome.done if locked[i].state != AnalysisState.DONE}
+    changes.update({i: -1 for i in outcome.skipped if locked[i].state == AnalysisState.DONE})
+    return changes
 
 
 def _announce(done_rows: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> None:
@@ -255,9 +263,15 @@ def _record_failure(outcome: BatchResult, row: Snapshot, exc: Exception, retag: 
 
 
 def _apply(
-    outcome: BatchResult, done_rows: list[dict], mentions: list[dict], intents: list[dict], now: datetime
+    outcome: BatchResult,
+    done_rows: list[dict],
+    mentions: list[dict],
+    intents: list[dict],
+    now: datetime,
+    analysed: dict[int, int],
 ) -> None:
-    """The batch's statements: replace automatic mentions and intents, update the rows, record failures."""
+    """The batch's statements: replace automatic mentions and intents, update the rows, record failures.
+    ``analysed``: the done and skipped rows' changes of the day totals' analysed counts."""
     cleared = outcome.done + outcome.skipped
     if cleared:
         # topic_hits: refreshed once for the batch at the end, not per mention (SQLite's row triggers)
@@ -267,6 +281,9 @@ def _apply(
         )
         db.session.execute(sa.delete(ResponseIntent).where(ResponseIntent.response_id.in_(cleared)))
     postgres = db.session.get_bind().dialect.name == "postgresql"
+    # topic_day_totals (PostgreSQL): the done and skipped rows' analysed counts in one grouped statement
+    # after their updates, not two upserts of the same (day, survey) cell per row in the row trigger
+    deferred = bool(cleared) and insights.defer_day_totals()
     if done_rows:
         if postgres:
             _update_done_unnest(done_rows)
@@ -286,6 +303,8 @@ def _apply(
                 analysis_attempts=0,
             )
         )
+    if deferred:
+        insights.add_analysed(analysed)  # ends the deferral: nothing else here is deferred
     for table, rows in ((Mention.__table__, mentions), (ResponseIntent.__table__, intents)):
         if rows and postgres:
             _insert_unnest(table, rows)

@@ -10,7 +10,11 @@
   thousands of rows are one grouped upsert); SQLite: row-level.
 - ``topic_day_totals``: per local day × survey, every counted response (the share's and NPS's
   denominators: responses, analysed comments, NPS bands), as ``queries.totals`` counts them (scanner
-  suspects nowhere, as every ORM read of responses). Kept by row-level triggers on ``responses``.
+  suspects nowhere, as every ORM read of responses). Kept by row-level triggers on ``responses``. On
+  PostgreSQL a bulk writer of analysis states (tagging) may defer them for rows whose only watched change
+  is ``analysis_state`` and add the batch's ``analysed`` counts itself in one grouped statement
+  (``DEFER_TOTALS_SETTING``, ``analysed_delta_statement``; migration sendtag_0002): per row, the trigger
+  subtracted and re-added one counted row of the same (day, survey) cell, thousands of times per batch.
 
 The local day is the response's time shifted by the workspace time zone's offset in force then, read from
 ``rollup_tz_offsets`` exactly as the response rollups do (``response_local_day`` on PostgreSQL, the
@@ -39,6 +43,7 @@ TRIGGERS_SQLITE = (
     "topic_day_totals_update",
 )
 PG_DAY = "response_local_day({}.created_at)"
+DEFER_TOTALS_SETTING = "clearloop.defer_day_totals"  # transaction-local (set_config(..., true))
 
 
 def sqlite_day(ts: str) -> str:
@@ -160,6 +165,47 @@ def _pg_add(table: str, rows: str, row: str) -> str:
     )
 
 
+_BUT_STATE = " OR ".join(
+    f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in RESPONSE_WATCHED if c != "analysis_state"
+)
+# sendtag_0002: an UPDATE that changed no watched column but analysis_state leaves the totals to the writer
+# that deferred them (topics_0002's function had no such line; ``without_defer_check`` gives it back).
+PG_TOTALS_DEFER_CHECK = (
+    f"  IF TG_OP = 'UPDATE' AND current_setting('{DEFER_TOTALS_SETTING}', true) = 'on'"
+    f" AND NOT ({_BUT_STATE}) THEN\n"
+    "    RETURN NULL;  -- deferred: the writer adds the analysed counts of the rows it updated\n"
+    "  END IF;\n"
+)
+
+
+def without_defer_check(statements: list[str]) -> list[str]:
+    """The statements as migration topics_0002 made them (no deferral of the totals)."""
+    return [s.replace(PG_TOTALS_DEFER_CHECK, "", 1) for s in statements]
+
+
+def totals_function() -> str:
+    """PostgreSQL: the CREATE OR REPLACE FUNCTION statement of topic_day_totals_apply()."""
+    return next(s for s in postgresql_statements() if "FUNCTION topic_day_totals_apply()" in s)
+
+
+def defer_totals_statement(on: bool) -> str:
+    """PostgreSQL: open (or close) the deferral of the totals for the current transaction."""
+    return f"SELECT set_config('{DEFER_TOTALS_SETTING}', '{'on' if on else 'off'}', true)"
+
+
+def analysed_delta_statement() -> str:
+    """PostgreSQL: add ``:deltas`` (+1 became done, -1 stopped being done) of responses ``:ids`` to their
+    cells' ``analysed``, grouped — what the deferred row triggers would have done one row at a time. Every
+    counted response's cell exists (the response itself counts in it); scanner suspects count nowhere."""
+    return (
+        f"UPDATE {TOTALS} t SET analysed = t.analysed + g.delta FROM ("
+        f"SELECT {PG_DAY.format('r')} AS day, r.survey_id, sum(v.delta) AS delta"
+        " FROM unnest(CAST(:ids AS integer[]), CAST(:deltas AS integer[])) AS v (id, delta)"
+        " JOIN responses r ON r.id = v.id WHERE NOT r.scanner_suspect GROUP BY 1, 2) AS g"
+        " WHERE t.day = g.day AND t.survey_id = g.survey_id AND g.delta <> 0"
+    )
+
+
 def postgresql_statements() -> list[str]:
     """The trigger functions and triggers for PostgreSQL (``response_local_day`` is rollup_0001's)."""
     hits_body = (
@@ -185,7 +231,8 @@ def postgresql_statements() -> list[str]:
         "DECLARE old_day date; remaining integer;\n"
         "BEGIN\n"
         f"  IF TG_OP = 'UPDATE' AND NOT ({changed}) THEN RETURN NULL; END IF;\n"
-        "  IF TG_OP <> 'INSERT' AND NOT OLD.scanner_suspect THEN\n"
+        + PG_TOTALS_DEFER_CHECK
+        + "  IF TG_OP <> 'INSERT' AND NOT OLD.scanner_suspect THEN\n"
         f"    old_day := {PG_DAY.format('OLD')};\n"
         f"    UPDATE {TOTALS} SET {subtract} WHERE {match} RETURNING responses INTO remaining;\n"
         f"    IF remaining <= 0 THEN DELETE FROM {TOTALS} WHERE {match}; END IF;\n"

@@ -64,6 +64,31 @@ def refresh_topic_hits(response_ids: list[int]) -> None:
         db.session.execute(sa.text(statement), {"ids": ids})
 
 
+# --- Day totals: a bulk writer of analysis states adds the analysed counts once ---------------------
+
+
+def defer_day_totals() -> bool:
+    """PostgreSQL: until ``add_analysed``, this transaction's updates whose only counted change is
+    ``analysis_state`` leave ``topic_day_totals`` alone (``app/insights/days_sql.py``); the caller must
+    pass every such change to ``add_analysed``. Returns False (nothing deferred) on SQLite."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return False
+    db.session.execute(sa.text(days_sql.defer_totals_statement(True)))
+    return True
+
+
+def add_analysed(changes: dict[int, int]) -> None:
+    """End the deferral, then add each response's change of ``analysed`` (+1 became done, -1 no longer
+    done) to its cell, grouped in one statement."""
+    db.session.execute(sa.text(days_sql.defer_totals_statement(False)))
+    changes = {int(k): int(v) for k, v in changes.items() if v}
+    if changes:
+        db.session.execute(
+            sa.text(days_sql.analysed_delta_statement()),
+            {"ids": list(changes), "deltas": list(changes.values())},
+        )
+
+
 # --- Teams -------------------------------------------------------------------------------------------
 
 

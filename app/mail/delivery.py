@@ -2,13 +2,14 @@
 
 claim → mark in flight → send → mark result:
 1. A batch of ``queued`` rows is claimed atomically (``UPDATE … RETURNING``; ``FOR UPDATE SKIP LOCKED``
-   on PostgreSQL so parallel workers take disjoint rows) and committed as ``sending``; ``attempts`` is
-   bumped, so it names this claim. The batch's invitations, contacts, survey and send are then read in
-   one query, and each survey × language's email is rendered once (``message.InvitationTemplate``).
+   on PostgreSQL so parallel workers take disjoint rows) and committed as ``sending``, durably; ``attempts``
+   is bumped, so it names this claim. On PostgreSQL the claim also records the server's epoch (below).
+   The batch's invitations, contacts, survey and send are then read in one query, and each survey ×
+   language's email is rendered once (``message.InvitationTemplate``).
 2. Right before its message goes out, a row gets its deterministic Message-ID by a conditional UPDATE
    (still ``sending``, same ``attempts``, no Message-ID yet, and — the last-moment consent check — the
    contact still has that address and has not unsubscribed or bounced, the address is not suppressed,
-   the send is not cancelled) that is committed durably: the "in flight" mark, and proof that this worker
+   the send is not cancelled) that is committed: the "in flight" mark, and proof that this worker
    still owns the row. A row that fails the check is skipped with the reason.
 3. The result is written right after the relay answers and committed with the next row's in-flight mark
    (one commit per message); the batch's last result is committed on its own, on PostgreSQL without
@@ -22,12 +23,32 @@ mark that is not won resets the envelope (RSET: nothing was delivered).
 On PostgreSQL with an SMTP relay, steps 2 and 3 cost one round trip per message: the in-flight mark is one
 UPDATE on an autocommit connection of the batch's own, with the previous message's result (and its
 contact's ``last_surveyed_at``) in data-modifying CTEs of the same statement — one statement, one
-transaction, one durable commit, and no BEGIN or COMMIT round trips. Anything the session changed
-meanwhile (a bounce, a cancelled send) is committed first, together with the results waiting to ride.
+transaction, one commit, and no BEGIN or COMMIT round trips. Anything the session changed meanwhile (a
+bounce, a cancelled send) is committed first, together with the results waiting to ride.
+
+Those marks are committed without waiting for the disk (``synchronous_commit = off`` on that connection):
+waiting for one fsync per message capped sending at the disk's rate of durable commits (23–115/s on the
+shared machine, issue 18 §2). Why that keeps at most once — reasoned from RELIABILITY 6 and PostgreSQL's
+documented guarantees:
+- Such a commit is visible to every other session as soon as it returns, like any commit. A *sender*
+  that dies (SIGKILL, OOM, a lost host of the worker) therefore loses nothing: recovery sees every mark
+  it made, exactly as with durable commits: at most the one message in flight is left ``uncertain``.
+- Only a crash of the *database server* (or an immediate shutdown, a failover to a standby, a restore)
+  can lose the last such commits, and then a row may have gone out while its mark is lost. The claim
+  itself is durable and carries the server's epoch: the token in ``mail_db_epoch``, an UNLOGGED table,
+  which PostgreSQL empties in exactly those events (it is never replicated nor in a base backup; a clean
+  shutdown writes every commit to disk first and keeps it). A stuck row whose claim's epoch is no longer
+  the current one may have lost its mark, so recovery makes it ``uncertain`` too, never ``queued``. A
+  server crash thus costs at most one batch per sender as ``uncertain`` rows; a sender crash, one row.
+- WAL is written in order: the durable claim precedes its marks, and any later durable commit (the next
+  claim, a sweep) writes every earlier mark to disk with it.
+SQLite (WAL, ``synchronous=NORMAL``) never waited for the disk at commit; its claims carry no epoch and
+recovery is as before.
 
 A crash leaves rows ``sending``. After MAIL_SENDING_TIMEOUT the sweeper gives rows without the in-flight
-mark back to ``queued`` (no byte of them was sent) and turns rows with it ``uncertain``; nothing ever
-resends an ``uncertain`` row automatically. So a kill costs at most one uncertain row per batch.
+mark back to ``queued`` (no byte of them was sent) and turns rows with it ``uncertain`` (and, on
+PostgreSQL, rows whose claim outlived its database epoch); nothing ever resends an ``uncertain`` row
+automatically. So a kill costs at most one uncertain row per batch.
 """
 
 from __future__ import annotations
@@ -82,10 +103,22 @@ def claim_rows(where: list, limit: int, values: dict) -> list[tuple[int, int]]:
     return sorted(rows)
 
 
+# PostgreSQL's epoch: one row in an UNLOGGED table (migration sendtag_0001), gone after a server crash.
+_EPOCH = sa.table("mail_db_epoch", sa.column("id"), sa.column("token"))
+_EPOCH_START = sa.text(
+    "INSERT INTO mail_db_epoch (id, token) VALUES (1, gen_random_uuid()::text) ON CONFLICT (id) DO NOTHING"
+)
+_EPOCH_NOW = sa.select(_EPOCH.c.token).where(_EPOCH.c.id == 1).scalar_subquery()
+
+
 def claim_invitations(send_id: int, limit: int) -> list[tuple[int, int]]:
-    """Atomically move up to ``limit`` queued invitations of a send to ``sending``."""
+    """Atomically move up to ``limit`` queued invitations of a send to ``sending``; on PostgreSQL the
+    claim records the server's epoch (see the module's docstring), in the same durable commit."""
     where = [Invitation.send_id == send_id, Invitation.state == DeliveryState.QUEUED]
     values = {"state": DeliveryState.SENDING, "claimed_at": utcnow(), "attempts": Invitation.attempts + 1}
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(_EPOCH_START)  # a no-op but after a crash (or on a fresh database)
+        values["claim_epoch"] = sa.func.coalesce(_EPOCH_NOW, "lost")  # never NULL: NULL means no epoch
     return claim_rows(where, limit, values)
 
 
@@ -136,12 +169,13 @@ def deliver_batch(send_id: int) -> dict[str, int]:
 
 
 class _Riding:
-    """The batch's autocommit connection (PostgreSQL) and the result statements waiting to ride with the
-    next in-flight mark."""
+    """The batch's autocommit connection (PostgreSQL) and the results waiting to ride with the next
+    in-flight mark: (table, columns, values with the row's ``id``), run by statements built once per shape
+    (``_result_update``, ``_riding_statement``), not per message."""
 
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
-        self.pending: list[sa.Update] = []
+        self.pending: list[tuple[sa.Table, tuple[str, ...], dict]] = []
 
 
 _RIDING: ContextVar[_Riding | None] = ContextVar("clearloop_mail_riding", default=None)
@@ -161,21 +195,51 @@ def _one_statement_per_message(transport) -> Iterator[None]:
         yield
         return
     conn = bind.connect().execution_options(isolation_level="AUTOCOMMIT")
+    # The marks commit without waiting for the disk: safe because the claim recorded the server's epoch
+    # (see the module's docstring). Set for this connection's session, and reset before it goes back to
+    # the pool; a connection that cannot be reset is thrown away, never reused with the setting.
+    conn.exec_driver_sql("SET synchronous_commit TO off")
     flag = _RIDING.set(_Riding(conn))
     try:
         yield
     finally:
         _RIDING.reset(flag)
-        conn.close()
+        try:
+            conn.exec_driver_sql("RESET synchronous_commit")
+        except Exception:
+            conn.invalidate()
+            raise
+        finally:
+            conn.close()
 
 
 def _pending_into_session() -> None:
     """Move the results waiting to ride into the session's transaction (its next commit carries them)."""
     riding = _RIDING.get()
     if riding is not None:
-        for statement in riding.pending:
-            db.session.execute(statement)
+        for table, columns, values in riding.pending:
+            db.session.execute(_result_update(table, columns, "r_"), {f"r_{k}": v for k, v in values.items()})
         riding.pending.clear()
+
+
+@functools.cache
+def _result_update(table: sa.Table, columns: tuple[str, ...], prefix: str) -> sa.Update:
+    """``UPDATE table SET columns WHERE id``, every value a bound parameter named ``prefix + column``."""
+    return (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam(f"{prefix}id"))
+        .values({c: sa.bindparam(f"{prefix}{c}", type_=table.c[c].type) for c in columns})
+    )
+
+
+@functools.cache
+def _riding_statement(shapes: tuple[tuple[sa.Table, tuple[str, ...]], ...]) -> sa.Select:
+    """The mark with waiting results of these shapes in CTEs ``result_0``, ``result_1``, … (their bound
+    values ``r0_…``, ``r1_…``: no clash with the mark's own)."""
+    statement = _MARKED
+    for number, (table, columns) in enumerate(shapes):
+        statement = statement.add_cte(_result_update(table, columns, f"r{number}_").cte(f"result_{number}"))
+    return statement
 
 
 @contextmanager
@@ -295,9 +359,10 @@ def _mark_riding(riding: _Riding, params: dict) -> bool:
         # so this check sees them and the connection of the mark waits on no lock of the session's.
         _pending_into_session()
         session.commit()
-    statement = _MARKED
-    for number, pending in enumerate(riding.pending):
-        statement = statement.add_cte(pending.cte(f"result_{number}"))
+    statement = _riding_statement(tuple((table, columns) for table, columns, _ in riding.pending))
+    params = dict(params)
+    for number, (_, _, values) in enumerate(riding.pending):
+        params.update({f"r{number}_{k}": v for k, v in values.items()})
     won = riding.conn.execute(statement, params).scalar_one()
     riding.pending.clear()
     return won == 1
@@ -365,11 +430,10 @@ def _deliver_one(transport, invitation: Invitation, attempts: int, texts_cache: 
 def _write_result(invitation_id: int, **values) -> None:
     """Write a row's delivery result; the next row's in-flight mark (or the batch's end) commits it."""
     riding = _RIDING.get()
-    if riding is not None:  # rides in the next mark's statement (its own bound values: no name clash)
-        riding.pending.append(  # ``updated_at`` given: the mark's own default keeps its bind name
-            sa.update(_INVITATIONS)
-            .where(_INVITATIONS.c.id == invitation_id)
-            .values(**values, updated_at=utcnow())
+    if riding is not None:  # rides in the next mark's statement
+        columns = (*values, "updated_at")  # given: the mark's own default keeps its bind name
+        riding.pending.append(
+            (_INVITATIONS, columns, {**values, "updated_at": utcnow(), "id": invitation_id})
         )
         return
     params = {f"b_{key}": value for key, value in values.items()}
@@ -380,10 +444,9 @@ def _write_surveyed(contact_id: int, at: datetime) -> None:
     """Stamp the contact's ``last_surveyed_at`` (with the row's result)."""
     riding = _RIDING.get()
     if riding is not None:
+        columns = ("last_surveyed_at", "updated_at")
         riding.pending.append(
-            sa.update(_CONTACTS)
-            .where(_CONTACTS.c.id == contact_id)
-            .values(last_surveyed_at=at, updated_at=at)
+            (_CONTACTS, columns, {"last_surveyed_at": at, "updated_at": at, "id": contact_id})
         )
         return
     db.session.execute(_SURVEYED, {"b_id": contact_id, "b_at": at})
@@ -443,22 +506,45 @@ def _send(transport, msg, invitation: Invitation, attempts: int, envelope: Envel
     return "sent"
 
 
+EPOCH_LOST = "the database restarted while this one was being sent (its mark may be lost); not resent"
+
+
 def recover_stuck() -> dict[str, int]:
-    """Rows a crashed sender left ``sending``: never in flight → ``queued``; in flight → ``uncertain``."""
+    """Rows a crashed sender left ``sending``: never in flight → ``queued``; in flight → ``uncertain``.
+
+    On PostgreSQL a row is known never to have been in flight only while its claim's epoch is still the
+    server's (see the module's docstring); a row claimed before a database crash is ``uncertain``."""
     cutoff = utcnow() - timedelta(seconds=current_app.config["MAIL_SENDING_TIMEOUT"])
     stuck = [Invitation.state == DeliveryState.SENDING, Invitation.claimed_at < cutoff]
+    unmarked = [Invitation.message_id.is_(None)]
+    epoch_lost = 0
+    if db.engine.dialect.name == "postgresql":
+        # IS NOT DISTINCT FROM: with the epoch table emptied by a crash, an epoch'd claim is not the same
+        same_epoch = sa.or_(
+            Invitation.claim_epoch.is_(None), Invitation.claim_epoch.is_not_distinct_from(_EPOCH_NOW)
+        )
+        epoch_lost = db.session.execute(
+            sa.update(Invitation)
+            .where(*stuck, *unmarked, ~same_epoch)
+            .values(state=DeliveryState.UNCERTAIN, error=EPOCH_LOST),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        unmarked.append(same_epoch)
     released = db.session.execute(
-        sa.update(Invitation)
-        .where(*stuck, Invitation.message_id.is_(None))
-        .values(state=DeliveryState.QUEUED),
+        sa.update(Invitation).where(*stuck, *unmarked).values(state=DeliveryState.QUEUED),
         execution_options={"synchronize_session": False},
     ).rowcount
-    uncertain = db.session.execute(
-        sa.update(Invitation)
-        .where(*stuck, Invitation.message_id.is_not(None))
-        .values(state=DeliveryState.UNCERTAIN, error="the sender stopped while sending this one; not resent"),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    uncertain = (
+        epoch_lost
+        + db.session.execute(
+            sa.update(Invitation)
+            .where(*stuck, Invitation.message_id.is_not(None))
+            .values(
+                state=DeliveryState.UNCERTAIN, error="the sender stopped while sending this one; not resent"
+            ),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+    )
     reminders = db.session.execute(
         sa.update(Invitation)
         .where(Invitation.reminder_state == DeliveryState.SENDING, Invitation.reminder_claimed_at < cutoff)

@@ -137,6 +137,8 @@ class Invitation(TimestampMixin, Base):
     attempts: Mapped[int] = mapped_column(default=0)
     message_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
     claimed_at: Mapped[datetime | None]
+    # PostgreSQL: the server incarnation the claim was made in (migration sendtag_0001, app/mail/delivery.py)
+    claim_epoch: Mapped[str | None] = mapped_column(sa.String(40))
     sent_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     reminder_state: Mapped[DeliveryState | None] = mapped_column(str_enum(DeliveryState, "reminder_state"))

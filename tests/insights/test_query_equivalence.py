@@ -526,12 +526,35 @@ def test_days_migration_holds_the_same_sql_as_the_app():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     assert module.sqlite_triggers() == days_sql.sqlite_triggers()
-    assert module.postgresql_statements() == days_sql.postgresql_statements()
+    # sendtag_0002 added the deferral check to the totals function (its own frozen copy, below)
+    assert module.postgresql_statements() == days_sql.without_defer_check(days_sql.postgresql_statements())
     for dialect in ("sqlite", "postgresql"):
         assert module.rebuild_statements(dialect) == days_sql.rebuild_statements(dialect)
         assert module.drop_statements(dialect) == days_sql.drop_statements(dialect)
     assert days_sql.sqlite_day("x.created_at") == rollup_sql.sqlite_day("x.created_at")
     assert days_sql.PG_DAY.split("(")[0] in rollup_sql.PG_DAY_FUNCTION
+
+
+def test_deferrable_totals_migration_holds_the_same_sql_as_the_app():
+    """sendtag_0002's frozen copy of the totals function is app/insights/days_sql.py's; its downgrade is
+    topics_0002's function."""
+    import importlib.util
+    from pathlib import Path
+
+    versions = Path(__file__).resolve().parents[2] / "migrations" / "versions"
+    modules = {}
+    for name, file in (
+        ("sendtag_0002", "sendtag_0002_deferrable_day_totals.py"),
+        ("topics_0002", "topics_0002_topic_days.py"),
+    ):
+        spec = importlib.util.spec_from_file_location(name, versions / file)
+        modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(modules[name])  # type: ignore[union-attr]
+    assert days_sql.totals_function() == modules["sendtag_0002"].TOTALS_FUNCTION
+    before = next(
+        s for s in modules["topics_0002"].postgresql_statements() if "topic_day_totals_apply()" in s
+    )
+    assert modules["sendtag_0002"].TOTALS_FUNCTION_BEFORE == before != days_sql.totals_function()
 
 
 def test_account_figures_over_whole_months_equal_the_hits(ctx):
