@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -28,6 +29,7 @@ from flask import Flask, current_app, has_app_context
 from rq import Callback, Queue, Retry
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 
 from app.extensions import db
 from app.models import utcnow
@@ -42,6 +44,11 @@ FAILURE_TTL = 7 * 24 * 3600  # failed jobs stay visible a week
 RESULT_TTL = 3600
 LIVE_GRACE = 60  # seconds past its timeout before a "started" job is presumed dead
 WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.CREATED}
+# Another process's job of a window (``enqueue_coalesced(window=…)``) covers this one's calls only if it
+# starts at least this long after the window ends.
+COVER_MARGIN = 0.25
+COVER_ENTRIES = 4096  # keys remembered per process; past that the older windows' are dropped
+_clock = time.time  # the wall clock, as the scheduler's (tests move it)
 
 
 @dataclass(frozen=True)
@@ -193,18 +200,23 @@ def jobs_inline() -> bool:
 # --- Enqueueing --------------------------------------------------------------------------------------------
 
 
-def enqueue(name: str, *args: Any, job_id: str | None = None) -> bool:
+def enqueue(name: str, *args: Any, job_id: str | None = None, at: datetime | None = None) -> bool:
     """Enqueue job ``name`` with ``args`` after the caller committed; False when it could not be.
 
-    Never raises for Redis being down (the sweeper picks the work up from the database) nor, inline, for the
-    job's own failure (jobs record their failures in the database).
+    ``at``: the job waits in RQ's scheduled registry until then (a worker's scheduler queues it); inline
+    jobs ignore it and run now. Never raises for Redis being down (the sweeper picks the work up from the
+    database) nor, inline, for the job's own failure (jobs record their failures in the database).
     """
     task_spec = spec(name)
     retry = Retry(max=len(task_spec.retry), interval=list(task_spec.retry)) if task_spec.retry else None
     if not _breaker().allows() and not jobs_inline():
         return False  # Redis failed moments ago: do not wait on it again; the sweeper catches up
     try:
-        get_queue(task_spec.queue).enqueue(
+        queue = get_queue(task_spec.queue)
+        put = (
+            queue.enqueue if at is None or jobs_inline() else lambda *a, **kw: queue.enqueue_at(at, *a, **kw)
+        )
+        put(
             task_spec.path,
             *args,
             job_id=job_id,
@@ -239,17 +251,21 @@ def enqueue_once(name: str, *args: Any, job_id: str) -> bool:
     return enqueue(name, *args, job_id=job_id)
 
 
-def enqueue_coalesced(name: str, *args: Any, key: str) -> bool:
+def enqueue_coalesced(name: str, *args: Any, key: str, window: int = 0) -> bool:
     """Enqueue unless a job of ``key`` still waits: a waiting job reads its rows only when it starts.
 
     So a burst of callers shares one job per key. Two slots per key (``<key>-a``, ``<key>-b``): a caller
     arriving while one slot's job already runs (and may have read its rows) takes the other; with both
     running, a one-off job without an id. False when an existing job covers the call.
+
+    ``window`` (whole seconds; with Redis only, inline jobs run now): ``_enqueue_per_window`` instead.
     """
-    slots = [f"{key}-{slot}" for slot in ("a", "b")]
-    timeout = spec(name).timeout
     if not _breaker().allows() and not jobs_inline():
         return False
+    if window > 0 and not jobs_inline():
+        return _enqueue_per_window(name, args, key, window)
+    slots = [f"{key}-{slot}" for slot in ("a", "b")]
+    timeout = spec(name).timeout
     try:
         if any(status in WAITING for status in _statuses(slots)):  # usually so in a burst: one round trip
             return False
@@ -261,6 +277,50 @@ def enqueue_coalesced(name: str, *args: Any, key: str) -> bool:
         _breaker().failure(exc)
         return False
     return enqueue(name, *args)
+
+
+def _enqueue_per_window(name: str, args: tuple[Any, ...], key: str, window: int) -> bool:
+    """One job of ``key`` per ``window`` seconds of the clock, scheduled to start one window after its
+    window ends: every call made (after its caller's commit) during window ``n`` is read by window ``n``'s
+    job, which starts at ``(n + 2) × window`` by the scheduler's clock at the earliest (one window of skew
+    between the clocks is harmless). So each process asks Redis once per key and window — whether that
+    window's job exists, with its start time — and then knows, without asking, that the window's later
+    calls are covered: the answer path's follow-up rules ask Redis about once per bucket and second, not
+    once per answer, whether or not workers keep up (issue 18). A job lost with Redis is the sweeper's,
+    as for any enqueue.
+    """
+    turn = int(_clock() // window)
+    covers = _covers()
+    if covers.get(key) == turn:
+        return False
+    ends = (turn + 1) * window
+    job_id = f"{key}-t{turn}"
+    try:
+        [(status, start)] = _slot_states([job_id], scheduled_in=spec(name).queue)
+        if status == JobStatus.SCHEDULED and start is not None and start >= ends + COVER_MARGIN:
+            _remember(covers, key, turn)  # another process queued this window's job
+            return False
+        if status is not None:  # the window's job ran already (a clock far behind the scheduler's)
+            return enqueue(name, *args)
+    except (redis.RedisError, OSError) as exc:
+        _breaker().failure(exc)
+        return False
+    enqueued = enqueue(name, *args, job_id=job_id, at=datetime.fromtimestamp(ends + window, UTC))
+    if enqueued:
+        _remember(covers, key, turn)
+    return enqueued
+
+
+def _covers() -> dict[str, int]:
+    """Per key, the window whose job this process knows is scheduled (``_enqueue_per_window``)."""
+    return current_app.extensions.setdefault("clearloop.coalesced_covers", {})
+
+
+def _remember(covers: dict[str, int], key: str, turn: int) -> None:
+    if len(covers) >= COVER_ENTRIES:
+        for old in [k for k, seen in covers.items() if seen < turn]:
+            del covers[old]
+    covers[key] = turn
 
 
 def job_is_live(job_id: str, timeout: int) -> bool:
@@ -288,17 +348,37 @@ def _statuses(job_ids: list[str]) -> list[JobStatus | None]:
     """Each job's status (None when it does not exist), in one round trip: only the ``status`` field of
     each job's hash, as RQ's own ``get_status`` reads it — not the whole job with its pickled arguments,
     which ``Job.fetch`` loads (on the answer path that was a quarter of an answer's time under load)."""
-    pipe = redis_connection().pipeline(transaction=False)
+    return [status for status, _ in _slot_states(job_ids)]
+
+
+def _slot_states(
+    job_ids: list[str], scheduled_in: str | None = None
+) -> list[tuple[JobStatus | None, float | None]]:
+    """``_statuses`` and, with ``scheduled_in`` (a queue's name), each job's start time in that queue's
+    scheduled registry (epoch seconds; None when not scheduled), in the same round trip. MULTI/EXEC: the
+    scheduler moves a job out of the registry and sets its status in one transaction too."""
+    pipe = redis_connection().pipeline(transaction=scheduled_in is not None)
     for job_id in job_ids:
         pipe.hget(Job.key_for(job_id), "status")
-    found: list[JobStatus | None] = []
-    for raw in pipe.execute():
+        if scheduled_in is not None:
+            pipe.zscore(_scheduled_key(scheduled_in), job_id)
+    replies = pipe.execute()
+    step = 1 if scheduled_in is None else 2
+    found: list[tuple[JobStatus | None, float | None]] = []
+    for i in range(0, len(replies), step):
+        raw, start = replies[i], replies[i + 1] if step == 2 else None
         text = raw.decode() if isinstance(raw, bytes) else raw
         try:
-            found.append(JobStatus(text) if text else None)
+            status = JobStatus(text) if text else None
         except ValueError:  # a status this RQ does not know: not one that waits
-            found.append(None)
+            status = None
+        found.append((status, float(start) if start is not None else None))
     return found
+
+
+def _scheduled_key(queue_name: str) -> str:
+    """The Redis key of a queue's scheduled-job registry (a sorted set scored by start time)."""
+    return ScheduledJobRegistry(queue_name, connection=redis_connection()).key
 
 
 def _discard(job_id: str) -> None:

@@ -133,8 +133,9 @@ def start_gunicorn(url: str, instance: str, port: int) -> subprocess.Popen:
     )
     import urllib.request
 
-    # Ready means both workers answer (the master accepts connections before its workers have booted).
-    ok, deadline = 0, time.monotonic() + 60
+    # Ready means both workers answer (the master accepts connections before its workers have booted);
+    # at load 15-20 on 2 cores importing the app alone can take over a minute.
+    ok, deadline = 0, time.monotonic() + 240
     while ok < 20 and time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as resp:

@@ -126,7 +126,10 @@ _EN_SOFT = [
     r"\b(?:reduc(?:e|ing)|cut(?:ting)?|downsiz(?:e|ing)|scal(?:e|ing)\s+(?:back|down))\s+(?:(?:our|the|"
     r"number\s+of|from|down)\s+)*(?:\w+\s+)?(?:seats|licen[cs]es|users)",
     r"\bthinking\s+(?:about|of)\s+(?:cancel|leav|switch|mov|drop|churn)",
-    r"\b(?:might|may|could|will\s+probably|would)\s+(?:have\s+to\s+)?(?:cancel|leave|switch|churn|not\s+renew)",
+    # (analyser 1.8.0: not "would switch to dark mode", "might leave the app open": a verb with an object or a
+    # direction is left to the patterns that know what is left or switched to)
+    r"\b(?:might|may|could|will\s+probably|would)\s+(?:have\s+to\s+)?(?:cancel|leave|switch|churn|not\s+renew)"
+    r"(?!\s+(?:to|on|off|between|from|over|in|into|the|a|an|my|our|it|this|that|back)\b)",
     r"\bdowngrad(?:e|ing)\s+(?:to\s+)?(?:the\s+)?free",
     r"\btrial(?:l?ing)\s+(?:a\s+)?competitor",
     r"\b(?:renewal|renewing)\s+(?:is|looks|seems)\s+(?:\w+\s+)?unlikely",
@@ -139,6 +142,117 @@ _EN_SOFT = [
     r"our\s+|its\s+)?(?:cost|price|spend|renewal|subscription|expense|paying|keeping)",
     r"\b(?:time|need|have|going|want)\s+to\s+(?:find|look\s+for)\s+(?:something\s+else|another\s+(?:tool|"
     r"solution|provider|vendor|option))(?!\s+to\b)",
+]
+# Analyser 1.8.0: churn written as its parts, from principles rather than from any set's misses - someone
+# ends, replaces, leaves or shrinks the relationship (an ending verb on the product or the contract), moves
+# or goes over to an alternative, or searches among alternatives (soft); departure idioms; a doubt about the
+# renewal stated about the renewal. Each part is a small vocabulary, so a paraphrase that combines known
+# parts differently is found; the negation, hypothetical and conditional checks of :func:`_judge` apply.
+# The product or relationship as an object, which must end its noun phrase (a clause end, a preposition, a
+# conjunction or a time word follows), so "drop the app icon" or "leave the app open" is not leaving us.
+_OBJ_END = (
+    r"(?=\s*(?:$|[.,;:!?)\-]|(?:with|for|by|in|at|after|before|next|this|once|when|as|and|or|altogether|"
+    r"entirely|completely|soon|now|today|because|since|unless|if|over|from|to|until|asap|already|too|"
+    r"then|anymore|any\s+more|permanently|for\s+good)\b))"
+)
+_PRODUCT = (
+    r"(?:you(?:\s+guys|\s+all)?|clearloop|(?:your|this)\s+(?:\w+\s+)?(?:tool|product|platform|service|app|"
+    r"software|solution|vendor|provider|company|system)|the\s+(?:tool|product|platform|service|app|software))"
+)
+_RELATION = (
+    r"(?:(?:our|my|the|this|your|whole|entire|annual|yearly|monthly|team|company|clearloop)\s+){1,3}"
+    r"(?:subscription|account|contract|membership|licen[cs]es?|seats|renewal|workspace|agreement|"
+    r"partnership|relationship|plan)s?"
+)
+# verbs that end it whatever the object; verbs that also name an action in the app ("exit the app", "leave
+# the app to go to the website", "stop using the app, then ...") end it only for "you", Clearloop, a service
+# or vendor ("your platform", "this vendor") or the relationship
+_ENDING = (
+    r"(?:cancel\w*|terminat\w*|ditch\w*|dump\w*|abandon\w*|scrap\w*|ax(?:e|es|ed|ing)|kill\w*|"
+    r"discontinu\w*|retir\w*|decommission\w*|sunset\w*|replac\w*|offboard\w*|churn\w*|"
+    r"get\w*\s+rid\s+of|got\s+rid\s+of|phas\w+\s+out|wind\w*\s+down|wound\s+down)"
+)
+_LEAVING = (
+    r"(?:(?:stop\w*|quit\w*|ceas\w*)\s+(?:using|paying\s+for|working\s+with)|unsubscrib\w*\s+from|"
+    r"walk\w*\s+away\s+from|walked\s+away\s+from|part\w*\s+ways\s+with|(?:say\w*|said)\s+goodbye\s+to|"
+    r"break\w*\s+up\s+with|broke\s+up\s+with|mov\w*\s+on\s+from|pull\w*\s+out\s+of|back\w*\s+out\s+of|"
+    r"leav\w*|left|quit\w*|drop\w*)"
+)
+_VENDOR = (
+    r"(?:you(?:\s+guys|\s+all)?|clearloop|(?:your|this)\s+(?:\w+\s+)?(?:service|platform|vendor|provider|"
+    r"company|solution))"
+)
+_ALT_ADJ = (
+    r"(?:another|other|different|cheaper|less\s+expensive|more\s+affordable|competing|rival|"
+    r"competitor(?:'s|s')?|alternative|in-?house|internal|home-?grown|open-?source|(?:an?\s+)?new|"
+    r"simpler|better|(?:our|their)\s+own)"
+)
+_ALT_NOUN = (
+    r"(?:tool|vendor|provider|platform|solution|product|service|app|system|software|suite|stack|"
+    r"supplier|offering)s?"
+)
+_ALTERNATIVE = (
+    rf"(?:(?:a|an|the|some)\s+)?(?:{_ALT_ADJ}\s+(?:\w+\s+)?{_ALT_NOUN}\b|competitors?\b|competition\b|"
+    r"rivals?\b|(?:one\s+of\s+)?your\s+(?:competitors?|rivals?)\b|(?:something|someone|somebody|"
+    r"somewhere)\s+(?:else|cheaper|different|simpler|better)\b)"
+)
+_ALTERNATIVES = (
+    rf"(?:(?:an?|the|some|any)\s+)?(?:alternatives?\b|replacements?\b|competitors?\b|competition\b|"
+    r"(?:one\s+of\s+)?your\s+(?:competitors?|rivals?)\b|(?:other|another|different|competing|rival|"
+    rf"cheaper|alternative)\s+(?:\w+\s+)?{_ALT_NOUN}\b|(?:other|another|different|alternative)\s+options\b|"
+    r"(?:something|someone)\s+(?:else|cheaper|different)\b)"
+)
+_EN_DIRECT += [
+    # an ending verb on the product or the relationship: "we're dropping you", "ditching this tool"
+    rf"\b{_ENDING}\s+(?:(?:all|of|with|using|our\s+use\s+of)\s+){{0,2}}(?:{_PRODUCT}|{_RELATION}){_OBJ_END}",
+    rf"\b{_LEAVING}\s+(?:(?:all|of)\s+){{0,2}}(?:{_VENDOR}|{_RELATION}){_OBJ_END}",
+    # a move to an alternative: "transitioning everything to a different platform", "going with a rival"
+    r"\b(?:switch\w*|mov(?:e|es|ed|ing)|migrat\w*|transition\w*|port\w*|jump\w*|shift\w*|consolidat\w*|"
+    r"standardi[sz]\w*|go|goes|going|gone|went|head\w*|chang\w*|sign\w*|chose|chosen|choos\w*|pick\w*|"
+    r"select\w*|opt\w*\s+for|settl\w*\s+on|decided\s+on)\s+"
+    r"(?:(?:everything|all|it|us|over|across|back|(?:our|my)\s+\w+|the\s+(?:whole\s+)?(?:team|company|"
+    rf"data|surveys?|dashboards?|reports?))\s+){{0,3}}(?:to|onto|with|for|towards?)\s+{_ALTERNATIVE}",
+    # a choice of an alternative: "we chose a different vendor", "we've picked a competitor"
+    r"\b(?:chose|chosen|choos\w*|pick\w*|select\w*|hir(?:e|ed|ing)|award\w*\s+(?:the\s+)?(?:contract|deal)\s+to)\s+"
+    rf"{_ALTERNATIVE}",
+    r"\bcancel\s+(?:everything|it\s+all|all\s+of\s+it)\b",
+    # departure idioms
+    r"\bjump\w*\s+ship\b|\b(?:the\s+)?(?:last|final)\s+straw\b|\bone\s+foot\s+out\s+(?:of\s+)?the\s+door\b|"
+    r"\bvot\w+\s+with\s+our\s+(?:feet|wallets?)\b|\b(?:on\s+our|on\s+my)\s+way\s+out\b|"
+    r"\b(?:take|taking|took|spend|spending)\s+(?:our|my)\s+(?:\w+\s+)?(?:business|money|budget|spend)\s+"
+    r"(?:elsewhere|somewhere\s+else)\b",
+    # the relationship said not to go on, with its subject: "we won't be staying", "I'm not re-signing"
+    r"\b(?:we|i|the\s+team|our\s+(?:team|company))\s+(?:(?:really|simply|just|definitely|certainly)\s+)?"
+    r"(?:won't|will\s+not|aren't\s+going\s+to|are\s+not\s+going\s+to|am\s+not\s+going\s+to|'re\s+not\s+going\s+"
+    r"to|'m\s+not\s+going\s+to|do\s+not\s+intend\s+to|don't\s+intend\s+to|have\s+no\s+intention\s+of)\s+"
+    r"(?:be\s+)?(?:renew\w*|re-?sign\w*|re-?up\w*|extend\w*|stay\w*|continu\w*|keep\w*\s+(?:paying|using|you|"
+    r"it|this)|sign\w*\s+(?:again|another|a\s+new)|stick\w*\s+(?:with|around))",
+]
+_EN_SOFT += [
+    # a search among alternatives, now or to come (not a past one: "we compared other tools and chose you")
+    r"\b(?:(?:look|search|shop|scout|hunt)(?:ing)?\s+(?:around\s+)?(?:at|for|into)|"
+    r"(?:evaluat|assess|explor|research|compar|trial|test|pilot|demo|review|benchmark|consider|investigat|"
+    r"vet|shortlist|scop)(?:e|es|ing)?|(?:talk|speak|meet)(?:ing)?\s+(?:to|with)|check(?:ing)?\s+out|"
+    r"(?:get|getting|request|requesting|collect|collecting)\s+(?:quotes?|demos?|proposals?|pricing|offers?)\s+"
+    rf"from)\s+(?:\w+\s+)?{_ALTERNATIVES}",
+    # a doubt stated about the renewal or staying itself
+    r"\b(?:renewal|renewing|staying|continuing|another\s+year)\s+(?:is|looks|seems|feels)\s+(?:now\s+|very\s+|"
+    r"pretty\s+|highly\s+|increasingly\s+)?(?:unlikely|doubtful|uncertain|in\s+doubt|questionable|"
+    r"up\s+in\s+the\s+air|off\s+the\s+table|not\s+(?:a\s+given|guaranteed|certain|likely|happening))",
+    r"\b(?:(?:one|a|any)\s+(?:good\s+)?reason|why)\s+(?:(?:we|i)\s+(?:should|would)\s+|(?:should|would)\s+"
+    r"(?:we|i)\s+)?(?:to\s+)?"
+    r"(?:stay|renew|continue|keep\s+paying)\b",
+    r"\bon\s+the\s+chopping\s+block\b",
+    # value that has gone: "no longer worth the money", "not worth the price anymore" (a plain "not worth the
+    # money" is a complaint about value, not yet a risk)
+    r"\bno\s+longer\s+worth\s+(?:the\s+)?(?:money|price|cost|fee|subscription|renewal|what\s+we\s+pay)\b|"
+    r"\b(?:not|isn't|is\s+not|hardly)\s+worth\s+(?:the\s+)?(?:money|price|cost|fee|subscription|renewal|"
+    r"what\s+we\s+pay)\s+(?:any\s*more|any\s+longer)\b",
+    # shrinking: a move to a lower plan
+    r"\b(?:drop\w*|mov\w*|go|going|switch\w*|downgrad\w*)\s+(?:down\s+)?(?:to\s+)?(?:a\s+|the\s+)?"
+    r"(?:lower|smaller|cheaper|basic|starter|free)\s+(?:plan|tier|package|edition)\b",
+    r"\bdowngrad\w*\s+(?:our|the|my)\s+(?:plan|subscription|account|tier|licen[cs]es|seats)\b",
+    r"\bdrop\w*\s+(?:a|one|two|our)\s+(?:plan\s+)?(?:tiers?|levels?)\b",
 ]
 # a move to a named product, matched on the sentence's own case (analyser 1.7.0): "we're moving everything
 # over to HubSpot", "half the team already switched to Typeform"; the clause must name people moving (we, I,
@@ -165,7 +279,10 @@ _EN_IF = re.compile(r"\b(?:if|unless|or\s+else|otherwise)\b")
 _EN_THREAT_IF = re.compile(
     r"\bunless\b|\bor\s+else\b|\botherwise\b|\bif\b[^.?!]*(?:n't|\bnot\b|\bno\b|\bdon't\b|"
     r"\bkeeps?\s+\w+ing\b|\bagain\b|\bcontinues?\b|\bstill\b|\bdoesn't\b|\bgoes\s+up\b|"
-    r"\braise|\bincrease|\bnothing\b|\bhappens\b)"
+    r"\braise|\bincrease|\bnothing\b|\bhappens\b|\bstays?\b|\bremains?\b)"
+    # analyser 1.8.0: a condition on being able to leave is a wish to leave ("we would leave if we could")
+    r"|\bif\s+(?:we|i)\s+(?:could|can|were\s+able|had\s+(?:the\s+|a\s+)?choice)\b|\bif\s+it\s+(?:weren't|wasn't|were\s+not|"
+    r"was\s+not)\s+for\b"
 )
 
 _PATTERNS: dict[str, tuple[list[re.Pattern], list[re.Pattern]]] = {

@@ -43,6 +43,9 @@ APPLY_JOB = "followups.apply_rules"
 DELIVER_JOB = "followups.deliver_messages"
 RULES_BUCKET = 64  # response ids per coalesced rules job (as tagging's buckets)
 SWEEP_HOURS = 48  # answers this recent that no job placed are checked again by the sweeper
+# One rules job per bucket and RULES_WINDOW seconds, started one window after its window ends: within a
+# window each web process asks Redis once per bucket (app.queue.enqueue_coalesced).
+RULES_WINDOW = 1
 
 
 def enqueue_rules(response_ids: list[int]) -> bool:
@@ -50,12 +53,16 @@ def enqueue_rules(response_ids: list[int]) -> bool:
 
     One job per bucket of RULES_BUCKET ids, shared with any job of that bucket still waiting in the queue
     (it reads its rows when it starts, and placing a response is idempotent): a burst of score-only answers
-    becomes a few jobs, not one per answer. False when no new job was enqueued (one waiting covers them,
-    or Redis refused: the sweeper catches up)."""
+    becomes a few jobs, not one per answer. With Redis, one job per bucket and second of the clock, started
+    by RQ's scheduler one to two seconds later, so each web process asks Redis about once per bucket and
+    second instead of once per answer (``queue.enqueue_coalesced``, issue 18). False when no new job was
+    enqueued (one waiting covers them, or Redis refused: the sweeper catches up)."""
     enqueued = False
     for bucket in sorted({int(i) // RULES_BUCKET for i in response_ids}):
         ids = list(range(bucket * RULES_BUCKET, (bucket + 1) * RULES_BUCKET))
-        enqueued |= queue.enqueue_coalesced(APPLY_JOB, ids, key=f"followup-rules-{RULES_BUCKET}-{bucket}")
+        enqueued |= queue.enqueue_coalesced(
+            APPLY_JOB, ids, key=f"followup-rules-{RULES_BUCKET}-{bucket}", window=RULES_WINDOW
+        )
     return enqueued
 
 

@@ -27,7 +27,13 @@ from functools import cache
 import sqlalchemy as sa
 
 from app.analysis import services as analysis
-from app.database import end_autocommit, insert_ignoring_conflict, is_unique_violation
+from app.database import (
+    DriverStatement,
+    end_autocommit,
+    insert_ignoring_conflict,
+    is_unique_violation,
+    sqlite_write,
+)
 from app.extensions import db
 from app.followups import services as followups
 from app.mail import services as mail
@@ -267,6 +273,7 @@ _FIRST_COLUMNS = (
     "analysis_attempts",
     "analysis_error",
     "analysis",
+    "scanner_suspect",
     "auto_saved_at",
 )
 
@@ -292,6 +299,27 @@ def _statements(dialect: str) -> tuple[sa.Executable, sa.Executable | None]:
     return sa.select(answered.c.id).add_cte(responded.cte("responded")), None
 
 
+@cache
+def _driver_statements(dialect: sa.Dialect) -> tuple[DriverStatement, DriverStatement]:
+    """SQLite's two statements of the answer path, compiled once for its driver."""
+    insert, responded = _statements(dialect.name)
+    return DriverStatement.compile(insert, dialect), DriverStatement.compile(responded, dialect)
+
+
+def _write_first_sqlite(engine: sa.Engine, values: dict) -> int | None:
+    """SQLite, outside any session transaction: the insert and ``responded_at`` in one short
+    ``BEGIN IMMEDIATE`` transaction on the driver's cursor (``app.database.sqlite_write``)."""
+    insert, responded = _driver_statements(engine.dialect)
+
+    def steps(run) -> int | None:
+        rows = run(insert, values)
+        if rows:
+            run(responded, values)
+        return rows[0][0] if rows else None
+
+    return sqlite_write(engine, steps)
+
+
 def _mark_responded(invitation_id: int, now: datetime) -> None:
     db.session.connection().execute(
         sa.update(Invitation)
@@ -306,8 +334,6 @@ def _insert_first(
     """Insert an invitation's first answer and set its ``responded_at``; None when it already has an
     answer (nothing is written then). ``auto``: the page's automatic save (counted, unconfirmed)."""
     now = utcnow()
-    conn = db.session.connection()
-    insert, responded = _statements(conn.dialect.name)
     values = {
         "p_survey_id": invitation.survey_id,
         "p_kind": kind,
@@ -324,8 +350,15 @@ def _insert_first(
         "p_updated_at": now,
         **{f"p_{k}": v for k, v in analysis.analysis_columns(answer.comment, now).items()},
         "p_analysis": {},
+        "p_scanner_suspect": False,
         "p_auto_saved_at": now if auto else None,
     }
+    session = db.session()
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite" and isinstance(bind, sa.Engine) and not session.in_transaction():
+        return _write_first_sqlite(bind, values)
+    conn = session.connection()
+    insert, responded = _statements(conn.dialect.name)
     response_id = conn.execute(insert, values).scalar()
     if response_id is not None and responded is not None:
         conn.execute(responded, values)

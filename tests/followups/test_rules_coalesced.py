@@ -16,7 +16,8 @@ from tests.followups.conftest import answer, followups
 def test_a_burst_of_answers_asks_for_one_job_per_id_bucket(admin, monkeypatch):
     calls = []
 
-    def coalesced(name, ids, key):
+    def coalesced(name, ids, key, window=0):
+        assert window == services.RULES_WINDOW
         calls.append((name, ids, key))
         return len(calls) == 1  # the later buckets find a job waiting
 
@@ -33,9 +34,9 @@ def test_score_only_answers_go_through_the_coalesced_bucket(admin, monkeypatch):
     keys = []
     real = queue.enqueue_coalesced
 
-    def recording(name, ids, key):
+    def recording(name, ids, key, window=0):
         keys.append(key)
-        return real(name, ids, key=key)
+        return real(name, ids, key=key, window=window)
 
     monkeypatch.setattr(queue, "enqueue_coalesced", recording)
     response = answer(2)

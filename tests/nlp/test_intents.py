@@ -187,9 +187,55 @@ def test_churn_generalisations_of_analyser_1_7(text, expected):
     assert (churn_risk(text) is not None) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # analyser 1.8.0, churn as its parts: an ending verb on the product or the relationship
+        ("We are dropping you by the end of the year.", True),
+        ("Ditching this tool next month.", True),
+        ("We're getting rid of this platform.", True),
+        ("Finance wants us to stop paying for this service.", True),
+        # a move to or a choice of an alternative
+        ("We're heading to a cheaper provider.", True),
+        ("We chose a different vendor for next year.", True),
+        ("Transitioning everything to a competitor's platform.", True),
+        # a search among alternatives, a doubt stated about the renewal, idioms, value gone, a lower plan
+        ("We are getting quotes from other vendors.", True),
+        ("Our renewal looks doubtful.", True),
+        ("Why should we renew?", True),
+        ("This is the last straw.", True),
+        ("No longer worth the money.", True),
+        ("Dropping to the free plan next month.", True),
+        ("We won't be staying.", True),
+        # a condition on being able to leave is a wish to leave; a persisting failure is a threat
+        ("We would leave if we could.", True),
+        ("If the bug remains we will cancel.", True),
+        # not churn: negated, hypothetical, a past search that chose us, actions in the app, other objects
+        ("We are not dropping you.", False),
+        ("We would never ditch this tool.", False),
+        ("If we ever replaced you, could we export our data?", False),
+        ("We compared other tools and chose you.", False),
+        ("We considered other options but nothing comes close.", False),
+        ("Leave the app open overnight.", False),
+        ("I always have to exit the app and reopen it.", False),
+        ("We stopped using the mobile app, the web is better.", False),
+        ("We replaced the old chart with a table.", False),
+        ("We're moving our team to another workspace.", False),
+        ("We consolidated onto a single platform: yours.", False),
+        ("I would switch to dark mode if I could.", False),
+        ("Not worth the money.", False),
+    ],
+)
+def test_churn_as_its_parts_of_analyser_1_8(analyzer, text, expected):
+    """The patterns and the whole analyser (its trigger words gate the patterns) agree."""
+    assert (churn_risk(text) is not None) == expected
+    assert ("churn_risk" in analyzer.analyze_one(text).intent_labels) == expected
+
+
 @pytest.mark.parametrize("name", ["churn_dev_b.tsv", "churn_blind_b.tsv"])
 def test_the_later_churn_sets_are_found_with_few_false_alarms(analyzer, name):
-    """The two 40-sentence sets written for 1.7.0 (dev: developed on; blind: measured, never developed on)."""
+    """The two 40-sentence sets written for 1.7.0 (dev: developed on; blind: measured after each round's
+    pattern changes, never developed on: its sentences were not read)."""
     rows = [
         (line.split("\t", 1)[0] == "1", line.split("\t", 1)[1])
         for line in (CHURN_SET.parent / name).read_text(encoding="utf-8").splitlines()
@@ -198,7 +244,10 @@ def test_the_later_churn_sets_are_found_with_few_false_alarms(analyzer, name):
     assert len(rows) == 40 and sum(y for y, _ in rows) == 20
     pred = ["churn_risk" in r.intent_labels for r in analyzer.analyze([t for _, t in rows])]
     assert not any(p and not y for p, (y, _) in zip(pred, rows, strict=True))  # precision 1.0 on both
-    assert sum(p and y for p, (y, _) in zip(pred, rows, strict=True)) >= 7  # recall >= 0.35 (blind, before)
+    # recall: dev 0.40 (1.6.0), 0.90 (1.7.0), 0.95 (1.8.0); blind 0.35, 0.40, 0.60 (measured once each)
+    assert sum(p and y for p, (y, _) in zip(pred, rows, strict=True)) >= (
+        19 if name == "churn_dev_b.tsv" else 12
+    )
 
 
 def test_negated_churn_marks_a_statement_of_staying():

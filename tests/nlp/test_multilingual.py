@@ -357,3 +357,35 @@ def test_logits_of_several_spans_equal_each_spans_own():
             norm = math.sqrt(float(model._idf2[arr].sum())) or 1.0
             want = np.array(model._bias) + model._eff[arr].sum(axis=0) / norm
             assert np.allclose(z, want, rtol=1e-12, atol=1e-12)
+
+
+def test_an_unsure_decision_takes_the_word_lists_side():
+    """Analyser 1.8.0: when no class has the majority the word list's side wins (the two probabilities
+    swapped); a sure decision, or one without a word-list net, is the argmax as before."""
+    from nlp.analyzer import build_pipeline
+    from nlp.components import state_of
+
+    x = state_of(build_pipeline(None)("gut")).infos
+    unsure = _toy_model({"u=gut": (0.4, 0.0, 0.0)})  # negative 0.43, neutral / positive 0.28 each
+    p, _ = unsure.scores(x, 0, len(x), None, net=0.0)
+    assert p.index(max(p)) == 0 and max(p) < 0.5
+    q, _ = unsure.scores(x, 0, len(x), None, net=1.0)
+    assert q.index(max(q)) == 2 and sorted(q) == pytest.approx(sorted(p))
+    sure = _toy_model({"u=gut": (2.0, 0.0, 0.0)})
+    r, _ = sure.scores(x, 0, len(x), None, net=1.0)
+    assert r.index(max(r)) == 0 and max(r) > 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "label"),
+    [
+        ("Die Bedienung ist intuitiv und schnell.", "de", "positive"),
+        ("Ich kann das Tool nur empfehlen.", "de", "positive"),
+        ("La herramienta es fiable y la recomiendo.", "es", "positive"),
+        ("L'outil est fiable, je le recommande.", "fr", "positive"),
+        ("Die Filter sind zu ungenau.", "de", "negative"),
+        ("Es gibt zu wenig Vorlagen.", "de", "negative"),
+    ],
+)
+def test_feedback_phrasing_in_de_fr_es_gets_its_tone(analyzer, text, lang, label):
+    assert analyzer.analyze_one(text, lang).sentiment.label == label

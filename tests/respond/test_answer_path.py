@@ -158,3 +158,94 @@ def test_an_email_answer_writes_its_webhook_event_with_the_answer(app, client):
         assert deliveries == [endpoint.id]
         db.session.refresh(inv)
         assert inv.responded_at is not None
+
+
+def _sqlite_committed(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's driver-level write")
+
+
+@pytest.mark.committed
+def test_sqlite_writes_a_first_answer_on_the_driver_as_the_session_would(app, client, monkeypatch):
+    """Outside a session transaction, SQLite's first answer is one BEGIN IMMEDIATE … COMMIT on the DBAPI
+    cursor: the same row (enums, JSON, dates as SQLAlchemy writes them), the invitation stamped, and a
+    replay still an edit of that one row."""
+    from app.respond import services
+
+    with app.app_context():
+        _sqlite_committed(app)
+        inv, token = make_invitation(make_survey("nps"))
+        db.session.commit()
+        invitation_id, contact_id = inv.id, inv.contact_id
+        db.session.remove()
+    writes = []
+    real = services.sqlite_write
+    monkeypatch.setattr(services, "sqlite_write", lambda *a: writes.append(1) or real(*a))
+    reply = answer(client, token, 4)
+    assert reply.status_code == 200 and reply.get_json()["created"] is True
+    assert writes == [1]
+    with app.app_context():
+        [row] = _rows()
+        assert (row.invitation_id, row.contact_id, row.score, row.edit_count) == (
+            invitation_id,
+            contact_id,
+            4,
+            0,
+        )
+        assert (row.kind.value, row.channel.value, row.analysis_state) == (
+            "nps",
+            "email",
+            AnalysisState.SKIPPED,
+        )
+        assert row.analysis == {} and row.scanner_suspect is False and row.auto_saved_at is None
+        assert row.created_at.tzinfo is not None
+        # the same answer through the session (an ORM caller's transaction is open): stored alike
+        other, _ = make_invitation(make_survey("nps"))
+        services.submit_invitation_answer(other, services.Answer(score=4))
+        stored = sa.text(
+            "SELECT kind, channel, analysis, analysis_state, scanner_suspect, edit_count, locale,"
+            " length(created_at), typeof(created_at) FROM responses ORDER BY id"
+        )
+        driver, session = db.session.execute(stored).all()
+        assert tuple(driver) == tuple(session)
+        inv = db.session.get(type(inv), invitation_id)
+        assert inv.responded_at == row.created_at
+        db.session.remove()
+    again = answer(client, token, 6)  # the page opened again: an edit of the same row
+    assert again.status_code == 200 and again.get_json()["created"] is False
+    assert writes == [1]  # answered: the edit path, in a session transaction
+    with app.app_context():
+        row = _rows()[0]
+        assert (row.invitation_id, row.score, row.edit_count) == (invitation_id, 6, 1)
+        assert len(_rows()) == 2
+        db.session.remove()
+
+
+@pytest.mark.committed
+def test_a_failed_driver_write_leaves_nothing_and_is_sqlalchemys_error(app, monkeypatch):
+    """The second statement failing rolls the first back; the error is SQLAlchemy's DBAPIError (a locked
+    database stays a 503), and the pooled connection is clean for the next answer."""
+    from app.respond import services
+    from app.respond.services import Answer, answer_invitation
+    from app.surveys.queries import find_invitation_ref as ref_of
+
+    with app.app_context():
+        _sqlite_committed(app)
+        inv, token = make_invitation(make_survey("nps"))
+        db.session.commit()
+        invitation_id = inv.id
+        db.session.remove()
+        insert, responded = services._driver_statements(db.engine.dialect)
+        broken = responded.__class__("UPDATE no_such_table SET x = ?", responded.names[:1], (None,))
+        monkeypatch.setattr(services, "_driver_statements", lambda dialect: (insert, broken))
+        ref = ref_of(token)
+        with pytest.raises(sa.exc.OperationalError, match="no_such_table"):
+            answer_invitation(ref, services.SurveyKind.NPS, Answer(score=3))
+        db.session.remove()
+        assert _rows() == []
+        monkeypatch.undo()
+        outcome = answer_invitation(ref_of(token), services.SurveyKind.NPS, Answer(score=3))
+        assert outcome.created and outcome.response_id is not None
+        [row] = _rows()
+        assert row.invitation_id == invitation_id
+        db.session.remove()
