@@ -39,6 +39,7 @@ from app.models import (
     Response,
     Send,
     SendStatus,
+    Survey,
     utcnow,
 )
 from app.surveys.services import catch_up_sends
@@ -186,6 +187,8 @@ def test_worker_sigkilled_20_times_tags_once_and_mails_once(app, stack, own_redi
             name = "nlp" if n < KILLS // 2 else "mail"
             if name == "mail" and send_id is None:
                 send_id = _send_now(fault_app, survey_id, account_id)  # the sweepers launch it
+            if name == "nlp":
+                _keep_tagging_queued(fault_app, survey_id, ids)
             try:
                 _kill_once(workers, name, n, rng)
             except AssertionError as exc:
@@ -222,9 +225,29 @@ def test_worker_sigkilled_20_times_tags_once_and_mails_once(app, stack, own_redi
     # Each kill of a mail batch leaves at most the one message it had in flight uncertain.
     assert len(uncertain) <= kills["mail"], (states, kills)
     print(
-        f"kills {dict(kills)}: {len(sent)} sent, {len(uncertain)} uncertain "
+        f"kills {dict(kills)}: {len(ids)} answers tagged, {len(sent)} sent, {len(uncertain)} uncertain "
         f"({len(set(received) & uncertain)} of them reached the sink); {sweepers.runs} sweeps"
     )
+
+
+def _keep_tagging_queued(app, survey_id: int, ids: list[int], low: int = 60) -> None:
+    """Before a tagging kill: when fewer than ``low`` answers still wait, add ``low`` more in jobs of 6 (their
+    ids join ``ids``). The worker tags a job in ~10 ms, so the first 30 jobs could all be done before the
+    tenth kill (a CI run timed out at kill 8 waiting for a tagging job that would never come)."""
+    with app.app_context():
+        waiting = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Response)
+            .where(Response.analysis_state == AnalysisState.PENDING)
+        )
+        if waiting < low:
+            survey = db.session.get(Survey, survey_id)
+            more = [make_response(survey, comment=c).id for c in comments(low)]
+            db.session.commit()
+            for start in range(0, len(more), 6):
+                queue.enqueue(dispatch.TAG_JOB, more[start : start + 6])
+            ids.extend(more)
+        db.session.remove()
 
 
 def _finished(app, send_id: int) -> bool:
