@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp import churn, intent, multilingual
+from nlp import churn, churn_intl, intent, multilingual
 from nlp.churn import normalise
 from nlp.prefilter import may_match, needs
 from tests.nlp.test_golden import load
@@ -29,6 +29,8 @@ def _guarded() -> list[tuple[str, re.Pattern, tuple | None]]:
     out = [(f"en {lab}", p, intent._RULE_NEEDS[lab]) for lab, _, p in intent._RULES]
     for lang, groups in churn._GUARDED.items():
         out += [(f"{lang} churn", p, w) for group in groups for p, w in group]
+    for lang, spec in churn_intl.LANGS.items():
+        out += [(f"{lang} churn {kind}", p, w) for p, w, _, kind in spec.patterns]
     for lang, rules in multilingual._COMPILED.items():
         out += [
             (f"{lang} {lab}", p, w) for (lab, _, p), w in zip(rules, multilingual._NEEDS[lang], strict=True)
@@ -40,10 +42,11 @@ def _texts() -> list[str]:
     _, rows = load()
     texts = [row["text"] for row in rows]
     texts += [s for group in RULE_EXAMPLES.values() for s in group]
-    path = Path(__file__).resolve().parents[2] / "nlp" / "tests" / "churn_test.tsv"
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            texts.append(line.split("\t", 1)[1])
+    sets = Path(__file__).resolve().parents[2] / "nlp" / "tests"
+    for path in [sets / "churn_test.tsv", *sorted(sets.glob("churn_*_[def][eurs].tsv"))]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                texts.append(line.split("\t", 1)[1])
     return texts
 
 
@@ -54,6 +57,6 @@ def test_filter_never_skips_a_match(name, pat, words):
     assert words == needs(pat)
     for text in _texts():
         low = normalise(text)
-        for s in (low, low.strip()):
+        for s in (low, low.strip(), text):  # the text itself: de/fr/es named products match on case
             if pat.search(s):
                 assert may_match(words, s), (name, s)
