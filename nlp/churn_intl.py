@@ -108,6 +108,7 @@ def _de() -> dict:
             r"\b(?:entschied\w*|entschieden|entscheid\w*|unterschrieb\w*|unterschrieben|unterzeichn\w*|"
             rf"gewählt|wähl\w*|beauftragt)\s+{_W}{{0,2}}?(?:für|bei|mit)\s+{alt}",
             DIRECT,
+            r"(?:entschied|entscheid|unterschrieb|unterzeichn|gewählt|wähl|beauftragt)",
         ),
         (rf"\b(?:für|bei|mit)\s+{alt}\s+{_W}{{0,2}}?(?:entschieden|unterschrieben|unterzeichnet)", DIRECT),
         # the intent to leave without an object; stopping; departure idioms
@@ -115,11 +116,14 @@ def _de() -> dict:
             r"\b(?:wir|ich)\s+(?:\w+\s+){0,2}?(?:wollen|werden|müssen|möchten|will|werde|muss|möchte)\s+"
             rf"(?:\w+\s+){{0,2}}?(?:kündigen|wechseln|gehen|weg|raus|abspringen){end_of_clause}",
             DIRECT,
+            r"(?:kündigen|wechseln|gehen|weg|raus|abspringen)",
         ),
         (
-            rf"\b(?:wechseln|kündigen|gehen)\s+wir(?:\s+\w+)?{end_of_clause}|\bwir\s+wechseln{end_of_clause}",
+            rf"\b(?:wechseln|kündigen|gehen)\s+wir(?:\s+\w+)?{end_of_clause}",
             DIRECT,
+            r"(?:wechseln|kündigen|gehen)",
         ),
+        (rf"\bwir\s+wechseln{end_of_clause}", DIRECT, r"wechseln"),
         (
             rf"\b(?:wir|ich)\s+(?:hören|höre)\s+(?:jetzt\s+|damit\s+)?auf{end_of_clause}|\bhören\s+wir\s+auf"
             rf"{end_of_clause}|\baufzuhören\b|\baufhören\s+(?:zu\s+)?(?:nutzen|zahlen)\b",
@@ -134,7 +138,11 @@ def _de() -> dict:
         (r"\bfass\s+zum\s+überlaufen|\bletzte\s+tropfen\b", DIRECT),
         # soft: a search among alternatives now (not a past one), considering leaving, shrinking
         (rf"\b{search}\s+{_W}{{0,4}}?(?:nach\s+|mit\s+|von\s+|bei\s+)?{alts}", SOFT),
-        (rf"\b(?:nach\s+){alts}\s+(?:\w+\s+){{0,2}}?(?:um)?(?:seh|schau|such)\w*", SOFT),
+        (
+            rf"\b(?:nach\s+){alts}\s+(?:\w+\s+){{0,2}}?(?:um)?(?:seh|schau|such)\w*",
+            SOFT,
+            r"(?:umseh|umschau|seh|schau|such)",
+        ),
         (
             r"\b(?:in\s+betracht|überleg\w*|denk\w*\s+(?:\w+\s+){0,2}?(?:über|an)|nachdenk\w*|erwäg\w*|"
             r"mit\s+dem\s+gedanken)\W+(?:\w+\W+){0,4}?(?:(?:anbieter)?wechsel\w*|kündig\w*|abwander\w*|"
@@ -174,6 +182,7 @@ def _de() -> dict:
             r"bezahlen)\b"
             r"|\b(?:nutzen|verwenden|benutzen|zahlen|bezahlen)\s+(?:\w+\s+){0,2}?(?:nicht|nichts)\s+mehr\b",
             DIRECT,
+            r"(?:nutzen|verwenden|benutzen|zahlen)",
         ),
         # a doubt about staying
         (
@@ -182,7 +191,11 @@ def _de() -> dict:
             rf"(?:ob|dass|wie\s+lange)\s+(?:\w+\s+){{0,6}}?{stay}",
             SOFT,
         ),
-        (r"\bnicht\s+mehr\s+(?:zu\s+)?(?:rechtfertigen|vertretbar|gerechtfertigt)\b", SOFT),
+        (
+            r"\bnicht\s+mehr\s+(?:zu\s+)?(?:rechtfertigen|vertretbar|gerechtfertigt)\b",
+            SOFT,
+            r"(?:rechtfertigen|vertretbar|gerechtfertigt)",
+        ),
     ]
     named = [
         (
@@ -197,9 +210,9 @@ def _de() -> dict:
         ),
     ]
     return {
-        "patterns": [(p, s, LEAVE) for p, s in leave]
-        + [(p, s, KEPT) for p, s in kept]
-        + [(p, s, NAMED) for p, s in named],
+        "patterns": [(*e[:2], LEAVE, *e[2:]) for e in leave]
+        + [(*e[:2], KEPT, *e[2:]) for e in kept]
+        + [(*e[:2], NAMED, *e[2:]) for e in named],
         "clause": r"[,;:]|\b(?:aber|sondern|und|oder|doch|jedoch|trotzdem|deshalb|daher|weil|denn)\b",
         "neg_before": (
             r"(?:\bnicht|\bkein\w*|\bnie|\bniemals|\bniemand\w*|\bfast|\bbeinahe|\bstatt|\banstatt)\W+"
@@ -321,6 +334,7 @@ def _fr() -> dict:
             r"prolong)"
             r"\w*|\b(?:pas|plus)\s+de\s+(?:renouvellement|reconduction|prolongation)\b",
             DIRECT,
+            r"(?:renouvel|renouvell|reconduir|reconduis|reconduction|prolong)",
         ),
         (
             r"\bne\s+rest\w*\s+(?:pas|plus|jamais)\s+(?:\w+\s+)?(?:clients?|chez\s+vous|avec\s+vous|fidèles"
@@ -345,9 +359,9 @@ def _fr() -> dict:
         ),
     ]
     return {
-        "patterns": [(p, s, LEAVE) for p, s in leave]
-        + [(p, s, KEPT) for p, s in kept]
-        + [(p, s, NAMED) for p, s in named],
+        "patterns": [(*e[:2], LEAVE, *e[2:]) for e in leave]
+        + [(*e[:2], KEPT, *e[2:]) for e in kept]
+        + [(*e[:2], NAMED, *e[2:]) for e in named],
         "clause": r"[,;:]|\b(?:mais|et|ou|donc|car|pourtant|cependant|toutefois|parce\s+que)\b",
         "neg_before": (
             r"(?:\bne|\bn'|\bjamais|\bpas|\baucun\w*|\bpersonne|\brien|\bfailli|\bpresque|\bau\s+lieu\s+d)"
@@ -457,6 +471,7 @@ def _es() -> dict:
             rf"por"
             r"|\b(?:los|las|les)\s+(?:vamos\s+a\s+)?(?:reemplaz|sustitu)\w*\s+por",
             DIRECT,
+            r"(?:reemplaz|sustitu)",
         ),
         (rf"\b{move}\s+{_W}{{0,3}}?(?:a|al|con|hacia|por)\s+{alt}", DIRECT),
         (rf"\bcambi\w*\s+(?:de|el|la)\s+{noun}\b", DIRECT),
@@ -490,6 +505,7 @@ def _es() -> dict:
             r"\s+|"
             r"tarifa\s+|modalidad\s+)?(?:gratuit\w*|gratis|básic\w*|inferior)\b",
             SOFT,
+            r"(?:gratuit|gratis|básic|inferior)",
         ),
     ]
     kept = [
@@ -500,6 +516,7 @@ def _es() -> dict:
             r"(?:\w+\s+)?(?:siendo\s+clientes|con\s+ustedes|con\s+vosotros|con\s+clearloop|con\s+la\s+"
             r"(?:herramienta|plataforma))\b",
             DIRECT,
+            r"(?:seguir|seguiremos|seguimos|continuar|continuaremos|quedarnos|quedaremos)",
         ),
         (
             r"\b(?:(?:no\s+(?:estoy|estamos)\s+segur\w*|no\s+(?:sé|sabemos)|dud\w*|no\s+(?:creo|creemos)|"
@@ -522,9 +539,9 @@ def _es() -> dict:
         ),
     ]
     return {
-        "patterns": [(p, s, LEAVE) for p, s in leave]
-        + [(p, s, KEPT) for p, s in kept]
-        + [(p, s, NAMED) for p, s in named],
+        "patterns": [(*e[:2], LEAVE, *e[2:]) for e in leave]
+        + [(*e[:2], KEPT, *e[2:]) for e in kept]
+        + [(*e[:2], NAMED, *e[2:]) for e in named],
         "clause": r"[,;:]|\b(?:pero|y|o|sino|aunque|porque|así\s+que|sin\s+embargo)\b",
         "neg_before": (
             r"(?:\bno|\bnunca|\bjamás|\bni|\bnadie|\bningun\w*|\bningún|\bcasi|\bestuv\w*\s+a\s+punto|"
@@ -563,15 +580,47 @@ def _es() -> dict:
     }
 
 
+def _trie(words: set[str]) -> str:
+    """A regex matching any of ``words``, their common prefixes factored out (``re`` tries a flat
+    alternation's every branch at every position; a trie follows one path)."""
+    if not words:
+        return ""
+    if "" in words:
+        rest = _trie(words - {""})
+        return f"(?:{rest})?" if rest else ""
+    heads: dict[str, set[str]] = {}
+    for w in words:
+        heads.setdefault(w[0], set()).add(w[1:])
+    alts = [re.escape(h) + _trie(tails) for h, tails in sorted(heads.items())]
+    return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+
+def _lower_case_gate(pattern: str) -> str:
+    """A named-product pattern's words, matched on the lower-cased sentence: its ``[Xx]`` letters lower-cased
+    (every match of the pattern on the sentence has a match of its verb part in the lower-cased sentence)."""
+    return re.sub(r"\[([A-Z])([a-z])\]", r"\2", pattern.split(r"\s+", 1)[0])
+
+
 class _Lang:
-    """One language's compiled churn patterns and checks."""
+    """One language's compiled churn patterns and checks.
+
+    Each pattern carries the words one of which its every match contains (:func:`nlp.prefilter.needs`), of
+    the pattern itself or, when given, of an *anchor*: a part every match must contain (its verbs rather
+    than a common preposition or pronoun). A named-product pattern, run on the sentence's own case, is gated
+    on its lower-cased verb part. ``gate`` is every pattern's words together: a sentence with none of them
+    has no churn phrase (one scan instead of one per pattern)."""
 
     def __init__(self, spec: dict) -> None:
         self.patterns = []
-        for p, score, kind in spec["patterns"]:
+        for p, score, kind, *anchor in spec["patterns"]:
             pat = re.compile(p)
-            self.patterns.append((pat, needs(pat), score, kind))
+            if kind == NAMED and not anchor:
+                anchor = [_lower_case_gate(p)]
+            words = needs(re.compile(anchor[0])) if anchor else needs(pat)
+            assert words, p  # every pattern is gated (the gate below relies on it)
+            self.patterns.append((pat, words, score, kind))
         self.patterns.sort(key=lambda e: -e[2])  # direct before soft: a direct match ends the search
+        self.gate = re.compile(_trie({w for e in self.patterns for w in e[1]}))
         self.clause = re.compile(spec["clause"])
         self.neg_before = re.compile(spec["neg_before"])
         self.neg_inside = re.compile(spec["neg_inside"])
@@ -591,14 +640,16 @@ def churn_risk(sentence: str, low: str, lang: str) -> tuple[float, int, int] | N
     """(score, start, end) of the strongest churn-risk evidence in one de/fr/es sentence (``low``: its
     lower-cased form with plain apostrophes; ``sentence`` the same with its own case), or None."""
     spec = LANGS[lang]
+    if spec.gate.search(low) is None:
+        return None  # none of any pattern's words
     best: tuple[float, int, int] | None = None
     checked = False
     for pat, words, score, kind in spec.patterns:
         if best is not None and score < best[0]:
             break
-        text = sentence if kind == NAMED else low
-        if words is not None and not any(map(text.__contains__, words)):
+        if not any(map(low.__contains__, words)):
             continue  # none of the words every match contains (nlp.prefilter.may_match, inlined)
+        text = sentence if kind == NAMED else low
         for m in pat.finditer(text):
             if not checked:  # sentence-level: someone else leaving, or a stay stated
                 if spec.guard.search(low) or spec.stayed.search(low):

@@ -4,6 +4,7 @@ negation, hypotheticals and threatening conditions per language; the labelled se
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,21 @@ def test_a_comment_gets_churn_risk_on_its_sentence_and_is_not_positive(analyzer,
 def test_no_pattern_matches_an_empty_or_odd_sentence(lang):
     for text in ("", " ", "?!", "1234", "a" * 5000, "kündigen " * 200):
         churn_risk(text, lang)  # never raises
+
+
+def test_the_language_gate_matches_exactly_the_words_of_its_patterns():
+    from nlp.churn_intl import LANGS, _trie
+
+    gate = re.compile(_trie({"ab", "abc", "b", "kündig"}))
+    assert [bool(gate.fullmatch(w)) for w in ("ab", "abc", "b", "kündig", "a", "c", "")] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+    for spec in LANGS.values():
+        for _, words, _, _ in spec.patterns:
+            assert all(spec.gate.fullmatch(w) for w in words)
