@@ -172,9 +172,7 @@ def generate_pg(have: int, n: int, surveys: dict[str, int], ids: list[int], chun
     db.session.execute(sa.text("SELECT setseed(:s)"), {"s": random.Random(11 + have).uniform(-1, 1)})
     db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
     kinds = [("nps", 0), ("nps", 1), ("csat", 2), ("ces", 3)]
-    values = ", ".join(
-        f"({i}, {surveys[k]}, '{k}', {SCORES[k][0]}, {SCORES[k][1]})" for k, i in kinds
-    )
+    values = ", ".join(f"({i}, {surveys[k]}, '{k}', {SCORES[k][0]}, {SCORES[k][1]})" for k, i in kinds)
     now = datetime.now(UTC)
     for start in range(have, n, chunk):
         db.session.execute(
