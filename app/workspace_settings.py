@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "retention_months": 0,  # responses older than this are anonymised or deleted daily; 0 = keep forever
     "retention_mode": "anonymise",  # or "delete"
 }
+_ALL_SETTINGS = sa.select(Setting.__table__.c.key, Setting.__table__.c.value)  # Core: no ORM step per read
 
 
 def get_setting(key: str) -> Any:
@@ -40,8 +41,8 @@ def get_setting(key: str) -> Any:
         raise KeyError(f"unknown setting {key!r}")
     stored = db.session.info.get(_CACHE_KEY)
     if stored is None:
-        rows = db.session.execute(sa.select(Setting.key, Setting.value).where(Setting.key.in_(DEFAULTS)))
-        stored = db.session.info[_CACHE_KEY] = dict(rows.all())
+        # every row (the table holds a dozen): a statement built once, with no IN list to expand per call
+        stored = db.session.info[_CACHE_KEY] = dict(db.session.execute(_ALL_SETTINGS).all())
     return stored.get(key, DEFAULTS[key])
 
 

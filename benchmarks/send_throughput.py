@@ -282,9 +282,12 @@ def main() -> None:
 def run_pg(args: argparse.Namespace) -> tuple[float, float, float, float]:
     import sqlalchemy as sa
 
-    name = f"clearloop_send_bench_{os.getpid()}"
     base = sa.make_url(args.pg_url).set(drivername="postgresql+psycopg")
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    # A throwaway database named after the given one (which must have "test" in its name), never the given one
+    name = f"{base.database or 'test'}_{os.getpid()}"
+    if "test" not in name:
+        raise SystemExit("--pg-url: the database's name must contain 'test' (a throwaway copy is made)")
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:

@@ -178,20 +178,27 @@ def pg_readings(session: Any, query: Query) -> str | None:
     return " | ".join(f"( {t} )" for t in distinct) if distinct else None
 
 
-def matches(query: Query, dialect: str, session: Any = None) -> sa.ColumnElement[bool]:
-    """A condition on ``responses`` that is true for comments matching the query."""
+def match_value(query: Query, dialect: str, session: Any = None) -> str | None:
+    """What ``match_condition``'s bound value is for a query: PostgreSQL's tsquery text (stemmed by the
+    database, one round trip), SQLite's FTS5 expression; None when it has only stop words."""
+    return pg_readings(session, query) if dialect == "postgresql" else fts5_match(query)
+
+
+def match_condition(dialect: str, value: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    """A condition on ``responses`` true for comments matching ``value`` (a ``match_value``, bound)."""
     from app.models import Response
 
     if dialect == "postgresql":
-        text = pg_readings(session, query)
-        if text is None:
-            return sa.false()  # only stop words: nothing to look for
-        tsquery = sa.cast(sa.literal(text, sa.Text), postgresql.TSQUERY)
+        tsquery = sa.cast(value, postgresql.TSQUERY)
         return sa.literal_column("responses.search_vector").op("@@")(tsquery)
-    expression = fts5_match(query)
-    if expression is None:
-        return sa.false()
-    rows = sa.text("SELECT rowid FROM responses_fts WHERE responses_fts MATCH :fts").bindparams(
-        fts=expression
-    )
-    return Response.id.in_(rows.columns(sa.column("rowid", sa.Integer)))
+    fts = sa.table("responses_fts", sa.column("rowid", sa.Integer))
+    found = sa.select(fts.c.rowid).where(sa.literal_column("responses_fts").op("MATCH")(value))
+    return Response.id.in_(found)
+
+
+def matches(query: Query, dialect: str, session: Any = None) -> sa.ColumnElement[bool]:
+    """A condition on ``responses`` that is true for comments matching the query."""
+    value = match_value(query, dialect, session)
+    if value is None:
+        return sa.false()  # only stop words: nothing to look for
+    return match_condition(dialect, sa.literal(value, sa.Text))

@@ -53,6 +53,7 @@ automatically. So a kill costs at most one uncertain row per batch.
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
 from collections.abc import Iterator
@@ -66,7 +67,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
-from app.mail.message import build_invitation, message_id
+from app.mail.message import WireMessage, build_invitation, message_id
 from app.mail.suppression import email_hash, is_suppressed, suppress
 from app.mail.transport import (
     Envelope,
@@ -156,9 +157,15 @@ def deliver_batch(send_id: int) -> dict[str, int]:
     texts_cache: dict = {}  # a survey's wording and prebuilt email per language, made once per batch
     with _batch_objects_kept(), get_transport() as transport, _one_statement_per_message(transport):
         invitations = _load_batch([invitation_id for invitation_id, _ in claimed])
+        ahead = _BuiltAhead(texts_cache) if isinstance(transport, SmtpTransport) else None
         for position, (invitation_id, attempts) in enumerate(claimed):
             invitation = invitations.get(invitation_id)
-            state = _deliver_one(transport, invitation, attempts, texts_cache) if invitation else "gone"
+            if ahead is not None:  # the next message is built while the relay takes this one's DATA
+                following = claimed[position + 1][0] if position + 1 < len(claimed) else None
+                ahead.following = invitations.get(following) if following is not None else None
+            state = (
+                _deliver_one(transport, invitation, attempts, texts_cache, ahead) if invitation else "gone"
+            )
             counts[state] = counts.get(state, 0) + 1
             temporary_in_a_row = temporary_in_a_row + 1 if state == "retry" else 0
             if temporary_in_a_row >= MAX_TEMPORARY_IN_A_ROW:
@@ -166,6 +173,35 @@ def deliver_batch(send_id: int) -> dict[str, int]:
                 break
         _commit_result()  # the last row's result (the others rode with the next row's in-flight mark)
     return counts
+
+
+class _BuiltAhead:
+    """The next message of a batch, built while the relay answers the current message's DATA (its build
+    then costs no time of its own). Only built: whether it may go out is decided as for any message, by
+    its own in-flight mark, and a message built ahead is used only once that mark is won, for the address
+    the mark checked; else it is built again (or never sent)."""
+
+    def __init__(self, texts_cache: dict) -> None:
+        self.texts_cache = texts_cache
+        self.following: Invitation | None = None  # the message after the one being sent
+        self.built: tuple[int, WireMessage] | None = None
+
+    def build_following(self) -> None:
+        """Build the following message; a failure is left for its own turn (built again, then handled)."""
+        invitation, self.built = self.following, None
+        if invitation is None:
+            return
+        try:
+            self.built = (invitation.id, build_invitation(invitation, texts_cache=self.texts_cache))
+        except Exception:  # raised again, and handled, when the message's turn comes
+            self.built = None
+
+    def take(self, invitation: Invitation) -> WireMessage | None:
+        """The message built ahead for this invitation, if it is for the contact's address now."""
+        built, self.built = self.built, None
+        if built is None or built[0] != invitation.id or invitation.contact is None:
+            return None
+        return built[1] if built[1].recipients == (invitation.contact.email,) else None
 
 
 class _Riding:
@@ -346,7 +382,8 @@ def _mark_in_flight(invitation: Invitation, attempts: int) -> bool:
     if riding is not None:
         return _mark_riding(riding, params)
     db.session.flush()  # changes made meanwhile (a cancelled send, a bounce) count for this check
-    won = db.session.execute(_MARK, params).rowcount
+    # On the session's connection, in its transaction: no ORM work for a statement on the table alone.
+    won = db.session.connection().execute(_MARK, params).rowcount
     db.session.commit()
     return won == 1
 
@@ -359,13 +396,35 @@ def _mark_riding(riding: _Riding, params: dict) -> bool:
         # so this check sees them and the connection of the mark waits on no lock of the session's.
         _pending_into_session()
         session.commit()
-    statement = _riding_statement(tuple((table, columns) for table, columns, _ in riding.pending))
-    params = dict(params)
+    sql, fixed = _riding_sql(
+        tuple((table, columns) for table, columns, _ in riding.pending), riding.conn.dialect
+    )
+    params = {**fixed, **params, "updated_at": utcnow()}  # updated_at: the mark's own (the ORM's onupdate)
     for number, (_, _, values) in enumerate(riding.pending):
-        params.update({f"r{number}_{k}": v for k, v in values.items()})
-    won = riding.conn.execute(statement, params).scalar_one()
+        params.update({f"r{number}_{k}": _plain(v) for k, v in values.items()})
+    won = riding.conn.exec_driver_sql(sql, params).scalar_one()
     riding.pending.clear()
     return won == 1
+
+
+@functools.cache
+def _riding_sql(
+    shapes: tuple[tuple[sa.Table, tuple[str, ...]], ...], dialect: sa.Dialect
+) -> tuple[str, dict]:
+    """``_riding_statement`` compiled once per shape for the driver, with the values it fixes itself (the
+    states it compares with): each mark then goes to the driver as it is, without SQLAlchemy's per-execution
+    work of a Core statement (cache lookup, parameter processing; ~0.1 ms of a ~2 ms message)."""
+    compiled = _riding_statement(shapes).compile(dialect=dialect)
+    given = {"updated_at"} | {
+        f"r{number}_{column}" for number, (_, columns) in enumerate(shapes) for column in (*columns, "id")
+    }
+    fixed = {name: _plain(value) for name, value in compiled.params.items() if name not in given}
+    return compiled.string, fixed
+
+
+def _plain(value):
+    """A value as the driver takes it (an enum member as its stored value, like its column type does)."""
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def _not_marked(invitation: Invitation, attempts: int) -> str:
@@ -398,7 +457,9 @@ def _early_envelope(transport, invitation: Invitation) -> Envelope | None:
     return transport.start_envelope(parseaddr(current_app.config["MAIL_FROM"])[1], (contact.email,))
 
 
-def _deliver_one(transport, invitation: Invitation, attempts: int, texts_cache: dict) -> str:
+def _deliver_one(
+    transport, invitation: Invitation, attempts: int, texts_cache: dict, ahead: _BuiltAhead | None = None
+) -> str:
     envelope = _early_envelope(transport, invitation)
     try:
         marked = _mark_in_flight(invitation, attempts)
@@ -409,14 +470,16 @@ def _deliver_one(transport, invitation: Invitation, attempts: int, texts_cache: 
         if envelope is not None:
             transport.abandon(envelope)
         raise
+    built = ahead.take(invitation) if ahead is not None else None
     if not marked:
+        built = None  # the row was read again (its contact may have a new address): built afresh
         outcome = _not_marked(invitation, attempts)
         if outcome != "retry_mark":
             return outcome
         if not _mark_in_flight(invitation, attempts):
             return "gone"  # changing under us: left for the sweeper to hand back (nothing was sent)
     try:
-        msg = build_invitation(invitation, texts_cache=texts_cache)
+        msg = built or build_invitation(invitation, texts_cache=texts_cache)
     except Exception as exc:  # a template or data problem fails this row, not the batch
         if envelope is not None:
             transport.abandon(envelope)
@@ -424,7 +487,7 @@ def _deliver_one(transport, invitation: Invitation, attempts: int, texts_cache: 
         error = f"could not build the message: {exc}"[:500]
         _write_result(invitation.id, state=DeliveryState.FAILED, error=error, message_id=None)
         return "failed"
-    return _send(transport, msg, invitation, attempts, envelope)
+    return _send(transport, msg, invitation, attempts, envelope, ahead)
 
 
 def _write_result(invitation_id: int, **values) -> None:
@@ -437,7 +500,7 @@ def _write_result(invitation_id: int, **values) -> None:
         )
         return
     params = {f"b_{key}": value for key, value in values.items()}
-    db.session.execute(_result_statement(tuple(values)), {"b_id": invitation_id, **params})
+    db.session.connection().execute(_result_statement(tuple(values)), {"b_id": invitation_id, **params})
 
 
 def _write_surveyed(contact_id: int, at: datetime) -> None:
@@ -449,7 +512,7 @@ def _write_surveyed(contact_id: int, at: datetime) -> None:
             (_CONTACTS, columns, {"last_surveyed_at": at, "updated_at": at, "id": contact_id})
         )
         return
-    db.session.execute(_SURVEYED, {"b_id": contact_id, "b_at": at})
+    db.session.connection().execute(_SURVEYED, {"b_id": contact_id, "b_at": at})
 
 
 @functools.cache
@@ -475,10 +538,19 @@ def _commit_result() -> None:
     db.session.commit()
 
 
-def _send(transport, msg, invitation: Invitation, attempts: int, envelope: Envelope | None = None) -> str:
+def _send(
+    transport,
+    msg,
+    invitation: Invitation,
+    attempts: int,
+    envelope: Envelope | None = None,
+    ahead: _BuiltAhead | None = None,
+) -> str:
     """Send and write the row's state from the outcome (committed with the next row's mark)."""
     try:
-        if envelope is not None:
+        if ahead is not None:
+            transport.send(msg, "invitation", envelope=envelope, while_waiting=ahead.build_following)
+        elif envelope is not None:
             transport.send(msg, "invitation", envelope=envelope)
         else:
             transport.send(msg, "invitation")

@@ -318,7 +318,13 @@ def invitation_template(
 ) -> InvitationTemplate:
     """The prebuilt email of a survey in a language, made once per process for as long as nothing it is
     made of changes: the survey row (``updated_at``), its wording in that language (which carries the
-    workspace's company name), the links' base URL and the sender."""
+    workspace's company name), the links' base URL and the sender. Within one batch (one ``texts_cache``)
+    the version is worked out once per survey state × language × kind: the batch's survey row is read once
+    and the settings do not change while it runs."""
+    batch_key = ("template", survey.id, survey.updated_at, locale, reminder, named)
+    kept = texts_cache.get(batch_key)
+    if kept is not None:
+        return kept
     key = (survey.id, locale)
     texts = texts_cache.get(key) or texts_cache.setdefault(key, survey_texts(survey, locale))
     config = current_app.config
@@ -341,6 +347,7 @@ def invitation_template(
             _TEMPLATES.popitem(last=False)
     else:
         _TEMPLATES.move_to_end(version)
+    texts_cache[batch_key] = template
     return template
 
 

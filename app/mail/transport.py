@@ -17,9 +17,11 @@ when the mark fails — and DATA is only ever sent by ``send``, after the caller
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -175,20 +177,26 @@ class SmtpTransport:
             self._drop()  # a connection in doubt is not reused
 
     def send(
-        self, msg: EmailMessage | WireMessage, kind: str = "invitation", envelope: Envelope | None = None
+        self,
+        msg: EmailMessage | WireMessage,
+        kind: str = "invitation",
+        envelope: Envelope | None = None,
+        while_waiting: Callable[[], None] | None = None,
     ) -> None:
         """Deliver one message, retrying temporary failures with backoff before giving up. With an
-        ``envelope`` started early for it, its replies are awaited first and DATA follows."""
+        ``envelope`` started early for it, its replies are awaited first and DATA follows.
+        ``while_waiting`` (which must not raise) runs once, after the message's bytes were sent and before
+        the relay's final reply is read: work for the next message, done while the relay takes this one."""
         msg = WireMessage.of(msg)
         for attempt in range(len(self.delays) + 1):
             try:
                 if envelope is not None and attempt == 0 and envelope.matches(msg):
                     envelope.done.result()  # its MAIL/RCPT replies (raises as _send_once would)
-                    self._data(self._connect(), msg.data)
+                    self._data(self._connect(), msg.data, while_waiting)
                     return
                 if envelope is not None and attempt == 0:
                     self.abandon(envelope)  # built for another address meanwhile: start afresh
-                self._send_once(msg)
+                self._send_once(msg, while_waiting)
                 return
             except TemporaryMailError as exc:
                 if attempt == len(self.delays):
@@ -196,9 +204,9 @@ class SmtpTransport:
                 log.info("temporary SMTP failure (%s); retrying in %ss", exc, self.delays[attempt])
                 time.sleep(self.delays[attempt])
 
-    def _send_once(self, msg: WireMessage) -> None:
+    def _send_once(self, msg: WireMessage, while_waiting: Callable[[], None] | None = None) -> None:
         self._envelope(msg.sender, msg.recipients)
-        self._data(self._connect(), msg.data)
+        self._data(self._connect(), msg.data, while_waiting)
 
     def _envelope(self, sender: str, recipients: tuple[str, ...]) -> None:
         """MAIL FROM and RCPT TO; raises a MailError (after RSET) unless every recipient was accepted."""
@@ -218,9 +226,9 @@ class SmtpTransport:
             self._drop()
             raise TemporaryMailError(f"connection lost before DATA: {exc}") from exc
 
-    def _data(self, conn: smtplib.SMTP, data: bytes) -> None:
+    def _data(self, conn: smtplib.SMTP, data: bytes, while_waiting: Callable[[], None] | None = None) -> None:
         try:
-            code, resp = conn.data(data)
+            code, resp = _smtp_data(conn, data, while_waiting)
         except smtplib.SMTPDataError as exc:  # DATA itself refused: the message was not sent
             conn.rset()
             _raise_for(exc.smtp_code, exc.smtp_error, "DATA")
@@ -234,6 +242,28 @@ class SmtpTransport:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _smtp_data(
+    conn: smtplib.SMTP, data: bytes, while_waiting: Callable[[], None] | None
+) -> tuple[int, bytes]:
+    """``smtplib.SMTP.data`` for bytes (the same commands, dot-stuffing and replies), with ``while_waiting``
+    run between sending the message and reading the relay's reply to it (a 354 not given is raised as
+    ``smtplib`` raises it, before any byte of the message is sent)."""
+    conn.putcmd("data")
+    code, reply = conn.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    quoted = _LEADING_DOT.sub(b"..", data)
+    if quoted[-2:] != b"\r\n":
+        quoted += b"\r\n"
+    conn.send(quoted + b".\r\n")
+    if while_waiting is not None:
+        while_waiting()
+    return conn.getreply()
 
 
 class OutboxTransport:
