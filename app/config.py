@@ -125,6 +125,9 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # Response ids per tagging job (its coalescing bucket): a job's fork and queue cost stay a small
         # share of its analysis (issue 18 §3); a job tags its bucket in NLP_BATCH_SIZE transactions.
         "NLP_JOB_SIZE": _int(env, "NLP_JOB_SIZE", 512),
+        # A job writes batch k on a connection of its own while it analyses batch k+1 (analysis.tagging.
+        # BatchWriter): the database's work then runs beside the analyser's (issue 18 §3).
+        "NLP_WRITE_OVERLAP": _bool(env.get("NLP_WRITE_OVERLAP"), default=True),
         # A worker runs tagging jobs in its own process; it replaces itself by a fresh process after this
         # many of them, or once its resident memory passes this many MB (0: no limit) (app/workers.py).
         "WORKER_MAX_JOBS": _int(env, "WORKER_MAX_JOBS", 500),

@@ -203,6 +203,7 @@ def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str, s
         "CLEARLOOP_INSTANCE": instance,
         "NLP_BATCH_SIZE": str(app.config["NLP_BATCH_SIZE"]),
         "NLP_JOB_SIZE": str(app.config["NLP_JOB_SIZE"]),
+        "NLP_WRITE_OVERLAP": "1" if app.config["NLP_WRITE_OVERLAP"] else "0",
     }
     start = time.perf_counter()
     proc = subprocess.run(
@@ -250,18 +251,22 @@ def run(
     account_upkeep: bool = True,
     upkeep_triggers: list[str] = ACCOUNT_UPKEEP,
     totals_deferral: bool = True,
+    write_overlap: bool = True,
 ) -> dict:
     """Measure one backend and print its JSON line (``account_upkeep`` false: PostgreSQL's triggers
     ``upkeep_triggers`` — by default those keeping the per-day account tables of migration topics_0003,
     or the pattern tables' of topics_0004 — are disabled for the run; ``totals_deferral`` false: tagging
-    leaves the day totals to their row trigger, as before migration sendtag_0002)."""
+    leaves the day totals to their row trigger, as before migration sendtag_0002; ``write_overlap`` false:
+    each batch is written before the next is analysed, as before the batch writer)."""
     from app.insights import services as insights
 
     defer = insights.defer_day_totals
     if not totals_deferral:
         insights.defer_day_totals = lambda: False
     try:
-        return _run(backend, database_url, args, account_upkeep, upkeep_triggers, totals_deferral)
+        return _run(
+            backend, database_url, args, account_upkeep, upkeep_triggers, totals_deferral, write_overlap
+        )
     finally:
         insights.defer_day_totals = defer
 
@@ -273,11 +278,13 @@ def _run(
     account_upkeep: bool,
     upkeep_triggers: list[str],
     totals_deferral: bool,
+    write_overlap: bool = True,
 ) -> dict:
     instance = tempfile.mkdtemp(prefix=f"clearloop-bench-{backend}-")
     app, url = make_app(database_url, args.redis or "", instance)
     app.config["NLP_BATCH_SIZE"] = args.batch
     app.config["NLP_JOB_SIZE"] = args.job_size
+    app.config["NLP_WRITE_OVERLAP"] = write_overlap
     if not account_upkeep:
         from app.extensions import db
 
@@ -299,6 +306,7 @@ def _run(
         "ratio_end_to_end_vs_analyze": round(e2e_rate / analyze_rate, 3),
         "mention_rows": mentions,
         "accounts": args.accounts,
+        "write_overlap": write_overlap,
     }
     if backend == "postgresql":
         line["pattern_upkeep" if upkeep_triggers == PATTERN_UPKEEP else "account_upkeep"] = account_upkeep
@@ -356,11 +364,28 @@ def main(argv: list[str] | None = None) -> None:
         help="PostgreSQL: each round also with tagging's day-totals deferral off (the row trigger counts,"
         " as before migration sendtag_0002), the two alternating; medians of both",
     )
+    parser.add_argument(
+        "--write-overlap",
+        action="store_true",
+        help="each round also with the batch writer off (batch k written before batch k+1 is analysed),"
+        " the two alternating; medians of both",
+    )
     args = parser.parse_args(argv)
     import logging
 
     logging.disable(logging.INFO)
     print_machine("tagging_throughput", vars(args))
+    if args.write_overlap:
+        for backend, url in (("sqlite", None), ("postgresql", args.postgres)):
+            if backend == "postgresql" and not url:
+                break
+            overlap: dict[bool, list[dict]] = {True: [], False: []}
+            for i in range(args.runs):
+                for on in (True, False) if i % 2 == 0 else (False, True):
+                    overlap[on].append(run(backend, url, args, write_overlap=on))
+            summarize(f"{backend}, batches written aside", overlap[True])
+            summarize(f"{backend}, batches written in line", overlap[False])
+        return
     summarize("sqlite", [run("sqlite", None, args) for _ in range(args.runs)])
     if args.postgres and (args.account_upkeep or args.pattern_upkeep):
         which = "pattern" if args.pattern_upkeep else "account"

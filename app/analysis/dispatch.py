@@ -20,13 +20,17 @@ from app.analysis import retag
 from app.analysis.pipeline import get_analyzer
 from app.analysis.tagging import (
     BatchResult,
+    BatchWriter,
+    Snapshot,
+    analyse_snapshots,
+    can_write_aside,
     charge_failure,
     error_text,
     load_snapshots,
-    tag_snapshots,
 )
 from app.extensions import db
 from app.models import AnalysisState, Response, utcnow
+from nlp import Analyzer
 
 log = logging.getLogger(__name__)
 
@@ -108,25 +112,54 @@ def _enqueue_bucket(bucket: int, size: int) -> bool:
 
 
 def tag_ids(response_ids: list[int]) -> BatchResult:
-    """Tag the pending responses among these, one transaction per batch (the body of the job)."""
+    """Tag the pending responses among these, one transaction per batch (the body of the job).
+
+    Batch k's write runs aside (``BatchWriter``) while batch k+1 is analysed; batch k+1's rows are read
+    before batch k's write starts, so a read never waits for a write's lock (SQLite) and no batch is read
+    while another is half-written. The job returns once every batch is committed.
+    """
     ids = sorted({int(i) for i in response_ids})
-    total = BatchResult()
     size = _batch_size()
-    for start in range(0, len(ids), size):
-        analyzer = get_analyzer()  # first: the snapshot read then ends the transaction before analysis
-        snapshots = load_snapshots(ids[start : start + size])
-        suspects = [s for s in snapshots if s.attempts > 0]
-        if len(snapshots) > 1 and suspects:
-            # They failed before (perhaps a timeout that took the whole batch down): each gets its own job,
-            # so an innocent neighbour is never failed with the culprit.
-            for snap in suspects:
-                queue.enqueue_once(TAG_JOB, [snap.id], job_id=f"analysis-one-{snap.id}")
-            snapshots = [s for s in snapshots if s.attempts == 0]
-        if snapshots:
-            total.add(tag_snapshots(analyzer, snapshots))
+    chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
+    total = BatchResult()
+    writer = BatchWriter(aside=len(chunks) > 1 and can_write_aside())
+    try:
+        following = _read_batch(chunks[0]) if chunks else None
+        for k in range(len(chunks)):
+            assert following is not None
+            analyzer, snapshots = following
+            results = analyse_snapshots(analyzer, snapshots) if snapshots else None
+            _add(total, writer.wait())  # batch k-1 is committed
+            following = _read_batch(chunks[k + 1]) if k + 1 < len(chunks) else None
+            if snapshots and results is not None:
+                writer.submit(analyzer.version, snapshots, results)
+        _add(total, writer.wait())
+    except BaseException:
+        writer.close()
+        raise
     if total.failed:
         log.warning("tagging failed for responses %s", sorted(total.failed))
     return total
+
+
+def _add(total: BatchResult, outcome: BatchResult | None) -> None:
+    if outcome is not None:
+        total.add(outcome)
+
+
+def _read_batch(ids: list[int]) -> tuple[Analyzer, list[Snapshot]]:
+    """The analyser and the snapshots of a batch's rows still to tag; rows that failed before are handed to
+    jobs of their own."""
+    analyzer = get_analyzer()  # first: the snapshot read then ends the transaction before analysis
+    snapshots = load_snapshots(ids)
+    suspects = [s for s in snapshots if s.attempts > 0]
+    if len(snapshots) > 1 and suspects:
+        # They failed before (perhaps a timeout that took the whole batch down): each gets its own job,
+        # so an innocent neighbour is never failed with the culprit.
+        for snap in suspects:
+            queue.enqueue_once(TAG_JOB, [snap.id], job_id=f"analysis-one-{snap.id}")
+        snapshots = [s for s in snapshots if s.attempts == 0]
+    return analyzer, snapshots
 
 
 def tag_responses(response_ids: list[int]) -> dict[str, int]:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from rq.timeouts import JobTimeoutException
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -142,13 +144,94 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
 
 
-def tag_snapshots(analyzer: Analyzer, snapshots: list[Snapshot], retag: bool = False) -> BatchResult:
-    """Analyse these rows and write the results in one transaction."""
+Results = dict[int, TextAnalysis | Exception | None]
+
+
+def analyse_snapshots(analyzer: Analyzer, snapshots: list[Snapshot]) -> Results:
+    """Each row's result: an analysis, the exception its comment raised, or None (nothing to analyse)."""
     with_text = [s for s in snapshots if has_text(s.comment)]
     analysed = analyze_isolated(analyzer, [s.comment or "" for s in with_text], [s.locale for s in with_text])
     results: dict[int, TextAnalysis | Exception | None] = dict.fromkeys(s.id for s in snapshots)
     results.update({s.id: r for s, r in zip(with_text, analysed, strict=True)})
-    return write_results(analyzer.version, snapshots, results, retag)
+    return results
+
+
+def tag_snapshots(analyzer: Analyzer, snapshots: list[Snapshot], retag: bool = False) -> BatchResult:
+    """Analyse these rows and write the results in one transaction."""
+    return write_results(analyzer.version, snapshots, analyse_snapshots(analyzer, snapshots), retag)
+
+
+def can_write_aside() -> bool:
+    """Whether a batch can be written on a connection of its own (``BatchWriter``): the session is bound to
+    an engine (not to one connection, as a test's rolled-back transaction is) whose connections all see the
+    same database (not SQLite in memory), and ``NLP_WRITE_OVERLAP`` is on."""
+    bind = db.session.get_bind()
+    if not current_app.config.get("NLP_WRITE_OVERLAP", True) or not isinstance(bind, sa.Engine):
+        return False
+    return bind.dialect.name != "sqlite" or bind.url.database not in (None, "", ":memory:")
+
+
+class BatchWriter:
+    """Writes a job's batches one at a time in a thread of its own while the job analyses the next batch.
+
+    The thread has its own app context, hence its own session and pooled connection; ``write_results`` runs
+    there unchanged (row locks, the snapshot check, one transaction per batch). While it waits on
+    PostgreSQL (or SQLite works: both drivers release the GIL) the analyser runs, so a batch's write costs
+    the job only what is not hidden behind the next batch's analysis (issue 18 §3). At most one write is
+    in flight; ``wait`` returns its outcome or raises its error, so a job still ends only after all its
+    batches are committed (commit before enqueue), and a crash loses at most the uncommitted batches,
+    which stay pending as before. ``aside`` false: ``submit`` writes in the caller's session at once.
+    """
+
+    def __init__(self, aside: bool) -> None:
+        self.aside = aside
+        self._app = current_app._get_current_object() if aside else None
+        self._thread: threading.Thread | None = None
+        self._outcome: BatchResult | None = None
+        self._error: BaseException | None = None
+
+    def submit(
+        self, version: str, snapshots: list[Snapshot], results: dict[int, TextAnalysis | Exception | None]
+    ) -> None:
+        """Write this batch (aside: start writing it; the previous write must have been waited for)."""
+        if self._thread is not None or self._outcome is not None:
+            raise RuntimeError("wait for the batch in flight first")
+        if not self.aside:
+            self._outcome = write_results(version, snapshots, results)
+            return
+        self._thread = threading.Thread(
+            target=self._write, args=(version, snapshots, results), name="tagging-writer", daemon=True
+        )
+        self._thread.start()
+
+    def _write(
+        self, version: str, snapshots: list[Snapshot], results: dict[int, TextAnalysis | Exception | None]
+    ) -> None:
+        try:
+            assert self._app is not None
+            with self._app.app_context():
+                try:
+                    self._outcome = write_results(version, snapshots, results)
+                finally:
+                    db.session.remove()  # rolls back whatever a failed write left open
+        except BaseException as exc:  # handed to the job's thread by ``wait``
+            self._error = exc
+
+    def wait(self) -> BatchResult | None:
+        """The outcome of the batch in flight (None if there is none); its error is raised here."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        outcome, error = self._outcome, self._error
+        self._outcome = self._error = None
+        if error is not None:
+            raise error
+        return outcome
+
+    def close(self) -> None:
+        """On the job's way out by an error: let a write in flight finish (committed or rolled back)."""
+        with contextlib.suppress(Exception):
+            self.wait()
 
 
 def _lock_rows(ids: list[int]) -> dict[int, Snapshot]:
@@ -286,7 +369,7 @@ def _apply(
     deferred = bool(cleared) and insights.defer_day_totals()
     if done_rows:
         if postgres:
-            _update_done_unnest(done_rows)
+            _update_done_postgres(done_rows)
         else:
             _executemany(Response.__table__, done_rows, update=True)
     if outcome.skipped:
@@ -307,7 +390,7 @@ def _apply(
         insights.add_analysed(analysed)  # ends the deferral: nothing else here is deferred
     for table, rows in ((Mention.__table__, mentions), (ResponseIntent.__table__, intents)):
         if rows and postgres:
-            _insert_unnest(table, rows)
+            _insert_postgres(table, rows)
         elif rows:
             _executemany(table, rows)
     if cleared:
@@ -352,23 +435,26 @@ def _executemany(table: sa.Table, rows: list[dict[str, Any]], update: bool = Fal
     sql, order = _COMPILED[key]
     columns = ["id" if name == "_id" else name for name in order]
     converters = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    cache: list[dict[Any, Any]] = [{} for _ in columns]
-    params = []
-    for row in rows:
-        values = []
-        for k, column in enumerate(columns):
-            value = row[column]
-            convert = converters[k]
-            if convert is not None:
-                try:
-                    value = cache[k][value]
-                except (KeyError, TypeError):  # unseen, or unhashable (a JSON dict): convert it
-                    raw, value = value, convert(value)
-                    with contextlib.suppress(TypeError):
-                        cache[k][raw] = value
-            values.append(value)
-        params.append(tuple(values))
+    # Column by column: a converter runs once per distinct value (the batch's time, state, version),
+    # or once per row where values do not repeat (JSON); rows are zipped back into tuples in C.
+    by_column = []
+    for column, convert in zip(columns, converters, strict=True):
+        raw = [row[column] for row in rows]
+        by_column.append(raw if convert is None else _converted(raw, convert))
+    params = list(zip(*by_column, strict=True))
     conn.exec_driver_sql(sql, params)
+
+
+def _converted(values: list[Any], convert: Any) -> list[Any]:
+    """``convert`` applied to each value, once per distinct value when the values are hashable."""
+    try:
+        distinct = set(values)
+    except TypeError:  # unhashable (a JSON dict): each its own
+        return [convert(v) for v in values]
+    if len(distinct) * 2 > len(values):
+        return [convert(v) for v in values]
+    mapping = {v: convert(v) for v in distinct}
+    return [mapping[v] for v in values]
 
 
 # PostgreSQL write path: one statement per batch and table, whatever the number of rows. psycopg's
@@ -410,6 +496,69 @@ def _update_done_unnest(done_rows: list[dict[str, Any]]) -> None:
     values = {n: source.c[n] for n in DONE_VARYING if n not in ("id", "analysis")}
     values["analysis"] = sa.cast(source.c.analysis, table.c.analysis.type)
     db.session.execute(table.update().where(table.c.id == source.c.id).values(**values, **shared))
+
+
+# The batch's rows as one JSON document, turned into rows by the server (``json_to_recordset``): one
+# ``json.dumps`` (C) on the client instead of psycopg dumping an array parameter per column element by
+# element in Python, which cost as much as the server's work (issue 18 §3). A batch whose values JSON cannot
+# carry exactly (NaN, infinities) takes the array path above.
+_RECORDSET_SQL: dict[tuple[str, tuple[str, ...], bool], str] = {}
+
+
+def _json_value(value: Any) -> Any:
+    """``json.dumps``' fallback: timestamps as ISO 8601 text, which the server reads back exactly."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} in a tagging row")
+
+
+def _recordset_document(rows: list[dict[str, Any]]) -> str | None:
+    """The rows as one JSON array of objects, or None when a value has no exact JSON form (NaN)."""
+    try:
+        return json.dumps(rows, default=_json_value, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        return None
+
+
+def _recordset_sql(table: sa.Table, names: tuple[str, ...], update: bool) -> str:
+    """``INSERT … SELECT … FROM json_to_recordset(…)`` or ``UPDATE … FROM json_to_recordset(…)`` for
+    these columns (``update``: keyed by ``id``), compiled once per table and column set."""
+    key = (table.name, names, update)
+    if key not in _RECORDSET_SQL:
+        dialect = db.session.get_bind().dialect
+        quote = dialect.identifier_preparer.quote
+        types = ", ".join(f"{quote(n)} {table.c[n].type.compile(dialect=dialect)}" for n in names)
+        source = f"json_to_recordset(CAST(%(rows)s AS json)) AS v({types})"
+        if update:
+            sets = ", ".join(f"{quote(n)} = v.{quote(n)}" for n in names if n != "id")
+            target = quote(table.name)
+            sql = f"UPDATE {target} SET {sets} FROM {source} WHERE {target}.id = v.id"  # noqa: S608 (names from the model)
+        else:
+            columns = ", ".join(quote(n) for n in names)
+            values = ", ".join(f"v.{quote(n)}" for n in names)
+            sql = f"INSERT INTO {quote(table.name)} ({columns}) SELECT {values} FROM {source}"  # noqa: S608 (as above)
+        _RECORDSET_SQL[key] = sql
+    return _RECORDSET_SQL[key]
+
+
+def _insert_postgres(table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (all with the same keys) in one statement from one JSON parameter."""
+    document = _recordset_document(rows)
+    if document is None:
+        _insert_unnest(table, rows)
+        return
+    sql = _recordset_sql(table, tuple(rows[0]), update=False)
+    db.session.connection().exec_driver_sql(sql, {"rows": document})
+
+
+def _update_done_postgres(done_rows: list[dict[str, Any]]) -> None:
+    """Mark a batch's tagged responses done in one ``UPDATE … FROM json_to_recordset(…)``."""
+    document = _recordset_document(done_rows)
+    if document is None:
+        _update_done_unnest(done_rows)
+        return
+    sql = _recordset_sql(Response.__table__, tuple(done_rows[0]), update=True)
+    db.session.connection().exec_driver_sql(sql, {"rows": document})
 
 
 def charge_failure(ids: list[int], error: str) -> None:

@@ -197,7 +197,7 @@ def test_suspects_are_tagged_alone_so_neighbours_are_not_failed(ctx, monkeypatch
 def test_a_job_that_dies_counts_an_attempt_on_its_pending_rows(ctx, monkeypatch):
     ids = add_responses("Invoices are wrong", "Support was great")
     slow = TimeoutError("slow")
-    monkeypatch.setattr(dispatch, "tag_snapshots", lambda *a, **k: (_ for _ in ()).throw(slow))
+    monkeypatch.setattr(dispatch, "analyse_snapshots", lambda *a, **k: (_ for _ in ()).throw(slow))
     services.enqueue_tagging(ids)  # inline: RQ runs the failure callback at once
     for rid in ids:
         response = state_of(rid)
