@@ -10,7 +10,6 @@ Run with ``--burst`` to exit when the queues are empty (tests, one-off backfills
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import os
 import sys
@@ -38,10 +37,9 @@ def main(argv: list[str] | None = None) -> None:
     if app.config["JOBS_INLINE"]:
         raise SystemExit("REDIS_URL is not set: jobs run inline in the web process, no worker is needed.")
     with app.app_context():
+        # Builds and warms the analyser, then freezes the heap (nlp.ready_for_jobs): collections during
+        # tagging jobs skip the preloaded pipeline and app, and forked work horses share their pages.
         preload()
-        # Move the preloaded pipeline out of the collector's sight: forked work horses then share its
-        # memory pages instead of copying them when a collection touches every object.
-        gc.freeze()
         engine = db.engine
         # A forked work horse must not reuse the parent's pooled connections.
         os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))

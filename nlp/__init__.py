@@ -8,7 +8,7 @@ Public API::
 
 from __future__ import annotations
 
-from nlp.analyzer import Analyzer, build_pipeline
+from nlp.analyzer import WARM_UP_TEXTS, Analyzer, build_pipeline, ready_for_jobs, warm_up
 from nlp.redact import redact
 from nlp.suggest import suggest_topics
 from nlp.taxonomy import Taxonomy, TaxonomyError, TopicSpec
@@ -23,6 +23,7 @@ from nlp.types import (
 )
 
 __all__ = [
+    "WARM_UP_TEXTS",
     "Analyzer",
     "Evidence",
     "Intent",
@@ -35,6 +36,8 @@ __all__ = [
     "TopicSpec",
     "TopicSuggestion",
     "build_pipeline",
+    "ready_for_jobs",
     "redact",
     "suggest_topics",
+    "warm_up",
 ]

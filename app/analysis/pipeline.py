@@ -7,6 +7,7 @@ small ``CURRENT`` file of the topic model folder; only a real change rebuilds th
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from pathlib import Path
@@ -16,7 +17,7 @@ from flask import current_app
 
 from app.analysis.taxonomy_store import current_taxonomy, ensure_taxonomy, taxonomy_stamp
 from app.extensions import db
-from nlp import Analyzer, Taxonomy
+from nlp import WARM_UP_TEXTS, Analyzer, Taxonomy, ready_for_jobs, warm_up  # noqa: F401 (re-export)
 
 log = logging.getLogger(__name__)
 
@@ -70,34 +71,6 @@ def _build(taxonomy: Taxonomy, model_path: Path | None) -> Analyzer:
     return Analyzer(taxonomy=taxonomy, model=base, cache_dir=cache_dir)
 
 
-# Varied comments a worker runs once through a fresh analyser, so the lazy caches (spaCy's tokenizer
-# and vocabulary, the lexicons, the matcher, the typo index) are filled before its first job.
-WARM_UP_TEXTS = (
-    "The dashboard is great and saves us hours every week.",
-    "Honestly the reports keep crashing since the last update, please fix it!",
-    "We love the Salesforce integration, but the billing page is way too slow.",
-    "Support answered in minutes. Onboarding was smooth; the docs could be clearer.",
-    "Pricing went up 20% and nobody told us. We are considering other vendors.",
-    "SSO login fails for half of our team and the CSV export is missing columns.",
-    "Not bad, not great. The mobile app needs work.",
-    "Search doesn't find invoices older than a year, which is a real problem for audits.",
-    "Would be nice to have permissions per project. Otherwise very happy :)",
-    "Das Dashboard ist super, aber der Export ist zu langsam.",
-    "Le support est rapide mais la facturation est confuse.",
-    "El informe mensual es muy útil, pero la aplicación móvil falla a menudo.",
-    "I can't log in!!! Third time this week. Cancel my subscription.",
-    "Great product, terrible invoices; the API rate limits hurt our integration.",
-)
-
-
-def warm_up(analyzer: Analyzer) -> None:
-    """Run a new analyser once over varied text (a failure only leaves it cold, never unusable)."""
-    try:
-        analyzer.analyze(WARM_UP_TEXTS)
-    except Exception:
-        log.exception("warming the analyzer failed; jobs will start cold")
-
-
 def get_analyzer() -> Analyzer:
     """The process's analyser, rebuilt when the taxonomy rows or the installed topic model changed."""
     stamp = taxonomy_stamp()
@@ -113,8 +86,19 @@ def get_analyzer() -> Analyzer:
         taxonomy = current_taxonomy()
         content = (taxonomy.fingerprint(), key[1], key[2])
         if analyzer is None or _cache["content"] != content:
+            # A worker froze its heap with the old analyser in it (nlp.ready_for_jobs): frozen objects are
+            # never collected, so let the old one go first, and freeze the new one the same way, so that
+            # jobs after a taxonomy edit run as the first ones did.
+            frozen = gc.get_freeze_count() > 0
+            if frozen:
+                _cache.update(key=None, content=None, analyzer=None)
+                analyzer = None
+                gc.unfreeze()
             analyzer = _build(taxonomy, model_path)
-            warm_up(analyzer)
+            if frozen:
+                ready_for_jobs(analyzer)  # warms it, collects the old one, freezes the heap again
+            else:
+                warm_up(analyzer)
             log.info("analyzer built and warmed: %s", analyzer.version)
         # Same content under a new stamp (e.g. an edit undone): keep the pipeline, remember the stamp.
         _cache.update(key=key, content=content, analyzer=analyzer)

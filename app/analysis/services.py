@@ -58,6 +58,7 @@ from app.analysis.training import train_and_install
 from app.audit import audit
 from app.extensions import db
 from app.models import AnalysisState, Response, RetagRun
+from nlp import ready_for_jobs
 
 __all__ = [
     "JOB_TIMEOUT",
@@ -154,7 +155,9 @@ def refresh_topic_suggestions() -> int:
 
 
 def preload_analyzer() -> str:
-    """Build the analyser in a worker's parent process before it forks; returns its version."""
+    """Build the analyser in a worker's process before its first job and get it ready for jobs (warmed,
+    the heap frozen: ``nlp.ready_for_jobs``, as benchmarks/nlp_throughput.py does); returns its version."""
     analyzer = get_analyzer()
     db.session.remove()  # the parent must hold no transaction (on SQLite that would be the write lock)
+    ready_for_jobs(analyzer)
     return analyzer.version
