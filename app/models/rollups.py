@@ -75,7 +75,11 @@ class ResponseMonthRollup(ScoreCounts, Base):
     Kept by the same triggers (migration rollup_0002); WITHOUT ROWID on SQLite, clustered on the key."""
 
     __tablename__ = "response_month_rollups"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (
+        # a few accounts' months (the split by account's page and top N; migration trends_0001)
+        sa.Index("ix_response_month_rollups_account", "kind", "account_key", "month"),
+        {"sqlite_with_rowid": False},
+    )
 
     kind: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
     month: Mapped[date] = mapped_column(primary_key=True)

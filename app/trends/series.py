@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -62,6 +63,7 @@ TOP_CHOICES = (5, 10)
 RANKS = {"answers": "answers in the range", "arr": "ARR"}
 ACCOUNTS_PER_PAGE = 50
 OTHERS = -1  # the series key of "all other accounts"
+EVERY = -2  # in a read of the top accounts by bucket: every answer of the bucket
 
 
 @dataclass(frozen=True)
@@ -308,10 +310,32 @@ class _Source:
     sign: int = 1  # -1: the rows are subtracted (days outside the range in a month read whole)
 
 
-def _sources(
-    segment: str, kind: str, start: date, end: date, grain: str, keys: list[int] | None = None
-) -> list[_Source]:
-    """The rollup reads whose union holds the segment's counts over start..end at ``grain``:
+Plan = tuple[bool, int, int] | None  # by account in months: (whole months?, days added, days subtracted)
+KEYS = "keys"  # only some accounts: the expanding parameter of their keys
+
+
+def _day_param(name: str) -> Any:
+    return sa.bindparam(name, type_=sa.Date)
+
+
+def range_plan(segment: str, start: date, end: date, grain: str) -> tuple[Plan, dict[str, Any]]:
+    """(the shape of the reads ``_sources`` makes for start..end, the values of their parameters). The
+    statements are built from the shape alone (and cached): a request builds none, only its values."""
+    params: dict[str, Any] = {"start": start, "end": end}
+    if segment != "account" or grain not in ("month", "quarter"):
+        return None, params
+    months, add, subtract = month_plan(start, end)
+    if months:
+        params |= {"m_lo": months[0], "m_hi": months[-1]}
+    for prefix, ranges in (("a", add), ("s", subtract)):
+        for i, (low, high) in enumerate(ranges):
+            params |= {f"{prefix}{i}_lo": low, f"{prefix}{i}_hi": high}
+    return (bool(months), len(add), len(subtract)), params
+
+
+def _sources(segment: str, kind: str, grain: str, plan: Plan, keys: Any = None) -> list[_Source]:
+    """The rollup reads whose union holds the segment's counts over the range (parameters ``start`` and
+    ``end``, and those of ``range_plan``) at ``grain``:
 
     - overall and by survey: the day rollup (day × survey × kind);
     - tier, plan, stage, CSM: the segment rollup (a row per day and value of the account's attribute);
@@ -319,30 +343,38 @@ def _sources(
       (day × survey × account) for a partial month at either end (its days in the range, or the whole
       month less its days outside the range: ``month_plan``); by day or week (few accounts: the grain
       did not coarsen) the fine rollup.
-    """
+
+    By account, ``keys``: only some accounts (0: answers without one), those of the parameter ``keys``
+    (KEYS) or of a SELECT."""
     kind_value = SurveyKind(kind).value
+    between = (_day_param("start"), _day_param("end"))
     if segment in ("", "survey"):
         key = D.survey_id if segment == "survey" else sa.literal_column("''")
-        return [_Source(D, D.day, key, (D.kind == kind_value, D.day.between(start, end)))]
+        return [_Source(D, D.day, key, (D.kind == kind_value, D.day.between(*between)))]
     if segment in SEGMENT_ROLLUP:
-        where = (S.segment == SEGMENT_ROLLUP[segment], S.kind == kind_value, S.day.between(start, end))
+        where = (S.segment == SEGMENT_ROLLUP[segment], S.kind == kind_value, S.day.between(*between))
         return [_Source(S, S.day, S.value, where)]
+    if keys == KEYS:
+        keys = sa.bindparam(KEYS, expanding=True)
     fine: tuple[Any, ...] = (R.kind == kind_value,)
-    if keys is not None:  # only these accounts (0: answers without one)
+    if keys is not None:
         fine = (*fine, R.account_key.in_(keys))
-    if grain not in ("month", "quarter"):
-        return [_Source(R, R.day, R.account_key, (*fine, R.day.between(start, end)))]
-    months, add, subtract = month_plan(start, end)
+    if plan is None:
+        return [_Source(R, R.day, R.account_key, (*fine, R.day.between(*between)))]
+    months, n_add, n_subtract = plan
     out = []
     if months:  # a contiguous run
-        where = (M.kind == kind_value, M.month.between(months[0], months[-1]))
+        where = (M.kind == kind_value, M.month.between(_day_param("m_lo"), _day_param("m_hi")))
         if keys is not None:
             where = (*where, M.account_key.in_(keys))
         out.append(_Source(M, M.month, M.account_key, where))
-    for days, sign in ((add, 1), (subtract, -1)):
-        if days:
-            where = (*fine, sa.or_(*[R.day.between(low, high) for low, high in days]))
-            out.append(_Source(R, R.day, R.account_key, where, sign))
+    for prefix, count, sign in (("a", n_add, 1), ("s", n_subtract, -1)):
+        if count:
+            days = [
+                R.day.between(_day_param(f"{prefix}{i}_lo"), _day_param(f"{prefix}{i}_hi"))
+                for i in range(count)
+            ]
+            out.append(_Source(R, R.day, R.account_key, (*fine, sa.or_(*days)), sign))
     return out
 
 
@@ -381,10 +413,24 @@ def _union(sources: list[_Source], columns: Any) -> Any:
 
 def segment_statement(
     segment: str, kind: str, start: date, end: date, grain: str, keys: list[int] | None = None
-) -> Any:
-    """SELECT bucket, segment key, n, s0…s10 of ``kind`` over start..end, bucketed by ``grain`` in the
-    database: a row per bucket and key, whatever the rollup's grain (by account: only ``keys`` if given)."""
-    sources = _sources(segment, kind, start, end, grain, keys)
+) -> tuple[Any, dict[str, Any]]:
+    """(SELECT bucket, segment key, n, s0…s10 of ``kind`` over start..end, bucketed by ``grain`` in the
+    database: a row per bucket and key, whatever the rollup's grain (by account: only ``keys`` if given);
+    its parameters)."""
+    plan, params = range_plan(segment, start, end, grain)
+    if keys is not None:
+        params[KEYS] = list(keys)
+    return _segment_template(segment, kind, grain, plan, keys is not None, _dialect()), params
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+@lru_cache(maxsize=512)
+def _segment_template(segment: str, kind: str, grain: str, plan: Plan, some: bool, dialect: str) -> Any:
+    """``segment_statement``'s SELECT for a shape (built once: its cache key and compiled form reused)."""
+    sources = _sources(segment, kind, grain, plan, KEYS if some else None)
 
     def columns(src: _Source) -> list[Any]:
         return [
@@ -414,12 +460,12 @@ def trend_rows(filters: TrendFilters) -> tuple[str, list[Any]]:
     quarter), else read again at it (week into month)."""
     segment, kind, start, end = filters.segment, filters.kind, filters.start, filters.end
     grain = effective_grain(filters, 1)
-    rows = db.session.execute(segment_statement(segment, kind, start, end, grain)).all()
+    rows = db.session.execute(*segment_statement(segment, kind, start, end, grain)).all()
     shown = effective_grain(filters, len({r[1] for r in rows}))
     if shown == grain:
         return grain, rows
     if grain == "week":  # weeks straddle months: read again
-        return shown, db.session.execute(segment_statement(segment, kind, start, end, shown)).all()
+        return shown, db.session.execute(*segment_statement(segment, kind, start, end, shown)).all()
     return shown, fold_rows(rows, shown)
 
 
@@ -484,50 +530,74 @@ def effective_grain(filters: TrendFilters, n_keys: int) -> str:
     return grain
 
 
-def account_totals(kind: str, start: date, end: date) -> Any:
-    """Subquery (key, n, s0…s10): each account's answers of ``kind`` over start..end (key 0: answers
-    without an account), from the month rollup's whole months and the fine one's partial months."""
-    sources = _sources("account", kind, start, end, "month")
+def account_totals(kind: str, plan: Plan, keys: Any = None, columns: tuple[str, ...] = COUNT_NAMES) -> Any:
+    """Subquery (key, *columns): each account's answers of ``kind`` over the range (the parameters of
+    ``range_plan(..., "month")``; key 0: answers without an account; only ``keys`` if given, KEYS or a
+    SELECT of them), from the month rollup's whole months and the fine one's partial months.
+    ``columns`` ("n" first): what to sum; ranking needs only ``n``, a twelfth of the work."""
+    sources = _sources("account", kind, "month", plan, keys)
 
-    def columns(src: _Source) -> list[Any]:
+    def select(src: _Source) -> list[Any]:
         return [
             src.key.label("key"),
-            *[
-                (getattr(src.table, c) if src.sign > 0 else -getattr(src.table, c)).label(c)
-                for c in COUNT_NAMES
-            ],
+            *[(getattr(src.table, c) if src.sign > 0 else -getattr(src.table, c)).label(c) for c in columns],
         ]
 
-    inner = _union(sources, columns).subquery()
-    sums = [sa.func.sum(inner.c[c]).label(c) for c in COUNT_NAMES]
+    inner = _union(sources, select).subquery()
+    sums = [sa.func.sum(inner.c[c]).label(c) for c in columns]
     return sa.select(inner.c.key, *sums).group_by(inner.c.key).having(sums[0] > 0).subquery("totals")
+
+
+def _rank_order(rank: str, arr: Any, n: Any, key: Any) -> list[Any]:
+    """ORDER BY of the ranking: answers (most first) or ARR (highest first, then answers), ties by id."""
+    if rank == "arr":
+        return [arr.desc().nulls_last(), n.desc(), key]
+    return [n.desc(), key]
 
 
 def ranked_accounts(filters: TrendFilters, limit: int, offset: int = 0) -> list[Any]:
     """Rows (key, name, arr, n, s0…s10, accounts) of the accounts with answers in the range, ranked by
     answers (most first) or ARR (highest first, then answers), ties by id; ``accounts`` is how many
-    there are in all. Answers without an account are not ranked (they are a series of their own)."""
-    t = account_totals(filters.kind, filters.start, filters.end)
-    if filters.rank == "arr":
-        order = [Account.arr.desc().nulls_last(), t.c.n.desc(), t.c.key]
-    else:
-        order = [t.c.n.desc(), t.c.key]
-    stmt = (
+    there are in all. Answers without an account are not ranked (they are a series of their own).
+    One statement: every account's answers (``n`` alone) ranked into the page asked for (the accounts
+    joined only to rank by ARR), then the page's accounts' counts by score (a few rows each through the
+    rollups' account indexes) and names."""
+    plan, params = range_plan("account", filters.start, filters.end, "month")
+    stmt = _ranked_template(filters.kind, plan, filters.rank, _dialect())
+    return db.session.execute(stmt, params | {"limit": limit, "offset": offset}).all()
+
+
+@lru_cache(maxsize=256)
+def _ranked_template(kind: str, plan: Plan, rank: str, dialect: str) -> Any:
+    """``ranked_accounts``' statement for a shape (parameters: the range's, ``limit`` and ``offset``)."""
+    t = account_totals(kind, plan, columns=("n",))
+    by_arr = rank == "arr"
+    arr = Account.arr if by_arr else sa.null()
+    ranked = sa.select(t.c.key, t.c.n, arr.label("arr"), sa.func.count().over().label("accounts"))
+    ranked = ranked.select_from(t)
+    if by_arr:
+        ranked = ranked.outerjoin(Account, Account.id == t.c.key)
+    page = (
+        ranked.where(t.c.key != 0)
+        .order_by(*_rank_order(rank, arr, t.c.n, t.c.key))
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .offset(sa.bindparam("offset", type_=sa.Integer))
+        .cte("page")
+    )
+    full = account_totals(kind, plan, keys=sa.select(page.c.key))
+    return (
         sa.select(
-            t.c.key,
+            page.c.key,
             Account.name,
             Account.arr,
-            *[t.c[c] for c in COUNT_NAMES],
-            sa.func.count().over().label("accounts"),
+            *[full.c[c] for c in COUNT_NAMES],
+            page.c.accounts,
         )
-        .select_from(t)
-        .outerjoin(Account, Account.id == t.c.key)
-        .where(t.c.key != 0)
-        .order_by(*order)
-        .limit(limit)
-        .offset(offset)
+        .select_from(page)
+        .join(full, full.c.key == page.c.key)
+        .outerjoin(Account, Account.id == page.c.key)
+        .order_by(*_rank_order(rank, page.c.arr, page.c.n, page.c.key))
     )
-    return db.session.execute(stmt).all()
 
 
 def account_table(filters: TrendFilters) -> tuple[AccountTable, list[AccountRow]]:
@@ -566,32 +636,49 @@ def account_split(filters: TrendFilters) -> tuple[str, Cells, AccountTable, list
     """The chart split by account: (grain shown, cells, the ranked table's page, the top N). Cells are
     keyed by account id for the top N, 0 for answers without an account and OTHERS for every other
     account together: every answer in the range less the top N's and those without an account (exact:
-    integer counts). Four reads: the accounts' totals (ranked, one page; and the top N when another
-    page is shown), the top N and no account by bucket, every answer by bucket (the day rollup)."""
+    integer counts). Two reads in the common case: the ranked table's page (``ranked_accounts``; and the
+    top N when another page is shown), then the top N and no account by bucket with every answer by
+    bucket (the day rollup) in one statement; a second by-bucket read only when the answers without an
+    account add the series that coarsens the grain."""
     kind, start, end = filters.kind, filters.start, filters.end
     table, top = account_table(filters)
     keys = [r.key for r in top]
+    others = table.total > len(keys)
 
-    def read(grain: str) -> Cells:
-        rows = db.session.execute(segment_statement("account", kind, start, end, grain, [*keys, 0])).all()
-        return segment_cells("account", rows)
+    def read(grain: str) -> tuple[Cells, dict[date, Counts]]:
+        stmt, params = segment_statement("account", kind, start, end, grain, [*keys, 0])
+        if others:  # every answer by bucket, keyed EVERY
+            plan = range_plan("account", start, end, grain)[0]
+            stmt = _split_template(kind, grain, plan, _dialect())
+        cells = segment_cells("account", db.session.execute(stmt, params).all())
+        every_cells = {b: cells.pop((b, k)) for b, k in list(cells) if k == EVERY}
+        return cells, every_cells
 
-    grain = filters.grain
-    cells = read(grain)
-    n_series = len(keys) + (table.total > len(keys)) + any(k == 0 for _, k in cells)
-    shown = effective_grain(filters, n_series)
+    # the grain the series we know of already need (the top N and the rest): at least that coarse
+    grain = effective_grain(filters, len(keys) + others)
+    cells, every = read(grain)
+    shown = effective_grain(filters, len(keys) + others + any(k == 0 for _, k in cells))
     if shown != grain:
-        grain, cells = shown, read(shown)
-    if table.total > len(keys):
+        grain, (cells, every) = shown, read(shown)
+    if others:
         shown_sum: dict[date, Counts] = defaultdict(Counts.empty)
         for (first, _), counts in cells.items():
             shown_sum[first] += counts
-        rows = db.session.execute(segment_statement("", kind, start, end, grain)).all()
-        for (first, _), every in segment_cells("", rows).items():
-            rest = every - shown_sum.get(first, Counts.empty())
+        for first, all_answers in every.items():
+            rest = all_answers - shown_sum.get(first, Counts.empty())
             if rest.n:
                 cells[(first, OTHERS)] = rest
     return grain, cells, table, top
+
+
+@lru_cache(maxsize=256)
+def _split_template(kind: str, grain: str, plan: Plan, dialect: str) -> Any:
+    """The top accounts' (parameter KEYS) and no account's rows by bucket, and every answer's by bucket
+    keyed EVERY, in one statement (``segment_statement``'s two, same parameters)."""
+    some = _segment_template("account", kind, grain, plan, True, dialect)
+    every = _segment_template("", kind, grain, None, False, dialect).subquery()
+    columns = [every.c.bucket, sa.literal_column(str(EVERY)).label("key"), *[every.c[c] for c in COUNT_NAMES]]
+    return sa.union_all(some, sa.select(*columns))
 
 
 def every_account_rows(filters: TrendFilters, grain: str) -> Iterator[tuple[date, str, Counts]]:
@@ -599,8 +686,10 @@ def every_account_rows(filters: TrendFilters, grain: str) -> Iterator[tuple[date
     ranked table's order (each account's buckets oldest first), then those without an account; read as a
     stream (the CSV of a split by account)."""
     kind, start, end = filters.kind, filters.start, filters.end
-    cells = segment_statement("account", kind, start, end, grain).subquery("cells")
-    t = account_totals(kind, start, end)
+    template, params = segment_statement("account", kind, start, end, grain)
+    cells = template.subquery("cells")
+    t = account_totals(kind, range_plan("account", start, end, "month")[0], columns=("n",))
+    params |= range_plan("account", start, end, "month")[1]
     last = sa.case((cells.c.key == 0, 1), else_=0)
     if filters.rank == "arr":
         order = [last, Account.arr.desc().nulls_last(), t.c.n.desc(), cells.c.key, cells.c.bucket]
@@ -613,7 +702,7 @@ def every_account_rows(filters: TrendFilters, grain: str) -> Iterator[tuple[date
         .outerjoin(Account, Account.id == cells.c.key)
         .order_by(*order)
     )
-    result = db.session.execute(stmt, execution_options={"yield_per": 2000})
+    result = db.session.execute(stmt, params, execution_options={"yield_per": 2000})
     for r in result:
         name = "No account" if r[1] == 0 else r[2] if r[2] is not None else f"Account {r[1]}"
         yield _as_date(r[0]), name, Counts(int(r[3]), tuple(int(v) for v in r[4:15]))

@@ -233,3 +233,49 @@ def test_an_account_whose_answers_in_a_month_all_fall_outside_the_range_is_not_a
     )
     trend = build_trend(TrendFilters.from_args(args, date(2026, 12, 1)))
     assert [(s.label, [p.counts.n for p in s.points]) for s in trend.series] == [("Late", [1])]
+
+
+def _statements(run) -> list[str]:
+    """The SQL statements ``run()`` sends."""
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    engine = db.session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        run()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return sent
+
+
+@pytest.mark.parametrize("grain", ["month", "week", "day"])
+def test_split_by_account_reads_twice_from_statements_built_once_per_shape(answers, grain):
+    """The page's split by account is two statements (the ranked table's page with its counts, then the
+    top accounts, no account and every answer by bucket), whatever the grain; a day grain that the top N
+    and the rest already coarsen (130 days × 6 series) is not read at days first. The statements are built
+    once per shape of range (months read whole, partial ranges added and subtracted) and reused with the
+    dates of another range of that shape."""
+    from app.trends import series
+
+    def filters(start: str, end: str) -> TrendFilters:
+        args = {"kind": "nps", "grain": grain, "segment": "account", "start": start, "end": end}
+        return TrendFilters.from_args(MultiDict(args), date(2026, 12, 1))
+
+    first, later = filters("2026-01-23", "2026-05-29"), filters("2026-01-24", "2026-04-28")
+    shape = series.range_plan("account", first.start, first.end, "month")[0]
+    assert shape == series.range_plan("account", later.start, later.end, "month")[0] == (True, 1, 1)
+    sent = _statements(lambda: build_trend(first))
+    assert len([s for s in sent if "rollups" in s]) == 2, sent
+    built = (series._ranked_template.cache_info().misses, series._segment_template.cache_info().misses)
+    trend = build_trend(later)
+    assert trend.grain == ("week" if grain == "day" else grain)
+    assert (
+        series._ranked_template.cache_info().misses,
+        series._segment_template.cache_info().misses,
+    ) == built
+    shown = [k for k, _ in ranking("nps", later.start, later.end, "answers")[:5]]
+    want = recomputed("account", "nps", later.start, later.end, trend.grain, shown)
+    assert {(p.bucket, s.key): p.counts for s in trend.series for p in s.points} == want
