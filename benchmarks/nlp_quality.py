@@ -46,7 +46,7 @@ def main() -> None:
     # intents: 5-fold CV F1 next to the TF-IDF word+char n-gram LR baselines; churn on our own test set
     for line in evaluate_intents(str(root)):
         print(json.dumps(line), flush=True)
-    for name in CHURN_SETS:  # the test set, the 1.7.0 development set, the 1.7.0 blind set
+    for name in CHURN_SETS:  # English test, dev and blind sets; de/fr/es test and dev sets, side by side
         print(json.dumps(evaluate_churn(name)), flush=True)
     # German, French, Spanish: language ID on short comments (goal 0.97), UMSAB test macro-F1 vs baseline
     print(json.dumps(evaluate_languages(str(LANG_SET))))

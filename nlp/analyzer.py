@@ -25,7 +25,7 @@ from nlp.text import MAX_CHARS, clean, truncate
 from nlp.types import NEUTRAL, TextAnalysis
 
 log = logging.getLogger(__name__)
-CODE_VERSION = "1.8.0"  # bump when analysis rules change, so stored results can be recomputed
+CODE_VERSION = "1.9.0"  # bump when analysis rules change, so stored results can be recomputed
 # the components that work only on the analyser's own token facts, never on spaCy's lexical attributes
 OWN_COMPONENTS = frozenset({"clearloop_analysis", "clearloop_topic_model"})
 

@@ -15,14 +15,16 @@ the past that ended well ("we nearly left last year, now ..."), and cancelling t
 relationship ("cancel an invitation"). The scores are the share of matches of that kind that were churn
 risk in ``nlp/tests/churn_test.tsv`` (a labelled set written separately from these patterns), rounded.
 
-Works on languages with their own phrase lists (en, de, fr, es); the text is matched lower-cased, with
-typographic apostrophes made plain.
+English here; German, French and Spanish in :mod:`nlp.churn_intl` (analyser 1.9.0: the same parts in their
+own words, negation and conditions per language). The text is matched lower-cased, with typographic
+apostrophes made plain.
 """
 
 from __future__ import annotations
 
 import re
 
+from nlp import churn_intl
 from nlp.prefilter import needs
 
 DIRECT, SOFT, CONDITIONAL = 0.9, 0.75, 0.7
@@ -287,72 +289,9 @@ _EN_THREAT_IF = re.compile(
 
 _PATTERNS: dict[str, tuple[list[re.Pattern], list[re.Pattern]]] = {
     "en": ([re.compile(p) for p in _EN_DIRECT], [re.compile(p) for p in _EN_SOFT]),
-    "de": (
-        [
-            re.compile(p)
-            for p in (
-                r"\bkündig(?:en|e|t|ung)\b",
-                r"\b(?:nicht|kaum)\s+(?:mehr\s+)?verlängern\b",
-                r"\bwechseln\s+(?:zu|zur|zum)\s+(?:einem?\s+)?(?:anderen|konkurren)",
-                r"\b(?:anbieter|tool|plattform|lösung|software)\s+(?:zu\s+)?wechseln\b",
-                r"\bverlassen\s+(?:euch|sie)\b",
-            )
-        ],
-        [
-            re.compile(p)
-            for p in (
-                r"\b(?:suchen|schauen|sehen)\s+(?:uns\s+)?(?:nach\s+)?(?:alternativen|anderen\s+anbietern)",
-                r"\bnicht\s+sicher,?\s+ob\s+wir\s+(?:\w+\s+)?(?:verlängern|bleiben)",
-                r"\balternativen\b",
-            )
-        ],
-    ),
-    "fr": (
-        [
-            re.compile(p)
-            for p in (
-                r"\brésili(?:er|ons|é|ation)\b",
-                r"\bannuler\s+(?:notre|mon|l')\s*abonnement",
-                r"\b(?:ne\s+)?(?:pas|plus)\s+renouveler\b",
-                r"\bpasser\s+(?:chez|à)\s+(?:un\s+)?(?:autre|concurrent)",
-                r"\bchanger\s+de\s+(?:fournisseur|prestataire|solution|outil)",
-            )
-        ],
-        [
-            re.compile(p)
-            for p in (
-                r"\b(?:cherch|regard)\w*\s+(?:d')?(?:autres\s+solutions|alternatives|ailleurs)",
-                r"\bpas\s+sûre?s?\s+de\s+(?:renouveler|rester|continuer)",
-                r"\balternatives?\b",
-            )
-        ],
-    ),
-    "es": (
-        [
-            re.compile(p)
-            for p in (
-                r"\bcancel(?:ar|aremos|aré|amos|ación)\s+(?:la\s+|nuestra\s+|mi\s+)?(?:suscripción|cuenta|contrato)",
-                r"\bno\s+(?:vamos\s+a\s+|voy\s+a\s+)?renovar",
-                r"\bcambiar(?:nos)?\s+(?:a|de)\s+(?:otro|otra|proveedor|herramienta|la\s+competencia)",
-                r"\bdar\s+de\s+baja\b",
-            )
-        ],
-        [
-            re.compile(p)
-            for p in (
-                r"\bbuscando\s+(?:otras\s+)?(?:alternativas|otras\s+opciones|otro\s+proveedor)",
-                r"\bno\s+(?:estamos\s+|estoy\s+)?segur[oa]s?\s+de\s+(?:renovar|quedarnos|seguir|continuar)",
-                r"\balternativas\b",
-            )
-        ],
-    ),
 }
-_NEG = {
-    "en": _EN_NEG,
-    "de": re.compile(r"(?:\bnicht|\bkein\w*|\bnie)\W+(?:\w+\W+){0,2}$"),
-    "fr": re.compile(r"(?:\bne|\bn'|\bjamais|\bpas)\W+(?:\w+\W+){0,2}$"),
-    "es": re.compile(r"(?:\bno|\bnunca|\bjamás)\W+(?:\w+\W+){0,2}$"),
-}
+# German, French and Spanish: nlp.churn_intl (analyser 1.9.0, the same parts in their own words)
+_NEG = {"en": _EN_NEG}
 _CLAUSE = re.compile(r"[,;:]|\bbut\b|\bhowever\b|\baber\b|\bmais\b|\bpero\b")
 _HAS_NEG_INSIDE = re.compile(r"n't|\bnot\b|\bwon't|\bcannot\b|\bnicht\b|\bpas\b|\bplus\b|\bno\b|\bkaum\b")
 
@@ -370,6 +309,9 @@ def normalise(text: str) -> str:
 
 def churn_risk(sentence: str, lang: str = "en") -> tuple[float, int, int] | None:
     """(score, start, end) of the strongest churn-risk evidence in one sentence, or None."""
+    if lang in churn_intl.LANGS:
+        plain = sentence.replace("\u2019", "'").replace("\u2018", "'")
+        return churn_intl.churn_risk(plain, plain.lower(), lang)
     patterns = _GUARDED.get(lang)
     if patterns is None:
         return None

@@ -215,13 +215,24 @@ def evaluate_intents(root: str) -> list[dict]:
     return figures
 
 
-CHURN_SETS = ("churn_test.tsv", "churn_dev_b.tsv", "churn_blind_b.tsv")
+# English: the test set, the 1.7.0 development and blind sets, the 1.9.0 blind set; German, French, Spanish
+# (analyser 1.9.0): each language's test set (held out) and development set
+CHURN_SETS = (
+    "churn_test.tsv",
+    "churn_dev_b.tsv",
+    "churn_blind_b.tsv",
+    "churn_blind_c.tsv",
+    *(f"churn_{kind}_{lang}.tsv" for lang in ("de", "fr", "es") for kind in ("test", "dev")),
+)
 
 
 def evaluate_churn(name: str = "churn_test.tsv") -> dict:
-    """Churn-risk precision and recall through the whole analyser on one of ``nlp/tests``' churn sets
-    (:data:`CHURN_SETS`: the test set, the 1.7.0 development set, the 1.7.0 blind set)."""
+    """Churn-risk precision and recall through the whole analyser (language detected, not given) on one of
+    ``nlp/tests``' churn sets (:data:`CHURN_SETS`); ``language`` is the set's (en unless its name ends in
+    ``_de``, ``_fr`` or ``_es``)."""
     path = Path(__file__).with_name("tests") / name
+    stem = Path(name).stem
+    lang = stem.rsplit("_", 1)[1] if stem.rsplit("_", 1)[-1] in ("de", "fr", "es") else "en"
     rows = [
         (line.split("\t", 1)[0] == "1", line.split("\t", 1)[1])
         for line in path.read_text(encoding="utf-8").splitlines()
@@ -234,6 +245,7 @@ def evaluate_churn(name: str = "churn_test.tsv") -> dict:
     fn = sum(y and not p for p, (y, _) in zip(pred, rows, strict=True))
     return {
         "dataset": name,
+        "language": lang,
         "n": len(rows),
         "precision": round(tp / max(1, tp + fp), 4),
         "recall": round(tp / max(1, tp + fn), 4),

@@ -123,7 +123,9 @@ def test_phrase_bank_report_counts_right_per_language_and_lists_the_wrong(monkey
 def test_every_churn_set_is_reported_with_precision_and_recall():
     from nlp.evaluate import CHURN_SETS, evaluate_churn
 
-    assert CHURN_SETS == ("churn_test.tsv", "churn_dev_b.tsv", "churn_blind_b.tsv")
+    assert CHURN_SETS[:4] == ("churn_test.tsv", "churn_dev_b.tsv", "churn_blind_b.tsv", "churn_blind_c.tsv")
+    assert {"churn_test_de.tsv", "churn_test_fr.tsv", "churn_test_es.tsv"} <= set(CHURN_SETS)
+    assert evaluate_churn("churn_dev_fr.tsv")["language"] == "fr"
     out = evaluate_churn("churn_dev_b.tsv")
     assert out["dataset"] == "churn_dev_b.tsv" and out["n"] == 40
     assert 0 <= out["precision"] <= 1 and 0 <= out["recall"] <= 1

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp import churn, intent, multilingual
+from nlp import churn, churn_intl, intent, multilingual
 from nlp.churn import normalise
 from nlp.prefilter import may_match, needs
 from tests.nlp.test_golden import load
@@ -29,6 +29,8 @@ def _guarded() -> list[tuple[str, re.Pattern, tuple | None]]:
     out = [(f"en {lab}", p, intent._RULE_NEEDS[lab]) for lab, _, p in intent._RULES]
     for lang, groups in churn._GUARDED.items():
         out += [(f"{lang} churn", p, w) for group in groups for p, w in group]
+    for lang, spec in churn_intl.LANGS.items():  # words of an anchor (a part every match contains)
+        out += [(f"{lang} churn {kind} anchored", p, w) for p, w, _, kind in spec.patterns]
     for lang, rules in multilingual._COMPILED.items():
         out += [
             (f"{lang} {lab}", p, w) for (lab, _, p), w in zip(rules, multilingual._NEEDS[lang], strict=True)
@@ -40,20 +42,25 @@ def _texts() -> list[str]:
     _, rows = load()
     texts = [row["text"] for row in rows]
     texts += [s for group in RULE_EXAMPLES.values() for s in group]
-    path = Path(__file__).resolve().parents[2] / "nlp" / "tests" / "churn_test.tsv"
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            texts.append(line.split("\t", 1)[1])
+    sets = Path(__file__).resolve().parents[2] / "nlp" / "tests"
+    for path in [sets / "churn_test.tsv", *sorted(sets.glob("churn_*_[def][eurs].tsv"))]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                texts.append(line.split("\t", 1)[1])
     return texts
 
 
 @pytest.mark.parametrize("name,pat,words", _guarded(), ids=lambda v: v if isinstance(v, str) else "")
 def test_filter_never_skips_a_match(name, pat, words):
-    """Every text of the golden corpus, the churn test set and the rule examples that a guarded pattern
-    matches passes its filter (and the filter's words are what the pattern needs now, not stale)."""
-    assert words == needs(pat)
+    """Every text of the golden corpus, the churn sets and the rule examples that a guarded pattern matches
+    passes its filter (and the filter's words are what the pattern needs now, not stale); de/fr/es churn
+    patterns are gated on their anchors' words, and the whole language on all of them."""
+    if "anchored" not in name:
+        assert words == needs(pat)
     for text in _texts():
         low = normalise(text)
-        for s in (low, low.strip()):
+        for s in (low, low.strip(), text):  # the text itself: de/fr/es named products match on case
             if pat.search(s):
-                assert may_match(words, s), (name, s)
+                assert may_match(words, low), (name, s)
+                if "anchored" in name:
+                    assert churn_intl.LANGS[name[:2]].gate.search(low), (name, s)
