@@ -205,11 +205,13 @@ class _BuiltAhead:
 
 
 class _Riding:
-    """The batch's autocommit connection (PostgreSQL) and the results waiting to ride with the next
-    in-flight mark: (table, columns, values with the row's ``id``), run by statements built once per shape
-    (``_result_update``, ``_riding_statement``), not per message."""
+    """The batch's autocommit connection (PostgreSQL with an SMTP relay; else None) and the results waiting
+    to ride with the next in-flight mark: (table, columns, values with the row's ``id``), run by statements
+    built once per shape (``_result_update``, ``_riding_statement``), not per message. Without that
+    connection they are written into the session's transaction right before the next mark (which commits
+    them), on one connection call with it: the same commit as before, less work per message."""
 
-    def __init__(self, conn: sa.Connection) -> None:
+    def __init__(self, conn: sa.Connection | None) -> None:
         self.conn = conn
         self.pending: list[tuple[sa.Table, tuple[str, ...], dict]] = []
 
@@ -221,14 +223,18 @@ _RIDING: ContextVar[_Riding | None] = ContextVar("clearloop_mail_riding", defaul
 def _one_statement_per_message(transport) -> Iterator[None]:
     """On PostgreSQL with an SMTP relay, give the batch an autocommit connection of its own for its
     in-flight marks (see the module's docstring); elsewhere (SQLite, the outbox transport, a session
-    bound to an outer transaction as in tests) nothing changes."""
+    bound to an outer transaction as in tests) the results wait for the next mark in the session."""
     bind = db.session.get_bind()
     if not (
         bind.dialect.name == "postgresql"
         and isinstance(bind, sa.Engine)
         and isinstance(transport, SmtpTransport)
     ):
-        yield
+        flag = _RIDING.set(_Riding(None))
+        try:
+            yield
+        finally:
+            _RIDING.reset(flag)
         return
     conn = bind.connect().execution_options(isolation_level="AUTOCOMMIT")
     # The marks commit without waiting for the disk: safe because the claim recorded the server's epoch
@@ -252,9 +258,10 @@ def _one_statement_per_message(transport) -> Iterator[None]:
 def _pending_into_session() -> None:
     """Move the results waiting to ride into the session's transaction (its next commit carries them)."""
     riding = _RIDING.get()
-    if riding is not None:
+    if riding is not None and riding.pending:
+        conn = db.session.connection()
         for table, columns, values in riding.pending:
-            db.session.execute(_result_update(table, columns, "r_"), {f"r_{k}": v for k, v in values.items()})
+            conn.execute(_result_update(table, columns, "r_"), {f"r_{k}": v for k, v in values.items()})
         riding.pending.clear()
 
 
@@ -379,8 +386,9 @@ def _mark_in_flight(invitation: Invitation, attempts: int) -> bool:
         "b_message_id": message_id(invitation.id, "invitation"),
     }
     riding = _RIDING.get()
-    if riding is not None:
+    if riding is not None and riding.conn is not None:
         return _mark_riding(riding, params)
+    _pending_into_session()  # the previous row's result, committed with this mark
     db.session.flush()  # changes made meanwhile (a cancelled send, a bounce) count for this check
     # On the session's connection, in its transaction: no ORM work for a statement on the table alone.
     won = db.session.connection().execute(_MARK, params).rowcount

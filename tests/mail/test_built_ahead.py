@@ -159,3 +159,44 @@ def test_data_with_work_while_waiting_sends_what_smtplib_sends(smtp_app, smtp_se
     assert calls == [0]  # ran once, before the relay's reply (it records the message before answering)
     ours, theirs = recorder.messages
     assert ours == theirs
+
+
+def test_a_result_is_written_with_the_next_mark_after_the_next_envelope_is_out(
+    smtp_app, smtp_server, monkeypatch
+):
+    """A message's result waits for the next message's in-flight mark and is written with it, after that
+    message's envelope went out (on SQLite: no write transaction, hence no write lock, held from one
+    message's reply to the next one's mark; on PostgreSQL: inside the mark's statement)."""
+    events: list[str] = []
+    real_envelope = delivery._early_envelope
+
+    def envelope(transport, invitation):
+        events.append("envelope")
+        return real_envelope(transport, invitation)
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        flat = " ".join(statement.split()).upper()
+        if "UPDATE INVITATIONS SET STATE" in flat:
+            events.append("result")
+        if "UPDATE INVITATIONS SET MESSAGE_ID" in flat:
+            events.append("mark")
+
+    monkeypatch.setattr(delivery, "_early_envelope", envelope)
+    with smtp_app.app_context():
+        emails = [make_contact().email.lower() for _ in range(3)]
+        db.session.commit()
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+        try:
+            create_send(make_survey(), {"type": "emails", "emails": emails})
+        finally:
+            sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+        states = [r.state for r in db.session.execute(sa.select(Invitation)).scalars()]
+    assert states == [DeliveryState.SENT] * 3
+    sending = events[events.index("envelope") :]  # the claim and the invitations' creation come first
+    assert sending.count("mark") == 3 and sending.count("result") == 3, sending
+    first, second, third = [i for i, e in enumerate(sending) if e == "envelope"]
+    # PostgreSQL: the result rides in the mark's statement (both words recorded for it, result first)
+    assert sending[first : first + 2] == ["envelope", "mark"]
+    assert sending[second : second + 3] == ["envelope", "result", "mark"]
+    assert sending[third : third + 3] == ["envelope", "result", "mark"]
+    assert sending[-1] == "result"  # the batch's last result, committed on its own
