@@ -36,6 +36,14 @@ def _built_ids(monkeypatch) -> tuple[list[int], threading.Event]:
     return built, second
 
 
+def _send_to_three() -> tuple[list[str], list[Invitation]]:
+    """Send a survey to three new contacts (in the app context); their addresses and invitations, in order."""
+    emails = [make_contact().email.lower() for _ in range(3)]
+    db.session.commit()
+    create_send(make_survey(), {"type": "emails", "emails": emails})
+    return emails, db.session.execute(sa.select(Invitation).order_by(Invitation.id)).scalars().all()
+
+
 def test_the_next_message_is_built_while_the_relay_answers_this_ones_data(smtp_app, smtp_server, monkeypatch):
     recorder = smtp_server.recorder
     built, second = _built_ids(monkeypatch)
@@ -52,10 +60,7 @@ def test_the_next_message_is_built_while_the_relay_answers_this_ones_data(smtp_a
 
     monkeypatch.setattr(recorder, "handle_DATA", data)
     with smtp_app.app_context():
-        emails = [make_contact().email.lower() for _ in range(3)]
-        db.session.commit()
-        create_send(make_survey(), {"type": "emails", "emails": emails})
-        rows = db.session.execute(sa.select(Invitation).order_by(Invitation.id)).scalars().all()
+        emails, rows = _send_to_three()
         assert [r.state for r in rows] == [DeliveryState.SENT] * 3
         ids = [r.id for r in rows]
         message_ids = {r.contact.email.lower(): r.message_id for r in rows}
@@ -96,10 +101,7 @@ def test_a_message_built_ahead_is_not_sent_when_its_own_mark_is_lost(smtp_app, s
 
     built = _change_when_built_second(monkeypatch, unsubscribe)
     with smtp_app.app_context():
-        emails = [make_contact().email.lower() for _ in range(3)]
-        db.session.commit()
-        create_send(make_survey(), {"type": "emails", "emails": emails})
-        rows = db.session.execute(sa.select(Invitation).order_by(Invitation.id)).scalars().all()
+        emails, rows = _send_to_three()
         outcome = [(r.state, r.skip_reason, r.message_id is None) for r in rows]
         ids = [r.id for r in rows]
     assert outcome == [
@@ -129,10 +131,7 @@ def test_a_message_built_ahead_for_an_old_address_is_built_again_for_the_new_one
 
     built = _change_when_built_second(monkeypatch, move)
     with smtp_app.app_context():
-        emails = [make_contact().email.lower() for _ in range(3)]
-        db.session.commit()
-        create_send(make_survey(), {"type": "emails", "emails": emails})
-        rows = db.session.execute(sa.select(Invitation).order_by(Invitation.id)).scalars().all()
+        emails, rows = _send_to_three()
         assert [r.state for r in rows] == [DeliveryState.SENT] * 3
         ids = [r.id for r in rows]
     assert built == [ids[0], ids[1], ids[1], ids[2]]  # built ahead for the old address, again for the new
