@@ -175,6 +175,7 @@ class AnalysisComponent:
     def _adopt(self, pieces: Pieces, tokenize) -> None:
         use_known_english_words(pieces.known)
         use_naive_bayes(pieces.naive_bayes)
+        self.naive_bayes = naive_bayes()  # the process's model (the one detect_language_nb uses)
         self.lexicon = pieces.lexicon
         self.matcher = pieces.matcher
         if self.matcher is not None:
@@ -199,10 +200,15 @@ class AnalysisComponent:
         return doc
 
     def pipe(self, docs, batch_size: int = 256):
-        """Batched: a batch's German, French and Spanish docs get their sentiment model's logits from one
-        gather per language (``multilingual.plan``) instead of a few numpy calls per sentence."""
+        """Batched: a batch's new words get their language scores in one go (``NaiveBayes.score_words``)
+        and its German, French and Spanish docs their sentiment model's logits from one gather per
+        language (``multilingual.plan``) instead of a few numpy calls per sentence."""
+        nb = self.naive_bayes
         for batch in minibatch(docs, batch_size):
-            foreign = [f for f in map(self._analyze, batch) if f is not None]
+            facts = list(map(self._facts, batch))
+            if nb is not None:
+                nb.score_words([w for f in facts for w in f[4] if len(f[4]) > 1 or not w.isascii()])
+            foreign = [f for f in map(self._analyze, batch, facts) if f is not None]
             if foreign:
                 pres = multilingual.plan([f[:5] for f in foreign])
                 for f, pre in zip(foreign, pres, strict=True):
@@ -218,12 +224,18 @@ class AnalysisComponent:
         if matcher is not None:
             state.matches = matcher.match(infos)
 
-    def _analyze(self, doc: Doc) -> tuple | None:
-        """Analyse a doc; a German, French or Spanish one is left half done: its (scored, infos, idx,
-        text, language, state) is returned for :meth:`_foreign`."""
+    def _facts(self, doc: Doc) -> tuple:
+        """(token ids, offsets, token infos, flags, the words language detection reads) of a doc."""
         orths, idx = doc.to_array(_ATTRS).T.tolist() if len(doc) else ([], [])
         infos = self.table.infos(orths, self.strings)
         flags = list(map(_FLAGS_OF, infos))
+        words = [x[0] for x, f in zip(infos, flags, strict=True) if f & F_ALPHA]
+        return orths, idx, infos, flags, words
+
+    def _analyze(self, doc: Doc, facts: tuple | None = None) -> tuple | None:
+        """Analyse a doc (``facts``: its :meth:`_facts`, if computed); a German, French or Spanish one is
+        left half done: its (scored, infos, idx, text, language, state) is returned for :meth:`_foreign`."""
+        orths, idx, infos, flags, words = self._facts(doc) if facts is None else facts
         scored = score(infos, self.lexicon, flags)
         check = bool(scored.anyflags & (F_NONASCII | F_FOREIGN))
         # doc.text builds a Token per token: the text comes as the context, else is rebuilt when needed
@@ -234,7 +246,6 @@ class AnalysisComponent:
         text = given if type(given) is str else ""
         if not text and scored.anyflags & F_NONASCII:
             text = _text(orths, idx, self.strings)
-        words = [x[0] for x, f in zip(infos, flags, strict=True) if f & F_ALPHA]
         language = detect_language_nb(
             text, list(map(_PROFILE_OF, infos)) if check else [], words, check, stated
         )

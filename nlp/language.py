@@ -9,6 +9,9 @@ all (emoji only, "ok", numbers) are reported as English, the survey default.
 from __future__ import annotations
 
 import unicodedata
+from itertools import repeat
+
+import numpy as np
 
 _PROFILES = {
     "en": "the a an and or but is are was were be been it this that these those of to in on for with "
@@ -176,6 +179,18 @@ class NaiveBayes:
             g: tuple(self.grams[lang].get(g, u) for lang, u in zip(self.langs, unseen, strict=True))
             for g in grams
         }
+        # the same rows as one matrix (the last row: a gram no language has seen) and each gram's row
+        # number, and every known word's per-language word scores in one row: :meth:`score_words`
+        # scores a batch's new words with one gather and one segmented sum instead of Python loops
+        self._gram_row = {g: k for k, g in enumerate(self._rows)}
+        rows = [*self._rows.values(), unseen]
+        self._gram_matrix = np.array(rows, dtype=np.float64).reshape(-1, len(unseen))
+        unseen_w = tuple(self.unseen_word[lang] for lang in self.langs)
+        self._unseen_word_row = unseen_w
+        self._word_rows = {
+            w: tuple(self.words[lang].get(w, u) for lang, u in zip(self.langs, unseen_w, strict=True))
+            for w in set().union(*(self.words[lang] for lang in self.langs))
+        }
 
     def word_scores(self, word: str) -> tuple[float, ...]:
         """Log-likelihood of one lower-case word under each language (cached)."""
@@ -197,6 +212,34 @@ class NaiveBayes:
                 out.append(g + w)
             v = self._cache[word] = tuple(out)
         return v
+
+    def score_words(self, words) -> None:
+        """Compute and cache the scores of the words not cached yet, all at once (a batch's new words):
+        the same values as :meth:`word_scores` (each language's gram sum is taken in the grams' order)."""
+        cache = self._cache
+        new = [w for w in dict.fromkeys(words) if w not in cache]
+        if len(new) < 2:
+            for w in new:
+                self.word_scores(w)
+            return
+        if len(cache) + len(new) > 200_000:
+            cache.clear()
+        # words of one length have the same number of grams: one (words, grams, languages) gather per
+        # length, summed over the grams axis in their order (as word_scores' sum adds them)
+        by_len: dict[int, list[str]] = {}
+        for w in new:
+            by_len.setdefault(len(w), []).append(w)
+        row, matrix, none = self._gram_row.get, self._gram_matrix, len(self._gram_row)
+        get, unseen = self._word_rows.get, self._unseen_word_row
+        for ws in by_len.values():
+            padded = [f"<{w}>" for w in ws]
+            grams = [s[i : i + n] for s in padded for n in (1, 2, 3, 4) for i in range(len(s) - n + 1)]
+            k = len(grams) // len(ws)
+            ids = np.fromiter(map(row, grams, repeat(none)), dtype=np.intp, count=len(grams))
+            sums = matrix.take(ids, axis=0).reshape(len(ws), k, -1).sum(axis=1)
+            prior = np.array([get(w, unseen) for w in ws], dtype=np.float64)
+            scores = sums / max(1, k) * 4 + prior
+            cache.update(zip(ws, map(tuple, scores.tolist()), strict=True))
 
     def guess(self, words: list[str], default: str = "en") -> str:
         """The language of a list of lower-case words: ``default`` (the stated language, else English)

@@ -252,17 +252,29 @@ class ForeignSentiment:
         a, b, c = _add(self._eff.take(ids, axis=0), axis=0).tolist()  # take: the same rows, cheaper
         return (a, b, c)
 
+    def _learn(self, info: tuple, negated: bool) -> None:
+        """Compute a token's features once and cache what the scorer reads of them: its summed class
+        weights (:meth:`token_vec`), its feature ids (:meth:`token_ids`, TF-IDF models) and its word-list
+        polarity (:meth:`lexicon`)."""
+        key = (info[LOWER], negated)
+        feats = token_features(self.lang, info, negated)
+        for cache in (self._cache, self._ids, self._lex):
+            if len(cache) > 100_000:
+                cache.clear()
+        self._lex[key] = 1.0 if "l=pos" in feats else -1.0 if "l=neg" in feats else 0.0
+        vocab = self.vocab
+        self._ids[key] = tuple({vocab[f]: None for f in feats if f in vocab})
+        if self.idf is not None:
+            feats = list(dict.fromkeys(feats))  # binary features: a repeat counts once
+        self._cache[key] = self._vec(feats)
+
     def token_vec(self, info: tuple, negated: bool) -> tuple[float, float, float]:
         """Summed class weights of a token's features (cached)."""
         key = (info[LOWER], negated)
         v = self._cache.get(key)
         if v is None:
-            if len(self._cache) > 100_000:
-                self._cache.clear()
-            feats = token_features(self.lang, info, negated)
-            if self.idf is not None:
-                feats = list(dict.fromkeys(feats))  # binary features: a repeat counts once
-            v = self._cache[key] = self._vec(feats)
+            self._learn(info, negated)
+            v = self._cache[key]
         return v
 
     def token_ids(self, info: tuple, negated: bool) -> tuple[int, ...]:
@@ -270,12 +282,8 @@ class ForeignSentiment:
         key = (info[LOWER], negated)
         v = self._ids.get(key)
         if v is None:
-            if len(self._ids) > 100_000:
-                self._ids.clear()
-            vocab = self.vocab
-            v = self._ids[key] = tuple(
-                {vocab[f]: None for f in token_features(self.lang, info, negated) if f in vocab}
-            )
+            self._learn(info, negated)
+            v = self._ids[key]
         return v
 
     def lexicon(
@@ -289,8 +297,8 @@ class ForeignSentiment:
             key = (infos[i][LOWER], neg)
             v = self._lex.get(key)
             if v is None:
-                feats = token_features(self.lang, infos[i], neg)
-                v = self._lex[key] = 1.0 if "l=pos" in feats else -1.0 if "l=neg" in feats else 0.0
+                self._learn(infos[i], neg)
+                v = self._lex[key]
             if v:
                 net += v
                 last[1 if v > 0 else -1] = i

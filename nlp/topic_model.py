@@ -133,14 +133,16 @@ class TopicModel:
         return out
 
     def prefetch(self, states: list[DocState | None], taxonomy) -> None:
-        """Score the (doc, topic) pairs a batch of results will ask the polarity model about, in one go."""
+        """Score the (doc, topic) pairs a batch of results will ask the polarity model about, in one go.
+        Only English docs' (``nlp.results.Builder.mention_rows`` asks the polarity model about no other
+        language's topics: a German, French or Spanish doc's phrase matches keep their own sentiment)."""
         pm = self.polarity
         if pm is None:
             return
         topics = taxonomy.topics
         pairs = []
         for st in states:
-            if st is None or st.scored is None:
+            if st is None or st.scored is None or st.language != "en":
                 continue
             wanted = {topics[m.topic].id for m in st.matches} | set(st.model_topics)
             pairs += [(st, t) for t in wanted if t in pm.topics]

@@ -65,7 +65,7 @@ def test_worker_py_preloads_before_working_and_the_benchmark_readies_its_analyse
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
     ]
     assert calls.index("preload") < calls.index("work_through_outages")
-    assert "ready_for_jobs(an)" in inspect.getsource(nlp_throughput.main)
+    assert "ready_for_jobs(an)" in inspect.getsource(nlp_throughput._serve)
 
 
 def test_after_a_taxonomy_edit_a_worker_lets_the_old_analyser_go_and_freezes_the_new_one(app, monkeypatch):

@@ -171,3 +171,22 @@ def test_polarity_folds_keep_a_texts_pairs_together():
     assert sorted(set(folds.tolist())) == [0, 1, 2, 3, 4]
     assert all(len({folds[k] for k in range(i, i + 3)}) == 1 for i in range(0, 60, 3))
     assert _folds(texts[:9], 5, seed=0) is None  # 3 texts: too few to cross-validate
+
+
+def test_the_topic_polarity_prefetch_skips_docs_that_never_ask_it():
+    """``nlp.results.Builder`` asks the polarity model only about English docs' topics: a German,
+    French or Spanish doc's (doc, topic) pairs are not scored for nothing."""
+    from types import SimpleNamespace
+
+    from nlp.topic_model import TopicModel
+
+    asked = []
+    pm = SimpleNamespace(topics={"billing"}, prefetch=asked.extend)
+    tm = TopicModel.__new__(TopicModel)
+    tm.polarity = pm
+    taxonomy = SimpleNamespace(topics=[SimpleNamespace(id="billing")])
+    match = SimpleNamespace(topic=0)
+    en = SimpleNamespace(scored=object(), language="en", matches=[match], model_topics={})
+    de = SimpleNamespace(scored=object(), language="de", matches=[match], model_topics={})
+    tm.prefetch([en, de, None], taxonomy)
+    assert asked == [(en, "billing")]

@@ -389,3 +389,32 @@ def test_an_unsure_decision_takes_the_word_lists_side():
 )
 def test_feedback_phrasing_in_de_fr_es_gets_its_tone(analyzer, text, lang, label):
     assert analyzer.analyze_one(text, lang).sentiment.label == label
+
+
+def test_a_tokens_features_are_computed_once_for_its_ids_vector_and_word_list_polarity():
+    """``ForeignSentiment._learn`` fills the three per-token caches from one feature list: each equals
+    what the features give computed on their own (the formulas before the caches were merged)."""
+    from nlp.flags import F_SPACE, FLAGS, LOWER
+    from nlp.multilingual import ForeignSentiment, token_features
+
+    an = Analyzer(taxonomy=Taxonomy([]))
+    table = an.nlp.get_pipe("clearloop_analysis").table
+    infos = [
+        table.info(t.text)
+        for _, text in _rows()
+        for t in an.nlp.make_doc(text + " nicht pas no l'export suuuper 😀")
+        if not table.info(t.text)[FLAGS] & F_SPACE
+    ]
+    for lang in LANGS:
+        m = sentiment_model(lang)
+        fresh = ForeignSentiment(lang, m.vocab, m.weights, m.idf, m.bigrams, m.chars, m.combine)
+        for x in infos:
+            for neg in (False, True):
+                feats = token_features(lang, x, neg)
+                ids = tuple({m.vocab[f]: None for f in feats if f in m.vocab})
+                vec = m._vec(list(dict.fromkeys(feats)) if m.idf is not None else feats)
+                lex = 1.0 if "l=pos" in feats else -1.0 if "l=neg" in feats else 0.0
+                key = (x[LOWER], neg)
+                assert fresh.token_ids(x, neg) == ids
+                assert fresh.token_vec(x, neg) == vec
+                assert fresh._lex[key] == lex
