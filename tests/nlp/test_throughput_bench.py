@@ -54,3 +54,17 @@ def test_the_default_mode_measures_fresh_texts_first_and_prints_both(bench, monk
     bench.main()
     assert calls == ["fresh", "same"]
     assert '"machine"' in capsys.readouterr().out
+
+
+def test_the_warm_phases_build_the_analyser_with_an_nlp_cache_folder_as_a_worker_does(bench, monkeypatch):
+    seen = []
+    monkeypatch.setattr(bench, "warm_phase", lambda name, kwargs, *rest: seen.append(dict(kwargs)))
+    monkeypatch.setattr(bench, "_memory", lambda texts: None)
+    monkeypatch.setattr(bench, "pool_texts", lambda corpus, root: [f"t{k}" for k in range(50)])
+    monkeypatch.setattr("sys.argv", ["nlp_throughput.py", "--cold-turns", "0", "--mode", "fresh"])
+    bench.main()
+    monkeypatch.setattr(
+        "sys.argv", ["nlp_throughput.py", "--cold-turns", "0", "--mode", "fresh", "--no-nlp-cache"]
+    )
+    bench.main()
+    assert seen[0].get("cache_dir") and "cache_dir" not in seen[1]
