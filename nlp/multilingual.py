@@ -649,7 +649,10 @@ class StemMatcher:
     def match(self, infos: list[tuple]) -> list[Match]:
         """Matches over a doc's token infos (one per topic and position, non-overlapping)."""
         toks = [i for i, x in enumerate(infos) if not x[FLAGS] & F_SPACE]
-        stems = [self._stem(infos[i][LOWER]) for i in toks]
+        lowers = [infos[i][LOWER] for i in toks]
+        stems = list(map(self._stem_cache.get, lowers))  # the stem cache read inline: no call per token
+        if None in stems:
+            stems = [self._stem(w) if s is None else s for s, w in zip(stems, lowers, strict=True)]
         out: list[Match] = []
         j = 0
         while j < len(toks):
