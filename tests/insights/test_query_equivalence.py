@@ -486,8 +486,8 @@ def test_lean_topic_hits_migration_holds_the_same_sql_as_the_app(ctx):
     spec = importlib.util.spec_from_file_location("tagw_0001", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # type: ignore[union-attr]
-    assert module.PATTERN_FUNCTION == patterns_sql.function_statement()
-    assert module.PATTERN_FUNCTION_BEFORE == patterns_sql.function_statement(before=True)
+    assert patterns_sql.function_statement() == module.PATTERN_FUNCTION
+    assert patterns_sql.function_statement(before=True) == module.PATTERN_FUNCTION_BEFORE
     assert patterns_sql.function_statement() in patterns_sql.create_statements()
     if db.session.get_bind().dialect.name == "postgresql":
         assert sa.inspect(db.session.connection()).get_foreign_keys("topic_hits") == []
