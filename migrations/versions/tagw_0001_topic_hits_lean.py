@@ -22,7 +22,7 @@ The SQL is a frozen copy of app/insights/patterns_sql.py's ``function_statement(
 of topics_0004's for the downgrade (a test compares them).
 
 Revision ID: tagw_0001
-Revises: trends_0001
+Revises: trends_0002
 Create Date: 2026-12-07 14:00:00
 
 """
@@ -30,7 +30,7 @@ Create Date: 2026-12-07 14:00:00
 from alembic import op
 
 revision = "tagw_0001"
-down_revision = "trends_0001"
+down_revision = "trends_0002"
 branch_labels = None
 depends_on = None
 
