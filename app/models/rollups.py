@@ -86,6 +86,26 @@ class ResponseMonthRollup(ScoreCounts, Base):
     account_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
 
 
+class ResponseMonthTotal(Base):
+    """Running totals by month: an account's answers of a kind in every local month up to and including
+    ``month`` (``n`` only), a row wherever the month rollup has one. A range of whole months is the
+    total at its last month less the one before its first: two rows an account, read as two contiguous
+    slices (month first), which is what the split by account ranks accounts on. Kept by triggers on
+    ``response_month_rollups`` (migration trends_0002, app/trends/rollup_sql.py); WITHOUT ROWID on SQLite."""
+
+    __tablename__ = "response_month_totals"
+    __table_args__ = (
+        # an account's totals from a month on (the triggers), the latest before a month (the reads)
+        sa.Index("ix_response_month_totals_account", "kind", "account_key", "month"),
+        {"sqlite_with_rowid": False},
+    )
+
+    kind: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)
+    account_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(default=0)
+
+
 class ResponseSegmentRollup(ScoreCounts, Base):
     """The counts by segment (``tier``, ``plan``, ``stage``, ``csm``), kind, local day and the account's
     *current* value of that attribute as text ('' for none or no account; the CSM's user id): what charts

@@ -383,3 +383,104 @@ def offset_history(zone: str, start: int = 1970, end: int = 2100) -> tuple[tuple
             rows.append((high.replace(microsecond=0), current))
         at = nxt
     return () if rows == [(rows[0][0], 0)] else tuple(rows)
+
+
+# Running totals by month ----------------------------------------------------------------------------
+#
+# ``response_month_totals`` (kind × local month × account, ``n``): each account's answers of the kind in
+# every month up to and including ``month``, a row wherever the month rollup has one. A range of whole
+# months is then two rows an account (the total at its last month less the one before its first), read
+# as two contiguous slices of the table (month first) instead of every month of the range: what the
+# split by account ranks on. Kept by triggers on ``response_month_rollups`` (each change of a month's
+# ``n`` added to that month's total and every later one), so the responses' triggers, the bulk rebuild
+# (which refills the month rollup) and every write path keep it without a change of their own
+# (migration trends_0002 holds a frozen copy).
+
+TOTALS = "response_month_totals"
+TOTALS_TRIGGERS_SQLITE = (
+    "response_month_totals_insert",
+    "response_month_totals_update",
+    "response_month_totals_delete",
+)
+
+
+def _totals_add(row: str, delta: str, later_only: bool = False) -> str:
+    """Add ``delta`` to the totals of ``row``'s account and kind from its month on (``later_only``: after
+    it)."""
+    since = ">" if later_only else ">="
+    return (
+        f"UPDATE {TOTALS} SET n = n + {delta} WHERE kind = {row}.kind AND account_key = {row}.account_key"
+        f" AND month {since} {row}.month"
+    )
+
+
+def _totals_insert(row: str, source: str) -> str:
+    """The total of ``row``'s month as it stood before the month had answers: the latest earlier month's
+    (0 when none); ``source``: "VALUES" (SQLite) or "SELECT"."""
+    before = (
+        f"coalesce((SELECT t.n FROM {TOTALS} t WHERE t.kind = {row}.kind"
+        f" AND t.account_key = {row}.account_key AND t.month < {row}.month ORDER BY t.month DESC LIMIT 1), 0)"
+    )
+    values = f"{row}.kind, {row}.month, {row}.account_key, {before}"
+    body = f"VALUES ({values})" if source == "VALUES" else f"SELECT {values}"
+    return (
+        f"INSERT INTO {TOTALS} (kind, month, account_key, n) {body}"
+        " ON CONFLICT (kind, month, account_key) DO NOTHING"
+    )
+
+
+def _totals_remove(row: str) -> list[str]:
+    return [
+        _totals_add(row, f"-{row}.n", later_only=True),
+        f"DELETE FROM {TOTALS} WHERE kind = {row}.kind AND month = {row}.month"
+        f" AND account_key = {row}.account_key",
+    ]
+
+
+def totals_sqlite_triggers() -> list[str]:
+    """CREATE TRIGGER statements on the month rollup for SQLite (its keys never change: only counts)."""
+    insert, update, delete = TOTALS_TRIGGERS_SQLITE
+    return [
+        f"CREATE TRIGGER {insert} AFTER INSERT ON {MONTHS}"
+        f" BEGIN {_totals_insert('new', 'VALUES')}; {_totals_add('new', 'new.n')}; END",
+        f"CREATE TRIGGER {update} AFTER UPDATE OF n ON {MONTHS} WHEN new.n <> old.n"
+        f" BEGIN {_totals_add('new', 'new.n - old.n')}; END",
+        f"CREATE TRIGGER {delete} AFTER DELETE ON {MONTHS}"
+        f" BEGIN {' '.join(s + ';' for s in _totals_remove('old'))} END",
+    ]
+
+
+def totals_postgresql_statements() -> list[str]:
+    """The trigger function and trigger on the month rollup for PostgreSQL."""
+    remove = "".join(f"    {s};\n" for s in _totals_remove("OLD"))
+    body = (
+        "BEGIN\n"
+        "  IF TG_OP = 'INSERT' THEN\n"
+        f"    {_totals_insert('NEW', 'SELECT')};\n"
+        f"    {_totals_add('NEW', 'NEW.n')};\n"
+        "  ELSIF TG_OP = 'UPDATE' THEN\n"
+        f"    IF NEW.n <> OLD.n THEN {_totals_add('NEW', 'NEW.n - OLD.n')}; END IF;\n"
+        "  ELSE\n"
+        f"{remove}"
+        "  END IF;\n"
+        "  RETURN NULL;\n"
+        "END"
+    )
+    return [
+        "CREATE OR REPLACE FUNCTION response_month_totals_apply() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        + body
+        + "\n$$",
+        f"DROP TRIGGER IF EXISTS response_month_totals ON {MONTHS}",
+        f"CREATE TRIGGER response_month_totals AFTER INSERT OR DELETE OR UPDATE OF n ON {MONTHS}"
+        " FOR EACH ROW EXECUTE FUNCTION response_month_totals_apply()",
+    ]
+
+
+def totals_fill() -> list[str]:
+    """Empty the running totals and sum them from the month rollup (both dialects: a window sum)."""
+    return [
+        f"DELETE FROM {TOTALS}",
+        f"INSERT INTO {TOTALS} (kind, month, account_key, n)"
+        " SELECT kind, month, account_key, sum(n) OVER (PARTITION BY kind, account_key ORDER BY month)"
+        f" FROM {MONTHS} ORDER BY kind, month, account_key",
+    ]

@@ -10,13 +10,16 @@ import sqlalchemy as sa
 from app.audit import audit
 from app.extensions import db
 from app.insights.services import rebuild_day_tables
-from app.models import ResponseRollup, RollupTzOffset, TrendAnnotation
+from app.models import ResponseMonthTotal, ResponseRollup, RollupTzOffset, TrendAnnotation
 from app.trends.rollup_sql import offset_history, rebuild_statements
 
 
 def rebuild_rollups() -> int:
     """Recompute every rollup row from the responses in the caller's transaction, and topic analytics'
-    per-day tables (local days too); returns the response rollup rows made."""
+    per-day tables (local days too); returns the response rollup rows made. The month rollup's running
+    totals are emptied first and made again by its triggers as the month rollup is refilled (emptied
+    first, the triggers of the month rollup's own emptying have nothing to update)."""
+    db.session.execute(sa.delete(ResponseMonthTotal))
     for statement in rebuild_statements(db.session.get_bind().dialect.name):
         db.session.execute(sa.text(statement))
     rebuild_day_tables()

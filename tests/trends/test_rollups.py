@@ -23,6 +23,7 @@ from app.models import (
     Response,
     ResponseDayRollup,
     ResponseMonthRollup,
+    ResponseMonthTotal,
     ResponseRollup,
     ResponseSegmentRollup,
     Role,
@@ -54,6 +55,23 @@ def stored_months() -> dict[tuple, tuple]:
     """Month rollup rows as {(kind, month, account key): (n, s0..s10)}."""
     rows = db.session.execute(sa.select(ResponseMonthRollup)).scalars()
     return {(r.kind, r.month, r.account_key): tuple(getattr(r, c) for c in COLUMNS) for r in rows}
+
+
+def stored_totals() -> dict[tuple, int]:
+    """Running totals as {(kind, month, account key): n}."""
+    rows = db.session.execute(sa.select(ResponseMonthTotal)).scalars()
+    return {(r.kind, r.month, r.account_key): r.n for r in rows}
+
+
+def totals_of(months: dict[tuple, tuple]) -> dict[tuple, int]:
+    """The running totals month rollup rows ``months`` ({(kind, month, account key): (n, …)}) imply: at
+    each of an account's months, its answers of the kind in that month and every earlier one."""
+    return {
+        (kind, month, key): sum(
+            c[0] for (k, m, a), c in months.items() if (k, a) == (kind, key) and m <= month
+        )
+        for kind, month, key in months
+    }
 
 
 def stored_segments() -> dict[tuple, tuple]:
@@ -209,9 +227,73 @@ def test_rollups_equal_a_full_recomputation(db_session, ops, zone):
         assert stored() == recomputed(zone)
         assert stored_days() == recomputed(zone, by_account=False)
         assert (stored_months(), stored_segments()) == recomputed_derived(zone)
-        before = stored(), stored_days(), stored_months(), stored_segments()
+        assert stored_totals() == totals_of(recomputed_derived(zone)[0])
+        before = stored(), stored_days(), stored_months(), stored_segments(), stored_totals()
         rebuild_rollups()
-        assert (stored(), stored_days(), stored_months(), stored_segments()) == before
+        assert (stored(), stored_days(), stored_months(), stored_segments(), stored_totals()) == before
+    finally:
+        savepoint.rollback()
+
+
+TOTAL_OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["insert", "insert", "insert", "score", "move", "retime", "delete", "suspect"]),
+        st.integers(0, 10_000),
+        st.integers(0, 10),
+        st.integers(0, 8 * 31),  # days after START: months with answers, gaps between them
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ops=TOTAL_OPS, zone=st.sampled_from(["UTC", "Pacific/Kiritimati"]))
+def test_month_totals_equal_a_recomputation(db_session, ops, zone):
+    """The running totals by month (kept by the month rollup's triggers) over eight months: after random
+    inserts, score edits, moves between accounts, new times (into an earlier or a later month, or one
+    with no answers yet), deletes (a month left empty loses its row, later totals lose its answers) and
+    scanner-suspect flips, every account's total at each of its months equals a recomputation; the
+    rebuild gives the same rows."""
+    savepoint = db.session.begin_nested()
+    try:
+        timezone_changed(zone)
+        surveys = [make_survey("nps"), make_survey("csat")]
+        accounts = [None, make_account(), make_account(), make_account()]
+        live: list[Response] = []
+        for op, pick, score, days in ops:
+            at = START + timedelta(days=days, minutes=pick % 1440)
+            if op == "insert" or not live:
+                survey = surveys[pick % 2]
+                score = max(1, min(score, 5)) if survey.kind == SurveyKind.CSAT else score
+                live.append(
+                    make_response(
+                        survey,
+                        score=score,
+                        account=accounts[pick % len(accounts)],
+                        created_at=at,
+                        scanner_suspect=pick % 7 == 0,
+                    )
+                )
+            elif op == "score":
+                target = live[pick % len(live)]
+                if target.kind == SurveyKind.NPS:
+                    target.score = score
+            elif op == "move":
+                live[pick % len(live)].account = accounts[(pick // 7) % len(accounts)]
+            elif op == "retime":
+                live[pick % len(live)].created_at = at
+            elif op == "suspect":
+                target = live[pick % len(live)]
+                target.scanner_suspect = not target.scanner_suspect
+            elif op == "delete":
+                db.session.delete(live.pop(pick % len(live)))
+            db.session.flush()
+        db.session.expire_all()
+        months = recomputed_derived(zone)[0]
+        assert stored_months() == months
+        assert stored_totals() == totals_of(months)
+        rebuild_rollups()
+        assert stored_totals() == totals_of(months)
     finally:
         savepoint.rollback()
 
@@ -256,11 +338,15 @@ def test_rebuild_command_recomputes_damaged_rollups(app):
         make_response(survey, score=7, created_at=datetime(2026, 5, 5, 12, tzinfo=UTC))
         db.session.execute(sa.update(ResponseRollup).values(n=99))
         db.session.execute(sa.update(ResponseDayRollup).values(n=98))
+        db.session.execute(sa.update(ResponseMonthTotal).values(n=97))
+        db.session.add(ResponseMonthTotal(kind="nps", month=date(2026, 4, 1), account_key=0, n=5))
+        db.session.flush()
         result = app.test_cli_runner().invoke(args=["rollups", "rebuild"])
         assert result.exit_code == 0, result.output
         assert "rebuilt 1 rollup rows" in result.output
         assert stored() == recomputed("UTC")
         assert stored_days() == recomputed("UTC", by_account=False)
+        assert stored_totals() == {("nps", date(2026, 5, 1), 0): 1}
 
 
 def _migration(name: str):
@@ -278,7 +364,8 @@ def _unordered(statements: list[str]) -> list[str]:
 
 def test_migration_holds_the_same_sql_as_the_app():
     """The frozen copy in the migration that last replaced the triggers (rollup_0002: four rollups, the
-    accounts' triggers) produces exactly the app's statements; cs_0001's offset history is the app's."""
+    accounts' triggers; trends_0002: the month rollup's running totals) produces exactly the app's
+    statements; cs_0001's offset history is the app's."""
     module = _migration("rollup_0002_month_and_segment_rollups")
     assert module.sqlite_triggers() == rollup_sql.sqlite_triggers()
     assert module.postgresql_statements() == rollup_sql.postgresql_statements()
@@ -289,5 +376,9 @@ def test_migration_holds_the_same_sql_as_the_app():
         assert all(
             " ORDER BY " in s for s in rollup_sql.rebuild_statements(dialect) if s.startswith("INSERT")
         )
+    totals = _migration("trends_0002_month_totals")  # the month rollup's running totals
+    assert totals.totals_sqlite_triggers() == rollup_sql.totals_sqlite_triggers()
+    assert totals.totals_postgresql_statements() == rollup_sql.totals_postgresql_statements()
+    assert totals.totals_fill() == rollup_sql.totals_fill()
     first = _migration("cs_0001_response_rollups")
     assert tuple(first.offset_history("Europe/Berlin")) == rollup_sql.offset_history("Europe/Berlin")

@@ -279,3 +279,56 @@ def test_split_by_account_reads_twice_from_statements_built_once_per_shape(answe
     shown = [k for k, _ in ranking("nps", later.start, later.end, "answers")[:5]]
     want = recomputed("account", "nps", later.start, later.end, trend.grain, shown)
     assert {(p.bucket, s.key): p.counts for s in trend.series for p in s.points} == want
+
+
+@pytest.mark.parametrize("rank", ["answers", "arr"])
+def test_ranking_reads_running_totals_across_months_without_answers(db_session, rank, monkeypatch):
+    """The ranking sums whole months from the running totals by month: an account with no answers in the
+    range's last whole month or in the month before its first takes its latest earlier total (a probe),
+    one that answered only before the range or only after it is not ranked, an account with no answers
+    at all neither, and a range whose first month is the first with answers reads no month before it.
+    The ranked table equals a recomputation for ranges of whole and partial months."""
+    monkeypatch.setattr("app.trends.series.ACCOUNTS_PER_PAGE", 50)
+    timezone_changed(ZONE)
+    survey = make_survey("nps")
+    months = {  # account -> months with answers (2026), each two answers on the 10th and 20th
+        "gaps": [1, 3, 5],
+        "before only": [1],
+        "after only": [7],
+        "even": [2, 4, 6],
+        "late start": [4, 5],
+        "none": [],
+    }
+    accounts = {}
+    for i, (name, answered) in enumerate(months.items()):
+        accounts[name] = make_account(name=name, arr=[100, 900, 500, 100, 300, 50][i])
+        for m in answered:
+            for day, score in ((10, (m + i) % 11), (20, (3 * m + i) % 11)):
+                at = datetime(2026, m, day, 12, tzinfo=UTC)
+                make_response(survey, score=score, account=accounts[name], created_at=at)
+    make_response(survey, score=4, account=None, created_at=datetime(2026, 4, 15, 12, tzinfo=UTC))
+    db.session.flush()
+    for start, end in [
+        ("2026-02-01", "2026-04-30"),  # "gaps" has no April (latest: March), "before only" nets 0
+        ("2026-03-01", "2026-06-30"),  # the month before (February): "gaps" takes January's total
+        ("2026-01-01", "2026-03-31"),  # no month before the first with answers
+        ("2026-02-14", "2026-05-12"),  # partial months at both ends
+        ("2026-04-01", "2026-12-31"),  # past the last month with answers
+        ("2026-01-05", "2026-01-25"),  # inside one month
+    ]:
+        args = {
+            "kind": "nps",
+            "grain": "month",
+            "start": start,
+            "end": end,
+            "segment": "account",
+            "rank": rank,
+        }
+        filters = TrendFilters.from_args(MultiDict(args), date(2026, 12, 31))
+        ranked = ranking("nps", filters.start, filters.end, rank)
+        table = build_trend(filters).accounts
+        assert table.total == len(ranked), (start, end)
+        assert [(r.rank, r.key, r.counts) for r in table.rows] == [
+            (i + 1, k, c) for i, (k, c) in enumerate(ranked)
+        ], (start, end)
+        assert accounts["none"].id not in {r.key for r in table.rows}
