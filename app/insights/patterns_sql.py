@@ -21,7 +21,8 @@ triggers of nested and cascaded statements fire in. The local day is ``response_
 a change of workspace zone with the other per-day tables).
 SQLite keeps no such table: there the fit groups ``topic_hits`` as before.
 
-Migration topics_0004 holds a frozen copy of this text; a test compares them.
+Migration topics_0004 holds a frozen copy of this text as it was (``before=True``), tagw_0001 a frozen copy of
+the function as it is; tests compare them.
 """
 
 from __future__ import annotations
@@ -65,7 +66,41 @@ def _apply(touched: str) -> list[str]:
     as it is now: each answer's stored pattern (``topic_pattern_answers``) is subtracted and its current
     one added, then stored. Comparing with what is stored, not with the statement's old rows, keeps the
     tables right whatever order the triggers of nested and cascaded statements fire in (a cascade's
-    statement trigger fires after the statements its rows' triggers ran)."""
+    statement trigger fires after the statements its rows' triggers ran).
+
+    One statement computes the current patterns once (``now``) and reads the stored ones once (``old``,
+    the statement's snapshot, before its own writes): answers without a pattern now are deleted, the others
+    upserted (they are disjoint), and the cells get the difference; then the emptied cells go. topics_0004
+    ran four statements computing ``now`` twice (migration tagw_0001, issue 18 §3)."""
+    keys = ", ".join(KEYS)
+    mine = "response_id IN (SELECT response_id FROM touched)"
+    now = patterns_of("topic_hits h", f"h.{mine} AND ")
+    every = ", ".join((*KEYS, *COUNTS))
+    stored = ", ".join(f"a.{c}" for c in (*KEYS, *COUNTS))
+    fresh = ", ".join(f"excluded.{c}" for c in (*KEYS, *COUNTS))
+    sums = ", ".join(f"sum(c.{c} * c.sign)" for c in COUNTS)
+    nonzero = " OR ".join(f"sum(c.{c} * c.sign) <> 0" for c in COUNTS)
+    sets = ", ".join(f"{c} = t.{c} + excluded.{c}" for c in COUNTS)
+    return [
+        f"WITH touched AS MATERIALIZED ({touched}),"
+        f" now AS MATERIALIZED ({now}),"
+        f" old AS MATERIALIZED (SELECT response_id, {every} FROM {ANSWERS} WHERE {mine}),"
+        f" gone AS (DELETE FROM {ANSWERS} a WHERE a.response_id IN (SELECT response_id FROM old)"
+        " AND NOT EXISTS (SELECT 1 FROM now WHERE now.response_id = a.response_id)),"
+        f" kept AS (INSERT INTO {ANSWERS} AS a (response_id, {every}) SELECT * FROM now"
+        f" ON CONFLICT (response_id) DO UPDATE SET ({every}) = ({fresh})"
+        f" WHERE ({stored}) IS DISTINCT FROM ({fresh})),"
+        f" c AS (SELECT {every}, 1 AS sign FROM now UNION ALL SELECT {every}, -1 FROM old)"
+        f" INSERT INTO {PATTERNS} AS t ({every})"
+        f" SELECT c.day, c.survey_id, c.topics, {sums} FROM c GROUP BY 1, 2, 3 HAVING {nonzero}"
+        f" ON CONFLICT ({keys}) DO UPDATE SET {sets};",
+        f"DELETE FROM {PATTERNS} WHERE {EMPTY};",
+    ]
+
+
+def _apply_before(touched: str) -> list[str]:
+    """topics_0004's statements (kept for its frozen copy and tagw_0001's downgrade): four statements that
+    computed each touched answer's current pattern twice."""
     mine = f"response_id IN ({touched})"
     now = patterns_of("topic_hits h", f"h.{mine} AND ")
     columns = ", ".join(COUNTS)
@@ -87,12 +122,22 @@ def _apply(touched: str) -> list[str]:
     ]
 
 
-def create_statements() -> list[str]:
-    """The two tables, the trigger function and its three triggers."""
+def function_statement(before: bool = False) -> str:
+    """The CREATE OR REPLACE FUNCTION statement of topic_pattern_hits() (``before``: topics_0004's)."""
+    apply = _apply_before if before else _apply
     branches = "".join(
-        f"  IF TG_OP = '{op}' THEN\n" + "".join(f"    {s}\n" for s in _apply(touched)) + "  END IF;\n"
+        f"  IF TG_OP = '{op}' THEN\n" + "".join(f"    {s}\n" for s in apply(touched)) + "  END IF;\n"
         for op, touched in TOUCHED.items()
     )
+    return (
+        "CREATE OR REPLACE FUNCTION topic_pattern_hits() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+        + branches
+        + "  RETURN NULL;\nEND\n$$"
+    )
+
+
+def create_statements(before: bool = False) -> list[str]:
+    """The two tables, the trigger function and its three triggers (``before``: as topics_0004 made them)."""
     counts = ", ".join(f"{c} integer NOT NULL" for c in COUNTS)
     return [
         f"CREATE TABLE {PATTERNS} (day date NOT NULL, survey_id integer NOT NULL, topics text NOT NULL,"
@@ -101,9 +146,7 @@ def create_statements() -> list[str]:
         f"CREATE TABLE {ANSWERS} (response_id integer NOT NULL, day date NOT NULL,"
         f" survey_id integer NOT NULL, topics text NOT NULL, {counts},"
         f" CONSTRAINT pk_{ANSWERS} PRIMARY KEY (response_id))",
-        "CREATE OR REPLACE FUNCTION topic_pattern_hits() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
-        + branches
-        + "  RETURN NULL;\nEND\n$$",
+        function_statement(before),
         *[
             f"CREATE TRIGGER {name} AFTER {op} ON topic_hits {refs}"
             " FOR EACH STATEMENT EXECUTE FUNCTION topic_pattern_hits()"

@@ -64,7 +64,7 @@ from email.utils import parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app.extensions import db
 from app.mail.message import WireMessage, build_invitation, message_id
@@ -299,6 +299,22 @@ def _batch_objects_kept() -> Iterator[None]:
         session.expire_all()
 
 
+# What sending reads of a batch's invitations and contacts (the rest of their columns is deferred: loaded on
+# first access, if ever, by the ORM): building and converting two dozen columns per row, JSON and
+# timestamps included, cost ~0.1 ms a message.
+_BATCH_INVITATION_COLUMNS = (
+    Invitation.id,
+    Invitation.send_id,
+    Invitation.survey_id,
+    Invitation.contact_id,
+    Invitation.token_salt,
+    Invitation.state,
+    Invitation.attempts,
+    Invitation.message_id,
+)
+_BATCH_CONTACT_COLUMNS = (Contact.id, Contact.email, Contact.name, Contact.locale)
+
+
 def _load_batch(ids: list[int]) -> dict[int, Invitation]:
     """The claimed invitations with their contacts in one query; their survey and send (one each for a
     batch, normally) in one more query apiece. Joined, the survey's and the send's columns (JSON
@@ -307,7 +323,10 @@ def _load_batch(ids: list[int]) -> dict[int, Invitation]:
     rows = db.session.execute(
         sa.select(Invitation)
         .options(
-            joinedload(Invitation.contact), selectinload(Invitation.survey), selectinload(Invitation.send)
+            load_only(*_BATCH_INVITATION_COLUMNS),
+            joinedload(Invitation.contact).load_only(*_BATCH_CONTACT_COLUMNS),
+            selectinload(Invitation.survey),
+            selectinload(Invitation.send),
         )
         .where(Invitation.id.in_(ids))
         .execution_options(populate_existing=True)
@@ -462,7 +481,14 @@ def _early_envelope(transport, invitation: Invitation) -> Envelope | None:
     contact = invitation.contact
     if not isinstance(transport, SmtpTransport) or contact is None or not contact.email:
         return None
-    return transport.start_envelope(parseaddr(current_app.config["MAIL_FROM"])[1], (contact.email,))
+    return transport.start_envelope(envelope_sender(current_app.config["MAIL_FROM"]), (contact.email,))
+
+
+@functools.lru_cache(maxsize=8)
+def envelope_sender(mail_from: str) -> str:
+    """The MAIL FROM address of a ``MAIL_FROM`` setting, parsed once per setting (not per message: parsing
+    cost ~0.1 ms, on the path of every message)."""
+    return parseaddr(mail_from)[1]
 
 
 def _deliver_one(

@@ -10,17 +10,34 @@ import sqlalchemy as sa
 from app.audit import audit
 from app.extensions import db
 from app.insights.services import rebuild_day_tables
-from app.models import ResponseMonthTotal, ResponseRollup, RollupTzOffset, TrendAnnotation
-from app.trends.rollup_sql import offset_history, rebuild_statements
+from app.models import ResponseRollup, RollupTzOffset, TrendAnnotation
+from app.trends.rollup_sql import (
+    TOTALS_TRIGGERS_SQLITE,
+    offset_history,
+    rebuild_statements,
+    totals_fill,
+    totals_sqlite_triggers,
+)
 
 
 def rebuild_rollups() -> int:
     """Recompute every rollup row from the responses in the caller's transaction, and topic analytics'
     per-day tables (local days too); returns the response rollup rows made. The month rollup's running
-    totals are emptied first and made again by its triggers as the month rollup is refilled (emptied
-    first, the triggers of the month rollup's own emptying have nothing to update)."""
-    db.session.execute(sa.delete(ResponseMonthTotal))
-    for statement in rebuild_statements(db.session.get_bind().dialect.name):
+    totals: on PostgreSQL emptied first and made again by the month rollup's triggers as it is refilled
+    (switching them off would need the table's owner and lock it); on SQLite summed afresh after it,
+    its triggers dropped meanwhile (row by row they would triple the rebuild's time) and created again,
+    all in the caller's transaction."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statements = [totals_fill()[0], *rebuild_statements(dialect)]
+    else:
+        statements = [
+            *(f"DROP TRIGGER IF EXISTS {name}" for name in TOTALS_TRIGGERS_SQLITE),
+            *rebuild_statements(dialect),
+            *totals_fill(),
+            *totals_sqlite_triggers(),
+        ]
+    for statement in statements:
         db.session.execute(sa.text(statement))
     rebuild_day_tables()
     return db.session.execute(sa.select(sa.func.count()).select_from(ResponseRollup)).scalar_one()

@@ -468,11 +468,29 @@ def test_patterns_migration_holds_the_same_sql_as_the_app():
     spec = importlib.util.spec_from_file_location("topics_0004", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # type: ignore[union-attr]
-    assert module.create_statements() == patterns_sql.create_statements()
+    assert module.create_statements() == patterns_sql.create_statements(before=True)
     assert module.rebuild_statements() == patterns_sql.rebuild_statements()
     assert module.drop_statements() == patterns_sql.drop_statements()
     for table in (patterns_sql.PATTERNS, patterns_sql.ANSWERS):
         assert module.recomputed(table) == patterns_sql.recomputed(table)
+
+
+def test_lean_topic_hits_migration_holds_the_same_sql_as_the_app(ctx):
+    """tagw_0001's frozen pattern function is app/insights/patterns_sql.py's, its downgrade topics_0004's;
+    on PostgreSQL topic_hits has no foreign keys after it (its triggers remove rows with their mentions:
+    the deletions in the test above check it)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "tagw_0001_topic_hits_lean.py"
+    spec = importlib.util.spec_from_file_location("tagw_0001", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    assert patterns_sql.function_statement() == module.PATTERN_FUNCTION
+    assert patterns_sql.function_statement(before=True) == module.PATTERN_FUNCTION_BEFORE
+    assert patterns_sql.function_statement() in patterns_sql.create_statements()
+    if db.session.get_bind().dialect.name == "postgresql":
+        assert sa.inspect(db.session.connection()).get_foreign_keys("topic_hits") == []
 
 
 def test_months_migration_holds_the_same_sql_as_the_app():
