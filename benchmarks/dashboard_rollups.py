@@ -609,7 +609,7 @@ def main() -> None:
         "--reuse",
         action="store_true",
         help="keep the database a previous run filled (BENCH_DATABASE_URL or --sqlite-path): no reset, "
-        "responses added only up to each size",
+        "migrated to the head, responses added only up to each size",
     )
     parser.add_argument(
         "--sqlite-path", default="", help="SQLite file to use (kept; with --reuse, read again)"
@@ -643,6 +643,7 @@ def main() -> None:
     app = create_app(config)
     with app.app_context():
         if args.reuse:
+            upgrade()  # a database built before a later migration gets its tables (at the head: no-op)
             reuse(args, sizes)
             return
         reset_schema(db.engine)
