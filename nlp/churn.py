@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from nlp import churn_intl
-from nlp.prefilter import needs
+from nlp.prefilter import Gate, clauses, needs
 
 DIRECT, SOFT, CONDITIONAL = 0.9, 0.75, 0.7
 
@@ -302,32 +302,50 @@ _GUARDED: dict[str, tuple[list[tuple[re.Pattern, tuple[str, ...] | None]], ...]]
 }
 
 
+# English: every pattern is a unit of a :class:`nlp.prefilter.Gate` (bit k: pattern k of the direct group,
+# then the soft group, then the named-product pattern), so a sentence's patterns are filtered in one pass
+# over its words; nlp.intent's gate extends these units with its rules' (the same low bits)
+EN_UNITS = [clauses(p) for group in _GUARDED["en"] for p, _ in group] + [clauses(_EN_NAMED)]
+_EN_DIRECT_BITS = [(1 << k, p) for k, (p, _) in enumerate(_GUARDED["en"][0])]
+_EN_SOFT_BITS = [(1 << (k + len(_EN_DIRECT_BITS)), p) for k, (p, _) in enumerate(_GUARDED["en"][1])]
+_EN_NAMED_BIT = 1 << (len(EN_UNITS) - 1)
+_EN_GATE = Gate(EN_UNITS)
+
+
+def en_mask(low: str) -> int:
+    """The English churn patterns that may match a normalised sentence (a bit set, see ``EN_UNITS``)."""
+    return _EN_GATE.mask(low)
+
+
 def normalise(text: str) -> str:
     """Lower case with plain apostrophes (the form the patterns are written for)."""
     return text.lower().replace("\u2019", "'").replace("\u2018", "'")
 
 
-def churn_risk(sentence: str, lang: str = "en") -> tuple[float, int, int] | None:
-    """(score, start, end) of the strongest churn-risk evidence in one sentence, or None."""
+def churn_risk(sentence: str, lang: str = "en", mask: int | None = None) -> tuple[float, int, int] | None:
+    """(score, start, end) of the strongest churn-risk evidence in one sentence, or None. ``mask``: for
+    English, the patterns that may match (:func:`en_mask` of the normalised sentence, or a gate's mask
+    with the same low bits); computed when not given."""
     if lang in churn_intl.LANGS:
         plain = sentence.replace("\u2019", "'").replace("\u2018", "'")
         return churn_intl.churn_risk(plain, plain.lower(), lang)
-    patterns = _GUARDED.get(lang)
-    if patterns is None:
+    if lang != "en":
         return None
     low = normalise(sentence)
+    if mask is None:
+        mask = _EN_GATE.mask(low)
     best: tuple[float, int, int] | None = None
-    for score, group in ((DIRECT, patterns[0]), (SOFT, patterns[1])):
-        for pat, words in group:
-            if words is not None and not any(map(low.__contains__, words)):
-                continue  # none of the words every match contains (nlp.prefilter.may_match, inlined)
+    for score, group in ((DIRECT, _EN_DIRECT_BITS), (SOFT, _EN_SOFT_BITS)):
+        for bit, pat in group:
+            if not mask & bit:
+                continue  # none of the words every match contains (nlp.prefilter.Gate)
             for m in pat.finditer(low):
                 s = _judge(low, m, score, lang)
                 if s is not None and (best is None or s > best[0]):
                     best = (s, m.start(), m.end())
         if best is not None and best[0] >= DIRECT:
             break
-    if lang == "en" and (best is None or best[0] < DIRECT):
+    if (best is None or best[0] < DIRECT) and mask & _EN_NAMED_BIT:
         m = _EN_NAMED.search(sentence.replace("\u2019", "'").replace("\u2018", "'"))
         if m is not None:
             before = low[: m.start()]
@@ -339,18 +357,19 @@ def churn_risk(sentence: str, lang: str = "en") -> tuple[float, int, int] | None
     return best
 
 
-def negated_churn(sentence: str, lang: str = "en") -> tuple[int, int] | None:
+def negated_churn(sentence: str, lang: str = "en", mask: int | None = None) -> tuple[int, int] | None:
     """(start, end) of a churn phrase that the sentence negates ("nobody on the team wants to leave", "no
     plans to switch providers"), from the negator to the phrase's end: a statement of staying, not a risk.
-    None when there is none, or when the sentence also holds a churn risk."""
-    patterns = _GUARDED.get(lang)
-    if patterns is None:
+    None when there is none, or when the sentence also holds a churn risk. ``mask``: as :func:`churn_risk`."""
+    if lang != "en":
         return None
     low = normalise(sentence)
+    if mask is None:
+        mask = _EN_GATE.mask(low)
     neg = _NEG[lang]
-    for group in patterns:
-        for pat, words in group:
-            if words is not None and not any(map(low.__contains__, words)):
+    for group in (_EN_DIRECT_BITS, _EN_SOFT_BITS):
+        for bit, pat in group:
+            if not mask & bit:
                 continue
             for m in pat.finditer(low):
                 if _HAS_NEG_INSIDE.search(m.group(0)):

@@ -22,9 +22,9 @@ from importlib import resources
 
 import numpy as np
 
-from nlp.churn import churn_risk, negated_churn, normalise
+from nlp.churn import EN_UNITS, churn_risk, negated_churn, normalise
 from nlp.flags import F_ALPHA, F_CONTENT, F_END, F_NEG, F_NO, F_QUEST, F_SPACE, FLAGS, LOWER, SCOPE_STOP, VAL
-from nlp.prefilter import may_match, needs
+from nlp.prefilter import Gate, clauses, may_match, needs, split_alternatives
 from nlp.types import Intent  # noqa: F401  (re-exported)
 
 _add = np.add.reduce  # what ndarray.sum calls, without its Python wrapper (same result)
@@ -197,6 +197,12 @@ class IntentModel:
             _raw_cut(float(a), float(b), float(t)) for (a, b), t in zip(platt, thresholds, strict=True)
         ]
         self._quest = self._vec(["q=?"])
+        # (raw cut-off, Platt a, Platt b, threshold) per label as Python floats (the same double arithmetic
+        # as numpy's scalars, without their overhead)
+        self._cuts = [
+            (cut, float(a), float(b), float(t))
+            for cut, (a, b), t in zip(self._zcut, platt, thresholds, strict=True)
+        ]
 
     def _vec(self, names: list[str]) -> tuple[float, ...]:
         ids = [j for j in map(self.vocab.get, names) if j is not None]
@@ -263,12 +269,10 @@ class IntentModel:
         """(label index, calibrated probability) of the labels whose probability reaches its threshold;
         a raw-logit cut-off per label (Platt scaling is monotonic) skips the others' sigmoids."""
         out = []
-        th = self.thresholds
-        for k, x in enumerate(z):
-            if x >= self._zcut[k]:
-                a, b = self.platt[k]
+        for k, (x, (cut, a, b, th)) in enumerate(zip(z, self._cuts, strict=True)):
+            if x >= cut:
                 p = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, a * x + b))))
-                if p >= th[k]:
+                if p >= th:
                     out.append((k, p))
         return out
 
@@ -329,19 +333,22 @@ def evidence_span(contrib: tuple[list[int], list[tuple]], k: int) -> tuple[int, 
     """Token range [start, end) of the strongest evidence for label ``k``: the token that contributes most
     (its word and the bigram ending at it), widened over neighbours that contribute at least half as much
     (at most four tokens). ``contrib``: (owners, vectors) from :meth:`IntentModel.logits`."""
+    owners, vecs = contrib
     per: dict[int, float] = {}
-    for i, v in zip(*contrib, strict=True):
-        if i >= 0:
-            per[i] = per.get(i, 0.0) + v[k]
-    items = list(per.items())
-    best = max(range(len(items)), key=lambda t: items[t][1])
-    top = items[best][1]
+    get = per.get
+    for i, v in zip(owners, vecs, strict=True):
+        per[i] = get(i, 0.0) + v[k]
+    per.pop(-1, None)  # the sentence-level features (bias, first word, question mark) are no token's
+    keys = list(per)
+    vals = list(per.values())
+    top = max(vals)
+    best = vals.index(top)  # the first of equals, as max() gives it
     lo = hi = best
-    while lo > 0 and hi - lo < 3 and items[lo - 1][1] >= top / 2 > 0:
+    while lo > 0 and hi - lo < 3 and vals[lo - 1] >= top / 2 > 0:
         lo -= 1
-    while hi + 1 < len(items) and hi - lo < 3 and items[hi + 1][1] >= top / 2 > 0:
+    while hi + 1 < len(vals) and hi - lo < 3 and vals[hi + 1] >= top / 2 > 0:
         hi += 1
-    return items[lo][0], items[hi][0] + 1
+    return keys[lo], keys[hi] + 1
 
 
 CHURN_TRIGGERS = frozenset(
@@ -721,13 +728,20 @@ def detect(
                     found[model.labels[k]] = (model.labels[k], round(p, 4), s, x, y, False)
         c0 = idx[a]
         sent = text[c0 : idx[b - 1] + infos[b - 1][LENGTH]]
-        hits = rule_intents(normalise(sent)) if lang == "en" else []
-        if any(infos[i][LOWER] in CHURN_TRIGGERS for i in range(a, b)):
-            churn = churn_risk(sent, lang)
+        if lang == "en":
+            low = normalise(sent)
+            mask = _GATE.mask(low)
+            hits = rule_intents(low, mask)
+        else:
+            hits, mask = [], None
+        if (mask is None or mask & _CHURN_BITS) and any(
+            infos[i][LOWER] in CHURN_TRIGGERS for i in range(a, b)
+        ):
+            churn = churn_risk(sent, lang, mask)
             if churn is not None:
                 hits.append(("churn_risk", *churn))
             elif scored is not None:
-                span = negated_churn(sent, lang)
+                span = negated_churn(sent, lang, mask)
                 if span is not None:
                     x, y = span
                     toks = [i for i in range(a, b) if idx[i] < c0 + y and idx[i] + infos[i][LENGTH] > c0 + x]
@@ -902,13 +916,51 @@ def rule_may_match(label: str, sentence: str) -> bool:
     return may_match(_RULE_NEEDS[label], sentence)
 
 
-def rule_intents(sentence: str) -> list[tuple[str, float, int, int]]:
-    """(label, score, start, end) of the request and malfunction rules in one sentence (lower-cased)."""
+# One gate for a sentence's churn patterns (the low bits, nlp.churn.EN_UNITS) and its rules' alternatives:
+# a rule's regex is tried with only the alternatives whose words the sentence has (an alternative that
+# cannot match anywhere never changes which match the others give), compiled once per such subset.
+_RULE_ALTS = [split_alternatives(pat.pattern) for _, _, pat in _RULES]
+_RULE_BITS: list[tuple[int, int]] = []  # (offset, width) of each rule's alternatives in the gate
+_units = list(EN_UNITS)
+for _alts in _RULE_ALTS:
+    _RULE_BITS.append((len(_units), len(_alts)))
+    _units += [clauses(re.compile(a)) for a in _alts]
+_GATE = Gate(_units)
+_CHURN_BITS = (1 << len(EN_UNITS)) - 1  # no churn pattern can match without one of these: none is tried
+del _units, _alts
+_SUBSETS: dict[tuple[int, int], re.Pattern] = {}
+
+
+def gate_mask(sentence: str) -> int:
+    """The churn patterns and rule alternatives that may match a (normalised) sentence."""
+    return _GATE.mask(sentence)
+
+
+def _rule_pattern(k: int, sub: int) -> re.Pattern:
+    """Rule ``k``'s regex with only the alternatives in the bit set ``sub``, in their order."""
+    pat = _SUBSETS.get((k, sub))
+    if pat is None:
+        if len(_SUBSETS) > 4096:
+            _SUBSETS.clear()
+        alts = _RULE_ALTS[k]
+        pat = _SUBSETS[(k, sub)] = re.compile("|".join(a for j, a in enumerate(alts) if sub >> j & 1))
+    return pat
+
+
+def rule_intents(sentence: str, mask: int | None = None) -> list[tuple[str, float, int, int]]:
+    """(label, score, start, end) of the request and malfunction rules in one sentence (lower-cased).
+    ``mask``: :func:`gate_mask` of the sentence (computed when not given)."""
+    if mask is None:
+        mask = _GATE.mask(sentence)
     out = []
-    for label, score, pat in _RULES:
-        words = _RULE_NEEDS[label]
-        if words is not None and not any(map(sentence.__contains__, words)):
-            continue  # rule_may_match, inlined
+    for k, (label, score, pat) in enumerate(_RULES):
+        off, width = _RULE_BITS[k]
+        full = (1 << width) - 1
+        sub = mask >> off & full
+        if not sub:
+            continue  # none of its alternatives' words (nlp.prefilter)
+        if sub != full:
+            pat = _rule_pattern(k, sub)
         for m in pat.finditer(sentence):
             if _RULE_NEG.search(sentence[: m.start()]):
                 continue  # "no bugs since", "never had an error"

@@ -9,7 +9,7 @@ import pytest
 
 from nlp import churn, churn_intl, intent, multilingual
 from nlp.churn import normalise
-from nlp.prefilter import may_match, needs
+from nlp.prefilter import Gate, clauses, may_match, needs, split_alternatives
 from tests.nlp.test_golden import load
 from tests.nlp.test_intents import RULE_EXAMPLES
 
@@ -64,3 +64,128 @@ def test_filter_never_skips_a_match(name, pat, words):
                 assert may_match(words, low), (name, s)
                 if "anchored" in name:
                     assert churn_intl.LANGS[name[:2]].gate.search(low), (name, s)
+
+
+# --- the one-pass gate (nlp.prefilter.Gate) and the rules split into alternatives: the same results as
+# the pattern-by-pattern filters they replaced (reference implementations below, as they were)
+
+
+def _reference_churn_risk(sentence: str):
+    low = normalise(sentence)
+    best = None
+    for score, group in ((churn.DIRECT, churn._GUARDED["en"][0]), (churn.SOFT, churn._GUARDED["en"][1])):
+        for pat, words in group:
+            if not may_match(words, low):
+                continue
+            for m in pat.finditer(low):
+                s = churn._judge(low, m, score, "en")
+                if s is not None and (best is None or s > best[0]):
+                    best = (s, m.start(), m.end())
+        if best is not None and best[0] >= churn.DIRECT:
+            break
+    if best is None or best[0] < churn.DIRECT:
+        m = churn._EN_NAMED.search(sentence.replace("\u2019", "'").replace("\u2018", "'"))
+        if m is not None:
+            before = low[: m.start()]
+            cut = max((c.end() for c in churn._CLAUSE.finditer(before)), default=0)
+            if churn._EN_PEOPLE.search(before[cut:]):
+                s = churn._judge(low, m, churn.DIRECT, "en")
+                if s is not None and (best is None or s > best[0]):
+                    best = (s, m.start(), m.end())
+    return best
+
+
+def _reference_negated_churn(sentence: str):
+    low = normalise(sentence)
+    for group in churn._GUARDED["en"]:
+        for pat, words in group:
+            if not may_match(words, low):
+                continue
+            for m in pat.finditer(low):
+                if churn._HAS_NEG_INSIDE.search(m.group(0)):
+                    continue
+                before = low[: m.start()]
+                cut = max((c.end() for c in churn._CLAUSE.finditer(before)), default=0)
+                n = churn._EN_NEG.search(before[cut:])
+                if n is not None:
+                    return cut + n.start(), m.end()
+    return None
+
+
+def _reference_rule_intents(sentence: str):
+    out = []
+    for label, score, pat in intent._RULES:
+        if not may_match(intent._RULE_NEEDS[label], sentence):
+            continue
+        for m in pat.finditer(sentence):
+            if intent._RULE_NEG.search(sentence[: m.start()]):
+                continue
+            if label == "bug_report" and intent.is_solved_en(sentence):
+                break
+            out.append((label, score, m.start(), m.end()))
+            break
+    return out
+
+
+def _sentences() -> list[str]:
+    """The corpus texts, and each of their sentences (split on end punctuation, roughly)."""
+    out = []
+    for text in _texts():
+        out.append(text)
+        out += [s for s in re.split(r"(?<=[.!?])\s+", text) if s and s != text]
+    return out
+
+
+def test_gate_sets_exactly_the_units_whose_literals_are_present():
+    units = [[("cancel",), ("plan", "account")], None, [("not going to",)], [("a",), ("xy",)]]
+    gate = Gate(units)
+    for text, want in [
+        ("we'll cancel the plan", 0b0010 | 0b0001),
+        ("cancellation of my account.", 0b0011),
+        ("cancel it", 0b0010),
+        ("we are not going to renew", 0b0110),
+        ("not  going to", 0b0010),  # two spaces: not the literal
+        ("a xy", 0b1010),
+        ("axy", 0b1010),
+        ("", 0b0010),
+    ]:
+        assert gate.mask(text) == want, text
+        assert gate.mask(text) == want, text  # from the chunk and mask caches
+
+
+@pytest.mark.parametrize("name,pat,words", _guarded(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_clause_is_in_every_match(name, pat, words):
+    """clauses(): each literal set is necessary (all of them at once), on the same corpus."""
+    sets = clauses(pat) or []
+    for text in _texts():
+        low = normalise(text)
+        for s in (low, text):
+            for m in pat.finditer(s):
+                assert all(may_match(c, low) for c in sets), (name, s, m.group(0))
+
+
+def test_split_alternatives():
+    assert split_alternatives(r"a|b(?:c|d)|[|(]e") == ["a", "b(?:c|d)", "[|(]e"]
+    assert split_alternatives(r"\b(?:foo|bar\|x)") == [r"\bfoo", r"\bbar\|x"]
+    assert split_alternatives(r"\b(?:foo|bar)s") == [r"\b(?:foo|bar)s"]  # a suffix: one unit
+    assert split_alternatives(r"(?:a|b)(?:c|d)") == [r"(?:a|b)(?:c|d)"]
+    for _, _, pat in intent._RULES:
+        alts = split_alternatives(pat.pattern)
+        assert len(alts) > 1
+        joined = re.compile("|".join(alts))
+        for text in _texts():
+            low = normalise(text)
+            assert [m.span() for m in joined.finditer(low)] == [m.span() for m in pat.finditer(low)]
+
+
+def test_gated_rules_and_churn_equal_the_pattern_by_pattern_reference():
+    n = 0
+    for s in _sentences():
+        low = normalise(s)
+        mask = intent.gate_mask(low)
+        assert intent.rule_intents(low) == intent.rule_intents(low, mask) == _reference_rule_intents(low), s
+        want = _reference_churn_risk(s)
+        assert churn.churn_risk(s) == churn.churn_risk(s, "en", mask) == want, s
+        assert churn.negated_churn(s) == churn.negated_churn(s, "en", mask) == _reference_negated_churn(s), s
+        n += want is not None
+    assert n > 100  # the corpus holds churn risks: the comparison is not vacuous
