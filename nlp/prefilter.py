@@ -19,22 +19,11 @@ from re import _parser
 
 
 def _seq(items) -> frozenset[str] | None:
-    """Literals one of which a match of a sequence of parsed items contains (the best item's)."""
-    options: list[frozenset[str]] = []
-    run: list[str] = []
-    for op, av in [*items, (None, None)]:
-        if op is C.LITERAL:
-            run.append(chr(av))
-            continue
-        if run:
-            options.append(frozenset(["".join(run)]))
-            run = []
-        sub = _item(op, av)
-        if sub:
-            options.append(sub)
+    """Literals one of which a match of a sequence of parsed items contains: the best of the sets
+    :func:`_seq_all` finds (the fewest, longest literals: fewer checks, rarer hits)."""
+    options = _seq_all(items)
     if not options:
         return None
-    # the fewest, longest literals: fewer checks, rarer hits
     return max(options, key=lambda s: (min(map(len, s)) >= 3, -len(s), min(map(len, s))))
 
 

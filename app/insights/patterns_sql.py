@@ -31,6 +31,11 @@ PATTERNS, ANSWERS = "topic_pattern_days", "topic_pattern_answers"
 KEYS = ("day", "survey_id", "topics")
 COUNTS = ("promoters", "passives", "detractors")
 EMPTY = " AND ".join(f"{c} <= 0" for c in COUNTS)  # a cell no answer is in (a partial index finds them)
+# adding signed answers (``c``, each with its ``sign``) to the cells (``t``): the sums, "any of them not
+# zero", and the upsert's SET
+_SUMS = ", ".join(f"sum(c.{c} * c.sign)" for c in COUNTS)
+_NONZERO = " OR ".join(f"sum(c.{c} * c.sign) <> 0" for c in COUNTS)
+_ADD = ", ".join(f"{c} = t.{c} + excluded.{c}" for c in COUNTS)
 TRIGGERS = (
     ("topic_pattern_hits_insert", "INSERT", "REFERENCING NEW TABLE AS new_rows"),
     ("topic_pattern_hits_delete", "DELETE", "REFERENCING OLD TABLE AS old_rows"),
@@ -78,9 +83,6 @@ def _apply(touched: str) -> list[str]:
     every = ", ".join((*KEYS, *COUNTS))
     stored = ", ".join(f"a.{c}" for c in (*KEYS, *COUNTS))
     fresh = ", ".join(f"excluded.{c}" for c in (*KEYS, *COUNTS))
-    sums = ", ".join(f"sum(c.{c} * c.sign)" for c in COUNTS)
-    nonzero = " OR ".join(f"sum(c.{c} * c.sign) <> 0" for c in COUNTS)
-    sets = ", ".join(f"{c} = t.{c} + excluded.{c}" for c in COUNTS)
     return [
         f"WITH touched AS MATERIALIZED ({touched}),"
         f" now AS MATERIALIZED ({now}),"
@@ -92,8 +94,8 @@ def _apply(touched: str) -> list[str]:
         f" WHERE ({stored}) IS DISTINCT FROM ({fresh})),"
         f" c AS (SELECT {every}, 1 AS sign FROM now UNION ALL SELECT {every}, -1 FROM old)"
         f" INSERT INTO {PATTERNS} AS t ({every})"
-        f" SELECT c.day, c.survey_id, c.topics, {sums} FROM c GROUP BY 1, 2, 3 HAVING {nonzero}"
-        f" ON CONFLICT ({keys}) DO UPDATE SET {sets};",
+        f" SELECT c.day, c.survey_id, c.topics, {_SUMS} FROM c GROUP BY 1, 2, 3 HAVING {_NONZERO}"
+        f" ON CONFLICT ({keys}) DO UPDATE SET {_ADD};",
         f"DELETE FROM {PATTERNS} WHERE {EMPTY};",
     ]
 
@@ -109,13 +111,10 @@ def _apply_before(touched: str) -> list[str]:
         f"(SELECT day, survey_id, topics, {columns}, 1 AS sign FROM ({now}) n"
         f" UNION ALL SELECT day, survey_id, topics, {columns}, -1 FROM {ANSWERS} WHERE {mine}) c"
     )
-    sums = ", ".join(f"sum(c.{c} * c.sign)" for c in COUNTS)
-    nonzero = " OR ".join(f"sum(c.{c} * c.sign) <> 0" for c in COUNTS)
-    sets = ", ".join(f"{c} = t.{c} + excluded.{c}" for c in COUNTS)
     return [
         f"INSERT INTO {PATTERNS} AS t ({keys}, {columns})"
-        f" SELECT c.day, c.survey_id, c.topics, {sums} FROM {change} GROUP BY 1, 2, 3 HAVING {nonzero}"
-        f" ON CONFLICT ({keys}) DO UPDATE SET {sets};",
+        f" SELECT c.day, c.survey_id, c.topics, {_SUMS} FROM {change} GROUP BY 1, 2, 3 HAVING {_NONZERO}"
+        f" ON CONFLICT ({keys}) DO UPDATE SET {_ADD};",
         f"DELETE FROM {PATTERNS} WHERE {EMPTY};",
         f"DELETE FROM {ANSWERS} WHERE {mine};",
         f"INSERT INTO {ANSWERS} (response_id, {keys}, {columns}) {now};",

@@ -45,10 +45,15 @@ class NewToken:
     token_hash: str
 
 
-def _mac(salt: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, b"invitation:" + salt.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+def _keyed() -> hmac.HMAC:
+    """The invitation tokens' HMAC, keyed and fed its prefix: each token is a copy of it fed its salt."""
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"invitation:", hashlib.sha256)
+
+
+def _mac(salt: str, keyed: hmac.HMAC | None = None) -> str:
+    mac = keyed.copy() if keyed is not None else _keyed()
+    mac.update(salt.encode())
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
 
 def hash_token(token: str) -> str:
@@ -58,23 +63,19 @@ def hash_token(token: str) -> str:
 
 def new_token() -> NewToken:
     """A new invitation token from 128 random bits of salt (the token itself carries 256 bits)."""
-    salt = secrets.token_hex(16)
-    token = _mac(salt)
-    return NewToken(salt, token, hash_token(token))
+    return new_tokens(1)[0]
 
 
 def new_tokens(count: int) -> list[NewToken]:
-    """``count`` new tokens as ``new_token`` makes them (16 random bytes of salt each, drawn at once), with
-    the HMAC key set up once: a send's invitations get theirs in one go."""
+    """``count`` new tokens (16 random bytes of salt each, drawn at once), with the HMAC key set up once:
+    a send's invitations get theirs in one go."""
     salts = secrets.token_bytes(16 * count).hex()
-    keyed = hmac.new(current_app.config["SECRET_KEY"].encode(), b"invitation:", hashlib.sha256)
+    keyed = _keyed()
     made = []
     for start in range(0, 32 * count, 32):
         salt = salts[start : start + 32]
-        mac = keyed.copy()
-        mac.update(salt.encode())
-        token = base64.urlsafe_b64encode(mac.digest()).rstrip(b"=")
-        made.append(NewToken(salt, token.decode(), hashlib.sha256(token).hexdigest()))
+        token = _mac(salt, keyed)
+        made.append(NewToken(salt, token, hash_token(token)))
     return made
 
 

@@ -147,6 +147,41 @@ OPS = st.lists(
 )
 
 
+RESPONSE_OPS = ("insert", "score", "move", "retime", "suspect", "delete")
+
+
+def _apply_response_op(op, pick, score, at, live, surveys, accounts, suspect_every) -> None:
+    """One of the ``RESPONSE_OPS`` on the responses (an insert when none is live yet; ``at``: an insert's
+    or a retime's time)."""
+    if op == "insert" or not live:
+        survey = surveys[pick % len(surveys)]
+        score = max(1, min(score, 5)) if survey.kind == SurveyKind.CSAT else score
+        live.append(
+            make_response(
+                survey,
+                score=score,
+                account=accounts[pick % len(accounts)],
+                created_at=at,
+                scanner_suspect=pick % suspect_every == 0,
+            )
+        )
+    elif op == "score":
+        target = live[pick % len(live)]
+        if target.kind == SurveyKind.NPS:
+            target.score = score
+    elif op == "move":
+        live[pick % len(live)].account = accounts[(pick // 7) % len(accounts)]
+    elif op == "retime":
+        live[pick % len(live)].created_at = at
+    elif op == "suspect":  # a scanner signal makes it suspect; a person's action confirms it
+        target = live[pick % len(live)]
+        target.scanner_suspect = not target.scanner_suspect
+    elif op == "delete":
+        db.session.delete(live.pop(pick % len(live)))
+    else:
+        raise ValueError(op)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(ops=OPS, zone=st.sampled_from(["UTC", "Europe/Berlin", "America/St_Johns", "Pacific/Kiritimati"]))
 def test_rollups_equal_a_full_recomputation(db_session, ops, zone):
@@ -176,32 +211,9 @@ def test_rollups_equal_a_full_recomputation(db_session, ops, zone):
         }
         live: list[Response] = []
         for op, pick, score, minutes in ops:
-            if op == "insert" or not live:
-                survey = surveys[pick % 3]
-                score = max(1, min(score, 5)) if survey.kind == SurveyKind.CSAT else score
-                account = accounts[pick % len(accounts)]
-                live.append(
-                    make_response(
-                        survey,
-                        score=score,
-                        account=account,
-                        created_at=START + timedelta(minutes=minutes),
-                        scanner_suspect=pick % 5 == 0,
-                    )
-                )
-            elif op == "score":
-                target = live[pick % len(live)]
-                if target.kind == SurveyKind.NPS:
-                    target.score = score
-            elif op == "move":
-                live[pick % len(live)].account = accounts[(pick // 7) % len(accounts)]
-            elif op == "retime":
-                live[pick % len(live)].created_at = START + timedelta(minutes=minutes)
-            elif op == "suspect":  # a scanner signal makes it suspect; a person's action confirms it
-                target = live[pick % len(live)]
-                target.scanner_suspect = not target.scanner_suspect
-            elif op == "delete":
-                db.session.delete(live.pop(pick % len(live)))
+            at = START + timedelta(minutes=minutes)
+            if op in RESPONSE_OPS or not live:
+                _apply_response_op(op, pick, score, at, live, surveys, accounts, suspect_every=5)
             elif op in ("attribute", "bulk_attribute"):  # history follows the account's current value
                 column = list(choices)[pick % 4]
                 options = [None, *(u.id for u in csms)] if column == "csm_owner_id" else choices[column]
@@ -262,31 +274,7 @@ def test_month_totals_equal_a_recomputation(db_session, ops, zone):
         live: list[Response] = []
         for op, pick, score, days in ops:
             at = START + timedelta(days=days, minutes=pick % 1440)
-            if op == "insert" or not live:
-                survey = surveys[pick % 2]
-                score = max(1, min(score, 5)) if survey.kind == SurveyKind.CSAT else score
-                live.append(
-                    make_response(
-                        survey,
-                        score=score,
-                        account=accounts[pick % len(accounts)],
-                        created_at=at,
-                        scanner_suspect=pick % 7 == 0,
-                    )
-                )
-            elif op == "score":
-                target = live[pick % len(live)]
-                if target.kind == SurveyKind.NPS:
-                    target.score = score
-            elif op == "move":
-                live[pick % len(live)].account = accounts[(pick // 7) % len(accounts)]
-            elif op == "retime":
-                live[pick % len(live)].created_at = at
-            elif op == "suspect":
-                target = live[pick % len(live)]
-                target.scanner_suspect = not target.scanner_suspect
-            elif op == "delete":
-                db.session.delete(live.pop(pick % len(live)))
+            _apply_response_op(op, pick, score, at, live, surveys, accounts, suspect_every=7)
             db.session.flush()
         db.session.expire_all()
         months = recomputed_derived(zone)[0]
