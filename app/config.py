@@ -122,12 +122,16 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # Texts per analyse call and per write transaction: each transaction's fixed cost (snapshot, row
         # locks, the topic_hits refresh, commit) shared by 256 responses instead of 64 (issue 18 §3).
         "NLP_BATCH_SIZE": _int(env, "NLP_BATCH_SIZE", 256),
-        # Response ids per tagging job (its coalescing bucket): a job's fork and queue cost stay a small
-        # share of its analysis (issue 18 §3); a job tags its bucket in NLP_BATCH_SIZE transactions.
-        "NLP_JOB_SIZE": _int(env, "NLP_JOB_SIZE", 512),
+        # Response ids per tagging job (its coalescing bucket): a job's queue cost stays a small share of
+        # its analysis, and of its eight batches only the first one's analysis and the last one's write
+        # are not overlapped (issue 18 §3); a job tags its bucket in NLP_BATCH_SIZE transactions.
+        "NLP_JOB_SIZE": _int(env, "NLP_JOB_SIZE", 2048),
         # A job writes batch k on a connection of its own while it analyses batch k+1 (analysis.tagging.
         # BatchWriter): the database's work then runs beside the analyser's (issue 18 §3).
         "NLP_WRITE_OVERLAP": _bool(env.get("NLP_WRITE_OVERLAP"), default=True),
+        # ... in a writer process of its own (forked once per worker), not a thread: a thread's write holds
+        # the GIL for its Python work, about as much CPU as the analysis, so the analyser waited for it.
+        "NLP_WRITE_PROCESS": _bool(env.get("NLP_WRITE_PROCESS"), default=True),
         # A worker runs tagging jobs in its own process; it replaces itself by a fresh process after this
         # many of them, or once its resident memory passes this many MB (0: no limit) (app/workers.py).
         "WORKER_MAX_JOBS": _int(env, "WORKER_MAX_JOBS", 500),

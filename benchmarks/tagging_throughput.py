@@ -190,7 +190,11 @@ def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str, s
 
     redis.Redis.from_url(redis_url).flushdb()
     with app.app_context():
-        db.session.execute(sa.update(Response).values(analysis_state=AnalysisState.PENDING))
+        # Only the responses handed over wait (the others stay tagged): one call per answer must not make
+        # its bucket's job tag neighbours nobody asked for (a bigger NLP_JOB_SIZE would look slower).
+        db.session.execute(
+            sa.update(Response).where(Response.id.in_(ids)).values(analysis_state=AnalysisState.PENDING)
+        )
         db.session.commit()
         for chunk in [[i] for i in ids] if single else [ids]:
             enqueue_tagging(chunk)
@@ -204,6 +208,7 @@ def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str, s
         "NLP_BATCH_SIZE": str(app.config["NLP_BATCH_SIZE"]),
         "NLP_JOB_SIZE": str(app.config["NLP_JOB_SIZE"]),
         "NLP_WRITE_OVERLAP": "1" if app.config["NLP_WRITE_OVERLAP"] else "0",
+        "NLP_WRITE_PROCESS": "1" if app.config.get("NLP_WRITE_PROCESS", True) else "0",
     }
     start = time.perf_counter()
     proc = subprocess.run(
@@ -283,7 +288,8 @@ def _run(
     instance = tempfile.mkdtemp(prefix=f"clearloop-bench-{backend}-")
     app, url = make_app(database_url, args.redis or "", instance)
     app.config["NLP_BATCH_SIZE"] = args.batch
-    app.config["NLP_JOB_SIZE"] = args.job_size
+    if args.job_size:
+        app.config["NLP_JOB_SIZE"] = args.job_size
     app.config["NLP_WRITE_OVERLAP"] = write_overlap
     if not account_upkeep:
         from app.extensions import db
@@ -300,7 +306,7 @@ def _run(
         "backend": backend,
         "n": args.n,
         "batch": args.batch,
-        "job_size": args.job_size,
+        "job_size": app.config["NLP_JOB_SIZE"],
         "analyze_texts_per_s": round(analyze_rate, 1),
         "end_to_end_responses_per_s": round(e2e_rate, 1),
         "ratio_end_to_end_vs_analyze": round(e2e_rate / analyze_rate, 3),
@@ -338,7 +344,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="responses to tag")
     parser.add_argument("--batch", type=int, default=256, help="NLP_BATCH_SIZE (texts per transaction)")
-    parser.add_argument("--job-size", type=int, default=512, help="NLP_JOB_SIZE (response ids per job)")
+    parser.add_argument(
+        "--job-size", type=int, help="NLP_JOB_SIZE (response ids per job; default: the app's default)"
+    )
     parser.add_argument("--postgres", help="a throwaway PostgreSQL database URL")
     parser.add_argument("--runs", type=int, default=3, help="rounds per backend (medians are reported)")
     parser.add_argument("--redis", help="also time a real worker.py over this Redis URL (its db is flushed)")

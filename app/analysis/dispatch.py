@@ -35,7 +35,7 @@ from nlp import Analyzer
 log = logging.getLogger(__name__)
 
 TAG_JOB = "analysis.analyze_responses"
-JOB_TIMEOUT = 300  # seconds; a job of NLP_JOB_SIZE (512) comments takes about a second
+JOB_TIMEOUT = 300  # seconds; a job of NLP_JOB_SIZE (2048) comments takes about a second
 RETRY_INTERVALS = (10, 60)  # two retries: with the first run, MAX_ATTEMPTS tries in all
 FOLLOWUP_JOB = "followups.apply_rules"
 SWEEP_LIMIT = 10_000  # pending responses one sweep re-enqueues at most
@@ -114,25 +114,24 @@ def _enqueue_bucket(bucket: int, size: int) -> bool:
 def tag_ids(response_ids: list[int]) -> BatchResult:
     """Tag the pending responses among these, one transaction per batch (the body of the job).
 
-    Batch k's write runs aside (``BatchWriter``) while batch k+1 is analysed; batch k+1's rows are read
-    before batch k's write starts, so a read never waits for a write's lock (SQLite) and no batch is read
-    while another is half-written. The job returns once every batch is committed.
+    The job reads all its rows first (one statement: a bucket of a sparse burst is one short batch, not
+    NLP_JOB_SIZE / NLP_BATCH_SIZE reads of mostly nothing), so no read ever waits for a batch's write lock
+    (SQLite) or sees a batch half-written. Batch k's write then runs aside (``BatchWriter``) while batch
+    k+1 is analysed; the job returns once every batch is committed.
     """
     ids = sorted({int(i) for i in response_ids})
+    if not ids:
+        return BatchResult()
+    analyzer, snapshots = _read_rows(ids)
     size = _batch_size()
-    chunks = [ids[start : start + size] for start in range(0, len(ids), size)]
+    batches = [snapshots[start : start + size] for start in range(0, len(snapshots), size)]
     total = BatchResult()
-    writer = BatchWriter(aside=len(chunks) > 1 and can_write_aside())
+    writer = BatchWriter(aside=len(batches) > 1 and can_write_aside())
     try:
-        following = _read_batch(chunks[0]) if chunks else None
-        for k in range(len(chunks)):
-            assert following is not None
-            analyzer, snapshots = following
-            results = analyse_snapshots(analyzer, snapshots) if snapshots else None
+        for batch in batches:  # one analyser per job: the worker refreshes it between jobs
+            results = analyse_snapshots(analyzer, batch)
             _add(total, writer.wait())  # batch k-1 is committed
-            following = _read_batch(chunks[k + 1]) if k + 1 < len(chunks) else None
-            if snapshots and results is not None:
-                writer.submit(analyzer.version, snapshots, results)
+            writer.submit(analyzer.version, batch, results)
         _add(total, writer.wait())
     except BaseException:
         writer.close()
@@ -147,8 +146,8 @@ def _add(total: BatchResult, outcome: BatchResult | None) -> None:
         total.add(outcome)
 
 
-def _read_batch(ids: list[int]) -> tuple[Analyzer, list[Snapshot]]:
-    """The analyser and the snapshots of a batch's rows still to tag; rows that failed before are handed to
+def _read_rows(ids: list[int]) -> tuple[Analyzer, list[Snapshot]]:
+    """The analyser and the snapshots of these rows still to tag; rows that failed before are handed to
     jobs of their own."""
     analyzer = get_analyzer()  # first: the snapshot read then ends the transaction before analysis
     snapshots = load_snapshots(ids)
