@@ -41,7 +41,7 @@ from rq.queue import Queue
 from rq.worker.base import WorkerStatus
 
 from app.analysis import services as analysis
-from app.analysis.tagging import can_write_aside, writer_process
+from app.analysis.tagging import can_write_aside, start_writer_process
 from app.extensions import db
 from app.resilience import REDIS_ERRORS, Outage
 
@@ -55,12 +55,12 @@ def preload(queues: Iterable[str] = ()) -> None:
     """Build and warm the NLP analyzer (and anything else heavy) once, at the worker's start; a worker of
     the tagging queue first forks its writer process (``tagging.WriterProcess``), which then shares none
     of the analyser's pages: the analyser's first touches after the fork copy none of them."""
-    if IN_PROCESS_QUEUES.intersection(queues) and start_writer_process():
+    if IN_PROCESS_QUEUES.intersection(queues) and start_tagging_writer():
         log.info("tagging writer process started")
     log.info("preloaded analyzer %s", analysis.preload_analyzer())
 
 
-def start_writer_process() -> bool:
+def start_tagging_writer() -> bool:
     """Fork the writer process tagging jobs write their batches in (``tagging.BatchWriter``), if they will
     write aside in a process; True if so."""
     app = current_app._get_current_object()
@@ -69,7 +69,7 @@ def start_writer_process() -> bool:
             return False
     finally:
         db.session.remove()
-    writer_process(app)
+    start_writer_process(app)
     return True
 
 

@@ -130,10 +130,6 @@ def test_config(database_uri: str) -> dict:
         "SMTP_HOST": "",
         "BASE_URL": "http://localhost",
         "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
-        # A tagging job run in the test process writes its batches aside in a thread: a writer process,
-        # forked once, would not see a later test's monkeypatches. Real worker.py processes started by
-        # tests, and tests/analysis/test_batch_writes.py, use the writer process, as production does.
-        "NLP_WRITE_PROCESS": False,
     }
 
 

@@ -189,15 +189,16 @@ def can_write_aside() -> bool:
 class BatchWriter:
     """Writes a job's batches one at a time beside the job, which analyses the next batch meanwhile.
 
-    Two ways aside (``NLP_WRITE_PROCESS``): in a writer process of its own (``WriterProcess``, the default)
-    or in a thread of this process. A thread's write holds the GIL for all its Python work (building rows,
-    SQLAlchemy, binding parameters: about as much CPU as the batch's analysis), so the analyser waits for it
-    and little of the write is hidden; a process runs it on another core. Either way ``write_results`` runs
-    unchanged on a session and pooled connection of its own (row locks, the snapshot check, one transaction
-    per batch). At most one write is in flight; ``wait`` returns its outcome or raises its error, so a job
-    still ends only after all its batches are committed (commit before enqueue), and a crash loses at most
-    the uncommitted batches, which stay pending as before. ``aside`` false: ``submit`` writes in the
-    caller's session at once.
+    Two ways aside: in a writer process (``WriterProcess``: in a worker, which starts one at its start,
+    with ``NLP_WRITE_PROCESS`` on) or in a thread of this process (elsewhere: a web process's inline
+    jobs). A thread's write holds the GIL for all its Python work (building rows, SQLAlchemy, binding
+    parameters: about as much CPU as the batch's analysis), so the analyser waits for it and little of the
+    write is hidden; a process runs it on another core. Either way ``write_results`` runs unchanged on a
+    session and pooled connection of its own (row locks, the snapshot check, one transaction per batch).
+    At most one write is in flight; ``wait`` returns its outcome or raises its error, so a job still ends
+    only after all its batches are committed (commit before enqueue), and a crash loses at most the
+    uncommitted batches, which stay pending as before. ``aside`` false: ``submit`` writes in the caller's
+    session at once.
     """
 
     def __init__(self, aside: bool, process: bool | None = None) -> None:
@@ -205,6 +206,7 @@ class BatchWriter:
         self._app = current_app._get_current_object() if aside else None
         if process is None:
             process = bool(current_app.config.get("NLP_WRITE_PROCESS", True))
+            process = process and uses_writer_process(self._app)
         self._process = writer_process(self._app) if aside and process else None
         self._in_flight = False
         self._thread: threading.Thread | None = None
@@ -383,6 +385,20 @@ class WriterProcess:
 
 
 _writer: WriterProcess | None = None
+_wanted: tuple[int, Any] | None = None  # (pid, app): this process's tagging jobs write in a writer process
+
+
+def start_writer_process(app: Any) -> WriterProcess:
+    """Make this process's tagging jobs (of ``app``) write in a writer process, and fork it now: a worker
+    does so at its start, before it builds the analyser, whose pages the writer then does not share."""
+    global _wanted
+    _wanted = (os.getpid(), app)
+    return writer_process(app)
+
+
+def uses_writer_process(app: Any) -> bool:
+    """Whether this process's jobs of ``app`` write in a writer process (``start_writer_process``)."""
+    return _wanted is not None and _wanted[0] == os.getpid() and _wanted[1] is app
 
 
 def writer_process(app: Any) -> WriterProcess:
@@ -400,7 +416,10 @@ def writer_process(app: Any) -> WriterProcess:
 
 
 def stop_writer_process() -> None:
-    """End this process's writer process, if any (tests; a worker's children end with it anyway)."""
+    """End this process's writer process, if any, and write aside in a thread from now on (tests; a
+    worker's exec)."""
+    global _wanted
+    _wanted = None
     if _writer is not None and _writer.owner == os.getpid():
         _writer.stop()
 

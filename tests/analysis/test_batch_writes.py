@@ -149,7 +149,12 @@ def test_a_test_s_single_connection_is_never_written_aside(ctx):
     assert not tagging.can_write_aside()
 
 
-MODES = {"process": (True, True), "thread": (True, False), "in line": (False, False)}
+MODES = {
+    "process": (True, True),
+    "thread": (True, False),
+    "not started": (True, True),  # a process that never started a writer (a web process): a thread
+    "in line": (False, False),
+}
 
 
 @pytest.fixture
@@ -170,6 +175,11 @@ def aside(app, tmp_path):
 def _configure(app, mode: str) -> None:
     app.config["NLP_BATCH_SIZE"] = 2
     app.config["NLP_WRITE_OVERLAP"], app.config["NLP_WRITE_PROCESS"] = MODES[mode]
+    if mode == "process":
+        with app.app_context():
+            tagging.start_writer_process(app)  # as worker.py does at its start
+    else:
+        tagging.stop_writer_process()
 
 
 def _logged(log) -> list[str]:
@@ -182,7 +192,6 @@ class TestWrittenAside:
 
     def _tag(self, app, mode: str, log) -> tuple[list[int], set[str]]:
         """Tag COMMENTS in batches of 2; the (process, thread) of every batch's UPDATE of responses."""
-        _configure(app, mode)
         log.unlink(missing_ok=True)
 
         def record(conn, cursor, statement, params, context, executemany):
@@ -193,8 +202,9 @@ class TestWrittenAside:
         with app.app_context():
             ensure_taxonomy()
             ids = add_responses(*COMMENTS)
-            sa.event.listen(db.engine, "before_cursor_execute", record)
+            sa.event.listen(db.engine, "before_cursor_execute", record)  # before the writer's fork
             try:
+                _configure(app, mode)
                 assert tagging.can_write_aside() is MODES[mode][0]
                 outcome = tag_ids(ids)
             finally:
@@ -205,23 +215,24 @@ class TestWrittenAside:
 
     def test_batches_written_aside_equal_batches_written_in_line(self, app, aside):
         in_process, process_writers = self._tag(app, "process", aside)
+        writer = tagging._writer
         in_thread, thread_writers = self._tag(app, "thread", aside)
+        not_started, not_started_writers = self._tag(app, "not started", aside)
         in_line, line_writers = self._tag(app, "in line", aside)
         me = os.getpid()
-        assert tagging._writer is not None and tagging._writer.pid != me
+        assert writer is not None and writer.pid != me
         # every batch's write ran in the writer process, or in the writer thread, or in the job's thread
-        assert process_writers == {f"{tagging._writer.pid}/{threading.current_thread().name}"}
-        assert thread_writers == {f"{me}/tagging-writer"}
+        assert process_writers == {f"{writer.pid}/{threading.current_thread().name}"}
+        assert thread_writers == not_started_writers == {f"{me}/tagging-writer"}
         assert line_writers == {f"{me}/{threading.current_thread().name}"}
         with app.app_context():
-            assert _stored(in_process) == _stored(in_line) == _stored(in_thread)
+            assert _stored(in_process) == _stored(in_line) == _stored(in_thread) == _stored(not_started)
             db.session.remove()
 
     @pytest.mark.parametrize("mode", ["process", "thread"])
     def test_a_failed_aside_write_fails_the_job_and_a_rerun_tags_the_rest_once(
         self, app, monkeypatch, aside, mode
     ):
-        _configure(app, mode)
         real = tagging.write_results
 
         def second_fails(version, snapshots, results, retag=False):
@@ -236,12 +247,14 @@ class TestWrittenAside:
             ensure_taxonomy()
             ids = add_responses(*COMMENTS)
             monkeypatch.setattr(tagging, "write_results", second_fails)
+            _configure(app, mode)  # the writer forked after the patch
             with pytest.raises(RuntimeError, match="database gone"):
                 tag_ids(ids)
             calls = [[int(i) for i in line.split(",")] for line in _logged(aside)]
             _assert_first_batch_only(ids, calls)
             monkeypatch.setattr(tagging, "write_results", real)
-            tagging.stop_writer_process()  # the next job's writer runs the real write
+            if mode == "process":
+                tagging.start_writer_process(app)  # a fresh writer forked after the real write is back
             again = tag_ids(ids)
             assert sorted(again.done + again.skipped) == ids[2:]
             assert tag_ids(ids).counts()["done"] == 0  # idempotent: nothing left to tag
@@ -257,7 +270,6 @@ class TestWrittenAside:
     ):
         """SIGKILL of the writer mid-batch (as the OOM killer might): its transaction rolls back, the job
         fails (its retry or the sweeper takes the rows, still pending), and the next job writes again."""
-        _configure(app, "process")
         real = tagging.write_results
 
         def killed_on_the_second(version, snapshots, results, retag=False):
@@ -273,6 +285,7 @@ class TestWrittenAside:
             ensure_taxonomy()
             ids = add_responses(*COMMENTS)
             monkeypatch.setattr(tagging, "write_results", killed_on_the_second)
+            _configure(app, "process")  # the writer forked after the patch
             with pytest.raises(tagging.WriterProcessDied):
                 tag_ids(ids)
             first = tagging._writer
@@ -304,7 +317,7 @@ class TestWrittenAside:
             with pytest.raises(ChildProcessError):
                 os.waitpid(writer.pid, os.WNOHANG)  # ended and reaped
             monkeypatch.undo()
-            assert tagging.writer_process(app) is not writer
+            assert tagging.start_writer_process(app) is not writer
             tag_ids(ids)
             states = set(
                 db.session.execute(sa.select(Response.analysis_state).where(Response.id.in_(ids))).scalars()
