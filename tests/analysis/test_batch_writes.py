@@ -163,13 +163,13 @@ def aside(app, tmp_path):
     restored after, and a file the writer (in whichever process it runs) records its statements in."""
     tagging.stop_writer_process()
     log = tmp_path / "writes.log"
+    keys = ("NLP_BATCH_SIZE", "NLP_WRITE_OVERLAP", "NLP_WRITE_PROCESS")
+    before = {key: app.config[key] for key in keys}
     try:
         yield log
     finally:
         tagging.stop_writer_process()
-        app.config["NLP_BATCH_SIZE"] = 256
-        app.config["NLP_WRITE_OVERLAP"] = True
-        app.config["NLP_WRITE_PROCESS"] = False
+        app.config.update(before)
 
 
 def _configure(app, mode: str) -> None:
