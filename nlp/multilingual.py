@@ -246,7 +246,9 @@ class ForeignSentiment:
         self._char_ids = {name[2:]: j for name, j in vocab.items() if name.startswith("x=")}
 
     def _vec(self, names: list[str]) -> tuple[float, float, float]:
-        ids = [j for j in map(self.vocab.get, names) if j is not None]
+        return self._rows_sum([j for j in map(self.vocab.get, names) if j is not None])
+
+    def _rows_sum(self, ids) -> tuple[float, float, float]:
         if not ids:
             return (0.0, 0.0, 0.0)
         a, b, c = _add(self._eff.take(ids, axis=0), axis=0).tolist()  # take: the same rows, cheaper
@@ -262,11 +264,13 @@ class ForeignSentiment:
             if len(cache) > 100_000:
                 cache.clear()
         self._lex[key] = 1.0 if "l=pos" in feats else -1.0 if "l=neg" in feats else 0.0
-        vocab = self.vocab
-        self._ids[key] = tuple({vocab[f]: None for f in feats if f in vocab})
-        if self.idf is not None:
-            feats = list(dict.fromkeys(feats))  # binary features: a repeat counts once
-        self._cache[key] = self._vec(feats)
+        # the distinct known features' ids in their first occurrence's order: one lookup per feature
+        ids = tuple(dict.fromkeys(filter(_NOT_NONE, map(self.vocab.get, feats))))
+        self._ids[key] = ids
+        if self.idf is None:
+            self._cache[key] = self._vec(feats)  # raw counts: a repeated feature counts again
+        else:  # binary features: a repeat counts once, i.e. the rows of ``ids`` (distinct names, ids)
+            self._cache[key] = self._rows_sum(ids)
 
     def token_vec(self, info: tuple, negated: bool) -> tuple[float, float, float]:
         """Summed class weights of a token's features (cached)."""
@@ -391,12 +395,10 @@ class ForeignSentiment:
         contrib = []
         tfidf = self.idf is not None
         known, token_vec = self._cache.get, self.token_vec  # token_vec's cache first: no call per token
-        for i, neg in toks:
+        for i, neg in () if tfidf else toks:  # TF-IDF: the tokens' vectors only for the explanation
             x = infos[i]
             v0, v1, v2 = known((x[LOWER], neg)) or token_vec(x, neg)
             contrib.append((i, v0, v2))
-            if tfidf:
-                continue
             z0 += v0
             z1 += v1
             z2 += v2
@@ -423,6 +425,11 @@ class ForeignSentiment:
                 p[k], p[side] = p[side], p[k]
                 k = side
         if k != 1:
+            if tfidf:  # a polar label: each token's share in it (its features' summed class weights)
+                for i, neg in toks:
+                    x = infos[i]
+                    v0, _, v2 = known((x[LOWER], neg)) or token_vec(x, neg)
+                    contrib.append((i, v0, v2))
             for i, v0, v2 in contrib:
                 c = (v2 - v0) if k == 2 else (v0 - v2)
                 if infos[i][FLAGS] & F_ALPHA and c > best_c:
