@@ -23,6 +23,7 @@ Tokens come from the analyser's (English) tokenizer; everything here works on it
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from functools import lru_cache, partial
@@ -244,6 +245,12 @@ class ForeignSentiment:
         self._elided: dict[str, str] = {}
         # character n-gram feature ids keyed by the n-gram itself
         self._char_ids = {name[2:]: j for name, j in vocab.items() if name.startswith("x=")}
+
+    def fresh(self) -> ForeignSentiment:
+        """The same model with empty per-token caches (its arrays shared)."""
+        clone = copy.copy(self)
+        clone._cache, clone._ids, clone._lex, clone._elided = {}, {}, {}, {}
+        return clone
 
     def _vec(self, names: list[str]) -> tuple[float, float, float]:
         return self._rows_sum([j for j in map(self.vocab.get, names) if j is not None])
@@ -501,6 +508,45 @@ def sentiment_model(lang: str) -> ForeignSentiment | None:
         return None
     with resources.as_file(ref) as p:
         return ForeignSentiment.load(lang, p)
+
+
+def _word_info(lower: str) -> tuple:
+    """A stand-in token info of a lower-case alphabetic word: all :func:`token_features` reads of it."""
+    return (lower, None, None, 0.0, F_ALPHA)
+
+
+def vocabulary_facts(nb_words: dict[str, dict] | None = None) -> dict[str, tuple[dict, dict, dict]]:
+    """Per language, the per-token caches (vectors, feature ids, word-list polarity) of its model's own
+    vocabulary, both negation states, computed at the NLP cache's build and kept in it (:func:`adopt_facts`
+    puts them in the process's models): the words its features name ("u=", "n=") and, in ``nb_words``,
+    the language-ID model's word lists, never customer text. Only lower-case alphabetic words, whose
+    features depend on nothing but the word (as a token's key, its lower case, says)."""
+    out = {}
+    for lang in LANGS:
+        model = sentiment_model(lang)
+        if model is None:
+            continue
+        words = {f[2:] for f in model.vocab if f.startswith(("u=", "n="))}
+        words.update((nb_words or {}).get(lang, ()))
+        clone = model.fresh()
+        for w in sorted(words):
+            if w.isalpha() and w.lower() == w:
+                info = _word_info(w)
+                clone._learn(info, False)
+                clone._learn(info, True)
+        out[lang] = (clone._cache, clone._ids, clone._lex)
+    return out
+
+
+def adopt_facts(facts: dict[str, tuple[dict, dict, dict]]) -> None:
+    """Add :func:`vocabulary_facts` to the process's models' per-token caches (a token seen already keeps
+    its entry: the same values)."""
+    for lang, caches in facts.items():
+        model = sentiment_model(lang)
+        if model is not None:
+            for mine, known in zip((model._cache, model._ids, model._lex), caches, strict=True):
+                if len(mine) + len(known) <= 100_000:
+                    mine.update({**known, **mine})
 
 
 # --- intents --------------------------------------------------------------------------------------------

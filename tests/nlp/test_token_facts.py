@@ -103,3 +103,69 @@ def test_a_table_without_a_matcher_has_no_prefixes(table):
     assert bare._prefixes == ()
     assert bare.info("charged")[9] is None  # no hooks
     assert bare.info("charged")[:4] == table.info("charged")[:4]
+
+
+@pytest.fixture(scope="module")
+def facts():
+    from nlp.language import naive_bayes
+    from nlp.multilingual import vocabulary_facts
+
+    return vocabulary_facts(naive_bayes().words)
+
+
+def test_the_de_fr_es_vocabulary_facts_equal_a_tokens_freshly_learned_ones(table, facts):
+    """What the NLP cache keeps of the de/fr/es models' vocabulary is what a model learns from the real
+    token infos of those words, lower-case or capitalised (a token's key is its lower case)."""
+    import random
+
+    from nlp.multilingual import LANGS, sentiment_model
+
+    for lang in LANGS:
+        vecs, ids, lex = facts[lang]
+        assert len(vecs) == len(ids) == len(lex) > 4000
+        assert all(w.isalpha() and w.lower() == w for w, _ in vecs)
+        model = sentiment_model(lang)
+        sample = random.Random(lang).sample(sorted(vecs), 300) + [(w.lower(), n) for w in ODD for n in (0, 1)]
+        for word, neg in sample:
+            for text in (word, word.capitalize(), word.upper()):
+                info = table.info(text)
+                if info[0] != word:
+                    continue
+                fresh = model.fresh()
+                fresh._learn(info, bool(neg))
+                key = (word, bool(neg))
+                if key in vecs:
+                    assert (vecs[key], ids[key], lex[key]) == (
+                        fresh._cache[key],
+                        fresh._ids[key],
+                        fresh._lex[key],
+                    )
+                else:  # not a vocabulary word, or not alphabetic: left to be learned from the token
+                    assert not word.isalpha() or not {"u=" + word, "n=" + word} & model.vocab.keys()
+
+
+def test_adopted_facts_fill_the_models_caches_without_replacing_an_entry(facts):
+    from nlp.multilingual import adopt_facts, sentiment_model
+
+    model = sentiment_model("de")
+    (word, neg), vec = next(iter(facts["de"][0].items()))
+    model._cache[(word, neg)] = marker = (1.0, 2.0, 3.0)
+    adopt_facts(facts)
+    assert model._cache[(word, neg)] is marker  # kept
+    del model._cache[(word, neg)]
+    adopt_facts(facts)
+    assert model._cache[(word, neg)] == vec
+    assert all(model._ids[k] == v for k, v in facts["de"][1].items())
+
+
+def test_the_cache_keeps_no_word_of_the_texts_analysed_before_it_was_built(tmp_path):
+    """The de/fr/es facts in the NLP cache are the vocabulary's only, even when the process analysed texts
+    before building it (the models' own caches then hold those texts' words)."""
+    import pickle
+
+    Analyzer().analyze(["Der Zwiebelkuchenautomat ist großartig, aber der Xylophonständer nicht."])
+    Analyzer(cache_dir=tmp_path)
+    (path,) = tmp_path.glob("analysis-*.pickle")
+    pieces = pickle.loads(path.read_bytes())[2]  # noqa: S301 - the file this test wrote
+    words = {w for vecs, _, _ in pieces.foreign_facts.values() for w, _ in vecs}
+    assert words and "zwiebelkuchenautomat" not in words and "xylophonständer" not in words
