@@ -707,20 +707,17 @@ class StemMatcher:
         if None in stems:
             stems = [self._stem(w) if s is None else s for s, w in zip(stems, lowers, strict=True)]
         out: list[Match] = []
-        j = 0
-        while j < len(toks):
-            hit = None
-            for phrase, k in self.index.get(stems[j], ()):
-                n = len(phrase)
-                if tuple(stems[j : j + n]) == phrase:
-                    hit = (k, n)
-                    break
-            if hit is None:
-                j += 1
+        index = self.index
+        j = 0  # the first token a match may start at (after the last match)
+        for i in [i for i, s in enumerate(stems) if s in index]:  # the tokens a phrase starts with
+            if i < j:
                 continue
-            k, n = hit
-            out.append(Match(k, toks[j], toks[j + n - 1] + 1, 1.0))
-            j += n
+            for phrase, k in index[stems[i]]:
+                n = len(phrase)
+                if tuple(stems[i : i + n]) == phrase:
+                    out.append(Match(k, toks[i], toks[i + n - 1] + 1, 1.0))
+                    j = i + n
+                    break
         return out
 
 

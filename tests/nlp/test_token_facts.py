@@ -169,3 +169,81 @@ def test_the_cache_keeps_no_word_of_the_texts_analysed_before_it_was_built(tmp_p
     pieces = pickle.loads(path.read_bytes())[2]  # noqa: S301 - the file this test wrote
     words = {w for vecs, _, _ in pieces.foreign_facts.values() for w, _ in vecs}
     assert words and "zwiebelkuchenautomat" not in words and "xylophonständer" not in words
+
+
+def _stem_matches_reference(matcher, infos):
+    """StemMatcher.match as first written: a walk over every token."""
+    from nlp.flags import F_SPACE, FLAGS, LOWER
+    from nlp.matcher import Match
+
+    toks = [i for i, x in enumerate(infos) if not x[FLAGS] & F_SPACE]
+    stems = [matcher._stem(infos[i][LOWER]) for i in toks]
+    out, j = [], 0
+    while j < len(toks):
+        hit = None
+        for phrase, k in matcher.index.get(stems[j], ()):
+            n = len(phrase)
+            if tuple(stems[j : j + n]) == phrase:
+                hit = (k, n)
+                break
+        if hit is None:
+            j += 1
+            continue
+        k, n = hit
+        out.append(Match(k, toks[j], toks[j + n - 1] + 1, 1.0))
+        j += n
+    return out
+
+
+def test_stem_matches_equal_a_walk_over_every_token(table):
+    """Overlapping and adjacent phrases, repeats, phrases cut off at the end, spaces between words."""
+    import random
+
+    from nlp.multilingual import LANGS, StemMatcher
+
+    topics = Taxonomy.default().topics
+    found = 0
+    for lang in LANGS:
+        matcher = StemMatcher(lang, list(topics))
+        words = sorted({w for t in topics for p in t.phrases for w in p.lower().split()})
+        words += ["und", "et", "y", "nicht", " ", "!", "😀", "", "x" * 80]
+        rnd = random.Random(lang)
+        for _ in range(300):
+            text = [rnd.choice(words) for _ in range(rnd.randint(0, 12))]
+            infos = [table.info(w) for w in text]
+            got = matcher.match(infos)
+            assert got == _stem_matches_reference(matcher, infos), text
+            found += len(got)
+    assert found > 500
+
+
+def test_typo_valence_equals_the_lookup_of_every_deletion(table):
+    from rapidfuzz.distance import OSA
+
+    from nlp.lexicon import _JARGON, TYPO_MIN_LEN, _deletions, known_english_words
+
+    lex = table.lexicon
+    words = [
+        "delicous",
+        "amazin",
+        "overated",
+        "terible",
+        "horible",
+        "awsome",
+        "xqzzyvv",
+        "dashbord",
+        "ﬁxxing",
+    ]
+    words += [w[:2] + w[3:] for w in sorted(lex.valence) if w.isalpha() and len(w) >= 7][:400]
+    words += [w + "x" for w in sorted(lex.valence) if w.isalpha() and len(w) >= 6][:200]
+    checked = 0
+    for w in words:
+        cands = set(lex._deletes.get(w, ()))
+        for d in _deletions(w):
+            cands.update(lex._deletes.get(d, ()))
+        vals = {lex.valence[c] for c in cands if c[0] == w[0] and OSA.distance(c, w) <= 1}
+        want = 0.0 if not vals or (max(vals) > 0) != (min(vals) > 0) else max(vals, key=abs)
+        skip = len(w) < TYPO_MIN_LEN or w in known_english_words() or w in _JARGON
+        assert lex._typo_valence(w) == (0.0 if skip else want), w
+        checked += not skip and want != 0.0
+    assert checked > 100  # typos that find a word
