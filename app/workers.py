@@ -65,7 +65,7 @@ def start_tagging_writer() -> bool:
     write aside in a process; True if so."""
     app = current_app._get_current_object()
     try:
-        if not (can_write_aside() and app.config.get("NLP_WRITE_PROCESS", True)):
+        if not (can_write_aside() and app.config.get("NLP_WRITE_PROCESS", False)):
             return False
     finally:
         db.session.remove()

@@ -222,7 +222,7 @@ def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str, s
         "NLP_BATCH_SIZE": str(app.config["NLP_BATCH_SIZE"]),
         "NLP_JOB_SIZE": str(app.config["NLP_JOB_SIZE"]),
         "NLP_WRITE_OVERLAP": "1" if app.config["NLP_WRITE_OVERLAP"] else "0",
-        "NLP_WRITE_PROCESS": "1" if app.config.get("NLP_WRITE_PROCESS", True) else "0",
+        "NLP_WRITE_PROCESS": "1" if app.config.get("NLP_WRITE_PROCESS", False) else "0",
     }
     start = time.perf_counter()
     proc = subprocess.run(

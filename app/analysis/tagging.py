@@ -189,12 +189,14 @@ def can_write_aside() -> bool:
 class BatchWriter:
     """Writes a job's batches one at a time beside the job, which analyses the next batch meanwhile.
 
-    Two ways aside: in a writer process (``WriterProcess``: in a worker, which starts one at its start,
-    with ``NLP_WRITE_PROCESS`` on) or in a thread of this process (elsewhere: a web process's inline
-    jobs). A thread's write holds the GIL for all its Python work (building rows, SQLAlchemy, binding
+    Two ways aside: in a thread of this process, or in a writer process (``WriterProcess``: in a worker
+    with ``NLP_WRITE_PROCESS`` on, which starts one at its start; a web process's inline jobs use a
+    thread). A thread's write holds the GIL for all its Python work (building rows, SQLAlchemy, binding
     parameters: about as much CPU as the batch's analysis), so the analyser waits for it and little of the
-    write is hidden; a process runs it on another core. Either way ``write_results`` runs unchanged on a
-    session and pooled connection of its own (row locks, the snapshot check, one transaction per batch).
+    write is hidden; a process can run it on another core (at the cost of pickling each batch's analyses,
+    and measured slower on a busy 2-core machine, hence off by default). Either way ``write_results`` runs
+    unchanged on a session and pooled connection of its own (row locks, the snapshot check, one
+    transaction per batch).
     At most one write is in flight; ``wait`` returns its outcome or raises its error, so a job still ends
     only after all its batches are committed (commit before enqueue), and a crash loses at most the
     uncommitted batches, which stay pending as before. ``aside`` false: ``submit`` writes in the caller's
@@ -205,7 +207,7 @@ class BatchWriter:
         self.aside = aside
         self._app = current_app._get_current_object() if aside else None
         if process is None:
-            process = bool(current_app.config.get("NLP_WRITE_PROCESS", True))
+            process = bool(current_app.config.get("NLP_WRITE_PROCESS", False))
             process = process and uses_writer_process(self._app)
         self._process = writer_process(self._app) if aside and process else None
         self._in_flight = False

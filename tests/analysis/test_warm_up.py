@@ -122,12 +122,13 @@ def test_a_process_that_never_froze_its_heap_does_not_start_now(app, monkeypatch
 @pytest.mark.committed
 @pytest.mark.parametrize("queues", [["nlp"], ["mail", "default"]])
 def test_a_tagging_worker_forks_its_writer_before_it_builds_the_analyser(app, monkeypatch, queues):
-    """A worker of the ``nlp`` queue starts its tagging writer process first (it then shares none of the
-    analyser's pages); a worker of other queues starts none."""
+    """With NLP_WRITE_PROCESS, a worker of the ``nlp`` queue starts its tagging writer process first (it
+    then shares none of the analyser's pages); a worker of other queues starts none."""
     from app import workers
     from app.analysis import services, tagging
 
     order = []
+    monkeypatch.setitem(app.config, "NLP_WRITE_PROCESS", True)
     monkeypatch.setattr(services, "ready_for_jobs", lambda analyzer: order.append("analyser"))
     monkeypatch.setattr(tagging, "writer_process", lambda app: order.append("writer"))
     with app.app_context():
