@@ -293,11 +293,12 @@ def write_results(
         elif result is None:
             outcome.skipped.append(snap.id)
         else:
-            done_rows.append(done_values(snap.id, result, version, now))
+            data = result.to_dict()  # once: every row below is read from it
+            done_rows.append(done_values(snap.id, result, version, now, data))
             mentions += _redirected(
-                mention_rows(snap.id, result, vetoes, known_topics, now), redirects, vetoes
+                mention_rows(snap.id, result, vetoes, known_topics, now, data), redirects, vetoes
             )
-            intents += intent_rows(snap.id, result, now)
+            intents += intent_rows(snap.id, result, now, data)
             outcome.done.append(snap.id)
     _announce(done_rows, mentions)  # before _apply, which consumes the rows' ids
     _apply(outcome, done_rows, mentions, intents, now, _analysed_changes(outcome, locked))

@@ -111,6 +111,25 @@ def test_a_batch_write_stores_what_a_row_by_row_write_stores(ctx, monkeypatch):
     assert stored[0]["mentions"] and stored[1]["intents"] and stored[3]["state"] == AnalysisState.SKIPPED
 
 
+def test_rows_are_built_from_to_dict_without_the_result_s_item_objects(ctx, monkeypatch):
+    """The writer reads each result once through ``to_dict()`` (built straight from the analyser's compact
+    rows); the per-item objects that ``.mentions``, ``.sentences``, ``.explanation`` and ``.intents`` build
+    on every access are never made, and what is stored is the same."""
+    from nlp.results import CompactAnalysis
+
+    reference = add_responses(*COMMENTS)
+    tag_ids(reference)
+
+    def unused(self):
+        raise AssertionError("built per-item objects")
+
+    for name in ("mentions", "sentences", "explanation", "intents"):
+        monkeypatch.setattr(CompactAnalysis, name, property(unused))
+    batch = add_responses(*COMMENTS)
+    assert tag_ids(batch).counts()["done"] == len(COMMENTS) - 1
+    assert _stored(batch) == _stored(reference)
+
+
 def test_json_cannot_carry_nan_so_such_a_batch_takes_the_array_path(ctx):
     assert tagging._recordset_document([{"a": float("nan")}]) is None
     assert tagging._recordset_document([{"a": 1.5, "b": None}]) == '[{"a":1.5,"b":null}]'
