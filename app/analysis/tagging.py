@@ -99,9 +99,12 @@ def _id_in(column: Any, ids: list[int]) -> Any:
     """``column IN ids``. PostgreSQL: ``column = ANY(:ids)``, one ``integer[]`` parameter — an IN list of a
     batch's 256 ids cost SQLAlchemy a rendered placeholder and psycopg a parsed and dumped parameter each, on
     every statement (client CPU that the analyser's thread waits for). The parameter is a typed array, not
-    text cast to one: in a prepared statement's generic plan a cast would be evaluated for every row."""
+    text cast to one: in a prepared statement's generic plan a cast would be evaluated for every row.
+    SQLite: ``column IN (SELECT value FROM json_each(:ids))``, one JSON text parameter, for the same reason
+    (SQLAlchemy expanded an IN list placeholder by placeholder on every execution)."""
     if db.session.get_bind().dialect.name != "postgresql":
-        return column.in_(ids)
+        document = sa.literal(json.dumps([int(i) for i in ids]), sa.String())
+        return column.in_(sa.select(sa.literal_column("value")).select_from(sa.func.json_each(document)))
     return column == sa.any_(sa.literal([int(i) for i in ids], ARRAY(sa.Integer())))
 
 

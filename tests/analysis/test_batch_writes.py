@@ -241,3 +241,26 @@ class TestWrittenAside:
         finally:
             app.config["NLP_BATCH_SIZE"] = 256
             app.config["NLP_WRITE_OVERLAP"] = True
+
+
+def test_a_batch_s_ids_travel_as_one_parameter(ctx):
+    """The batch statements that select rows by id (lock, vetoes, clearing) carry the ids as one parameter
+    (an array on PostgreSQL, a JSON text on SQLite), not one rendered placeholder per id."""
+    ids = add_responses(*COMMENTS)
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not executemany:
+            seen.append((statement, parameters))
+
+    engine = db.session.get_bind()
+    engine = getattr(engine, "engine", engine)
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert tag_ids(ids).counts()["done"] == len(COMMENTS) - 1
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert any(str(ids[0]) in str(parameters) for _, parameters in seen)
+    for statement, parameters in seen:
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        assert len([v for v in values if isinstance(v, int) and v in ids]) <= 1, statement
