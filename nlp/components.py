@@ -90,6 +90,8 @@ class Pieces:
     # per-token facts of the analyser's own vocabulary (below), computed at the build: cached with the
     # rest, so a fresh process's first call does not compute them for the most common words again
     token_infos: dict = field(default_factory=dict)
+    # the de/fr/es models' per-token caches of their own vocabulary (multilingual.vocabulary_facts)
+    foreign_facts: dict = field(default_factory=dict)
 
 
 def _pieces(taxonomy: Taxonomy | None, fuzzy: bool, tokenize) -> Pieces:
@@ -164,6 +166,7 @@ class AnalysisComponent:
                     if nb is not None and word.isalpha() and word.islower():
                         nb.word_scores(word)
                 pieces.token_infos = table._cache
+                pieces.foreign_facts = multilingual.vocabulary_facts(nb.words if nb is not None else None)
             return pieces
 
         self._adopt(cache.load_or_build("analysis", inputs, build, cache_dir), tokenize)
@@ -175,6 +178,7 @@ class AnalysisComponent:
     def _adopt(self, pieces: Pieces, tokenize) -> None:
         use_known_english_words(pieces.known)
         use_naive_bayes(pieces.naive_bayes)
+        multilingual.adopt_facts(pieces.foreign_facts)
         self.naive_bayes = naive_bayes()  # the process's model (the one detect_language_nb uses)
         self.lexicon = pieces.lexicon
         self.matcher = pieces.matcher

@@ -250,7 +250,7 @@ class NaiveBayes:
         if None in vecs:
             score = self.word_scores
             vecs = [v or score(w) for v, w in zip(vecs, words, strict=True)]
-        totals = [sum(col) for col in zip(*vecs, strict=True)]
+        totals = list(map(sum, zip(*vecs, strict=True)))  # each language's sum in the words' order
         best = max(range(len(totals)), key=totals.__getitem__)
         d = self.langs.index(default) if default in self.langs else 0
         if best == d or (totals[best] - totals[d]) / len(words) < self.margin:

@@ -208,9 +208,10 @@ class Lexicon:
         in sign. Customers do not proof-read feedback."""
         if len(w) < TYPO_MIN_LEN or w in known_english_words() or w in _JARGON:
             return 0.0
-        cands = set(self._deletes.get(w, ()))
-        for d in _deletions(w):
-            cands.update(self._deletes.get(d, ()))
+        found = [c for c in map(self._deletes.get, [w, *_deletions(w)]) if c]  # one map over the keys
+        if not found:
+            return 0.0
+        cands = set().union(*found)
         vals = {self.valence[c] for c in cands if c[0] == w[0] and OSA.distance(c, w) <= 1}
         if not vals or (max(vals) > 0) != (min(vals) > 0):
             return 0.0

@@ -23,6 +23,7 @@ Tokens come from the analyser's (English) tokenizer; everything here works on it
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from functools import lru_cache, partial
@@ -245,8 +246,16 @@ class ForeignSentiment:
         # character n-gram feature ids keyed by the n-gram itself
         self._char_ids = {name[2:]: j for name, j in vocab.items() if name.startswith("x=")}
 
+    def fresh(self) -> ForeignSentiment:
+        """The same model with empty per-token caches (its arrays shared)."""
+        clone = copy.copy(self)
+        clone._cache, clone._ids, clone._lex, clone._elided = {}, {}, {}, {}
+        return clone
+
     def _vec(self, names: list[str]) -> tuple[float, float, float]:
-        ids = [j for j in map(self.vocab.get, names) if j is not None]
+        return self._rows_sum([j for j in map(self.vocab.get, names) if j is not None])
+
+    def _rows_sum(self, ids) -> tuple[float, float, float]:
         if not ids:
             return (0.0, 0.0, 0.0)
         a, b, c = _add(self._eff.take(ids, axis=0), axis=0).tolist()  # take: the same rows, cheaper
@@ -262,11 +271,13 @@ class ForeignSentiment:
             if len(cache) > 100_000:
                 cache.clear()
         self._lex[key] = 1.0 if "l=pos" in feats else -1.0 if "l=neg" in feats else 0.0
-        vocab = self.vocab
-        self._ids[key] = tuple({vocab[f]: None for f in feats if f in vocab})
-        if self.idf is not None:
-            feats = list(dict.fromkeys(feats))  # binary features: a repeat counts once
-        self._cache[key] = self._vec(feats)
+        # the distinct known features' ids in their first occurrence's order: one lookup per feature
+        ids = tuple(dict.fromkeys(filter(_NOT_NONE, map(self.vocab.get, feats))))
+        self._ids[key] = ids
+        if self.idf is None:
+            self._cache[key] = self._vec(feats)  # raw counts: a repeated feature counts again
+        else:  # binary features: a repeat counts once, i.e. the rows of ``ids`` (distinct names, ids)
+            self._cache[key] = self._rows_sum(ids)
 
     def token_vec(self, info: tuple, negated: bool) -> tuple[float, float, float]:
         """Summed class weights of a token's features (cached)."""
@@ -391,12 +402,10 @@ class ForeignSentiment:
         contrib = []
         tfidf = self.idf is not None
         known, token_vec = self._cache.get, self.token_vec  # token_vec's cache first: no call per token
-        for i, neg in toks:
+        for i, neg in () if tfidf else toks:  # TF-IDF: the tokens' vectors only for the explanation
             x = infos[i]
             v0, v1, v2 = known((x[LOWER], neg)) or token_vec(x, neg)
             contrib.append((i, v0, v2))
-            if tfidf:
-                continue
             z0 += v0
             z1 += v1
             z2 += v2
@@ -423,6 +432,11 @@ class ForeignSentiment:
                 p[k], p[side] = p[side], p[k]
                 k = side
         if k != 1:
+            if tfidf:  # a polar label: each token's share in it (its features' summed class weights)
+                for i, neg in toks:
+                    x = infos[i]
+                    v0, _, v2 = known((x[LOWER], neg)) or token_vec(x, neg)
+                    contrib.append((i, v0, v2))
             for i, v0, v2 in contrib:
                 c = (v2 - v0) if k == 2 else (v0 - v2)
                 if infos[i][FLAGS] & F_ALPHA and c > best_c:
@@ -494,6 +508,45 @@ def sentiment_model(lang: str) -> ForeignSentiment | None:
         return None
     with resources.as_file(ref) as p:
         return ForeignSentiment.load(lang, p)
+
+
+def _word_info(lower: str) -> tuple:
+    """A stand-in token info of a lower-case alphabetic word: all :func:`token_features` reads of it."""
+    return (lower, None, None, 0.0, F_ALPHA)
+
+
+def vocabulary_facts(nb_words: dict[str, dict] | None = None) -> dict[str, tuple[dict, dict, dict]]:
+    """Per language, the per-token caches (vectors, feature ids, word-list polarity) of its model's own
+    vocabulary, both negation states, computed at the NLP cache's build and kept in it (:func:`adopt_facts`
+    puts them in the process's models): the words its features name ("u=", "n=") and, in ``nb_words``,
+    the language-ID model's word lists, never customer text. Only lower-case alphabetic words, whose
+    features depend on nothing but the word (as a token's key, its lower case, says)."""
+    out = {}
+    for lang in LANGS:
+        model = sentiment_model(lang)
+        if model is None:
+            continue
+        words = {f[2:] for f in model.vocab if f.startswith(("u=", "n="))}
+        words.update((nb_words or {}).get(lang, ()))
+        clone = model.fresh()
+        for w in sorted(words):
+            if w.isalpha() and w.lower() == w:
+                info = _word_info(w)
+                clone._learn(info, False)
+                clone._learn(info, True)
+        out[lang] = (clone._cache, clone._ids, clone._lex)
+    return out
+
+
+def adopt_facts(facts: dict[str, tuple[dict, dict, dict]]) -> None:
+    """Add :func:`vocabulary_facts` to the process's models' per-token caches (a token seen already keeps
+    its entry: the same values)."""
+    for lang, caches in facts.items():
+        model = sentiment_model(lang)
+        if model is not None:
+            for mine, known in zip((model._cache, model._ids, model._lex), caches, strict=True):
+                if len(mine) + len(known) <= 100_000:
+                    mine.update({**known, **mine})
 
 
 # --- intents --------------------------------------------------------------------------------------------
@@ -654,20 +707,17 @@ class StemMatcher:
         if None in stems:
             stems = [self._stem(w) if s is None else s for s, w in zip(stems, lowers, strict=True)]
         out: list[Match] = []
-        j = 0
-        while j < len(toks):
-            hit = None
-            for phrase, k in self.index.get(stems[j], ()):
-                n = len(phrase)
-                if tuple(stems[j : j + n]) == phrase:
-                    hit = (k, n)
-                    break
-            if hit is None:
-                j += 1
+        index = self.index
+        j = 0  # the first token a match may start at (after the last match)
+        for i in [i for i, s in enumerate(stems) if s in index]:  # the tokens a phrase starts with
+            if i < j:
                 continue
-            k, n = hit
-            out.append(Match(k, toks[j], toks[j + n - 1] + 1, 1.0))
-            j += n
+            for phrase, k in index[stems[i]]:
+                n = len(phrase)
+                if tuple(stems[i : i + n]) == phrase:
+                    out.append(Match(k, toks[i], toks[i + n - 1] + 1, 1.0))
+                    j = i + n
+                    break
         return out
 
 

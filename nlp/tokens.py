@@ -124,6 +124,19 @@ class TokenTable:
         # the same lexicon and matcher (the NLP cache's; orth ids are hashes of the text, the same in
         # every process)
         self._cache: dict = known if known is not None else {}
+        # every prefix the matcher's hooks, starts and reqs test a word for: a word starting with none
+        # (nearly all) needs only their dict lookups by key (:meth:`_topic_facts`)
+        self._prefixes = (
+            ()
+            if matcher is None
+            else tuple(
+                {
+                    *matcher.prefixes,
+                    *(pre for pre, _ in matcher._start_prefixes),
+                    *(pre for pre, _ in matcher._prefix_bits),
+                }
+            )
+        )
 
     def infos(self, orths: list[int], strings) -> list[tuple]:
         """Info tuples for a doc's token ids (``[t.orth for t in doc]``), computed on first sight."""
@@ -164,11 +177,17 @@ class TokenTable:
             key, fuzzy = self.matcher.correct(lower, key)
             if fuzzy:
                 flags |= F_FUZZY
-        hooks = self.matcher.hooks(lower, key)
+        m = self.matcher
+        if lower.startswith(self._prefixes):
+            hooks, starts, reqs = m.hooks(lower, key), m.starts(lower, key), m.reqs(lower, key)
+        else:  # what TopicMatcher.hooks, .starts and .reqs return for a word with none of their prefixes
+            entry, anchored = m.trie.get(key), m.anchors.get(key, ())
+            hooks = None if entry is None and not anchored else (entry, tuple(sorted(set(anchored))))
+            starts = tuple(sorted(set(m._start_words.get(key, ()))))
+            reqs = m._word_bits.get(key, 0)
         if hooks is not None:
             flags |= F_HOOK
-        m = self.matcher
-        return key, fuzzy, hooks, m.starts(lower, key), m.reqs(lower, key), flags
+        return key, fuzzy, hooks, starts, reqs, flags
 
     def _compute(self, text: str) -> tuple:
         lower = text.lower()
