@@ -207,6 +207,9 @@ class Analyzer:
                 results = [
                     self._result(text, trunc, doc) for (text, trunc), doc in zip(prepared, docs, strict=True)
                 ]
+                # the docs and their states are dropped while the collector is still paused: the collection
+                # that re-enabling it soon triggers walks only the results, not every doc's lists and tuples
+                del docs
             yield from results
 
     def docs(self, texts: Iterable[str]) -> Iterator[Doc]:

@@ -198,21 +198,30 @@ class AnalysisComponent:
         self._stem_matchers = pieces.stem_matchers
 
     def __call__(self, doc: Doc) -> Doc:
-        foreign = self._analyze(doc)
-        if foreign is not None:
-            self._foreign(foreign, None)
+        half = self._analyze(doc)
+        if half is not None:
+            if half[0] == "en":
+                self._english_batch([half])
+            else:
+                self._foreign(half, None)
         return doc
 
     def pipe(self, docs, batch_size: int = 256):
-        """Batched: a batch's new words get their language scores in one go (``NaiveBayes.score_words``)
-        and its German, French and Spanish docs their sentiment model's logits from one gather per
-        language (``multilingual.plan``) instead of a few numpy calls per sentence."""
+        """Batched: a batch's new words get their language scores in one go (``NaiveBayes.score_words``),
+        its English sentences both learned models' logits from one sum (``JointLogits.batch``) and its
+        German, French and Spanish docs their sentiment model's logits from one gather per language
+        (``multilingual.plan``) instead of a few numpy calls per sentence."""
         nb = self.naive_bayes
         for batch in minibatch(docs, batch_size):
             facts = list(map(self._facts, batch))
             if nb is not None:
                 nb.score_words([w for f in facts for w in f[4] if len(f[4]) > 1 or not w.isascii()])
-            foreign = [f for f in map(self._analyze, batch, facts) if f is not None]
+            english, foreign = [], []
+            for half in map(self._analyze, batch, facts):
+                if half is not None:
+                    (english if half[0] == "en" else foreign).append(half)
+            if english:
+                self._english_batch(english)
             if foreign:
                 pres = multilingual.plan([f[:5] for f in foreign])
                 for f, pre in zip(foreign, pres, strict=True):
@@ -237,8 +246,10 @@ class AnalysisComponent:
         return orths, idx, infos, flags, words
 
     def _analyze(self, doc: Doc, facts: tuple | None = None) -> tuple | None:
-        """Analyse a doc (``facts``: its :meth:`_facts`, if computed); a German, French or Spanish one is
-        left half done: its (scored, infos, idx, text, language, state) is returned for :meth:`_foreign`."""
+        """Analyse a doc (``facts``: its :meth:`_facts`, if computed) up to its language; an English,
+        German, French or Spanish one is left half done: ("en", scored, infos, idx, text, state, flags,
+        doc) is returned for :meth:`_english_batch`, (scored, infos, idx, text, language, state) for
+        :meth:`_foreign`."""
         orths, idx, infos, flags, words = self._facts(doc) if facts is None else facts
         scored = score(infos, self.lexicon, flags)
         check = bool(scored.anyflags & (F_NONASCII | F_FOREIGN))
@@ -260,10 +271,21 @@ class AnalysisComponent:
             return scored, infos, idx, text or _text(orths, idx, self.strings), language, state
         if language == "en":
             state.scored = scored
+            if scored.sentences and not text:
+                text = _text(orths, idx, self.strings)
+            return "en", scored, infos, idx, text, state, flags, doc
+        return None
+
+    def _english_batch(self, halves: list[tuple]) -> None:
+        """The rest of a batch's English docs' analysis (each from :meth:`_analyze`): both learned models'
+        sentence logits of all their sentences at once (``JointLogits.batch``), then per doc."""
+        joint = self.joint
+        live = [h for h in halves if h[1].sentences]
+        pres = iter(joint.batch([(h[2], h[1].sentences) for h in live]) if joint is not None and live else ())
+        for _, scored, infos, idx, text, state, flags, doc in halves:
             if scored.sentences:
-                text = text or _text(orths, idx, self.strings)
                 sents = scored.sentences
-                pre = self.joint.sentences(infos, sents) if self.joint is not None else None
+                pre = next(pres) if joint is not None else None
                 rows = intents_mod.detect(self.intent_model, infos, idx, sents, text, scored=scored, pre=pre)
                 if rows:
                     rows = intents_mod.supported(scored, rows)
@@ -275,7 +297,6 @@ class AnalysisComponent:
             if self.matcher is not None and scored.hooks:
                 state.matches = self.matcher.match(infos, scored.hooks, bool(scored.anyflags & F_FUZZY))
             state.keyphrases = kp.from_noun_chunks(doc) if self.parsed else kp.extract(infos, flags)
-        return None
 
 
 class TopicModelComponent:

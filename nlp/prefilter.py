@@ -165,6 +165,11 @@ class Gate:
     def __init__(self, units: list[list[tuple[str, ...]] | None]) -> None:
         self.always = 0
         self._units: list[tuple[int, int]] = []  # (clause bits, unit bit) of the guarded units
+        # the guarded units by one of their clauses' bit, the key (the clause with the longest shortest
+        # literal: likely the rarest in text): a unit can match only when its key is present, so a new
+        # clause combination tests the units of the keys it has (a few), not every unit
+        self._keyed: dict[int, list[tuple[int, int]]] = {}
+        self._keys = 0
         bits: dict[str, int] = {}
         ids: dict[tuple[str, ...], int] = {}
         for k, sets in enumerate(units):
@@ -179,12 +184,22 @@ class Gate:
                         bits[w] = bits.get(w, 0) | 1 << ids[words]
                 need |= 1 << ids[words]
             self._units.append((need, 1 << k))
+            key = 1 << ids[max(sets, key=lambda ws: (min(map(len, ws)), -len(ws)))]
+            self._keyed.setdefault(key, []).append((need, 1 << k))
+            self._keys |= key
         self._spaced = [(w, b) for w, b in bits.items() if any(c.isspace() for c in w)]
         self._singles = [(w, b) for w, b in bits.items() if len(w) == 1 and not w.isspace()]
-        self._by_pair: dict[str, list[tuple[str, int]]] = {}
+        # the literals of two characters or more by their first two: (the bits of the two-character ones,
+        # the longer ones by their third character), so a chunk position checks only plausible literals
+        self._by_pair: dict[str, tuple[int, dict[str, list[tuple[str, int]]]]] = {}
         for w, b in bits.items():
             if len(w) > 1 and not any(c.isspace() for c in w):
-                self._by_pair.setdefault(w[:2], []).append((w, b))
+                two, longer = self._by_pair.get(w[:2], (0, {}))
+                if len(w) == 2:
+                    two |= b
+                else:
+                    longer.setdefault(w[2], []).append((w, b))
+                self._by_pair[w[:2]] = (two, longer)
         self._chunks: dict[str, int] = {}
         self._masks: dict[int, int] = {}
 
@@ -202,7 +217,20 @@ class Gate:
         if out is None:
             if len(self._masks) > 50_000:
                 self._masks.clear()
-            out = self._masks[m] = self.always | sum(u for need, u in self._units if m & need == need)
+            out = self._masks[m] = self.units_of(m)
+        return out
+
+    def units_of(self, m: int) -> int:
+        """The units all of whose clauses are in the clause bits ``m`` (and the unguarded ones)."""
+        out = self.always
+        keyed = self._keyed
+        todo = m & self._keys
+        while todo:
+            low = todo & -todo  # one key present at a time
+            for need, u in keyed[low]:
+                if m & need == need:
+                    out |= u
+            todo ^= low
         return out
 
     def _chunk(self, c: str) -> int:
@@ -210,13 +238,18 @@ class Gate:
         if len(chunks) >= self.MAX_CHUNKS:
             chunks.clear()
         b = 0
-        by_pair = self._by_pair
-        for i in range(len(c) - 1):
-            cands = by_pair.get(c[i : i + 2])
-            if cands is not None:
-                for w, bits in cands:
-                    if c.startswith(w, i):
-                        b |= bits
+        by_pair = self._by_pair.get
+        n = len(c)
+        for i in range(n - 1):
+            entry = by_pair(c[i : i + 2])
+            if entry is not None:
+                b |= entry[0]
+                if i + 2 < n:
+                    cands = entry[1].get(c[i + 2])
+                    if cands is not None:
+                        for w, bits in cands:
+                            if c.startswith(w, i):
+                                b |= bits
         for w, bits in self._singles:
             if w in c:
                 b |= bits

@@ -189,3 +189,47 @@ def test_gated_rules_and_churn_equal_the_pattern_by_pattern_reference():
         assert churn.negated_churn(s) == churn.negated_churn(s, "en", mask) == _reference_negated_churn(s), s
         n += want is not None
     assert n > 100  # the corpus holds churn risks: the comparison is not vacuous
+
+
+def _brute_mask(units, text: str) -> int:
+    """The definition of Gate.mask: unit k may match when each of its literal sets has a string in text."""
+    return sum(
+        1 << k for k, sets in enumerate(units) if not sets or all(any(w in text for w in ws) for ws in sets)
+    )
+
+
+def test_gate_tests_a_new_clause_combination_only_on_the_units_of_its_keys():
+    """Gate.units_of: the units are indexed by one clause each (its key); a combination without a unit's
+    key never tests that unit, and the result is every unit whose clauses are all present."""
+    units = [
+        [("cancel",), ("plan", "account")],
+        None,
+        [("not going to",)],
+        [("a",), ("xy",)],
+        [("re", "rene")],
+    ]
+    gate = Gate(units)
+    assert sorted(u for us in gate._keyed.values() for _, u in us) == [1, 4, 8, 16]
+    # the key of the first unit is its clause with the longest shortest literal: "cancel"
+    assert [u for _, u in gate._keyed[min(gate._keyed)]] == [1]
+    assert gate.units_of(0) == 0b00010
+    for text in ["renew the plan", "cancel my account", "a xy re", "not going to cancel", "rene", "r e"]:
+        assert gate.mask(text) == _brute_mask(units, text), text
+
+
+def test_the_chunk_index_finds_literals_sharing_their_first_characters():
+    """Two-character literals and longer ones with the same first two (and three) characters."""
+    units = [[("re",)], [("ren",)], [("renew",)], [("rent",)], [("xre",)], [("e",)]]
+    gate = Gate(units)
+    for text in ["re", "ren", "renew", "rent", "xrenewal", "r", "er", "xr", "rrent", "nothing here"]:
+        assert gate.mask(text) == _brute_mask(units, text), text
+
+
+def test_the_intent_gate_equals_its_definition_on_the_corpus():
+    units = list(churn.EN_UNITS)
+    for alts in intent._RULE_ALTS:
+        units += [clauses(re.compile(a)) for a in alts]
+    gate = Gate(units)
+    for s in _sentences():
+        low = normalise(s)
+        assert gate.mask(low) == _brute_mask(units, low) == intent.gate_mask(low), s
