@@ -170,6 +170,11 @@ class NaiveBayes:
         self.unseen_gram = tables["unseen_gram"]
         self.margin = float(tables.get("margin", 1.0))
         self._cache: dict[str, tuple[float, ...]] = {}
+        # the cached words that score English at least as high as every other language: a text of only
+        # such words sums English highest (rounded addition is monotonic; at worst a few ulps off, far
+        # below the margin), so its guess, with English the default, is English without the sums
+        self._en = self.langs.index("en") if "en" in self.langs and self.margin > 0 else None
+        self._en_top: set[str] = set()
         # every gram's log-probabilities in all languages in one row (unseen ones filled in): one dict
         # lookup per gram of a new word instead of one per gram and language
         unseen = tuple(self.unseen_gram[lang] for lang in self.langs)
@@ -198,6 +203,7 @@ class NaiveBayes:
         if v is None:
             if len(self._cache) > 200_000:
                 self._cache.clear()
+                self._en_top.clear()
             s = f"<{word}>"
             gs = [s[i : i + n] for n in (1, 2, 3, 4) for i in range(len(s) - n + 1)]
             k = len(gs)
@@ -211,6 +217,8 @@ class NaiveBayes:
                 w = self.words[lang].get(word, self.unseen_word[lang])
                 out.append(g + w)
             v = self._cache[word] = tuple(out)
+            if self._en is not None and v[self._en] >= max(v):
+                self._en_top.add(word)
         return v
 
     def score_words(self, words) -> None:
@@ -224,6 +232,7 @@ class NaiveBayes:
             return
         if len(cache) + len(new) > 200_000:
             cache.clear()
+            self._en_top.clear()
         # words of one length have the same number of grams: one (words, grams, languages) gather per
         # length, summed over the grams axis in their order (as word_scores' sum adds them)
         by_len: dict[int, list[str]] = {}
@@ -239,13 +248,19 @@ class NaiveBayes:
             sums = matrix.take(ids, axis=0).reshape(len(ws), k, -1).sum(axis=1)
             prior = np.array([get(w, unseen) for w in ws], dtype=np.float64)
             scores = sums / max(1, k) * 4 + prior
-            cache.update(zip(ws, map(tuple, scores.tolist()), strict=True))
+            rows = list(map(tuple, scores.tolist()))
+            cache.update(zip(ws, rows, strict=True))
+            if self._en is not None:
+                e = self._en
+                self._en_top.update(w for w, v in zip(ws, rows, strict=True) if v[e] >= max(v))
 
     def guess(self, words: list[str], default: str = "en") -> str:
         """The language of a list of lower-case words: ``default`` (the stated language, else English)
         unless another language beats it by ``margin`` nats per word, or when there are no words."""
         if not words or (len(words) == 1 and words[0].isascii()):
             return default  # one plain word ("Super!", "ok") is no evidence against the survey's language
+        if default == "en" and self._en is not None and all(map(self._en_top.__contains__, words)):
+            return "en"  # English sums highest: no language beats it (see ``_en_top``)
         vecs = list(map(self._cache.get, words))  # map: no Python frame per known word
         if None in vecs:
             score = self.word_scores

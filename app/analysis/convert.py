@@ -1,4 +1,9 @@
-"""Conversions between the library's results and row values: a tagged response and its mention rows."""
+"""Conversions between the library's results and row values: a tagged response and its mention rows.
+
+Everything is read from ``TextAnalysis.to_dict()``, once per result (the writer passes it as ``data``): the
+analyser's compact results build those dicts straight from their rows, where reading ``result.mentions``,
+``.sentences``, ``.intents`` or ``.explanation`` builds a frozen dataclass per item on every access (the
+larger part of a tagging batch's row building, which holds the GIL the next batch's analysis needs)."""
 
 from __future__ import annotations
 
@@ -9,8 +14,12 @@ from app.models import INTENTS, AnalysisState, MentionSource
 from nlp import TextAnalysis
 
 
-def done_values(response_id: int, result: TextAnalysis, version: str, now: datetime) -> dict[str, Any]:
-    """Column values of a tagged response."""
+def done_values(
+    response_id: int, result: TextAnalysis, version: str, now: datetime, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Column values of a tagged response. ``data``: ``result.to_dict()`` when the caller has it (the
+    rows below are all read from it: one pass over the result's compact rows, no intermediate objects)."""
+    data = result.to_dict() if data is None else data
     return {
         "id": response_id,
         "sentiment_label": result.sentiment.label,
@@ -18,9 +27,9 @@ def done_values(response_id: int, result: TextAnalysis, version: str, now: datet
         "language": (result.language or "und")[:8],
         "analyzer_version": version[:64],
         "analysis": {
-            "sentences": [x.to_dict() for x in result.sentences],
-            "keyphrases": list(result.keyphrases),
-            "explanation": [e.to_dict() for e in result.explanation],
+            "sentences": data["sentences"],
+            "keyphrases": data["keyphrases"],
+            "explanation": data["explanation"],
             "truncated": bool(result.truncated),
         },
         "analyzed_at": now,
@@ -31,29 +40,34 @@ def done_values(response_id: int, result: TextAnalysis, version: str, now: datet
     }
 
 
-def intent_rows(response_id: int, result: TextAnalysis, now: datetime) -> list[dict[str, Any]]:
+def intent_rows(
+    response_id: int, result: TextAnalysis, now: datetime, data: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """``response_intents`` rows of one result: each sentence's intents with their evidence."""
+    data = result.to_dict() if data is None else data
     return [
         {
             "response_id": response_id,
-            "label": i.label,
-            "score": min(1.0, max(0.0, float(i.score))),
-            "sentence_index": i.sentence,
-            "start": i.start,
-            "end": i.end,
+            "label": i["label"],
+            "score": min(1.0, max(0.0, float(i["score"]))),
+            "sentence_index": i["sentence"],
+            "start": i["start"],
+            "end": i["end"],
             "created_at": now,
         }
-        for i in result.intents
-        if i.label in INTENTS
+        for i in data["intents"]
+        if i["label"] in INTENTS
     ]
 
 
-def sentence_intents(result: TextAnalysis) -> dict[int, str]:
+def sentence_intents(result: TextAnalysis, data: dict[str, Any] | None = None) -> dict[int, str]:
     """The strongest intent of each sentence (by sentence index)."""
+    data = result.to_dict() if data is None else data
     best: dict[int, tuple[float, str]] = {}
-    for i in result.intents:
-        if i.label in INTENTS and (i.sentence not in best or i.score > best[i.sentence][0]):
-            best[i.sentence] = (i.score, i.label)
+    for i in data["intents"]:
+        label, score, sentence = i["label"], i["score"], i["sentence"]
+        if label in INTENTS and (sentence not in best or score > best[sentence][0]):
+            best[sentence] = (score, label)
     return {s: label for s, (_, label) in best.items()}
 
 
@@ -65,33 +79,39 @@ def _sentence_of(spans: list[tuple[int, int]], start: int) -> int | None:
 
 
 def mention_rows(
-    response_id: int, result: TextAnalysis, vetoes: set[tuple[int, int]], known: set[int], now: datetime
+    response_id: int,
+    result: TextAnalysis,
+    vetoes: set[tuple[int, int]],
+    known: set[int],
+    now: datetime,
+    data: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Automatic mention rows of one result, without vetoed or unknown topics; each carries the strongest
     intent of its sentence."""
+    data = result.to_dict() if data is None else data
     rows = []
-    by_sentence = sentence_intents(result) if result.intents else {}
-    # the sentences' spans once per result (``result.sentences`` builds its objects on every access)
-    spans = [(s.start, s.end) for s in result.sentences] if by_sentence else []
-    for m in result.mentions:
+    by_sentence = sentence_intents(result, data) if data["intents"] else {}
+    spans = [(s["start"], s["end"]) for s in data["sentences"]] if by_sentence else []
+    for m in data["mentions"]:
         try:
-            topic_id = int(m.topic_id)
+            topic_id = int(m["topic_id"])
         except (TypeError, ValueError):
             continue
         if topic_id not in known or (response_id, topic_id) in vetoes:
             continue
+        sentiment = m["sentiment"]
         rows.append(
             {
                 "response_id": response_id,
                 "topic_id": topic_id,
-                "source": MentionSource.MODEL if m.source == "model" else MentionSource.PHRASE,
+                "source": MentionSource.MODEL if m["source"] == "model" else MentionSource.PHRASE,
                 "rejected": False,
-                "sentiment_label": m.sentiment.label,
-                "sentiment_score": float(m.sentiment.score),
-                "start": m.start,
-                "end": m.end,
-                "confidence": min(1.0, max(0.0, float(m.confidence))),
-                "intent": by_sentence.get(_sentence_of(spans, m.start)) if by_sentence else None,
+                "sentiment_label": sentiment["label"],
+                "sentiment_score": float(sentiment["score"]),
+                "start": m["start"],
+                "end": m["end"],
+                "confidence": min(1.0, max(0.0, float(m["confidence"]))),
+                "intent": by_sentence.get(_sentence_of(spans, m["start"])) if by_sentence else None,
                 "created_at": now,
             }
         )

@@ -99,9 +99,12 @@ def _id_in(column: Any, ids: list[int]) -> Any:
     """``column IN ids``. PostgreSQL: ``column = ANY(:ids)``, one ``integer[]`` parameter — an IN list of a
     batch's 256 ids cost SQLAlchemy a rendered placeholder and psycopg a parsed and dumped parameter each, on
     every statement (client CPU that the analyser's thread waits for). The parameter is a typed array, not
-    text cast to one: in a prepared statement's generic plan a cast would be evaluated for every row."""
+    text cast to one: in a prepared statement's generic plan a cast would be evaluated for every row.
+    SQLite: ``column IN (SELECT value FROM json_each(:ids))``, one JSON text parameter, for the same reason
+    (SQLAlchemy expanded an IN list placeholder by placeholder on every execution)."""
     if db.session.get_bind().dialect.name != "postgresql":
-        return column.in_(ids)
+        document = sa.literal(json.dumps([int(i) for i in ids]), sa.String())
+        return column.in_(sa.select(sa.literal_column("value")).select_from(sa.func.json_each(document)))
     return column == sa.any_(sa.literal([int(i) for i in ids], ARRAY(sa.Integer())))
 
 
@@ -293,11 +296,12 @@ def write_results(
         elif result is None:
             outcome.skipped.append(snap.id)
         else:
-            done_rows.append(done_values(snap.id, result, version, now))
+            data = result.to_dict()  # once: every row below is read from it
+            done_rows.append(done_values(snap.id, result, version, now, data))
             mentions += _redirected(
-                mention_rows(snap.id, result, vetoes, known_topics, now), redirects, vetoes
+                mention_rows(snap.id, result, vetoes, known_topics, now, data), redirects, vetoes
             )
-            intents += intent_rows(snap.id, result, now)
+            intents += intent_rows(snap.id, result, now, data)
             outcome.done.append(snap.id)
     _announce(done_rows, mentions)  # before _apply, which consumes the rows' ids
     _apply(outcome, done_rows, mentions, intents, now, _analysed_changes(outcome, locked))

@@ -103,6 +103,17 @@ def refresh_statements(where: str) -> list[str]:
     ]
 
 
+def any_rows_statement(where: str) -> str:
+    """Whether any response ``where`` selects has rows: a bulk writer's refresh skips its DELETE when none
+    has (a first tagging). On PostgreSQL a DELETE of no rows still runs every statement trigger on
+    ``topic_hits`` (the day, account and pattern tables' upkeep) over empty transition tables, and plans
+    their cached statements for empty ones."""
+    return (
+        "SELECT EXISTS (SELECT 1 FROM topic_hits WHERE response_id IN"
+        f" (SELECT r.id FROM responses r WHERE {where}))"
+    )
+
+
 def refresh(where: str) -> str:
     """``refresh_statements`` as one trigger body text."""
     return " ".join(f"{statement};" for statement in refresh_statements(where))

@@ -51,7 +51,8 @@ def defer_topic_hits() -> None:
 
 
 def refresh_topic_hits(response_ids: list[int]) -> None:
-    """End the deferral and recompute these responses' rows in one statement (two on delete+insert)."""
+    """End the deferral and recompute these responses' rows: delete them (only if any of the responses has
+    rows) and insert them again, one statement each."""
     dialect = db.session.get_bind().dialect.name
     db.session.execute(sa.text(hits_sql.undefer_statement(dialect)))
     if not response_ids:
@@ -60,8 +61,10 @@ def refresh_topic_hits(response_ids: list[int]) -> None:
         where, ids = "r.id = ANY(CAST(:ids AS integer[]))", [int(i) for i in response_ids]
     else:
         where, ids = "r.id IN (SELECT value FROM json_each(:ids))", json.dumps([int(i) for i in response_ids])
-    for statement in hits_sql.refresh_statements(where):
-        db.session.execute(sa.text(statement), {"ids": ids})
+    delete, insert = hits_sql.refresh_statements(where)
+    if db.session.execute(sa.text(hits_sql.any_rows_statement(where)), {"ids": ids}).scalar():
+        db.session.execute(sa.text(delete), {"ids": ids})  # else nothing to delete (a first tagging)
+    db.session.execute(sa.text(insert), {"ids": ids})
 
 
 # --- Day totals: a bulk writer of analysis states adds the analysed counts once ---------------------

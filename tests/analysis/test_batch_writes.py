@@ -111,6 +111,25 @@ def test_a_batch_write_stores_what_a_row_by_row_write_stores(ctx, monkeypatch):
     assert stored[0]["mentions"] and stored[1]["intents"] and stored[3]["state"] == AnalysisState.SKIPPED
 
 
+def test_rows_are_built_from_to_dict_without_the_result_s_item_objects(ctx, monkeypatch):
+    """The writer reads each result once through ``to_dict()`` (built straight from the analyser's compact
+    rows); the per-item objects that ``.mentions``, ``.sentences``, ``.explanation`` and ``.intents`` build
+    on every access are never made, and what is stored is the same."""
+    from nlp.results import CompactAnalysis
+
+    reference = add_responses(*COMMENTS)
+    tag_ids(reference)
+
+    def unused(self):
+        raise AssertionError("built per-item objects")
+
+    for name in ("mentions", "sentences", "explanation", "intents"):
+        monkeypatch.setattr(CompactAnalysis, name, property(unused))
+    batch = add_responses(*COMMENTS)
+    assert tag_ids(batch).counts()["done"] == len(COMMENTS) - 1
+    assert _stored(batch) == _stored(reference)
+
+
 def test_json_cannot_carry_nan_so_such_a_batch_takes_the_array_path(ctx):
     assert tagging._recordset_document([{"a": float("nan")}]) is None
     assert tagging._recordset_document([{"a": 1.5, "b": None}]) == '[{"a":1.5,"b":null}]'
@@ -222,3 +241,26 @@ class TestWrittenAside:
         finally:
             app.config["NLP_BATCH_SIZE"] = 256
             app.config["NLP_WRITE_OVERLAP"] = True
+
+
+def test_a_batch_s_ids_travel_as_one_parameter(ctx):
+    """The batch statements that select rows by id (lock, vetoes, clearing) carry the ids as one parameter
+    (an array on PostgreSQL, a JSON text on SQLite), not one rendered placeholder per id."""
+    ids = add_responses(*COMMENTS)
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not executemany:
+            seen.append((statement, parameters))
+
+    engine = db.session.get_bind()
+    engine = getattr(engine, "engine", engine)
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert tag_ids(ids).counts()["done"] == len(COMMENTS) - 1
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert any(str(ids[0]) in str(parameters) for _, parameters in seen)
+    for statement, parameters in seen:
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        assert len([v for v in values if isinstance(v, int) and v in ids]) <= 1, statement

@@ -361,6 +361,51 @@ def test_a_deferred_bulk_write_of_mentions_refreshes_once_to_the_rows_the_trigge
     assert _stored() == _recomputed()
 
 
+def test_a_refresh_of_responses_without_rows_deletes_nothing(ctx):
+    """A first tagging's refresh (no response has rows yet) runs no DELETE on topic_hits: on PostgreSQL
+    that statement would still fire every upkeep trigger on the table. With rows, it deletes as before."""
+    from app.insights import services as insights
+
+    parent = topic("Billing")
+    child = topic("Invoices", parent=parent)
+    tagged = add_response(datetime(2026, 2, 2, tzinfo=UTC), 3, topics={child: "negative"})
+    fresh = [add_response(datetime(2026, 2, 3 + i, tzinfo=UTC), 8, topics={}) for i in range(3)]
+    db.session.flush()
+    deletes: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("DELETE FROM TOPIC_HITS "):
+            deletes.append(statement)
+
+    engine = db.session.get_bind()
+    engine = getattr(engine, "engine", engine)
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        insights.defer_topic_hits()
+        db.session.execute(
+            sa.insert(Mention),
+            [
+                {"response_id": r.id, "topic_id": child, "source": MentionSource.PHRASE, "rejected": False}
+                for r in fresh
+            ],
+        )
+        insights.refresh_topic_hits([r.id for r in fresh])
+        assert deletes == []
+        assert {(r[0], r[1]) for r in _stored() if r[0] == fresh[0].id} == {
+            (fresh[0].id, child),
+            (fresh[0].id, parent),
+        }
+
+        insights.defer_topic_hits()  # a re-tag: one of them had rows, so they go first
+        db.session.execute(sa.delete(Mention).where(Mention.response_id == tagged.id))
+        insights.refresh_topic_hits([tagged.id, fresh[1].id])
+        assert len(deletes) == 1
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert not [r for r in _stored() if r[0] == tagged.id]
+    assert _stored() == _recomputed()
+
+
 def test_a_deferral_ends_with_its_transaction(ctx):
     """A write that fails between deferral and refresh leaves nothing deferred once it rolled back."""
     from app.insights import services as insights

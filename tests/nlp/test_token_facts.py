@@ -247,3 +247,42 @@ def test_typo_valence_equals_the_lookup_of_every_deletion(table):
         assert lex._typo_valence(w) == (0.0 if skip else want), w
         checked += not skip and want != 0.0
     assert checked > 100  # typos that find a word
+
+
+def _guess_reference(nb, words, default="en"):
+    """NaiveBayes.guess as first written: every language's sum, always."""
+    if not words or (len(words) == 1 and words[0].isascii()):
+        return default
+    vecs = [nb.word_scores(w) for w in words]
+    totals = [sum(col) for col in zip(*vecs, strict=True)]
+    best = max(range(len(totals)), key=totals.__getitem__)
+    d = nb.langs.index(default) if default in nb.langs else 0
+    if best == d or (totals[best] - totals[d]) / len(words) < nb.margin:
+        return nb.langs[d]
+    return nb.langs[best]
+
+
+def test_the_english_shortcut_of_the_language_guess_equals_the_full_sums():
+    """A text whose every word scores English highest is guessed English without the sums; the guess is
+    the full computation's for English, German, French, Spanish and mixed word lists, any default."""
+    import random
+
+    from nlp.language import naive_bayes
+
+    nb = naive_bayes()
+    rnd = random.Random(5)
+    pools = {lang: sorted(nb.words[lang]) for lang in nb.langs}
+    pools["odd"] = ["straße", "naïve", "ǆ", "x" * 60, "ok", "qqq", "über", "être", "año", "the"]
+    nb.score_words([w for ws in pools.values() for w in ws[:300]])  # some cached in a batch, others not
+    e = nb.langs.index("en")
+    # a word's scores are its own (tables only): membership holds whatever was cached or cleared since
+    assert nb._en_top and all(nb.word_scores(w)[e] >= max(nb.word_scores(w)) for w in nb._en_top)
+    pools["en_top"] = sorted(nb._en_top)
+    shortcut = 0
+    for _ in range(3000):
+        mix = rnd.sample(sorted(pools), rnd.randint(1, 2))
+        words = [rnd.choice(pools[rnd.choice(mix)]) for _ in range(rnd.randint(1, 25))]
+        for default in ("en", "de", "fr", "es", "it"):
+            assert nb.guess(words, default) == _guess_reference(nb, words, default), (words, default)
+        shortcut += all(w in nb._en_top for w in words) and len(words) > 1
+    assert shortcut > 100
