@@ -24,6 +24,7 @@ import numpy as np
 
 from nlp.churn import EN_UNITS, churn_risk, negated_churn, normalise
 from nlp.flags import F_ALPHA, F_CONTENT, F_END, F_NEG, F_NO, F_QUEST, F_SPACE, FLAGS, LOWER, SCOPE_STOP, VAL
+from nlp.joint import Contributions, widen
 from nlp.prefilter import Gate, clauses, may_match, needs, split_alternatives
 from nlp.types import Intent  # noqa: F401  (re-exported)
 
@@ -339,16 +340,7 @@ def evidence_span(contrib: tuple[list[int], list[tuple]], k: int) -> tuple[int, 
     for i, v in zip(owners, vecs, strict=True):
         per[i] = get(i, 0.0) + v[k]
     per.pop(-1, None)  # the sentence-level features (bias, first word, question mark) are no token's
-    keys = list(per)
-    vals = list(per.values())
-    top = max(vals)
-    best = vals.index(top)  # the first of equals, as max() gives it
-    lo = hi = best
-    while lo > 0 and hi - lo < 3 and vals[lo - 1] >= top / 2 > 0:
-        lo -= 1
-    while hi + 1 < len(vals) and hi - lo < 3 and vals[hi + 1] >= top / 2 > 0:
-        hi += 1
-    return keys[lo], keys[hi] + 1
+    return widen(list(per), list(per.values()))
 
 
 CHURN_TRIGGERS = frozenset(
@@ -724,7 +716,7 @@ def detect(
             z, contrib = model.logits(infos, a, b) if pre is None else pre[s][:2]
             if contrib:
                 for k, p in model.passing(z):
-                    x, y = evidence_span(contrib, k)
+                    x, y = contrib.span(k) if type(contrib) is Contributions else evidence_span(contrib, k)
                     found[model.labels[k]] = (model.labels[k], round(p, 4), s, x, y, False)
         c0 = idx[a]
         sent = text[c0 : idx[b - 1] + infos[b - 1][LENGTH]]

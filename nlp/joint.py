@@ -15,34 +15,76 @@ first-seen form).
 
 from __future__ import annotations
 
-from itertools import chain
-
 import numpy as np
 
 from nlp.flags import F_END, F_NEG, F_NO, F_QUEST, F_SPACE, FLAGS, LOWER, SCOPE_STOP
 
 MAX_WORDS = 100_000  # per negation state: bounded memory on adversarial vocabularies
-LONG = 64  # a sentence of more rows is summed in Python (the numpy sums step through the longest one)
+LONG = 96  # a sentence of more rows to sum is summed in Python (the numpy sums step through the longest)
+
+
+def widen(keys: list[int], vals: list[float]) -> tuple[int, int]:
+    """:func:`nlp.intent.evidence_span` from each token's (``keys``) summed contribution (``vals``)."""
+    top = max(vals)
+    best = vals.index(top)  # the first of equals, as max() gives it
+    lo = hi = best
+    while lo > 0 and hi - lo < 3 and vals[lo - 1] >= top / 2 > 0:
+        lo -= 1
+    while hi + 1 < len(vals) and hi - lo < 3 and vals[hi + 1] >= top / 2 > 0:
+        hi += 1
+    return keys[lo], keys[hi] + 1
 
 
 class Contributions:
-    """A sentence's contributions as :meth:`nlp.intent.IntentModel.logits` gives them, ``(owners,
-    vectors)`` when unpacked: the token index of each summed row (-1 for the sentence-level ones) and the
-    rows themselves, looked up when first unpacked (evidence is read only for the labels that pass)."""
+    """A sentence's contributions to the intent logits, from its batch's arrays (:meth:`JointLogits.batch`):
+    per token its word row and the row of the pair it ends (0: none), and each token's sum of the two per
+    label, ``(0.0 + word) + pair`` as :func:`nlp.intent.evidence_span` adds them up. :meth:`span` is that
+    function's answer; unpacked, it is ``(owners, vectors)`` as :meth:`nlp.intent.IntentModel.logits` gives
+    them (the token index of each summed row, -1 for the sentence-level ones, and the rows)."""
 
-    __slots__ = ("ids", "owners", "rows", "vecs")
+    __slots__ = ("batch", "extra", "t0", "t1")
 
-    def __init__(self, owners: list[int], ids: list[int], rows: list[tuple]) -> None:
-        self.owners = owners
-        self.ids = ids
-        self.rows = rows
-        self.vecs: list[tuple] | None = None
+    def __init__(self, batch: _Batch, t0: int, t1: int, extra: tuple[int, int]) -> None:
+        self.batch = batch
+        self.t0 = t0
+        self.t1 = t1
+        self.extra = extra  # the rows of the first word and of the question mark (0: none)
+
+    def span(self, k: int) -> tuple[int, int]:
+        """``nlp.intent.evidence_span(self, k)``, from the per-token sums of label ``k``."""
+        bt = self.batch
+        return widen(bt.toks[self.t0 : self.t1], bt.per_token[self.t0 : self.t1, k].tolist())
 
     def __iter__(self):
-        if self.vecs is None:
-            rows = self.rows
-            self.vecs = [rows[j] for j in self.ids]
-        return iter((self.owners, self.vecs))
+        bt = self.batch
+        rows = bt.rows
+        owners, vecs = [-1], [rows[bt.bias]]
+        for p in range(self.t0, self.t1):
+            i = bt.toks[p]
+            owners.append(i)
+            vecs.append(rows[bt.words[p]])
+            if bt.pairs[p]:
+                owners.append(i)
+                vecs.append(rows[bt.pairs[p]])
+        for r in self.extra:
+            if r:
+                owners.append(-1)
+                vecs.append(rows[r])
+        return iter((owners, vecs))
+
+
+class _Batch:
+    """The flat per-token arrays of one :meth:`JointLogits.batch` call."""
+
+    __slots__ = ("bias", "pairs", "per_token", "rows", "toks", "words")
+
+    def __init__(self, rows, bias, toks, words, pairs, per_token) -> None:
+        self.rows = rows
+        self.bias = bias
+        self.toks = toks
+        self.words = words
+        self.pairs = pairs
+        self.per_token = per_token
 
 
 class JointLogits:
@@ -110,27 +152,29 @@ class JointLogits:
         return self.batch([(infos, sentences)])[0]
 
     def batch(self, docs: list[tuple[list[tuple], list[tuple[int, int]]]]) -> list[list[tuple]]:
-        """:meth:`sentences` of each ``(infos, sentences)`` of a batch, summed together."""
+        """:meth:`sentences` of each ``(infos, sentences)`` of a batch, summed together: per token the
+        numbers of its word's row and of the row of the pair it ends (0, zeros, when the models know no
+        such pair), flat over the batch; then one numpy sum (:meth:`_sums`)."""
         plain, negated = self._words
         if len(plain) > MAX_WORDS or len(negated) > MAX_WORDS:  # between batches: no number is in use
             plain.clear()
             negated.clear()
             del self._rows[self._fixed :]
         word = self._word
-        bias, firsts, quest_row = self._bias, self._firsts, self._quest
-        rows = self._rows
+        firsts, quest_row = self._firsts, self._quest
         start = self._next.get("<s>")
         ni = self._ni
         empty = (list(self._bias_row[:ni]), None, self._bias_row[ni:])
+        toks: list[int] = []  # per token of the batch: its index in its doc
+        words: list[int] = []  # its word's row
+        pairs: list[int] = []  # the row of the pair it ends, 0 if none
         out: list[list[tuple]] = []
-        todo: list[tuple[list, int, list[int], list[int]]] = []  # (doc's list, place, owners, row numbers)
+        todo: list[tuple] = []  # (doc's list, place, first token, end token, (first word row, "?" row))
         for infos, sents in docs:
             res: list = []
             for a, b in sents:
-                ids = [bias]
-                owners = [-1]
+                t0 = len(toks)
                 after = start
-                first = None
                 quest = neg = False
                 for i in range(a, b):
                     x = infos[i]
@@ -139,69 +183,79 @@ class JointLogits:
                         continue
                     lower = x[LOWER]
                     j, nxt = (negated if neg else plain).get(lower) or word(x, neg)
-                    ids.append(j)
-                    owners.append(i)
-                    if after is not None:
-                        r = after.get(lower)
-                        if r is not None:
-                            ids.append(r)
-                            owners.append(i)
+                    toks.append(i)
+                    words.append(j)
+                    pairs.append(after.get(lower, 0) if after is not None else 0)
                     after = nxt
                     if f & F_QUEST:
                         quest = True
-                    if first is None:
-                        first = lower
                     if f & (SCOPE_STOP | F_END):
                         neg = False
                     elif f & (F_NEG | F_NO):
                         neg = True
-                if first is None:
+                if len(toks) == t0:
                     res.append(empty)
                     continue
-                r = firsts.get(first)
-                if r is not None:
-                    ids.append(r)
-                    owners.append(-1)
-                if quest:
-                    ids.append(quest_row)
-                    owners.append(-1)
-                todo.append((res, len(res), owners, ids))
+                extra = (firsts.get(infos[toks[t0]][LOWER], 0), quest_row if quest else 0)
+                todo.append((res, len(res), t0, len(toks), extra))
                 res.append(None)
             out.append(res)
         if todo:
-            for (res, k, owners, ids), z in zip(todo, self._sums([t[3] for t in todo]), strict=True):
-                res[k] = (z[:ni], Contributions(owners, ids, rows), tuple(z[ni:]))
+            sums, per_token = self._sums(words, pairs, todo)
+            bt = _Batch(self._rows, self._bias, toks, words, pairs, per_token)
+            for (res, k, t0, t1, extra), z in zip(todo, sums, strict=True):
+                res[k] = (z[:ni], Contributions(bt, t0, t1, extra), tuple(z[ni:]))
         return out
 
-    def _sums(self, sentences: list[list[int]]) -> list[list[float]]:
-        """Each sentence's column sums of its rows: ``[sum(col) for col in zip(*rows)]``, the same floats
-        (each column is added up from 0.0 row after row; a row of zeros after the last changes nothing).
-        The sentences of at most ``LONG`` rows are summed together, step t adding the t-th row of every
-        sentence that has one (the longest first); a longer one alone, in Python."""
-        out: list = [None] * len(sentences)
-        short = [k for k, ids in enumerate(sentences) if len(ids) <= LONG]
-        rows = self._rows
-        for k, ids in enumerate(sentences):
-            if len(ids) > LONG:
-                out[k] = [sum(col) for col in zip(*[rows[j] for j in ids], strict=True)]
-        if not short:
-            return out
-        short.sort(key=lambda k: -len(sentences[k]))
-        seqs = [sentences[k] for k in short]
-        n = len(seqs)
-        lens = np.fromiter(map(len, seqs), dtype=np.intp, count=n)
-        steps = int(lens[0])
-        flat = np.fromiter(chain.from_iterable(seqs), dtype=np.intp, count=int(lens.sum()))
-        # ids[t, s]: the number of the t-th row of sentence s (row 0, zeros, past its end)
-        ids = np.zeros((steps, n), dtype=np.intp)
-        ends = np.cumsum(lens)
-        ids[np.arange(len(flat)) - np.repeat(ends - lens, lens), np.repeat(np.arange(n), lens)] = flat
-        live = np.searchsorted(-lens, -np.arange(steps), "left")  # the sentences with a t-th row
+    def _sums(self, words: list[int], pairs: list[int], todo: list[tuple]) -> tuple[list, np.ndarray]:
+        """Each sentence's column sums of its rows, ``[sum(col) for col in zip(*rows)]`` over the bias, its
+        tokens' word and pair rows in turn, its first word's and its question mark's, as the models sum
+        them: the same floats. Step t adds the t-th row of every sentence (the longest first) to its sums,
+        which start at 0.0; a row of zeros (no pair, no first-word row, past a sentence's end) changes
+        no sum (a sum from 0.0 is never -0.0, and x + 0.0 == x). Also each token's ``(0.0 + word) + pair``
+        per intent label (evidence)."""
         table = self._table
+        word_ids = np.fromiter(words, dtype=np.intp, count=len(words))
+        pair_ids = np.fromiter(pairs, dtype=np.intp, count=len(pairs))
+        per_token = (0.0 + table[word_ids, : self._ni]) + table[pair_ids, : self._ni]
+        out: list = [None] * len(todo)
+        rows = self._rows
+        for k, (_, _, a, b, extra) in enumerate(todo):
+            if 2 * (b - a) + 3 > LONG:  # in Python, over the rows that are not zeros (as the models)
+                seq = [rows[self._bias]]
+                for p in range(a, b):
+                    seq.append(rows[words[p]])
+                    if pairs[p]:
+                        seq.append(rows[pairs[p]])
+                seq += [rows[r] for r in extra if r]
+                out[k] = [sum(col) for col in zip(*seq, strict=True)]
+        short = [k for k, z in enumerate(out) if z is None]
+        if len(short) < len(todo):
+            if not short:
+                return out, per_token
+            todo = [todo[k] for k in short]
+        n = len(todo)
+        t0 = np.fromiter((t[2] for t in todo), dtype=np.intp, count=n)
+        ntok = np.fromiter((t[3] for t in todo), dtype=np.intp, count=n) - t0
+        steps = 2 * ntok + 3  # bias, (word, pair) per token, first word, question mark
+        order = np.argsort(-steps, kind="stable")
+        rank = np.empty(n, dtype=np.intp)
+        rank[order] = np.arange(n)
+        ids = np.zeros((int(steps.max()), n), dtype=np.intp)
+        ids[0] = self._bias
+        sent = np.repeat(rank, ntok)  # the column of each token's sentence
+        tt = np.arange(int(ntok.sum())) - np.repeat(np.cumsum(ntok) - ntok, ntok)  # index in its sentence
+        pos = np.repeat(t0, ntok) + tt  # in the batch's token arrays
+        ids[1 + 2 * tt, sent] = word_ids[pos]
+        ids[2 + 2 * tt, sent] = pair_ids[pos]
+        extra = np.array([t[4] for t in todo], dtype=np.intp).reshape(n, 2)
+        ids[1 + 2 * ntok, rank] = extra[:, 0]
+        ids[2 + 2 * ntok, rank] = extra[:, 1]
+        live = np.searchsorted(-steps[order], -np.arange(len(ids)), "left")  # sentences with a t-th row
         acc = np.zeros((n, self._width))
-        for t in range(steps):
+        for t in range(len(ids)):
             m = live[t]
             acc[:m] += table.take(ids[t, :m], axis=0)
-        for k, z in zip(short, acc.tolist(), strict=True):
+        for k, z in zip(short, acc[rank].tolist(), strict=True):
             out[k] = z
-        return out
+        return out, per_token

@@ -99,10 +99,8 @@ def test_a_batch_sums_to_each_models_own_floats_short_and_long_sentences():
     component = an.nlp.get_pipe("clearloop_analysis")
     im, sm = component.intent_model, component.sentence_model
     docs = _english(an, [LONG_TEXT, *(row["text"] for row in rows[:400]), LONG_TEXT + " Great tool!"])
-    lens = [
-        len(ids) for d in component.joint.batch(docs) for _, c, _ in d if c is not None for ids in [c.ids]
-    ]
-    assert max(lens) > LONG >= min(lens)
+    steps = [2 * (c.t1 - c.t0) + 3 for d in component.joint.batch(docs) for _, c, _ in d if c is not None]
+    assert max(steps) > LONG >= min(steps)
     fresh = JointLogits(im, sm)  # its own word rows, numbered in another order
     together, reversed_order = component.joint.batch(docs), fresh.batch(docs[::-1])[::-1]
     for got, (infos, sents), again in zip(together, docs, reversed_order, strict=True):
@@ -114,6 +112,7 @@ def test_a_batch_sums_to_each_models_own_floats_short_and_long_sentences():
             if contrib is not None:
                 for k in range(im.n):
                     assert _per_token(contrib, k) == _per_token(want_contrib, k) == _per_token(contrib2, k)
+                    assert contrib.span(k) == evidence_span(want_contrib, k) == contrib2.span(k)
 
 
 def test_the_component_sums_a_batch_of_docs_at_once(monkeypatch):
