@@ -17,7 +17,6 @@ import sys
 from rq import Queue
 
 from app import create_app
-from app.analysis.tagging import stop_writer_process
 from app.extensions import db
 from app.queue import QUEUES, check_redis_durability
 from app.workers import PreloadingWorker, preload, work_through_outages
@@ -40,13 +39,13 @@ def main(argv: list[str] | None = None) -> None:
     with app.app_context():
         # Builds and warms the analyser, then freezes the heap (nlp.ready_for_jobs): collections during
         # tagging jobs skip the preloaded pipeline and app, and forked work horses share their pages.
-        names = args.queues or list(QUEUES)
-        preload(names)
+        preload()
         engine = db.engine
         # A forked work horse must not reuse the parent's pooled connections.
         os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
         connection = app.extensions["clearloop.redis"]
         check_redis_durability(connection)
+        names = args.queues or list(QUEUES)
         queues = [Queue(name, connection=connection) for name in names]
         max_jobs, max_rss = app.config["WORKER_MAX_JOBS"], app.config["WORKER_MAX_RSS_MB"]
         # A Redis outage ends RQ's work loop; a new worker takes over when Redis is back (issue 17 §1).
@@ -65,7 +64,6 @@ def main(argv: list[str] | None = None) -> None:
 def restart() -> None:
     """Replace this process by a fresh one running the same command line (the same PID, so a supervisor
     sees no exit): the memory-growth guard's way out."""
-    stop_writer_process()  # reaped here: the fresh process image would not know its child
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

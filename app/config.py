@@ -129,10 +129,6 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # A job writes batch k on a connection of its own while it analyses batch k+1 (analysis.tagging.
         # BatchWriter): the database's work then runs beside the analyser's (issue 18 §3).
         "NLP_WRITE_OVERLAP": _bool(env.get("NLP_WRITE_OVERLAP"), default=True),
-        # ... in a writer process the worker forks at its start, not a thread (a thread's write holds the
-        # GIL for its Python work, about as much CPU as the analysis). Off by default: on this busy 2-core
-        # machine (load 6-9) it measured slower than the thread; not yet measured on a quiet one.
-        "NLP_WRITE_PROCESS": _bool(env.get("NLP_WRITE_PROCESS"), default=False),
         # A worker runs tagging jobs in its own process; it replaces itself by a fresh process after this
         # many of them, or once its resident memory passes this many MB (0: no limit) (app/workers.py).
         "WORKER_MAX_JOBS": _int(env, "WORKER_MAX_JOBS", 500),

@@ -28,11 +28,10 @@ import resource
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 import redis
-from flask import current_app
 from rq import Worker
 from rq.defaults import DEFAULT_WORKER_TTL
 from rq.exceptions import StopRequested
@@ -41,8 +40,6 @@ from rq.queue import Queue
 from rq.worker.base import WorkerStatus
 
 from app.analysis import services as analysis
-from app.analysis.tagging import can_write_aside, start_writer_process
-from app.extensions import db
 from app.resilience import REDIS_ERRORS, Outage
 
 log = logging.getLogger(__name__)
@@ -51,26 +48,9 @@ IN_PROCESS_QUEUES = frozenset({"nlp"})  # jobs of these queues run in the worker
 HARD_STOP_GRACE = 60  # seconds past a job's timeout before the watchdog ends a stuck worker process
 
 
-def preload(queues: Iterable[str] = ()) -> None:
-    """Build and warm the NLP analyzer (and anything else heavy) once, at the worker's start; a worker of
-    the tagging queue first forks its writer process (``tagging.WriterProcess``), which then shares none
-    of the analyser's pages: the analyser's first touches after the fork copy none of them."""
-    if IN_PROCESS_QUEUES.intersection(queues) and start_tagging_writer():
-        log.info("tagging writer process started")
+def preload() -> None:
+    """Build and warm the NLP analyzer (and anything else heavy) once, at the worker's start."""
     log.info("preloaded analyzer %s", analysis.preload_analyzer())
-
-
-def start_tagging_writer() -> bool:
-    """Fork the writer process tagging jobs write their batches in (``tagging.BatchWriter``), if they will
-    write aside in a process; True if so."""
-    app = current_app._get_current_object()
-    try:
-        if not (can_write_aside() and app.config.get("NLP_WRITE_PROCESS", False)):
-            return False
-    finally:
-        db.session.remove()
-    start_writer_process(app)
-    return True
 
 
 def resident_mb() -> float:

@@ -160,14 +160,9 @@ def bench_end_to_end(app, ids: list[int]) -> tuple[float, int]:
     from app.models import AnalysisState, Mention, Response
 
     with app.app_context():
-        writer = _start_writer(app)  # as a worker does at its start, before its first job
         start = time.perf_counter()
         outcome = tag_ids(ids)
         elapsed = time.perf_counter() - start
-        if writer:
-            from app.analysis.tagging import stop_writer_process
-
-            stop_writer_process()
         assert len(outcome.done) == len(ids), outcome.counts()
         done = db.session.execute(
             sa.select(sa.func.count())
@@ -178,15 +173,6 @@ def bench_end_to_end(app, ids: list[int]) -> tuple[float, int]:
         mentions = db.session.execute(sa.select(sa.func.count(Mention.id))).scalar_one()
         db.session.remove()
     return len(ids) / elapsed, mentions
-
-
-def _start_writer(app) -> bool:
-    """Fork the tagging writer process as worker.py does (app/workers.py ``start_tagging_writer``)."""
-    try:
-        from app.workers import start_tagging_writer
-    except ImportError:  # an older checkout (--before): jobs write aside in a thread
-        return False
-    return start_tagging_writer()
 
 
 def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str, single: bool = False) -> dict:
@@ -222,7 +208,6 @@ def bench_worker(app, url: str, redis_url: str, ids: list[int], instance: str, s
         "NLP_BATCH_SIZE": str(app.config["NLP_BATCH_SIZE"]),
         "NLP_JOB_SIZE": str(app.config["NLP_JOB_SIZE"]),
         "NLP_WRITE_OVERLAP": "1" if app.config["NLP_WRITE_OVERLAP"] else "0",
-        "NLP_WRITE_PROCESS": "1" if app.config.get("NLP_WRITE_PROCESS", False) else "0",
     }
     start = time.perf_counter()
     proc = subprocess.run(

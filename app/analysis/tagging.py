@@ -10,13 +10,8 @@ and a manual rejection vetoes that topic.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import logging
-import multiprocessing
-import os
-import pickle
-import signal
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -190,30 +185,23 @@ def can_write_aside() -> bool:
 
 
 class BatchWriter:
-    """Writes a job's batches one at a time beside the job, which analyses the next batch meanwhile.
+    """Writes a job's batches one at a time in a thread of its own while the job analyses the next batch.
 
-    Two ways aside: in a thread of this process, or in a writer process (``WriterProcess``: in a worker
-    with ``NLP_WRITE_PROCESS`` on, which starts one at its start; a web process's inline jobs use a
-    thread). A thread's write holds the GIL for all its Python work (building rows, SQLAlchemy, binding
-    parameters: about as much CPU as the batch's analysis), so the analyser waits for it and little of the
-    write is hidden; a process can run it on another core (at the cost of pickling each batch's analyses,
-    and measured slower on a busy 2-core machine, hence off by default). Either way ``write_results`` runs
-    unchanged on a session and pooled connection of its own (row locks, the snapshot check, one
-    transaction per batch).
-    At most one write is in flight; ``wait`` returns its outcome or raises its error, so a job still ends
-    only after all its batches are committed (commit before enqueue), and a crash loses at most the
-    uncommitted batches, which stay pending as before. ``aside`` false: ``submit`` writes in the caller's
-    session at once.
+    The thread has its own app context, hence its own session and pooled connection; ``write_results`` runs
+    there unchanged (row locks, the snapshot check, one transaction per batch). While it waits on
+    PostgreSQL (or SQLite works: both drivers release the GIL there) the analyser runs, so a batch's write
+    costs the job only what is not hidden behind the next batch's analysis (issue 18 §3). The write's
+    Python work (building rows, binding parameters) still holds the GIL, about as much CPU as the
+    analysis, and is not hidden; a writer process instead of the thread was measured slower (pickling
+    each batch's analyses cost more than it freed; docs/benchmarks.md, 2026-12-07). At most one write is
+    in flight; ``wait`` returns its outcome or raises its error, so a job still ends only after all its
+    batches are committed (commit before enqueue), and a crash loses at most the uncommitted batches,
+    which stay pending as before. ``aside`` false: ``submit`` writes in the caller's session at once.
     """
 
-    def __init__(self, aside: bool, process: bool | None = None) -> None:
+    def __init__(self, aside: bool) -> None:
         self.aside = aside
         self._app = current_app._get_current_object() if aside else None
-        if process is None:
-            process = bool(current_app.config.get("NLP_WRITE_PROCESS", False))
-            process = process and uses_writer_process(self._app)
-        self._process = writer_process(self._app) if aside and process else None
-        self._in_flight = False
         self._thread: threading.Thread | None = None
         self._outcome: BatchResult | None = None
         self._error: BaseException | None = None
@@ -222,14 +210,10 @@ class BatchWriter:
         self, version: str, snapshots: list[Snapshot], results: dict[int, TextAnalysis | Exception | None]
     ) -> None:
         """Write this batch (aside: start writing it; the previous write must have been waited for)."""
-        if self._thread is not None or self._outcome is not None or self._in_flight:
+        if self._thread is not None or self._outcome is not None:
             raise RuntimeError("wait for the batch in flight first")
         if not self.aside:
             self._outcome = write_results(version, snapshots, results)
-            return
-        if self._process is not None:
-            self._process.send(version, snapshots, results)
-            self._in_flight = True
             return
         self._thread = threading.Thread(
             target=self._write, args=(version, snapshots, results), name="tagging-writer", daemon=True
@@ -241,16 +225,16 @@ class BatchWriter:
     ) -> None:
         try:
             assert self._app is not None
-            self._outcome = _write_in_own_session(self._app, version, snapshots, results)
+            with self._app.app_context():
+                try:
+                    self._outcome = write_results(version, snapshots, results)
+                finally:
+                    db.session.remove()  # rolls back whatever a failed write left open
         except BaseException as exc:  # handed to the job's thread by ``wait``
             self._error = exc
 
     def wait(self) -> BatchResult | None:
         """The outcome of the batch in flight (None if there is none); its error is raised here."""
-        if self._in_flight:
-            assert self._process is not None
-            self._in_flight = False
-            return self._process.receive()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
@@ -264,169 +248,6 @@ class BatchWriter:
         """On the job's way out by an error: let a write in flight finish (committed or rolled back)."""
         with contextlib.suppress(Exception):
             self.wait()
-
-
-def _write_in_own_session(
-    app: Any, version: str, snapshots: list[Snapshot], results: dict[int, TextAnalysis | Exception | None]
-) -> BatchResult:
-    with app.app_context():
-        try:
-            return write_results(version, snapshots, results)
-        finally:
-            db.session.remove()  # rolls back whatever a failed write left open
-
-
-class WriterProcessDied(RuntimeError):
-    """The writer process ended (killed) with a batch in flight: that batch committed or rolled back whole."""
-
-
-def _portable(exc: BaseException) -> BaseException:
-    """The exception itself if it crosses a pipe unchanged, else a RuntimeError with its ``error_text``."""
-    try:
-        pickle.loads(pickle.dumps(exc))  # noqa: S301 (our own bytes: does it survive the round trip?)
-        return exc
-    except Exception:
-        return RuntimeError(error_text(exc))
-
-
-def _die_with_parent(parent: int) -> None:
-    """Linux: the kernel kills this process when its parent dies (a SIGKILL of the worker ends its
-    writer too, whose open transaction then rolls back, as a thread's did)."""
-    with contextlib.suppress(Exception):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before the line above
-        os._exit(0)
-
-
-class WriterProcess:
-    """A child of the job's process (forked once, kept for its later jobs) that runs ``write_results`` for
-    ``BatchWriter`` on its own session and connection, one batch at a time, and replies with the outcome or
-    the error. It ignores SIGINT/SIGTERM (a warm shutdown lets the job finish its batches), dies with its
-    parent (PR_SET_PDEATHSIG), and exits when the pipe closes (the parent exited or exec'd: the pipe is
-    close-on-exec). A parent interrupted mid-exchange (a job timeout) or a child that died ends the
-    process; the next job forks a fresh one.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.owner = os.getpid()
-        parent_end, child_end = multiprocessing.Pipe()
-        pid = os.fork()
-        if pid == 0:  # the writer
-            code = 0
-            try:
-                parent_end.close()
-                _die_with_parent(self.owner)
-                self._serve(child_end)
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        child_end.close()
-        self.pid = pid
-        self.conn = parent_end
-
-    def _serve(self, conn: Any) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_IGN)
-        signal.signal(signal.SIGALRM, signal.SIG_DFL)
-        with self.app.app_context():
-            db.engine.dispose(close=False)  # never share the parent's pooled connections
-        while True:
-            try:
-                version, snapshots, results = conn.recv()
-            except (EOFError, OSError):
-                return
-            try:
-                reply = (_write_in_own_session(self.app, version, snapshots, results), None)
-            except Exception as exc:
-                reply = (None, _portable(exc))
-            conn.send(reply)
-
-    def alive(self) -> bool:
-        """Whether the child still runs (reaps it if it ended)."""
-        try:
-            return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
-        except ChildProcessError:
-            return False
-
-    def send(
-        self, version: str, snapshots: list[Snapshot], results: dict[int, TextAnalysis | Exception | None]
-    ) -> None:
-        """Hand a batch to the writer (its analyses pickled: a few ms, against the write's tens)."""
-        portable = {k: _portable(r) if isinstance(r, BaseException) else r for k, r in results.items()}
-        try:
-            self.conn.send((version, snapshots, portable))
-        except BaseException:
-            self.stop()
-            raise
-
-    def receive(self) -> BatchResult:
-        """The outcome of the batch in flight, or its error raised here."""
-        try:
-            outcome, error = self.conn.recv()
-        except (EOFError, OSError) as exc:
-            self.stop()
-            raise WriterProcessDied("the tagging writer process ended with a batch in flight") from exc
-        except BaseException:  # interrupted mid-message (a job timeout): the pipe is out of step
-            self.stop()
-            raise
-        if error is not None:
-            raise error
-        return outcome
-
-    def stop(self) -> None:
-        """End the child (an uncommitted write rolls back) and reap it."""
-        global _writer
-        if _writer is self:
-            _writer = None
-        with contextlib.suppress(Exception):
-            self.conn.close()
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
-
-
-_writer: WriterProcess | None = None
-_wanted: tuple[int, Any] | None = None  # (pid, app): this process's tagging jobs write in a writer process
-
-
-def start_writer_process(app: Any) -> WriterProcess:
-    """Make this process's tagging jobs (of ``app``) write in a writer process, and fork it now: a worker
-    does so at its start, before it builds the analyser, whose pages the writer then does not share."""
-    global _wanted
-    _wanted = (os.getpid(), app)
-    return writer_process(app)
-
-
-def uses_writer_process(app: Any) -> bool:
-    """Whether this process's jobs of ``app`` write in a writer process (``start_writer_process``)."""
-    return _wanted is not None and _wanted[0] == os.getpid() and _wanted[1] is app
-
-
-def writer_process(app: Any) -> WriterProcess:
-    """This process's writer process for ``app``, forked on first use (or after it died)."""
-    global _writer
-    current = _writer
-    mine = current is not None and current.owner == os.getpid()
-    if current is not None and (not mine or current.app is not app or not current.alive()):
-        if mine:
-            current.stop()
-        current = _writer = None
-    if current is None:
-        current = _writer = WriterProcess(app)
-    return current
-
-
-def stop_writer_process() -> None:
-    """End this process's writer process, if any, and write aside in a thread from now on (tests; a
-    worker's exec)."""
-    global _wanted
-    _wanted = None
-    if _writer is not None and _writer.owner == os.getpid():
-        _writer.stop()
 
 
 def _lock_rows(ids: list[int]) -> dict[int, Snapshot]:

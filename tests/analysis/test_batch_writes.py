@@ -5,8 +5,6 @@ aside write fails the job with nothing half-written, and the rest is tagged once
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 from typing import Any
 
@@ -168,212 +166,81 @@ def test_a_test_s_single_connection_is_never_written_aside(ctx):
     assert not tagging.can_write_aside()
 
 
-MODES = {
-    "process": (True, True),
-    "thread": (True, False),
-    "not started": (True, True),  # a process that never started a writer (a web process): a thread
-    "in line": (False, False),
-}
-
-
-@pytest.fixture
-def aside(app, tmp_path):
-    """Per test: a fresh writer process (forked after the test's monkeypatches), the app's batch settings
-    restored after, and a file the writer (in whichever process it runs) records its statements in."""
-    tagging.stop_writer_process()
-    log = tmp_path / "writes.log"
-    keys = ("NLP_BATCH_SIZE", "NLP_WRITE_OVERLAP", "NLP_WRITE_PROCESS")
-    before = {key: app.config[key] for key in keys}
-    try:
-        yield log
-    finally:
-        tagging.stop_writer_process()
-        app.config.update(before)
-
-
-def _configure(app, mode: str) -> None:
-    app.config["NLP_BATCH_SIZE"] = 2
-    app.config["NLP_WRITE_OVERLAP"], app.config["NLP_WRITE_PROCESS"] = MODES[mode]
-    if mode == "process":
-        with app.app_context():
-            tagging.start_writer_process(app)  # as worker.py does at its start
-    else:
-        tagging.stop_writer_process()
-
-
-def _logged(log) -> list[str]:
-    return log.read_text().split() if log.exists() else []
-
-
 @pytest.mark.committed
 class TestWrittenAside:
     """Committed for real: the writer's own connection sees the rows, as in a worker."""
 
-    def _tag(self, app, mode: str, log) -> tuple[list[int], set[str]]:
-        """Tag COMMENTS in batches of 2; the (process, thread) of every batch's UPDATE of responses."""
-        log.unlink(missing_ok=True)
+    def _tag(self, app, monkeypatch, overlap: bool) -> tuple[list[int], set[str]]:
+        app.config["NLP_BATCH_SIZE"] = 2
+        app.config["NLP_WRITE_OVERLAP"] = overlap
+        writers: set[str] = set()
 
         def record(conn, cursor, statement, params, context, executemany):
             if statement.startswith("UPDATE responses SET"):
-                with log.open("a") as f:
-                    f.write(f"{os.getpid()}/{threading.current_thread().name}\n")
+                writers.add(threading.current_thread().name)
 
         with app.app_context():
             ensure_taxonomy()
             ids = add_responses(*COMMENTS)
-            sa.event.listen(db.engine, "before_cursor_execute", record)  # before the writer's fork
+            sa.event.listen(db.engine, "before_cursor_execute", record)
             try:
-                _configure(app, mode)
-                assert tagging.can_write_aside() is MODES[mode][0]
+                assert tagging.can_write_aside() is overlap
                 outcome = tag_ids(ids)
             finally:
                 sa.event.remove(db.engine, "before_cursor_execute", record)
             assert sorted(outcome.done + outcome.skipped) == ids and not outcome.changed
-            db.session.remove()
-        return ids, set(_logged(log))
+        return ids, writers
 
-    def test_batches_written_aside_equal_batches_written_in_line(self, app, aside):
-        in_process, process_writers = self._tag(app, "process", aside)
-        writer = tagging._writer
-        in_thread, thread_writers = self._tag(app, "thread", aside)
-        not_started, not_started_writers = self._tag(app, "not started", aside)
-        in_line, line_writers = self._tag(app, "in line", aside)
-        me = os.getpid()
-        assert writer is not None and writer.pid != me
-        # every batch's write ran in the writer process, or in the writer thread, or in the job's thread
-        assert process_writers == {f"{writer.pid}/{threading.current_thread().name}"}
-        assert thread_writers == not_started_writers == {f"{me}/tagging-writer"}
-        assert line_writers == {f"{me}/{threading.current_thread().name}"}
+    def test_batches_written_aside_equal_batches_written_in_line(self, app, monkeypatch):
+        try:
+            aside, aside_threads = self._tag(app, monkeypatch, overlap=True)
+            in_line, in_line_threads = self._tag(app, monkeypatch, overlap=False)
+        finally:
+            app.config["NLP_BATCH_SIZE"] = 256
+            app.config["NLP_WRITE_OVERLAP"] = True
+        assert aside_threads == {"tagging-writer"}  # every batch's write ran aside
+        assert in_line_threads == {threading.current_thread().name}
         with app.app_context():
-            assert _stored(in_process) == _stored(in_line) == _stored(in_thread) == _stored(not_started)
+            assert _stored(aside) == _stored(in_line)
             db.session.remove()
 
-    @pytest.mark.parametrize("mode", ["process", "thread"])
-    def test_a_failed_aside_write_fails_the_job_and_a_rerun_tags_the_rest_once(
-        self, app, monkeypatch, aside, mode
-    ):
+    def test_a_failed_aside_write_fails_the_job_and_a_rerun_tags_the_rest_once(self, app, monkeypatch):
+        app.config["NLP_BATCH_SIZE"] = 2
         real = tagging.write_results
+        calls: list[list[int]] = []
 
         def second_fails(version, snapshots, results, retag=False):
-            with aside.open("a") as f:
-                f.write(",".join(str(s.id) for s in snapshots) + "\n")
-            if len(_logged(aside)) == 2:
+            calls.append([s.id for s in snapshots])
+            if len(calls) == 2:
                 db.session.execute(sa.update(Response).where(Response.id == snapshots[0].id).values(score=1))
                 raise RuntimeError("database gone mid-batch")
             return real(version, snapshots, results, retag)
 
-        with app.app_context():
-            ensure_taxonomy()
-            ids = add_responses(*COMMENTS)
-            monkeypatch.setattr(tagging, "write_results", second_fails)
-            _configure(app, mode)  # the writer forked after the patch
-            with pytest.raises(RuntimeError, match="database gone"):
-                tag_ids(ids)
-            calls = [[int(i) for i in line.split(",")] for line in _logged(aside)]
-            _assert_first_batch_only(ids, calls)
-            monkeypatch.setattr(tagging, "write_results", real)
-            if mode == "process":
-                tagging.start_writer_process(app)  # a fresh writer forked after the real write is back
-            again = tag_ids(ids)
-            assert sorted(again.done + again.skipped) == ids[2:]
-            assert tag_ids(ids).counts()["done"] == 0  # idempotent: nothing left to tag
-            stored = _stored(ids)
-            db.session.remove()
-        in_line, _ = self._tag(app, "in line", aside)
-        with app.app_context():
-            assert stored == _stored(in_line)  # each response's tags exactly once
-            db.session.remove()
-
-    def test_a_killed_writer_process_fails_the_job_and_the_next_job_forks_a_new_one(
-        self, app, monkeypatch, aside
-    ):
-        """SIGKILL of the writer mid-batch (as the OOM killer might): its transaction rolls back, the job
-        fails (its retry or the sweeper takes the rows, still pending), and the next job writes again."""
-        real = tagging.write_results
-
-        def killed_on_the_second(version, snapshots, results, retag=False):
-            with aside.open("a") as f:
-                f.write(",".join(str(s.id) for s in snapshots) + "\n")
-            if len(_logged(aside)) == 2:
-                db.session.execute(sa.update(Response).where(Response.id == snapshots[0].id).values(score=1))
-                db.session.flush()
-                os.kill(os.getpid(), signal.SIGKILL)
-            return real(version, snapshots, results, retag)
-
-        with app.app_context():
-            ensure_taxonomy()
-            ids = add_responses(*COMMENTS)
-            monkeypatch.setattr(tagging, "write_results", killed_on_the_second)
-            _configure(app, "process")  # the writer forked after the patch
-            with pytest.raises(tagging.WriterProcessDied):
-                tag_ids(ids)
-            first = tagging._writer
-            calls = [[int(i) for i in line.split(",")] for line in _logged(aside)]
-            _assert_first_batch_only(ids, calls)
-            monkeypatch.setattr(tagging, "write_results", real)
-            again = tag_ids(ids)
-            assert tagging._writer is not None and tagging._writer is not first  # a fresh writer
-            assert sorted(again.done + again.skipped) == ids[2:]
-            assert tag_ids(ids).counts()["done"] == 0
-            db.session.remove()
-
-    def test_an_interrupted_wait_ends_the_writer_process(self, app, monkeypatch, aside):
-        """A job timeout (RQ's alarm) that lands while the job waits for its writer leaves the pipe out of
-        step: the writer process is ended (its write commits or rolls back whole), never reused."""
-        _configure(app, "process")
-
-        class Timeout(BaseException):
-            pass
-
-        with app.app_context():
-            ensure_taxonomy()
-            ids = add_responses(*COMMENTS)
-            writer = tagging.writer_process(app)
-            monkeypatch.setattr(writer.conn, "recv", lambda: (_ for _ in ()).throw(Timeout()))
-            with pytest.raises(Timeout):
-                tag_ids(ids)
-            assert tagging._writer is None
-            with pytest.raises(ChildProcessError):
-                os.waitpid(writer.pid, os.WNOHANG)  # ended and reaped
-            monkeypatch.undo()
-            assert tagging.start_writer_process(app) is not writer
-            tag_ids(ids)
-            states = set(
-                db.session.execute(sa.select(Response.analysis_state).where(Response.id.in_(ids))).scalars()
-            )
-            assert states <= {AnalysisState.DONE, AnalysisState.SKIPPED}
-            db.session.remove()
-
-
-def _assert_first_batch_only(ids: list[int], calls: list[list[int]]) -> None:
-    """After a job whose second batch's write failed: the first batch committed, nothing else written."""
-    db.session.rollback()
-    states = dict(db.session.execute(sa.select(Response.id, Response.analysis_state)).all())
-    assert [states[i] for i in calls[0]] == [AnalysisState.DONE] * 2  # committed before
-    assert {states[i] for i in ids[2:]} == {AnalysisState.PENDING}  # nothing half-written
-    assert db.session.get(Response, calls[1][0]).score != 1  # the failed batch rolled back
-
-
-def test_a_job_reads_its_rows_once_however_many_batches(ctx, monkeypatch):
-    """One snapshot read per job: a sparse bucket is one short batch, not a read per NLP_BATCH_SIZE ids."""
-    monkeypatch.setitem(ctx.config, "NLP_BATCH_SIZE", 2)
-    ids = add_responses(*COMMENTS)
-    reads = []
-
-    def record(conn, cursor, statement, params, context, executemany):
-        snapshot = (
-            statement.startswith("SELECT responses.id, responses.comment") and "FOR UPDATE" not in statement
-        )
-        if snapshot and "analysis_state =" in statement.partition("WHERE")[2]:  # pending rows: load_snapshots
-            reads.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        outcome = tag_ids([*ids, *range(ids[-1] + 1, ids[-1] + 500)])  # and ids of no row
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-    assert sorted(outcome.done + outcome.skipped) == ids
-    assert len(reads) == 1
+        try:
+            with app.app_context():
+                ensure_taxonomy()
+                ids = add_responses(*COMMENTS)
+                monkeypatch.setattr(tagging, "write_results", second_fails)
+                with pytest.raises(RuntimeError, match="database gone"):
+                    tag_ids(ids)
+                db.session.rollback()
+                states = dict(db.session.execute(sa.select(Response.id, Response.analysis_state)).all())
+                assert [states[i] for i in calls[0]] == [AnalysisState.DONE] * 2  # committed before
+                assert {states[i] for i in ids[2:]} == {AnalysisState.PENDING}  # nothing half-written
+                assert db.session.get(Response, calls[1][0]).score != 1  # the failed batch rolled back
+                monkeypatch.setattr(tagging, "write_results", real)
+                again = tag_ids(ids)
+                assert sorted(again.done + again.skipped) == ids[2:]
+                assert tag_ids(ids).counts()["done"] == 0  # idempotent: nothing left to tag
+                stored = _stored(ids)
+                db.session.remove()
+            in_line, _ = self._tag(app, monkeypatch, overlap=False)
+            with app.app_context():
+                assert stored == _stored(in_line)  # each response's tags exactly once
+                db.session.remove()
+        finally:
+            app.config["NLP_BATCH_SIZE"] = 256
+            app.config["NLP_WRITE_OVERLAP"] = True
 
 
 def test_a_batch_s_ids_travel_as_one_parameter(ctx):
@@ -397,3 +264,25 @@ def test_a_batch_s_ids_travel_as_one_parameter(ctx):
     for statement, parameters in seen:
         values = parameters.values() if isinstance(parameters, dict) else parameters
         assert len([v for v in values if isinstance(v, int) and v in ids]) <= 1, statement
+
+
+def test_a_job_reads_its_rows_once_however_many_batches(ctx, monkeypatch):
+    """One snapshot read per job: a sparse bucket is one short batch, not a read per NLP_BATCH_SIZE ids."""
+    monkeypatch.setitem(ctx.config, "NLP_BATCH_SIZE", 2)
+    ids = add_responses(*COMMENTS)
+    reads = []
+
+    def record(conn, cursor, statement, params, context, executemany):
+        snapshot = (
+            statement.startswith("SELECT responses.id, responses.comment") and "FOR UPDATE" not in statement
+        )
+        if snapshot and "analysis_state =" in statement.partition("WHERE")[2]:  # pending rows: load_snapshots
+            reads.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        outcome = tag_ids([*ids, *range(ids[-1] + 1, ids[-1] + 500)])  # and ids of no row
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert sorted(outcome.done + outcome.skipped) == ids
+    assert len(reads) == 1

@@ -3,8 +3,6 @@ horses): the tokenizer and vocabulary have already seen varied text, so a forked
 
 from __future__ import annotations
 
-import pytest
-
 from app.analysis import pipeline
 
 
@@ -117,26 +115,3 @@ def test_a_process_that_never_froze_its_heap_does_not_start_now(app, monkeypatch
             assert gc.get_freeze_count() == frozen_before == 0
         finally:
             pipeline.clear_cache()
-
-
-@pytest.mark.committed
-@pytest.mark.parametrize("queues", [["nlp"], ["mail", "default"]])
-def test_a_tagging_worker_forks_its_writer_before_it_builds_the_analyser(app, monkeypatch, queues):
-    """With NLP_WRITE_PROCESS, a worker of the ``nlp`` queue starts its tagging writer process first (it
-    then shares none of the analyser's pages); a worker of other queues starts none."""
-    from app import workers
-    from app.analysis import services, tagging
-
-    order = []
-    monkeypatch.setitem(app.config, "NLP_WRITE_PROCESS", True)
-    monkeypatch.setattr(services, "ready_for_jobs", lambda analyzer: order.append("analyser"))
-    monkeypatch.setattr(tagging, "writer_process", lambda app: order.append("writer"))
-    with app.app_context():
-        pipeline.clear_cache()
-        try:
-            workers.preload(queues)
-            assert tagging.uses_writer_process(app) is (queues == ["nlp"])
-        finally:
-            tagging.stop_writer_process()
-            pipeline.clear_cache()
-    assert order == (["writer", "analyser"] if queues == ["nlp"] else ["analyser"])
