@@ -15,11 +15,9 @@ from nlp import TextAnalysis
 
 
 def done_values(
-    response_id: int, result: TextAnalysis, version: str, now: datetime, data: dict[str, Any] | None = None
+    response_id: int, result: TextAnalysis, data: dict[str, Any], version: str, now: datetime
 ) -> dict[str, Any]:
-    """Column values of a tagged response. ``data``: ``result.to_dict()`` when the caller has it (the
-    rows below are all read from it: one pass over the result's compact rows, no intermediate objects)."""
-    data = result.to_dict() if data is None else data
+    """Column values of a tagged response (``data``: its ``result.to_dict()``)."""
     return {
         "id": response_id,
         "sentiment_label": result.sentiment.label,
@@ -40,11 +38,9 @@ def done_values(
     }
 
 
-def intent_rows(
-    response_id: int, result: TextAnalysis, now: datetime, data: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
-    """``response_intents`` rows of one result: each sentence's intents with their evidence."""
-    data = result.to_dict() if data is None else data
+def intent_rows(response_id: int, data: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    """``response_intents`` rows of one result (``data``: its ``to_dict()``): each sentence's intents with
+    their evidence."""
     return [
         {
             "response_id": response_id,
@@ -60,9 +56,8 @@ def intent_rows(
     ]
 
 
-def sentence_intents(result: TextAnalysis, data: dict[str, Any] | None = None) -> dict[int, str]:
-    """The strongest intent of each sentence (by sentence index)."""
-    data = result.to_dict() if data is None else data
+def sentence_intents(data: dict[str, Any]) -> dict[int, str]:
+    """The strongest intent of each sentence (by sentence index) of a result's ``to_dict()``."""
     best: dict[int, tuple[float, str]] = {}
     for i in data["intents"]:
         label, score, sentence = i["label"], i["score"], i["sentence"]
@@ -79,18 +74,12 @@ def _sentence_of(spans: list[tuple[int, int]], start: int) -> int | None:
 
 
 def mention_rows(
-    response_id: int,
-    result: TextAnalysis,
-    vetoes: set[tuple[int, int]],
-    known: set[int],
-    now: datetime,
-    data: dict[str, Any] | None = None,
+    response_id: int, data: dict[str, Any], vetoes: set[tuple[int, int]], known: set[int], now: datetime
 ) -> list[dict[str, Any]]:
-    """Automatic mention rows of one result, without vetoed or unknown topics; each carries the strongest
-    intent of its sentence."""
-    data = result.to_dict() if data is None else data
+    """Automatic mention rows of one result (``data``: its ``to_dict()``), without vetoed or unknown
+    topics; each carries the strongest intent of its sentence."""
     rows = []
-    by_sentence = sentence_intents(result, data) if data["intents"] else {}
+    by_sentence = sentence_intents(data) if data["intents"] else {}
     spans = [(s["start"], s["end"]) for s in data["sentences"]] if by_sentence else []
     for m in data["mentions"]:
         try:

@@ -300,11 +300,9 @@ def write_results(
             outcome.skipped.append(snap.id)
         else:
             data = result.to_dict()  # once: every row below is read from it
-            done_rows.append(done_values(snap.id, result, version, now, data))
-            mentions += _redirected(
-                mention_rows(snap.id, result, vetoes, known_topics, now, data), redirects, vetoes
-            )
-            intents += intent_rows(snap.id, result, now, data)
+            done_rows.append(done_values(snap.id, result, data, version, now))
+            mentions += _redirected(mention_rows(snap.id, data, vetoes, known_topics, now), redirects, vetoes)
+            intents += intent_rows(snap.id, data, now)
             outcome.done.append(snap.id)
     _announce(done_rows, mentions)  # before _apply, which consumes the rows' ids
     _apply(outcome, done_rows, mentions, intents, now, _analysed_changes(outcome, locked))
