@@ -103,6 +103,26 @@ def refresh_statements(where: str) -> list[str]:
     ]
 
 
+def changed_statement(where: str) -> str:
+    """The responses ``where`` selects whose rows differ from their recomputation, each with whether it has
+    rows now: (response_id, stored). A bulk writer refreshes only those (a re-tag whose results are the
+    same, as a re-requested analysis or a new analyser version that tags most answers as before, changes
+    no row), so the upkeep triggers on ``topic_hits`` (PostgreSQL: the day, account and pattern tables'
+    statement triggers; SQLite: the day tables' row triggers) work on the difference. The comparison is
+    two hashed set differences (EXCEPT, NULLs equal), on both databases."""
+    columns = ", ".join(COLUMNS)
+    stored = (
+        f"SELECT {columns} FROM topic_hits WHERE response_id IN (SELECT r.id FROM responses r WHERE {where})"
+    )
+    return (
+        f"WITH n ({columns}) AS ({_select(where)}), h AS ({stored})"
+        " SELECT response_id, max(stored) FROM ("
+        f"SELECT response_id, 0 AS stored FROM (SELECT * FROM n EXCEPT SELECT * FROM h) AS added"
+        f" UNION ALL SELECT response_id, 1 FROM (SELECT * FROM h EXCEPT SELECT * FROM n) AS removed"
+        ") AS d GROUP BY response_id"
+    )
+
+
 def any_rows_statement(where: str) -> str:
     """Whether any response ``where`` selects has rows: a bulk writer's refresh skips its DELETE when none
     has (a first tagging). On PostgreSQL a DELETE of no rows still runs every statement trigger on

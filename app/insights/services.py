@@ -52,19 +52,34 @@ def defer_topic_hits() -> None:
 
 def refresh_topic_hits(response_ids: list[int]) -> None:
     """End the deferral and recompute these responses' rows: delete them (only if any of the responses has
-    rows) and insert them again, one statement each."""
+    rows, then only those whose rows differ from their recomputation) and insert them again, one statement
+    each."""
     dialect = db.session.get_bind().dialect.name
     db.session.execute(sa.text(hits_sql.undefer_statement(dialect)))
     if not response_ids:
         return
-    if dialect == "postgresql":
-        where, ids = "r.id = ANY(CAST(:ids AS integer[]))", [int(i) for i in response_ids]
-    else:
-        where, ids = "r.id IN (SELECT value FROM json_each(:ids))", json.dumps([int(i) for i in response_ids])
+    where = (
+        "r.id = ANY(CAST(:ids AS integer[]))"
+        if dialect == "postgresql"
+        else "r.id IN (SELECT value FROM json_each(:ids))"
+    )
+    ids = _ids_parameter(dialect, response_ids)
     delete, insert = hits_sql.refresh_statements(where)
-    if db.session.execute(sa.text(hits_sql.any_rows_statement(where)), {"ids": ids}).scalar():
-        db.session.execute(sa.text(delete), {"ids": ids})  # else nothing to delete (a first tagging)
-    db.session.execute(sa.text(insert), {"ids": ids})
+    if not db.session.execute(sa.text(hits_sql.any_rows_statement(where)), {"ids": ids}).scalar():
+        db.session.execute(sa.text(insert), {"ids": ids})  # nothing to delete (a first tagging)
+        return
+    # a re-tag: only the responses whose rows change are refreshed (the same results change nothing)
+    changed = db.session.execute(sa.text(hits_sql.changed_statement(where)), {"ids": ids}).all()
+    stored = [int(r[0]) for r in changed if r[1]]
+    if stored:
+        db.session.execute(sa.text(delete), {"ids": _ids_parameter(dialect, stored)})
+    if changed:
+        db.session.execute(sa.text(insert), {"ids": _ids_parameter(dialect, [int(r[0]) for r in changed])})
+
+
+def _ids_parameter(dialect: str, ids: list[int]) -> list[int] | str:
+    """The ``:ids`` parameter of ``refresh_topic_hits``' statements: an array, or (SQLite) JSON text."""
+    return [int(i) for i in ids] if dialect == "postgresql" else json.dumps([int(i) for i in ids])
 
 
 # --- Day totals: a bulk writer of analysis states adds the analysed counts once ---------------------

@@ -406,6 +406,73 @@ def test_a_refresh_of_responses_without_rows_deletes_nothing(ctx):
     assert _stored() == _recomputed()
 
 
+def _hit_versions() -> dict[tuple[int, int], str]:
+    """PostgreSQL: each topic_hits row's xmin (the transaction that wrote its version); SQLite: none."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return {}
+    rows = db.session.execute(sa.text("SELECT response_id, topic_id, xmin::text FROM topic_hits"))
+    return {(r[0], r[1]): r[2] for r in rows}
+
+
+def test_a_refresh_rewrites_only_the_rows_that_change(ctx):
+    """A re-tag that writes the same mentions again leaves those responses' topic_hits rows as they are
+    (PostgreSQL: the same row versions, so the upkeep triggers on topic_hits had nothing to do); the
+    responses whose mentions changed (relabelled, a topic dropped, one added) get their new rows, and every
+    per-day table equals its recomputation, as after tagging."""
+    from app.insights import services as insights
+
+    parent = topic("Billing")
+    child = topic("Invoices", parent=parent)
+    other = topic("Speed")
+    accounts = [make_account(arr=1000 * (i + 1)).id for i in range(3)]
+    responses = [
+        add_response(
+            datetime(2026, 2, 1 + i, 9, tzinfo=UTC),
+            i % 11,
+            topics={child: "negative", other: "positive"} if i % 2 else {child: None},
+            account_id=accounts[i % 3],
+        )
+        for i in range(8)
+    ]
+    db.session.commit()  # a savepoint: the re-tag's row versions are another (sub)transaction's
+    ids = [r.id for r in responses]
+    mentions = [
+        {
+            "response_id": m.response_id,
+            "topic_id": m.topic_id,
+            "source": m.source,
+            "rejected": m.rejected,
+            "sentiment_label": m.sentiment_label,
+        }
+        for m in db.session.scalars(sa.select(Mention).where(Mention.response_id.in_(ids)))
+    ]
+    before, versions = _stored(), _hit_versions()
+    changed = {ids[1], ids[2], ids[3]}
+    for m in mentions:
+        if m["response_id"] == ids[1] and m["topic_id"] == child:
+            m["sentiment_label"] = "positive"  # relabelled
+    mentions = [m for m in mentions if not (m["response_id"] == ids[2] and m["topic_id"] == child)]
+    mentions.append(
+        {"response_id": ids[3], "topic_id": other, "source": MentionSource.PHRASE, "rejected": False}
+    )
+
+    insights.defer_topic_hits()  # as tagging writes: every automatic mention deleted and inserted again
+    db.session.execute(sa.delete(Mention).where(Mention.response_id.in_(ids)))
+    db.session.execute(sa.insert(Mention), mentions)
+    insights.refresh_topic_hits(ids)
+    db.session.flush()
+
+    assert _stored() == _recomputed() != before
+    assert {r for r in _stored() if r[0] not in changed} == {r for r in before if r[0] not in changed}
+    for stored, recomputed in _days_stored_and_recomputed():
+        assert stored == recomputed
+    if db.session.get_bind().dialect.name == "postgresql":
+        after = _hit_versions()
+        untouched = {k: v for k, v in versions.items() if k[0] not in changed}
+        assert {k: after[k] for k in untouched} == untouched
+        assert any(after.get(k) != v for k, v in versions.items() if k[0] in changed)
+
+
 def test_a_deferral_ends_with_its_transaction(ctx):
     """A write that fails between deferral and refresh leaves nothing deferred once it rolled back."""
     from app.insights import services as insights
