@@ -106,6 +106,31 @@ def _upsert_bits(touched: str, in_chunk: str, every_survey: bool = False) -> lis
     ]
 
 
+def executed_function_statement() -> str:
+    """topic_account_hits() as migration tagpg_0001 makes it: ``create_statements()``' function with every
+    statement run through EXECUTE (planned for each call's transition tables: ``days_sql.executed``), and
+    nothing done for a statement none of whose rows has an account (they count nowhere here). Same
+    results."""
+    from app.insights.days_sql import executed
+
+    branches = ""
+    for op, source in SOURCES.items():
+        tables = (
+            ("new_rows",) if op == "INSERT" else ("old_rows",) if op == "DELETE" else ("old_rows", "new_rows")
+        )
+        keyed = " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE account_id IS NOT NULL)" for t in tables)
+        branches += (
+            f"  IF TG_OP = '{op}' THEN\n    IF {keyed} THEN\n"
+            + "".join(f"      {executed(s)}\n" for s in _apply(source))
+            + "    END IF;\n  END IF;\n"
+        )
+    return (
+        "CREATE OR REPLACE FUNCTION topic_account_hits() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+        + branches
+        + "  RETURN NULL;\nEND\n$$"
+    )
+
+
 def create_statements() -> list[str]:
     """The two tables, the trigger function and its three triggers."""
     branches = "".join(

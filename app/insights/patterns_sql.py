@@ -135,6 +135,38 @@ def function_statement(before: bool = False) -> str:
     )
 
 
+# which transition tables a statement has, per kind of statement
+_TABLES = {"INSERT": ("new_rows",), "DELETE": ("old_rows",), "UPDATE": ("old_rows", "new_rows")}
+
+
+def executed_function_statement() -> str:
+    """topic_pattern_hits() as migration tagpg_0001 makes it: ``function_statement()``'s statements, the
+    one reading the transition tables run through EXECUTE (planned for each call's row counts:
+    ``days_sql.executed``), and nothing done for a statement none of whose rows is a counted answer's (an
+    NPS row with a score and a mention of its own topic): such rows change no pattern, so skipping them is
+    right in any trigger order. Same results."""
+    from app.insights.days_sql import executed
+
+    counted = "kind = 'nps' AND score IS NOT NULL AND own_mentions > 0"
+    branches = ""
+    for op, touched in TOUCHED.items():
+        any_counted = " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE {counted})" for t in _TABLES[op])
+        upsert, purge = _apply(touched)
+        branches += (
+            f"  IF TG_OP = '{op}' THEN\n"
+            f"    IF {any_counted} THEN\n"
+            f"      {executed(upsert)}\n"
+            f"      {purge}\n"
+            "    END IF;\n"
+            "  END IF;\n"
+        )
+    return (
+        "CREATE OR REPLACE FUNCTION topic_pattern_hits() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+        + branches
+        + "  RETURN NULL;\nEND\n$$"
+    )
+
+
 def create_statements(before: bool = False) -> list[str]:
     """The two tables, the trigger function and its three triggers (``before``: as topics_0004 made them)."""
     counts = ", ".join(f"{c} integer NOT NULL" for c in COUNTS)

@@ -735,3 +735,52 @@ def test_account_figures_over_whole_months_equal_the_hits(ctx):
     for r in responses[1::9]:
         db.session.delete(r)
     same()
+
+
+def _tagpg_0001():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "tagpg_0001_upkeep_executed.py"
+    spec = importlib.util.spec_from_file_location("tagpg_0001", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def test_executed_upkeep_migration_holds_the_same_sql_as_the_app(ctx):
+    """tagpg_0001's frozen functions are the app's; its downgrade's, the functions it replaces; on
+    PostgreSQL the database runs them."""
+    module = _tagpg_0001()
+    assert days_sql.hits_function() == module.DAYS_FUNCTION
+    assert patterns_sql.executed_function_statement() == module.PATTERN_FUNCTION
+    assert accounts_sql.executed_function_statement() == module.ACCOUNT_FUNCTION
+    assert module.DAYS_FUNCTION_BEFORE in days_sql.postgresql_statements()
+    assert patterns_sql.function_statement() == module.PATTERN_FUNCTION_BEFORE
+    assert module.ACCOUNT_FUNCTION_BEFORE in accounts_sql.create_statements()
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for name, text in (
+        ("topic_days_hits", module.DAYS_FUNCTION),
+        ("topic_pattern_hits", module.PATTERN_FUNCTION),
+        ("topic_account_hits", module.ACCOUNT_FUNCTION),
+    ):
+        source = db.session.execute(sa.text("SELECT prosrc FROM pg_proc WHERE proname = :n"), {"n": name})
+        assert source.scalar_one() == text.split("$$")[1]
+
+
+def test_upkeep_statements_on_transition_tables_are_planned_per_call():
+    """Every statement of the upkeep functions that reads a transition table (new_rows, old_rows) beyond
+    the guard that skips an empty or irrelevant statement runs through EXECUTE: a static statement's plan
+    is cached for the session, made for the row counts of its first call (an empty table's plan then ran
+    batches of thousands of rows ~80 times slower)."""
+    module = _tagpg_0001()
+    for text in (module.DAYS_FUNCTION, module.PATTERN_FUNCTION, module.ACCOUNT_FUNCTION):
+        for line in text.split("$$")[1].splitlines():
+            statement = line.strip()
+            if "new_rows" not in statement and "old_rows" not in statement:
+                continue
+            guard = statement.startswith("IF ") and statement.endswith(" THEN")
+            assert guard or statement.startswith("EXECUTE $q$"), statement
+            if guard:  # a guard only checks whether a row is there
+                assert statement.count("EXISTS (SELECT 1 FROM ") == statement.count("_rows")
