@@ -217,10 +217,11 @@ def executed(statement: str) -> str:
 def _with_days(rows: str, row: str) -> str:
     """FROM item: ``rows`` (aliased ``row``) joined to the local day (``ld.day``) of each distinct
     ``created_at`` among them: ``response_local_day`` once per distinct time, not once per row (a response's
-    hit rows share its time; a batch of answers often shares a few)."""
+    hit rows share its time; a batch of answers often shares a few). The grouped subquery is a fence: a
+    plain one would be pulled up, and the call made for every joined row again."""
     return (
         f"{rows} {row} JOIN (SELECT x.created_at, {PG_DAY.format('x')} AS day"
-        f" FROM (SELECT DISTINCT created_at FROM {rows}) x) ld ON ld.created_at = {row}.created_at"
+        f" FROM {rows} x GROUP BY x.created_at) ld ON ld.created_at = {row}.created_at"
     )
 
 
