@@ -412,18 +412,27 @@ def write_results(
 def _allowed(
     mentions: list[tuple], known: set[int], vetoes: set[tuple[int, int]], redirects: dict[int, int]
 ) -> list[tuple]:
-    """Mentions of known topics, a merged topic's moved to the topic it was merged into, without any a
-    person rejected (before or after the move)."""
+    """Mentions of known topics that no person rejected, then moved off merged topics (``_redirected``)."""
+    kept = [m for m in mentions if m[1] in known and (m[0], m[1]) not in vetoes]
+    return _redirected(kept, redirects, vetoes)
+
+
+def _redirected(rows: list, redirects: dict[int, int], vetoes: set[tuple[int, int]]) -> list:
+    """Mentions of a merged topic belong to the topic it was merged into (unless a person rejected that).
+    Rows: ``MENTION_COLUMNS`` tuples, or dicts with ``response_id`` and ``topic_id``."""
+    if not redirects:
+        return rows
     out = []
-    for m in mentions:
-        if m[1] not in known or (m[0], m[1]) in vetoes:
-            continue
-        target = redirects.get(m[1], m[1])
-        if target != m[1]:
-            if (m[0], target) in vetoes:
-                continue
-            m = (m[0], target, *m[2:])
-        out.append(m)
+    for row in rows:
+        if isinstance(row, dict):
+            row["topic_id"] = redirects.get(row["topic_id"], row["topic_id"])
+            pair = (row["response_id"], row["topic_id"])
+        else:
+            if row[1] in redirects:
+                row = (row[0], redirects[row[1]], *row[2:])
+            pair = (row[0], row[1])
+        if pair not in vetoes:
+            out.append(row)
     return out
 
 
