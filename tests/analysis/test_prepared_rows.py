@@ -240,3 +240,32 @@ def test_sqlite_writes_each_table_in_one_statement(ctx):
         s for s, _ in seen if s.startswith("INSERT INTO mentions") or s.startswith("INSERT INTO response_")
     ]
     assert len(inserts) == 2
+
+
+@pytest.mark.committed
+def test_a_job_written_aside_runs_with_a_short_gil_switch_interval(app, monkeypatch):
+    """The writer thread takes the GIL back after every statement: with Python's 5 ms interval it waited
+    up to that long each time while the analyser computed. The interpreter's interval comes back after."""
+    import sys
+
+    from app.analysis import dispatch
+    from app.analysis.taxonomy_store import ensure_taxonomy
+
+    seen: list[float] = []
+    real = dispatch.analyse_snapshots
+
+    def record(*args: Any) -> Any:
+        seen.append(sys.getswitchinterval())
+        return real(*args)
+
+    monkeypatch.setattr(dispatch, "analyse_snapshots", record)
+    monkeypatch.setitem(app.config, "NLP_BATCH_SIZE", 2)
+    before = sys.getswitchinterval()
+    with app.app_context():
+        ensure_taxonomy()
+        ids = add_responses(*COMMENTS)
+        outcome = dispatch.tag_ids(ids)
+        db.session.remove()
+    assert sorted(outcome.done + outcome.skipped) == ids
+    assert seen and all(s == pytest.approx(app.config["NLP_WRITE_SWITCH_US"] / 1e6) for s in seen)
+    assert sys.getswitchinterval() == before
