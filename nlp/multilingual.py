@@ -28,7 +28,7 @@ import math
 import re
 from functools import lru_cache, partial
 from importlib import resources
-from itertools import chain
+from itertools import chain, repeat
 from operator import is_not
 
 import numpy as np
@@ -103,6 +103,7 @@ _POLARITY = {
 _ELISION = re.compile(r"^(?:l|d|j|qu|n|s|c|m|t)['\u2019](?=\w)")
 _REPEAT = re.compile(r"(.)\1{2,}")
 _SPACES = re.compile(r"\s+")
+_MARKS = F_EXCL | F_QUEST
 _NOT_NONE = partial(is_not, None)  # j -> j is not None (a feature id may be 0)
 
 
@@ -110,8 +111,68 @@ def char_ngrams(text: str, lo: int, hi: int) -> list[str]:
     """Character ``lo``..``hi``-grams of a text across word boundaries (lower-cased, a letter repeated three
     or more times cut to two - "suuuper" = "suuper" -, whitespace runs as one space, padded with a space),
     without the "x=" prefix their feature names carry: emoji, punctuation runs and word pieces."""
-    t = " " + _SPACES.sub(" ", _REPEAT.sub(r"\1\1", text.lower())) + " "
+    t = _char_text(text)
     return [t[j : j + n] for n in range(lo, hi + 1) for j in range(len(t) - n + 1)]
+
+
+def _char_text(text: str) -> str:
+    """The text :func:`char_ngrams` cuts: lower-cased, runs cut, whitespace runs as one space, padded."""
+    return " " + _SPACES.sub(" ", _REPEAT.sub(r"\1\1", text.lower())) + " "
+
+
+class CharGrams:
+    """The ids of a model's character n-gram features (:func:`char_ngrams`) of many texts at once, in each
+    text's n-gram order, as ``filter(None, map(ids.get, char_ngrams(text, lo, hi)))`` gives them, without
+    a string per n-gram: each character becomes its number in the features' alphabet (one more number for
+    every other character, which no feature has), an n-gram the number whose base-2^bits digits are its
+    characters', looked up with one ``searchsorted`` over the features' numbers for all n-grams of all the
+    texts. The characters' digits are never 0, so n-grams of different lengths get different numbers."""
+
+    def __init__(self, ids: dict[str, int], lo: int, hi: int) -> None:
+        self.lo, self.hi = lo, hi
+        alphabet = sorted(set("".join(ids)))
+        self.bits = bits = (len(alphabet) + 1).bit_length()  # digits 1..len, the last for other characters
+        if bits * hi > 62:
+            raise ValueError("too many characters for 64-bit n-gram numbers")
+        other = (1 << bits) - 1
+        self.lut = np.full(0x110000, other, dtype=np.uint8 if bits <= 8 else np.uint16)
+        digit = {c: k + 1 for k, c in enumerate(alphabet)}
+        self.lut[[ord(c) for c in alphabet]] = list(digit.values())
+        pairs = sorted((sum(digit[c] << (bits * k) for k, c in enumerate(g)), j) for g, j in ids.items())
+        self.numbers = np.array([n for n, _ in pairs], dtype=np.int64)
+        self.ids = np.array([j for _, j in pairs], dtype=np.int64)
+
+    def of(self, texts: list[str]) -> list[list[int]]:
+        """Each text's known n-grams' ids, in its n-grams' order, repeats kept ([] for an empty text)."""
+        lo, hi, bits = self.lo, self.hi, self.bits
+        padded = [_char_text(t) if t else "" for t in texts]
+        joined = "".join(padded)
+        if not joined:
+            return [[] for _ in texts]
+        chars = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        digits = self.lut[chars].astype(np.int64)
+        total = len(digits)
+        numbers, ids, last = self.numbers, self.ids, len(self.numbers) - 1
+        code = np.zeros(total, dtype=np.int64)
+        found: dict[int, np.ndarray] = {}  # n -> the id (or -1) of the n-gram starting at each position
+        for n in range(1, hi + 1):
+            code = code[: total - n + 1] | (digits[n - 1 :] << (bits * (n - 1)))
+            if n >= lo:
+                at = np.minimum(np.searchsorted(numbers, code), last)
+                found[n] = np.where(numbers[at] == code, ids[at], -1)
+        pieces = []
+        bounds = [0]  # each text's first and end position in ``flat``
+        offset = 0
+        for t in padded:
+            for n in range(lo, hi + 1):
+                pieces.append(found[n][offset : offset + max(0, len(t) - n + 1)])
+            bounds.append(bounds[-1] + sum(max(0, len(t) - n + 1) for n in range(lo, hi + 1)))
+            offset += len(t)
+        flat = np.concatenate(pieces)
+        known = flat >= 0
+        kept = flat[known].tolist()
+        at = np.concatenate([[0], np.cumsum(known)])[bounds].tolist()  # positions in ``kept``
+        return [kept[at[k] : at[k + 1]] for k in range(len(padded))]
 
 
 @lru_cache(maxsize=8)
@@ -242,14 +303,32 @@ class ForeignSentiment:
             if name.startswith("b="):
                 prev, _, low = name[2:].partition(" ")
                 self._bigram_ids[(prev, low)] = j
+        self._bigram_ones = {key: (j,) for key, j in self._bigram_ids.items()}  # as 1-tuples (feature_ids)
         self._elided: dict[str, str] = {}
+        # the ids "!" and "?" add to a token carrying them, by its flags & _MARKS (feature_ids)
+        self._marks = {
+            f: tuple(
+                j
+                for j, bit in ((self._excl_id, F_EXCL), (self._quest_id, F_QUEST))
+                if f & bit and j is not None
+            )
+            for f in (F_EXCL, F_QUEST, F_EXCL | F_QUEST)
+        }
         # character n-gram feature ids keyed by the n-gram itself
         self._char_ids = {name[2:]: j for name, j in vocab.items() if name.startswith("x=")}
+        self._grams: CharGrams | None = None  # their lookup for many texts at once (char_ids)
+        # a word's own character n-gram ("c=") feature ids keyed by the n-gram itself, and the word-list
+        # features' ids: a new alphabetic word's ids without building its feature strings (:meth:`_learn`)
+        self._gram_ids = {name[2:]: j for name, j in vocab.items() if name.startswith("c=")}
+        self._lex_ids = {1.0: vocab.get("l=pos"), -1.0: vocab.get("l=neg")}
+        # per alphabetic word (its lower case, elisions split): (the ids of its stem and character n-grams,
+        # its word-list polarity), shared by its two negation states
+        self._words: dict[str, tuple[tuple[int, ...], float]] = {}
 
     def fresh(self) -> ForeignSentiment:
         """The same model with empty per-token caches (its arrays shared)."""
         clone = copy.copy(self)
-        clone._cache, clone._ids, clone._lex, clone._elided = {}, {}, {}, {}
+        clone._cache, clone._ids, clone._lex, clone._elided, clone._words = {}, {}, {}, {}, {}
         return clone
 
     def _vec(self, names: list[str]) -> tuple[float, float, float]:
@@ -262,30 +341,60 @@ class ForeignSentiment:
         return (a, b, c)
 
     def _learn(self, info: tuple, negated: bool) -> None:
-        """Compute a token's features once and cache what the scorer reads of them: its summed class
-        weights (:meth:`token_vec`), its feature ids (:meth:`token_ids`, TF-IDF models) and its word-list
-        polarity (:meth:`lexicon`)."""
-        key = (info[LOWER], negated)
-        feats = token_features(self.lang, info, negated)
-        for cache in (self._cache, self._ids, self._lex):
+        """Compute a token's features once and cache what the scorer reads of them: its feature ids
+        (:meth:`token_ids`), its word-list polarity (:meth:`lexicon`) and, for a raw-count model, its
+        summed class weights (:meth:`token_vec`; a TF-IDF model sums them when an explanation asks).
+
+        An alphabetic word (after an elision is split) of a TF-IDF model takes a shortcut with the same
+        result: its ids are looked up without building its :func:`token_features` strings (its
+        character n-grams by the n-gram itself), in the features' order, and its stem's and n-grams' ids
+        and word-list polarity are kept for its other negation state. Features of different kinds have
+        different names, so only the n-grams can repeat: the distinct ids are the same."""
+        lower = info[LOWER]
+        key = (lower, negated)
+        for cache in (self._cache, self._ids, self._lex, self._words):
             if len(cache) > 100_000:
                 cache.clear()
+        low = split_elision(lower) if "'" in lower or "\u2019" in lower else lower
+        if self.idf is not None and low.isalpha():
+            word = self._words.get(low)
+            if word is None:
+                stem = stemmer(self.lang).stemWord(low)
+                head = self.vocab.get("k=" + stem)
+                core: tuple[int, ...] = () if head is None else (head,)
+                if len(low) > 3:
+                    s = f"<{low}>"
+                    grams = [s[i : i + n] for n in (3, 4, 5) for i in range(len(s) - n + 1)]
+                    core += tuple(dict.fromkeys(filter(_NOT_NONE, map(self._gram_ids.get, grams))))
+                pos, neg = polarity_stems(self.lang)
+                word = self._words[low] = (core, 1.0 if stem in pos else -1.0 if stem in neg else 0.0)
+            core, pol = word
+            lex = -pol if negated and pol else pol
+            self._lex[key] = lex
+            own = self.vocab.get(("n=" if negated else "u=") + low)
+            ids = core if own is None else (own, *core)
+            j = self._lex_ids[lex] if lex else None
+            self._ids[key] = ids if j is None else (*ids, j)
+            return
+        feats = token_features(self.lang, info, negated)
         self._lex[key] = 1.0 if "l=pos" in feats else -1.0 if "l=neg" in feats else 0.0
         # the distinct known features' ids in their first occurrence's order: one lookup per feature
         ids = tuple(dict.fromkeys(filter(_NOT_NONE, map(self.vocab.get, feats))))
         self._ids[key] = ids
         if self.idf is None:
             self._cache[key] = self._vec(feats)  # raw counts: a repeated feature counts again
-        else:  # binary features: a repeat counts once, i.e. the rows of ``ids`` (distinct names, ids)
-            self._cache[key] = self._rows_sum(ids)
 
     def token_vec(self, info: tuple, negated: bool) -> tuple[float, float, float]:
-        """Summed class weights of a token's features (cached)."""
+        """Summed class weights of a token's features (cached; a TF-IDF model's binary features count
+        once: the rows of its distinct ids)."""
         key = (info[LOWER], negated)
         v = self._cache.get(key)
         if v is None:
-            self._learn(info, negated)
-            v = self._cache[key]
+            if self.idf is None:
+                self._learn(info, negated)
+                v = self._cache[key]
+            else:
+                v = self._cache[key] = self._rows_sum(self._ids.get(key) or self.token_ids(info, negated))
         return v
 
     def token_ids(self, info: tuple, negated: bool) -> tuple[int, ...]:
@@ -315,42 +424,63 @@ class ForeignSentiment:
                 last[1 if v > 0 else -1] = i
         return net, last.get(1 if net > 0 else -1) if net else None
 
+    def char_ids(self, texts: list[str]) -> list[list[int]]:
+        """The known character n-gram feature ids of each text, in its n-grams' order, repeats kept (a model
+        with character n-grams; :class:`CharGrams`, built on first use)."""
+        grams = self._grams
+        if grams is None:
+            grams = self._grams = CharGrams(self._char_ids, *self.chars)
+        return grams.of(texts)
+
     def feature_ids(
-        self, infos: list[tuple], toks: list[tuple[int, bool]], text: str | None = None
+        self,
+        infos: list[tuple],
+        toks: list[tuple[int, bool]],
+        text: str | None = None,
+        char_ids: list[int] | None = None,
     ) -> set[int]:
         """The distinct feature ids of a span (TF-IDF models): its tokens' (``toks``, from
-        :func:`_tokens`), its bigrams', "!"/"?" and, with character n-grams, those of ``text``."""
+        :func:`_tokens`), its bigrams', "!"/"?" and, with character n-grams, those of ``text``
+        (``char_ids``: their :meth:`char_ids`, if computed with other spans')."""
         ids: set[int] = set()
         if self.chars is not None and text:
-            # filter + map in C, in the n-grams' order (the same set, built in the same order)
-            ids.update(filter(_NOT_NONE, map(self._char_ids.get, char_ngrams(text, *self.chars))))
-        bigram_ids, elided, token_ids = self._bigram_ids, self._elided, self.token_ids
-        excl, quest, bigrams = self._excl_id, self._quest_id, self.bigrams
-        known = self._ids.get  # token_ids' cache, read here first: no method call per known token
-        prev = "<s>"
-        for i, neg in toks:
-            x = infos[i]
-            lower = x[LOWER]
-            ids.update(known((lower, neg)) or token_ids(x, neg))
-            f = x[FLAGS]
-            if f & F_EXCL and excl is not None:
-                ids.add(excl)
-            if f & F_QUEST and quest is not None:
-                ids.add(quest)
-            if bigrams:
-                low = elided.get(lower)
-                if low is None:
-                    if len(elided) > 100_000:
-                        elided.clear()
-                    low = elided[lower] = split_elision(lower)
-                j = bigram_ids.get((prev, low))
-                if j is not None:
-                    ids.add(j)
-                prev = low
-        if bigrams and toks:
-            j = bigram_ids.get((prev, "</s>"))
-            if j is not None:
-                ids.add(j)
+            # in the n-grams' order: the same set, built in the same order
+            ids.update(self.char_ids([text])[0] if char_ids is None else char_ids)
+        if not toks:
+            return ids
+        # the tokens' cached ids by one map (a call only for a new token), "!"/"?" added to the tokens that
+        # carry them and each token's bigram as a 1-tuple (or ()): one update of the set with them all,
+        # chained in C in the order the per-token walk added them (the same set, built in the same order)
+        rows = [infos[i] for i, _ in toks]
+        lowers = [x[LOWER] for x in rows]
+        keys = list(zip(lowers, [neg for _, neg in toks], strict=True))
+        vals = list(map(self._ids.get, keys))
+        if None in vals:
+            token_ids = self.token_ids
+            vals = [
+                v if v is not None else token_ids(x, k[1]) for v, x, k in zip(vals, rows, keys, strict=True)
+            ]
+        marks = self._marks
+        for p, x in enumerate(rows):
+            if x[FLAGS] & _MARKS:
+                vals[p] += marks[x[FLAGS] & _MARKS]
+        if not self.bigrams:
+            ids.update(chain.from_iterable(vals))
+            return ids
+        elided = self._elided
+        lows = list(map(elided.get, lowers))
+        if None in lows:
+            if len(elided) > 100_000:
+                elided.clear()
+            lows = [
+                low if low is not None else elided.setdefault(w, split_elision(w))
+                for low, w in zip(lows, lowers, strict=True)
+            ]
+        pairs = zip(["<s>", *lows], [*lows, "</s>"], strict=True)
+        grams = map(self._bigram_ones.get, pairs, repeat(()))
+        # zip stops at the tokens' end, before taking the last bigram (the last token's, "</s>") from grams
+        ids.update(chain.from_iterable(chain.from_iterable(zip(vals, grams, strict=False))))
+        ids.update(next(grams))
         return ids
 
     def logits_of(self, id_sets: list[set[int]]) -> list[tuple[float, float, float]]:
@@ -389,13 +519,20 @@ class ForeignSentiment:
         text: str | None = None,
         pre: tuple[list[tuple[int, bool]], tuple[float, float, float]] | None = None,
         net: float = 0.0,
+        explain: bool = True,
+        tok: int | None = None,
     ) -> tuple[list[float], int | None]:
         """Class probabilities (negative, neutral, positive) of tokens [a, b) and the token contributing
         most to the winning class over the others (None without tokens). ``text``: the span's text (for a
         model with character n-grams). ``pre``: the span's tokens and logits computed beforehand with a
         batch's (:func:`plan`; TF-IDF models). With a calibrated decision (``combine``), the probabilities
         are the combination's: softmax(T z + w net (-1, 0, 1)) of the model's logits z and the span's net
-        word-list polarity ``net`` (see :meth:`lexicon`), whose argmax is the label."""
+        word-list polarity ``net`` (see :meth:`lexicon`), whose argmax is the label.
+
+        The explaining token needs every token's summed class weights; a caller that does not show it
+        says so: ``explain`` False gives None, and ``tok`` (the word list's token of :meth:`lexicon`)
+        is given back as the explanation, without the weights, when the label (the argmax of the
+        probabilities) is a polar one on the word list's side, as :func:`analyze` shows it then."""
         z0, z1, z2 = self._bias
         best, best_c = None, -math.inf
         toks = _tokens(self.lang, infos, a, b) if pre is None else pre[0]
@@ -431,6 +568,12 @@ class ForeignSentiment:
             if k != side:
                 p[k], p[side] = p[side], p[k]
                 k = side
+        if not explain:
+            return p, None
+        if tok is not None and k != 1:
+            label = p.index(max(p))  # the label's index, as decided_valence takes it
+            if label != 1 and (label == 2) == (net > 0):
+                return p, tok
         if k != 1:
             if tfidf:  # a polar label: each token's share in it (its features' summed class weights)
                 for i, neg in toks:
@@ -532,8 +675,8 @@ def vocabulary_facts(nb_words: dict[str, dict] | None = None) -> dict[str, tuple
         for w in sorted(words):
             if w.isalpha() and w.lower() == w:
                 info = _word_info(w)
-                clone._learn(info, False)
-                clone._learn(info, True)
+                clone.token_vec(info, False)
+                clone.token_vec(info, True)  # learns its ids and word-list polarity too
         out[lang] = (clone._cache, clone._ids, clone._lex)
     return out
 
@@ -729,8 +872,8 @@ def sentence_valence(
     (negation-aware). ``pre``: as :meth:`ForeignSentiment.scores`."""
     net, tok = model.lexicon(infos, a, b, None if pre is None else pre[0])
     if model.combine is not None:
-        return decided_valence(model.scores(infos, a, b, text, pre, net)[0])
-    p, _ = model.scores(infos, a, b, text, pre)
+        return decided_valence(model.scores(infos, a, b, text, pre, net, explain=False)[0])
+    p, _ = model.scores(infos, a, b, text, pre, explain=False)
     v = valence(p)
     if tok is not None:
         v = max(-SCALE, min(SCALE, v + LEXICON_WEIGHT[model.lang] * net))
@@ -766,14 +909,16 @@ def plan(docs: list[tuple]) -> list[list | None]:
         model = sentiment_model(lang)
         if model is None or model.idf is None:
             continue
+        spans = [(k, a, b, t) for k in ks for a, b, t in _spans(*docs[k][:4], lang)]
+        # the character n-grams' ids of all the spans' texts at once (models with character n-grams)
+        grams = model.char_ids([t for *_, t in spans]) if model.chars is not None else [None] * len(spans)
         toks_of, id_sets, owners = [], [], []
-        for k in ks:
-            scored, infos, idx, text, _ = docs[k]
-            for a, b, t in _spans(scored, infos, idx, text, lang):
-                toks = _tokens(lang, infos, a, b)
-                toks_of.append(toks)
-                id_sets.append(model.feature_ids(infos, toks, t))
-                owners.append(k)
+        for (k, a, b, t), g in zip(spans, grams, strict=True):
+            infos = docs[k][1]
+            toks = _tokens(lang, infos, a, b)
+            toks_of.append(toks)
+            id_sets.append(model.feature_ids(infos, toks, t, g))
+            owners.append(k)
         for k in ks:
             out[k] = []
         for k, toks, z in zip(owners, toks_of, model.logits_of(id_sets), strict=True):
@@ -807,7 +952,7 @@ def analyze(scored, infos: list[tuple], idx: list[int], text: str, lang: str, pr
             # calibrated decision: the combination's argmax is the label; the explanation shows the word
             # list's word on the winning side if there is one, else the model's strongest word
             net, tok = model.lexicon(infos, a, b, None if ps is None else ps[0])
-            p, best = model.scores(infos, a, b, sent, ps, net)
+            p, best = model.scores(infos, a, b, sent, ps, net, tok=tok)
             v = decided_valence(p)
             if v and tok is not None and (v > 0) == (net > 0):
                 best = tok

@@ -418,3 +418,153 @@ def test_a_tokens_features_are_computed_once_for_its_ids_vector_and_word_list_po
                 assert fresh.token_ids(x, neg) == ids
                 assert fresh.token_vec(x, neg) == vec
                 assert fresh._lex[key] == lex
+
+
+def test_a_new_words_ids_from_the_shortcut_equal_its_feature_strings_ids_in_either_negation_order():
+    """``_learn``'s shortcut for alphabetic words (ids looked up by n-gram, a word's stem and n-gram ids
+    shared by its two negation states) gives the ids and word-list polarity its feature strings give,
+    whichever negation state is learned first; the vectors summed on demand equal the rows' sum."""
+    from nlp.flags import F_ALPHA
+    from nlp.multilingual import token_features
+
+    words = [
+        "nanana",
+        "gut",
+        "enttäuscht",
+        "l'export",
+        "d\u2019accord",
+        "übersichtlich",
+        "problème",
+        "xx",
+        "bueno",
+        "mal",
+        "suuuper",
+        "keine",
+        "rápido",
+        "absturz",
+        "wunderbar",
+        "aaaaaa",
+    ]
+    for lang in LANGS:
+        m = sentiment_model(lang)
+        for first in (False, True):
+            fresh = m.fresh()
+            for w in words:
+                x = (w, None, None, 0.0, F_ALPHA if w.isalpha() else 0)
+                for neg in (first, not first):
+                    feats = token_features(lang, x, neg)
+                    want = tuple(dict.fromkeys(m.vocab[f] for f in feats if f in m.vocab))
+                    assert fresh.token_ids(x, neg) == want, (lang, w, neg)
+                    assert fresh._lex[(w, neg)] == (
+                        1.0 if "l=pos" in feats else -1.0 if "l=neg" in feats else 0.0
+                    )
+                    assert fresh.token_vec(x, neg) == m._rows_sum(want)
+            assert fresh._words  # the shortcut was taken
+
+
+def test_an_explanation_left_out_or_taken_from_the_word_list_changes_no_probability():
+    """``scores(explain=False)`` and ``scores(tok=...)`` give the same probabilities; ``tok`` comes back
+    as the explanation exactly when the label is polar on the word list's side (where analyze shows it),
+    else the model's own explaining token."""
+    an = Analyzer(taxonomy=Taxonomy([]))
+    comp = an.nlp.get_pipe("clearloop_analysis")
+    for text, lang in _rows()[:200]:
+        if lang not in LANGS:
+            continue
+        model = sentiment_model(lang)
+        doc = an.nlp.make_doc(text)
+        x = comp.table.infos([t.orth for t in doc], an.nlp.vocab.strings)
+        net, tok = model.lexicon(x, 0, len(x))
+        p, best = model.scores(x, 0, len(x), text, None, net)
+        assert model.scores(x, 0, len(x), text, None, net, explain=False) == (p, None)
+        q, shown = model.scores(x, 0, len(x), text, None, net, tok=tok)
+        assert q == p
+        label = p.index(max(p))
+        on_list_side = tok is not None and label != 1 and (label == 2) == (net > 0)
+        assert shown == (tok if on_list_side else best)
+
+
+def test_character_ngram_ids_of_many_texts_at_once_equal_each_texts_own_in_order():
+    """``CharGrams.of`` (numbers for n-grams, one ``searchsorted``) gives each text's known n-gram ids in
+    the order and with the repeats of ``char_ngrams`` + a dict lookup: the span's id set is built the
+    same (its sum's order); odd characters, runs, empty and one-character texts included."""
+    from nlp.multilingual import _NOT_NONE, CharGrams, char_ngrams
+
+    model = sentiment_model("de")
+    assert model.chars is not None
+    texts = [t for t, _ in _rows()] + [
+        "",
+        " ",
+        "a",
+        "x\udc80y 😂😂😂!!!",
+        "Suuuuper  toll\n\n",
+        "ß",
+        "İstanbul",
+        "Nicht gut :( ",
+        "\u2764\ufe0f",
+    ]
+    grams = CharGrams(model._char_ids, *model.chars)
+    got = grams.of(texts)
+    for t, ids in zip(texts, got, strict=True):
+        want = list(filter(_NOT_NONE, map(model._char_ids.get, char_ngrams(t, *model.chars)))) if t else []
+        assert ids == want, t
+    assert sum(map(len, got)) > 1000
+    assert [grams.of([t])[0] for t in texts[-9:]] == got[-9:]
+    toy = CharGrams({"ab": 0, "b ": 1, " a": 2}, 2, 2)
+    assert toy.of(["ab", "", "b ab"]) == [[2, 0, 1], [], [1, 2, 0, 1]]
+
+
+def _walked_feature_ids(model, infos, toks, text):
+    """The per-token walk ``feature_ids`` did before its chained update (the reference)."""
+    from nlp.flags import F_EXCL, F_QUEST, FLAGS, LOWER
+    from nlp.multilingual import _NOT_NONE, char_ngrams, split_elision
+
+    ids: set[int] = set()
+    if model.chars is not None and text:
+        ids.update(filter(_NOT_NONE, map(model._char_ids.get, char_ngrams(text, *model.chars))))
+    prev = "<s>"
+    for i, neg in toks:
+        x = infos[i]
+        ids.update(model.token_ids(x, neg))
+        if x[FLAGS] & F_EXCL and model._excl_id is not None:
+            ids.add(model._excl_id)
+        if x[FLAGS] & F_QUEST and model._quest_id is not None:
+            ids.add(model._quest_id)
+        if model.bigrams:
+            low = split_elision(x[LOWER])
+            j = model._bigram_ids.get((prev, low))
+            if j is not None:
+                ids.add(j)
+            prev = low
+    if model.bigrams and toks:
+        j = model._bigram_ids.get((prev, "</s>"))
+        if j is not None:
+            ids.add(j)
+    return ids
+
+
+def test_a_spans_feature_ids_are_the_per_token_walks_in_the_same_iteration_order():
+    """The chained update adds the same ids in the same order as the per-token walk: the same set, iterated
+    in the same order (the order its logits are summed in), with "!", "?", elisions and negation."""
+    from nlp.multilingual import _tokens
+
+    an = Analyzer(taxonomy=Taxonomy([]))
+    comp = an.nlp.get_pipe("clearloop_analysis")
+    extra = [
+        "Nicht gut!!! Wirklich?",
+        "L'export n'est pas bon ? Jamais !",
+        "¡No funciona! ¿Por qué?",
+        "",
+        "!",
+    ]
+    for text, lang in [*_rows(), *((t, lang) for t in extra for lang in LANGS)]:
+        if lang not in LANGS:
+            continue
+        model = sentiment_model(lang)
+        doc = an.nlp.make_doc(text)
+        x = comp.table.infos([t.orth for t in doc], an.nlp.vocab.strings)
+        for a, b in ((0, len(x)), (0, len(x) // 2), (len(x) // 2, len(x))):
+            toks = _tokens(lang, x, a, b)
+            got = model.feature_ids(x, toks, text)
+            want = _walked_feature_ids(model, x, toks, text)
+            assert list(got) == list(want), (lang, text)

@@ -132,11 +132,11 @@ def test_the_de_fr_es_vocabulary_facts_equal_a_tokens_freshly_learned_ones(table
                 if info[0] != word:
                     continue
                 fresh = model.fresh()
-                fresh._learn(info, bool(neg))
+                vec = fresh.token_vec(info, bool(neg))  # learns the token's ids and polarity too
                 key = (word, bool(neg))
                 if key in vecs:
                     assert (vecs[key], ids[key], lex[key]) == (
-                        fresh._cache[key],
+                        vec,
                         fresh._ids[key],
                         fresh._lex[key],
                     )
