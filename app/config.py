@@ -129,6 +129,10 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # A job writes batch k on a connection of its own while it analyses batch k+1 (analysis.tagging.
         # BatchWriter): the database's work then runs beside the analyser's (issue 18 §3).
         "NLP_WRITE_OVERLAP": _bool(env.get("NLP_WRITE_OVERLAP"), default=True),
+        # While a job's batches are written aside, the interpreter's GIL switch interval in microseconds
+        # (0: Python's own, 5000): the writer waits for the GIL after every statement, up to the interval
+        # each time while the analyser computes (analysis.dispatch.tag_ids; issue 18 §3).
+        "NLP_WRITE_SWITCH_US": _int(env, "NLP_WRITE_SWITCH_US", 500),
         # A worker runs tagging jobs in its own process; it replaces itself by a fresh process after this
         # many of them, or once its resident memory passes this many MB (0: no limit) (app/workers.py).
         "WORKER_MAX_JOBS": _int(env, "WORKER_MAX_JOBS", 500),

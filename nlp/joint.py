@@ -103,6 +103,7 @@ class JointLogits:
         zi, zs = (0.0,) * ni, (0.0, 0.0, 0.0)
         self._rows: list[tuple] = [(0.0,) * self._width]  # row 0: zeros (the padding of short sentences)
         self._table = np.zeros((1024, self._width))
+        self._written = 1  # rows in the table (row 0, zeros, is there already)
         pairs: dict[tuple[str, str], tuple] = {k: (r, None) for k, r in intent_model._bigrams.items()}
         for k, r in sentence_model._bigrams.items():
             old = pairs.get(k)
@@ -120,15 +121,22 @@ class JointLogits:
         self._words: tuple[dict[str, tuple], dict[str, tuple]] = ({}, {})
 
     def _add(self, row: tuple) -> int:
-        """The number of a new row."""
+        """The number of a new row (written into the numpy table by :meth:`_flush`)."""
         j = len(self._rows)
         self._rows.append(row)
-        if j >= len(self._table):
-            grown = np.zeros((2 * len(self._table), self._width))
-            grown[:j] = self._table[:j]
-            self._table = grown
-        self._table[j] = row
         return j
+
+    def _flush(self) -> np.ndarray:
+        """The numpy table of the rows, with the rows added since the last call written in one go."""
+        n, done = len(self._rows), self._written
+        if n > done:
+            if n > len(self._table):
+                grown = np.zeros((max(2 * len(self._table), n), self._width))
+                grown[:done] = self._table[:done]
+                self._table = grown
+            self._table[done:n] = self._rows[done:n]
+            self._written = n
+        return self._table
 
     def _word(self, x: tuple, neg: bool) -> tuple:
         """(the number of the row with both models' vectors of a token, the rows of the pairs it starts),
@@ -160,6 +168,7 @@ class JointLogits:
             plain.clear()
             negated.clear()
             del self._rows[self._fixed :]
+            self._written = min(self._written, self._fixed)
         word = self._word
         firsts, quest_row = self._firsts, self._quest
         start = self._next.get("<s>")
@@ -214,7 +223,7 @@ class JointLogits:
         which start at 0.0; a row of zeros (no pair, no first-word row, past a sentence's end) changes
         no sum (a sum from 0.0 is never -0.0, and x + 0.0 == x). Also each token's ``(0.0 + word) + pair``
         per intent label (evidence)."""
-        table = self._table
+        table = self._flush()
         word_ids = np.fromiter(words, dtype=np.intp, count=len(words))
         pair_ids = np.fromiter(pairs, dtype=np.intp, count=len(pairs))
         per_token = (0.0 + table[word_ids, : self._ni]) + table[pair_ids, : self._ni]

@@ -159,11 +159,13 @@ class TopicMatcher:
             or not self._deletes
         ):
             return key, False
-        cands = set(self._deletes.get(key, ()))
-        for d in _deletions(key):
-            cands.update(self._deletes.get(d, ()))
-            if d in self.vocab:
-                cands.add(d)
+        dels = _deletions(key)
+        # phrase words one deletion from the key, or whose deletions meet the key's (one map over the keys)
+        found = [c for c in map(self._deletes.get, [key, *dels]) if c]
+        shorter = [d for d in dels if d in self.vocab]
+        if not found and not shorter:
+            return key, False
+        cands = set(shorter).union(*found)
         best = [c for c in cands if c[0] == key[0] and OSA.distance(c, key) <= 1]
         if len(best) == 1:
             return best[0], True

@@ -132,7 +132,12 @@ class SentenceSentiment:
             if len(self._tok) > 200_000:
                 self._tok.clear()
             ids = [j for j in map(self.vocab.get, token_features(info, negated)) if j is not None]
-            if ids:
+            if len(ids) == 1:
+                v = self._rows[ids[0]]
+            elif len(ids) == 2:  # a word and its polarity: numpy's sum of two rows is their one addition
+                r, s = self._rows[ids[0]], self._rows[ids[1]]
+                v = (r[0] + s[0], r[1] + s[1], r[2] + s[2])
+            elif ids:
                 a, b, c = self.weights.take(ids, axis=0).sum(axis=0).tolist()  # take: the same rows, cheaper
                 v = (a, b, c)
             else:

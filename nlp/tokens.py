@@ -58,8 +58,36 @@ _INVISIBLE = frozenset("\ufe0f\ufe0e\u200d\u200c\u200b\u2060") | frozenset(
 MAX_CACHE = 300_000
 
 
+# the flags a word has by its lower case alone (stop word, negation, contrast, ...): one dict lookup
+_BY_LOWER: dict[str, int] = {}
+for _words, _bit in (
+    (_SOFT, F_SOFT),
+    (("also",), F_ALSO),
+    (CONTRAST, F_BUT),
+    (SUBORDINATE, F_SUB),
+    (NEGATIONS, F_NEG),
+    (("least",), F_LEAST),
+    (("no", "zero"), F_NO),  # determiners that negate the noun after them ("zero issues")
+    (CLITICS, F_CLITIC),
+    (STOP_WORDS, F_STOP),
+):
+    for _w in _words:
+        _BY_LOWER[_w] = _BY_LOWER.get(_w, 0) | _bit
+del _words, _bit, _w
+
+
 def _flags(text: str, lower: str) -> int:
-    # only non-ASCII *letters* are language evidence (not emoji, dashes or curly quotes)
+    """The flags of a token's text (``lower``: its lower case)."""
+    if text.isalnum():  # letters and digits only (most words): no space, punctuation or boundary flag
+        f = _BY_LOWER.get(lower, 0)
+        if text.isalpha():
+            f |= F_ALPHA
+            if len(text) > 1 and text.isupper():
+                f |= F_UPPER
+        # only non-ASCII *letters* are language evidence (not emoji, dashes or curly quotes)
+        if not text.isascii() and any(c.isalpha() and not c.isascii() for c in text):
+            f |= F_NONASCII
+        return f
     f = 0 if text.isascii() or not any(c.isalpha() and not c.isascii() for c in text) else F_NONASCII
     if not text.strip() or all(c in _INVISIBLE for c in text):
         f |= F_SPACE
@@ -78,29 +106,7 @@ def _flags(text: str, lower: str) -> int:
         f |= F_COMMA
     if text == "-":
         f |= F_HYPHEN
-    if lower in _SOFT:
-        f |= F_SOFT
-    if lower == "also":
-        f |= F_ALSO
-    if lower in CONTRAST:
-        f |= F_BUT
-    if lower in SUBORDINATE:
-        f |= F_SUB
-    if lower in NEGATIONS:
-        f |= F_NEG
-    if lower == "least":
-        f |= F_LEAST
-    if lower in ("no", "zero"):  # determiners that negate the noun after them ("zero issues")
-        f |= F_NO
-    if lower in CLITICS:
-        f |= F_CLITIC
-    if text.isalpha():
-        f |= F_ALPHA
-        if len(text) > 1 and text.isupper():
-            f |= F_UPPER
-    if lower in STOP_WORDS:
-        f |= F_STOP
-    return f
+    return f | _BY_LOWER.get(lower, 0)  # (not alphabetic: that needs isalnum())
 
 
 def _booster(lower: str) -> float:

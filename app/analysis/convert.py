@@ -1,59 +1,16 @@
-"""Conversions between the library's results and row values: a tagged response and its mention rows.
+"""Conversions between the library's results and row values: a tagged response, its mentions and intents.
 
-Everything is read from ``TextAnalysis.to_dict()``, once per result (the writer passes it as ``data``): the
-analyser's compact results build those dicts straight from their rows, where reading ``result.mentions``,
-``.sentences``, ``.intents`` or ``.explanation`` builds a frozen dataclass per item on every access (the
-larger part of a tagging batch's row building, which holds the GIL the next batch's analysis needs)."""
+Everything is read from ``TextAnalysis.to_dict()``, once per result (``prepare_rows`` passes it as
+``data``): the analyser's compact results build those dicts straight from their rows, where reading
+``result.mentions``, ``.sentences``, ``.intents`` or ``.explanation`` builds a frozen dataclass per item on
+every access. The rows are tuples of stored values, built by the analysing thread (``prepare_rows``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from app.models import INTENTS, AnalysisState, MentionSource
+from app.models import INTENTS, MentionSource
 from nlp import TextAnalysis
-
-
-def done_values(
-    response_id: int, result: TextAnalysis, data: dict[str, Any], version: str, now: datetime
-) -> dict[str, Any]:
-    """Column values of a tagged response (``data``: its ``result.to_dict()``)."""
-    return {
-        "id": response_id,
-        "sentiment_label": result.sentiment.label,
-        "sentiment_score": float(result.sentiment.score),
-        "language": (result.language or "und")[:8],
-        "analyzer_version": version[:64],
-        "analysis": {
-            "sentences": data["sentences"],
-            "keyphrases": data["keyphrases"],
-            "explanation": data["explanation"],
-            "truncated": bool(result.truncated),
-        },
-        "analyzed_at": now,
-        "updated_at": now,  # written explicitly: the batch's update statements bypass the ORM's onupdate
-        "analysis_state": AnalysisState.DONE,
-        "analysis_error": None,
-        "analysis_attempts": 0,
-    }
-
-
-def intent_rows(response_id: int, data: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
-    """``response_intents`` rows of one result (``data``: its ``to_dict()``): each sentence's intents with
-    their evidence."""
-    return [
-        {
-            "response_id": response_id,
-            "label": i["label"],
-            "score": min(1.0, max(0.0, float(i["score"]))),
-            "sentence_index": i["sentence"],
-            "start": i["start"],
-            "end": i["end"],
-            "created_at": now,
-        }
-        for i in data["intents"]
-        if i["label"] in INTENTS
-    ]
 
 
 def sentence_intents(data: dict[str, Any]) -> dict[int, str]:
@@ -73,11 +30,56 @@ def _sentence_of(spans: list[tuple[int, int]], start: int) -> int | None:
     return None
 
 
-def mention_rows(
-    response_id: int, data: dict[str, Any], vetoes: set[tuple[int, int]], known: set[int], now: datetime
-) -> list[dict[str, Any]]:
-    """Automatic mention rows of one result (``data``: its ``to_dict()``), without vetoed or unknown
-    topics; each carries the strongest intent of its sentence."""
+# Compact rows (issue 18 §3): built by the analysing thread straight after a batch's analysis, so the
+# writer thread holds the GIL only to filter them and hand each table to the driver in one parameter.
+# Values are plain ints, floats, strings and None in the stored form (enums as their values); what every
+# row of a batch shares (time, state, version) is added by the writer's statements.
+DONE_COLUMNS = ("id", "sentiment_label", "sentiment_score", "language", "analysis")
+MENTION_COLUMNS = (
+    "response_id",
+    "topic_id",
+    "source",
+    "sentiment_label",
+    "sentiment_score",
+    "start",
+    "end",
+    "confidence",
+    "intent",
+)
+INTENT_COLUMNS = ("response_id", "label", "score", "sentence_index", "start", "end")
+
+
+def done_row(response_id: int, result: TextAnalysis, data: dict[str, Any]) -> tuple:
+    """A tagged response's own column values (``DONE_COLUMNS``), the analysis as a dict; the writer adds
+    what the batch shares (version, time, state)."""
+    return (
+        response_id,
+        result.sentiment.label,
+        float(result.sentiment.score),
+        (result.language or "und")[:8],
+        {
+            "sentences": data["sentences"],
+            "keyphrases": data["keyphrases"],
+            "explanation": data["explanation"],
+            "truncated": bool(result.truncated),
+        },
+    )
+
+
+def intent_tuples(response_id: int, data: dict[str, Any]) -> list[tuple]:
+    """``response_intents`` rows of one result (``INTENT_COLUMNS``): each sentence's intents with their
+    evidence."""
+    return [
+        (response_id, i["label"], min(1.0, max(0.0, float(i["score"]))), i["sentence"], i["start"], i["end"])
+        for i in data["intents"]
+        if i["label"] in INTENTS
+    ]
+
+
+def mention_tuples(response_id: int, data: dict[str, Any]) -> list[tuple]:
+    """Automatic mention rows of one result (``MENTION_COLUMNS``), each with the strongest intent of its
+    sentence; the writer drops those of vetoed or unknown topics (read in its transaction), rows whose
+    topic id is not an integer are dropped here."""
     rows = []
     by_sentence = sentence_intents(data) if data["intents"] else {}
     spans = [(s["start"], s["end"]) for s in data["sentences"]] if by_sentence else []
@@ -86,22 +88,18 @@ def mention_rows(
             topic_id = int(m["topic_id"])
         except (TypeError, ValueError):
             continue
-        if topic_id not in known or (response_id, topic_id) in vetoes:
-            continue
         sentiment = m["sentiment"]
         rows.append(
-            {
-                "response_id": response_id,
-                "topic_id": topic_id,
-                "source": MentionSource.MODEL if m["source"] == "model" else MentionSource.PHRASE,
-                "rejected": False,
-                "sentiment_label": sentiment["label"],
-                "sentiment_score": float(sentiment["score"]),
-                "start": m["start"],
-                "end": m["end"],
-                "confidence": min(1.0, max(0.0, float(m["confidence"]))),
-                "intent": by_sentence.get(_sentence_of(spans, m["start"])) if by_sentence else None,
-                "created_at": now,
-            }
+            (
+                response_id,
+                topic_id,
+                MentionSource.MODEL.value if m["source"] == "model" else MentionSource.PHRASE.value,
+                sentiment["label"],
+                float(sentiment["score"]),
+                m["start"],
+                m["end"],
+                min(1.0, max(0.0, float(m["confidence"]))),
+                by_sentence.get(_sentence_of(spans, m["start"])) if by_sentence else None,
+            )
         )
     return rows

@@ -8,7 +8,10 @@ results. Failures are retried with backoff; a comment that keeps failing is coun
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -127,18 +130,37 @@ def tag_ids(response_ids: list[int]) -> BatchResult:
     batches = [snapshots[start : start + size] for start in range(0, len(snapshots), size)]
     total = BatchResult()
     writer = BatchWriter(aside=len(batches) > 1 and can_write_aside())
-    try:
-        for batch in batches:  # one analyser per job: the worker refreshes it between jobs
-            results = analyse_snapshots(analyzer, batch)
-            _add(total, writer.wait())  # batch k-1 is committed
-            writer.submit(analyzer.version, batch, results)
-        _add(total, writer.wait())
-    except BaseException:
-        writer.close()
-        raise
+    with _switch_interval(writer.aside):
+        try:
+            for batch in batches:  # one analyser per job: the worker refreshes it between jobs
+                results = analyse_snapshots(analyzer, batch)
+                _add(total, writer.wait())  # batch k-1 is committed
+                writer.submit(analyzer.version, batch, results)
+            _add(total, writer.wait())
+        except BaseException:
+            writer.close()
+            raise
     if total.failed:
         log.warning("tagging failed for responses %s", sorted(total.failed))
     return total
+
+
+@contextlib.contextmanager
+def _switch_interval(aside: bool) -> Iterator[None]:
+    """While batches are written aside, a shorter GIL switch interval (``NLP_WRITE_SWITCH_US``): the writer
+    thread takes the GIL back after each statement (a round trip to PostgreSQL, SQLite's work), and with
+    Python's 5 ms it waited up to that long each time while the analysing thread computed (a convoy).
+    The interpreter's interval is restored afterwards."""
+    micros = int(current_app.config.get("NLP_WRITE_SWITCH_US", 0))
+    if not aside or micros <= 0:
+        yield
+        return
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(micros / 1e6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def _add(total: BatchResult, outcome: BatchResult | None) -> None:

@@ -22,11 +22,18 @@ from flask import current_app
 from rq.timeouts import JobTimeoutException
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from app.analysis.convert import done_values, intent_rows, mention_rows
-from app.analysis.taxonomy_store import merge_redirects
+from app.analysis.convert import (
+    DONE_COLUMNS,
+    INTENT_COLUMNS,
+    MENTION_COLUMNS,
+    done_row,
+    intent_tuples,
+    mention_tuples,
+)
+from app.analysis.taxonomy_store import follow_merges
 from app.extensions import db
 from app.insights import services as insights
-from app.models import AnalysisState, Mention, MentionSource, Response, ResponseIntent, Topic, utcnow
+from app.models import AnalysisState, Mention, MentionSource, Response, ResponseIntent, utcnow
 from app.webhooks import services as webhooks
 from nlp import Analyzer, TextAnalysis
 
@@ -190,10 +197,12 @@ class BatchWriter:
     The thread has its own app context, hence its own session and pooled connection; ``write_results`` runs
     there unchanged (row locks, the snapshot check, one transaction per batch). While it waits on
     PostgreSQL (or SQLite works: both drivers release the GIL there) the analyser runs, so a batch's write
-    costs the job only what is not hidden behind the next batch's analysis (issue 18 §3). The write's
-    Python work (building rows, binding parameters) still holds the GIL, about as much CPU as the
-    analysis, and is not hidden; a writer process instead of the thread was measured slower (pickling
-    each batch's analyses cost more than it freed; docs/benchmarks.md, 2026-12-07). At most one write is
+    costs the job only what is not hidden behind the next batch's analysis (issue 18 §3). The rows are
+    built before the hand-off, in the analysing thread (``prepare_rows``), so the writer's own Python
+    work - which holds the GIL the analysis needs - is a few reads and one ``json.dumps`` per table; on
+    SQLite each table is then one statement that runs without the GIL. A writer process instead of the
+    thread was measured slower (pickling each batch's analyses cost more than it freed; docs/benchmarks.md,
+    2026-12-07). At most one write is
     in flight; ``wait`` returns its outcome or raises its error, so a job still ends only after all its
     batches are committed (commit before enqueue), and a crash loses at most the uncommitted batches,
     which stay pending as before. ``aside`` false: ``submit`` writes in the caller's session at once.
@@ -212,22 +221,21 @@ class BatchWriter:
         """Write this batch (aside: start writing it; the previous write must have been waited for)."""
         if self._thread is not None or self._outcome is not None:
             raise RuntimeError("wait for the batch in flight first")
+        rows = prepare_rows(snapshots, results)  # here, in the analysing thread (see ``PreparedRows``)
         if not self.aside:
-            self._outcome = write_results(version, snapshots, results)
+            self._outcome = write_results(version, snapshots, rows)
             return
         self._thread = threading.Thread(
-            target=self._write, args=(version, snapshots, results), name="tagging-writer", daemon=True
+            target=self._write, args=(version, snapshots, rows), name="tagging-writer", daemon=True
         )
         self._thread.start()
 
-    def _write(
-        self, version: str, snapshots: list[Snapshot], results: dict[int, TextAnalysis | Exception | None]
-    ) -> None:
+    def _write(self, version: str, snapshots: list[Snapshot], rows: PreparedRows) -> None:
         try:
             assert self._app is not None
             with self._app.app_context():
                 try:
-                    self._outcome = write_results(version, snapshots, results)
+                    self._outcome = write_results(version, snapshots, rows)
                 finally:
                     db.session.remove()  # rolls back whatever a failed write left open
         except BaseException as exc:  # handed to the job's thread by ``wait``
@@ -250,42 +258,129 @@ class BatchWriter:
             self.wait()
 
 
-def _lock_rows(ids: list[int]) -> dict[int, Snapshot]:
-    """Re-read the rows under a lock, in id order (a fixed order avoids deadlocks between jobs)."""
-    query = sa.select(*_columns()).where(_id_in(Response.id, ids)).order_by(Response.id).with_for_update()
-    return {r.id: _snapshot(r) for r in db.session.execute(query).all()}
+@dataclass
+class PreparedRows:
+    """A batch's rows, built by the analysing thread straight after the analysis (``prepare_rows``), so
+    the writer thread's own Python work - which holds the GIL the next batch's analysis needs - is only to
+    read the locked rows, filter these by what it read, and hand each table to the driver in one parameter
+    (issue 18 §3). Tuples in the column orders of ``app.analysis.convert``; ``analysis_texts``: each done
+    row's analysis as its JSON column stores it (SQLite's one-statement writes; None elsewhere)."""
+
+    results: Results  # exceptions (failures) and None (nothing to analyse) are read from here
+    done: dict[int, tuple] = field(default_factory=dict)
+    mentions: list[tuple] = field(default_factory=list)
+    intents: list[tuple] = field(default_factory=list)
+    topics: set[int] = field(default_factory=set)  # every topic id of ``mentions``
+    analysis_texts: dict[int, str] | None = None
+
+
+def prepare_rows(snapshots: list[Snapshot], results: Results) -> PreparedRows:
+    """The rows of every analysed result of the batch; the writer drops those of rows that changed since
+    their snapshot and mentions of vetoed or unknown topics, under its lock."""
+    rows = PreparedRows(results)
+    for snap in snapshots:
+        result = results.get(snap.id)
+        if result is None or isinstance(result, Exception):
+            continue
+        data = result.to_dict()  # once: every row below is read from it
+        rows.done[snap.id] = done_row(snap.id, result, data)
+        rows.mentions += mention_tuples(snap.id, data)
+        rows.intents += intent_tuples(snap.id, data)
+    rows.topics = {m[1] for m in rows.mentions}
+    if _json_writes():
+        serialise = _json_serializer()
+        rows.analysis_texts = {i: serialise(row[4]) for i, row in rows.done.items()}
+    return rows
+
+
+def _json_serializer() -> Any:
+    """What SQLAlchemy's JSON type stores through this engine (``json_serializer``, else ``json.dumps``)."""
+    return getattr(db.session.get_bind().dialect, "_json_serializer", None) or json.dumps
+
+
+@dataclass(frozen=True)
+class Locked:
+    """A row as re-read under the write lock (its state as stored: ``AnalysisState`` compares equal)."""
+
+    id: int
+    comment: str | None
+    requested_at: datetime | None
+    state: str
+    attempts: int
+
+
+# The writer's reads, on the driver: the ids as one parameter (SQLite: JSON text; PostgreSQL: an array).
+_LOCK_SQL = {
+    "sqlite": "SELECT id, comment, analysis_requested_at, analysis_state, analysis_attempts FROM responses"
+    " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+    "postgresql": "SELECT id, comment, analysis_requested_at, analysis_state, analysis_attempts"
+    " FROM responses WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE",
+}
+_VETO_SQL = {
+    "sqlite": "SELECT response_id, topic_id FROM mentions WHERE source = 'manual' AND rejected"
+    " AND response_id IN (SELECT value FROM json_each(?))",
+    "postgresql": "SELECT response_id, topic_id FROM mentions WHERE source = 'manual' AND rejected"
+    " AND response_id = ANY(%(ids)s)",
+}
+
+
+def _driver_ids(dialect: str, ids: list[int]) -> Any:
+    """A batch's ids as the one parameter of ``_LOCK_SQL`` / ``_VETO_SQL``."""
+    if dialect == "postgresql":
+        return {"ids": ids}
+    return (json.dumps(ids),)
+
+
+def _lock_rows(ids: list[int]) -> dict[int, Locked]:
+    """Re-read the rows under a lock, in id order (a fixed order avoids deadlocks between jobs); one
+    statement on the driver, times converted by the column's own result processor (once per distinct
+    stored value: a batch's requests mostly share theirs)."""
+    conn = db.session.connection()
+    dialect = conn.dialect
+    rows = conn.exec_driver_sql(_LOCK_SQL[dialect.name], _driver_ids(dialect.name, ids)).fetchall()
+    convert = Response.__table__.c.analysis_requested_at.type._cached_result_processor(dialect, None)
+    times: dict[Any, Any] = {}
+    locked = {}
+    for rid, comment, raw, state, attempts in rows:
+        if raw is not None and convert is not None:
+            when = times.get(raw)
+            if when is None:
+                when = times[raw] = convert(raw)
+        else:
+            when = raw
+        locked[rid] = Locked(rid, comment, when, state, attempts)
+    return locked
 
 
 def _vetoes(ids: list[int]) -> set[tuple[int, int]]:
     """(response, topic) pairs a person rejected: automatic tagging must not bring them back."""
-    rows = db.session.execute(
-        sa.select(Mention.response_id, Mention.topic_id).where(
-            _id_in(Mention.response_id, ids),
-            Mention.source == MentionSource.MANUAL,
-            Mention.rejected.is_(True),
-        )
-    ).all()
-    return {(r.response_id, r.topic_id) for r in rows}
+    conn = db.session.connection()
+    name = conn.dialect.name
+    return {(r, t) for r, t in conn.exec_driver_sql(_VETO_SQL[name], _driver_ids(name, ids)).fetchall()}
+
+
+def _topics() -> tuple[set[int], dict[int, int]]:
+    """Every topic id, and merge redirects (merged topic -> the active topic its mentions belong to)."""
+    links = db.session.connection().exec_driver_sql("SELECT id, merged_into_id FROM topics").fetchall()
+    return {t for t, _ in links}, follow_merges({t: m for t, m in links if m is not None})
 
 
 def write_results(
     version: str,
     snapshots: list[Snapshot],
-    results: dict[int, TextAnalysis | Exception | None],
+    results: Results | PreparedRows,
     retag: bool = False,
 ) -> BatchResult:
-    """Write a batch's results in one transaction, skipping rows changed since their snapshot."""
+    """Write a batch's results in one transaction, skipping rows changed since their snapshot.
+    ``results``: the analyses, or the rows ``prepare_rows`` built from them."""
     outcome = BatchResult()
     if not snapshots:
         return outcome
+    rows = results if isinstance(results, PreparedRows) else prepare_rows(snapshots, results)
     locked = _lock_rows([s.id for s in snapshots])
     vetoes = _vetoes(list(locked))
-    known_topics = set(db.session.execute(sa.select(Topic.id)).scalars())
-    redirects = merge_redirects()
+    known, redirects = _topics()
     now = utcnow()
-    done_rows: list[dict[str, Any]] = []
-    mentions: list[dict[str, Any]] = []
-    intents: list[dict[str, Any]] = []
     for snap in snapshots:
         row = locked.get(snap.id)
         if row is None:
@@ -293,24 +388,55 @@ def write_results(
         if (row.comment, row.requested_at, row.state) != (snap.comment, snap.requested_at, snap.state):
             outcome.changed.append(snap.id)  # edited or re-requested: a newer job owns it
             continue
-        result = results.get(snap.id)
+        result = rows.results.get(snap.id)
         if isinstance(result, Exception):
             _record_failure(outcome, row, result, retag)
         elif result is None:
             outcome.skipped.append(snap.id)
         else:
-            data = result.to_dict()  # once: every row below is read from it
-            done_rows.append(done_values(snap.id, result, data, version, now))
-            mentions += _redirected(mention_rows(snap.id, data, vetoes, known_topics, now), redirects, vetoes)
-            intents += intent_rows(snap.id, data, now)
             outcome.done.append(snap.id)
-    _announce(done_rows, mentions)  # before _apply, which consumes the rows' ids
-    _apply(outcome, done_rows, mentions, intents, now, _analysed_changes(outcome, locked))
+    done = outcome.done
+    mentions, intents = rows.mentions, rows.intents
+    if len(done) != len(rows.done):  # some rows changed or vanished: their rows are not written
+        keep = set(done)
+        mentions = [m for m in mentions if m[0] in keep]
+        intents = [i for i in intents if i[0] in keep]
+    if vetoes or redirects or not rows.topics <= known:
+        mentions = _allowed(mentions, known, vetoes, redirects)
+    _announce(done, rows, mentions)
+    _apply(outcome, rows, mentions, intents, version, now, _analysed_changes(outcome, locked))
     db.session.commit()
     return outcome
 
 
-def _analysed_changes(outcome: BatchResult, locked: dict[int, Snapshot]) -> dict[int, int]:
+def _allowed(
+    mentions: list[tuple], known: set[int], vetoes: set[tuple[int, int]], redirects: dict[int, int]
+) -> list[tuple]:
+    """Mentions of known topics that no person rejected, then moved off merged topics (``_redirected``)."""
+    kept = [m for m in mentions if m[1] in known and (m[0], m[1]) not in vetoes]
+    return _redirected(kept, redirects, vetoes)
+
+
+def _redirected(rows: list, redirects: dict[int, int], vetoes: set[tuple[int, int]]) -> list:
+    """Mentions of a merged topic belong to the topic it was merged into (unless a person rejected that).
+    Rows: ``MENTION_COLUMNS`` tuples, or dicts with ``response_id`` and ``topic_id``."""
+    if not redirects:
+        return rows
+    out = []
+    for row in rows:
+        if isinstance(row, dict):
+            row["topic_id"] = redirects.get(row["topic_id"], row["topic_id"])
+            pair = (row["response_id"], row["topic_id"])
+        else:
+            if row[1] in redirects:
+                row = (row[0], redirects[row[1]], *row[2:])
+            pair = (row[0], row[1])
+        if pair not in vetoes:
+            out.append(row)
+    return out
+
+
+def _analysed_changes(outcome: BatchResult, locked: dict[int, Locked]) -> dict[int, int]:
     """How each row's ``analysed`` count changes when the batch's done and skipped rows are written: +1 for
     a row becoming done, -1 for a done row becoming skipped (the states read under the rows' lock)."""
     changes = {i: 1 for i in outcome.done if locked[i].state != AnalysisState.DONE}
@@ -318,42 +444,31 @@ def _analysed_changes(outcome: BatchResult, locked: dict[int, Snapshot]) -> dict
     return changes
 
 
-def _announce(done_rows: list[dict[str, Any]], mentions: list[dict[str, Any]]) -> None:
-    """``response.analyzed`` for each tagged response, in the transaction that stores its tags."""
-    topics: dict[int, list[int]] = {}
+def _announce(done: list[int], rows: PreparedRows, mentions: list[tuple]) -> None:
+    """``response.analyzed`` for each tagged response, in the transaction that stores its tags (nothing
+    built when no endpoint listens)."""
+    if not done:
+        return
+    endpoints = webhooks.listeners("response.analyzed")
+    if not endpoints:
+        return
+    topics: dict[int, set[int]] = {}
     for m in mentions:
-        topics.setdefault(m["response_id"], []).append(m["topic_id"])
-    webhooks.emit_many(
-        "response.analyzed",
-        [
-            (
-                {
-                    "id": r["id"],
-                    "sentiment": r["sentiment_label"],
-                    "sentiment_score": r["sentiment_score"],
-                    "topic_ids": sorted(set(topics.get(r["id"], []))),
-                },
-                None,
-                r["id"],
-            )
-            for r in done_rows
-        ],
-    )
+        topics.setdefault(m[0], set()).add(m[1])
+    events = []
+    for rid in done:
+        row = rows.done[rid]
+        data = {
+            "id": rid,
+            "sentiment": row[1],
+            "sentiment_score": row[2],
+            "topic_ids": sorted(topics.get(rid, ())),
+        }
+        events.append((data, None, rid))
+    webhooks.emit_many("response.analyzed", events, endpoint_ids=endpoints)
 
 
-def _redirected(rows: list[dict], redirects: dict[int, int], vetoes: set[tuple[int, int]]) -> list[dict]:
-    """Mentions of a merged topic belong to the topic it was merged into (unless a person rejected that)."""
-    if not redirects:
-        return rows
-    out = []
-    for row in rows:
-        row["topic_id"] = redirects.get(row["topic_id"], row["topic_id"])
-        if (row["response_id"], row["topic_id"]) not in vetoes:
-            out.append(row)
-    return out
-
-
-def _record_failure(outcome: BatchResult, row: Snapshot, exc: Exception, retag: bool) -> None:
+def _record_failure(outcome: BatchResult, row: Locked, exc: Exception, retag: bool) -> None:
     """Count a failed attempt on one row; at the cap (or in a re-tag, which does not retry) it fails."""
     attempts = row.attempts + 1
     if retag or attempts >= MAX_ATTEMPTS:
@@ -362,11 +477,29 @@ def _record_failure(outcome: BatchResult, row: Snapshot, exc: Exception, retag: 
         outcome.retry[row.id] = error_text(exc)
 
 
+def _done_shared(version: str, now: datetime) -> dict[str, Any]:
+    """The columns every done row of a batch shares."""
+    return {
+        "analyzer_version": version[:64],
+        "analyzed_at": now,
+        "updated_at": now,  # written explicitly: the batch's update statements bypass the ORM's onupdate
+        "analysis_state": AnalysisState.DONE,
+        "analysis_error": None,
+        "analysis_attempts": 0,
+    }
+
+
+def _dicts(columns: tuple[str, ...], rows: list[tuple], shared: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows as dicts of column values (PostgreSQL's recordset writes and the driver's executemany)."""
+    return [{**dict(zip(columns, row, strict=True)), **shared} for row in rows]
+
+
 def _apply(
     outcome: BatchResult,
-    done_rows: list[dict],
-    mentions: list[dict],
-    intents: list[dict],
+    rows: PreparedRows,
+    mentions: list[tuple],
+    intents: list[tuple],
+    version: str,
     now: datetime,
     analysed: dict[int, int],
 ) -> None:
@@ -381,14 +514,20 @@ def _apply(
         )
         db.session.execute(sa.delete(ResponseIntent).where(_id_in(ResponseIntent.response_id, cleared)))
     postgres = db.session.get_bind().dialect.name == "postgresql"
+    json_writes = not postgres and rows.analysis_texts is not None and _json_writes()
     # topic_day_totals (PostgreSQL): the done and skipped rows' analysed counts in one grouped statement
     # after their updates, not two upserts of the same (day, survey) cell per row in the row trigger
     deferred = bool(cleared) and insights.defer_day_totals()
-    if done_rows:
-        if postgres:
-            _update_done_postgres(done_rows)
+    if outcome.done:
+        done = [rows.done[i] for i in outcome.done]
+        if json_writes:
+            _update_done_json(done, rows.analysis_texts or {}, version, now)
         else:
-            _executemany(Response.__table__, done_rows, update=True)
+            done_rows = _dicts(DONE_COLUMNS, done, _done_shared(version, now))
+            if postgres:
+                _update_done_postgres(done_rows)
+            else:
+                _executemany(Response.__table__, done_rows, update=True)
     if outcome.skipped:
         db.session.execute(
             sa.update(Response)
@@ -405,11 +544,21 @@ def _apply(
         )
     if deferred:
         insights.add_analysed(analysed)  # ends the deferral: nothing else here is deferred
-    for table, rows in ((Mention.__table__, mentions), (ResponseIntent.__table__, intents)):
-        if rows and postgres:
-            _insert_postgres(table, rows)
-        elif rows:
-            _executemany(table, rows)
+    for table, columns, table_rows in (
+        (Mention.__table__, MENTION_COLUMNS, mentions),
+        (ResponseIntent.__table__, INTENT_COLUMNS, intents),
+    ):
+        if not table_rows:
+            continue
+        shared: dict[str, Any] = {"created_at": now}
+        if table is Mention.__table__:
+            shared["rejected"] = False
+        if json_writes:
+            _insert_json(table, columns, table_rows, shared)
+        elif postgres:
+            _insert_postgres(table, _dicts(columns, table_rows, shared))
+        else:
+            _executemany(table, _dicts(columns, table_rows, shared))
     if cleared:
         insights.refresh_topic_hits(cleared)
     for ids, state in ((outcome.failed, AnalysisState.FAILED), (outcome.retry, AnalysisState.PENDING)):
@@ -423,6 +572,95 @@ def _apply(
                     analysis_attempts=Response.analysis_attempts + 1,
                 )
             )
+
+
+# SQLite write path: each table in ONE statement over one JSON parameter (``json_each``), so the writer
+# thread holds the GIL for a ``json.dumps`` (C) and the driver runs the whole statement - rows, triggers,
+# indexes - with the GIL released. The driver's executemany released and re-took the GIL around every
+# row's step, and each re-take waited for the analysing thread to let go of it (issue 18 §3). What every
+# row shares (time, state, version) is a parameter of its own, converted by the column's own bind
+# processor, so the stored values are the ones SQLAlchemy would store.
+_JSON_SQL: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] = {}
+_JSON_EXACT: dict[str, bool] = {}
+# Doubles SQLite's own text-to-float conversion (``CAST``, SQL literals) got wrong by one unit in the
+# last place on SQLite 3.40: its JSON reader must return each exactly, else the batch is written with
+# executemany (bound doubles are exact).
+FLOAT_PROBES = (0.707056753354459, 0.940030237150629, 0.610096720368348, 0.1, 1 / 3, 2.2250738585072014e-308)
+
+
+def _json_writes() -> bool:
+    """Whether this SQLite reads JSON numbers back exactly (checked once per process and library)."""
+    bind = db.session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return False
+    version = bind.dialect.dbapi.sqlite_version  # type: ignore[union-attr]
+    if version not in _JSON_EXACT:
+        import sqlite3
+
+        probe = sqlite3.connect(":memory:")
+        try:
+            document = json.dumps([[v] for v in FLOAT_PROBES])
+            read = probe.execute("SELECT json_extract(value, '$[0]') FROM json_each(?)", (document,))
+            got = [r[0] for r in read]
+            exact = got == list(FLOAT_PROBES) and sqlite3.sqlite_version_info >= (3, 33)
+        finally:
+            probe.close()
+        if not exact:
+            log.warning("SQLite %s: tagging writes row by row (its JSON numbers are not exact)", version)
+        _JSON_EXACT[version] = exact
+    return _JSON_EXACT[version]
+
+
+def _shared_params(table: sa.Table, shared: dict[str, Any]) -> list[Any]:
+    """The shared values converted by their columns' bind processors (SQLite), in ``shared``'s order."""
+    dialect = db.session.get_bind().dialect
+    out = []
+    for name, value in shared.items():
+        process = table.c[name].type._cached_bind_processor(dialect)
+        out.append(value if process is None else process(value))
+    return out
+
+
+def _json_sql(table: sa.Table, columns: tuple[str, ...], shared: tuple[str, ...], update: bool) -> str:
+    """``INSERT … SELECT … FROM json_each(?)`` or ``UPDATE … FROM (SELECT … FROM json_each(?))``: each
+    element of the parameter is one row's values in ``columns``' order; ``shared``: ``?`` parameters
+    after it (update: first, numbered, so that the statement can start ``UPDATE responses SET``)."""
+    key = (table.name, columns, shared)
+    if key not in _JSON_SQL:
+        quote = db.session.get_bind().dialect.identifier_preparer.quote
+        values = ", ".join(f"json_extract(value, '$[{k}]') AS {quote(c)}" for k, c in enumerate(columns))
+        source = f"(SELECT {values} FROM json_each(?{len(shared) + 1 if update else ''}))"  # noqa: S608
+        if update:
+            sets = [f"{quote(c)} = v.{quote(c)}" for c in columns if c != "id"]
+            sets += [f"{quote(c)} = ?{k + 1}" for k, c in enumerate(shared)]
+            target = quote(table.name)
+            sql = f"UPDATE {target} SET {', '.join(sets)} FROM {source} AS v WHERE {target}.id = v.id"  # noqa: S608 (names from the model)
+        else:
+            names = ", ".join(quote(c) for c in (*columns, *shared))
+            picks = ", ".join([*(f"v.{quote(c)}" for c in columns), *("?" for _ in shared)])
+            sql = f"INSERT INTO {quote(table.name)} ({names}) SELECT {picks} FROM {source} AS v"  # noqa: S608 (as above)
+        _JSON_SQL[key] = sql
+    return _JSON_SQL[key]
+
+
+def _insert_json(
+    table: sa.Table, columns: tuple[str, ...], rows: list[tuple], shared: dict[str, Any]
+) -> None:
+    """Insert rows (``columns``' tuples, plus ``shared`` on each) in one statement."""
+    sql = _json_sql(table, columns, tuple(shared), update=False)
+    params = (*_shared_params(table, shared), json.dumps(rows))
+    db.session.connection().exec_driver_sql(sql, params)
+
+
+def _update_done_json(done: list[tuple], texts: dict[int, str], version: str, now: datetime) -> None:
+    """Mark a batch's tagged responses done in one statement; each analysis as the JSON text SQLAlchemy
+    would store (built by ``prepare_rows``), carried as a JSON string and read back verbatim."""
+    table = Response.__table__
+    shared = _done_shared(version, now)
+    rows = [(*row[:4], texts[row[0]]) for row in done]
+    sql = _json_sql(table, DONE_COLUMNS, tuple(shared), update=True)
+    params = (*_shared_params(table, shared), json.dumps(rows))
+    db.session.connection().exec_driver_sql(sql, params)
 
 
 _COMPILED: dict[tuple[str, tuple[str, ...], bool], tuple[str, list[str]]] = {}

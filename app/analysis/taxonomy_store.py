@@ -134,6 +134,11 @@ def merge_redirects() -> dict[int, int]:
             sa.select(Topic.id, Topic.merged_into_id).where(Topic.merged_into_id.is_not(None))
         ).all()
     )
+    return follow_merges(links)
+
+
+def follow_merges(links: dict[int, int]) -> dict[int, int]:
+    """``merge_redirects`` from each merged topic's ``merged_into_id`` (chains followed, cycles cut)."""
     out = {}
     for start in links:
         seen, current = {start}, links[start]

@@ -35,7 +35,7 @@ def _json(value: Any) -> Any:
     return getattr(value, "value", value)
 
 
-def _listeners(event_type: str) -> list[int]:
+def listeners(event_type: str) -> list[int]:
     """Ids of the endpoints (not disabled) subscribed to ``event_type``."""
     rows = db.session.execute(
         sa.select(WebhookEndpoint.id, WebhookEndpoint.events).where(
@@ -55,12 +55,16 @@ def emit(
 
 
 def emit_many(
-    event_type: str, events: list[tuple[dict[str, Any], int | None, int | None]]
+    event_type: str,
+    events: list[tuple[dict[str, Any], int | None, int | None]],
+    endpoint_ids: list[int] | None = None,
 ) -> list[WebhookMessage]:
-    """``emit`` for several events of one type: (data, contact_id, response_id) each; one endpoint lookup."""
+    """``emit`` for several events of one type: (data, contact_id, response_id) each; one endpoint lookup
+    (``endpoint_ids``: the caller's own ``listeners(event_type)`` of this transaction)."""
     if event_type not in EVENTS:
         raise ValueError(f"unknown webhook event {event_type!r}")
-    endpoint_ids = _listeners(event_type) if events else []
+    if endpoint_ids is None:
+        endpoint_ids = listeners(event_type) if events else []
     if not endpoint_ids:
         return []
     now = utcnow()

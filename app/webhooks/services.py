@@ -17,7 +17,7 @@ from app.models import (
     utcnow,
 )
 from app.webhooks.delivery import SCHEDULE, deliver, sweep
-from app.webhooks.outbox import EVENTS, contact_data, emit, emit_many, response_data
+from app.webhooks.outbox import EVENTS, contact_data, emit, emit_many, listeners, response_data
 from app.webhooks.signing import new_secret
 from app.webhooks.targets import TargetError, resolve
 
@@ -34,6 +34,7 @@ __all__ = [
     "deliver",
     "emit",
     "emit_many",
+    "listeners",
     "pause",
     "replay",
     "response_data",

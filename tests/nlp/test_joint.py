@@ -133,3 +133,55 @@ def test_the_component_sums_a_batch_of_docs_at_once(monkeypatch):
     calls.clear()
     alone = [an.analyze_one(t).to_dict() for t in texts]
     assert len(calls) == len([c for c in calls if c == 1]) and together == alone
+
+
+def test_a_sentence_model_word_vector_is_numpys_sum_of_its_rows():
+    """SentenceSentiment.token_vec sums a word's one or two rows (the word, its polarity) in Python: the
+    same floats as numpy's sum of the rows, for every word the model knows in both negation states."""
+    import numpy as np
+
+    from nlp.sentiment_model import default_model, token_features
+
+    sm = default_model()
+    words = sorted({n[2:] for n in sm.vocab if n[:2] in ("u=", "n=")})
+    assert len(words) > 1000
+    table = Analyzer().nlp.get_pipe("clearloop_analysis").table
+    for word in [*words, "zzqx", "😀", ":)"]:
+        info = table.info(word)
+        for neg in (False, True):
+            ids = [j for j in map(sm.vocab.get, token_features(info, neg)) if j is not None]
+            want = tuple(sm.weights.take(ids, axis=0).sum(axis=0).tolist()) if ids else (0.0, 0.0, 0.0)
+            got = sm.token_vec(info, neg)
+            assert [repr(x) for x in got] == [repr(x) for x in want], (word, neg)
+            assert np.asarray(got).dtype == np.float64
+
+
+def test_the_numpy_table_holds_every_row_as_the_batches_add_and_drop_words(monkeypatch):
+    """Word rows are written into JointLogits' numpy table in one go before a batch is summed: after
+    batches that add more rows than the table first holds, and after the word rows are dropped
+    (MAX_WORDS) and numbered again, the table holds exactly the rows, and the sums are the models' own."""
+    import numpy as np
+
+    from nlp import joint as joint_mod
+
+    _, rows = load()
+    an = Analyzer()
+    component = an.nlp.get_pipe("clearloop_analysis")
+    im, sm = component.intent_model, component.sentence_model
+    docs = _english(an, [row["text"] for row in rows[:600]])
+    fresh = JointLogits(im, sm)
+    first = len(fresh._table)
+    for k in range(0, len(docs), 50):
+        fresh.batch(docs[k : k + 50])
+    added = len(fresh._rows) - fresh._fixed  # one row per word and negation state
+    assert added == len(fresh._words[0]) + len(fresh._words[1]) > 500 and len(fresh._rows) > first
+    np.testing.assert_array_equal(fresh._flush()[: len(fresh._rows)], np.array(fresh._rows))
+    monkeypatch.setattr(joint_mod, "MAX_WORDS", 10)
+    for k in (0, 300):
+        got = fresh.batch(docs[k : k + 40])
+        again = len(fresh._rows) - fresh._fixed  # the words' rows were dropped and numbered again
+        assert again == len(fresh._words[0]) + len(fresh._words[1]) < added
+        np.testing.assert_array_equal(fresh._flush()[: len(fresh._rows)], np.array(fresh._rows))
+        for (infos, sents), res in zip(docs[k : k + 40], got, strict=True):
+            for (a, b), (z, _, sz) in zip(sents, res, strict=True):
+                assert z == im.logits(infos, a, b)[0] and sz == sm._logits(infos, a, b)

@@ -286,3 +286,113 @@ def test_the_english_shortcut_of_the_language_guess_equals_the_full_sums():
             assert nb.guess(words, default) == _guess_reference(nb, words, default), (words, default)
         shortcut += all(w in nb._en_top for w in words) and len(words) > 1
     assert shortcut > 100
+
+
+def _flags_plain(text: str, lower: str) -> int:
+    """nlp.tokens._flags as first written: every rule in turn, on every token."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from nlp import flags as fl
+    from nlp.lexicon import CLITICS, CONTRAST, NEGATIONS, SUBORDINATE
+    from nlp.tokens import _ENDS, _HARD, _INVISIBLE, _SOFT
+
+    f = 0 if text.isascii() or not any(c.isalpha() and not c.isascii() for c in text) else fl.F_NONASCII
+    if not text.strip() or all(c in _INVISIBLE for c in text):
+        f |= fl.F_SPACE
+        if "\n" in text:
+            f |= fl.F_END
+        return f
+    if text in _ENDS or (len(text) > 1 and all(c in "!?." for c in text)):
+        f |= fl.F_END
+    if "!" in text and all(c in "!?" for c in text):
+        f |= fl.F_EXCL
+    if "?" in text and all(c in "!?" for c in text):
+        f |= fl.F_QUEST
+    if text in _HARD:
+        f |= fl.F_HARD
+    if text == ",":
+        f |= fl.F_COMMA
+    if text == "-":
+        f |= fl.F_HYPHEN
+    for words, bit in (
+        (_SOFT, fl.F_SOFT),
+        ({"also"}, fl.F_ALSO),
+        (CONTRAST, fl.F_BUT),
+        (SUBORDINATE, fl.F_SUB),
+        (NEGATIONS, fl.F_NEG),
+        ({"least"}, fl.F_LEAST),
+        ({"no", "zero"}, fl.F_NO),
+        (CLITICS, fl.F_CLITIC),
+    ):
+        if lower in words:
+            f |= bit
+    if text.isalpha():
+        f |= fl.F_ALPHA
+        if len(text) > 1 and text.isupper():
+            f |= fl.F_UPPER
+    if lower in STOP_WORDS:
+        f |= fl.F_STOP
+    return f
+
+
+def test_flags_equal_every_rule_in_turn(table):
+    """nlp.tokens._flags (a word of letters and digits: one dict lookup for the rules on its lower case,
+    no punctuation rule) gives what every rule in turn gives: for words, the rules' own word lists in
+    three cases, punctuation, spaces, digits, odd unicode and every character of the first 0x3000 code
+    points and of the emoji blocks, alone, doubled and next to a letter."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from nlp.lexicon import CLITICS, CONTRAST, NEGATIONS, SUBORDINATE
+    from nlp.tokens import _ENDS, _HARD, _flags
+
+    words = [*_words(table), *STOP_WORDS, *CLITICS, *CONTRAST, *NEGATIONS, *SUBORDINATE, *_ENDS, *_HARD]
+    words += ["also", "least", "no", "zero", "and", "&", "plus", "!!", "?!?", "...", "..!", "a\nb", "\t\n"]
+    for c in [*map(chr, range(0x3000)), *map(chr, range(0x1F300, 0x1FA00)), "\ufe0f\u200d"]:
+        words += [c, c + c, "a" + c, c + "a", "1" + c]
+    checked = 0
+    for w in words:
+        for text in (w, w.upper(), w.capitalize()):
+            assert _flags(text, text.lower()) == _flags_plain(text, text.lower()), repr(text)
+            checked += 1
+    assert checked > 50_000
+
+
+def _correct_plain(m, lower: str, key: str) -> tuple[str, bool]:
+    """TopicMatcher.correct as first written: a candidate set grown one deletion at a time."""
+    from rapidfuzz.distance import OSA
+
+    from nlp.matcher import FUZZY_MIN_LEN, _deletions
+
+    if key in m.vocab or len(lower) < FUZZY_MIN_LEN or not lower.isalpha() or lower in m.known_words:
+        return key, False
+    cands = set(m._deletes.get(key, ()))
+    for d in _deletions(key):
+        cands.update(m._deletes.get(d, ()))
+        if d in m.vocab:
+            cands.add(d)
+    best = [c for c in cands if c[0] == key[0] and OSA.distance(c, key) <= 1]
+    return (best[0], True) if len(best) == 1 else (key, False)
+
+
+def test_typo_correction_equals_the_plain_candidate_walk(table):
+    """TopicMatcher.correct (the deletions looked up in one map, nothing built when none is found) gives
+    what growing the candidate set one deletion at a time gives: for phrase words, one-edit typos of
+    them (deleted, doubled, swapped and replaced letters: corrected, ambiguous or not), English words
+    and odd tokens."""
+    m = table.matcher
+    vocab = sorted(k for k in m.vocab if k.isalpha() and len(k) >= 4)
+    words = list(ODD) + vocab
+    for k in vocab:
+        words += [k[:i] + k[i + 1 :] for i in range(1, len(k))]
+        words += [k[:i] + k[i] + k[i:] for i in range(1, len(k))]
+        words += [k[:i] + k[i + 1] + k[i] + k[i + 2 :] for i in range(1, len(k) - 1)]
+        words += [k[:i] + "x" + k[i + 1 :] for i in range(1, len(k))]
+    words += ["dashboard", "willing", "invoicing", "reporting", "xylophone", "zzzzzz"]
+    corrected = 0
+    for w in words:
+        lower = w.lower()
+        key = match_key(lower)
+        got = m.correct(lower, key)
+        assert got == _correct_plain(m, lower, key), w
+        corrected += got[1]
+    assert corrected > 100  # typos were corrected (and checked), not only passed through
