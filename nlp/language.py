@@ -9,9 +9,10 @@ all (emoji only, "ok", numbers) are reported as English, the survey default.
 from __future__ import annotations
 
 import unicodedata
-from itertools import repeat
 
 import numpy as np
+
+from nlp.ngrams import GramTable
 
 _PROFILES = {
     "en": "the a an and or but is are was were be been it this that these those of to in on for with "
@@ -188,6 +189,7 @@ class NaiveBayes:
         # number, and every known word's per-language word scores in one row: :meth:`score_words`
         # scores a batch's new words with one gather and one segmented sum instead of Python loops
         self._gram_row = {g: k for k, g in enumerate(self._rows)}
+        self._gram_table = GramTable(self._gram_row, 4)  # the same as numbers (score_words)
         rows = [*self._rows.values(), unseen]
         self._gram_matrix = np.array(rows, dtype=np.float64).reshape(-1, len(unseen))
         unseen_w = tuple(self.unseen_word[lang] for lang in self.langs)
@@ -238,14 +240,24 @@ class NaiveBayes:
         by_len: dict[int, list[str]] = {}
         for w in new:
             by_len.setdefault(len(w), []).append(w)
-        row, matrix, none = self._gram_row.get, self._gram_matrix, len(self._gram_row)
+        matrix, none = self._gram_matrix, len(self._gram_row)
         get, unseen = self._word_rows.get, self._unseen_word_row
+        table = self._gram_table
+        bits = table.bits
         for ws in by_len.values():
-            padded = [f"<{w}>" for w in ws]
-            grams = [s[i : i + n] for s in padded for n in (1, 2, 3, 4) for i in range(len(s) - n + 1)]
-            k = len(grams) // len(ws)
-            ids = np.fromiter(map(row, grams, repeat(none)), dtype=np.intp, count=len(grams))
-            sums = matrix.take(ids, axis=0).reshape(len(ws), k, -1).sum(axis=1)
+            # each word's grams' rows in its grams' order (n = 1..4, then position), all the words' at once:
+            # the grams as numbers (nlp.ngrams), a row of digits per padded word
+            width = len(ws[0]) + 2
+            digits = table.digits("".join([f"<{w}>" for w in ws])).reshape(len(ws), width)
+            code = digits
+            parts = []
+            for n in range(1, 5):
+                if n > 1:
+                    code = code[:, : width - n + 1] | (digits[:, n - 1 :] << (bits * (n - 1)))
+                parts.append(table.lookup(code, none))
+            rows = np.concatenate(parts, axis=1)
+            k = rows.shape[1]
+            sums = matrix.take(rows.ravel(), axis=0).reshape(len(ws), k, -1).sum(axis=1)
             prior = np.array([get(w, unseen) for w in ws], dtype=np.float64)
             scores = sums / max(1, k) * 4 + prior
             rows = list(map(tuple, scores.tolist()))

@@ -37,6 +37,7 @@ import Stemmer
 from nlp.churn import churn_risk, normalise
 from nlp.flags import F_ALPHA, F_END, F_EXCL, F_QUEST, F_SPACE, FLAGS, LOWER, SCOPE_STOP, VAL
 from nlp.matcher import Match
+from nlp.ngrams import GramTable
 from nlp.prefilter import needs
 
 _add = np.add.reduce  # what ndarray.sum calls, without its Python wrapper (same result)
@@ -123,43 +124,28 @@ def _char_text(text: str) -> str:
 class CharGrams:
     """The ids of a model's character n-gram features (:func:`char_ngrams`) of many texts at once, in each
     text's n-gram order, as ``filter(None, map(ids.get, char_ngrams(text, lo, hi)))`` gives them, without
-    a string per n-gram: each character becomes its number in the features' alphabet (one more number for
-    every other character, which no feature has), an n-gram the number whose base-2^bits digits are its
-    characters', looked up with one ``searchsorted`` over the features' numbers for all n-grams of all the
-    texts. The characters' digits are never 0, so n-grams of different lengths get different numbers."""
+    a string per n-gram: the n-grams as numbers (:class:`nlp.ngrams.GramTable`), looked up with one
+    ``searchsorted`` per length for all the texts."""
 
     def __init__(self, ids: dict[str, int], lo: int, hi: int) -> None:
         self.lo, self.hi = lo, hi
-        alphabet = sorted(set("".join(ids)))
-        self.bits = bits = (len(alphabet) + 1).bit_length()  # digits 1..len, the last for other characters
-        if bits * hi > 62:
-            raise ValueError("too many characters for 64-bit n-gram numbers")
-        other = (1 << bits) - 1
-        self.lut = np.full(0x110000, other, dtype=np.uint8 if bits <= 8 else np.uint16)
-        digit = {c: k + 1 for k, c in enumerate(alphabet)}
-        self.lut[[ord(c) for c in alphabet]] = list(digit.values())
-        pairs = sorted((sum(digit[c] << (bits * k) for k, c in enumerate(g)), j) for g, j in ids.items())
-        self.numbers = np.array([n for n, _ in pairs], dtype=np.int64)
-        self.ids = np.array([j for _, j in pairs], dtype=np.int64)
+        self.table = GramTable(ids, hi)
 
     def of(self, texts: list[str]) -> list[list[int]]:
         """Each text's known n-grams' ids, in its n-grams' order, repeats kept ([] for an empty text)."""
-        lo, hi, bits = self.lo, self.hi, self.bits
+        lo, hi, table = self.lo, self.hi, self.table
         padded = [_char_text(t) if t else "" for t in texts]
         joined = "".join(padded)
         if not joined:
             return [[] for _ in texts]
-        chars = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        digits = self.lut[chars].astype(np.int64)
+        digits = table.digits(joined)
         total = len(digits)
-        numbers, ids, last = self.numbers, self.ids, len(self.numbers) - 1
         code = np.zeros(total, dtype=np.int64)
         found: dict[int, np.ndarray] = {}  # n -> the id (or -1) of the n-gram starting at each position
         for n in range(1, hi + 1):
-            code = code[: total - n + 1] | (digits[n - 1 :] << (bits * (n - 1)))
+            code = code[: total - n + 1] | (digits[n - 1 :] << (table.bits * (n - 1)))
             if n >= lo:
-                at = np.minimum(np.searchsorted(numbers, code), last)
-                found[n] = np.where(numbers[at] == code, ids[at], -1)
+                found[n] = table.lookup(code, -1)
         pieces = []
         bounds = [0]  # each text's first and end position in ``flat``
         offset = 0
