@@ -94,6 +94,7 @@ def _row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(tagging, "_update_done_postgres", update)
     monkeypatch.setattr(tagging, "_insert_postgres", insert)
+    monkeypatch.setattr(tagging, "_json_writes", lambda: False)  # SQLite: through _executemany, patched here
     monkeypatch.setattr(
         tagging, "_executemany", lambda table, rows, update=False: insert(table, rows, update)
     )
@@ -106,8 +107,13 @@ def test_a_batch_write_stores_what_a_row_by_row_write_stores(ctx, monkeypatch):
         _row_by_row(patch)
         reference = add_responses(*COMMENTS)
         tag_ids(reference)
+    with monkeypatch.context() as patch:  # SQLite whose JSON numbers are not exact: the executemany fallback
+        patch.setattr(tagging, "_json_writes", lambda: False)
+        fallback = add_responses(*COMMENTS)
+        tag_ids(fallback)
     stored = _stored(batch)
     assert stored == _stored(reference)
+    assert stored == _stored(fallback)
     assert stored[0]["mentions"] and stored[1]["intents"] and stored[3]["state"] == AnalysisState.SKIPPED
 
 
